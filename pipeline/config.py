@@ -1,0 +1,144 @@
+"""Paths and defaults: the only place a path is built.
+
+Paths hang off the package location, so the notebook kernel's working directory
+never matters (cookiecutter-data-science v2).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJ_ROOT = Path(__file__).resolve().parents[1]
+RAW_DIR = PROJ_ROOT / "data" / "raw"
+PROCESSED_DIR = PROJ_ROOT / "data" / "processed"
+OUTPUTS_DIR = PROJ_ROOT / "outputs"
+NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+DEFAULT_REGION = "Coquimbo"
+# Person counts in tables finer than comuna below this are shown as "< N" (see README).
+SMALL_CELL_THRESHOLD = int(os.environ.get("BALANCE_UMBRAL_CELDAS", "5"))
+# Maximum Levenshtein distance for a typed comuna to be corrected (data contract §3).
+COMUNA_MAX_DISTANCE = 2
+# Longest text accepted in a cell; longer cells send the row to quarantine.
+MAX_CELL_CHARS = 2_000
+# A header wider than this is rejected (hostile or broken file).
+MAX_COLUMNS = 500
+# Rows scanned from the top of a sheet to find the header row.
+HEADER_SCAN_ROWS = 30
+
+NOTEBOOKS = {
+    "limpieza": "01_limpieza.ipynb",
+    "indicadores": "02_indicadores.ipynb",
+    "balance": "03_balance.ipynb",
+}
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every file a run of one year reads or writes."""
+
+    anio: int
+    raw_root: Path
+    processed_root: Path
+    out_root: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.raw_root / str(self.anio)
+
+    @property
+    def processed(self) -> Path:
+        return self.processed_root / str(self.anio)
+
+    @property
+    def out(self) -> Path:
+        return self.out_root / str(self.anio)
+
+    # data/processed/<year>/ — internal, pseudonymised
+    @property
+    def actividades(self) -> Path:
+        return self.processed / "actividades.parquet"
+
+    @property
+    def asistencias(self) -> Path:
+        return self.processed / "asistencias.parquet"
+
+    @property
+    def cuarentena(self) -> Path:
+        return self.processed / "cuarentena.csv"
+
+    @property
+    def calidad(self) -> Path:
+        return self.processed / "calidad.json"
+
+    # outputs/<year>/ — shared, no personal data
+    @property
+    def indicadores_json(self) -> Path:
+        return self.out / "indicadores.json"
+
+    @property
+    def indicadores_xlsx(self) -> Path:
+        return self.out / "indicadores.xlsx"
+
+    @property
+    def balance_html(self) -> Path:
+        return self.out / f"balance-{self.anio}.html"
+
+    @property
+    def balance_pdf(self) -> Path:
+        return self.out / f"balance-{self.anio}.pdf"
+
+    @property
+    def calidad_html(self) -> Path:
+        return self.out / f"calidad-{self.anio}.html"
+
+    @property
+    def notebooks_out(self) -> Path:
+        return self.out / "notebooks"
+
+    @property
+    def run_log(self) -> Path:
+        return self.out / "run.log"
+
+    # optional inputs beside the logs
+    @property
+    def destacadas(self) -> Path:
+        return self.raw / "destacadas.csv"
+
+    @property
+    def plan_siguiente(self) -> Path:
+        return self.raw / f"plan-{self.anio + 1}.yml"
+
+    @property
+    def plan_anio(self) -> Path:
+        return self.raw / f"plan-{self.anio}.yml"
+
+    def previous(self) -> "Paths":
+        return Paths(self.anio - 1, self.raw_root, self.processed_root, self.out_root)
+
+
+def paths(
+    anio: int,
+    region: str = DEFAULT_REGION,
+    raw_dir: str | Path | None = None,
+    processed_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+) -> Paths:
+    """Paths of one year's run. Relative directories are taken from the project root."""
+    del region  # one region per data tree; kept in the signature for the notebooks' call
+
+    def resolve(p: str | Path | None, default: Path) -> Path:
+        if p is None or str(p) == "":
+            return default
+        p = Path(p)
+        return p if p.is_absolute() else (PROJ_ROOT / p)
+
+    return Paths(
+        int(anio),
+        resolve(raw_dir, RAW_DIR),
+        resolve(processed_dir, PROCESSED_DIR),
+        resolve(out_dir, OUTPUTS_DIR),
+    )

@@ -1,0 +1,109 @@
+"""Reference data of Chile's territory (CUT 2018) and the 2017 census, loaded once.
+
+Copied from the project's shared reference; sources in `pipeline/data/SOURCES.md`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from .config import PACKAGE_DATA
+from .text import fold
+
+_CODE_COLUMNS = ["cut_comuna", "cut_provincia", "cut_region"]
+
+
+def _read(name: str) -> pd.DataFrame:
+    frame = pd.read_csv(PACKAGE_DATA / name, dtype=str, keep_default_na=False)
+    return frame
+
+
+@lru_cache(maxsize=None)
+def comunas() -> pd.DataFrame:
+    """All 346 comunas with province and region (codes as zero-padded strings)."""
+    return _read("comunas.csv")
+
+
+@lru_cache(maxsize=None)
+def provincias() -> pd.DataFrame:
+    return _read("provincias.csv")
+
+
+@lru_cache(maxsize=None)
+def regiones() -> pd.DataFrame:
+    return _read("regiones.csv")
+
+
+@lru_cache(maxsize=None)
+def censo() -> pd.DataFrame:
+    """Census 2017 population per comuna (INE)."""
+    frame = _read("census2017_comunas.csv")
+    for col in ["poblacion_total", "hombres", "mujeres"]:
+        frame[col] = frame[col].astype("int64")
+    return frame
+
+
+@lru_cache(maxsize=None)
+def aliases() -> pd.DataFrame:
+    frame = _read("comuna_aliases.csv")
+    return frame.assign(clave=frame["alias"].map(fold))
+
+
+@dataclass(frozen=True)
+class Region:
+    cut: str
+    nombre: str
+    nombre_completo: str
+    numeral: str
+
+    @property
+    def slug(self) -> str:
+        return fold(self.nombre).replace(" ", "-")
+
+
+class RegionDesconocida(ValueError):
+    pass
+
+
+@lru_cache(maxsize=None)
+def _region_keys() -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for row in regiones().itertuples():
+        cut = row.cut_region
+        for key in (cut, str(int(cut)), row.region, row.nombre_completo, row.numeral):
+            keys[fold(key)] = cut
+        keys[fold(f"region {row.numeral}")] = cut
+    keys[fold("Metropolitana")] = "13"
+    keys[fold("Santiago")] = "13"
+    keys[fold("O'Higgins")] = "06"
+    keys[fold("Aysén")] = "11"
+    keys[fold("Magallanes")] = "12"
+    return keys
+
+
+def region(value: str | int) -> Region:
+    """A region by name, code (`4`, `04`), numeral (`IV`) or full name; any case or accents."""
+    cut = _region_keys().get(fold(value))
+    if cut is None:
+        nombres = ", ".join(regiones()["region"])
+        raise RegionDesconocida(
+            f"Región desconocida: {value!r}. Use un nombre o código de región, por ejemplo: {nombres}."
+        )
+    row = regiones().set_index("cut_region").loc[cut]
+    return Region(cut, row["region"], row["nombre_completo"], row["numeral"])
+
+
+def comunas_region(value: str | int) -> pd.DataFrame:
+    """Comunas of a region, in official code order, with province and census population."""
+    reg = region(value)
+    frame = comunas()[comunas()["cut_region"] == reg.cut]
+    pop = censo()[["cut_comuna", "poblacion_total"]]
+    return frame.merge(pop, on="cut_comuna", how="left").reset_index(drop=True)
+
+
+def provincias_region(value: str | int) -> list[str]:
+    reg = region(value)
+    frame = provincias()
+    return frame.loc[frame["cut_region"] == reg.cut, "provincia"].tolist()

@@ -1,0 +1,121 @@
+"""Canonical columns, their synonyms, categories and reason codes (data contract §2–§4).
+
+The single source of truth for every name a raw sheet may use and every label a
+reader sees. Matching of column names goes through `text.fold`, so case, accents,
+spaces and punctuation never matter.
+"""
+from __future__ import annotations
+
+from .text import fold
+
+# canonical column → synonyms seen in real sheets (the canonical name matches itself)
+COLUMN_SYNONYMS: dict[str, list[str]] = {
+    "id_actividad": ["código actividad", "codigo actividad", "cod_actividad", "id", "id actividad"],
+    "fecha": ["fecha actividad", "fecha de la actividad"],
+    "actividad": ["nombre actividad", "nombre de la actividad", "título actividad", "titulo"],
+    "tipo_actividad": ["tipo", "tipo de actividad"],
+    "linea": ["línea", "programa", "área", "linea de trabajo", "línea de trabajo"],
+    "comuna": ["comuna actividad", "comuna de la actividad"],
+    "zona": ["urbano/rural", "sector", "urbano rural"],
+    "tipo_organizacion": ["tipo de organización", "tipo organizacion"],
+    "organizacion": ["organización", "nombre organización", "nombre de la organización"],
+    "nombre": ["nombres y apellidos", "nombre completo", "nombre y apellido"],
+    "rut": ["run", "r.u.t.", "r.u.n."],
+    "sexo": ["género", "genero"],
+    "edad": ["años"],
+    "asistentes_mujeres": ["mujeres", "n° mujeres", "nº mujeres", "n mujeres"],
+    "asistentes_hombres": ["hombres", "n° hombres", "nº hombres", "n hombres"],
+    "asistentes_sin_informacion": ["sin información", "sin informacion", "sexo sin información"],
+    "total_asistentes": ["total", "n° asistentes", "nº asistentes", "total asistentes", "asistentes"],
+}
+
+# folded header text → canonical name
+COLUMN_KEYS: dict[str, str] = {}
+for _canonical, _synonyms in COLUMN_SYNONYMS.items():
+    for _name in [_canonical, *_synonyms]:
+        COLUMN_KEYS[fold(_name)] = _canonical
+
+ACTIVITY_COLUMNS = [
+    "id_actividad", "fecha", "actividad", "tipo_actividad", "linea", "comuna",
+    "zona", "tipo_organizacion", "organizacion",
+]
+PERSON_COLUMNS = ["nombre", "rut", "sexo", "edad"]
+SUMMARY_COUNT_COLUMNS = [
+    "asistentes_mujeres", "asistentes_hombres", "asistentes_sin_informacion", "total_asistentes",
+]
+# Columns holding personal data: never quoted in messages or outputs.
+PERSONAL_COLUMNS = {"nombre", "rut", "edad"}
+
+# Shapes of log (data contract §1)
+SHAPE_PERSONS = "personas"     # lista de asistencia
+SHAPE_SUMMARY = "resumen"      # resumen de actividades
+
+# Required columns per shape. `actividad` may be replaced by `id_actividad`.
+REQUIRED_PERSONS = ["fecha", "comuna", "sexo"]
+REQUIRED_SUMMARY = ["fecha", "comuna"]
+
+# Categories, in display order (official Spanish forms)
+SEXO_MUJER = "Mujer"
+SEXO_HOMBRE = "Hombre"
+SIN_INFORMACION = "Sin información"
+SEXOS = [SEXO_MUJER, SEXO_HOMBRE, SIN_INFORMACION]
+ZONAS = ["Urbano", "Rural", SIN_INFORMACION]
+TIPOS_ORGANIZACION = ["Comité de Vivienda", "Junta de Vecinos", "Otras organizaciones", SIN_INFORMACION]
+TIPOS_ACTIVIDAD = [
+    "Jornada informativa", "Reunión de diálogo", "Taller de capacitación", "Taller participativo",
+    "Escuela de dirigentes", "Consulta ciudadana", "Cuenta pública", "Sesión COSOC",
+    "Difusión comunitaria", "Otra", SIN_INFORMACION,
+]
+
+# Quarantine reason codes: a closed list (data contract §4). Code → what an analyst reads.
+QUARANTINE_REASONS: dict[str, str] = {
+    "fecha_faltante": "La fila no tiene fecha.",
+    "fecha_invalida": "La fecha no se puede leer o no existe (p. ej. 31/02).",
+    "fecha_fuera_de_anio": "La fecha no pertenece al año que se informa.",
+    "comuna_faltante": "La fila no tiene comuna.",
+    "comuna_de_otra_region": "La comuna existe, pero pertenece a otra región.",
+    "comuna_desconocida": "La comuna no coincide con ninguna comuna de la región.",
+    "comuna_ambigua": "La comuna escrita se parece por igual a más de una comuna de la región.",
+    "actividad_faltante": "La fila no tiene nombre de actividad ni código de actividad.",
+    "conteo_invalido": "Resumen con conteos no numéricos, negativos o ausentes.",
+    "conteo_inconsistente": "Resumen cuyo total es menor que la suma de mujeres y hombres.",
+    "celda_demasiado_larga": "Una celda supera el largo máximo aceptado.",
+}
+
+# Reasons a whole file or sheet is rejected (listed in the quality report).
+REJECTION_REASONS: dict[str, str] = {
+    "archivo_ilegible": "El archivo no se puede leer (dañado, truncado o de un formato no soportado).",
+    "sin_columna_requerida": "Falta una columna requerida.",
+    "columna_ambigua": "Dos columnas corresponden al mismo dato.",
+    "demasiadas_columnas": "La hoja tiene más columnas de las que se aceptan.",
+}
+
+# Processed tables (data/processed/<year>/) — the interface between cleaning and indicators.
+# actividades.parquet: one row per distinct activity
+ACTIVIDADES_COLUMNS = [
+    "clave_actividad",      # str: id_actividad or normalised (fecha, cut_comuna, actividad)
+    "id_actividad",         # str or null: as typed
+    "fecha",                # datetime64 (date of the activity)
+    "actividad",            # str: display title as typed (most frequent form)
+    "tipo_actividad",       # category from TIPOS_ACTIVIDAD
+    "linea",                # str or "Sin información"
+    "cut_comuna", "comuna", "cut_provincia", "provincia",
+    "zona",                 # from ZONAS
+    "tipo_organizacion",    # from TIPOS_ORGANIZACION
+    "organizacion",         # str or null
+    "forma",                # SHAPE_PERSONS or SHAPE_SUMMARY
+    "mujeres", "hombres", "sexo_sin_informacion", "asistencias",  # int counts
+]
+# asistencias.parquet: one row per valid, non-duplicate person row (no name, no RUT)
+ASISTENCIAS_COLUMNS = [
+    "clave_actividad",
+    "persona",              # str HMAC-SHA-256 of the normalised RUT, or null without a valid RUT
+    "sexo",                 # from SEXOS
+    "edad",                 # Int64 or null
+    "archivo", "hoja", "fila",
+]
+
+
+def canonical_column(header: object) -> str | None:
+    """Canonical name of a raw header, or None when it is not a known column."""
+    return COLUMN_KEYS.get(fold(header))
