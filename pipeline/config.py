@@ -127,8 +127,16 @@ def paths(
     processed_dir: str | Path | None = None,
     out_dir: str | Path | None = None,
 ) -> Paths:
-    """Paths of one year's run. Relative directories are taken from the project root."""
-    del region  # one region per data tree; kept in the signature for the notebooks' call
+    """Paths of one year's run. Relative directories are taken from the project root.
+
+    The default region keeps the data contract's layout (`data/raw/<year>/`, `outputs/<year>/`);
+    any other region lives under `regiones/<slug>/` in each of the three trees, so two regions
+    never share a folder. Explicit directories are used as given (the year is appended).
+    """
+    from .reference import region as find_region  # local import: reference imports config
+
+    reg = find_region(region)
+    sub = Path() if reg.nombre == find_region(DEFAULT_REGION).nombre else Path("regiones") / reg.slug
 
     def resolve(p: str | Path | None, default: Path) -> Path:
         if p is None or str(p) == "":
@@ -138,7 +146,7 @@ def paths(
 
     return Paths(
         int(anio),
-        resolve(raw_dir, RAW_DIR),
-        resolve(processed_dir, PROCESSED_DIR),
-        resolve(out_dir, OUTPUTS_DIR),
+        resolve(raw_dir, RAW_DIR / sub),
+        resolve(processed_dir, PROCESSED_DIR / sub),
+        resolve(out_dir, OUTPUTS_DIR / sub),
     )
