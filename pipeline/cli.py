@@ -1,0 +1,110 @@
+"""Command line: `python -m pipeline run --year 2017` (also installed as `balance`).
+
+Parses arguments, shows progress and turns failures into Spanish messages with a
+non-zero exit; holds no logic of its own.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from pathlib import Path
+
+from . import reference
+from .config import DEFAULT_REGION, paths
+from .report import EtapaFallida
+from .runner import STAGES, EjecucionEnCurso, YearRun, run_year
+
+COMMANDS = {
+    "run": STAGES,
+    "clean": ("limpieza",),
+    "indicators": ("indicadores",),
+    "report": ("balance",),
+}
+
+EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
+
+
+def parse_years(text: str) -> list[int]:
+    """`2017`, `2016-2018` or `2016,2018` → sorted list of years."""
+    years: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        match = re.fullmatch(r"(\d{4})\s*-\s*(\d{4})", part)
+        if match:
+            a, b = int(match[1]), int(match[2])
+            if a > b:
+                raise argparse.ArgumentTypeError(f"Rango de años al revés: {part}")
+            years.update(range(a, b + 1))
+        elif re.fullmatch(r"\d{4}", part):
+            years.add(int(part))
+        else:
+            raise argparse.ArgumentTypeError(f"Año no válido: {part!r} (use 2017, 2016-2018 o 2016,2018)")
+    return sorted(years)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="balance",
+        description="Balance de Participación Ciudadana: de las listas de asistencia al balance anual.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMANDO")
+    helps = {
+        "run": "ejecuta todas las etapas (limpieza → indicadores → balance)",
+        "clean": "solo la etapa de limpieza (y el reporte de calidad)",
+        "indicators": "solo la etapa de indicadores (indicadores.json y .xlsx)",
+        "report": "solo el balance (diapositivas HTML y PDF)",
+    }
+    for name, help_text in helps.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        years = p.add_mutually_exclusive_group(required=True)
+        years.add_argument("--year", type=parse_years, help="año a procesar, p. ej. 2017")
+        years.add_argument("--years", type=parse_years, help="varios años: 2016-2018 o 2016,2018")
+        p.add_argument("--region", default=DEFAULT_REGION, help="región por nombre o código (por defecto: %(default)s)")
+        p.add_argument("--raw-dir", type=Path, help="carpeta de registros crudos (por defecto data/raw)")
+        p.add_argument("--processed-dir", type=Path, help="carpeta de datos procesados (por defecto data/processed)")
+        p.add_argument("--out-dir", type=Path, help="carpeta de salidas (por defecto outputs)")
+        p.add_argument("--sin-pdf", action="store_true", help="no generar el PDF del balance")
+        p.add_argument("-q", "--quiet", action="store_true", help="sin barra de progreso por celda")
+    return parser
+
+
+def _abs(p: Path | None) -> Path | None:
+    return None if p is None else p.expanduser().resolve()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    try:
+        reg = reference.region(args.region)
+    except reference.RegionDesconocida as err:
+        print(f"Error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    years = args.year or args.years
+    stages = COMMANDS[args.command]
+    for anio in years:
+        p = paths(anio, reg.nombre, _abs(args.raw_dir), _abs(args.processed_dir), _abs(args.out_dir))
+        job = YearRun(p, reg.nombre, stages, progress=not args.quiet, pdf=not args.sin_pdf)
+        total = len(stages)
+
+        def on_stage(etapa: str, _n=iter(range(1, total + 1)), _anio=anio) -> None:
+            print(f"[{_anio}] etapa {next(_n)}/{total}: {etapa}…", file=sys.stderr, flush=True)
+
+        try:
+            run_year(job, on_stage)
+        except EjecucionEnCurso as err:
+            print(f"Error: {err}", file=sys.stderr)
+            return EXIT_BUSY
+        except EtapaFallida as err:
+            print(f"Error en {anio}: {err}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"[{anio}] listo: {p.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

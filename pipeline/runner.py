@@ -1,0 +1,126 @@
+"""One year's run: lock, staging folder, the stages in order, then the swap into place.
+
+Outputs of a year are written to a staging folder beside `outputs/<year>/` and moved into
+place only when every requested stage succeeded, so a failed run leaves the previous good
+report intact. Two runs of the same year at once: the second stops with a clear message.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Iterator
+
+from . import export
+from .config import Paths
+from .report import EtapaFallida, execute_stage
+
+log = logging.getLogger("pipeline")
+
+STAGES = ("limpieza", "indicadores", "balance")
+
+
+class EjecucionEnCurso(RuntimeError):
+    pass
+
+
+@dataclass
+class YearRun:
+    paths: Paths
+    region: str
+    stages: tuple[str, ...] = STAGES
+    progress: bool = False
+    pdf: bool = True
+
+
+@contextlib.contextmanager
+def year_lock(paths: Paths) -> Iterator[None]:
+    """An exclusive, non-blocking lock per year and output tree (released by the OS if we die)."""
+    paths.out_root.mkdir(parents=True, exist_ok=True)
+    lock_path = paths.out_root / f".bloqueo-{paths.anio}.lock"
+    handle = open(lock_path, "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise EjecucionEnCurso(
+            f"Ya hay una ejecución en curso del año {paths.anio} en {paths.out_root}. "
+            "Espere a que termine o, si no hay ninguna, vuelva a intentarlo."
+        ) from None
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _file_log(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.getLogger("pipeline").addHandler(handler)
+    return handler
+
+
+def _swap_into_place(staged: Path, final: Path) -> None:
+    old = final.with_name(f".anterior-{final.name}-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    staged.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Paths:
+    """Run the requested stages of one year; returns the final paths."""
+    final = job.paths
+    with year_lock(final):
+        stage_root = final.out_root / f".en-curso-{final.anio}-{os.getpid()}"
+        if stage_root.exists():
+            shutil.rmtree(stage_root)
+        staged = replace(final, out_root=stage_root)
+        if final.out.exists() and set(job.stages) != set(STAGES):
+            shutil.copytree(final.out, staged.out)  # a single stage keeps the other stages' files
+        staged.out.mkdir(parents=True, exist_ok=True)
+        if staged.run_log.exists():
+            staged.run_log.unlink()
+        handler = _file_log(staged.run_log)
+        try:
+            log.info("Inicio: año %s, región %s, etapas %s", final.anio, job.region, ", ".join(job.stages))
+            for etapa in job.stages:
+                if on_stage:
+                    on_stage(etapa)
+                start = time.perf_counter()
+                _run_stage(etapa, staged, job)
+                log.info("Etapa %s lista en %.1f s", etapa, time.perf_counter() - start)
+            log.info("Fin: año %s sin errores", final.anio)
+        except BaseException as err:
+            logging.getLogger("pipeline").removeHandler(handler)
+            handler.close()
+            failed = final.out_root / ".fallidas" / f"{final.anio}-{time.strftime('%Y%m%d-%H%M%S')}"
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            staged.out.rename(failed)
+            shutil.rmtree(stage_root, ignore_errors=True)
+            if isinstance(err, EtapaFallida) and err.copia is not None:
+                copia = failed / "notebooks" / err.notebook
+                raise EtapaFallida(err.etapa, err.notebook, err.detalle, copia) from None
+            raise
+        logging.getLogger("pipeline").removeHandler(handler)
+        handler.close()
+        _swap_into_place(staged.out, final.out)
+        shutil.rmtree(stage_root, ignore_errors=True)
+    return final
+
+
+def _run_stage(etapa: str, paths: Paths, job: YearRun) -> None:
+    executed = execute_stage(etapa, paths, job.region, progress=job.progress)
+    if etapa == "limpieza":
+        export.export_document(executed, paths.calidad_html)
+    elif etapa == "balance":
+        export.export_slides(executed, paths.balance_html)
+        if job.pdf:
+            export.export_pdf(paths.balance_html, paths.balance_pdf)
