@@ -1,0 +1,240 @@
+"""Multi-year trends: reach, activities, share of women and comunas reached, year by year.
+
+Input is each year's `indicadores.json` (as dicts), keyed by year; only years with logs
+are given, so a year may be missing in the middle (e.g. 2016, 2018). Such a year gets no
+row, is drawn as a gap in the chart and is named in the HTML as "sin registros".
+
+`variacion_asistencias_pct` of a year is `(asistencias / asistencias del año anterior − 1)
+× 100` (two decimals) when the previous calendar year is among the inputs; otherwise the
+year's own `variacion_asistencias_pct` from its indicadores.json (null when its previous
+year has no logs, as the contract says). Never against an older year across a gap.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from . import reference
+
+TREND_COLUMNS = [
+    "anio", "asistencias", "actividades", "pct_mujeres", "comunas_alcanzadas", "variacion_asistencias_pct",
+]
+_REQUIRED = ["asistencias", "actividades", "pct_mujeres", "comunas_alcanzadas"]
+
+
+# --------------------------------------------------------------------------- Chilean number format
+# Hand-written: the locale module depends on locales installed on the machine, and Babel is not a dependency.
+
+
+def fmt_int(value: object) -> str:
+    """5971 → '5.971'; missing → '—'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{int(value):,}".replace(",", ".")
+
+
+def fmt_decimal(value: object, decimals: int = 2) -> str:
+    """1234.5 → '1.234,50'; missing → '—'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def fmt_pct(value: object, decimals: int = 2, signed: bool = False) -> str:
+    """74.96 → '74,96%'; signed → '+3,10%'; missing → '—'."""
+    text = fmt_decimal(value, decimals)
+    if text == "—":
+        return text
+    if signed and float(value) > 0:
+        text = "+" + text
+    return text + "%"
+
+
+# --------------------------------------------------------------------------- frame
+
+
+def trend_frame(indicadores_by_year: dict[int, dict]) -> pd.DataFrame:
+    """One row per year with logs, in year order: TREND_COLUMNS."""
+    if not indicadores_by_year:
+        raise ValueError("No hay años con registros para calcular tendencias.")
+    rows = []
+    for anio, ind in sorted(((int(k), v) for k, v in indicadores_by_year.items())):
+        missing = [key for key in _REQUIRED if key not in ind]
+        if missing:
+            raise ValueError(f"Los indicadores del año {anio} no tienen la clave '{missing[0]}'.")
+        rows.append({
+            "anio": anio,
+            "asistencias": int(ind["asistencias"]),
+            "actividades": int(ind["actividades"]),
+            "pct_mujeres": math.nan if ind["pct_mujeres"] is None else float(ind["pct_mujeres"]),
+            "comunas_alcanzadas": int(ind["comunas_alcanzadas"]),
+            "_variacion_propia": ind.get("variacion_asistencias_pct"),
+        })
+    by_year = {row["anio"]: row for row in rows}
+    for row in rows:
+        previous = by_year.get(row["anio"] - 1)
+        own = row.pop("_variacion_propia")
+        if previous is not None:
+            base = previous["asistencias"]
+            row["variacion_asistencias_pct"] = round((row["asistencias"] / base - 1) * 100, 2) if base else math.nan
+        else:
+            row["variacion_asistencias_pct"] = math.nan if own is None else float(own)
+    frame = pd.DataFrame(rows, columns=TREND_COLUMNS)
+    return frame.astype({
+        "anio": "int64", "asistencias": "int64", "actividades": "int64", "pct_mujeres": "float64",
+        "comunas_alcanzadas": "int64", "variacion_asistencias_pct": "float64",
+    })
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def trend_records(df: pd.DataFrame) -> list[dict]:
+    """Rows of `trend_frame` as plain JSON values (NaN → null), for `tendencia`."""
+    return [{col: _json_value(value) for col, value in row.items()} for row in df.to_dict(orient="records")]
+
+
+def missing_years(df: pd.DataFrame) -> list[int]:
+    """Years between the first and the last with logs that have none."""
+    years = set(df["anio"].tolist())
+    return [y for y in range(min(years), max(years) + 1) if y not in years]
+
+
+# --------------------------------------------------------------------------- chart
+
+_PANELS = [
+    ("asistencias", "Asistencias", fmt_int),
+    ("actividades", "Actividades", fmt_int),
+    ("pct_mujeres", "Mujeres (% de asistencias)", lambda v: fmt_pct(v, 0)),
+    ("comunas_alcanzadas", "Comunas alcanzadas", fmt_int),
+]
+
+
+def trend_figure(df: pd.DataFrame) -> Figure:
+    """Four small panels over the years; a year without logs is a gap in the line."""
+    full = df.set_index("anio").reindex(range(int(df["anio"].min()), int(df["anio"].max()) + 1))
+    fig = Figure(figsize=(10, 6), dpi=100, layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
+    for ax, (col, title, fmt) in zip(axes.flat, _PANELS):
+        values = full[col].astype("float64")
+        ax.plot(full.index, values, marker="o", color="#1f5fa8", linewidth=2)
+        for year, value in values.dropna().items():
+            ax.annotate(fmt(value), (year, value), textcoords="offset points", xytext=(0, 7),
+                        ha="center", fontsize=9)
+        ax.set_title(title, fontsize=12, loc="left")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos, fmt=fmt: fmt(v)))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylim(bottom=0, top=max(values.max() * 1.2, 1) if values.notna().any() else 1)
+        ax.grid(axis="y", color="#dddddd")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    for ax in axes[1]:
+        ax.set_xlabel("Año")
+    return fig
+
+
+def _png_base64(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# --------------------------------------------------------------------------- HTML
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="es-CL">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>Tendencias de Participación Ciudadana — {{ region }}</title>
+<style>
+  body { font-family: "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #222; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; }
+  h1 { color: #1f5fa8; font-size: 1.6rem; margin-bottom: .2rem; }
+  p.sub { color: #555; margin-top: 0; }
+  table { border-collapse: collapse; width: 100%; margin: 1.5rem 0; }
+  th, td { border-bottom: 1px solid #ddd; padding: .4rem .6rem; }
+  th { background: #eef3fa; text-align: left; }
+  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+  img { max-width: 100%; height: auto; }
+  .nota { color: #555; font-size: .9rem; }
+</style>
+</head>
+<body>
+<h1>Tendencias de Participación Ciudadana</h1>
+<p class="sub">{{ region }} · {{ desde }}–{{ hasta }}</p>
+<img id="grafico" alt="Asistencias, actividades, porcentaje de mujeres y comunas alcanzadas por año" src="data:image/png;base64,{{ png }}">
+<table id="tendencia">
+  <thead>
+    <tr><th>Año</th><th class="num">Asistencias</th><th class="num">Variación</th><th class="num">Actividades</th><th class="num">Mujeres</th><th class="num">Comunas alcanzadas</th></tr>
+  </thead>
+  <tbody>
+  {% for fila in filas %}
+    <tr><td>{{ fila.anio }}</td><td class="num">{{ fila.asistencias }}</td><td class="num">{{ fila.variacion }}</td><td class="num">{{ fila.actividades }}</td><td class="num">{{ fila.pct_mujeres }}</td><td class="num">{{ fila.comunas }}</td></tr>
+  {% endfor %}
+  </tbody>
+</table>
+{% if faltantes %}<p class="nota" id="sin-registros">Sin registros: {{ faltantes }}.</p>{% endif %}
+<p class="nota">Variación: cambio de las asistencias respecto del año calendario anterior; «—» cuando ese año no tiene registros.</p>
+</body>
+</html>
+"""
+
+_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def render_trends_html(df: pd.DataFrame, region: str) -> str:
+    """The self-contained trends page: inline CSS, chart as an inline PNG, no external request."""
+    reg = reference.region(region)
+    filas = [
+        {
+            "anio": int(r.anio),
+            "asistencias": fmt_int(r.asistencias),
+            "variacion": fmt_pct(r.variacion_asistencias_pct, signed=True),
+            "actividades": fmt_int(r.actividades),
+            "pct_mujeres": fmt_pct(r.pct_mujeres),
+            "comunas": fmt_int(r.comunas_alcanzadas),
+        }
+        for r in df.itertuples(index=False)
+    ]
+    faltantes = missing_years(df)
+    return _ENV.from_string(_TEMPLATE).render(
+        region=reg.nombre_completo,
+        desde=int(df["anio"].min()),
+        hasta=int(df["anio"].max()),
+        png=_png_base64(trend_figure(df)),
+        filas=filas,
+        faltantes=", ".join(str(y) for y in faltantes),
+    )
+
+
+def write_trends(indicadores_by_year: dict[int, dict], out_root: Path, region: str) -> tuple[Path, Path]:
+    """Write out_root/tendencias.json and out_root/tendencias.html; return both paths."""
+    reg = reference.region(region)
+    df = trend_frame(indicadores_by_year)
+    out_root = Path(out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    json_path = out_root / "tendencias.json"
+    html_path = out_root / "tendencias.html"
+    payload = {
+        "region": reg.nombre,
+        "region_nombre_completo": reg.nombre_completo,
+        "anios": [int(y) for y in df["anio"]],
+        "anios_sin_registros": missing_years(df),
+        "tendencia": trend_records(df),
+    }
+    json_path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    html_path.write_text(render_trends_html(df, reg.nombre), encoding="utf-8")
+    return json_path, html_path
