@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import export
-from .config import Paths
+from .config import NOTEBOOKS_DIR, Paths
 from .report import EtapaFallida, execute_stage
 
 log = logging.getLogger("pipeline")
@@ -36,6 +36,7 @@ class YearRun:
     stages: tuple[str, ...] = STAGES
     progress: bool = False
     pdf: bool = True
+    notebooks_dir: Path = NOTEBOOKS_DIR
 
 
 @contextlib.contextmanager
@@ -117,7 +118,7 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
 
 
 def _run_stage(etapa: str, paths: Paths, job: YearRun) -> None:
-    executed = execute_stage(etapa, paths, job.region, progress=job.progress)
+    executed = execute_stage(etapa, paths, job.region, progress=job.progress, notebooks_dir=job.notebooks_dir)
     if etapa == "limpieza":
         export.export_document(executed, paths.calidad_html)
     elif etapa == "balance":
