@@ -1,0 +1,378 @@
+"""Value normalisers (data contract §3): one function per kind of column.
+
+Every normaliser takes a column of text (pandas string Series, missing = NA) and
+returns a new Series aligned with it. Work is done once per *distinct* value
+(`_per_unique`) or with pyarrow kernels, never in a Python loop per row, so a
+million rows cost about as much as their few thousand distinct values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz import process as fuzz_process
+
+from . import config, reference, schema
+from .text import collapse_spaces, fold, squash
+
+SIN_INFO = schema.SIN_INFORMACION
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+def _per_unique(series: pd.Series, func: Callable[[str], object], categorical: bool = False) -> pd.Series:
+    """Apply `func` once per distinct non-missing value; missing stays missing.
+
+    With `categorical=True` the result is a Categorical built from codes (no copy of
+    a million strings); `func` may return None for "missing".
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = [func(u) for u in uniques]
+    if categorical:
+        cats = pd.Index([m for m in dict.fromkeys(mapped) if m is not None], dtype=object)
+        lookup = {m: i for i, m in enumerate(cats)}
+        table = np.array([lookup.get(m, -1) if m is not None else -1 for m in mapped] + [-1], dtype=np.int32)
+        out_codes = table[codes]  # codes == -1 picks the trailing -1 (missing)
+        return pd.Series(pd.Categorical.from_codes(out_codes, categories=cats), index=series.index)
+    table = np.array(mapped + [None], dtype=object)
+    return pd.Series(table[codes], index=series.index, dtype=object)
+
+
+def is_blank(series: pd.Series) -> pd.Series:
+    """True where a cell is missing or only whitespace."""
+    arr = _arrow(series)
+    blank = pc.or_kleene(pc.is_null(arr), pc.equal(pc.utf8_trim_whitespace(arr), ""))
+    return pd.Series(blank.to_numpy(zero_copy_only=False), index=series.index).fillna(True).astype(bool)
+
+
+def _arrow(series: pd.Series) -> pa.ChunkedArray | pa.Array:
+    try:
+        arr = pa.array(series, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array(series.astype(object).where(series.notna(), None).map(
+            lambda v: v if v is None else str(v)), type=pa.large_string(), from_pandas=True)
+    return arr
+
+
+def fold_series(series: pd.Series) -> pd.Series:
+    """`text.fold` vectorised with pyarrow kernels (NFKD, drop marks, lower, punctuation → space)."""
+    arr = _arrow(series)
+    arr = pc.utf8_normalize(arr, "NFKD")
+    arr = pc.replace_substring_regex(arr, r"\p{Mn}+", "")
+    arr = pc.utf8_lower(arr)
+    arr = pc.replace_substring_regex(arr, r"[^0-9a-z]+", " ")
+    arr = pc.utf8_trim(arr, " ")
+    return pd.Series(arr.to_pandas(types_mapper=pd.ArrowDtype).astype("str"), index=series.index)
+
+
+# ---------------------------------------------------------------------------
+# fecha
+# ---------------------------------------------------------------------------
+_DATE_FORMATS = [
+    ("%Y-%m-%d", r"^\d{4}-\d{1,2}-\d{1,2}$"),
+    ("%Y-%m-%d %H:%M:%S", r"^\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{2}:\d{2}$"),
+    ("%Y-%m-%dT%H:%M:%S", r"^\d{4}-\d{1,2}-\d{1,2}T\d{1,2}:\d{2}:\d{2}$"),
+    ("%d/%m/%Y", r"^\d{1,2}/\d{1,2}/\d{4}$"),
+    ("%d-%m-%Y", r"^\d{1,2}-\d{1,2}-\d{4}$"),
+    ("%d.%m.%Y", r"^\d{1,2}\.\d{1,2}\.\d{4}$"),
+]
+_SERIAL = r"^\d{1,7}(\.0+)?$"
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # 1900 date system, Lotus leap-year bug included
+_SERIAL_MAX = 2_958_465  # 9999-12-31
+
+
+def fecha(series: pd.Series) -> pd.Series:
+    """Dates of every form of the contract, day first; NaT where missing or impossible.
+
+    Parsing is done on the distinct values with one `pd.to_datetime` pass per format
+    (each pass only sees the values shaped like that format, so `31/02/2017` is NaT,
+    never re-read month-first).
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    text = pd.Series(uniques, dtype="str").str.strip()
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
+    for fmt, pattern in _DATE_FORMATS:
+        mask = text.str.match(pattern).fillna(False).to_numpy(bool)
+        if mask.any():
+            parsed[mask] = pd.to_datetime(text[mask], format=fmt, errors="coerce").astype("datetime64[s]")
+    serial = text.str.match(_SERIAL).fillna(False).to_numpy(bool)
+    if serial.any():
+        days = pd.to_numeric(text[serial], errors="coerce")
+        days = days.where((days >= 1) & (days <= _SERIAL_MAX))
+        parsed[serial] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[s]")
+    # time of day never matters: keep the date
+    table = np.append(parsed.dt.normalize().to_numpy("datetime64[s]"), np.datetime64("NaT", "s"))
+    return pd.Series(table[codes], index=series.index)
+
+
+# ---------------------------------------------------------------------------
+# comuna
+# ---------------------------------------------------------------------------
+ESTADO_OFICIAL = "oficial"
+ESTADO_ALIAS = "alias"
+ESTADO_CORREGIDA = "corregida"
+ESTADO_OTRA_REGION = "comuna_de_otra_region"
+ESTADO_DESCONOCIDA = "comuna_desconocida"
+ESTADO_AMBIGUA = "comuna_ambigua"
+ESTADO_FALTANTE = "comuna_faltante"
+ESTADOS_VALIDOS = {ESTADO_OFICIAL, ESTADO_ALIAS, ESTADO_CORREGIDA}
+
+
+@dataclass(frozen=True)
+class ComunaMatch:
+    cut_comuna: str | None
+    estado: str
+
+
+class ComunaMatcher:
+    """Typed comuna → (cut_comuna, estado), in the order of data contract §3.
+
+    Aliases: every kind in `reference.aliases()` counts, `nombre_capital_comunal`
+    included (`Puerto Natales` is the town that seats the comuna Natales; every alias key
+    maps to one comuna only, so no ambiguity comes from them). Step (3) also knows the
+    aliases of other regions, so `Puerto Natales` typed in Coquimbo is a comuna of another
+    region rather than an unknown one.
+    """
+
+    def __init__(self, region: str):
+        reg = reference.region(region)
+        comunas = reference.comunas()
+        aliases = reference.aliases()
+        in_region = comunas["cut_region"] == reg.cut
+        self.region = reg
+        self.official: dict[str, str] = {fold(n): c for n, c in zip(comunas.loc[in_region, "comuna"],
+                                                                     comunas.loc[in_region, "cut_comuna"])}
+        region_cuts = set(self.official.values())
+        self.alias: dict[str, str] = {
+            k: c for k, c in zip(aliases["clave"], aliases["cut_comuna"]) if c in region_cuts and k not in self.official
+        }
+        self.other: dict[str, str] = {fold(n): c for n, c in zip(comunas.loc[~in_region, "comuna"],
+                                                                  comunas.loc[~in_region, "cut_comuna"])}
+        self.other.update({k: c for k, c in zip(aliases["clave"], aliases["cut_comuna"])
+                           if c not in region_cuts and k not in self.other})
+        # fuzzy targets: official names and aliases of the region, grouped by comuna
+        self._targets = list(self.official) + list(self.alias)
+        self._target_cut = [self.official.get(t) or self.alias[t] for t in self._targets]
+
+    def match_one(self, typed: object) -> ComunaMatch:
+        key = fold(typed)
+        if not key:
+            return ComunaMatch(None, ESTADO_FALTANTE)
+        if key in self.official:
+            return ComunaMatch(self.official[key], ESTADO_OFICIAL)
+        if key in self.alias:
+            return ComunaMatch(self.alias[key], ESTADO_ALIAS)
+        if key in self.other:
+            return ComunaMatch(self.other[key], ESTADO_OTRA_REGION)
+        hits = fuzz_process.extract(key, self._targets, scorer=Levenshtein.distance,
+                                    score_cutoff=config.COMUNA_MAX_DISTANCE, limit=None)
+        cuts = {self._target_cut[i] for _, _, i in hits}
+        if len(cuts) == 1:
+            return ComunaMatch(cuts.pop(), ESTADO_CORREGIDA)
+        return ComunaMatch(None, ESTADO_AMBIGUA if cuts else ESTADO_DESCONOCIDA)
+
+    def match(self, series: pd.Series) -> pd.DataFrame:
+        """Frame with `cut_comuna` and `estado_comuna` (both categorical), aligned with `series`."""
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        results = [self.match_one(u) for u in uniques] + [ComunaMatch(None, ESTADO_FALTANTE)]
+        cuts = np.array([r.cut_comuna for r in results], dtype=object)[codes]
+        estados = np.array([r.estado for r in results], dtype=object)[codes]
+        return pd.DataFrame({
+            "cut_comuna": pd.Categorical(cuts),
+            "estado_comuna": pd.Categorical(estados),
+        }, index=series.index)
+
+
+@lru_cache(maxsize=None)
+def comuna_matcher(region: str) -> ComunaMatcher:
+    return ComunaMatcher(region)
+
+
+# ---------------------------------------------------------------------------
+# sexo, zona, tipo_organizacion, tipo_actividad, linea
+# ---------------------------------------------------------------------------
+_SEXO = {
+    **{k: schema.SEXO_MUJER for k in ("mujer", "f", "femenino", "fem", "2", "mujeres")},
+    **{k: schema.SEXO_HOMBRE for k in ("hombre", "m", "masculino", "masc", "1", "hombres")},
+}
+
+
+def sexo_one(value: object) -> str:
+    key = squash(value)
+    if key.endswith("0") and key[:-1] in ("1", "2") and str(value).strip() in ("1.0", "2.0"):
+        key = key[:-1]  # a numeric Excel cell read as 1.0 / 2.0
+    return _SEXO.get(key, SIN_INFO)
+
+
+def sexo(series: pd.Series) -> pd.Series:
+    """`Mujer`, `Hombre` or `Sin información` (INE codes 1 = Hombre, 2 = Mujer)."""
+    return _categories(_per_unique(series, sexo_one, categorical=True), schema.SEXOS)
+
+
+def zona_one(value: object) -> str:
+    key = squash(value)
+    if key in ("urbano", "urbana", "u"):
+        return "Urbano"
+    if key in ("rural", "r"):
+        return "Rural"
+    return SIN_INFO
+
+
+def zona(series: pd.Series) -> pd.Series:
+    return _categories(_per_unique(series, zona_one, categorical=True), schema.ZONAS)
+
+
+_JUNTA_KEYS = {"jjvv", "jv", "juntadevecinos", "juntadevecino", "juntavecinal", "juntasdevecinos",
+               "juntasvecinales", "unionjuntadevecinos", "ujv"}
+
+
+def tipo_organizacion_one(value: object) -> str:
+    folded = fold(value)
+    if not folded:
+        return SIN_INFO
+    key = folded.replace(" ", "")
+    if "comit" in key and "vivienda" in key:
+        return "Comité de Vivienda"
+    if key in _JUNTA_KEYS or folded.startswith(("junta de vecinos", "junta vecinal", "jjvv", "junta de vecino")):
+        return "Junta de Vecinos"
+    return "Otras organizaciones"
+
+
+def tipo_organizacion(series: pd.Series) -> pd.Series:
+    return _categories(_per_unique(series, tipo_organizacion_one, categorical=True), schema.TIPOS_ORGANIZACION)
+
+
+# (required words in the folded text, category) — first rule that fits wins
+_TIPO_ACTIVIDAD_RULES: list[tuple[tuple[str, ...], str]] = [
+    (("cosoc",), "Sesión COSOC"),
+    (("consejo", "sociedad civil"), "Sesión COSOC"),
+    (("cuenta publica",), "Cuenta pública"),
+    (("escuela", "dirigente"), "Escuela de dirigentes"),
+    (("capacitacion",), "Taller de capacitación"),
+    (("taller", "particip"), "Taller participativo"),
+    (("dialogo",), "Reunión de diálogo"),
+    (("consulta",), "Consulta ciudadana"),
+    (("difusion",), "Difusión comunitaria"),
+    (("informativ",), "Jornada informativa"),
+]
+
+
+def tipo_actividad_one(value: object) -> str:
+    folded = fold(value)
+    if not folded:
+        return SIN_INFO
+    for words, category in _TIPO_ACTIVIDAD_RULES:
+        if all(w in folded for w in words):
+            return category
+    return "Otra"
+
+
+def tipo_actividad(series: pd.Series) -> pd.Series:
+    return _categories(_per_unique(series, tipo_actividad_one, categorical=True), schema.TIPOS_ACTIVIDAD)
+
+
+def linea_one(value: object) -> str:
+    text = collapse_spaces(value).lower()
+    return text[:1].upper() + text[1:] if text else SIN_INFO
+
+
+def linea(series: pd.Series) -> pd.Series:
+    """Display form: spaces collapsed, lower case with the first letter upper; blank → `Sin información`."""
+    out = _per_unique(series, linea_one, categorical=True)
+    if SIN_INFO not in out.cat.categories:
+        out = out.cat.add_categories([SIN_INFO])
+    return out.fillna(SIN_INFO)
+
+
+def _categories(series: pd.Series, order: list[str]) -> pd.Series:
+    """Fixed category list in display order; missing input → `Sin información`."""
+    return series.cat.set_categories(order).fillna(SIN_INFO)
+
+
+# ---------------------------------------------------------------------------
+# rut
+# ---------------------------------------------------------------------------
+_RUT_CLEAN = r"[\s.\-‐‑–]+"
+
+
+def rut(series: pd.Series) -> pd.Series:
+    """Normalised RUT `12345678-K` where the check digit (módulo 11) is right, else NA.
+
+    Dots, dashes and spaces are ignored, `k` is `K`, leading zeros of the body dropped.
+    Vectorised with pyarrow/numpy over the distinct values.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    valid = rut_array(pd.Series(uniques, dtype="str"))
+    table = np.append(valid.to_numpy(dtype=object, na_value=None), None)
+    return pd.Series(table[codes], index=series.index, dtype="str")
+
+
+def rut_array(text: pd.Series) -> pd.Series:
+    arr = _arrow(text)
+    arr = pc.utf8_upper(pc.replace_substring_regex(arr, _RUT_CLEAN, ""))
+    ok = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{1,12}[0-9K]$"), False).to_numpy(zero_copy_only=False)
+    clean = pd.Series(arr.to_pandas(), dtype=object)
+    out = pd.Series(pd.NA, index=text.index, dtype="str")
+    if not ok.any():
+        return out
+    cand = clean[ok]
+    body_txt = cand.str[:-1].str.lstrip("0")
+    dv = cand.str[-1].to_numpy(dtype=object)
+    long_ok = (body_txt.str.len() >= 1) & (body_txt.str.len() <= 9)
+    body = pd.to_numeric(body_txt.where(long_ok, "0"), errors="coerce").fillna(0).to_numpy(np.int64)
+    expected = _check_digits(body)
+    good = long_ok.to_numpy() & (body > 0) & (expected == dv)
+    idx = np.flatnonzero(ok)[good]
+    out.iloc[idx] = (body_txt[good] + "-" + cand[good].str[-1]).to_numpy(dtype=object)
+    return out
+
+
+def _check_digits(body: np.ndarray) -> np.ndarray:
+    """Módulo 11 check digit of each body (vectorised: weights 2..7 from the right)."""
+    total = np.zeros_like(body)
+    rest = body.copy()
+    weight = 2
+    for _ in range(10):
+        total += (rest % 10) * weight
+        rest //= 10
+        weight = 2 if weight == 7 else weight + 1
+    value = 11 - (total % 11)
+    digits = np.array(["?", "1", "2", "3", "4", "5", "6", "7", "8", "9", "K", "0"], dtype=object)
+    return digits[value]
+
+
+def check_digit(body: int) -> str:
+    """Check digit of one RUT body (for tests and messages)."""
+    return str(_check_digits(np.array([body], dtype=np.int64))[0])
+
+
+# ---------------------------------------------------------------------------
+# edad
+# ---------------------------------------------------------------------------
+def edad(series: pd.Series) -> pd.Series:
+    """Whole years 0–110 as Int64; anything else (blank, 12.5, -1, 'veinte') is NA."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    num = pd.to_numeric(pd.Series(uniques, dtype="str").str.strip(), errors="coerce")
+    num = num.where((num >= 0) & (num <= 110) & (num == np.floor(num)))
+    table = np.append(num.to_numpy(dtype=float, na_value=np.nan), np.nan)
+    return pd.Series(table[codes], index=series.index).astype("Int64")
+
+
+# ---------------------------------------------------------------------------
+# counts of summaries
+# ---------------------------------------------------------------------------
+def conteo(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(count as Int64 or NA, invalid flag) — a count is a non-negative whole number."""
+    blank = is_blank(series)
+    num = pd.to_numeric(series.astype("str").str.strip().where(~blank), errors="coerce")
+    good = (num >= 0) & (num == np.floor(num)) & (num < 10**9)
+    value = num.where(good).astype("Float64").astype("Int64")
+    invalid = ~blank & ~good.fillna(False).astype(bool)
+    return value, invalid
