@@ -261,8 +261,10 @@ def load_plan(path: Path, region: str, anio: int | None = None) -> Plan:
     reg = reference.region(region)
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanInvalido(f"Plan {archivo}: el archivo no se puede leer ({type(exc).__name__}).") from exc
+    except UnicodeDecodeError as exc:
+        raise PlanInvalido(f"Plan {archivo}: el archivo no está en UTF-8; guárdelo con codificación UTF-8.") from exc
+    except OSError as exc:
+        raise PlanInvalido(f"Plan {archivo}: el archivo no se puede leer ({exc.strerror or 'error de lectura'}).") from exc
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
