@@ -1,0 +1,69 @@
+"""Pseudonyms of persons: keyed hash (HMAC-SHA-256) of the normalised RUT.
+
+Never a plain hash: the RUT space (~30 million bodies) is small enough to enumerate,
+so without the secret key anyone could reverse a SHA-256 of a RUT in minutes.
+The key comes from the environment variable `BALANCE_CLAVE`, or else from the key file
+`data/.clave` (git-ignored), created on first use with owner-only permissions (0600).
+"""
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import stat
+from pathlib import Path
+from typing import Iterable
+
+from .config import PROJ_ROOT
+
+ENV_KEY = "BALANCE_CLAVE"
+KEY_FILE = PROJ_ROOT / "data" / ".clave"
+
+
+class ClaveError(RuntimeError):
+    """The pseudonymisation key cannot be read or created."""
+
+
+def clave(key_file: Path | None = None) -> bytes:
+    """The secret key: `$BALANCE_CLAVE` if set and not empty, else the key file (created if missing)."""
+    env = os.environ.get(ENV_KEY, "")
+    if env.strip():
+        return env.encode("utf-8")
+    path = Path(key_file) if key_file is not None else KEY_FILE
+    try:
+        return _read_or_create(path)
+    except OSError as exc:
+        raise ClaveError(
+            f"No se pudo leer ni crear la clave de seudonimización en {path}: {exc.strerror}. "
+            f"Defina la variable de entorno {ENV_KEY} o revise los permisos de la carpeta."
+        ) from exc
+
+
+def _read_or_create(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two runs starting at once never overwrite each other's key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            os.chmod(path, 0o600)  # a key readable by others is tightened, not trusted as is
+        key = path.read_bytes().strip()
+        if not key:
+            raise ClaveError(f"El archivo de clave {path} está vacío; bórrelo para crear uno nuevo.")
+        return key
+    with os.fdopen(fd, "wb") as fh:
+        key = secrets.token_hex(32).encode("ascii")
+        fh.write(key + b"\n")
+    return key
+
+
+def pseudonym(rut: str, key: bytes | None = None) -> str:
+    """Hex HMAC-SHA-256 of a normalised RUT (`12345678-K`, as `normalize.rut` returns it)."""
+    return hmac.digest(key if key is not None else clave(), rut.encode("utf-8"), "sha256").hex()
+
+
+def pseudonyms(ruts: Iterable[str], key: bytes | None = None) -> list[str]:
+    """`pseudonym` of many RUTs with the key read once (call it on distinct RUTs only)."""
+    k = key if key is not None else clave()
+    digest = hmac.digest
+    return [digest(k, r.encode("utf-8"), "sha256").hex() for r in ruts]
