@@ -114,29 +114,36 @@ def missing_years(df: pd.DataFrame) -> list[int]:
 
 # --------------------------------------------------------------------------- chart
 
+# column, title, label of each point, label of the y ticks, whole-number ticks
 _PANELS = [
-    ("asistencias", "Asistencias", fmt_int),
-    ("actividades", "Actividades", fmt_int),
-    ("pct_mujeres", "Mujeres (% de asistencias)", lambda v: fmt_pct(v, 0)),
-    ("comunas_alcanzadas", "Comunas alcanzadas", fmt_int),
+    ("asistencias", "Asistencias", fmt_int, fmt_int, True),
+    ("actividades", "Actividades", fmt_int, fmt_int, True),
+    ("pct_mujeres", "Mujeres (% de asistencias)", fmt_pct, lambda v: fmt_pct(v, 0), False),
+    ("comunas_alcanzadas", "Comunas alcanzadas", fmt_int, fmt_int, True),
 ]
 
 
 def trend_figure(df: pd.DataFrame) -> Figure:
-    """Four small panels over the years; a year without logs is a gap in the line."""
+    """Four small panels over the years; a year without logs is a shaded gap in the line."""
     full = df.set_index("anio").reindex(range(int(df["anio"].min()), int(df["anio"].max()) + 1))
+    faltantes = missing_years(df)
     fig = Figure(figsize=(10, 6), dpi=100, layout="constrained")
     axes = fig.subplots(2, 2, sharex=True)
-    for ax, (col, title, fmt) in zip(axes.flat, _PANELS):
+    for ax, (col, title, label, tick, whole) in zip(axes.flat, _PANELS):
         values = full[col].astype("float64")
+        top = values.max() * 1.2 if values.notna().any() and values.max() > 0 else 1
+        for year in faltantes:
+            ax.axvspan(year - 0.4, year + 0.4, color="#f0f0f0", zorder=0)
+            ax.text(year, top * 0.04, "sin registros", ha="center", fontsize=8, color="#777777")
         ax.plot(full.index, values, marker="o", color="#1f5fa8", linewidth=2)
         for year, value in values.dropna().items():
-            ax.annotate(fmt(value), (year, value), textcoords="offset points", xytext=(0, 7),
+            ax.annotate(label(value), (year, value), textcoords="offset points", xytext=(0, 7),
                         ha="center", fontsize=9)
         ax.set_title(title, fontsize=12, loc="left")
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos, fmt=fmt: fmt(v)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos, tick=tick: tick(v)))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=whole))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylim(bottom=0, top=max(values.max() * 1.2, 1) if values.notna().any() else 1)
+        ax.set_ylim(bottom=0, top=top)
         ax.grid(axis="y", color="#dddddd")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
