@@ -123,3 +123,47 @@ def test_html_escapes_text(monkeypatch):
         real.cut, real.nombre, "<script>alert(1)</script>", real.numeral))
     html = trends.render_trends_html(EXPECTED, "Coquimbo")
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def page():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_trends_page_in_chromium_makes_no_request(page, written):
+    _, html_path = written
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(html_path.as_uri())
+    page.wait_for_load_state("load")
+    assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
+    assert page.eval_on_selector("#grafico", "img => img.complete && img.naturalWidth") == 1000
+    assert page.locator("#tendencia tbody tr").count() == 3
+    assert page.inner_text("#sin-registros") == "Sin registros: 2017."
+
+
+@pytest.mark.browser
+def test_plan_names_never_run_as_script(page, tmp_path):
+    from tests.test_plan import ACT, PLAN_2018
+    from pipeline import plan
+
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    table = plan.compliance_html(plan.compliance(plan.load_plan(PLAN_2018, "Coquimbo"), ACT))
+    doc = tmp_path / "plan.html"
+    doc.write_text(f"<!DOCTYPE html><html><body>{table}</body></html>", encoding="utf-8")
+    page.goto(doc.as_uri())
+    page.wait_for_load_state("load")
+    assert dialogs == []
+    assert page.inner_text("tr.cumple td:first-child") == "Consultas ciudadanas <script>alert(1)</script>"
