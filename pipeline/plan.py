@@ -40,14 +40,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from . import reference, schema
 from .text import fold
-from .trends import fmt_int, fmt_pct
 
 ESTADO_CUMPLE = "CUMPLE"
 ESTADO_EN_PROCESO = "EN PROCESO"
@@ -419,34 +417,3 @@ def plan_indicators(plan: Plan, actividades: pd.DataFrame, en_curso: bool = Fals
         "cumplimiento_plan_total": compliance_total(df),
     }
 
-
-_TABLE = """<table class="cumplimiento-plan">
-<thead><tr><th>Compromiso</th><th class="num">Meta</th><th class="num">Logrado</th><th class="num">Cumplimiento</th><th>Estado</th><th class="num">Ponderación</th><th class="num">Ponderación ganada</th></tr></thead>
-<tbody>
-{% for f in filas %}<tr class="{{ f.clase }}"><td>{{ f.nombre }}</td><td class="num">{{ f.meta }}</td><td class="num">{{ f.logrado }}</td><td class="num">{{ f.pct }}</td><td>{{ f.estado }}</td><td class="num">{{ f.ponderacion }}</td><td class="num">{{ f.ganada }}</td></tr>
-{% endfor %}</tbody>
-<tfoot><tr><th colspan="6">Cumplimiento ponderado del plan</th><th class="num">{{ total }}</th></tr></tfoot>
-</table>"""
-
-_ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-
-
-def compliance_html(df: pd.DataFrame) -> str:
-    """An HTML table of `compliance` (autoescaped, Chilean number format) for a slide or page.
-
-    Each row has the class `cumple`, `en-proceso` or `no-cumple` for colouring.
-    """
-    filas = [
-        {
-            "nombre": r.nombre,
-            "meta": fmt_int(r.meta),
-            "logrado": fmt_int(r.logrado),
-            "pct": fmt_pct(r.pct_cumplimiento),
-            "estado": r.estado,
-            "clase": fold(r.estado).replace(" ", "-"),
-            "ponderacion": fmt_pct(r.ponderacion),
-            "ganada": fmt_pct(r.ponderacion_ganada),
-        }
-        for r in df.itertuples(index=False)
-    ]
-    return _ENV.from_string(_TABLE).render(filas=filas, total=fmt_pct(compliance_total(df)))

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import reference
+from .deck import fmt_int, fmt_pct  # the deck's Chilean number format: one implementation
 
 TREND_COLUMNS = [
     "anio", "asistencias", "actividades", "pct_mujeres", "comunas_alcanzadas", "variacion_asistencias_pct",
@@ -30,33 +31,22 @@ TREND_COLUMNS = [
 _REQUIRED = ["asistencias", "actividades", "pct_mujeres", "comunas_alcanzadas"]
 
 
-# --------------------------------------------------------------------------- Chilean number format
-# Hand-written: the locale module depends on locales installed on the machine, and Babel is not a dependency.
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def fmt_int(value: object) -> str:
-    """5971 → '5.971'; missing → '—'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return f"{int(value):,}".replace(",", ".")
+def _int(value: object) -> str:
+    return fmt_int(None if _missing(value) else value)
 
 
-def fmt_decimal(value: object, decimals: int = 2) -> str:
-    """1234.5 → '1.234,50'; missing → '—'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    text = f"{float(value):,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+def _pct(value: object, decimals: int = 2) -> str:
+    return fmt_pct(None if _missing(value) else float(value), decimals)
 
 
-def fmt_pct(value: object, decimals: int = 2, signed: bool = False) -> str:
-    """74.96 → '74,96%'; signed → '+3,10%'; missing → '—'."""
-    text = fmt_decimal(value, decimals)
-    if text == "—":
-        return text
-    if signed and float(value) > 0:
-        text = "+" + text
-    return text + "%"
+def _signed_pct(value: object) -> str:
+    """−16.26 → '-16,26%', 3.1 → '+3,1%' (the sign says which way attendance went)."""
+    text = _pct(value)
+    return "+" + text if not _missing(value) and float(value) > 0 else text
 
 
 # --------------------------------------------------------------------------- frame
@@ -116,10 +106,10 @@ def missing_years(df: pd.DataFrame) -> list[int]:
 
 # column, title, label of each point, label of the y ticks, whole-number ticks
 _PANELS = [
-    ("asistencias", "Asistencias", fmt_int, fmt_int, True),
-    ("actividades", "Actividades", fmt_int, fmt_int, True),
-    ("pct_mujeres", "Mujeres (% de asistencias)", fmt_pct, lambda v: fmt_pct(v, 0), False),
-    ("comunas_alcanzadas", "Comunas alcanzadas", fmt_int, fmt_int, True),
+    ("asistencias", "Asistencias", _int, _int, True),
+    ("actividades", "Actividades", _int, _int, True),
+    ("pct_mujeres", "Mujeres (% de asistencias)", _pct, lambda v: _pct(v, 0), False),
+    ("comunas_alcanzadas", "Comunas alcanzadas", _int, _int, True),
 ]
 
 
@@ -208,11 +198,11 @@ def render_trends_html(df: pd.DataFrame, region: str) -> str:
     filas = [
         {
             "anio": int(r.anio),
-            "asistencias": fmt_int(r.asistencias),
-            "variacion": fmt_pct(r.variacion_asistencias_pct, signed=True),
-            "actividades": fmt_int(r.actividades),
-            "pct_mujeres": fmt_pct(r.pct_mujeres),
-            "comunas": fmt_int(r.comunas_alcanzadas),
+            "asistencias": _int(r.asistencias),
+            "variacion": _signed_pct(r.variacion_asistencias_pct),
+            "actividades": _int(r.actividades),
+            "pct_mujeres": _pct(r.pct_mujeres),
+            "comunas": _int(r.comunas_alcanzadas),
         }
         for r in df.itertuples(index=False)
     ]

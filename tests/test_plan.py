@@ -131,12 +131,13 @@ def test_plan_records_describe_filters(plan_2018):
     assert records[3]["criterio"] == "todas las actividades"
 
 
-def test_compliance_html_escapes_plan_text(plan_2018):
-    html = plan.compliance_html(plan.compliance(plan_2018, ACT))
+def test_plan_text_is_escaped_on_the_compliance_slide(plan_2018):
+    from pipeline import deck
+
+    html = deck.compliance_slide(plan.compliance_records(plan.compliance(plan_2018, ACT)), 2018)
     assert "<script>" not in html
     assert "Consultas ciudadanas &lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert '<tr class="no-cumple"><td>Talleres de Barrios' in html
-    assert "33,33%" in html and "60,92%" in html   # Chilean decimal comma
+    assert "33,3%" in html and "60,9%" in html   # Chilean decimal comma, total 60.92 at one decimal
 
 
 @pytest.mark.parametrize("path", MALFORMED, ids=[p.stem for p in MALFORMED])

@@ -66,14 +66,10 @@ def test_trend_records_and_missing_years():
 
 
 @pytest.mark.parametrize(
-    "func, args, text",
-    [(trends.fmt_int, (5971,), "5.971"), (trends.fmt_int, (1234567,), "1.234.567"), (trends.fmt_int, (None,), "—"),
-     (trends.fmt_pct, (74.96,), "74,96%"), (trends.fmt_pct, (3.1, 2, True), "+3,10%"),
-     (trends.fmt_pct, (-16.26, 2, True), "-16,26%"), (trends.fmt_pct, (math.nan,), "—"),
-     (trends.fmt_decimal, (1234.5,), "1.234,50")],
+    "value, text", [(-16.26, "-16,26%"), (3.1, "+3,1%"), (0.0, "0%"), (math.nan, "—"), (None, "—")]
 )
-def test_chilean_number_format(func, args, text):
-    assert func(*args) == text
+def test_variation_is_signed_in_chilean_format(value, text):
+    assert trends._signed_pct(value) == text
 
 
 def test_trend_figure_leaves_a_gap_for_a_missing_year():
@@ -155,15 +151,17 @@ def test_trends_page_in_chromium_makes_no_request(page, written):
 
 @pytest.mark.browser
 def test_plan_names_never_run_as_script(page, tmp_path):
+    # The real path of a plan name: YAML → plan.compliance_records → the deck's compliance slide.
+    from pipeline import deck, plan
     from tests.test_plan import ACT, PLAN_2018
-    from pipeline import plan
 
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    table = plan.compliance_html(plan.compliance(plan.load_plan(PLAN_2018, "Coquimbo"), ACT))
+    records = plan.compliance_records(plan.compliance(plan.load_plan(PLAN_2018, "Coquimbo"), ACT))
     doc = tmp_path / "plan.html"
-    doc.write_text(f"<!DOCTYPE html><html><body>{table}</body></html>", encoding="utf-8")
+    doc.write_text(f"<!DOCTYPE html><html><body>{deck.compliance_slide(records, 2018)}</body></html>", encoding="utf-8")
     page.goto(doc.as_uri())
     page.wait_for_load_state("load")
     assert dialogs == []
-    assert page.inner_text("tr.cumple td:first-child") == "Consultas ciudadanas <script>alert(1)</script>"
+    assert page.locator("td", has_text="Consultas ciudadanas").inner_text() == (
+        "Consultas ciudadanas <script>alert(1)</script>")
