@@ -38,6 +38,8 @@ achieved".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -169,6 +171,7 @@ class _Reader:
         return [(item, self.text(item, what)) for item in node.value]
 
 
+@lru_cache(maxsize=None)
 def _comuna_keys(region: str) -> tuple[dict[str, str], dict[str, str]]:
     """folded name → cut_comuna for the region (official + aliases), and for every other region."""
     of_region = reference.comunas_region(region)
@@ -324,6 +327,11 @@ def matches(filtro: Filtro, actividades: pd.DataFrame) -> pd.Series:
         asistencias = pd.to_numeric(actividades["asistencias"], errors="coerce").fillna(0)
         mask &= asistencias >= filtro.min_asistentes
     return mask.astype(bool)
+
+
+def anio_en_curso(anio: int, hoy: date | None = None) -> bool:
+    """True while the plan's year has not ended (then no commitment is NO CUMPLE yet)."""
+    return int(anio) >= (hoy or date.today()).year
 
 
 def estado(logrado: int, meta: int, en_curso: bool = False) -> str:

@@ -1,5 +1,6 @@
 """Plan compliance: validation of real YAML files (errors name the line) and hand-computed compliance."""
 import json
+from datetime import date
 import re
 from pathlib import Path
 
@@ -202,3 +203,8 @@ def test_weights_tolerate_rounding(tmp_path, last, ok):
     else:
         with pytest.raises(plan.PlanInvalido, match="línea 2: las ponderaciones suman 100.02 y deben sumar 100"):
             plan.load_plan(path, "Coquimbo")
+
+
+def test_year_in_progress():
+    assert plan.anio_en_curso(2018, hoy=date(2018, 12, 31))
+    assert not plan.anio_en_curso(2018, hoy=date(2019, 1, 1))
