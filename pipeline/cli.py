@@ -6,13 +6,16 @@ non-zero exit; holds no logic of its own.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
-from . import reference
-from .config import DEFAULT_REGION, paths
+from . import reference, trends
+from .config import DEFAULT_REGION, Paths, paths
 from .report import EtapaFallida
 from .runner import STAGES, EjecucionEnCurso, YearRun, run_year
 
@@ -66,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--processed-dir", type=Path, help="carpeta de datos procesados (por defecto data/processed)")
         p.add_argument("--out-dir", type=Path, help="carpeta de salidas (por defecto outputs)")
         p.add_argument("--sin-pdf", action="store_true", help="no generar el PDF del balance")
+        p.add_argument("--force", action="store_true", help="recalcula todo, aunque nada haya cambiado")
+        p.add_argument("--jobs", type=int, default=1, help="años en paralelo con --years (por defecto 1)")
         p.add_argument("-q", "--quiet", action="store_true", help="sin barra de progreso por celda")
     return parser
 
@@ -77,8 +82,8 @@ def _abs(p: Path | None) -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("papermill").setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("pipeline").setLevel(logging.INFO)
     try:
         reg = reference.region(args.region)
     except reference.RegionDesconocida as err:
@@ -86,24 +91,58 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     years = args.year or args.years
     stages = COMMANDS[args.command]
-    for anio in years:
-        p = paths(anio, reg.nombre, _abs(args.raw_dir), _abs(args.processed_dir), _abs(args.out_dir))
-        job = YearRun(p, reg.nombre, stages, progress=not args.quiet, pdf=not args.sin_pdf)
-        total = len(stages)
+    jobs = [
+        YearRun(
+            paths(anio, reg.nombre, _abs(args.raw_dir), _abs(args.processed_dir), _abs(args.out_dir)),
+            reg.nombre, stages, progress=not args.quiet and args.jobs <= 1, pdf=not args.sin_pdf,
+            force=args.force,
+        )
+        for anio in years
+    ]
+    if args.jobs > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            codes = list(pool.map(run_one, jobs))
+    else:
+        codes = []
+        for job in jobs:
+            codes.append(run_one(job))
+            if codes[-1]:
+                break  # sequential: stop at the first failure, as a scheduler expects
+    failed = next((c for c in codes if c), 0)
+    if len(years) > 1 and args.command in ("run", "indicators") and not failed:
+        json_path, html_path = write_trends(jobs[0].paths, reg.nombre)
+        print(f"Tendencias: {html_path}", file=sys.stderr)
+    return failed
 
-        def on_stage(etapa: str, _n=iter(range(1, total + 1)), _anio=anio) -> None:
-            print(f"[{_anio}] etapa {next(_n)}/{total}: {etapa}…", file=sys.stderr, flush=True)
 
-        try:
-            run_year(job, on_stage)
-        except EjecucionEnCurso as err:
-            print(f"Error: {err}", file=sys.stderr)
-            return EXIT_BUSY
-        except EtapaFallida as err:
-            print(f"Error en {anio}: {err}", file=sys.stderr)
-            return EXIT_FAILED
-        print(f"[{anio}] listo: {p.out}", file=sys.stderr)
+def run_one(job: YearRun) -> int:
+    """Run one year and print its outcome; returns the exit code."""
+    anio, total = job.paths.anio, len(job.stages)
+    counter = iter(range(1, total + 1))
+
+    def on_stage(etapa: str) -> None:
+        print(f"[{anio}] etapa {next(counter)}/{total}: {etapa}…", file=sys.stderr, flush=True)
+
+    try:
+        run_year(job, on_stage)
+    except EjecucionEnCurso as err:
+        print(f"Error: {err}", file=sys.stderr)
+        return EXIT_BUSY
+    except EtapaFallida as err:
+        print(f"Error en {anio}: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"[{anio}] listo: {job.paths.out}", file=sys.stderr)
     return 0
+
+
+def write_trends(any_year: Paths, region: str) -> tuple[Path, Path]:
+    """outputs/tendencias.json|html over every year that has an indicadores.json."""
+    by_year = {}
+    for folder in sorted(any_year.out_root.glob("[0-9][0-9][0-9][0-9]")):
+        ind_path = replace(any_year, anio=int(folder.name)).indicadores_json
+        if ind_path.exists():
+            by_year[int(folder.name)] = json.loads(ind_path.read_text(encoding="utf-8"))
+    return trends.write_trends(by_year, any_year.out_root, region)
 
 
 if __name__ == "__main__":

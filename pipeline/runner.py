@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import export
+from . import cache, export, stages
 from .config import NOTEBOOKS_DIR, Paths
 from .report import EtapaFallida, execute_stage
 
@@ -37,6 +37,7 @@ class YearRun:
     progress: bool = False
     pdf: bool = True
     notebooks_dir: Path = NOTEBOOKS_DIR
+    force: bool = False
 
 
 @contextlib.contextmanager
@@ -92,11 +93,18 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
         handler = _file_log(staged.run_log)
         try:
             log.info("Inicio: año %s, región %s, etapas %s", final.anio, job.region, ", ".join(job.stages))
+            keys = stage_keys(final, job)
             for etapa in job.stages:
                 if on_stage:
                     on_stage(etapa)
                 start = time.perf_counter()
+                stored = cache.StageCache(final, etapa)
+                if not job.force and stored.hit(keys[etapa]) and _still_valid(etapa, final, job.region):
+                    stored.restore(staged.out)
+                    log.info("Etapa %s sin cambios: se reutiliza el resultado anterior", etapa)
+                    continue
                 _run_stage(etapa, staged, job)
+                stored.store(keys[etapa], staged.out, produced_files(etapa, staged))
                 log.info("Etapa %s lista en %.1f s", etapa, time.perf_counter() - start)
             log.info("Fin: año %s sin errores", final.anio)
         except BaseException as err:
@@ -125,3 +133,32 @@ def _run_stage(etapa: str, paths: Paths, job: YearRun) -> None:
         export.export_slides(executed, paths.balance_html)
         if job.pdf:
             export.export_pdf(paths.balance_html, paths.balance_pdf)
+
+
+def produced_files(etapa: str, paths: Paths) -> list[Path]:
+    """What a stage writes to outputs/<year>/ (cached and restored as a whole)."""
+    from .config import NOTEBOOKS
+
+    notebook = paths.notebooks_out / NOTEBOOKS[etapa]
+    return {
+        "limpieza": [paths.calidad_html, notebook],
+        "indicadores": [paths.indicadores_json, paths.indicadores_xlsx, notebook],
+        "balance": [paths.balance_html, paths.balance_pdf, notebook],
+    }[etapa]
+
+
+def _still_valid(etapa: str, paths: Paths, region: str) -> bool:
+    """The cleaning stage's real product lives in data/processed/: it must still be there."""
+    return etapa != "limpieza" or cache.processed_is_fresh(paths, region)
+
+
+def stage_keys(paths: Paths, job: YearRun) -> dict[str, str]:
+    """Fingerprint of each stage: what it reads, the stages it depends on, the code."""
+    code = cache.code_version(job.notebooks_dir)
+    params = {"anio": paths.anio, "region": job.region}
+    earlier = [cache.clean_key(replace(paths, anio=y), job.region) for y in stages.years_with_logs(paths) if y < paths.anio]
+    limpieza = cache.fingerprint("limpieza", params, cache.log_files(paths), [], code)
+    side = cache.side_files(paths)
+    indicadores = cache.fingerprint("indicadores", params, side, [limpieza, *earlier], code)
+    balance = cache.fingerprint("balance", {**params, "pdf": job.pdf}, side, [indicadores], code)
+    return {"limpieza": limpieza, "indicadores": indicadores, "balance": balance}

@@ -8,37 +8,37 @@ themselves and the tests all call these, never a copy of them.
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import replace
+from datetime import date
 
-from . import indicators, reference
+from . import cache, indicators, plan, reference, trends
 from .clean import CleanResult, clean_year
 from .config import Paths
 from .excel import write_workbook
 
 log = logging.getLogger(__name__)
 
-LOG_SUFFIXES = {".csv", ".xlsx"}
-
-
 def has_logs(paths: Paths) -> bool:
     """Whether the year's raw folder holds at least one log file."""
-    if not paths.raw.is_dir():
-        return False
-    return any(
-        p.suffix.lower() in LOG_SUFFIXES and p.name.lower() != "destacadas.csv"
-        for p in paths.raw.iterdir()
-        if p.is_file()
-    )
+    return bool(cache.log_files(paths))
 
 
 def clean_stage(paths: Paths, region: str) -> CleanResult:
     """Stage 1: clean one year's raw logs into data/processed/<year>/."""
-    return clean_year(paths, region)
+    with cache.processed_lock(paths):
+        result = clean_year(paths, region)
+        cache.mark_processed(paths, region)
+    return result
 
 
 def _ensure_processed(paths: Paths, region: str) -> None:
-    if not (paths.actividades.exists() and paths.asistencias.exists() and paths.calidad.exists()):
-        log.info("Limpiando %s para comparar con el año anterior", paths.anio)
-        clean_year(paths, region)
+    """Clean an earlier year on demand, unless its processed tables are up to date."""
+    with cache.processed_lock(paths):
+        if not cache.processed_is_fresh(paths, region):
+            log.info("Limpiando %s para comparar con años anteriores", paths.anio)
+            clean_year(paths, region)
+            cache.mark_processed(paths, region)
 
 
 def year_indicators(paths: Paths, region: str, with_previous: bool = True) -> dict:
@@ -53,10 +53,45 @@ def year_indicators(paths: Paths, region: str, with_previous: bool = True) -> di
     return indicators.compute(actividades, asistencias, calidad, paths.anio, region, anterior)
 
 
+def trend(paths: Paths, region: str, current: dict) -> list[dict]:
+    """The year and every earlier year with logs, one record each (for the trend slide)."""
+    by_year = {paths.anio: current}
+    for anio in years_with_logs(paths):
+        if anio < paths.anio:
+            earlier = replace(paths, anio=anio)
+            _ensure_processed(earlier, region)
+            by_year[anio] = year_indicators(earlier, region, with_previous=False)
+    return trends.trend_records(trends.trend_frame(by_year))
+
+
+def plan_keys(paths: Paths, region: str, actividades) -> dict:
+    """Compliance of this year's plan (`plan-<year>.yml`) and next year's plan, when present."""
+    out: dict = {}
+    if paths.plan_anio.exists():
+        this_year = plan.load_plan(paths.plan_anio, region, paths.anio)
+        out.update(plan.plan_indicators(this_year, actividades, en_curso=paths.anio >= date.today().year))
+    if paths.plan_siguiente.exists():
+        next_year = plan.load_plan(paths.plan_siguiente, region, paths.anio + 1)
+        out["plan_siguiente"] = {"anio": paths.anio + 1, "titulo": next_year.titulo,
+                                 "compromisos": plan.plan_records(next_year)}
+    return out
+
+
+def years_with_logs(paths: Paths) -> list[int]:
+    """Years under the raw root that hold at least one log."""
+    if not paths.raw_root.is_dir():
+        return []
+    years = [int(p.name) for p in paths.raw_root.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name)]
+    return sorted(y for y in years if has_logs(replace(paths, anio=y)))
+
+
 def indicators_stage(paths: Paths, region: str) -> dict:
     """Stage 2: compute the indicators and write `indicadores.json` and the workbook."""
     reference.region(region)  # fail early on an unknown region
     ind = year_indicators(paths, region)
+    actividades, _, _ = indicators.load_processed(paths)
+    ind.update(plan_keys(paths, region, actividades))
+    ind["tendencia"] = trend(paths, region, ind)
     indicators.write_json(ind, paths.indicadores_json)
     write_workbook(ind, paths.indicadores_xlsx)
     return ind

@@ -1,0 +1,138 @@
+"""Incremental runs: a stage whose inputs did not change is not recomputed.
+
+A stage's fingerprint is a SHA-256 over its parameters, the contents of its input files,
+the fingerprints of the stages it depends on and the code version (every file of the
+`pipeline` package, its reference data and templates, and the stage's notebook). The
+cache is plain files under `data/processed/.cache/<year>/<stage>/`: the fingerprint and a
+copy of what the stage wrote to `outputs/<year>/`. Deleting it is always safe.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import shutil
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from .config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+LOG_SUFFIXES = {".csv", ".xlsx"}
+NOT_LOGS = {"destacadas.csv"}
+
+
+def is_log(path: Path) -> bool:
+    """A raw attendance log (as opposed to destacadas.csv, photos or plans beside it)."""
+    return path.is_file() and path.suffix.lower() in LOG_SUFFIXES and path.name.lower() not in NOT_LOGS
+
+
+def log_files(paths: Paths) -> list[Path]:
+    if not paths.raw.is_dir():
+        return []
+    return sorted(p for p in paths.raw.iterdir() if is_log(p))
+
+
+def side_files(paths: Paths) -> list[Path]:
+    """Files beside the logs (highlights, photos, plans): inputs of indicators and deck."""
+    if not paths.raw.is_dir():
+        return []
+    return sorted(p for p in paths.raw.rglob("*") if p.is_file() and not is_log(p))
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def code_version(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
+    """Digest of the package (code, reference data, templates) and the stage notebooks."""
+    h = hashlib.sha256()
+    files = sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files += sorted(notebooks_dir / name for name in NOTEBOOKS.values() if (notebooks_dir / name).exists())
+    for p in files:
+        h.update(p.name.encode())
+        h.update(_file_digest(p).encode())
+    return h.hexdigest()
+
+
+def fingerprint(stage: str, params: dict, files: list[Path], upstream: list[str], code: str) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps({"stage": stage, "params": params, "code": code, "upstream": upstream},
+                        sort_keys=True).encode())
+    for p in files:
+        h.update(p.name.encode())
+        h.update(_file_digest(p).encode())
+    return h.hexdigest()
+
+
+class StageCache:
+    """The cached outputs of one stage of one year."""
+
+    def __init__(self, paths: Paths, stage: str):
+        # beside, not inside, processed/<year>/: the cleaning stage may rewrite that folder
+        self.dir = paths.processed_root / ".cache" / str(paths.anio) / stage
+        self.key_file = self.dir / "huella.txt"
+        self.files_dir = self.dir / "salidas"
+
+    def hit(self, key: str) -> bool:
+        return self.key_file.exists() and self.key_file.read_text().strip() == key and self.files_dir.is_dir()
+
+    def restore(self, out: Path) -> None:
+        shutil.copytree(self.files_dir, out, dirs_exist_ok=True)
+
+    def store(self, key: str, out: Path, produced: list[Path]) -> None:
+        if self.dir.exists():
+            shutil.rmtree(self.dir)
+        for p in produced:
+            if p.exists():
+                target = self.files_dir / p.relative_to(out)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(p, target)
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        self.key_file.write_text(key)
+
+
+def clean_key(paths: Paths, region: str) -> str:
+    """Fingerprint of a year's cleaning: its log files, the region and the code."""
+    return fingerprint("limpieza", {"anio": paths.anio, "region": region}, log_files(paths), [], code_version())
+
+
+def _marker(paths: Paths) -> Path:
+    return paths.processed_root / ".cache" / str(paths.anio) / "procesado.huella"
+
+
+def mark_processed(paths: Paths, region: str) -> None:
+    """Record which inputs data/processed/<year>/ was built from."""
+    marker = _marker(paths)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(clean_key(paths, region))
+
+
+def processed_is_fresh(paths: Paths, region: str) -> bool:
+    """data/processed/<year>/ exists and was built from today's logs with today's code."""
+    marker = _marker(paths)
+    return (
+        paths.actividades.exists() and paths.asistencias.exists() and paths.calidad.exists()
+        and marker.exists() and marker.read_text() == clean_key(paths, region)
+    )
+
+
+@contextlib.contextmanager
+def processed_lock(paths: Paths) -> Iterator[None]:
+    """Blocking lock on data/processed/<year>/: two runs (say 2018 needing 2017 as its previous
+    year while 2017 runs beside it) never clean the same year at the same time."""
+    lock = paths.processed_root / ".cache" / f"{paths.anio}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

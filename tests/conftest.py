@@ -1,0 +1,53 @@
+"""Shared fixtures: the whole pipeline run once per session on the shipped sample."""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline import config
+
+SAMPLE_YEAR = 2017
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """SHA-256 of every file below root, with its mode (to prove nothing was modified)."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() + oct(p.stat().st_mode)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@dataclass
+class SampleRun:
+    paths: config.Paths
+    result: subprocess.CompletedProcess
+    raw_before: dict[str, str]
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        capture_output=True, text=True, cwd=config.PROJ_ROOT, timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> SampleRun:
+    """`python -m pipeline run --year 2017` on data/raw into temporary folders."""
+    base = tmp_path_factory.mktemp("muestra")
+    raw_before = tree_digest(config.RAW_DIR)
+    result = run_cli(
+        "run", "--year", str(SAMPLE_YEAR), "-q",
+        "--processed-dir", str(base / "processed"), "--out-dir", str(base / "outputs"),
+        env={"BALANCE_CLAVE": "clave-de-prueba"},
+    )
+    paths = config.paths(SAMPLE_YEAR, "Coquimbo", None, base / "processed", base / "outputs")
+    return SampleRun(paths, result, raw_before)

@@ -1,0 +1,65 @@
+"""The whole product on the shipped sample: `run --year 2017` writes the deck, the JSON, the workbook."""
+import json
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import tree_digest
+from pipeline import config
+
+pytestmark = pytest.mark.slow
+
+CONTRACT_KEYS = [
+    "anio", "region", "asistencias", "asistencias_anio_anterior", "variacion_asistencias_pct",
+    "personas_unicas", "asistencias_sin_rut_valido", "actividades", "comunas_alcanzadas", "comunas_region",
+    "mujeres", "hombres", "sexo_sin_informacion", "pct_mujeres", "actividades_por_provincia",
+    "actividades_por_zona", "actividades_por_tipo_organizacion", "actividades_por_tipo_actividad",
+    "asistencias_por_comuna", "actividades_por_comuna", "calidad",
+]
+
+
+def test_run_succeeds(sample_run):
+    assert sample_run.result.returncode == 0, sample_run.result.stderr[-3000:]
+    assert "[2017] listo" in sample_run.result.stderr
+
+
+def test_json_has_every_contract_key_and_consistent_figures(sample_run):
+    ind = json.loads(sample_run.paths.indicadores_json.read_text(encoding="utf-8"))
+    assert [k for k in CONTRACT_KEYS if k not in ind] == []
+    assert ind["anio"] == 2017 and ind["region"] == "Coquimbo" and ind["comunas_region"] == 15
+    assert ind["asistencias"] == ind["mujeres"] + ind["hombres"] + ind["sexo_sin_informacion"]
+    assert sum(ind["asistencias_por_comuna"].values()) == ind["asistencias"]
+    assert sum(ind["actividades_por_provincia"].values()) == ind["actividades"]
+    assert sum(ind["actividades_por_zona"].values()) == ind["actividades"]
+    assert set(ind["actividades_por_provincia"]) == {"Elqui", "Choapa", "Limarí"}
+    # 2016 is in the sample (summaries only), so the change on the previous year is there
+    assert ind["asistencias_anio_anterior"] and ind["variacion_asistencias_pct"] is not None
+    cal = ind["calidad"]
+    assert cal["filas_leidas"] == cal["filas_validas"] + cal["duplicados"] + cal["cuarentena"]
+    assert cal["duplicados"] > 0 and cal["cuarentena"] > 0 and cal["archivos_rechazados"]
+
+
+def test_workbook_opens_with_the_same_figures(sample_run):
+    ind = json.loads(sample_run.paths.indicadores_json.read_text(encoding="utf-8"))
+    wb = load_workbook(sample_run.paths.indicadores_xlsx)
+    resumen = {r[0]: r[1] for r in wb["Resumen"].iter_rows(min_row=2, values_only=True)}
+    assert resumen["Asistencias"] == ind["asistencias"]
+    assert resumen["Actividades"] == ind["actividades"]
+
+
+def test_deck_is_one_offline_reveal_file(sample_run):
+    html = sample_run.paths.balance_html.read_text(encoding="utf-8")
+    assert 'class="reveal"' in html and "Reveal.initialize" in html
+    assert not re.search(r"""(src|href)=["']https?://""", html), "el balance no debe pedir nada a la red"
+    assert "Balance 2017" in html
+
+
+def test_quality_report_and_executed_notebooks(sample_run):
+    assert sample_run.paths.calidad_html.exists()
+    names = sorted(p.name for p in sample_run.paths.notebooks_out.glob("*.ipynb"))
+    assert names == ["01_limpieza.ipynb", "02_indicadores.ipynb", "03_balance.ipynb"]
+
+
+def test_raw_data_untouched(sample_run):
+    assert tree_digest(config.RAW_DIR) == sample_run.raw_before
