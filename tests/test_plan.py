@@ -208,3 +208,10 @@ def test_weights_tolerate_rounding(tmp_path, last, ok):
 def test_year_in_progress():
     assert plan.anio_en_curso(2018, hoy=date(2018, 12, 31))
     assert not plan.anio_en_curso(2018, hoy=date(2019, 1, 1))
+
+
+def test_example_plan_of_the_issue_loads():
+    # The issue's commitments, as an analyst would write them (also a template for the sample data).
+    ejemplo = plan.load_plan(FIXTURES / "plan-ejemplo-2018.yml", "Coquimbo", anio=2018)
+    assert [c.meta for c in ejemplo.compromisos] == [8, 2, 3, 6]
+    assert ejemplo.compromisos[3].filtro.comunas_incluidas == ("04301", "04302", "04303", "04304", "04305")
