@@ -1,0 +1,555 @@
+"""Cleaning stage (data contract §3–§4): activities, conflicts, duplicates, quarantine, accounting.
+
+`clean_year(paths, region)` reads every log of the year (`ingest`), normalises values
+(`normalize`), resolves each activity's values by majority, drops duplicates, sends
+unusable rows to quarantine, checks the accounting (rows read = valid + duplicates +
+quarantined, per sheet and in total) and writes `data/processed/<year>/`.
+
+Everything is vectorised: rows of one shape are concatenated and each column is
+normalised over its distinct values, so cost grows with distinct values, not rows.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import config, ingest, normalize, privacy, reference, schema
+from .text import collapse_spaces, fold
+
+MOTIVOS = list(schema.QUARANTINE_REASONS)
+# activity-level fields whose disagreement between rows of one activity is a conflict
+CONFLICT_FIELDS = ["fecha", "cut_comuna", "actividad", "tipo_actividad", "linea", "zona",
+                   "tipo_organizacion", "organizacion"]
+
+
+class SinDatosError(RuntimeError):
+    """No usable log in the year's folder."""
+
+
+class ContabilidadError(AssertionError):
+    """Rows read ≠ valid + duplicates + quarantined: a bug of this module, never of the data."""
+
+
+@dataclass
+class CleanResult:
+    actividades: pd.DataFrame
+    asistencias: pd.DataFrame
+    cuarentena: pd.DataFrame
+    calidad: dict
+
+
+# ---------------------------------------------------------------------------
+# entry points
+# ---------------------------------------------------------------------------
+def clean_year(paths: config.Paths, region: str) -> CleanResult:
+    """Clean every log under `paths.raw` and write the processed tables into `paths.processed`."""
+    result = clean_folder(paths.raw, paths.anio, region)
+    write(result, paths.processed)
+    return result
+
+
+def clean_folder(raw: Path, anio: int, region: str) -> CleanResult:
+    """Read and clean every log of one folder; nothing is written."""
+    raw = Path(raw)
+    files = ingest.log_files(raw)
+    if not files:
+        raise SinDatosError(f"No hay listas de asistencia (.csv o .xlsx) en la carpeta {raw}.")
+    lectura = ingest.Lectura()
+    for path in files:
+        lectura.extend(ingest.read_file(path, path.relative_to(raw).as_posix()))
+    if not lectura.hojas:
+        raise SinDatosError(
+            f"Ninguna lista de asistencia de la carpeta {raw} se pudo usar: "
+            f"{len(lectura.rechazos)} archivo(s) u hoja(s) rechazados y {len(lectura.omitidas)} hoja(s) "
+            "sin encabezado reconocible. Revise el informe de calidad o los archivos."
+        )
+    return clean_sheets(lectura, anio, region)
+
+
+def clean_sheets(lectura: ingest.Lectura, anio: int, region: str) -> CleanResult:
+    """Clean already-read sheets (the testable core of `clean_folder`)."""
+    matcher = normalize.comuna_matcher(reference.region(region).nombre)
+    persons = [h for h in lectura.hojas if h.forma == schema.SHAPE_PERSONS]
+    summaries = [h for h in lectura.hojas if h.forma == schema.SHAPE_SUMMARY]
+    seq = {id(h): i for i, h in enumerate(lectura.hojas)}
+
+    p = _rows(persons, seq, schema.PERSON_COLUMNS)
+    s = _rows(summaries, seq, schema.SUMMARY_COUNT_COLUMNS)
+    p_norm = _activity_values(p, anio, matcher)
+    s_norm = _activity_values(s, anio, matcher)
+
+    # --- person rows -------------------------------------------------------
+    p_norm = _person_values(p, p_norm)
+    p_valid = p_norm["motivo"].isna().to_numpy()
+    p_dup = _person_duplicates(p_norm, p_valid)
+    p_keep = p_valid & ~p_dup
+    act_p, conflicts = _person_activities(p_norm, p_keep)
+    asistencias = _asistencias(p_norm, p_keep, lectura.hojas)
+
+    # --- summary rows --------------------------------------------------------
+    s_norm = _summary_counts(s, s_norm)
+    s_valid = s_norm["motivo"].isna().to_numpy()
+    # person rows win over a summary of the same activity; a re-sent summary row is a duplicate
+    claves = pd.Series(s_norm["clave_actividad"].astype(object).to_numpy())
+    s_dup = np.zeros(len(s_norm), dtype=bool)
+    if s_valid.any():
+        valid_claves = claves[s_valid]
+        s_dup[s_valid] = (valid_claves.isin(set(act_p["clave_actividad"])) | valid_claves.duplicated()).to_numpy()
+    s_keep = s_valid & ~s_dup
+    act_s = _summary_activities(s_norm, s_keep)
+
+    actividades = _finish_activities(pd.concat([act_p, act_s], ignore_index=True), matcher)
+    cuarentena = _quarantine(p, p_norm, s, s_norm, lectura.hojas)
+    calidad = _calidad(lectura, anio, region, p, p_norm, p_valid, p_dup, s, s_norm, s_valid, s_dup,
+                       conflicts, matcher)
+    _check_accounting(calidad, asistencias, actividades, int(s_keep.sum()))
+    return CleanResult(actividades, asistencias, cuarentena, calidad)
+
+
+# ---------------------------------------------------------------------------
+# rows of one shape
+# ---------------------------------------------------------------------------
+def _rows(hojas: list[ingest.Hoja], seq: dict[int, int], own: list[str]) -> pd.DataFrame:
+    """All rows of one shape in reading order, every canonical column present (text)."""
+    columns = schema.ACTIVITY_COLUMNS + own
+    frames = []
+    for h in hojas:
+        f = h.frame
+        extra = {c: pd.Series(pd.NA, index=f.index, dtype="str") for c in columns if c not in f}
+        frames.append(f.assign(**extra, _hoja=seq[id(h)])[columns + [ingest.FILA, "_hoja"]])
+    if not frames:
+        empty = {c: pd.Series([], dtype="str") for c in columns}
+        return pd.DataFrame({**empty, ingest.FILA: pd.Series([], dtype="int64"),
+                             "_hoja": pd.Series([], dtype="int64")})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _first_reason(motivo: np.ndarray, mask: np.ndarray, code: str) -> None:
+    """Set `code` where `mask` holds and no earlier reason was found (local array only)."""
+    motivo[mask & pd.isna(motivo)] = code
+
+
+def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatcher) -> pd.DataFrame:
+    """Normalised activity-level values and the first quarantine reason of each row."""
+    n = len(raw)
+    motivo = np.full(n, None, dtype=object)
+    too_long = np.zeros(n, dtype=bool)
+    for c in schema.ACTIVITY_COLUMNS + schema.PERSON_COLUMNS + schema.SUMMARY_COUNT_COLUMNS:
+        if c in raw:
+            too_long |= (raw[c].str.len() > config.MAX_CELL_CHARS).fillna(False).to_numpy(bool)
+    _first_reason(motivo, too_long, "celda_demasiado_larga")
+
+    fecha = normalize.fecha(raw["fecha"])
+    fecha_blank = normalize.is_blank(raw["fecha"]).to_numpy()
+    _first_reason(motivo, fecha_blank, "fecha_faltante")
+    _first_reason(motivo, fecha.isna().to_numpy(), "fecha_invalida")
+    _first_reason(motivo, (fecha.dt.year != anio).fillna(True).to_numpy(bool), "fecha_fuera_de_anio")
+
+    com = matcher.match(raw["comuna"])
+    estado = com["estado_comuna"].astype(object).to_numpy()
+    for code in ("comuna_faltante", "comuna_de_otra_region", "comuna_ambigua", "comuna_desconocida"):
+        _first_reason(motivo, estado == code, code)
+
+    id_fold = normalize._per_unique(raw["id_actividad"], lambda v: fold(v) or None, categorical=True)
+    act_fold = normalize._per_unique(raw["actividad"], lambda v: fold(v) or None, categorical=True)
+    _first_reason(motivo, (id_fold.isna() & act_fold.isna()).to_numpy(), "actividad_faltante")
+
+    out = pd.DataFrame({
+        "fecha": fecha,
+        "cut_comuna": com["cut_comuna"],
+        "estado_comuna": com["estado_comuna"],
+        "id_fold": id_fold,
+        "act_fold": act_fold,
+        "id_actividad": normalize._per_unique(raw["id_actividad"], lambda v: collapse_spaces(v) or None,
+                                              categorical=True),
+        "actividad": normalize._per_unique(raw["actividad"], lambda v: collapse_spaces(v) or None,
+                                           categorical=True),
+        "tipo_actividad": normalize.tipo_actividad(raw["tipo_actividad"]),
+        "linea": normalize.linea(raw["linea"]),
+        "zona": normalize.zona(raw["zona"]),
+        "tipo_organizacion": normalize.tipo_organizacion(raw["tipo_organizacion"]),
+        "organizacion": normalize._per_unique(raw["organizacion"], lambda v: collapse_spaces(v) or None,
+                                              categorical=True),
+        "org_fold": normalize._per_unique(raw["organizacion"], lambda v: fold(v) or None, categorical=True),
+        "motivo": pd.Series(motivo, index=raw.index, dtype=object),
+        "_hoja": raw["_hoja"],
+        ingest.FILA: raw[ingest.FILA],
+    }, index=raw.index)
+    out["clave_actividad"] = _activity_keys(out)
+    return out
+
+
+def _activity_keys(norm: pd.DataFrame) -> pd.Series:
+    """`id:<folded id>` when an id is typed, else `<ISO fecha>|<cut_comuna>|<folded actividad>`.
+
+    Built once per distinct combination (groupby on integer codes), not once per row.
+    """
+    if len(norm) == 0:
+        return pd.Series([], dtype="category")
+    has_id = norm["id_fold"].notna().to_numpy()
+    codes = pd.DataFrame({
+        "i": norm["id_fold"].cat.codes.to_numpy(),
+        "f": np.where(has_id, 0, norm["fecha"].to_numpy("datetime64[s]").astype("int64", copy=False)),
+        "c": np.where(has_id, -2, norm["cut_comuna"].cat.codes.to_numpy()),
+        "a": np.where(has_id, -2, norm["act_fold"].cat.codes.to_numpy()),
+    })
+    gid = codes.groupby(["i", "f", "c", "a"], sort=False, dropna=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(gid))).groupby(gid).first().to_numpy()
+    names = []
+    for row in first:
+        if has_id[row]:
+            names.append("id:" + norm["id_fold"].iat[row])
+        else:
+            f = norm["fecha"].iat[row]
+            names.append(f"{'' if pd.isna(f) else f.strftime('%Y-%m-%d')}|{_txt(norm['cut_comuna'].iat[row])}|"
+                         f"{_txt(norm['act_fold'].iat[row])}")
+    # two groups can only share a name when both miss the same parts (quarantined rows)
+    uniq = pd.Index(names).unique()
+    lookup = uniq.get_indexer(names)
+    return pd.Series(pd.Categorical.from_codes(lookup[gid], categories=uniq), index=norm.index)
+
+
+def _txt(value: object) -> str:
+    return "" if pd.isna(value) else str(value)
+
+
+# ---------------------------------------------------------------------------
+# person rows
+# ---------------------------------------------------------------------------
+def _person_values(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
+    rut = normalize.rut(raw["rut"])
+    edad = normalize.edad(raw["edad"])
+    rut_blank = normalize.is_blank(raw["rut"]).to_numpy()
+    edad_blank = normalize.is_blank(raw["edad"]).to_numpy()
+    # names only matter (for duplicates) where no valid RUT identifies the person
+    nombre = normalize.fold_series(raw["nombre"].where(rut.isna()))
+    return norm.assign(
+        _nombre_fold=nombre.where(nombre != ""),
+        sexo=normalize.sexo(raw["sexo"]),
+        rut=rut,
+        edad=edad,
+        rut_invalido=~rut_blank & rut.isna().to_numpy(),
+        edad_invalida=~edad_blank & edad.isna().to_numpy(),
+    )
+
+
+def _person_duplicates(norm: pd.DataFrame, valid: np.ndarray) -> np.ndarray:
+    """Second and later rows of one activity and one person (same valid RUT, else same name)."""
+    dup = np.zeros(len(norm), dtype=bool)
+    if not valid.any():
+        return dup
+    rut_codes, rut_uniques = pd.factorize(norm["rut"], use_na_sentinel=True)
+    no_rut = rut_codes < 0
+    # names are folded only where they decide (rows without a valid RUT)
+    nombre = norm.get("_nombre_fold")
+    person = rut_codes.astype(np.int64)
+    if no_rut.any() and nombre is not None:
+        name_codes, _ = pd.factorize(nombre.where(no_rut), use_na_sentinel=True)
+        person = np.where(no_rut & (name_codes >= 0), len(rut_uniques) + name_codes, person)
+    usable = valid & (person >= 0)
+    keys = pd.DataFrame({"a": norm["clave_actividad"].cat.codes.to_numpy()[usable], "p": person[usable]})
+    dup[np.flatnonzero(usable)] = keys.duplicated(keep="first").to_numpy()
+    return dup
+
+
+def _source(hojas: list[ingest.Hoja], seq: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """(archivo, hoja) of each row from its sheet number."""
+    archivos = np.array([h.archivo for h in hojas] + [""], dtype=object)
+    nombres = np.array([h.hoja for h in hojas] + [""], dtype=object)
+    return pd.Series(archivos[seq], dtype="str"), pd.Series(nombres[seq], dtype="str")
+
+
+def _asistencias(norm: pd.DataFrame, keep: np.ndarray, hojas: list[ingest.Hoja]) -> pd.DataFrame:
+    """One row per valid, non-duplicate person row; the RUT leaves as a keyed pseudonym only."""
+    kept = norm.loc[keep]
+    codes, uniques = pd.factorize(kept["rut"], use_na_sentinel=True)
+    hashes = np.array(privacy.pseudonyms(list(uniques)) + [None], dtype=object)
+    archivo, hoja = _source(hojas, kept["_hoja"].to_numpy())
+    return pd.DataFrame({
+        "clave_actividad": pd.Series(kept["clave_actividad"].astype(object).to_numpy(), dtype="str"),
+        "persona": pd.Series(hashes[codes], dtype="str"),
+        "sexo": pd.Series(kept["sexo"].astype(object).to_numpy(), dtype="str"),
+        "edad": pd.Series(kept["edad"].to_numpy(), dtype="Int64"),
+        "archivo": archivo,
+        "hoja": hoja,
+        "fila": pd.Series(kept[ingest.FILA].to_numpy(), dtype="int64"),
+    })[schema.ASISTENCIAS_COLUMNS]
+
+
+def _majority(gid: np.ndarray, values: pd.Series, missing: np.ndarray, n_groups: int
+              ) -> tuple[np.ndarray, pd.DataFrame]:
+    """Row index (into `values`) of each group's most frequent value, and the conflicting groups.
+
+    Informed values beat missing/`Sin información`; ties go to the value seen first.
+    Returns (chosen row per group, frame of (group, value code, n, missing) for groups with
+    more than one informed value).
+    """
+    codes, _ = pd.factorize(values, use_na_sentinel=True)
+    df = pd.DataFrame({"g": gid, "v": codes, "m": missing, "o": np.arange(len(gid))})
+    agg = df.groupby(["g", "v"], sort=False).agg(n=("o", "size"), first=("o", "min"), m=("m", "first")).reset_index()
+    agg = agg.sort_values(["g", "m", "n", "first"], ascending=[True, True, False, True], kind="stable")
+    chosen = np.empty(n_groups, dtype=np.int64)
+    top = agg.drop_duplicates("g", keep="first")
+    chosen[top["g"].to_numpy()] = top["first"].to_numpy()
+    informed = agg[~agg["m"]]
+    many = informed.groupby("g")["v"].transform("size") > 1
+    return chosen, informed[many]
+
+
+def _person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFrame, list[dict]]:
+    kept = norm.loc[keep].reset_index(drop=True)
+    gid, claves = pd.factorize(kept["clave_actividad"].astype(object))
+    n_groups = len(claves)
+    counts = pd.crosstab(gid, kept["sexo"].astype(str)).reindex(index=range(n_groups), columns=schema.SEXOS,
+                                                                fill_value=0)
+    conflicts: list[dict] = []
+    chosen_rows: dict[str, np.ndarray] = {}
+    compare = {"fecha": "fecha", "cut_comuna": "cut_comuna", "actividad": "act_fold",
+               "tipo_actividad": "tipo_actividad", "linea": "linea", "zona": "zona",
+               "tipo_organizacion": "tipo_organizacion", "organizacion": "org_fold"}
+    title_row, _ = _majority(gid, kept["actividad"].astype(object), kept["actividad"].isna().to_numpy(), n_groups)
+    for campo, col in compare.items():
+        values = kept[col]
+        missing = values.isna().to_numpy().copy()
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            missing |= (values.astype(object) == schema.SIN_INFORMACION).to_numpy()
+        rows, clash = _majority(gid, values.astype(object), missing, n_groups)
+        chosen_rows[campo] = rows
+        for g, block in clash.groupby("g", sort=True):
+            first_rows = block["first"].to_numpy()
+            shown = [_shown(kept, campo, r) for r in first_rows]
+            conflicts.append({
+                "actividad": _shown(kept, "actividad", title_row[g]) or _shown(kept, "id_actividad", title_row[g]),
+                "campo": campo,
+                "valores": {v: int(c) for v, c in zip(shown, block["n"])},
+                "elegido": _shown(kept, campo, rows[g]),
+            })
+    id_row, _ = _majority(gid, kept["id_actividad"].astype(object), kept["id_actividad"].isna().to_numpy(), n_groups)
+    org_row, _ = _majority(gid, kept["organizacion"].astype(object), kept["organizacion"].isna().to_numpy(), n_groups)
+
+    def pick(col: str, rows: np.ndarray) -> np.ndarray:
+        return kept[col].astype(object).to_numpy()[rows] if n_groups else np.array([], dtype=object)
+
+    act = pd.DataFrame({
+        "clave_actividad": np.asarray(claves, dtype=object),
+        "id_actividad": pick("id_actividad", id_row),
+        "fecha": kept["fecha"].to_numpy()[chosen_rows["fecha"]] if n_groups else np.array([], "datetime64[s]"),
+        "actividad": pick("actividad", title_row),
+        "tipo_actividad": pick("tipo_actividad", chosen_rows["tipo_actividad"]),
+        "linea": pick("linea", chosen_rows["linea"]),
+        "cut_comuna": pick("cut_comuna", chosen_rows["cut_comuna"]),
+        "zona": pick("zona", chosen_rows["zona"]),
+        "tipo_organizacion": pick("tipo_organizacion", chosen_rows["tipo_organizacion"]),
+        "organizacion": pick("organizacion", org_row),
+        "forma": schema.SHAPE_PERSONS,
+        "mujeres": counts[schema.SEXO_MUJER].to_numpy(),
+        "hombres": counts[schema.SEXO_HOMBRE].to_numpy(),
+        "sexo_sin_informacion": counts[schema.SIN_INFORMACION].to_numpy(),
+    })
+    return act, conflicts
+
+
+def _shown(kept: pd.DataFrame, campo: str, row: int) -> str | None:
+    """A value as an analyst reads it in the quality report."""
+    col = {"actividad": "actividad", "organizacion": "organizacion"}.get(campo, campo)
+    v = kept[col].iat[int(row)]
+    if pd.isna(v):
+        return None
+    if campo == "fecha":
+        return pd.Timestamp(v).strftime("%Y-%m-%d")
+    if campo == "cut_comuna":
+        return _comuna_names().get(str(v), str(v))
+    return str(v)
+
+
+def _comuna_names() -> dict[str, str]:
+    c = reference.comunas()
+    return dict(zip(c["cut_comuna"], c["comuna"]))
+
+
+# ---------------------------------------------------------------------------
+# summary rows
+# ---------------------------------------------------------------------------
+def _summary_counts(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
+    """Head counts of summary rows; counts break no earlier reason (celda, fecha, comuna, actividad)."""
+    parsed = {c: normalize.conteo(raw[c]) for c in schema.SUMMARY_COUNT_COLUMNS}
+    invalid = np.zeros(len(raw), dtype=bool)
+    present = np.zeros(len(raw), dtype=bool)
+    for value, bad in parsed.values():
+        invalid |= bad.to_numpy()
+        present |= value.notna().to_numpy()
+    m = parsed["asistentes_mujeres"][0].fillna(0).to_numpy("int64")
+    h = parsed["asistentes_hombres"][0].fillna(0).to_numpy("int64")
+    s = parsed["asistentes_sin_informacion"][0].fillna(0).to_numpy("int64")
+    t_raw = parsed["total_asistentes"][0]
+    has_t = t_raw.notna().to_numpy()
+    t = np.where(has_t, t_raw.fillna(0).to_numpy("int64"), m + h + s)
+    motivo = norm["motivo"].to_numpy(dtype=object).copy()
+    _first_reason(motivo, invalid | ~present, "conteo_invalido")
+    _first_reason(motivo, t < m + h, "conteo_inconsistente")
+    # the total wins: whatever it holds beyond women and men is of unknown sex
+    sin = np.where(has_t, t - m - h, s)
+    return norm.assign(motivo=pd.Series(motivo, index=norm.index, dtype=object),
+                       mujeres=m, hombres=h, sexo_sin_informacion=sin, asistencias=t)
+
+
+def _summary_activities(norm: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    kept = norm.loc[keep]
+    cols = ["clave_actividad", "id_actividad", "fecha", "actividad", "tipo_actividad", "linea", "cut_comuna",
+            "zona", "tipo_organizacion", "organizacion"]
+    out = pd.DataFrame({c: kept[c].astype(object).to_numpy() if c != "fecha" else kept[c].to_numpy()
+                        for c in cols})
+    out["forma"] = schema.SHAPE_SUMMARY
+    for c in ("mujeres", "hombres", "sexo_sin_informacion"):
+        out[c] = kept[c].to_numpy()
+    return out
+
+
+# ---------------------------------------------------------------------------
+# activities table
+# ---------------------------------------------------------------------------
+def _finish_activities(act: pd.DataFrame, matcher: normalize.ComunaMatcher) -> pd.DataFrame:
+    comunas = reference.comunas().set_index("cut_comuna")
+    cut = act["cut_comuna"].astype(object)
+    out = act.assign(
+        comuna=cut.map(comunas["comuna"]),
+        cut_provincia=cut.map(comunas["cut_provincia"]),
+        provincia=cut.map(comunas["provincia"]),
+        asistencias=act["mujeres"] + act["hombres"] + act["sexo_sin_informacion"],
+    )
+    out = out.sort_values(["fecha", "cut_comuna", "clave_actividad"], kind="stable").reset_index(drop=True)
+    out = out[schema.ACTIVIDADES_COLUMNS]
+    text = [c for c in schema.ACTIVIDADES_COLUMNS if c not in ("fecha", "mujeres", "hombres",
+                                                                 "sexo_sin_informacion", "asistencias")]
+    out = out.astype({c: "str" for c in text})
+    out["fecha"] = pd.to_datetime(out["fecha"]).astype("datetime64[s]")
+    for c in ("mujeres", "hombres", "sexo_sin_informacion", "asistencias"):
+        out[c] = out[c].astype("int64")
+    return out
+
+
+# ---------------------------------------------------------------------------
+# quarantine and quality report
+# ---------------------------------------------------------------------------
+RAW_COLUMNS = schema.ACTIVITY_COLUMNS + schema.PERSON_COLUMNS + schema.SUMMARY_COUNT_COLUMNS
+QUARANTINE_COLUMNS = ["archivo", "hoja", ingest.FILA, "motivo"] + RAW_COLUMNS
+
+
+def _quarantine(p: pd.DataFrame, p_norm: pd.DataFrame, s: pd.DataFrame, s_norm: pd.DataFrame,
+                hojas: list[ingest.Hoja]) -> pd.DataFrame:
+    """Quarantined rows: source, row number as the user sees it, reason code, raw values."""
+    parts = []
+    for raw, norm in ((p, p_norm), (s, s_norm)):
+        bad = norm["motivo"].notna().to_numpy()
+        if bad.any():
+            part = raw.loc[bad].copy()
+            part["motivo"] = norm["motivo"].to_numpy()[bad]
+            parts.append(part)
+    cols = QUARANTINE_COLUMNS
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype="int64" if c == ingest.FILA else "str") for c in cols})
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values(["_hoja", ingest.FILA], kind="stable").reset_index(drop=True)
+    out["archivo"], out["hoja"] = _source(hojas, out["_hoja"].to_numpy())
+    out = out.reindex(columns=cols)
+    for c in RAW_COLUMNS:  # a 10 MB cell is cut: the file must stay readable
+        out[c] = out[c].astype("str").str.slice(0, config.MAX_CELL_CHARS)
+    return out
+
+
+def _calidad(lectura, anio, region, p, p_norm, p_valid, p_dup, s, s_norm, s_valid, s_dup, conflicts, matcher):
+    por_archivo = []
+    detalle = []
+    motivos = {m: 0 for m in MOTIVOS}
+    for i, h in enumerate(lectura.hojas):
+        norm, valid, dup = (p_norm, p_valid, p_dup) if h.forma == schema.SHAPE_PERSONS else (s_norm, s_valid, s_dup)
+        mine = (norm["_hoja"] == i).to_numpy()
+        leidas = int(mine.sum())
+        validas = int((mine & valid & ~dup).sum())
+        dups = int((mine & dup).sum())
+        cuar = int((mine & ~valid).sum())
+        por_archivo.append({"archivo": h.archivo, "hoja": h.hoja, "forma": h.forma, "filas_leidas": leidas,
+                            "filas_validas": validas, "duplicados": dups, "cuarentena": cuar})
+        bad = mine & ~valid
+        for fila, motivo in zip(norm[ingest.FILA].to_numpy()[bad], norm["motivo"].to_numpy()[bad]):
+            detalle.append({"archivo": h.archivo, "hoja": h.hoja, "fila": int(fila), "motivo": motivo})
+            motivos[motivo] += 1
+    corregidas = {}
+    names = _comuna_names()
+    for raw, norm in ((p, p_norm), (s, s_norm)):
+        fixed = (norm["estado_comuna"].astype(object) == normalize.ESTADO_CORREGIDA).to_numpy()
+        for typed, cut in zip(raw["comuna"].to_numpy(dtype=object)[fixed],
+                              norm["cut_comuna"].astype(object).to_numpy()[fixed]):
+            corregidas.setdefault(collapse_spaces(typed), names[cut])
+    total = {k: sum(r[k] for r in por_archivo) for k in ("filas_leidas", "filas_validas", "duplicados", "cuarentena")}
+    return {
+        "anio": int(anio),
+        "region": reference.region(region).nombre,
+        **total,
+        "cuarentena_por_motivo": motivos,
+        "comunas_corregidas": dict(sorted(corregidas.items())),
+        "archivos_rechazados": [{"archivo": r.archivo, "hoja": r.hoja, "motivo": r.motivo} for r in lectura.rechazos],
+        "hojas_omitidas": [{"archivo": o.archivo, "hoja": o.hoja} for o in lectura.omitidas],
+        "por_archivo": por_archivo,
+        "cuarentena_detalle": detalle,
+        "conflictos_actividad": conflicts,
+        "rut_invalidos": int(p_norm["rut_invalido"].sum()) if "rut_invalido" in p_norm else 0,
+        "edades_invalidas": int(p_norm["edad_invalida"].sum()) if "edad_invalida" in p_norm else 0,
+        "columnas_desconocidas": [{"archivo": h.archivo, "hoja": h.hoja, "columna": c}
+                                  for h in lectura.hojas for c in h.columnas_desconocidas],
+    }
+
+
+def _check_accounting(calidad: dict, asistencias: pd.DataFrame, actividades: pd.DataFrame, summary_kept: int) -> None:
+    """Rows read = valid + duplicates + quarantined, per sheet and in total; outputs agree with it."""
+    for r in calidad["por_archivo"]:
+        if r["filas_leidas"] != r["filas_validas"] + r["duplicados"] + r["cuarentena"]:
+            raise ContabilidadError(f"Contabilidad descuadrada en {r['archivo']} {r['hoja']}: {r}")
+    if calidad["filas_leidas"] != calidad["filas_validas"] + calidad["duplicados"] + calidad["cuarentena"]:
+        raise ContabilidadError(f"Contabilidad total descuadrada: {calidad['filas_leidas']} filas leídas")
+    if calidad["cuarentena"] != len(calidad["cuarentena_detalle"]) or \
+            calidad["cuarentena"] != sum(calidad["cuarentena_por_motivo"].values()):
+        raise ContabilidadError("La cuarentena no coincide con su detalle.")
+    person_valid = sum(r["filas_validas"] for r in calidad["por_archivo"] if r["forma"] == schema.SHAPE_PERSONS)
+    if person_valid != len(asistencias):
+        raise ContabilidadError(f"{person_valid} filas válidas de personas, {len(asistencias)} asistencias.")
+    if (actividades["forma"] == schema.SHAPE_SUMMARY).sum() != summary_kept:
+        raise ContabilidadError("Las actividades de resumen no coinciden con sus filas válidas.")
+
+
+# ---------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------
+def write(result: CleanResult, processed: Path) -> None:
+    """Write the four processed files; the quarantine (raw personal values) is owner-only."""
+    processed = Path(processed)
+    processed.mkdir(parents=True, exist_ok=True)
+    _atomic(processed / "actividades.parquet",
+            lambda p: pq.write_table(pa.Table.from_pandas(result.actividades, preserve_index=False), p))
+    _atomic(processed / "asistencias.parquet",
+            lambda p: pq.write_table(pa.Table.from_pandas(result.asistencias, preserve_index=False), p))
+    _atomic(processed / "cuarentena.csv", lambda p: result.cuarentena.to_csv(p, index=False, encoding="utf-8"),
+            mode=0o600)
+    _atomic(processed / "calidad.json",
+            lambda p: Path(p).write_text(json.dumps(result.calidad, ensure_ascii=False, indent=2), encoding="utf-8"))
+
+
+def _atomic(target: Path, writer, mode: int = 0o644) -> None:
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    os.close(fd)
+    os.chmod(tmp, mode)
+    try:
+        writer(str(tmp))
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
