@@ -264,7 +264,8 @@ def age_note(groups: Mapping[str, int]) -> str | None:
     )
 
 
-def compliance_slide(rows: list[Mapping[str, Any]], anio: int) -> str:
+def compliance_slide(rows: list[Mapping[str, Any]], anio: int, total: float | None = None,
+                     titulo: str | None = None) -> str:
     """Plan compliance: one row per commitment, with state and weight earned."""
     # weights may be written as fractions (0.25) or as percentage points (25)
     scale = 100 if all(float(r.get("ponderacion") or 0) <= 1 for r in rows) else 1
@@ -283,8 +284,10 @@ def compliance_slide(rows: list[Mapping[str, Any]], anio: int) -> str:
         ["Compromiso", "Meta", "Logrado", "% cumplimiento", "Estado", "Ponderación", "Ponderación ganada"],
         body_rows, "tabla tabla-plan",
     )
-    note = f'<p class="nota">Cumplimiento ponderado: {esc(fmt_pct(total_won, 1))} de {esc(fmt_pct(total_w, 1))}.</p>'
-    return _slide(_header(f"Cumplimiento del plan {anio}") + table + note, "con-tabla")
+    won = float(total) * scale if total is not None else total_won  # same unit as the weights
+    note = f'<p class="nota">Cumplimiento ponderado del plan: {esc(fmt_pct(won, 1))} de {esc(fmt_pct(total_w, 1))}.</p>'
+    heading = f"Cumplimiento: {titulo}" if titulo else f"Cumplimiento del plan {anio}"
+    return _slide(_header(heading) + table + note, "con-tabla")
 
 
 def trend_slide(fig: Any, rows: list[Mapping[str, Any]]) -> str:
@@ -449,7 +452,8 @@ def plan_slide(plan: Mapping[str, Any], anio_plan: int) -> str:
     scale = 100 if weights and all(w <= 1 for w in weights) else 1  # fractions or percentage points
     body = []
     for r in rows:
-        name = r["nombre"] + (f" — {r['descripcion']}" if r.get("descripcion") else "")
+        extra = r.get("descripcion") or (r.get("criterio") if isinstance(r.get("criterio"), str) else None)
+        name = str(r["nombre"]) + (f" — {extra}" if extra else "")
         line = [name]
         if has_meta:
             line.append(fmt_num(r["meta"]) if isinstance(r.get("meta"), (int, float)) else (r.get("meta") or ""))
