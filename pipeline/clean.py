@@ -201,15 +201,13 @@ def _activity_keys(norm: pd.DataFrame) -> pd.Series:
         "a": np.where(has_id, -2, norm["act_fold"].cat.codes.to_numpy()),
     })
     gid = codes.groupby(["i", "f", "c", "a"], sort=False, dropna=False).ngroup().to_numpy()
-    first = pd.Series(np.arange(len(gid))).groupby(gid).first().to_numpy()
-    names = []
-    for row in first:
-        if has_id[row]:
-            names.append("id:" + norm["id_fold"].iat[row])
-        else:
-            f = norm["fecha"].iat[row]
-            names.append(f"{'' if pd.isna(f) else f.strftime('%Y-%m-%d')}|{_txt(norm['cut_comuna'].iat[row])}|"
-                         f"{_txt(norm['act_fold'].iat[row])}")
+    first = pd.Series(np.arange(len(gid))).groupby(gid, sort=True).first().to_numpy()
+    sub = norm.iloc[first]
+    id_part = "id:" + sub["id_fold"].astype(object).fillna("").astype(str)
+    composite = (sub["fecha"].dt.strftime("%Y-%m-%d").astype(object).fillna("").astype(str) + "|"
+                 + sub["cut_comuna"].astype(object).fillna("").astype(str) + "|"
+                 + sub["act_fold"].astype(object).fillna("").astype(str))
+    names = np.where(has_id[first], id_part.to_numpy(dtype=object), composite.to_numpy(dtype=object))
     # two groups can only share a name when both miss the same parts (quarantined rows)
     uniq = pd.Index(names).unique()
     lookup = uniq.get_indexer(names)
@@ -283,6 +281,15 @@ def _asistencias(norm: pd.DataFrame, keep: np.ndarray, hojas: list[ingest.Hoja])
     })[schema.ASISTENCIAS_COLUMNS]
 
 
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer code per row (equal values, equal codes) without boxing a million objects."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy()
+    if values.dtype.kind == "M":
+        return values.to_numpy().view("int64")
+    return pd.factorize(values, use_na_sentinel=True)[0]
+
+
 def _majority(gid: np.ndarray, values: pd.Series, missing: np.ndarray, n_groups: int
               ) -> tuple[np.ndarray, pd.DataFrame]:
     """Row index (into `values`) of each group's most frequent value, and the conflicting groups.
@@ -291,8 +298,7 @@ def _majority(gid: np.ndarray, values: pd.Series, missing: np.ndarray, n_groups:
     Returns (chosen row per group, frame of (group, value code, n, missing) for groups with
     more than one informed value).
     """
-    codes, _ = pd.factorize(values, use_na_sentinel=True)
-    df = pd.DataFrame({"g": gid, "v": codes, "m": missing, "o": np.arange(len(gid))})
+    df = pd.DataFrame({"g": gid, "v": _codes(values), "m": missing, "o": np.arange(len(gid))})
     agg = df.groupby(["g", "v"], sort=False).agg(n=("o", "size"), first=("o", "min"), m=("m", "first")).reset_index()
     agg = agg.sort_values(["g", "m", "n", "first"], ascending=[True, True, False, True], kind="stable")
     chosen = np.empty(n_groups, dtype=np.int64)
@@ -305,34 +311,29 @@ def _majority(gid: np.ndarray, values: pd.Series, missing: np.ndarray, n_groups:
 
 def _person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFrame, list[dict]]:
     kept = norm.loc[keep].reset_index(drop=True)
-    gid, claves = pd.factorize(kept["clave_actividad"].astype(object))
+    gid, claves = pd.factorize(kept["clave_actividad"].cat.remove_unused_categories())
+    claves = pd.Index(claves.astype(object))
     n_groups = len(claves)
-    counts = pd.crosstab(gid, kept["sexo"].astype(str)).reindex(index=range(n_groups), columns=schema.SEXOS,
-                                                                fill_value=0)
+    sexo_codes = kept["sexo"].cat.codes.to_numpy().astype(np.int64)  # categories = schema.SEXOS
+    flat = np.bincount(gid.astype(np.int64) * 3 + sexo_codes, minlength=3 * n_groups).reshape(n_groups, 3)
+    counts = pd.DataFrame(flat, columns=schema.SEXOS)
     conflicts: list[dict] = []
     chosen_rows: dict[str, np.ndarray] = {}
     compare = {"fecha": "fecha", "cut_comuna": "cut_comuna", "actividad": "act_fold",
                "tipo_actividad": "tipo_actividad", "linea": "linea", "zona": "zona",
                "tipo_organizacion": "tipo_organizacion", "organizacion": "org_fold"}
-    title_row, _ = _majority(gid, kept["actividad"].astype(object), kept["actividad"].isna().to_numpy(), n_groups)
+    title_row, _ = _majority(gid, kept["actividad"], kept["actividad"].isna().to_numpy(), n_groups)
     for campo, col in compare.items():
         values = kept[col]
         missing = values.isna().to_numpy().copy()
         if isinstance(values.dtype, pd.CategoricalDtype):
-            missing |= (values.astype(object) == schema.SIN_INFORMACION).to_numpy()
-        rows, clash = _majority(gid, values.astype(object), missing, n_groups)
+            missing |= values.cat.codes.to_numpy() == values.cat.categories.get_indexer([schema.SIN_INFORMACION])[0]
+        rows, clash = _majority(gid, values, missing, n_groups)
         chosen_rows[campo] = rows
-        for g, block in clash.groupby("g", sort=True):
-            first_rows = block["first"].to_numpy()
-            shown = [_shown(kept, campo, r) for r in first_rows]
-            conflicts.append({
-                "actividad": _shown(kept, "actividad", title_row[g]) or _shown(kept, "id_actividad", title_row[g]),
-                "campo": campo,
-                "valores": {v: int(c) for v, c in zip(shown, block["n"])},
-                "elegido": _shown(kept, campo, rows[g]),
-            })
-    id_row, _ = _majority(gid, kept["id_actividad"].astype(object), kept["id_actividad"].isna().to_numpy(), n_groups)
-    org_row, _ = _majority(gid, kept["organizacion"].astype(object), kept["organizacion"].isna().to_numpy(), n_groups)
+        if len(clash):
+            conflicts += _conflicts(kept, campo, clash.sort_values(["g", "first"]), rows, title_row)
+    id_row, _ = _majority(gid, kept["id_actividad"], kept["id_actividad"].isna().to_numpy(), n_groups)
+    org_row, _ = _majority(gid, kept["organizacion"], kept["organizacion"].isna().to_numpy(), n_groups)
 
     def pick(col: str, rows: np.ndarray) -> np.ndarray:
         return kept[col].astype(object).to_numpy()[rows] if n_groups else np.array([], dtype=object)
@@ -356,17 +357,33 @@ def _person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFra
     return act, conflicts
 
 
-def _shown(kept: pd.DataFrame, campo: str, row: int) -> str | None:
-    """A value as an analyst reads it in the quality report."""
+def _display(kept: pd.DataFrame, campo: str, rows: np.ndarray) -> np.ndarray:
+    """Values of `campo` at `rows` as an analyst reads them in the quality report."""
     col = {"actividad": "actividad", "organizacion": "organizacion"}.get(campo, campo)
-    v = kept[col].iat[int(row)]
-    if pd.isna(v):
-        return None
+    values = kept[col].iloc[rows]
     if campo == "fecha":
-        return pd.Timestamp(v).strftime("%Y-%m-%d")
-    if campo == "cut_comuna":
-        return _comuna_names().get(str(v), str(v))
-    return str(v)
+        values = values.dt.strftime("%Y-%m-%d")
+    elif campo == "cut_comuna":
+        values = values.astype(object).map(_comuna_names())
+    return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+
+
+def _conflicts(kept: pd.DataFrame, campo: str, clash: pd.DataFrame, chosen: np.ndarray,
+               title_row: np.ndarray) -> list[dict]:
+    """One entry per activity whose rows disagree on `campo`: values seen, how often, which won."""
+    groups = clash["g"].to_numpy()
+    shown = _display(kept, campo, clash["first"].to_numpy())
+    counts = clash["n"].to_numpy()
+    uniq_g, starts = np.unique(groups, return_index=True)
+    titles = _display(kept, "actividad", title_row[uniq_g])
+    ids = _display(kept, "id_actividad", title_row[uniq_g])
+    elegido = _display(kept, campo, chosen[uniq_g])
+    bounds = list(starts[1:]) + [len(groups)]
+    return [
+        {"actividad": titles[k] or ids[k], "campo": campo,
+         "valores": {str(v): int(c) for v, c in zip(shown[s:e], counts[s:e])}, "elegido": elegido[k]}
+        for k, (s, e) in enumerate(zip(starts, bounds))
+    ]
 
 
 def _comuna_names() -> dict[str, str]:
@@ -538,7 +555,7 @@ def write(result: CleanResult, processed: Path) -> None:
     _atomic(processed / "cuarentena.csv", lambda p: result.cuarentena.to_csv(p, index=False, encoding="utf-8"),
             mode=0o600)
     _atomic(processed / "calidad.json",
-            lambda p: Path(p).write_text(json.dumps(result.calidad, ensure_ascii=False, indent=2), encoding="utf-8"))
+            lambda p: Path(p).write_text(json.dumps(result.calidad, ensure_ascii=False), encoding="utf-8"))
 
 
 def _atomic(target: Path, writer, mode: int = 0o644) -> None:

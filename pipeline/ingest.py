@@ -272,9 +272,9 @@ def _read_csv(path: Path, archivo: str) -> Lectura:
         rows, ends = _records(lines, delimiter)
         try:
             header_i, near = find_header(rows)
-        except _Rechazar:
-            if best is None:
-                best = (-1, delimiter, rows, ends)
+        except _Rechazar:  # too wide: beats "no header", loses to a real header
+            if best is None or best[0] < 0.5:
+                best = (0.5, delimiter, rows, ends)
             continue
         score = (2 if header_i is not None else 1 if near is not None else 0)
         if header_i is not None:
