@@ -14,6 +14,7 @@ Public functions
 - ``expected(seed=2017) -> dict``: the same ground truth without writing anything.
 - ``write_scale_csv(path, n_rows, seed, regions="all", year=2018, delimiter=";")``: one
   messy person-rows CSV of exactly ``n_rows`` data rows, vectorised (benchmarks).
+- ``sample_dir(out_dir, region, anio) -> Path``: where a region's year lives under ``out_dir``.
 - ``write_scale_logs(root, n_rows, seed, years=(2018,), regions="all") -> list[Path]``: the
   same spread over one CSV per region and year, in the layout of ``config.paths``.
 
@@ -37,7 +38,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import reference
+from . import config, reference
+from .schema import QUARANTINE_REASONS, TIPOS_ACTIVIDAD, TIPOS_ORGANIZACION, ZONAS
 from .text import fold
 
 DEFAULT_SEED = 2017
@@ -555,8 +557,9 @@ class Renderer:
         return Row(cells, act.uid, counts=(m, h, s), corrected=corrected)
 
 
-def corrupt(row: Row, reason: str, anio: int, cut_region: str, rng: np.random.Generator) -> Row:
-    """A copy of `row` broken so the contract sends it to quarantine with `reason`."""
+def corrupt(row: Row, reason: str, anio: int, cut_region: str, rng: np.random.Generator, k: int = 0) -> Row:
+    """A copy of `row` broken so the contract sends it to quarantine with `reason`
+    (`k` picks which example of a bad comuna, so every example appears)."""
     cells = dict(row.cells)
     if reason == "fecha_faltante":
         cells["fecha"] = ""
@@ -565,9 +568,9 @@ def corrupt(row: Row, reason: str, anio: int, cut_region: str, rng: np.random.Ge
     elif reason == "fecha_fuera_de_anio":
         cells["fecha"] = f"{int(rng.integers(1, 28)):02d}/{int(rng.integers(1, 13)):02d}/{anio - 1}"
     elif reason == "comuna_de_otra_region":
-        cells["comuna"] = _pick(rng, OTHER_REGION[cut_region])
+        cells["comuna"] = OTHER_REGION[cut_region][k % len(OTHER_REGION[cut_region])]
     elif reason == "comuna_desconocida":
-        cells["comuna"] = _pick(rng, UNKNOWN_COMUNA[cut_region])
+        cells["comuna"] = UNKNOWN_COMUNA[cut_region][k % len(UNKNOWN_COMUNA[cut_region])]
     elif reason == "comuna_faltante":
         cells["comuna"] = ""
     elif reason == "conteo_invalido":
@@ -631,9 +634,9 @@ def _split_rows(rng, rows: list[Row], n_bad: dict[str, int], anio: int, cut_regi
     by_act = Counter(r.activity for r in rows)
     candidates = [i for i, r in enumerate(rows) if by_act[r.activity] >= 6 and r.corrected is None]
     chosen = rng.choice(candidates, size=sum(n_bad.values()), replace=False) if candidates else []
-    reasons = [reason for reason, n in n_bad.items() for _ in range(n)]
-    for i, reason in zip(sorted(int(c) for c in chosen), reasons):
-        out[i] = corrupt(rows[i], reason, anio, cut_region, rng)
+    reasons = [(reason, k) for reason, n in n_bad.items() for k in range(n)]
+    for i, (reason, k) in zip(sorted(int(c) for c in chosen), reasons):
+        out[i] = corrupt(rows[i], reason, anio, cut_region, rng, k)
     return out
 
 
@@ -1115,7 +1118,6 @@ def expected_figures(ys: YearSample) -> dict:
     for uid, a in acts.items():
         asist_comuna[a.comuna] += asist[uid]
     provs = reference.provincias_region(ys.cut_region)
-    from .schema import TIPOS_ACTIVIDAD, TIPOS_ORGANIZACION, ZONAS
 
     truth = {
         "anio": ys.anio,
@@ -1124,7 +1126,7 @@ def expected_figures(ys: YearSample) -> dict:
         "filas_validas": valid,
         "duplicados": dups,
         "cuarentena": sum(quarantine.values()),
-        "cuarentena_por_motivo": dict(sorted(quarantine.items())),
+        "cuarentena_por_motivo": {code: quarantine[code] for code in QUARANTINE_REASONS},
         "archivos_rechazados": rejected,
         "hojas_omitidas": skipped,
         "comunas_corregidas": dict(sorted(corrected.items())),
@@ -1242,10 +1244,17 @@ def file_bytes(f: RawFile) -> bytes:
     return data
 
 
+def sample_dir(out_dir: Path, region: str, anio: int) -> Path:
+    """Folder of one region's year under `out_dir`, as `config.paths` lays out data/raw
+    (`<year>/` for the default region, `regiones/<slug>/<year>/` for any other)."""
+    reg = reference.region(region)
+    if reg.nombre == reference.region(config.DEFAULT_REGION).nombre:
+        return Path(out_dir) / str(anio)
+    return Path(out_dir) / "regiones" / reg.slug / str(anio)
+
+
 def year_dir(out_dir: Path, ys: YearSample) -> Path:
-    if ys.cut_region == "04":
-        return out_dir / str(ys.anio)
-    return out_dir / "regiones" / reference.region(ys.cut_region).slug / str(ys.anio)
+    return sample_dir(out_dir, ys.cut_region, ys.anio)
 
 
 def write_sample(sample: Sample, out_dir: Path) -> list[Path]:
