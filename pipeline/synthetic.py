@@ -1309,7 +1309,7 @@ def _scale_comunas(regions) -> tuple[list[str], np.ndarray]:
 
 
 def write_scale_csv(path: Path, n_rows: int, seed: int, regions="all", year: int = 2018,
-                    delimiter: str = ";", chunk_rows: int = 500_000) -> None:
+                    delimiter: str = ";", chunk_rows: int = 200_000) -> None:
     """A messy person-rows CSV (UTF-8) of exactly `n_rows` data rows, for benchmarks.
 
     Activities are spread over the comunas of `regions` ("all" or a list of names/codes)
