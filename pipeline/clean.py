@@ -257,23 +257,33 @@ def _person_duplicates(norm: pd.DataFrame, valid: np.ndarray) -> np.ndarray:
     return dup
 
 
+def _str_from_codes(codes: np.ndarray, uniques) -> pd.Series:
+    """String column from integer codes (-1 = missing) with one arrow `take`, no per-row objects."""
+    codes = np.asarray(codes)
+    dictionary = pa.array(list(uniques), type=pa.large_string())
+    arr = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0, type=pa.int64()), dictionary)
+    return pd.Series(arr.cast(pa.large_string()), dtype="str")
+
+
+def _str_from_categorical(values: pd.Series) -> pd.Series:
+    return _str_from_codes(values.cat.codes.to_numpy().astype(np.int64), values.cat.categories.astype(object))
+
+
 def _source(hojas: list[ingest.Hoja], seq: np.ndarray) -> tuple[pd.Series, pd.Series]:
     """(archivo, hoja) of each row from its sheet number."""
-    archivos = np.array([h.archivo for h in hojas] + [""], dtype=object)
-    nombres = np.array([h.hoja for h in hojas] + [""], dtype=object)
-    return pd.Series(archivos[seq], dtype="str"), pd.Series(nombres[seq], dtype="str")
+    seq = np.asarray(seq, dtype=np.int64)
+    return _str_from_codes(seq, [h.archivo for h in hojas]), _str_from_codes(seq, [h.hoja for h in hojas])
 
 
 def _asistencias(norm: pd.DataFrame, keep: np.ndarray, hojas: list[ingest.Hoja]) -> pd.DataFrame:
     """One row per valid, non-duplicate person row; the RUT leaves as a keyed pseudonym only."""
     kept = norm.loc[keep]
     codes, uniques = pd.factorize(kept["rut"], use_na_sentinel=True)
-    hashes = np.array(privacy.pseudonyms(list(uniques)) + [None], dtype=object)
     archivo, hoja = _source(hojas, kept["_hoja"].to_numpy())
     return pd.DataFrame({
-        "clave_actividad": pd.Series(kept["clave_actividad"].astype(object).to_numpy(), dtype="str"),
-        "persona": pd.Series(hashes[codes], dtype="str"),
-        "sexo": pd.Series(kept["sexo"].astype(object).to_numpy(), dtype="str"),
+        "clave_actividad": _str_from_categorical(kept["clave_actividad"]),
+        "persona": _str_from_codes(codes.astype(np.int64), privacy.pseudonyms(list(uniques))),
+        "sexo": _str_from_categorical(kept["sexo"]),
         "edad": pd.Series(kept["edad"].to_numpy(), dtype="Int64"),
         "archivo": archivo,
         "hoja": hoja,
@@ -294,11 +304,36 @@ def _majority(gid: np.ndarray, values: pd.Series, missing: np.ndarray, n_groups:
               ) -> tuple[np.ndarray, pd.DataFrame]:
     """Row index (into `values`) of each group's most frequent value, and the conflicting groups.
 
+    Fast path: groups whose rows all agree (the usual case) take their first row; only
+    the rows of groups holding more than one value go through the counting groupby.
+    """
+    codes = _codes(values)
+    order = np.argsort(gid, kind="stable")
+    g_sorted = gid[order]
+    starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]]) if len(gid) else np.array([], int)
+    chosen = np.empty(n_groups, dtype=np.int64)
+    chosen[g_sorted[starts]] = order[starts]
+    c_sorted = codes[order]
+    differs = (c_sorted[1:] != c_sorted[:-1]) & (g_sorted[1:] == g_sorted[:-1])
+    mixed = np.unique(g_sorted[1:][differs])
+    empty = pd.DataFrame({"g": [], "v": [], "n": [], "first": [], "m": []})
+    if len(mixed) == 0:
+        return chosen, empty
+    rows = np.flatnonzero(np.isin(gid, mixed))
+    sub_chosen, clash = _majority_counted(gid[rows], codes[rows], missing[rows], rows, n_groups)
+    chosen[mixed] = sub_chosen[mixed]
+    return chosen, clash
+
+
+def _majority_counted(gid: np.ndarray, codes: np.ndarray, missing: np.ndarray, rows: np.ndarray,
+                      n_groups: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """Row index (into `values`) of each group's most frequent value, and the conflicting groups.
+
     Informed values beat missing/`Sin información`; ties go to the value seen first.
     Returns (chosen row per group, frame of (group, value code, n, missing) for groups with
     more than one informed value).
     """
-    df = pd.DataFrame({"g": gid, "v": _codes(values), "m": missing, "o": np.arange(len(gid))})
+    df = pd.DataFrame({"g": gid, "v": codes, "m": missing, "o": rows})
     agg = df.groupby(["g", "v"], sort=False).agg(n=("o", "size"), first=("o", "min"), m=("m", "first")).reset_index()
     agg = agg.sort_values(["g", "m", "n", "first"], ascending=[True, True, False, True], kind="stable")
     chosen = np.empty(n_groups, dtype=np.int64)
