@@ -1316,7 +1316,8 @@ def write_scale_csv(path: Path, n_rows: int, seed: int, regions="all", year: int
     by population; each row is one attendee. The mess matches the sample's: dates in five
     forms incl. Excel serials, RUTs in every format with ~2% bad check digits and ~4% blank,
     sexo in words, letters and INE codes, comunas in upper case, without accents or with a
-    typo; ~0.5% rows quarantined (blank date, other year, unknown comuna) and ~1% duplicates
+    typo; ~0.6% rows quarantined (blank date, other year, unknown comuna, comuna of another
+    region when `regions` is one region) and ~1% duplicates
     (a person signed twice). Rows are written in chunks, so memory stays flat at any size.
     """
     rng = np.random.default_rng([seed, year, 7])
@@ -1376,6 +1377,7 @@ def write_scale_csv(path: Path, n_rows: int, seed: int, regions="all", year: int
     date_style = rng.integers(0, 6, n_act)
     bad = rng.random(n_act)
     styles = ["slash", "dash", "dot", "iso", "serial_text", "slash"]
+    elsewhere = reference.comunas()["comuna"].tolist()[::17]
     acts = []
     start = date(year, 1, 1)
     for j in range(n_act):
@@ -1395,6 +1397,8 @@ def write_scale_csv(path: Path, n_rows: int, seed: int, regions="all", year: int
             fecha = render_date(day, styles[date_style[j]])
         if 0.004 <= bad[j] < 0.005:
             comuna = "Sector Desconocido"
+        elif 0.005 <= bad[j] < 0.006:
+            comuna = elsewhere[j % len(elsewhere)]  # a comuna of another region (or of the same)
         kind = kinds[kind_idx[j]]
         acts.append(sep.join((fecha, comuna, f"{kind} {j}", _pick(rng, TIPO_SPELLINGS[kind]),
                               LINEAS[j % len(LINEAS)], ("Urbano", "Rural", "U", "R")[j % 4],
