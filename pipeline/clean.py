@@ -300,7 +300,16 @@ def _codes(values: pd.Series) -> np.ndarray:
     return pd.factorize(values, use_na_sentinel=True)[0]
 
 
-def _majority(gid: np.ndarray, values: pd.Series, missing: np.ndarray, n_groups: int
+def _group_order(gid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(stable order by group, sorted groups, start of each group in that order) — sorted once."""
+    order = np.argsort(gid, kind="stable")
+    g_sorted = gid[order]
+    starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]]) if len(gid) else np.array([], int)
+    return order, g_sorted, starts
+
+
+def _majority(gid: np.ndarray, values: pd.Series, missing: np.ndarray, n_groups: int,
+              grouped: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
               ) -> tuple[np.ndarray, pd.DataFrame]:
     """Row index (into `values`) of each group's most frequent value, and the conflicting groups.
 
@@ -308,9 +317,7 @@ def _majority(gid: np.ndarray, values: pd.Series, missing: np.ndarray, n_groups:
     the rows of groups holding more than one value go through the counting groupby.
     """
     codes = _codes(values)
-    order = np.argsort(gid, kind="stable")
-    g_sorted = gid[order]
-    starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]]) if len(gid) else np.array([], int)
+    order, g_sorted, starts = grouped if grouped is not None else _group_order(gid)
     chosen = np.empty(n_groups, dtype=np.int64)
     chosen[g_sorted[starts]] = order[starts]
     c_sorted = codes[order]
@@ -357,18 +364,19 @@ def _person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFra
     compare = {"fecha": "fecha", "cut_comuna": "cut_comuna", "actividad": "act_fold",
                "tipo_actividad": "tipo_actividad", "linea": "linea", "zona": "zona",
                "tipo_organizacion": "tipo_organizacion", "organizacion": "org_fold"}
-    title_row, _ = _majority(gid, kept["actividad"], kept["actividad"].isna().to_numpy(), n_groups)
+    grouped = _group_order(gid)
+    title_row, _ = _majority(gid, kept["actividad"], kept["actividad"].isna().to_numpy(), n_groups, grouped)
     for campo, col in compare.items():
         values = kept[col]
         missing = values.isna().to_numpy().copy()
         if isinstance(values.dtype, pd.CategoricalDtype):
             missing |= values.cat.codes.to_numpy() == values.cat.categories.get_indexer([schema.SIN_INFORMACION])[0]
-        rows, clash = _majority(gid, values, missing, n_groups)
+        rows, clash = _majority(gid, values, missing, n_groups, grouped)
         chosen_rows[campo] = rows
         if len(clash):
             conflicts += _conflicts(kept, campo, clash.sort_values(["g", "first"]), rows, title_row)
-    id_row, _ = _majority(gid, kept["id_actividad"], kept["id_actividad"].isna().to_numpy(), n_groups)
-    org_row, _ = _majority(gid, kept["organizacion"], kept["organizacion"].isna().to_numpy(), n_groups)
+    id_row, _ = _majority(gid, kept["id_actividad"], kept["id_actividad"].isna().to_numpy(), n_groups, grouped)
+    org_row, _ = _majority(gid, kept["organizacion"], kept["organizacion"].isna().to_numpy(), n_groups, grouped)
 
     def pick(col: str, rows: np.ndarray) -> np.ndarray:
         return kept[col].astype(object).to_numpy()[rows] if n_groups else np.array([], dtype=object)
