@@ -36,6 +36,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import yaml
 
 from . import config, reference
@@ -1296,14 +1297,11 @@ SCALE_HEADER = ["Fecha", "Comuna", "Nombre de la actividad", "Tipo de actividad"
 
 
 def _scale_comunas(regions) -> tuple[list[str], np.ndarray]:
-    frame = reference.comunas_region("04").iloc[0:0]
     if regions == "all":
         cuts = reference.regiones()["cut_region"].tolist()
     else:
         cuts = [reference.region(r).cut for r in regions]
-    frames = [reference.comunas_region(c) for c in cuts]
-    import pandas as pd
-    frame = pd.concat(frames, ignore_index=True)
+    frame = pd.concat([reference.comunas_region(c) for c in cuts], ignore_index=True)
     pop = frame["poblacion_total"].astype(float).fillna(1000).to_numpy()
     return frame["comuna"].tolist(), pop ** 0.7
 
