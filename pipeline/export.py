@@ -25,7 +25,7 @@ from .config import TEMPLATES_DIR
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 REMOVED_TAGS = {"parameters", "injected-parameters"}
 SPLIT_TAG = "slide-per-output"
@@ -151,7 +151,10 @@ def chromium_path() -> Path | None:
 def export_pdf(html_in: Path, pdf_out: Path) -> Path | None:
     """The deck printed by headless Chromium in reveal.js's print layout, one slide per page.
 
-    Returns None (and writes nothing) when Chromium is not installed.
+    Returns None (and writes nothing) when Chromium is not installed. reveal.js lays out
+    the print view asynchronously, so Chromium is driven by Playwright (when installed) and
+    the PDF is printed only once every slide has its page; without Playwright the
+    Chromium command line is used, retried until the page count matches the slides.
     """
     chromium = chromium_path()
     if chromium is None:
@@ -159,28 +162,67 @@ def export_pdf(html_in: Path, pdf_out: Path) -> Path | None:
     html_in, pdf_out = Path(html_in).resolve(), Path(pdf_out)
     if not html_in.is_file():
         raise ExportError(f"No existe el balance {html_in} para imprimir en PDF.")
+    slides = html_in.read_text(encoding="utf-8").count("</section></section>")
     pdf_out.parent.mkdir(parents=True, exist_ok=True)
     tmp_pdf = pdf_out.with_name(pdf_out.name + ".tmp")
-    profile = Path(tempfile.mkdtemp(prefix="balance-chromium-"))
     try:
-        cmd = [
-            str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-            "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
-            "--virtual-time-budget=15000", f"--print-to-pdf={tmp_pdf}",
-            html_in.as_uri() + "?print-pdf",
-        ]
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT_S, check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise ExportError(f"Chromium no terminó el PDF en {PDF_TIMEOUT_S} s.") from exc
-        if done.returncode != 0 or not tmp_pdf.is_file() or tmp_pdf.stat().st_size == 0:
-            tail = (done.stderr or "").strip().splitlines()[-3:]
-            raise ExportError(f"Chromium no pudo escribir el PDF (código {done.returncode}): {' | '.join(tail)}")
+            import playwright.sync_api  # noqa: F401  (dev dependency; optional here)
+        except ImportError:
+            _pdf_by_command_line(chromium, html_in, tmp_pdf, slides)
+        else:
+            _pdf_by_playwright(chromium, html_in, tmp_pdf)
+        if pdf_page_count(tmp_pdf) != slides:
+            raise ExportError(
+                f"El PDF tiene {pdf_page_count(tmp_pdf)} páginas y el balance {slides} diapositivas."
+            )
         tmp_pdf.replace(pdf_out)
     finally:
-        shutil.rmtree(profile, ignore_errors=True)
         tmp_pdf.unlink(missing_ok=True)
     return pdf_out
+
+
+def _pdf_by_playwright(chromium: Path, html_in: Path, pdf_out: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS[1:])
+        try:
+            page = browser.new_page(viewport={"width": SLIDE_SIZE[0], "height": SLIDE_SIZE[1]})
+            # the deck needs nothing from outside; refuse any request that is not the file itself
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+            page.goto(html_in.as_uri() + "?print-pdf")
+            page.wait_for_function(
+                "window.Reveal && Reveal.isReady() && "
+                "document.querySelectorAll('.pdf-page').length >= Reveal.getTotalSlides()",
+                timeout=PDF_TIMEOUT_S * 1000,
+            )
+            page.evaluate("document.fonts.ready.then(() => true)")
+            page.pdf(path=str(pdf_out), prefer_css_page_size=True, print_background=True)
+        finally:
+            browser.close()
+
+
+def _pdf_by_command_line(chromium: Path, html_in: Path, pdf_out: Path, slides: int, attempts: int = 3) -> None:
+    for _ in range(attempts):
+        profile = Path(tempfile.mkdtemp(prefix="balance-chromium-"))
+        try:
+            cmd = [
+                str(chromium), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
+                "--run-all-compositor-stages-before-draw", "--virtual-time-budget=20000",
+                f"--print-to-pdf={pdf_out}", html_in.as_uri() + "?print-pdf",
+            ]
+            try:
+                done = subprocess.run(cmd, capture_output=True, text=True, timeout=PDF_TIMEOUT_S, check=False)
+            except subprocess.TimeoutExpired as exc:
+                raise ExportError(f"Chromium no terminó el PDF en {PDF_TIMEOUT_S} s.") from exc
+            if done.returncode != 0 or not pdf_out.is_file():
+                tail = (done.stderr or "").strip().splitlines()[-3:]
+                raise ExportError(f"Chromium no pudo escribir el PDF (código {done.returncode}): {' | '.join(tail)}")
+            if pdf_page_count(pdf_out) == slides:
+                return
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
 
 
 def pdf_page_count(pdf: Path) -> int:
