@@ -1054,8 +1054,18 @@ def expected_figures(ys: YearSample) -> dict:
 
     Rows are taken file by file in file-name order, sheet by sheet; quarantine first, then
     duplicates (same activity and same valid RUT, or without one the same folded name).
-    Summary rows count their head counts; sexo_sin_informacion of a summary is
-    total − mujeres − hombres.
+    Summary rows count their head counts (the sample's summaries always carry an explicit
+    `Sin información` count when total ≠ mujeres + hombres).
+
+    Keys: the `indicadores.json` keys of the contract that follow from the logs alone —
+    anio, region, actividades, asistencias, mujeres, hombres, sexo_sin_informacion,
+    comunas_alcanzadas, comunas_region, personas_unicas (None without person rows),
+    asistencias_sin_rut_valido, actividades_por_{comuna,provincia,zona,tipo_organizacion,
+    tipo_actividad}, asistencias_por_comuna, asistencias_por_grupo_etario — and of `calidad`:
+    filas_leidas, filas_validas, duplicados, cuarentena, cuarentena_por_motivo (every code,
+    zeros included), comunas_corregidas {typed: comuna}, archivos_rechazados and
+    hojas_omitidas (counts, not lists). Years with a plan add `plan`:
+    [{nombre, meta, ponderacion, logrado}].
     """
     comunas = reference.comunas_region(ys.cut_region)
     read = valid = dups = 0
