@@ -12,6 +12,7 @@ import base64
 import csv
 import html
 import io
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -73,10 +74,17 @@ def fmt_date(value: str | date | None) -> str:
     """ISO date → "12 de abril de 2017"; anything unreadable is shown as given."""
     if value is None or value == "":
         return ""
+    text = str(value).strip()
     try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+        if isinstance(value, date):
+            day = value
+        elif re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}", text):  # day first, always (Chile)
+            d, m, y = re.split(r"[/.-]", text)
+            day = date(int(y), int(m), int(d))
+        else:
+            day = date.fromisoformat(text[:10])
     except ValueError:
-        return str(value)
+        return text
     return f"{day.day} de {MESES[day.month - 1]} de {day.year}"
 
 
@@ -353,12 +361,17 @@ def _read_destacadas_csv(path: Path) -> list[dict[str, Any]]:
     sample = text[:2000]
     delimiter = max([",", ";", "\t"], key=sample.count)
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    from .reference import comunas  # province of each comuna, for the slide
+    from .text import fold
+
+    province = {fold(r.comuna): r.provincia for r in comunas().itertuples()}
     rows = []
     for row in reader:
         clean = {(k or "").strip().lower().replace("í", "i"): (v or "").strip() for k, v in row.items()}
         if any(clean.values()):
             rows.append({
-                "fecha": clean.get("fecha"), "comuna": clean.get("comuna"), "provincia": clean.get("provincia"),
+                "fecha": clean.get("fecha"), "comuna": clean.get("comuna"),
+                "provincia": clean.get("provincia") or province.get(fold(clean.get("comuna"))),
                 "titulo": clean.get("titulo"), "linea": clean.get("linea"), "foto": clean.get("foto") or None,
             })
     return rows

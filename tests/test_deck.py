@@ -48,6 +48,8 @@ def test_variation_sentence_increase_decrease_and_none():
 
 def test_fmt_date_in_spanish():
     assert deck.fmt_date("2017-04-12") == "12 de abril de 2017"
+    assert deck.fmt_date("15/09/2017") == "15 de septiembre de 2017"
+    assert deck.fmt_date("31/02/2017") == "31/02/2017"
     assert deck.fmt_date("no es fecha") == "no es fecha"
 
 
@@ -129,7 +131,7 @@ def test_read_destacadas_falls_back_to_the_csv(tmp_path):
         "fecha;comuna;título;línea;foto\n2017-04-12;Río Hurtado;Escuela de dirigentes;Vivienda;\n", encoding="cp1252",
     )
     items = deck.read_destacadas({}, tmp_path)
-    assert items == [{"fecha": "2017-04-12", "comuna": "Río Hurtado", "provincia": None,
+    assert items == [{"fecha": "2017-04-12", "comuna": "Río Hurtado", "provincia": "Limarí",
                       "titulo": "Escuela de dirigentes", "linea": "Vivienda", "foto": None, "foto_uri": None}]
     assert deck.read_destacadas({}, tmp_path / "vacia") == []
 
