@@ -88,6 +88,7 @@ def years_with_logs(paths: Paths) -> list[int]:
 def indicators_stage(paths: Paths, region: str) -> dict:
     """Stage 2: compute the indicators and write `indicadores.json` and the workbook."""
     reference.region(region)  # fail early on an unknown region
+    _ensure_processed(paths, region)  # run alone, it cleans first when the logs changed
     ind = year_indicators(paths, region)
     actividades, _, _ = indicators.load_processed(paths)
     ind.update(plan_keys(paths, region, actividades))

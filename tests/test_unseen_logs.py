@@ -1,0 +1,65 @@
+"""Logs the tests never saw (the generator with another seed), through the real CLI: the
+indicators must be the contract's definitions applied to what the generator knows it wrote."""
+import json
+
+import pytest
+
+from pipeline import config, synthetic
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.slow
+
+SEED = 90210
+COMPARED = [
+    "asistencias", "actividades", "mujeres", "hombres", "sexo_sin_informacion", "comunas_alcanzadas",
+    "comunas_region", "personas_unicas", "asistencias_sin_rut_valido", "actividades_por_comuna",
+    "asistencias_por_comuna", "actividades_por_provincia", "actividades_por_zona",
+    "actividades_por_tipo_organizacion", "actividades_por_tipo_actividad", "asistencias_por_grupo_etario",
+]
+CALIDAD = ["filas_leidas", "filas_validas", "duplicados", "cuarentena", "cuarentena_por_motivo", "comunas_corregidas"]
+
+
+@pytest.fixture(scope="module")
+def unseen(tmp_path_factory):
+    base = tmp_path_factory.mktemp("ineditos")
+    truth = synthetic.generate_sample(base / "raw", seed=SEED)
+    return base, truth
+
+
+def _indicators(base, region: str, anio: int) -> dict:
+    sub = "" if region == "Coquimbo" else "valparaiso-"
+    out = run_cli(
+        "indicators", "--year", str(anio), "--region", region, "-q",
+        "--raw-dir", str(synthetic.sample_dir(base / "raw", region, anio).parent),
+        "--processed-dir", str(base / f"{sub}proc"), "--out-dir", str(base / f"{sub}out"),
+        env={"BALANCE_CLAVE": "otra-clave"},
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    p = config.paths(anio, region, None, base / f"{sub}proc", base / f"{sub}out")
+    return json.loads(p.indicadores_json.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("region,anio", [("Coquimbo", 2017), ("Coquimbo", 2018), ("Valparaíso", 2018)])
+def test_indicators_match_ground_truth(unseen, region, anio):
+    base, truth = unseen
+    want = truth[region][anio]
+    got = _indicators(base, region, anio)
+    assert got["region"] == region and got["anio"] == anio
+    for key in COMPARED:
+        assert got[key] == want[key], key
+    for key in CALIDAD:
+        assert got["calidad"][key] == want[key], key
+    assert len(got["calidad"]["archivos_rechazados"]) == want["archivos_rechazados"]
+    assert len(got["calidad"]["hojas_omitidas"]) == want["hojas_omitidas"]
+    if want.get("plan"):
+        logrado = {c["nombre"]: c["logrado"] for c in got["cumplimiento_plan"]}
+        assert logrado == {c["nombre"]: c["logrado"] for c in want["plan"]}
+
+
+def test_previous_year_change_follows_the_definition(unseen):
+    base, truth = unseen
+    got = _indicators(base, "Coquimbo", 2018)
+    prev = truth["Coquimbo"][2017]["asistencias"]
+    assert got["asistencias_anio_anterior"] == prev
+    assert got["variacion_asistencias_pct"] == round((truth["Coquimbo"][2018]["asistencias"] / prev - 1) * 100, 2)
+    assert [t["anio"] for t in got["tendencia"]] == [2016, 2017, 2018]
