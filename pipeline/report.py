@@ -5,13 +5,27 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import os
+import tempfile
+
 import papermill as pm
+from jupyter_client.manager import AsyncKernelManager
 
 from .config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
 
 log = logging.getLogger(__name__)
 
 STAGE_LABELS = {"limpieza": "limpieza", "indicadores": "indicadores", "balance": "balance"}
+
+
+class LocalKernelManager(AsyncKernelManager):
+    """Kernels talk over local IPC sockets in the temp folder, not TCP ports: nothing listens
+    on the network, and ipykernel has no reason to warn about unencrypted TCP."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("transport", "ipc")
+        kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(), f"balance-kernel-{os.getpid()}"))
+        super().__init__(**kwargs)
 
 
 class EtapaFallida(RuntimeError):
@@ -58,6 +72,7 @@ def execute_stage(
             str(target),
             parameters=params.__dict__,
             kernel_name="python3",
+            kernel_manager_class=LocalKernelManager,
             progress_bar=progress,
             cwd=str(notebooks_dir),
             log_output=False,

@@ -64,7 +64,11 @@ def year_lock(paths: Paths) -> Iterator[None]:
 def _file_log(path: Path) -> logging.Handler:
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logging.getLogger("pipeline").addHandler(handler)
+    handler.setLevel(logging.INFO)
+    logger = logging.getLogger("pipeline")
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)  # run.log always records the stages
+    logger.addHandler(handler)
     return handler
 
 
