@@ -157,8 +157,8 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
     for code in ("comuna_faltante", "comuna_de_otra_region", "comuna_ambigua", "comuna_desconocida"):
         _first_reason(motivo, estado == code, code)
 
-    id_fold = normalize._per_unique(raw["id_actividad"], lambda v: fold(v) or None, categorical=True)
-    act_fold = normalize._per_unique(raw["actividad"], lambda v: fold(v) or None, categorical=True)
+    id_fold = normalize._per_unique(raw["id_actividad"], lambda v: normalize.fold_fast(v) or None, categorical=True)
+    act_fold = normalize._per_unique(raw["actividad"], lambda v: normalize.fold_fast(v) or None, categorical=True)
     _first_reason(motivo, (id_fold.isna() & act_fold.isna()).to_numpy(), "actividad_faltante")
 
     out = pd.DataFrame({
@@ -177,7 +177,7 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
         "tipo_organizacion": normalize.tipo_organizacion(raw["tipo_organizacion"]),
         "organizacion": normalize._per_unique(raw["organizacion"], lambda v: collapse_spaces(v) or None,
                                               categorical=True),
-        "org_fold": normalize._per_unique(raw["organizacion"], lambda v: fold(v) or None, categorical=True),
+        "org_fold": normalize._per_unique(raw["organizacion"], lambda v: normalize.fold_fast(v) or None, categorical=True),
         "motivo": pd.Series(motivo, index=raw.index, dtype=object),
         "_hoja": raw["_hoja"],
         ingest.FILA: raw[ingest.FILA],
@@ -222,7 +222,7 @@ def _txt(value: object) -> str:
 # person rows
 # ---------------------------------------------------------------------------
 def _person_values(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
-    rut = normalize.rut(raw["rut"])
+    rut = normalize.rut_codes(raw["rut"])  # categorical: duplicates and pseudonyms work on codes
     edad = normalize.edad(raw["edad"])
     rut_blank = normalize.is_blank(raw["rut"]).to_numpy()
     edad_blank = normalize.is_blank(raw["edad"]).to_numpy()
@@ -278,17 +278,29 @@ def _source(hojas: list[ingest.Hoja], seq: np.ndarray) -> tuple[pd.Series, pd.Se
 def _asistencias(norm: pd.DataFrame, keep: np.ndarray, hojas: list[ingest.Hoja]) -> pd.DataFrame:
     """One row per valid, non-duplicate person row; the RUT leaves as a keyed pseudonym only."""
     kept = norm.loc[keep]
-    codes, uniques = pd.factorize(kept["rut"], use_na_sentinel=True)
+    codes, uniques = _factorize_used(kept["rut"])
     archivo, hoja = _source(hojas, kept["_hoja"].to_numpy())
     return pd.DataFrame({
         "clave_actividad": _str_from_categorical(kept["clave_actividad"]),
-        "persona": _str_from_codes(codes.astype(np.int64), privacy.pseudonyms(list(uniques))),
+        "persona": _str_from_codes(codes, privacy.pseudonyms(uniques)),
         "sexo": _str_from_categorical(kept["sexo"]),
         "edad": pd.Series(kept["edad"].to_numpy(), dtype="Int64"),
         "archivo": archivo,
         "hoja": hoja,
         "fila": pd.Series(kept[ingest.FILA].to_numpy(), dtype="int64"),
     })[schema.ASISTENCIAS_COLUMNS]
+
+
+def _factorize_used(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(code per row, -1 = missing; the values those codes name), keeping only values in use."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)))
+        remap = np.full(len(values.cat.categories) + 1, -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        return remap[codes], values.cat.categories[used].tolist()
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64), list(uniques)
 
 
 def _codes(values: pd.Series) -> np.ndarray:

@@ -7,6 +7,8 @@ million rows cost about as much as their few thousand distinct values.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
@@ -59,6 +61,30 @@ def _arrow(series: pd.Series) -> pa.ChunkedArray | pa.Array:
         arr = pa.array(series.astype(object).where(series.notna(), None).map(
             lambda v: v if v is None else str(v)), type=pa.large_string(), from_pandas=True)
     return arr
+
+
+class _FoldTable(dict):
+    """str.translate table of `text.fold` per character, filled on first sight of each one.
+
+    Exact: NFKD decomposes one character at a time and only reorders combining marks,
+    which fold drops; Python's only context-dependent lower case (final sigma) gives a
+    non-[0-9a-z] character either way. So fold(s) == squash-punctuation(s.translate(table)).
+    """
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        out = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).lower()
+        self[code] = out
+        return out
+
+
+_FOLD_TABLE = _FoldTable()
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def fold_fast(value: str) -> str:
+    """`text.fold` of one string, several times faster (a C-level translate + one regex)."""
+    return _NON_ALNUM.sub(" ", value.translate(_FOLD_TABLE)).strip()
 
 
 def fold_series(series: pd.Series) -> pd.Series:
@@ -306,36 +332,59 @@ def rut(series: pd.Series) -> pd.Series:
     """Normalised RUT `12345678-K` where the check digit (módulo 11) is right, else NA.
 
     Dots, dashes and spaces are ignored, `k` is `K`, leading zeros of the body dropped.
-    Vectorised with pyarrow/numpy over the distinct values.
+    Vectorised with pyarrow kernels over the distinct values.
     """
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    valid = rut_array(pd.Series(uniques, dtype="str"))
-    table = np.append(valid.to_numpy(dtype=object, na_value=None), None)
-    return pd.Series(table[codes], index=series.index, dtype="str")
+    indices, dictionary = _dictionary(series)
+    valid = _rut_valid(dictionary)
+    out = valid.take(pa.array(indices, mask=indices < 0, type=pa.int64()))
+    return pd.Series(out, index=series.index, dtype="str")
+
+
+def rut_codes(series: pd.Series) -> pd.Series:
+    """`rut` as a categorical (one category per distinct valid RUT), without a string per row."""
+    indices, dictionary = _dictionary(series)
+    encoded = pc.dictionary_encode(_rut_valid(dictionary))  # several typings → one RUT
+    table = np.append(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), -1)
+    categories = pd.Index(encoded.dictionary.to_pylist(), dtype=object)
+    return pd.Series(pd.Categorical.from_codes(table[indices], categories=categories), index=series.index)
+
+
+def _dictionary(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """(code per row, -1 = missing, distinct values as an arrow array) via arrow's hash kernel."""
+    encoded = pc.dictionary_encode(_arrow(series))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks() if encoded.num_chunks else pa.array([], pa.dictionary(pa.int32(), pa.large_string()))
+    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return indices, encoded.dictionary
 
 
 def rut_array(text: pd.Series) -> pd.Series:
-    arr = _arrow(text)
+    return pd.Series(_rut_valid(_arrow(text)).to_pandas(), index=text.index, dtype="str")
+
+
+_DV_CHARS = pa.array(["?", "1", "2", "3", "4", "5", "6", "7", "8", "9", "K", "0"], type=pa.large_string())
+
+
+def _rut_valid(arr: pa.Array) -> pa.Array:
+    """Arrow kernels only: the normalised RUT where it validates, null elsewhere."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     arr = pc.utf8_upper(pc.replace_substring_regex(arr, _RUT_CLEAN, ""))
-    ok = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{1,12}[0-9K]$"), False).to_numpy(zero_copy_only=False)
-    clean = pd.Series(arr.to_pandas(), dtype=object)
-    out = pd.Series(pd.NA, index=text.index, dtype="str")
-    if not ok.any():
-        return out
-    cand = clean[ok]
-    body_txt = cand.str[:-1].str.lstrip("0")
-    dv = cand.str[-1].to_numpy(dtype=object)
-    long_ok = (body_txt.str.len() >= 1) & (body_txt.str.len() <= 9)
-    body = pd.to_numeric(body_txt.where(long_ok, "0"), errors="coerce").fillna(0).to_numpy(np.int64)
-    expected = _check_digits(body)
-    good = long_ok.to_numpy() & (body > 0) & (expected == dv)
-    idx = np.flatnonzero(ok)[good]
-    out.iloc[idx] = (body_txt[good] + "-" + cand[good].str[-1]).to_numpy(dtype=object)
-    return out
+    ok = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{1,12}[0-9K]$"), False)
+    body_txt = pc.utf8_ltrim(pc.utf8_slice_codeunits(arr, 0, -1), "0")
+    dv = pc.utf8_slice_codeunits(arr, -1)
+    blen = pc.utf8_length(body_txt)
+    long_ok = pc.and_(ok, pc.and_(pc.greater_equal(blen, 1), pc.less_equal(blen, 9)))
+    long_ok = pc.fill_null(long_ok, False)
+    body = pc.cast(pc.if_else(long_ok, body_txt, "0"), pa.int64()).to_numpy(zero_copy_only=False)
+    expected = pa.DictionaryArray.from_arrays(pa.array(_check_value(body), type=pa.int32()), _DV_CHARS)
+    good = pc.and_(long_ok, pc.and_(pa.array(body > 0), pc.equal(expected.cast(pa.large_string()), dv)))
+    joined = pc.binary_join_element_wise(body_txt, dv, pa.scalar("-", type=pa.large_string()))
+    return pc.if_else(pc.fill_null(good, False), joined, pa.scalar(None, type=joined.type))
 
 
-def _check_digits(body: np.ndarray) -> np.ndarray:
-    """Módulo 11 check digit of each body (vectorised: weights 2..7 from the right)."""
+def _check_value(body: np.ndarray) -> np.ndarray:
+    """11 − (weighted sum mod 11), 1..11 (index into the check-digit characters)."""
     total = np.zeros_like(body)
     rest = body.copy()
     weight = 2
@@ -343,7 +392,12 @@ def _check_digits(body: np.ndarray) -> np.ndarray:
         total += (rest % 10) * weight
         rest //= 10
         weight = 2 if weight == 7 else weight + 1
-    value = 11 - (total % 11)
+    return 11 - (total % 11)
+
+
+def _check_digits(body: np.ndarray) -> np.ndarray:
+    """Módulo 11 check digit of each body (vectorised: weights 2..7 from the right)."""
+    value = _check_value(body)
     digits = np.array(["?", "1", "2", "3", "4", "5", "6", "7", "8", "9", "K", "0"], dtype=object)
     return digits[value]
 

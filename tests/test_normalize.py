@@ -190,3 +190,9 @@ def test_conteo():
 @given(st.lists(st.text(alphabet="aAáÁéÉñÑüÜ .-_/°º1 \t", max_size=12), min_size=1, max_size=20))
 def test_fold_series_equals_fold(values):
     assert n.fold_series(s(*values)).tolist() == [fold(v) for v in values]
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=30) | st.text(alphabet="aAáÁéÉñÑüÜΣσς İıﬁ²ǅ .-_/°º1\u0301\u0941\u034f", max_size=20))
+def test_fold_fast_equals_fold(value):
+    assert n.fold_fast(value) == fold(value)
