@@ -30,6 +30,29 @@ def _dict_table(data: dict | None, key: str, value: str) -> pd.DataFrame:
     return pd.DataFrame(list((data or {}).items()), columns=[key, value])
 
 
+CROSS_TAB_SHEET = "Comuna, sexo y grupo etario"
+
+
+def cross_tab_table(data: dict, threshold: int | None) -> pd.DataFrame:
+    """"Asistencias por comuna, sexo y grupo etario" (already protected in the JSON: hidden
+    cells are the text "< 5"), one column per sex and age group, then the total, then a note."""
+    rows = []
+    for comuna, record in data.items():
+        row = {"Comuna": comuna}
+        for sexo, groups in record.items():
+            if isinstance(groups, dict):
+                row.update({f"{sexo}, {grupo}": value for grupo, value in groups.items()})
+        row["Total"] = record.get("Total")
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if threshold:
+        note = (f"Asistencias por comuna, sexo y grupo etario. Las celdas con menos de {threshold} "
+                f"personas se muestran como \"< {threshold}\", y otras se ocultan para que no se "
+                "puedan deducir de los totales.")
+        frame = pd.concat([frame, pd.DataFrame([{"Comuna": note}])], ignore_index=True)
+    return frame.astype(object).where(frame.notna(), None)
+
+
 def tables(ind: dict) -> dict[str, pd.DataFrame]:
     """Sheet name → table, built only from `indicadores.json` (no recomputation)."""
     prev = ind.get("anio_anterior") or {}
@@ -87,6 +110,9 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
     }
     if ind.get("asistencias_por_grupo_etario"):
         out["Grupos etarios"] = _dict_table(ind["asistencias_por_grupo_etario"], "Grupo", "Asistencias")
+    if ind.get("asistencias_por_comuna_sexo_grupo"):
+        out[CROSS_TAB_SHEET] = cross_tab_table(ind["asistencias_por_comuna_sexo_grupo"],
+                                               ind.get("umbral_celdas_pequenas"))
     if ind.get("cumplimiento_plan"):
         out["Cumplimiento plan"] = pd.DataFrame(ind["cumplimiento_plan"])
     cal = ind["calidad"]

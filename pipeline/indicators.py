@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import reference, schema
+from . import config, disclosure, reference, schema
 from .config import Paths
 
 AGE_GROUPS = ["0 a 17 años", "18 a 59 años", "60 años y más", schema.SIN_INFORMACION]
@@ -108,6 +108,57 @@ def asistencias_por_grupo_etario(asistencias_: pd.DataFrame) -> dict[str, int] |
     return out
 
 
+def asistencias_por_comuna_sexo_edad(
+    actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: pd.DataFrame
+) -> pd.DataFrame:
+    """Attendances by comuna (rows: every comuna of the region, code order) × sex × age group
+    (columns: a (sexo, grupo) MultiIndex). Person rows by their own sex and age; summary
+    head counts by sex with age `Sin información`, so each row adds up to the comuna's
+    `asistencias_por_comuna`. True counts: hide small cells with `disclosure.protect`."""
+    columns = pd.MultiIndex.from_product([schema.SEXOS, AGE_GROUPS], names=["sexo", "grupo"])
+    comuna_of = actividades.set_index("clave_actividad")["comuna"]
+    personas = pd.DataFrame({
+        "comuna": asistencias_["clave_actividad"].map(comuna_of).to_numpy(),
+        "sexo": asistencias_["sexo"].to_numpy(),
+        "grupo": _age_group(asistencias_["edad"]).to_numpy(),
+        "n": 1,
+    })
+    resumen = actividades[actividades["forma"] == schema.SHAPE_SUMMARY]
+    by_sex = {"mujeres": schema.SEXO_MUJER, "hombres": schema.SEXO_HOMBRE,
+              "sexo_sin_informacion": schema.SIN_INFORMACION}
+    heads = [
+        pd.DataFrame({"comuna": resumen["comuna"].to_numpy(), "sexo": sexo,
+                      "grupo": schema.SIN_INFORMACION, "n": resumen[col].to_numpy()})
+        for col, sexo in by_sex.items()
+    ]
+    longo = pd.concat([personas, *heads], ignore_index=True)
+    table = longo.pivot_table(index="comuna", columns=["sexo", "grupo"], values="n", aggfunc="sum",
+                              fill_value=0)
+    table = table.reindex(index=list(comunas["comuna"]), columns=columns, fill_value=0)
+    table.index.name = "comuna"
+    return table.astype("int64")
+
+
+def _age_group(edad: pd.Series) -> pd.Series:
+    groups = pd.cut(edad.astype("float64"), bins=[-1, 17, 59, 200], labels=AGE_GROUPS[:3])
+    return groups.astype(object).where(edad.notna().to_numpy(), schema.SIN_INFORMACION)
+
+
+def cross_tab_json(protected: pd.DataFrame) -> dict:
+    """`{comuna: {sexo: {grupo: value}, "Total": n}, ..., "Total": {...}}` of a protected
+    comuna × (sexo, grupo) table; hidden cells stay the string `"< 5"`."""
+    out: dict = {}
+    for comuna, row in protected.iterrows():
+        record: dict = {}
+        for (sexo, grupo), value in row.items():
+            if sexo == disclosure.TOTAL:
+                record[disclosure.TOTAL] = value
+            else:
+                record.setdefault(sexo, {})[grupo] = value
+        out[str(comuna)] = record
+    return out
+
+
 def forma_registro(actividades: pd.DataFrame) -> str:
     """`personas`, `resumen` or `mixta`: the shapes of log the year came in."""
     forms = set(actividades["forma"].unique())
@@ -166,6 +217,10 @@ def compute(
         "actividades_por_linea": actividades_por_linea(actividades),
         "actividades_por_mes": actividades_por_mes(actividades),
         "asistencias_por_grupo_etario": asistencias_por_grupo_etario(asistencias_),
+        "umbral_celdas_pequenas": config.SMALL_CELL_THRESHOLD,
+        "asistencias_por_comuna_sexo_grupo": cross_tab_json(disclosure.protect(
+            asistencias_por_comuna_sexo_edad(actividades, asistencias_, comunas),
+            config.SMALL_CELL_THRESHOLD)),
         "forma_registro": forma_registro(actividades),
         "anio_anterior": _summary_of(anterior),
         "calidad": _calidad_block(calidad),
