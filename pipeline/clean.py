@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import config, ingest, normalize, privacy, reference, schema
@@ -142,8 +143,11 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
     motivo = np.full(n, None, dtype=object)
     too_long = np.zeros(n, dtype=bool)
     for c in schema.ACTIVITY_COLUMNS + schema.PERSON_COLUMNS + schema.SUMMARY_COUNT_COLUMNS:
-        if c in raw:
-            too_long |= (raw[c].str.len() > config.MAX_CELL_CHARS).fillna(False).to_numpy(bool)
+        if c in raw and n:
+            lengths = pc.utf8_length(normalize._arrow(raw[c]))
+            if (pc.max(lengths).as_py() or 0) > config.MAX_CELL_CHARS:  # one pass when nothing is long
+                too_long |= pc.fill_null(pc.greater(lengths, config.MAX_CELL_CHARS), False).to_numpy(
+                    zero_copy_only=False)
     _first_reason(motivo, too_long, "celda_demasiado_larga")
 
     fecha = normalize.fecha(raw["fecha"])
@@ -157,8 +161,15 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
     for code in ("comuna_faltante", "comuna_de_otra_region", "comuna_ambigua", "comuna_desconocida"):
         _first_reason(motivo, estado == code, code)
 
-    id_fold = normalize._per_unique(raw["id_actividad"], lambda v: normalize.fold_fast(v) or None, categorical=True)
-    act_fold = normalize._per_unique(raw["actividad"], lambda v: normalize.fold_fast(v) or None, categorical=True)
+    def folded(v: str) -> str | None:
+        return normalize.fold_fast(v) or None
+
+    def display(v: str) -> str | None:
+        return collapse_spaces(v) or None
+
+    id_fold, id_display = normalize.per_unique_many(raw["id_actividad"], [folded, display], categorical=True)
+    act_fold, act_display = normalize.per_unique_many(raw["actividad"], [folded, display], categorical=True)
+    org_fold, org_display = normalize.per_unique_many(raw["organizacion"], [folded, display], categorical=True)
     _first_reason(motivo, (id_fold.isna() & act_fold.isna()).to_numpy(), "actividad_faltante")
 
     out = pd.DataFrame({
@@ -167,17 +178,14 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
         "estado_comuna": com["estado_comuna"],
         "id_fold": id_fold,
         "act_fold": act_fold,
-        "id_actividad": normalize._per_unique(raw["id_actividad"], lambda v: collapse_spaces(v) or None,
-                                              categorical=True),
-        "actividad": normalize._per_unique(raw["actividad"], lambda v: collapse_spaces(v) or None,
-                                           categorical=True),
+        "id_actividad": id_display,
+        "actividad": act_display,
         "tipo_actividad": normalize.tipo_actividad(raw["tipo_actividad"]),
         "linea": normalize.linea(raw["linea"]),
         "zona": normalize.zona(raw["zona"]),
         "tipo_organizacion": normalize.tipo_organizacion(raw["tipo_organizacion"]),
-        "organizacion": normalize._per_unique(raw["organizacion"], lambda v: collapse_spaces(v) or None,
-                                              categorical=True),
-        "org_fold": normalize._per_unique(raw["organizacion"], lambda v: normalize.fold_fast(v) or None, categorical=True),
+        "organizacion": org_display,
+        "org_fold": org_fold,
         "motivo": pd.Series(motivo, index=raw.index, dtype=object),
         "_hoja": raw["_hoja"],
         ingest.FILA: raw[ingest.FILA],

@@ -35,16 +35,27 @@ def _per_unique(series: pd.Series, func: Callable[[str], object], categorical: b
     With `categorical=True` the result is a Categorical built from codes (no copy of
     a million strings); `func` may return None for "missing".
     """
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    mapped = [func(u) for u in uniques]
-    if categorical:
-        cats = pd.Index([m for m in dict.fromkeys(mapped) if m is not None], dtype=object)
-        lookup = {m: i for i, m in enumerate(cats)}
-        table = np.array([lookup.get(m, -1) if m is not None else -1 for m in mapped] + [-1], dtype=np.int32)
-        out_codes = table[codes]  # codes == -1 picks the trailing -1 (missing)
-        return pd.Series(pd.Categorical.from_codes(out_codes, categories=cats), index=series.index)
-    table = np.array(mapped + [None], dtype=object)
-    return pd.Series(table[codes], index=series.index, dtype=object)
+    return per_unique_many(series, [func], categorical)[0]
+
+
+def per_unique_many(series: pd.Series, funcs: list[Callable[[str], object]],
+                    categorical: bool = False) -> list[pd.Series]:
+    """`_per_unique` of several functions over one column, its distinct values found once."""
+    codes, dictionary = _dictionary(series)
+    uniques = dictionary.to_pylist()
+    out = []
+    for func in funcs:
+        mapped = [func(u) for u in uniques]
+        if categorical:
+            cats = pd.Index([m for m in dict.fromkeys(mapped) if m is not None], dtype=object)
+            lookup = {m: i for i, m in enumerate(cats)}
+            table = np.array([lookup.get(m, -1) if m is not None else -1 for m in mapped] + [-1], dtype=np.int32)
+            out_codes = table[codes]  # codes == -1 picks the trailing -1 (missing)
+            out.append(pd.Series(pd.Categorical.from_codes(out_codes, categories=cats), index=series.index))
+        else:
+            table = np.array(mapped + [None], dtype=object)
+            out.append(pd.Series(table[codes], index=series.index, dtype=object))
+    return out
 
 
 def is_blank(series: pd.Series) -> pd.Series:
@@ -206,14 +217,20 @@ class ComunaMatcher:
 
     def match(self, series: pd.Series) -> pd.DataFrame:
         """Frame with `cut_comuna` and `estado_comuna` (both categorical), aligned with `series`."""
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        results = [self.match_one(u) for u in uniques] + [ComunaMatch(None, ESTADO_FALTANTE)]
-        cuts = np.array([r.cut_comuna for r in results], dtype=object)[codes]
-        estados = np.array([r.estado for r in results], dtype=object)[codes]
+        codes, dictionary = _dictionary(series)
+        results = [self.match_one(u) for u in dictionary.to_pylist()] + [ComunaMatch(None, ESTADO_FALTANTE)]
         return pd.DataFrame({
-            "cut_comuna": pd.Categorical(cuts),
-            "estado_comuna": pd.Categorical(estados),
+            "cut_comuna": _categorical([r.cut_comuna for r in results], codes),
+            "estado_comuna": _categorical([r.estado for r in results], codes),
         }, index=series.index)
+
+
+def _categorical(per_unique: list, codes: np.ndarray) -> pd.Categorical:
+    """Categorical (sorted categories, as `pd.Categorical(values)` gives) of per_unique[codes]."""
+    cats = sorted({v for v in per_unique if v is not None})
+    lookup = {v: i for i, v in enumerate(cats)}
+    table = np.array([lookup[v] if v is not None else -1 for v in per_unique], dtype=np.int32)
+    return pd.Categorical.from_codes(table[codes], categories=pd.Index(cats, dtype=object))
 
 
 @lru_cache(maxsize=None)

@@ -63,3 +63,9 @@ def test_empty_key_file_is_an_error(no_env):
 def test_pseudonyms_match_pseudonym(monkeypatch):
     monkeypatch.setenv(privacy.ENV_KEY, "k")
     assert privacy.pseudonyms(["1-9", "14-0"]) == [privacy.pseudonym("1-9"), privacy.pseudonym("14-0")]
+
+
+@pytest.mark.parametrize("key", [b"k", b"x" * 64, b"y" * 65, b"clave con tildes \xc3\xa1" * 9])
+def test_pseudonyms_equal_stdlib_hmac_for_any_key_length(key):
+    ruts = ["1-9", "12345678-5", "10000013-K", ""]
+    assert privacy.pseudonyms(ruts, key) == [hmac.new(key, r.encode(), "sha256").hexdigest() for r in ruts]
