@@ -1,0 +1,390 @@
+"""No personal datum of the input reaches outputs/: every byte of every output is searched.
+
+The names and RUTs are read from the raw sample itself (through `pipeline.ingest`, plus a
+plain scan of the files or sheets the pipeline rejects). Each output file is searched as
+it is and decoded every way a value could hide in it: HTML/XML entities, JSON `\\u`
+escapes, percent-encoding, base64 `data:` URIs, every part of a zip (the workbook),
+notebook JSON (with its embedded images), and the PDF (its streams inflated; text
+extracted with pypdf when installed). RUTs are matched in every formatting (dots,
+dash, spaces, `K`/`k`, body alone); names folded (case and accents ignored), whole and
+as first-name + surname pairs. A self-check plants values in a copy of the outputs and
+sees each one found, so this test can fail.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import io
+import json
+import re
+import shutil
+import urllib.parse
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import config, ingest, schema
+from pipeline.text import fold
+
+pytestmark = pytest.mark.slow
+
+# --------------------------------------------------------------------------- personal values of the input
+
+
+@dataclass
+class Needles:
+    names: set[tuple[str, ...]] = field(default_factory=set)       # folded full names
+    pairs: set[tuple[str, str]] = field(default_factory=set)       # first + surname, surname + surname
+    bodies: set[str] = field(default_factory=set)                  # RUT bodies, digits only
+    examples: dict[str, str] = field(default_factory=dict)         # body → a raw RUT as typed
+
+    def add_name(self, value: object) -> None:
+        tokens = tuple(fold(value).split())
+        if len(tokens) < 2 or schema.canonical_column(value):  # a header row, not a person
+            return
+        self.names.add(tokens)
+        first, rest = tokens[0], tokens[1:]
+        self.pairs.update((first, t) for t in rest)
+        if len(rest) >= 2:
+            self.pairs.add((rest[-2], rest[-1]))
+
+    def add_rut(self, value: object) -> None:
+        if value is None:
+            return
+        compact = re.sub(r"[^0-9kK]", "", str(value))
+        body = compact[:-1]
+        if 7 <= len(body) <= 8 and body.isdigit() and body[0] != "0":
+            self.bodies.add(body)
+            self.examples.setdefault(body, str(value))
+
+
+def _columns_by_header(rows: list[list[object]]) -> dict[str, int]:
+    """Positions of `nombre`/`rut` in the first row of the top block that names them."""
+    for row in rows[: config.HEADER_SCAN_ROWS]:
+        found = {schema.canonical_column(v): i for i, v in enumerate(row) if v is not None}
+        found = {k: v for k, v in found.items() if k in ("nombre", "rut")}
+        if found:
+            return found
+    return {}
+
+
+def _plain_scan(path: Path, needles: Needles) -> None:
+    """Personal columns of a file the pipeline rejected (it may still hold names)."""
+    sheets: list[list[list[object]]] = []
+    if path.suffix.lower() == ".xlsx":
+        try:
+            frames = pd.read_excel(path, engine="calamine", header=None, sheet_name=None, dtype=object)
+        except Exception:  # noqa: BLE001 — unreadable for us too, hence for the pipeline
+            return
+        sheets = [f.astype(object).where(f.notna(), None).values.tolist() for f in frames.values()]
+    else:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        for delimiter in ingest.DELIMITERS:
+            sheets.append([line.split(delimiter) for line in text.splitlines()])
+    for rows in sheets:
+        cols = _columns_by_header(rows)
+        for row in rows:
+            if "nombre" in cols and cols["nombre"] < len(row):
+                needles.add_name(row[cols["nombre"]])
+            if "rut" in cols and cols["rut"] < len(row):
+                needles.add_rut(row[cols["rut"]])
+
+
+def personal_values(raw_root: Path) -> Needles:
+    """Every name and RUT in every log under `raw_root` (every year, every region)."""
+    needles = Needles()
+    for path in ingest.log_files(raw_root):
+        lectura = ingest.read_file(path)
+        for hoja in lectura.hojas:
+            if "nombre" in hoja.frame:
+                for v in hoja.frame["nombre"].dropna().unique():
+                    needles.add_name(v)
+            if "rut" in hoja.frame:
+                for v in hoja.frame["rut"].dropna().unique():
+                    needles.add_rut(v)
+        if lectura.rechazos:
+            _plain_scan(path, needles)
+    return needles
+
+
+# --------------------------------------------------------------------------- decoding every way
+
+
+_DATA_URI = re.compile(rb"data:[\w/+.-]+(?:;[\w=.-]+)*;base64,([A-Za-z0-9+/=]{16,})")
+_U_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_FLATE = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+
+
+def _json_strings(obj) -> list[str]:
+    out: list[str] = []
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            out.extend(str(k) for k in item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif item is not None:
+            out.append(str(item))
+    return out
+
+
+def views(label: str, data: bytes, depth: int = 0) -> list[tuple[str, str]]:
+    """(where, text) for every way the bytes can be read."""
+    out: list[tuple[str, str]] = []
+    if depth > 3:
+        return out
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                for member in zf.namelist():
+                    out += views(f"{label}!{member}", zf.read(member), depth + 1)
+                    out.append((f"{label}!nombre", member))
+        except zipfile.BadZipFile:
+            pass
+    if data[:5] == b"%PDF-":
+        out += _pdf_views(label, data)
+    text = data.decode("utf-8", errors="replace")
+    out.append((label, text))
+    unescaped = html.unescape(text)
+    out.append((f"{label} (entidades)", unescaped))
+    out.append((f"{label} (\\u)", _U_ESCAPE.sub(lambda m: chr(int(m[1], 16)), unescaped)))
+    if "%" in text:
+        out.append((f"{label} (%)", urllib.parse.unquote(text)))
+    stripped = text.strip()
+    if stripped[:1] in "{[":
+        try:
+            strings = _json_strings(json.loads(text))
+        except ValueError:
+            strings = []
+        out.append((f"{label} (json)", "\n".join(strings)))
+        for s in strings:  # notebook images and attachments: base64 inside JSON
+            if len(s) > 64 and re.fullmatch(r"[A-Za-z0-9+/=\s]+", s):
+                out += _base64_views(f"{label} (base64 en json)", s.encode("ascii"), depth)
+    for match in _DATA_URI.finditer(data):
+        out += _base64_views(f"{label} (data: URI)", match[1], depth)
+    return out
+
+
+def _base64_views(label: str, blob: bytes, depth: int) -> list[tuple[str, str]]:
+    try:
+        decoded = base64.b64decode(blob + b"=" * (-len(blob) % 4))
+    except (binascii.Error, ValueError):
+        return []
+    return views(label, decoded, depth + 1)
+
+
+def _pdf_views(label: str, data: bytes) -> list[tuple[str, str]]:
+    out = []
+    for i, match in enumerate(_FLATE.finditer(data)):
+        try:
+            inflated = zlib.decompressobj().decompress(match[1])
+        except zlib.error:
+            continue
+        out.append((f"{label} (flujo {i})", inflated.decode("latin-1")))
+    try:
+        import pypdf  # optional: real text extraction through the fonts' ToUnicode maps
+    except ImportError:
+        return out
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    out.append((f"{label} (texto)", "\n".join(page.extract_text() or "" for page in reader.pages)))
+    return out
+
+
+# --------------------------------------------------------------------------- searching
+
+_RUT_DOTTED = re.compile(r"(?<![\d.])(\d{1,2}\.\d{3}\.\d{3})(?!\d|\.\d)")
+_RUT_SPACED = re.compile(r"(?<![\d.])(\d{1,2} \d{3} \d{3})(?![\d.])")
+_RUT_PLAIN = re.compile(r"(?<![\d.])(\d{7,9})(?![\d])")
+_RUT_K = re.compile(r"(?<![\d.])(\d{7,8})[kK](?![\w])")
+
+
+def rut_hits(text: str, bodies: set[str]) -> list[tuple[str, str]]:
+    """(body, context) of every RUT of the input found in the text, any formatting."""
+    hits = []
+    for regex in (_RUT_DOTTED, _RUT_SPACED, _RUT_K):
+        for m in regex.finditer(text):
+            body = re.sub(r"\D", "", m[1])
+            if body in bodies:
+                hits.append((body, text[max(0, m.start() - 40): m.end() + 40]))
+    for m in _RUT_PLAIN.finditer(text):
+        run = m[1]
+        # a run of digits is a body alone, or a body with its check digit glued on
+        for body in {run, run[:-1]}:
+            if body in bodies:
+                hits.append((body, text[max(0, m.start() - 40): m.end() + 40]))
+    return hits
+
+
+def name_hits(text: str, needles: Needles) -> list[tuple[str, str]]:
+    words = fold(text).split()
+    found = []
+    pair_set = set(zip(words, words[1:]))
+    for pair in needles.pairs & pair_set:
+        found.append((" ".join(pair), "pareja nombre-apellido"))
+    lengths = {len(n) for n in needles.names}
+    for n in lengths:
+        grams = set(zip(*(words[i:] for i in range(n))))
+        for name in needles.names & grams:
+            found.append((" ".join(name), "nombre completo"))
+    return found
+
+
+def search(files: dict[str, bytes], needles: Needles) -> list[str]:
+    """Every leak found, as 'where: what (context)'."""
+    leaks = []
+    for label, data in files.items():
+        for where, text in views(label, data):
+            for body, context in rut_hits(text, needles.bodies):
+                leaks.append(f"{where}: RUT {needles.examples[body]!r} … {context!r}")
+            for name, kind in name_hits(text, needles):
+                leaks.append(f"{where}: {kind} {name!r}")
+    return sorted(set(leaks))
+
+
+def tree_files(root: Path, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
+    files = {}
+    for p in sorted(root.rglob("*")):
+        rel = str(p.relative_to(root))
+        if p.is_file() and p.name not in skip:
+            files[rel] = p.read_bytes()
+        files[f"{rel} (ruta)"] = rel.encode("utf-8")  # a file or folder name could carry a value
+    return files
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def needles() -> Needles:
+    found = personal_values(config.RAW_DIR)
+    # the sample has thousands of people: a scan that found few would prove nothing
+    assert len(found.names) > 1000 and len(found.bodies) > 1000, (len(found.names), len(found.bodies))
+    return found
+
+
+@pytest.fixture(scope="module")
+def outputs(sample_run) -> dict[str, bytes]:
+    assert sample_run.result.returncode == 0, sample_run.result.stderr[-3000:]
+    out = sample_run.paths.out
+    expected = [sample_run.paths.indicadores_json, sample_run.paths.indicadores_xlsx,
+                sample_run.paths.calidad_html, sample_run.paths.balance_html, sample_run.paths.run_log,
+                out / "notebooks" / "01_limpieza.ipynb", out / "notebooks" / "02_indicadores.ipynb",
+                out / "notebooks" / "03_balance.ipynb"]
+    assert [p.name for p in expected if not p.exists()] == []
+    files = tree_files(sample_run.paths.out_root)
+    files["consola (stderr)"] = sample_run.result.stderr.encode("utf-8")
+    files["consola (stdout)"] = sample_run.result.stdout.encode("utf-8")
+    return files
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_needles_cover_every_rut_format(needles):
+    body = next(iter(sorted(needles.bodies)))
+    dotted = f"{int(body):,}".replace(",", ".")
+    for form in [body, f"{body}-5", f"{body}5", dotted, f"{dotted}-K", f"{dotted} - k",
+                 f"{body}K", f"{body}k", f"{dotted[:-8]} {body[-6:-3]} {body[-3:]}-1"]:
+        assert rut_hits(f"texto {form} más", needles.bodies), form
+    # a longer number, a decimal or a date containing the digits is not a RUT
+    for other in [f"1{body}12", f"0.{body}", f"{body}12"]:
+        assert rut_hits(f"x {other} y", needles.bodies) == [], other
+
+
+def test_no_name_or_rut_in_any_output(outputs, needles):
+    leaks = search(outputs, needles)
+    assert leaks == [], "datos personales en outputs/:\n" + "\n".join(leaks[:30])
+
+
+def test_no_pseudonym_in_any_output(outputs, sample_run):
+    """A pseudonym is personal data too (it links one person's attendances)."""
+    personas = set(pd.read_parquet(sample_run.paths.asistencias)["persona"].dropna())
+    assert len(personas) > 1000
+    found = set()
+    for label, data in outputs.items():
+        for _where, text in views(label, data):
+            found |= personas & set(re.findall(r"[0-9a-f]{64}", text))
+    assert found == set()
+
+
+@pytest.mark.parametrize("plant", ["xlsx", "json_escaped", "html_entities", "log_body", "notebook_k", "pdf_stream"])
+def test_self_check_planted_values_are_found(plant, outputs, needles):
+    """The search can fail: a value planted in a copy of an output file is reported."""
+    raw_name = next(v for v in _raw_names_with_accents() if tuple(fold(v).split()) in needles.names)
+    body = sorted(needles.bodies)[len(needles.bodies) // 2]
+    dotted = f"{int(body):,}".replace(",", ".")
+
+    def pick(suffix: str) -> str:
+        return next(k for k in outputs if k.endswith(suffix))
+
+    if plant == "xlsx":
+        key = pick("indicadores.xlsx")
+        planted = _plant_in_zip(outputs[key], "xl/worksheets/sheet1.xml", f"<!-- {dotted}-5 -->")
+    elif plant == "json_escaped":
+        key = pick("indicadores.json")
+        ind = json.loads(outputs[key])
+        ind["destacadas"] = [{"titulo": f"Taller con {raw_name}"}]
+        planted = json.dumps(ind, ensure_ascii=True).encode()
+    elif plant == "html_entities":
+        key = pick(f"calidad-{config.paths(2017).anio}.html")
+        planted = outputs[key] + html.escape(raw_name).encode("ascii", "xmlcharrefreplace")
+    elif plant == "log_body":
+        key = pick("run.log")
+        planted = outputs[key] + f"fila 12: {body}\n".encode()
+    elif plant == "notebook_k":
+        key = pick("01_limpieza.ipynb")
+        nb = json.loads(outputs[key])
+        nb["cells"][-1].setdefault("outputs", []).append(
+            {"output_type": "stream", "name": "stdout", "text": [f"{dotted}-k\n"]})
+        planted = json.dumps(nb).encode()
+    else:  # a compressed PDF content stream, as Chromium writes them
+        key = "balance-2017.pdf"
+        first, last = raw_name.split()[0], raw_name.split()[-1]
+        stream = zlib.compress(f"BT ({first} {last}) Tj ET".encode("latin-1"))
+        planted = b"%PDF-1.4\n1 0 obj<</Filter/FlateDecode>>stream\n" + stream + b"\nendstream\n"
+    assert search({key: outputs.get(key, b"")}, needles) == []
+    assert search({key: planted}, needles), f"el valor plantado ({plant}) no se encontró"
+
+
+def _raw_names_with_accents() -> list[str]:
+    out = []
+    for path in ingest.log_files(config.RAW_DIR / "2017"):
+        for hoja in ingest.read_file(path).hojas:
+            if "nombre" in hoja.frame:
+                out += [v for v in hoja.frame["nombre"].dropna().unique() if re.search(r"[áéíóúñÁÉÍÓÚÑ]", v)]
+    return sorted(out)
+
+
+def _plant_in_zip(data: bytes, member: str, text: str) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.namelist():
+            content = src.read(item)
+            if item == member:
+                content += text.encode("utf-8")
+            dst.writestr(item, content)
+    return buf.getvalue()
+
+
+def test_processed_has_no_name_or_rut_except_quarantine(sample_run, needles):
+    """data/processed is pseudonymised: only cuarentena.csv keeps raw values (for the analyst)."""
+    root = sample_run.paths.processed_root
+    files = tree_files(root, skip=("cuarentena.csv",))
+    for p in root.rglob("*.parquet"):
+        frame = pd.read_parquet(p)
+        files[f"{p.relative_to(root)} (valores)"] = "\n".join(
+            "\t".join(map(str, row)) for row in frame.astype(str).itertuples(index=False)).encode("utf-8")
+        assert not set(schema.PERSONAL_COLUMNS - {"edad"}) & set(frame.columns), p
+    leaks = search(files, needles)
+    assert leaks == [], "\n".join(leaks[:30])
+    # and the quarantine file does hold raw values: the search would have seen them
+    quarantine = (sample_run.paths.cuarentena).read_bytes()
+    assert search({"cuarentena.csv": quarantine}, needles)
