@@ -189,9 +189,15 @@ def _build(archivo: str, hoja: str, header: list[object], data_columns, header_i
     n = len(columns[0]) if columns else 0
     blank = np.ones(n, dtype=bool)
     for col in columns:
+        # only rows still blank so far are looked at: after the first column, almost none
+        candidates = np.flatnonzero(blank)
+        if len(candidates) == 0:
+            break
         arr = pa.array(col, type=pa.large_string(), from_pandas=True)
+        if len(candidates) < n:
+            arr = arr.take(pa.array(candidates))
         filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False)
-        blank &= ~filled.to_numpy(zero_copy_only=False)
+        blank[candidates] = ~filled.to_numpy(zero_copy_only=False)
     keep = ~blank
     data = {}
     for canonical in [c for c in schema.COLUMN_SYNONYMS if c in positions]:
@@ -225,16 +231,23 @@ def _decode(raw: bytes) -> tuple[bytes, str]:
         raise _Rechazar("archivo_ilegible", "el archivo contiene datos binarios; no es un CSV de texto")
     if raw.startswith(_BOM):
         raw = raw[len(_BOM):]
-    try:
-        raw.decode("utf-8")
+    if _is_utf8(raw):
         return raw, "utf-8"
-    except UnicodeDecodeError:
-        pass
     try:
         return raw.decode("cp1252").encode("utf-8"), "cp1252"
     except UnicodeDecodeError:
         raise _Rechazar("archivo_ilegible",
                         "el texto no está en UTF-8 ni en Windows-1252 (¿archivo dañado o binario?)") from None
+
+
+def _is_utf8(raw: bytes) -> bool:
+    """Whether `raw` is valid UTF-8, checked by arrow in place (no 100 MB str built to be dropped)."""
+    offsets = pa.py_buffer(np.array([0, len(raw)], dtype=np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(raw)).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _sample_lines(data: bytes) -> list[str]:
