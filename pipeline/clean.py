@@ -235,9 +235,10 @@ def _person_values(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
     rut_blank = normalize.is_blank(raw["rut"]).to_numpy()
     edad_blank = normalize.is_blank(raw["edad"]).to_numpy()
     # names only matter (for duplicates) where no valid RUT identifies the person
-    nombre = normalize.fold_series(raw["nombre"].where(rut.isna()))
+    nombre = normalize.per_unique_many(raw["nombre"].where(rut.isna()), [lambda v: normalize.fold_fast(v) or None],
+                                       categorical=True)[0]
     return norm.assign(
-        _nombre_fold=nombre.where(nombre != ""),
+        _nombre_fold=nombre,
         sexo=normalize.sexo(raw["sexo"]),
         rut=rut,
         edad=edad,
