@@ -144,9 +144,13 @@ def paths(
         p = Path(p)
         return p if p.is_absolute() else (PROJ_ROOT / p)
 
+    def root(env: str, default: Path) -> Path:
+        # BALANCE_RAW_DIR / BALANCE_PROCESSED_DIR / BALANCE_OUT_DIR move a whole tree (tests, servers)
+        return Path(os.environ[env]) if os.environ.get(env) else default
+
     return Paths(
         int(anio),
-        resolve(raw_dir, RAW_DIR / sub),
-        resolve(processed_dir, PROCESSED_DIR / sub),
-        resolve(out_dir, OUTPUTS_DIR / sub),
+        resolve(raw_dir, root("BALANCE_RAW_DIR", RAW_DIR) / sub),
+        resolve(processed_dir, root("BALANCE_PROCESSED_DIR", PROCESSED_DIR) / sub),
+        resolve(out_dir, root("BALANCE_OUT_DIR", OUTPUTS_DIR) / sub),
     )
