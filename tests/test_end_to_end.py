@@ -63,3 +63,38 @@ def test_quality_report_and_executed_notebooks(sample_run):
 
 def test_raw_data_untouched(sample_run):
     assert tree_digest(config.RAW_DIR) == sample_run.raw_before
+
+
+def test_several_years_in_parallel_write_trends(tmp_path):
+    from tests.conftest import run_cli
+
+    out = run_cli("run", "--years", "2016-2018", "--jobs", "2", "-q", "--sin-pdf",
+                  "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"),
+                  env={"BALANCE_CLAVE": "k"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    for anio in (2016, 2017, 2018):
+        assert (tmp_path / "o" / str(anio) / f"balance-{anio}.html").exists()
+    trend = json.loads((tmp_path / "o" / "tendencias.json").read_text(encoding="utf-8"))
+    assert [t["anio"] for t in trend["tendencia"]] == [2016, 2017, 2018]
+    by_year = {a: json.loads((tmp_path / "o" / str(a) / "indicadores.json").read_text(encoding="utf-8"))
+               for a in (2016, 2017, 2018)}
+    assert [t["asistencias"] for t in trend["tendencia"]] == [by_year[a]["asistencias"] for a in (2016, 2017, 2018)]
+    html = (tmp_path / "o" / "tendencias.html").read_text(encoding="utf-8")
+    assert "Región de Coquimbo" in html and not re.search(r"""(src|href)=["']https?://""", html)
+    # the 2016 deck is a summaries-only year without a previous year: it still renders
+    deck_2016 = (tmp_path / "o" / "2016" / "balance-2016.html").read_text(encoding="utf-8")
+    assert "respecto de 2015" not in deck_2016
+
+
+def test_second_region_by_code_in_its_own_tree(tmp_path):
+    from tests.conftest import run_cli
+
+    out = run_cli("run", "--year", "2018", "--region", "05", "-q", "--sin-pdf",
+                  "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"),
+                  env={"BALANCE_CLAVE": "k"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    p = config.paths(2018, "Valparaíso", None, tmp_path / "p", tmp_path / "o")
+    ind = json.loads(p.indicadores_json.read_text(encoding="utf-8"))
+    assert ind["region"] == "Valparaíso" and ind["comunas_region"] == 38
+    assert "Región de Valparaíso" in p.balance_html.read_text(encoding="utf-8")
+    assert config.paths(2018, "V").raw == config.RAW_DIR / "regiones" / "valparaiso" / "2018"
