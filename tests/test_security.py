@@ -1,0 +1,316 @@
+"""Security and privacy of a run: keyed pseudonyms, owner-only files, escaping in the quality
+report (also in headless Chromium), raw data untouched under an audit hook, one run per year."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from pipeline import clean, config, ingest, normalize, privacy
+from tests.conftest import run_cli, tree_digest
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+SVG = "<svg onload=alert(1)>"  # a sheet title cannot hold "/", so no </script> there
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+KEY = {"BALANCE_CLAVE": "clave-de-prueba"}
+
+
+# --------------------------------------------------------------------------- pseudonyms and key
+
+
+def _valid_sample_ruts(n: int = 20) -> list[str]:
+    path = config.RAW_DIR / "2017" / "cosoc-y-escuelas-2017.csv"
+    hoja = ingest.read_file(path).hojas[0]
+    ruts = normalize.rut(hoja.frame["rut"])
+    values = [v for v in pd.Series(ruts).dropna().unique() if isinstance(v, str)]
+    assert len(values) >= n
+    return values[:n]
+
+
+@pytest.mark.slow
+def test_processed_pseudonyms_are_keyed_hmac(sample_run):
+    personas = set(pd.read_parquet(sample_run.paths.asistencias)["persona"].dropna())
+    ruts = _valid_sample_ruts()
+    keyed = {hmac.new(b"clave-de-prueba", r.encode(), hashlib.sha256).hexdigest() for r in ruts}
+    plain = {hashlib.sha256(r.encode()).hexdigest() for r in ruts}
+    other_key = {hmac.new(b"otra-clave", r.encode(), hashlib.sha256).hexdigest() for r in ruts}
+    assert keyed <= personas, "the pseudonym is HMAC-SHA-256(key, normalised RUT)"
+    assert not plain & personas, "never a plain hash: the RUT space can be enumerated"
+    assert not other_key & personas
+
+
+def test_clean_with_another_key_gives_other_pseudonyms(tmp_path, monkeypatch):
+    raw = tmp_path / "2017"
+    raw.mkdir()
+    (raw / "lista.csv").write_text(
+        "fecha,actividad,comuna,nombre,rut,sexo\n"
+        "2017-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n"
+        "2017-05-02,Taller,La Serena,Luis Soto,11.111.111-1,M\n", encoding="utf-8")
+    monkeypatch.setenv(privacy.ENV_KEY, "uno")
+    first = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
+    again = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
+    monkeypatch.setenv(privacy.ENV_KEY, "dos")
+    second = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
+    assert first == again and len(set(first)) == 2
+    assert not set(first) & set(second)
+    assert hashlib.sha256(b"12345678-5").hexdigest() not in first
+
+
+def test_key_file_is_git_ignored():
+    for name in ["data/.clave", "data/.clave.respaldo"]:
+        out = subprocess.run(["git", "check-ignore", "-q", name], cwd=config.PROJ_ROOT)
+        assert out.returncode == 0, f"{name} debe estar en .gitignore"
+    tracked = subprocess.run(["git", "ls-files", "data/.clave*"], cwd=config.PROJ_ROOT,
+                             capture_output=True, text=True).stdout
+    assert tracked == ""
+
+
+@pytest.mark.slow
+def test_quarantine_file_owner_only(sample_run):
+    assert sample_run.paths.cuarentena.exists()
+    assert stat.S_IMODE(sample_run.paths.cuarentena.stat().st_mode) == 0o600
+    assert not list(sample_run.paths.processed.glob(".*.tmp"))
+
+
+# --------------------------------------------------------------------------- escaping in the quality report
+
+
+def _hostile_year(root: Path) -> Path:
+    """A year whose sheets carry markup in titles, organisations, comunas, headers, sheet and file names."""
+    raw = root / "raw" / "2017"
+    raw.mkdir(parents=True)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SVG
+    ws.append(["Fecha", "Actividad", "Comuna", "Organización", "Nombre", "RUT", "Sexo", "Edad", IMG])
+    ws.append(["2017-03-04", SCRIPT, "La Serena", IMG, "Ana Pérez", "12.345.678-5", "F", "30", "x"])
+    ws.append(["2017-03-04", SCRIPT, "La Serena", IMG, "Luis Soto", "11.111.111-1", "M", "40", "x"])
+    ws.append(["2017-03-04", SCRIPT, "la serena", "Junta <b>negrita</b>", "Rosa Díaz", "", "F", "50", "x"])
+    ws.append(["2017-03-05", f"Taller {IMG}", "<>Ovale", SCRIPT, "Juan Rojas", "", "M", "50", "x"])
+    wb.create_sheet(IMG).append([f"Instrucciones {SCRIPT}"])
+    wb.save(raw / "hostil.xlsx")
+    (raw / f"{IMG}.csv").write_bytes(b"\x00\x01no es texto")
+    return raw.parent
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("hostil")
+    raw = _hostile_year(base)
+    result = run_cli("clean", "--year", "2017", "-q", "--raw-dir", str(raw),
+                     "--processed-dir", str(base / "proc"), "--out-dir", str(base / "out"), env=KEY)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return base / "out" / "2017" / "calidad-2017.html"
+
+
+@pytest.mark.slow
+def test_quality_report_shows_markup_as_text(hostile_report):
+    page = hostile_report.read_text(encoding="utf-8")
+    for text in [SCRIPT, IMG, SVG, "Junta <b>negrita</b>", "<>Ovale"]:
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert escaped in page, f"{text!r} debe verse como texto"
+    for raw_markup in ["<script>alert", "<img src=x", "<svg onload", "<b>negrita"]:
+        assert raw_markup not in page
+    # every place a sheet value reaches: conflicts, corrections, unknown columns, rejected file, sheets
+    for where in ["Conflictos", "Comunas corregidas", "Columnas no reconocidas", "rechazados", "omitidas"]:
+        assert where in page
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_quality_report_runs_nothing_in_chromium(hostile_report):
+    if not CHROMIUM.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"Falta Chromium en {CHROMIUM}")
+        pytest.skip("Chromium no está instalado")
+    from playwright.sync_api import sync_playwright
+
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+                   else route.abort())
+        page.goto(hostile_report.resolve().as_uri())
+        page.wait_for_timeout(500)  # give an onerror/onload handler its chance to fire
+        text = page.inner_text("body")
+        injected = page.evaluate(
+            """() => [...document.querySelectorAll('img[src="x"], svg[onload], b')]
+                     .filter(e => /negrita|alert/.test(e.outerHTML)).length""")
+        browser.close()
+    assert dialogs == []
+    assert injected == 0
+    for literal in [SCRIPT, IMG, SVG, "Junta <b>negrita</b>"]:
+        assert literal in text
+
+
+# --------------------------------------------------------------------------- raw data read-only
+
+AUDIT_HOOK = '''
+"""Installed by tests/test_security.py: refuse and record any write under the raw folder."""
+import os
+import sys
+
+_RAW = os.path.realpath(os.environ["AUDITORIA_RAW"])
+_LOG = os.environ["AUDITORIA_LOG"]
+_WRITE = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+_PATH_EVENTS = {"os.remove", "os.rmdir", "os.chmod", "os.chown", "os.truncate", "os.utime", "os.mkdir",
+                "os.symlink", "os.link", "shutil.rmtree", "shutil.copyfile", "shutil.move"}
+
+
+def _inside(path):
+    if isinstance(path, int) or path is None:
+        return False
+    try:
+        real = os.path.realpath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return False
+    return real == _RAW or real.startswith(_RAW + os.sep)
+
+
+def _hook(event, args):
+    bad = False
+    if event == "open" and args and _inside(args[0]):
+        mode, flags = args[1], args[2]
+        bad = (mode is not None and any(c in str(mode) for c in "wax+")) or (mode is None and flags & _WRITE)
+    elif event in _PATH_EVENTS and args:
+        target = args[1] if event in ("shutil.copyfile", "shutil.move", "os.symlink", "os.link") else args[0]
+        bad = _inside(target)
+    elif event in ("os.rename", "os.replace") and args:
+        bad = _inside(args[0]) or _inside(args[1])
+    if bad:
+        with open(_LOG, "a", encoding="utf-8") as fh:
+            fh.write(f"ESCRITURA {os.getpid()} {event} {args[:2]!r}\\n")
+        raise PermissionError(f"los datos crudos son de solo lectura ({event})")
+
+
+with open(_LOG, "a", encoding="utf-8") as _fh:
+    _fh.write(f"inicio {os.getpid()} {' '.join(sys.argv[:3])}\\n")
+sys.addaudithook(_hook)
+'''
+
+
+def _audited_env(tmp_path: Path, raw: Path) -> tuple[dict, Path]:
+    hook_dir = tmp_path / "auditoria"
+    hook_dir.mkdir()
+    (hook_dir / "sitecustomize.py").write_text(textwrap.dedent(AUDIT_HOOK), encoding="utf-8")
+    log = tmp_path / "auditoria.log"
+    env = {**KEY, "PYTHONPATH": os.pathsep.join([str(hook_dir), str(config.PROJ_ROOT)]),
+           "AUDITORIA_RAW": str(raw), "AUDITORIA_LOG": str(log)}
+    return env, log
+
+
+def _read_only_copy(tmp_path: Path, years=("2016", "2017")) -> Path:
+    raw = tmp_path / "crudos"
+    for y in years:
+        shutil.copytree(config.RAW_DIR / y, raw / y)
+    for p in sorted(raw.rglob("*"), reverse=True):
+        p.chmod(0o444 if p.is_file() else 0o555)
+    raw.chmod(0o555)
+    return raw
+
+
+def _writable_again(raw: Path) -> None:
+    raw.chmod(0o755)
+    for p in raw.rglob("*"):
+        p.chmod(0o644 if p.is_file() else 0o755)
+
+
+def test_audit_hook_catches_a_write(tmp_path):
+    """The hook can fail: a write into the raw folder is refused and recorded."""
+    raw = _read_only_copy(tmp_path, years=("2017",))
+    env, log = _audited_env(tmp_path, raw)
+    target = raw / "2017" / "destacadas.csv"
+    code = f"open({str(target)!r}, 'a').write('x')"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, **env}, cwd=tmp_path)
+    _writable_again(raw)
+    assert out.returncode != 0 and "solo lectura" in out.stderr
+    assert "ESCRITURA" in log.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_run_on_read_only_raw_under_audit(tmp_path):
+    """A whole run on a read-only copy of the sample, every Python process (CLI and notebook
+    kernels) under an audit hook that refuses writes there: it succeeds, nothing changes."""
+    raw = _read_only_copy(tmp_path)
+    before = tree_digest(raw)
+    env, log = _audited_env(tmp_path, raw)
+    try:
+        result = run_cli("run", "--year", "2017", "-q", "--sin-pdf", "--raw-dir", str(raw),
+                         "--processed-dir", str(tmp_path / "proc"), "--out-dir", str(tmp_path / "out"), env=env)
+        after = tree_digest(raw)
+    finally:
+        _writable_again(raw)
+    audit = log.read_text(encoding="utf-8")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "ESCRITURA" not in audit, audit
+    assert audit.count("inicio") >= 4, "the CLI and the three notebook kernels were audited"
+    assert after == before
+    assert (tmp_path / "out" / "2017" / "balance-2017.html").exists()
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def _popen(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=config.PROJ_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **KEY})
+
+
+def _dirs(tmp_path: Path) -> list[str]:
+    return ["--processed-dir", str(tmp_path / "proc"), "--out-dir", str(tmp_path / "out"), "-q", "--sin-pdf"]
+
+
+@pytest.mark.slow
+def test_second_run_of_same_year_stops_with_code_3(tmp_path):
+    first = _popen("run", "--year", "2017", *_dirs(tmp_path))
+    out = tmp_path / "out"
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".en-curso-2017-*")) and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert first.poll() is None, "the first run must still be running"
+    second = subprocess.run([sys.executable, "-m", "pipeline", "clean", "--year", "2017", *_dirs(tmp_path)],
+                            cwd=config.PROJ_ROOT, capture_output=True, text=True, env={**os.environ, **KEY},
+                            timeout=120)
+    running_when_refused = first.poll() is None
+    stdout, stderr = first.communicate(timeout=300)
+    assert second.returncode == 3, second.stderr
+    assert "Ya hay una ejecución en curso del año 2017" in second.stderr
+    assert running_when_refused
+    assert first.returncode == 0, stderr[-3000:]
+    assert (out / "2017" / "balance-2017.html").exists() and (out / "2017" / "indicadores.json").exists()
+
+
+@pytest.mark.slow
+def test_two_years_side_by_side(tmp_path):
+    import json
+
+    # the indicators stage cleans its year first; 2018 also cleans 2017 (its previous year) while
+    # the 2017 run cleans it too: both write data/processed/2017 at once
+    runs = {y: _popen("indicators", "--year", y, *_dirs(tmp_path)) for y in ("2017", "2018")}
+    results = {y: p.communicate(timeout=300) + (p.returncode,) for y, p in runs.items()}
+    for y, (_out, err, code) in results.items():
+        assert code == 0, f"{y}: {err[-3000:]}"
+    ind = {y: json.loads((tmp_path / "out" / y / "indicadores.json").read_text(encoding="utf-8"))
+           for y in ("2017", "2018")}
+    assert ind["2017"]["anio"] == 2017 and ind["2018"]["anio"] == 2018
+    # 2018 compares with 2017, cleaned by both runs at once: the same figures
+    assert ind["2018"]["asistencias_anio_anterior"] == ind["2017"]["asistencias"]
+    assert not list((tmp_path / "out").glob(".en-curso-*"))
