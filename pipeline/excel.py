@@ -26,6 +26,16 @@ def safe_cell_value(value):
     return value, False
 
 
+PLAN_HEADERS = {
+    "nombre": "Compromiso", "meta": "Meta", "logrado": "Logrado", "pct_cumplimiento": "Cumplimiento (%)",
+    "estado": "Estado", "ponderacion": "Ponderación", "ponderacion_ganada": "Ponderación ganada",
+}
+TREND_HEADERS = {
+    "anio": "Año", "asistencias": "Asistencias", "actividades": "Actividades", "pct_mujeres": "Mujeres (%)",
+    "comunas_alcanzadas": "Comunas alcanzadas", "variacion_asistencias_pct": "Variación de asistencias (%)",
+}
+
+
 def _dict_table(data: dict | None, key: str, value: str) -> pd.DataFrame:
     return pd.DataFrame(list((data or {}).items()), columns=[key, value])
 
@@ -114,7 +124,12 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
         out[CROSS_TAB_SHEET] = cross_tab_table(ind["asistencias_por_comuna_sexo_grupo"],
                                                ind.get("umbral_celdas_pequenas"))
     if ind.get("cumplimiento_plan"):
-        out["Cumplimiento plan"] = pd.DataFrame(ind["cumplimiento_plan"])
+        plan = pd.DataFrame(ind["cumplimiento_plan"]).rename(columns=PLAN_HEADERS)
+        total = {PLAN_HEADERS["nombre"]: "Cumplimiento ponderado del plan",
+                 PLAN_HEADERS["ponderacion_ganada"]: ind.get("cumplimiento_plan_total")}
+        out["Cumplimiento plan"] = pd.concat([plan, pd.DataFrame([total])], ignore_index=True)
+    if ind.get("tendencia") and len(ind["tendencia"]) > 1:
+        out["Tendencia"] = pd.DataFrame(ind["tendencia"]).rename(columns=TREND_HEADERS)
     cal = ind["calidad"]
     out["Calidad"] = pd.DataFrame(
         [

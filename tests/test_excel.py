@@ -48,3 +48,25 @@ def test_previous_year_beside(tmp_path):
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == ("Tipo de organización", "Actividades 2017", "Actividades 2016")
     assert rows[1] == ("Comité de Vivienda", 1, 1)
+
+
+def test_plan_and_trend_sheets_in_spanish(tmp_path):
+    ind = indicators.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo")
+    ind["cumplimiento_plan"] = [
+        {"nombre": "=Escuelas", "meta": 8, "logrado": 6, "pct_cumplimiento": 75.0, "estado": "EN PROCESO",
+         "ponderacion": 40.0, "ponderacion_ganada": 30.0},
+        {"nombre": "COSOC", "meta": 2, "logrado": 2, "pct_cumplimiento": 100.0, "estado": "CUMPLE",
+         "ponderacion": 60.0, "ponderacion_ganada": 60.0},
+    ]
+    ind["cumplimiento_plan_total"] = 90.0
+    ind["tendencia"] = [{"anio": 2016, "asistencias": 10, "actividades": 2, "pct_mujeres": 50.0,
+                         "comunas_alcanzadas": 1, "variacion_asistencias_pct": None},
+                        {"anio": 2017, "asistencias": 27, "actividades": 3, "pct_mujeres": 51.85,
+                         "comunas_alcanzadas": 2, "variacion_asistencias_pct": 170.0}]
+    wb = load_workbook(excel.write_workbook(ind, tmp_path / "x.xlsx"))
+    rows = list(wb["Cumplimiento plan"].iter_rows(values_only=True))
+    assert rows[0] == ("Compromiso", "Meta", "Logrado", "Cumplimiento (%)", "Estado", "Ponderación", "Ponderación ganada")
+    assert rows[1][0] == "=Escuelas" and wb["Cumplimiento plan"]["A2"].data_type == "s"
+    assert rows[-1][0] == "Cumplimiento ponderado del plan" and rows[-1][-1] == 90.0
+    trend = list(wb["Tendencia"].iter_rows(values_only=True))
+    assert trend[0][0] == "Año" and trend[2] == (2017, 27, 3, 51.85, 2, 170.0)
