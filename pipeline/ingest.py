@@ -31,6 +31,11 @@ _SAMPLE_BYTES = 1 << 20                 # enough for the title block and the hea
 _SAMPLE_LINES = 400
 _BOM = b"\xef\xbb\xbf"
 FILA = "fila"
+# Zip bombs: a workbook is refused before it is inflated when its parts would inflate past
+# these (declared sizes in the zip directory; real sheets inflate 5–30 times).
+_XLSX_MAX_INFLATED = 2 << 30
+_XLSX_MAX_RATIO = 200
+_XLSX_RATIO_FROM = 50 << 20
 
 
 @dataclass
@@ -366,9 +371,28 @@ def _text_column(values: pd.Series) -> pd.Series:
     return pd.Series(table[codes], dtype="str")
 
 
+def _check_zip(path: Path) -> None:
+    """Reject a workbook whose parts would inflate absurdly (zip bomb) before reading it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip at all: calamine gives the reason
+    total = sum(i.file_size for i in infos)
+    bomb = any(i.file_size > _XLSX_RATIO_FROM and i.file_size > _XLSX_MAX_RATIO * max(i.compress_size, 1)
+               for i in infos)
+    if total > _XLSX_MAX_INFLATED or bomb:
+        megas = f"{total / 2**20:,.0f}".replace(",", ".")
+        raise _Rechazar("archivo_ilegible",
+                        f"el libro descomprimido ocuparía {megas} MB (posible bomba zip); no se lee")
+
+
 def _read_xlsx(path: Path, archivo: str) -> Lectura:
     # calamine (Rust) reads xlsx several times faster than openpyxl and returns cached
     # formula results as values, so nothing in a sheet is ever evaluated.
+    _check_zip(path)
     try:
         sheets = pd.read_excel(path, engine="calamine", header=None, sheet_name=None, dtype=object,
                                keep_default_na=False, na_filter=False)
