@@ -278,14 +278,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sin-muestra", action="store_true", help="omite las medidas sobre la muestra")
     ap.add_argument("--sin-run", action="store_true", help="omite `run` completo en los tamaños grandes")
     ap.add_argument("--sin-pdf", action="store_true", help="mide la muestra sin generar el PDF")
+    ap.add_argument("--reusar", action="store_true",
+                    help="reutiliza las medidas por tamaño ya guardadas en benchmarks/_work/tamanos.json")
     args = ap.parse_args(argv)
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     WORK.mkdir(parents=True, exist_ok=True)
     rows = []
+    partial = WORK / "tamanos.json"  # kept after each size: a later failure never loses them
+    done = {r["filas"]: r for r in json.loads(partial.read_text())} if args.reusar and partial.exists() else {}
     for n in sizes:
+        if n in done:
+            rows.append(done[n])
+            continue
         print(f"· {label(n)} filas…", file=sys.stderr, flush=True)
         rep = args.repeat if n <= 1_000_000 else 1
         rows.append(bench_size(n, rep, e2e=not args.sin_run))
+        partial.write_text(json.dumps(rows + [r for k, r in done.items() if k not in sizes], indent=1))
     sample = None
     if not args.sin_muestra:
         print("· muestra: piso del framework, run en frío y repetido, años en paralelo…", file=sys.stderr, flush=True)
