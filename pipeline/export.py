@@ -188,12 +188,14 @@ def _pdf_by_playwright(chromium: Path, html_in: Path, pdf_out: Path) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_FLAGS[1:])
         try:
-            page = browser.new_page(viewport={"width": SLIDE_SIZE[0], "height": SLIDE_SIZE[1]})
+            # bypass_csp: the deck's own policy forbids eval, which Playwright's waiting needs;
+            # the route below still refuses every request that is not the file itself
+            page = browser.new_page(viewport={"width": SLIDE_SIZE[0], "height": SLIDE_SIZE[1]}, bypass_csp=True)
             # the deck needs nothing from outside; refuse any request that is not the file itself
             page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
             page.goto(html_in.as_uri() + "?print-pdf")
             page.wait_for_function(
-                "window.Reveal && Reveal.isReady() && "
+                "window.Reveal && Reveal.isReady() && Reveal.getTotalSlides() > 0 && "
                 "document.querySelectorAll('.pdf-page').length >= Reveal.getTotalSlides()",
                 timeout=PDF_TIMEOUT_S * 1000,
             )

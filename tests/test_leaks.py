@@ -192,8 +192,12 @@ def _pdf_views(label: str, data: bytes) -> list[tuple[str, str]]:
         import pypdf  # optional: real text extraction through the fonts' ToUnicode maps
     except ImportError:
         return out
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    out.append((f"{label} (texto)", "\n".join(page.extract_text() or "" for page in reader.pages)))
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    except pypdf.errors.PyPdfError:  # a bare content stream (the self-check) is not a whole PDF
+        return out
+    out.append((f"{label} (texto)", text))
     return out
 
 
