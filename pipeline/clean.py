@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -50,13 +52,26 @@ class CleanResult:
 # entry points
 # ---------------------------------------------------------------------------
 def clean_year(paths: config.Paths, region: str) -> CleanResult:
-    """Clean every log under `paths.raw` and write the processed tables into `paths.processed`."""
-    result = clean_folder(paths.raw, paths.anio, region)
-    write(result, paths.processed)
+    """Clean every log under `paths.raw` and write the processed tables into `paths.processed`.
+
+    The attendance table (the big one) starts being written to a temporary file in a
+    background thread as soon as it is built, while the rest of the cleaning goes on
+    (pyarrow writes without holding the GIL); it replaces the old file only once the
+    accounting has been checked, like the other three.
+    """
+    processed = Path(paths.processed)
+    processed.mkdir(parents=True, exist_ok=True)
+    early = _BackgroundParquet(processed / "asistencias.parquet")
+    try:
+        result = clean_folder(paths.raw, paths.anio, region, on_asistencias=early.start)
+        write(result, processed, asistencias=early)
+    finally:
+        early.discard()
     return result
 
 
-def clean_folder(raw: Path, anio: int, region: str) -> CleanResult:
+def clean_folder(raw: Path, anio: int, region: str,
+                 on_asistencias: Callable[[pd.DataFrame], None] | None = None) -> CleanResult:
     """Read and clean every log of one folder; nothing is written."""
     raw = Path(raw)
     files = ingest.log_files(raw)
@@ -71,11 +86,16 @@ def clean_folder(raw: Path, anio: int, region: str) -> CleanResult:
             f"{len(lectura.rechazos)} archivo(s) u hoja(s) rechazados y {len(lectura.omitidas)} hoja(s) "
             "sin encabezado reconocible. Revise el informe de calidad o los archivos."
         )
-    return clean_sheets(lectura, anio, region)
+    return clean_sheets(lectura, anio, region, on_asistencias=on_asistencias)
 
 
-def clean_sheets(lectura: ingest.Lectura, anio: int, region: str) -> CleanResult:
-    """Clean already-read sheets (the testable core of `clean_folder`)."""
+def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
+                 on_asistencias: Callable[[pd.DataFrame], None] | None = None) -> CleanResult:
+    """Clean already-read sheets (the testable core of `clean_folder`).
+
+    `on_asistencias`, if given, receives the attendance table as soon as it is final, before
+    the rest is computed (`clean_year` starts writing it then).
+    """
     matcher = normalize.comuna_matcher(reference.region(region).nombre)
     persons = [h for h in lectura.hojas if h.forma == schema.SHAPE_PERSONS]
     summaries = [h for h in lectura.hojas if h.forma == schema.SHAPE_SUMMARY]
@@ -93,6 +113,8 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str) -> CleanResult
     p_keep = p_valid & ~p_dup
     act_p, conflicts = _person_activities(p_norm, p_keep)
     asistencias = _asistencias(p_norm, p_keep, lectura.hojas)
+    if on_asistencias is not None:
+        on_asistencias(asistencias)
 
     # --- summary rows --------------------------------------------------------
     s_norm = _summary_counts(s, s_norm)
@@ -144,10 +166,14 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
     too_long = np.zeros(n, dtype=bool)
     for c in schema.ACTIVITY_COLUMNS + schema.PERSON_COLUMNS + schema.SUMMARY_COUNT_COLUMNS:
         if c in raw and n:
-            lengths = pc.utf8_length(normalize._arrow(raw[c]))
-            if (pc.max(lengths).as_py() or 0) > config.MAX_CELL_CHARS:  # one pass when nothing is long
-                too_long |= pc.fill_null(pc.greater(lengths, config.MAX_CELL_CHARS), False).to_numpy(
-                    zero_copy_only=False)
+            arr = normalize._arrow(raw[c])
+            # bytes ≥ characters: byte lengths come from the offsets alone (no text scanned),
+            # characters are only counted in a column where some cell could be too long
+            if (pc.max(pc.binary_length(arr)).as_py() or 0) <= config.MAX_CELL_CHARS:
+                continue
+            lengths = pc.utf8_length(arr)
+            too_long |= pc.fill_null(pc.greater(lengths, config.MAX_CELL_CHARS), False).to_numpy(
+                zero_copy_only=False)
     _first_reason(motivo, too_long, "celda_demasiado_larga")
 
     fecha = normalize.fecha(raw["fecha"])
@@ -234,9 +260,14 @@ def _person_values(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
     edad = normalize.edad(raw["edad"])
     rut_blank = normalize.is_blank(raw["rut"]).to_numpy()
     edad_blank = normalize.is_blank(raw["edad"]).to_numpy()
-    # names only matter (for duplicates) where no valid RUT identifies the person
-    nombre = normalize.per_unique_many(raw["nombre"].where(rut.isna()), [lambda v: normalize.fold_fast(v) or None],
+    # names only matter (for duplicates) where no valid RUT identifies the person: only those
+    # few rows are taken out and folded
+    no_rut = np.flatnonzero(rut.cat.codes.to_numpy() < 0)
+    folded = normalize.per_unique_many(raw["nombre"].iloc[no_rut], [lambda v: normalize.fold_fast(v) or None],
                                        categorical=True)[0]
+    name_codes = np.full(len(raw), -1, dtype=np.int32)
+    name_codes[no_rut] = folded.cat.codes.to_numpy()
+    nombre = pd.Series(pd.Categorical.from_codes(name_codes, dtype=folded.dtype), index=raw.index)
     return norm.assign(
         _nombre_fold=nombre,
         sexo=normalize.sexo(raw["sexo"]),
@@ -269,7 +300,7 @@ def _person_duplicates(norm: pd.DataFrame, valid: np.ndarray) -> np.ndarray:
 def _str_from_codes(codes: np.ndarray, uniques) -> pd.Series:
     """String column from integer codes (-1 = missing) with one arrow `take`, no per-row objects."""
     codes = np.asarray(codes)
-    dictionary = pa.array(list(uniques), type=pa.large_string())
+    dictionary = uniques if isinstance(uniques, pa.Array) else pa.array(list(uniques), type=pa.large_string())
     arr = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0, type=pa.int64()), dictionary)
     return pd.Series(arr.cast(pa.large_string()), dtype="str")
 
@@ -291,13 +322,21 @@ def _asistencias(norm: pd.DataFrame, keep: np.ndarray, hojas: list[ingest.Hoja])
     archivo, hoja = _source(hojas, kept["_hoja"].to_numpy())
     return pd.DataFrame({
         "clave_actividad": _str_from_categorical(kept["clave_actividad"]),
-        "persona": _str_from_codes(codes, privacy.pseudonyms(uniques)),
+        "persona": _str_from_codes(codes, _pseudonym_array(uniques)),
         "sexo": _str_from_categorical(kept["sexo"]),
         "edad": pd.Series(kept["edad"].to_numpy(), dtype="Int64"),
         "archivo": archivo,
         "hoja": hoja,
         "fila": pd.Series(kept[ingest.FILA].to_numpy(), dtype="int64"),
     })[schema.ASISTENCIAS_COLUMNS]
+
+
+def _pseudonym_array(ruts) -> pa.Array:
+    """Hex HMAC of each RUT as one arrow string array, built from the digests' bytes (no str per RUT)."""
+    blob = privacy.digests(r.encode("utf-8") for r in ruts).hex().encode("ascii")
+    n = len(blob) // 64
+    offsets = pa.py_buffer(np.arange(0, 64 * n + 1, 64, dtype=np.int64))
+    return pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(blob))
 
 
 def _factorize_used(values: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -608,18 +647,72 @@ def _check_accounting(calidad: dict, asistencias: pd.DataFrame, actividades: pd.
 # ---------------------------------------------------------------------------
 # writing
 # ---------------------------------------------------------------------------
-def write(result: CleanResult, processed: Path) -> None:
-    """Write the four processed files; the quarantine (raw personal values) is owner-only."""
+def write(result: CleanResult, processed: Path, asistencias: "_BackgroundParquet | None" = None) -> None:
+    """Write the four processed files; the quarantine (raw personal values) is owner-only.
+
+    `asistencias`: that table already being written in the background (`clean_year`).
+    """
     processed = Path(processed)
     processed.mkdir(parents=True, exist_ok=True)
-    _atomic(processed / "actividades.parquet",
-            lambda p: pq.write_table(pa.Table.from_pandas(result.actividades, preserve_index=False), p))
-    _atomic(processed / "asistencias.parquet",
-            lambda p: pq.write_table(pa.Table.from_pandas(result.asistencias, preserve_index=False), p))
+    _atomic(processed / "actividades.parquet", lambda p: _write_parquet(result.actividades, p))
+    if asistencias is not None and asistencias.frame is result.asistencias:
+        asistencias.finish()
+    else:
+        _atomic(processed / "asistencias.parquet", lambda p: _write_parquet(result.asistencias, p))
     _atomic(processed / "cuarentena.csv", lambda p: result.cuarentena.to_csv(p, index=False, encoding="utf-8"),
             mode=0o600)
     _atomic(processed / "calidad.json",
             lambda p: Path(p).write_text(json.dumps(result.calidad, ensure_ascii=False), encoding="utf-8"))
+
+
+def _write_parquet(frame: pd.DataFrame, path: str) -> None:
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+
+
+class _BackgroundParquet:
+    """One parquet file written by a thread into a temporary name, moved into place by `finish`."""
+
+    def __init__(self, target: Path, mode: int = 0o644):
+        self.target = Path(target)
+        self.tmp = self.target.with_name(f".{self.target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        self.mode = mode
+        self.frame: pd.DataFrame | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self, frame: pd.DataFrame) -> None:
+        self.discard()
+        self.frame = frame
+        os.close(os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, self.mode))
+        os.chmod(self.tmp, self.mode)
+        self._thread = threading.Thread(target=self._run, name="escribe-asistencias", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            _write_parquet(self.frame, str(self.tmp))
+        except BaseException as exc:  # noqa: BLE001 — re-raised in the caller's thread by finish()
+            self._error = exc
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def finish(self) -> None:
+        """Wait for the writer, then move the file into place (or raise what the writer raised)."""
+        self._join()
+        if self._error is not None:
+            raise self._error
+        os.chmod(self.tmp, self.mode)
+        os.replace(self.tmp, self.target)
+
+    def discard(self) -> None:
+        """Wait for a running writer and remove its temporary file (after an error, or to restart)."""
+        self._join()
+        self._error = None
+        if self.tmp.exists():
+            self.tmp.unlink()
 
 
 def _atomic(target: Path, writer, mode: int = 0o644) -> None:

@@ -9,6 +9,7 @@ exception, so one bad file never stops a run.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -182,6 +183,13 @@ def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
         raise _Rechazar("sin_columna_requerida", "falta la columna 'actividad' (o 'id_actividad')")
     wanted = set(schema.ACTIVITY_COLUMNS) | set(
         schema.PERSON_COLUMNS if shape == schema.SHAPE_PERSONS else schema.SUMMARY_COUNT_COLUMNS)
+    # a known column of the other shape (head counts in a list of persons, an age in a
+    # summary) is not used either: it is named in the quality report like an unknown one
+    unused = {p for c, p in positions.items() if c not in wanted}
+    if unused:
+        unknown = [str(cell).strip() for i, cell in enumerate(header)
+                   if i in unused or (cell is not None and str(cell).strip() != ""
+                                      and schema.canonical_column(cell) is None)]
     return {c: p for c, p in positions.items() if c in wanted}, shape, unknown
 
 
@@ -230,19 +238,37 @@ def _from_rows(archivo: str, hoja: str, rows: list[list[object]], data_columns, 
 # ---------------------------------------------------------------------------
 # CSV
 # ---------------------------------------------------------------------------
-def _decode(raw: bytes) -> tuple[bytes, str]:
-    """(UTF-8 bytes without BOM, encoding name). UTF-8 first, then Windows-1252 (never Latin-1)."""
+class _NotUtf8(Exception):
+    """The body of a file taken for UTF-8 by its first megabyte is not UTF-8 after all."""
+
+
+def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str]:
+    """(UTF-8 bytes without BOM, encoding name). UTF-8 first, then Windows-1252 (never Latin-1).
+
+    Only the first megabyte is checked here unless `whole`: the rest is checked by arrow's
+    CSV reader as it converts the cells (`_NotUtf8` then brings the file back here whole),
+    so a big UTF-8 file is not scanned twice.
+    """
     if b"\x00" in raw[:_SAMPLE_BYTES]:
         raise _Rechazar("archivo_ilegible", "el archivo contiene datos binarios; no es un CSV de texto")
     if raw.startswith(_BOM):
         raw = raw[len(_BOM):]
-    if _is_utf8(raw):
-        return raw, "utf-8"
+    if _is_utf8(raw) if whole else _head_is_utf8(raw):
+        return raw, "utf-8" if whole or len(raw) <= _SAMPLE_BYTES else "utf-8?"
     try:
         return raw.decode("cp1252").encode("utf-8"), "cp1252"
     except UnicodeDecodeError:
         raise _Rechazar("archivo_ilegible",
                         "el texto no está en UTF-8 ni en Windows-1252 (¿archivo dañado o binario?)") from None
+
+
+def _head_is_utf8(raw: bytes) -> bool:
+    """Whether the first megabyte is UTF-8 (a character cut at its end is fine)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(raw[:_SAMPLE_BYTES], final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -282,8 +308,14 @@ def _records(lines: list[str], delimiter: str) -> tuple[list[list[object]], list
 
 def _read_csv(path: Path, archivo: str) -> Lectura:
     raw = path.read_bytes()
-    data, _encoding = _decode(raw)
-    del raw
+    try:
+        return _read_csv_data(raw, archivo, whole=False)
+    except _NotUtf8:
+        return _read_csv_data(raw, archivo, whole=True)
+
+
+def _read_csv_data(raw: bytes, archivo: str, whole: bool) -> Lectura:
+    data, encoding = _decode(raw, whole)
     lines = _sample_lines(data)
     best = None
     for delimiter in DELIMITERS:
@@ -303,13 +335,16 @@ def _read_csv(path: Path, archivo: str) -> Lectura:
 
     def data_columns(header_i: int) -> list[pd.Series]:
         offset = len("".join(lines[: ends[header_i]]).encode("utf-8"))
-        return _parse_body(data, offset, delimiter, len(rows[header_i]))
+        return _parse_body(data, offset, delimiter, len(rows[header_i]), checked=encoding != "utf-8?")
 
     return _from_rows(archivo, "", rows, data_columns, first_data_row=1)
 
 
-def _parse_body(data: bytes, offset: int, delimiter: str, width: int) -> list[pd.Series]:
-    """Columns (text) of the records after the header: pyarrow, or Python's csv if pyarrow refuses."""
+def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: bool = True) -> list[pd.Series]:
+    """Columns (text) of the records after the header: pyarrow, or Python's csv if pyarrow refuses.
+
+    `checked=False`: `data` is only known to start as UTF-8; `_NotUtf8` if it is not.
+    """
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
@@ -317,11 +352,13 @@ def _parse_body(data: bytes, offset: int, delimiter: str, width: int) -> list[pd
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, null_values=[""],
+                column_types={n: pa.large_string() for n in names}, null_values=[""],
                 strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
         return [table.column(i).to_pandas() for i in range(width)]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        if not checked and not _is_utf8(data):
+            raise _NotUtf8() from None
         # Rows of the wrong width, a quoted line break or a huge cell: the slow, lenient path.
         return _parse_body_python(data[offset:].decode("utf-8"), delimiter, width)
 

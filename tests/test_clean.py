@@ -245,3 +245,30 @@ def test_accounting_holds_for_random_rows(monkeypatch, person_rows, summary_rows
     assert len(r.asistencias) + (r.actividades["forma"] == "resumen").sum() == q["filas_validas"]
     assert len(r.cuarentena) == q["cuarentena"]
     assert r.actividades["asistencias"].sum() >= len(r.asistencias)
+
+
+def test_head_counts_in_a_list_of_persons_are_reported_not_counted(tmp_path, monkeypatch):
+    monkeypatch.setenv("BALANCE_CLAVE", "k")
+    raw = tmp_path / "2017"
+    raw.mkdir()
+    (raw / "a.csv").write_text(
+        "fecha,comuna,actividad,sexo,rut,Mujeres,Total asistentes\n"
+        "01/05/2017,Ovalle,Reunión,F,1-9,40,90\n"
+        "01/05/2017,Ovalle,Reunión,M,14-0,40,90\n", encoding="utf-8")
+    r = clean.clean_folder(raw, 2017, "Coquimbo")
+    assert r.calidad["columnas_desconocidas"] == [{"archivo": "a.csv", "hoja": "", "columna": "Mujeres"},
+                                                  {"archivo": "a.csv", "hoja": "", "columna": "Total asistentes"}]
+    assert r.actividades[["mujeres", "hombres", "asistencias"]].values.tolist() == [[1, 1, 2]]
+
+
+def test_failed_run_keeps_previous_files_and_leaves_no_temporary(year, monkeypatch):
+    clean.clean_year(year, "Coquimbo")
+    before = {p.name: p.read_bytes() for p in year.processed.iterdir()}
+
+    def broken(*args, **kwargs):
+        raise clean.ContabilidadError("forzado")
+
+    monkeypatch.setattr(clean, "_check_accounting", broken)
+    with pytest.raises(clean.ContabilidadError):
+        clean.clean_year(year, "Coquimbo")
+    assert {p.name: p.read_bytes() for p in year.processed.iterdir()} == before

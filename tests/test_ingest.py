@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import config, ingest
+from pipeline import config, ingest, schema
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
@@ -196,3 +196,24 @@ def test_random_cells_are_kept_as_text(tmp_path, cells):
         got = [None if v != v else v for v in f.iloc[0][["fecha", "comuna", "actividad", "sexo"]]]
         assert got == [c if c != "" else None for c in cells]
         assert f["fila"].tolist() == [2]
+
+
+def test_head_counts_in_a_list_of_persons_are_named_not_dropped_silently(tmp_path):
+    path = tmp_path / "personas_con_totales.csv"
+    path.write_text("fecha;comuna;actividad;Observación;sexo;N° Mujeres;total asistentes\n"
+                    "01/03/2017;Ovalle;X;nada;F;3;7\n", encoding="utf-8")
+    hoja = only_sheet(ingest.read_file(path))
+    assert hoja.forma == schema.SHAPE_PERSONS
+    assert hoja.columnas_desconocidas == ["Observación", "N° Mujeres", "total asistentes"]
+    assert "asistentes_mujeres" not in hoja.frame and "total_asistentes" not in hoja.frame
+
+
+def test_utf8_head_with_cp1252_body_is_read_as_cp1252(tmp_path):
+    # the first megabyte is plain ASCII; only a late row shows the file is Windows-1252
+    head = "fecha;comuna;actividad;sexo\n" + "01/03/2017;Ovalle;Taller;F\n" * 50_000
+    path = tmp_path / "tarde.csv"
+    path.write_bytes(head.encode("cp1252") + "02/03/2017;Ovalle;Reunión – vecinos;M\n".encode("cp1252"))
+    assert path.stat().st_size > 1 << 20
+    hoja = only_sheet(ingest.read_file(path))
+    assert len(hoja.frame) == 50_001
+    assert hoja.frame["actividad"].iloc[-1] == "Reunión – vecinos"
