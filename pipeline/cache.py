@@ -12,7 +12,9 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import re
 import shutil
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
@@ -33,6 +35,14 @@ def log_files(paths: Paths) -> list[Path]:
     if not paths.raw.is_dir():
         return []
     return sorted(p for p in paths.raw.iterdir() if is_log(p))
+
+
+def years_with_logs(paths: Paths) -> list[int]:
+    """Years under the raw root that hold at least one log."""
+    if not paths.raw_root.is_dir():
+        return []
+    years = [int(p.name) for p in paths.raw_root.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name)]
+    return sorted(y for y in years if log_files(replace(paths, anio=y)))
 
 
 def side_files(paths: Paths) -> list[Path]:

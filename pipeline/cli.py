@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from . import reference, trends
+from . import reference
 from .config import DEFAULT_REGION, Paths, paths
 from .report import EtapaFallida
 from .runner import STAGES, EjecucionEnCurso, YearRun, run_year
@@ -137,6 +137,8 @@ def run_one(job: YearRun) -> int:
 
 def write_trends(any_year: Paths, region: str) -> tuple[Path, Path]:
     """outputs/tendencias.json|html over every year that has an indicadores.json."""
+    from . import trends  # matplotlib: imported only when trends are written
+
     by_year = {}
     for folder in sorted(any_year.out_root.glob("[0-9][0-9][0-9][0-9]")):
         ind_path = replace(any_year, anio=int(folder.name)).indicadores_json

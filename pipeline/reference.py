@@ -4,40 +4,50 @@ Copied from the project's shared reference; sources in `pipeline/data/SOURCES.md
 """
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from functools import lru_cache
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .config import PACKAGE_DATA
 from .text import fold
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 _CODE_COLUMNS = ["cut_comuna", "cut_provincia", "cut_region"]
 
 
-def _read(name: str) -> pd.DataFrame:
-    frame = pd.read_csv(PACKAGE_DATA / name, dtype=str, keep_default_na=False)
-    return frame
+def _read(name: str) -> "pd.DataFrame":
+    import pandas as pd  # imported on first use: the CLI resolves regions without pandas
+
+    return pd.read_csv(PACKAGE_DATA / name, dtype=str, keep_default_na=False)
 
 
 @lru_cache(maxsize=None)
-def comunas() -> pd.DataFrame:
+def _region_rows() -> tuple[dict[str, str], ...]:
+    with open(PACKAGE_DATA / "regiones.csv", encoding="utf-8", newline="") as fh:
+        return tuple(csv.DictReader(fh))
+
+
+@lru_cache(maxsize=None)
+def comunas() -> "pd.DataFrame":
     """All 346 comunas with province and region (codes as zero-padded strings)."""
     return _read("comunas.csv")
 
 
 @lru_cache(maxsize=None)
-def provincias() -> pd.DataFrame:
+def provincias() -> "pd.DataFrame":
     return _read("provincias.csv")
 
 
 @lru_cache(maxsize=None)
-def regiones() -> pd.DataFrame:
+def regiones() -> "pd.DataFrame":
     return _read("regiones.csv")
 
 
 @lru_cache(maxsize=None)
-def censo() -> pd.DataFrame:
+def censo() -> "pd.DataFrame":
     """Census 2017 population per comuna (INE)."""
     frame = _read("census2017_comunas.csv")
     for col in ["poblacion_total", "hombres", "mujeres"]:
@@ -46,7 +56,7 @@ def censo() -> pd.DataFrame:
 
 
 @lru_cache(maxsize=None)
-def aliases() -> pd.DataFrame:
+def aliases() -> "pd.DataFrame":
     frame = _read("comuna_aliases.csv")
     return frame.assign(clave=frame["alias"].map(fold))
 
@@ -70,11 +80,11 @@ class RegionDesconocida(ValueError):
 @lru_cache(maxsize=None)
 def _region_keys() -> dict[str, str]:
     keys: dict[str, str] = {}
-    for row in regiones().itertuples():
-        cut = row.cut_region
-        for key in (cut, str(int(cut)), row.region, row.nombre_completo, row.numeral):
+    for row in _region_rows():
+        cut = row["cut_region"]
+        for key in (cut, str(int(cut)), row["region"], row["nombre_completo"], row["numeral"]):
             keys[fold(key)] = cut
-        keys[fold(f"region {row.numeral}")] = cut
+        keys[fold(f"region {row['numeral']}")] = cut
     keys[fold("Metropolitana")] = "13"
     keys[fold("Santiago")] = "13"
     keys[fold("O'Higgins")] = "06"
@@ -87,15 +97,15 @@ def region(value: str | int) -> Region:
     """A region by name, code (`4`, `04`), numeral (`IV`) or full name; any case or accents."""
     cut = _region_keys().get(fold(value))
     if cut is None:
-        nombres = ", ".join(regiones()["region"])
+        nombres = ", ".join(row["region"] for row in _region_rows())
         raise RegionDesconocida(
             f"Región desconocida: {value!r}. Use un nombre o código de región, por ejemplo: {nombres}."
         )
-    row = regiones().set_index("cut_region").loc[cut]
+    row = next(r for r in _region_rows() if r["cut_region"] == cut)
     return Region(cut, row["region"], row["nombre_completo"], row["numeral"])
 
 
-def comunas_region(value: str | int) -> pd.DataFrame:
+def comunas_region(value: str | int) -> "pd.DataFrame":
     """Comunas of a region, in official code order, with province and census population."""
     reg = region(value)
     frame = comunas()[comunas()["cut_region"] == reg.cut]

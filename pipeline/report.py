@@ -5,27 +5,15 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import os
-import tempfile
-
 import papermill as pm
 from jupyter_client.manager import AsyncKernelManager
 
 from .config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
+from .kernels import LocalKernelManager
 
 log = logging.getLogger(__name__)
 
 STAGE_LABELS = {"limpieza": "limpieza", "indicadores": "indicadores", "balance": "balance"}
-
-
-class LocalKernelManager(AsyncKernelManager):
-    """Kernels talk over local IPC sockets in the temp folder, not TCP ports: nothing listens
-    on the network, and ipykernel has no reason to warn about unencrypted TCP."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("transport", "ipc")
-        kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(), f"balance-kernel-{os.getpid()}"))
-        super().__init__(**kwargs)
 
 
 class EtapaFallida(RuntimeError):
@@ -54,11 +42,13 @@ class NotebookParams:
 
 
 def execute_stage(
-    etapa: str, paths: Paths, region: str, progress: bool = False, notebooks_dir: Path = NOTEBOOKS_DIR
+    etapa: str, paths: Paths, region: str, progress: bool = False, notebooks_dir: Path = NOTEBOOKS_DIR,
+    km: AsyncKernelManager | None = None,
 ) -> Path:
     """Execute the stage's notebook with papermill into outputs/<year>/notebooks/.
 
-    Raises EtapaFallida naming the stage, the notebook and the failing cell.
+    `km` is a kernel already started for this notebook (see `kernels.WarmKernel`); the
+    caller shuts it down. Raises EtapaFallida naming the stage, the notebook and the failing cell.
     """
     name = NOTEBOOKS[etapa]
     source = notebooks_dir / name
@@ -73,6 +63,7 @@ def execute_stage(
             parameters=params.__dict__,
             kernel_name="python3",
             kernel_manager_class=LocalKernelManager,
+            km=km,
             progress_bar=progress,
             cwd=str(notebooks_dir),
             log_output=False,

@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import cache, export, stages
-from .config import NOTEBOOKS_DIR, Paths
+from . import cache, export
+from .config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
+from .kernels import WarmKernel
 from .report import EtapaFallida, execute_stage
 
 log = logging.getLogger("pipeline")
@@ -38,6 +39,7 @@ class YearRun:
     pdf: bool = True
     notebooks_dir: Path = NOTEBOOKS_DIR
     force: bool = False
+    prewarm: bool = True  # start the next stage's kernel while this one runs
 
 
 @contextlib.contextmanager
@@ -98,18 +100,42 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
         try:
             log.info("Inicio: año %s, región %s, etapas %s", final.anio, job.region, ", ".join(job.stages))
             keys = stage_keys(final, job)
-            for etapa in job.stages:
-                if on_stage:
-                    on_stage(etapa)
-                start = time.perf_counter()
-                stored = cache.StageCache(final, etapa)
-                if not job.force and stored.hit(keys[etapa]) and _still_valid(etapa, final, job.region):
-                    stored.restore(staged.out)
-                    log.info("Etapa %s sin cambios: se reutiliza el resultado anterior", etapa)
-                    continue
-                _run_stage(etapa, staged, job)
-                stored.store(keys[etapa], staged.out, produced_files(etapa, staged))
-                log.info("Etapa %s lista en %.1f s", etapa, time.perf_counter() - start)
+            reuse = {
+                etapa: not job.force and cache.StageCache(final, etapa).hit(keys[etapa])
+                and _still_valid(etapa, final, job.region)
+                for etapa in job.stages
+            }
+            to_run = [etapa for etapa in job.stages if not reuse[etapa]]
+            warm: dict[str, WarmKernel] = {}
+
+            def prewarm(etapa: str | None) -> None:
+                if job.prewarm and etapa is not None and etapa not in warm:
+                    warm[etapa] = WarmKernel(job.notebooks_dir / NOTEBOOKS[etapa], job.notebooks_dir)
+
+            try:
+                prewarm(to_run[0] if to_run else None)
+                for etapa in job.stages:
+                    if on_stage:
+                        on_stage(etapa)
+                    stored = cache.StageCache(final, etapa)
+                    if reuse[etapa]:
+                        stored.restore(staged.out)
+                        log.info("Etapa %s sin cambios: se reutiliza el resultado anterior", etapa)
+                        continue
+                    start = time.perf_counter()
+                    following = to_run[to_run.index(etapa) + 1:]
+                    prewarm(following[0] if following else None)  # starts while this stage runs
+                    kernel = warm[etapa] if etapa in warm else None
+                    try:
+                        _run_stage(etapa, staged, job, kernel.take() if kernel else None)
+                    finally:
+                        if kernel:
+                            kernel.shutdown()
+                    stored.store(keys[etapa], staged.out, produced_files(etapa, staged))
+                    log.info("Etapa %s lista en %.1f s", etapa, time.perf_counter() - start)
+            finally:
+                for kernel in warm.values():
+                    kernel.shutdown()
             log.info("Fin: año %s sin errores", final.anio)
         except BaseException as err:
             logging.getLogger("pipeline").removeHandler(handler)
@@ -129,8 +155,8 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
     return final
 
 
-def _run_stage(etapa: str, paths: Paths, job: YearRun) -> None:
-    executed = execute_stage(etapa, paths, job.region, progress=job.progress, notebooks_dir=job.notebooks_dir)
+def _run_stage(etapa: str, paths: Paths, job: YearRun, km=None) -> None:
+    executed = execute_stage(etapa, paths, job.region, progress=job.progress, notebooks_dir=job.notebooks_dir, km=km)
     if etapa == "limpieza":
         export.export_document(executed, paths.calidad_html)
     elif etapa == "balance":
@@ -141,8 +167,6 @@ def _run_stage(etapa: str, paths: Paths, job: YearRun) -> None:
 
 def produced_files(etapa: str, paths: Paths) -> list[Path]:
     """What a stage writes to outputs/<year>/ (cached and restored as a whole)."""
-    from .config import NOTEBOOKS
-
     notebook = paths.notebooks_out / NOTEBOOKS[etapa]
     return {
         "limpieza": [paths.calidad_html, notebook],
@@ -160,7 +184,7 @@ def stage_keys(paths: Paths, job: YearRun) -> dict[str, str]:
     """Fingerprint of each stage: what it reads, the stages it depends on, the code."""
     code = cache.code_version(job.notebooks_dir)
     params = {"anio": paths.anio, "region": job.region}
-    earlier = [cache.clean_key(replace(paths, anio=y), job.region) for y in stages.years_with_logs(paths) if y < paths.anio]
+    earlier = [cache.clean_key(replace(paths, anio=y), job.region) for y in cache.years_with_logs(paths) if y < paths.anio]
     limpieza = cache.fingerprint("limpieza", params, cache.log_files(paths), [], code)
     side = cache.side_files(paths)
     indicadores = cache.fingerprint("indicadores", params, side, [limpieza, *earlier], code)

@@ -8,11 +8,10 @@ themselves and the tests all call these, never a copy of them.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from datetime import date
 
-from . import cache, indicators, plan, reference, trends
+from . import cache, indicators, reference
 from .clean import CleanResult, clean_year
 from .config import Paths
 from .excel import write_workbook
@@ -55,8 +54,10 @@ def year_indicators(paths: Paths, region: str, with_previous: bool = True) -> di
 
 def trend(paths: Paths, region: str, current: dict) -> list[dict]:
     """The year and every earlier year with logs, one record each (for the trend slide)."""
+    from . import trends  # matplotlib comes with it: only the indicators stage needs it
+
     by_year = {paths.anio: current}
-    for anio in years_with_logs(paths):
+    for anio in cache.years_with_logs(paths):
         if anio < paths.anio:
             earlier = replace(paths, anio=anio)
             _ensure_processed(earlier, region)
@@ -66,6 +67,8 @@ def trend(paths: Paths, region: str, current: dict) -> list[dict]:
 
 def plan_keys(paths: Paths, region: str, actividades) -> dict:
     """Compliance of this year's plan (`plan-<year>.yml`) and next year's plan, when present."""
+    from . import plan
+
     out: dict = {}
     if paths.plan_anio.exists():
         this_year = plan.load_plan(paths.plan_anio, region, paths.anio)
@@ -75,14 +78,6 @@ def plan_keys(paths: Paths, region: str, actividades) -> dict:
         out["plan_siguiente"] = {"anio": paths.anio + 1, "titulo": next_year.titulo,
                                  "compromisos": plan.plan_records(next_year)}
     return out
-
-
-def years_with_logs(paths: Paths) -> list[int]:
-    """Years under the raw root that hold at least one log."""
-    if not paths.raw_root.is_dir():
-        return []
-    years = [int(p.name) for p in paths.raw_root.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name)]
-    return sorted(y for y in years if has_logs(replace(paths, anio=y)))
 
 
 def indicators_stage(paths: Paths, region: str) -> dict:
