@@ -146,3 +146,32 @@ def processed_lock(paths: Paths) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def stage_keys(paths: Paths, region: str, pdf: bool, notebooks_dir: Path = NOTEBOOKS_DIR) -> dict[str, str]:
+    """Fingerprint of each stage: what it reads, the stages it depends on, the code."""
+    code = code_version(notebooks_dir)
+    params = {"anio": paths.anio, "region": region}
+    earlier = [clean_key(replace(paths, anio=y), region) for y in years_with_logs(paths) if y < paths.anio]
+    limpieza = fingerprint("limpieza", params, log_files(paths), [], code)
+    side = side_files(paths)
+    indicadores = fingerprint("indicadores", params, side, [limpieza, *earlier], code)
+    balance = fingerprint("balance", {**params, "pdf": pdf}, side, [indicadores], code)
+    return {"limpieza": limpieza, "indicadores": indicadores, "balance": balance}
+
+
+def stages_to_run(
+    paths: Paths, region: str, stages: tuple[str, ...], pdf: bool,
+    notebooks_dir: Path = NOTEBOOKS_DIR, force: bool = False,
+) -> tuple[dict[str, str], list[str]]:
+    """The stages' fingerprints, and which of `stages` must run (the others are reused).
+
+    The cleaning stage's real product lives in data/processed/: it must still be there too.
+    """
+    keys = stage_keys(paths, region, pdf, notebooks_dir)
+
+    def reusable(etapa: str) -> bool:
+        fresh = etapa != "limpieza" or processed_is_fresh(paths, region)
+        return not force and StageCache(paths, etapa).hit(keys[etapa]) and fresh
+
+    return keys, [etapa for etapa in stages if not reusable(etapa)]

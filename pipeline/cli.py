@@ -15,8 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import reference
-from .config import DEFAULT_REGION, Paths, paths
-from .report import EtapaFallida
+from .config import DEFAULT_REGION, NOTEBOOKS, Paths, paths
+from . import cache
+from .errors import EtapaFallida
+from .kernels import WarmKernel
 from .runner import STAGES, EjecucionEnCurso, YearRun, run_year
 
 COMMANDS = {
@@ -99,6 +101,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         for anio in years
     ]
+    if args.jobs <= 1 or len(jobs) == 1:
+        # start the first stage's kernel now: it loads on the other core while this process
+        # is still importing papermill and nbconvert
+        first = jobs[0]
+        _, to_run = cache.stages_to_run(first.paths, first.region, first.stages, first.pdf,
+                                        first.notebooks_dir, first.force)
+        if to_run:
+            first.first_kernel = WarmKernel(first.notebooks_dir / NOTEBOOKS[to_run[0]], first.notebooks_dir)
     if args.jobs > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             codes = list(pool.map(run_one, jobs))
@@ -131,6 +141,9 @@ def run_one(job: YearRun) -> int:
     except EtapaFallida as err:
         print(f"Error en {anio}: {err}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        if job.first_kernel is not None:
+            job.first_kernel.shutdown()  # unused (year busy, stage reused) or already stopped
     print(f"[{anio}] listo: {job.paths.out}", file=sys.stderr)
     return 0
 

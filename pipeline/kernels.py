@@ -48,6 +48,7 @@ class WarmKernel:
     """A kernel for `notebook`, started now in a background thread; `take()` hands it over."""
 
     def __init__(self, notebook: Path, cwd: Path):
+        self.notebook = Path(notebook)
         self.km = LocalKernelManager(kernel_name="python3")
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._start, args=(import_cell(notebook), cwd), daemon=True)
@@ -78,7 +79,19 @@ class WarmKernel:
             return None
         return self.km
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop the kernel; with wait=False in a background thread (`shutdown()` later waits)."""
+        if not wait:
+            if getattr(self, "_stopper", None) is None:
+                self._stopper = threading.Thread(target=self._stop, daemon=True)
+                self._stopper.start()
+            return
+        stopper = getattr(self, "_stopper", None)
+        if stopper is not None:
+            stopper.join()
+        self._stop()
+
+    def _stop(self) -> None:
         self._thread.join()
         try:
             if self.km.has_kernel:

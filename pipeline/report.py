@@ -5,26 +5,19 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import papermill as pm
-from jupyter_client.manager import AsyncKernelManager
+from typing import TYPE_CHECKING
+
+from .errors import EtapaFallida
 
 from .config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
 from .kernels import LocalKernelManager
 
+if TYPE_CHECKING:
+    from jupyter_client.manager import AsyncKernelManager
+
 log = logging.getLogger(__name__)
 
 STAGE_LABELS = {"limpieza": "limpieza", "indicadores": "indicadores", "balance": "balance"}
-
-
-class EtapaFallida(RuntimeError):
-    """A stage's notebook failed; the message says which stage, notebook and cell."""
-
-    def __init__(self, etapa: str, notebook: str, detalle: str, copia: Path | None):
-        self.etapa, self.notebook, self.detalle, self.copia = etapa, notebook, detalle, copia
-        msg = f"Falló la etapa «{etapa}» (notebook {notebook}): {detalle}"
-        if copia is not None:
-            msg += f"\nLa copia ejecutada queda para revisión en: {copia}"
-        super().__init__(msg)
 
 
 @dataclass(frozen=True)
@@ -43,13 +36,15 @@ class NotebookParams:
 
 def execute_stage(
     etapa: str, paths: Paths, region: str, progress: bool = False, notebooks_dir: Path = NOTEBOOKS_DIR,
-    km: AsyncKernelManager | None = None,
+    km: "AsyncKernelManager | None" = None,
 ) -> Path:
     """Execute the stage's notebook with papermill into outputs/<year>/notebooks/.
 
     `km` is a kernel already started for this notebook (see `kernels.WarmKernel`); the
     caller shuts it down. Raises EtapaFallida naming the stage, the notebook and the failing cell.
     """
+    import papermill as pm  # heavy (nbformat's validator): loaded only when a stage runs
+
     name = NOTEBOOKS[etapa]
     source = notebooks_dir / name
     target = paths.notebooks_out / name

@@ -12,14 +12,15 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import cache, export
+from . import cache
 from .config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
 from .kernels import WarmKernel
-from .report import EtapaFallida, execute_stage
+from .errors import EtapaFallida
 
 log = logging.getLogger("pipeline")
 
@@ -40,6 +41,7 @@ class YearRun:
     notebooks_dir: Path = NOTEBOOKS_DIR
     force: bool = False
     prewarm: bool = True  # start the next stage's kernel while this one runs
+    first_kernel: WarmKernel | None = field(default=None, compare=False, repr=False)
 
 
 @contextlib.contextmanager
@@ -99,14 +101,17 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
         handler = _file_log(staged.run_log)
         try:
             log.info("Inicio: año %s, región %s, etapas %s", final.anio, job.region, ", ".join(job.stages))
-            keys = stage_keys(final, job)
-            reuse = {
-                etapa: not job.force and cache.StageCache(final, etapa).hit(keys[etapa])
-                and _still_valid(etapa, final, job.region)
-                for etapa in job.stages
-            }
-            to_run = [etapa for etapa in job.stages if not reuse[etapa]]
+            keys, to_run = cache.stages_to_run(final, job.region, job.stages, job.pdf, job.notebooks_dir, job.force)
+            reuse = {etapa: etapa not in to_run for etapa in job.stages}
             warm: dict[str, WarmKernel] = {}
+            # the quality report's export runs beside the next stage; its result is awaited below
+            background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="exportar")
+            pending: list[tuple[str, cache.StageCache, Future | None]] = []
+            if job.first_kernel is not None:  # started by the CLI while it was still importing
+                if to_run and job.first_kernel.notebook == job.notebooks_dir / NOTEBOOKS[to_run[0]]:
+                    warm[to_run[0]] = job.first_kernel
+                else:
+                    job.first_kernel.shutdown()
 
             def prewarm(etapa: str | None) -> None:
                 if job.prewarm and etapa is not None and etapa not in warm:
@@ -114,6 +119,8 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
 
             try:
                 prewarm(to_run[0] if to_run else None)
+                if to_run:
+                    from . import export, report  # noqa: F401  heavy imports, while the kernel loads
                 for etapa in job.stages:
                     if on_stage:
                         on_stage(etapa)
@@ -123,17 +130,23 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
                         log.info("Etapa %s sin cambios: se reutiliza el resultado anterior", etapa)
                         continue
                     start = time.perf_counter()
-                    following = to_run[to_run.index(etapa) + 1:]
-                    prewarm(following[0] if following else None)  # starts while this stage runs
                     kernel = warm[etapa] if etapa in warm else None
+                    km = kernel.take() if kernel else None  # this stage's kernel first, then
+                    following = to_run[to_run.index(etapa) + 1:]
+                    prewarm(following[0] if following else None)  # the next one, while this runs
                     try:
-                        _run_stage(etapa, staged, job, kernel.take() if kernel else None)
+                        export_done = _run_stage(etapa, staged, job, km, background)
                     finally:
                         if kernel:
-                            kernel.shutdown()
-                    stored.store(keys[etapa], staged.out, produced_files(etapa, staged))
+                            kernel.shutdown(wait=False)  # stops while the next stage runs
+                    pending.append((etapa, stored, export_done))
                     log.info("Etapa %s lista en %.1f s", etapa, time.perf_counter() - start)
+                for etapa, stored, export_done in pending:
+                    if export_done is not None:
+                        export_done.result()  # an export's error fails the run here
+                    stored.store(keys[etapa], staged.out, produced_files(etapa, staged))
             finally:
+                background.shutdown(wait=True)
                 for kernel in warm.values():
                     kernel.shutdown()
             log.info("Fin: año %s sin errores", final.anio)
@@ -155,14 +168,19 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
     return final
 
 
-def _run_stage(etapa: str, paths: Paths, job: YearRun, km=None) -> None:
+def _run_stage(etapa: str, paths: Paths, job: YearRun, km, background: ThreadPoolExecutor) -> Future | None:
+    """Execute the stage's notebook, then export it; an export left running is returned."""
+    from . import export  # nbconvert and papermill load here, not when the CLI starts
+    from .report import execute_stage
+
     executed = execute_stage(etapa, paths, job.region, progress=job.progress, notebooks_dir=job.notebooks_dir, km=km)
     if etapa == "limpieza":
-        export.export_document(executed, paths.calidad_html)
-    elif etapa == "balance":
+        return background.submit(export.export_document, executed, paths.calidad_html)
+    if etapa == "balance":
         export.export_slides(executed, paths.balance_html)
         if job.pdf:
             export.export_pdf(paths.balance_html, paths.balance_pdf)
+    return None
 
 
 def produced_files(etapa: str, paths: Paths) -> list[Path]:
@@ -173,20 +191,3 @@ def produced_files(etapa: str, paths: Paths) -> list[Path]:
         "indicadores": [paths.indicadores_json, paths.indicadores_xlsx, notebook],
         "balance": [paths.balance_html, paths.balance_pdf, notebook],
     }[etapa]
-
-
-def _still_valid(etapa: str, paths: Paths, region: str) -> bool:
-    """The cleaning stage's real product lives in data/processed/: it must still be there."""
-    return etapa != "limpieza" or cache.processed_is_fresh(paths, region)
-
-
-def stage_keys(paths: Paths, job: YearRun) -> dict[str, str]:
-    """Fingerprint of each stage: what it reads, the stages it depends on, the code."""
-    code = cache.code_version(job.notebooks_dir)
-    params = {"anio": paths.anio, "region": job.region}
-    earlier = [cache.clean_key(replace(paths, anio=y), job.region) for y in cache.years_with_logs(paths) if y < paths.anio]
-    limpieza = cache.fingerprint("limpieza", params, cache.log_files(paths), [], code)
-    side = cache.side_files(paths)
-    indicadores = cache.fingerprint("indicadores", params, side, [limpieza, *earlier], code)
-    balance = cache.fingerprint("balance", {**params, "pdf": job.pdf}, side, [indicadores], code)
-    return {"limpieza": limpieza, "indicadores": indicadores, "balance": balance}
