@@ -110,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         if to_run:
             first.first_kernel = WarmKernel(first.notebooks_dir / NOTEBOOKS[to_run[0]], first.notebooks_dir)
     if args.jobs > 1 and len(jobs) > 1:
+        from . import export, report  # noqa: F401  loaded once here, shared by the forked workers
+
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             codes = list(pool.map(run_one, jobs))
     else:
