@@ -13,3 +13,7 @@ class EtapaFallida(RuntimeError):
         if copia is not None:
             msg += f"\nLa copia ejecutada queda para revisión en: {copia}"
         super().__init__(msg)
+
+
+class EjecucionEnCurso(RuntimeError):
+    """Another run of the same year and output tree holds the lock."""

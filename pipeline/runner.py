@@ -20,15 +20,11 @@ from typing import Callable, Iterator
 from . import cache
 from .config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
 from .kernels import WarmKernel
-from .errors import EtapaFallida
+from .errors import EjecucionEnCurso, EtapaFallida
 
 log = logging.getLogger("pipeline")
 
 STAGES = ("limpieza", "indicadores", "balance")
-
-
-class EjecucionEnCurso(RuntimeError):
-    pass
 
 
 @dataclass
