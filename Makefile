@@ -53,6 +53,7 @@ bench: $(STAMP)
 
 ## clean: borra data/processed y outputs (nunca data/raw)
 clean:
-	rm -rf data/processed/[0-9]* outputs/[0-9]* outputs/tendencias.*
+	rm -rf data/processed/[0-9]* data/processed/regiones data/processed/.cache \
+	       outputs/[0-9]* outputs/regiones outputs/.fallidas outputs/tendencias.* outputs/.bloqueo-*
 
 .PHONY: help venv chromium report test lab sample bench clean
