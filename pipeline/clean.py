@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from pandas.api.types import union_categoricals
 
 from . import config, ingest, normalize, privacy, reference, schema
 from .text import collapse_spaces, fold
@@ -151,7 +152,18 @@ def _rows(hojas: list[ingest.Hoja], seq: dict[int, int], own: list[str]) -> pd.D
         empty = {c: pd.Series([], dtype="str") for c in columns}
         return pd.DataFrame({**empty, ingest.FILA: pd.Series([], dtype="int64"),
                              "_hoja": pd.Series([], dtype="int64")})
-    return pd.concat(frames, ignore_index=True)
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    out = {}
+    for c in columns + [ingest.FILA, "_hoja"]:
+        parts = [f[c] for f in frames]
+        if any(isinstance(x.dtype, pd.CategoricalDtype) for x in parts):
+            # CSV columns come categorical: the union stays so (pd.concat would give objects)
+            cats = [x.array if isinstance(x.dtype, pd.CategoricalDtype) else pd.Categorical(x) for x in parts]
+            out[c] = pd.Series(union_categoricals(cats))
+        else:
+            out[c] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(out)
 
 
 def _first_reason(motivo: np.ndarray, mask: np.ndarray, code: str) -> None:
@@ -166,14 +178,15 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
     too_long = np.zeros(n, dtype=bool)
     for c in schema.ACTIVITY_COLUMNS + schema.PERSON_COLUMNS + schema.SUMMARY_COUNT_COLUMNS:
         if c in raw and n:
-            arr = normalize._arrow(raw[c])
+            codes, arr = normalize._dictionary(raw[c])  # distinct values only
             # bytes ≥ characters: byte lengths come from the offsets alone (no text scanned),
             # characters are only counted in a column where some cell could be too long
             if (pc.max(pc.binary_length(arr)).as_py() or 0) <= config.MAX_CELL_CHARS:
                 continue
             lengths = pc.utf8_length(arr)
-            too_long |= pc.fill_null(pc.greater(lengths, config.MAX_CELL_CHARS), False).to_numpy(
-                zero_copy_only=False)
+            table = np.append(pc.fill_null(pc.greater(lengths, config.MAX_CELL_CHARS), False).to_numpy(
+                zero_copy_only=False), False)
+            too_long |= table[codes]
     _first_reason(motivo, too_long, "celda_demasiado_larga")
 
     fecha = normalize.fecha(raw["fecha"])
@@ -263,7 +276,7 @@ def _person_values(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
     # names only matter (for duplicates) where no valid RUT identifies the person: only those
     # few rows are taken out and folded
     no_rut = np.flatnonzero(rut.cat.codes.to_numpy() < 0)
-    folded = normalize.per_unique_many(raw["nombre"].iloc[no_rut], [lambda v: normalize.fold_fast(v) or None],
+    folded = normalize.per_unique_many(raw["nombre"].iloc[no_rut].astype("str"), [lambda v: normalize.fold_fast(v) or None],
                                        categorical=True)[0]
     name_codes = np.full(len(raw), -1, dtype=np.int32)
     name_codes[no_rut] = folded.cat.codes.to_numpy()
@@ -316,19 +329,42 @@ def _source(hojas: list[ingest.Hoja], seq: np.ndarray) -> tuple[pd.Series, pd.Se
 
 
 def _asistencias(norm: pd.DataFrame, keep: np.ndarray, hojas: list[ingest.Hoja]) -> pd.DataFrame:
-    """One row per valid, non-duplicate person row; the RUT leaves as a keyed pseudonym only."""
-    kept = norm.loc[keep]
-    codes, uniques = _factorize_used(kept["rut"])
-    archivo, hoja = _source(hojas, kept["_hoja"].to_numpy())
+    """One row per valid, non-duplicate person row; the RUT leaves as a keyed pseudonym only.
+
+    Repeated text columns stay categorical (written to parquet dictionary-encoded): a
+    million rows hold a few hundred thousand distinct pseudonyms, never a million strings.
+    """
+    rows = np.flatnonzero(keep)
+    codes, uniques = _factorize_used(norm["rut"].iloc[rows])
+    seq = norm["_hoja"].to_numpy()[rows].astype(np.int64)
     return pd.DataFrame({
-        "clave_actividad": _str_from_categorical(kept["clave_actividad"]),
-        "persona": _str_from_codes(codes, _pseudonym_array(uniques)),
-        "sexo": _str_from_categorical(kept["sexo"]),
-        "edad": pd.Series(kept["edad"].to_numpy(), dtype="Int64"),
-        "archivo": archivo,
-        "hoja": hoja,
-        "fila": pd.Series(kept[ingest.FILA].to_numpy(), dtype="int64"),
+        "clave_actividad": _cat_used(norm["clave_actividad"].iloc[rows]),
+        "persona": _cat_from_codes(codes, _pseudonym_array(uniques)),
+        "sexo": _cat_used(norm["sexo"].iloc[rows]),
+        "edad": pd.Series(norm["edad"].to_numpy()[rows], dtype="Int64"),
+        "archivo": _cat_used_codes(seq, [h.archivo for h in hojas]),
+        "hoja": _cat_used_codes(seq, [h.hoja for h in hojas]),
+        "fila": pd.Series(norm[ingest.FILA].to_numpy()[rows], dtype="int64"),
     })[schema.ASISTENCIAS_COLUMNS]
+
+
+def _cat_from_codes(codes: np.ndarray, categories) -> pd.Series:
+    """Categorical (str categories, all in use, -1 = missing) without re-validating the codes."""
+    dtype = ingest.unique_categories(categories if isinstance(categories, pa.Array) else list(categories))
+    return pd.Series(pd.Categorical.from_codes(np.asarray(codes), dtype=dtype, validate=False))
+
+
+def _cat_used_codes(codes: np.ndarray, values: list[str]) -> pd.Series:
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(values)))
+    remap = np.full(len(values) + 1, -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return _cat_from_codes(remap[codes], [values[i] for i in used])
+
+
+def _cat_used(values: pd.Series) -> pd.Series:
+    """A categorical column keeping only the categories in use (as a str column's distinct values)."""
+    codes, uniques = _factorize_used(values)
+    return _cat_from_codes(codes, uniques)
 
 
 def _pseudonym_array(ruts) -> pa.Array:

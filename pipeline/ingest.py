@@ -46,7 +46,7 @@ class Hoja:
     archivo: str
     hoja: str
     forma: str                       # schema.SHAPE_PERSONS or schema.SHAPE_SUMMARY
-    frame: pd.DataFrame              # canonical columns (str) + `fila` (int64)
+    frame: pd.DataFrame              # canonical columns (str, or categorical of str) + `fila` (int64)
     columnas_desconocidas: list[str] = field(default_factory=list)
 
 
@@ -197,7 +197,8 @@ def _build(archivo: str, hoja: str, header: list[object], data_columns, header_i
            first_data_row: int) -> Hoja:
     """Frame of canonical columns from the data columns under the header; blank rows dropped."""
     positions, shape, unknown = map_columns(header)
-    columns = data_columns(header_i)
+    # names are read as plain text: nearly all distinct, and only a few rows ever look at them
+    columns = data_columns(header_i, {positions[c] for c in _PLAIN_COLUMNS if c in positions})
     first_fila = first_data_row + header_i + 1
     n = len(columns[0]) if columns else 0
     blank = np.ones(n, dtype=bool)
@@ -206,17 +207,17 @@ def _build(archivo: str, hoja: str, header: list[object], data_columns, header_i
         candidates = np.flatnonzero(blank)
         if len(candidates) == 0:
             break
-        arr = pa.array(col, type=pa.large_string(), from_pandas=True)
-        if len(candidates) < n:
-            arr = arr.take(pa.array(candidates))
-        filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False)
-        blank[candidates] = ~filled.to_numpy(zero_copy_only=False)
+        blank[candidates] = ~_filled(col, candidates if len(candidates) < n else None)
     keep = ~blank
     data = {}
     for canonical in [c for c in schema.COLUMN_SYNONYMS if c in positions]:
         p = positions[canonical]
         col = columns[p] if p < len(columns) else pd.Series([None] * n, dtype="str")
-        data[canonical] = pd.Series(col.to_numpy(dtype=object)[keep] if not keep.all() else col, dtype="str").reset_index(drop=True)
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            data[canonical] = (col if keep.all() else col[keep]).reset_index(drop=True)
+        else:
+            data[canonical] = pd.Series(col.to_numpy(dtype=object)[keep] if not keep.all() else col,
+                                        dtype="str").reset_index(drop=True)
     data[FILA] = pd.Series(np.flatnonzero(keep) + first_fila, dtype="int64")
     return Hoja(archivo, hoja, shape, pd.DataFrame(data), unknown)
 
@@ -333,14 +334,15 @@ def _read_csv_data(raw: bytes, archivo: str, whole: bool) -> Lectura:
             best = (score, delimiter, rows, ends)
     _score, delimiter, rows, ends = best
 
-    def data_columns(header_i: int) -> list[pd.Series]:
+    def data_columns(header_i: int, plain: set[int] = frozenset()) -> list[pd.Series]:
         offset = len("".join(lines[: ends[header_i]]).encode("utf-8"))
-        return _parse_body(data, offset, delimiter, len(rows[header_i]), checked=encoding != "utf-8?")
+        return _parse_body(data, offset, delimiter, len(rows[header_i]), checked=encoding != "utf-8?", plain=plain)
 
     return _from_rows(archivo, "", rows, data_columns, first_data_row=1)
 
 
-def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: bool = True) -> list[pd.Series]:
+def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: bool = True,
+                plain: set[int] = frozenset()) -> list[pd.Series]:
     """Columns (text) of the records after the header: pyarrow, or Python's csv if pyarrow refuses.
 
     `checked=False`: `data` is only known to start as UTF-8; `_NotUtf8` if it is not.
@@ -352,15 +354,56 @@ def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: b
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.large_string() for n in names}, null_values=[""],
-                strings_can_be_null=True, quoted_strings_can_be_null=True),
+                column_types={n: pa.large_string() if i in plain else _DICT_TEXT for i, n in enumerate(names)},
+                null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
-        return [table.column(i).to_pandas() for i in range(width)]
+        return [table.column(i).to_pandas() if i in plain else _categorical(table.column(i)) for i in range(width)]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         if not checked and not _is_utf8(data):
             raise _NotUtf8() from None
         # Rows of the wrong width, a quoted line break or a huge cell: the slow, lenient path.
         return _parse_body_python(data[offset:].decode("utf-8"), delimiter, width)
+
+
+# Cells are dictionary-encoded as arrow reads them (in its worker threads): normalisers then
+# work on each column's distinct values and integer codes, never on a million strings.
+_DICT_TEXT = pa.dictionary(pa.int32(), pa.large_string())
+_PLAIN_COLUMNS = ("nombre",)
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Series:
+    """pandas categorical (str categories in order of first appearance) of a dictionary column."""
+    column = column.unify_dictionaries()
+    if column.num_chunks:
+        dictionary = column.chunk(0).dictionary
+        indices = pa.chunked_array([c.indices for c in column.chunks], type=pa.int32()).combine_chunks()
+        codes = indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    else:
+        dictionary, codes = pa.array([], pa.large_string()), np.array([], dtype=np.int32)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=unique_categories(dictionary), validate=False))
+
+
+def unique_categories(values) -> pd.CategoricalDtype:
+    """Categorical dtype of str categories known to be unique (an arrow dictionary or hash result).
+
+    pandas would hash them all again to check; its fast path skips that when available.
+    """
+    index = pd.Index(values, dtype="str")
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return fast(index, False) if fast is not None else pd.CategoricalDtype(index)
+
+
+def _filled(col: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
+    """Whether each cell (of `rows`, default all) holds something other than whitespace."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = pa.array(col.cat.categories, type=pa.large_string())
+        table = np.append(pc.not_equal(pc.utf8_trim_whitespace(cats), "").to_numpy(zero_copy_only=False), False)
+        codes = col.cat.codes.to_numpy()
+        return table[codes if rows is None else codes[rows]]
+    arr = pa.array(col, type=pa.large_string(), from_pandas=True)
+    if rows is not None:
+        arr = arr.take(pa.array(rows))
+    return pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False).to_numpy(zero_copy_only=False)
 
 
 def _parse_body_python(text: str, delimiter: str, width: int) -> list[pd.Series]:
@@ -446,7 +489,7 @@ def _read_xlsx(path: Path, archivo: str) -> Lectura:
             top = frame.iloc[: config.HEADER_SCAN_ROWS]
             rows = [[_cell_text(v) for v in row] for row in top.itertuples(index=False)]
 
-            def data_columns(header_i: int, frame=frame) -> list[pd.Series]:
+            def data_columns(header_i: int, plain: set[int] = frozenset(), frame=frame) -> list[pd.Series]:
                 body = frame.iloc[header_i + 1:]
                 return [_text_column(body.iloc[:, j]) for j in range(body.shape[1])]
 

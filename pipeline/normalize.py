@@ -21,6 +21,7 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz import process as fuzz_process
 
 from . import config, reference, schema
+from .ingest import unique_categories
 from .text import collapse_spaces, fold, squash
 
 SIN_INFO = schema.SIN_INFORMACION
@@ -60,6 +61,10 @@ def per_unique_many(series: pd.Series, funcs: list[Callable[[str], object]],
 
 def is_blank(series: pd.Series) -> pd.Series:
     """True where a cell is missing or only whitespace."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, dictionary = _dictionary(series)
+        table = np.append(pc.equal(pc.utf8_trim_whitespace(dictionary), "").to_numpy(zero_copy_only=False), True)
+        return pd.Series(table[codes], index=series.index)
     arr = _arrow(series)
     blank = pc.or_kleene(pc.is_null(arr), pc.equal(pc.utf8_trim_whitespace(arr), ""))
     return pd.Series(blank.to_numpy(zero_copy_only=False), index=series.index).fillna(True).astype(bool)
@@ -364,12 +369,18 @@ def rut_codes(series: pd.Series) -> pd.Series:
     table = np.append(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), -1)
     # categories stay arrow strings (no Python str per RUT); a dictionary is unique, so the
     # dtype is built as is, without pandas re-checking hundreds of thousands of categories
-    dtype = pd.CategoricalDtype(pd.Index(encoded.dictionary, dtype="str"))
+    dtype = unique_categories(encoded.dictionary)
     return pd.Series(pd.Categorical.from_codes(table[indices], dtype=dtype), index=series.index)
 
 
 def _dictionary(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    """(code per row, -1 = missing, distinct values as an arrow array) via arrow's hash kernel."""
+    """(code per row, -1 = missing, distinct values as an arrow array) via arrow's hash kernel.
+
+    A categorical column (as `ingest` reads a CSV) is already that: its codes and categories.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        return codes, pa.array(series.cat.categories.astype("str"), type=pa.large_string())
     encoded = pc.dictionary_encode(_arrow(series))
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks() if encoded.num_chunks else pa.array([], pa.dictionary(pa.int32(), pa.large_string()))
