@@ -171,34 +171,59 @@ def _first_reason(motivo: np.ndarray, mask: np.ndarray, code: str) -> None:
     motivo[mask & pd.isna(motivo)] = code
 
 
+class _Reasons:
+    """First quarantine reason per row, kept as small integer codes (no million-object scans)."""
+
+    def __init__(self, n: int):
+        self.codes = np.full(n, -1, dtype=np.int16)
+
+    def add(self, mask: np.ndarray, code: str) -> None:
+        self.codes[mask & (self.codes < 0)] = MOTIVOS.index(code)
+
+    def series(self, index: pd.Index) -> pd.Series:
+        names = np.array(MOTIVOS + [None], dtype=object)
+        return pd.Series(names[self.codes], index=index, dtype=object)
+
+
+def _too_long(series: pd.Series) -> np.ndarray | None:
+    """Cells longer than MAX_CELL_CHARS characters, or None when no cell can be."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, arr = normalize._dictionary(series)  # distinct values only
+    else:
+        codes, arr = None, normalize._arrow(series)
+    # bytes ≥ characters: byte lengths come from the offsets alone (no text scanned),
+    # characters are only counted in a column where some cell could be too long
+    if (pc.max(pc.binary_length(arr)).as_py() or 0) <= config.MAX_CELL_CHARS:
+        return None
+    long_ = pc.fill_null(pc.greater(pc.utf8_length(arr), config.MAX_CELL_CHARS), False).to_numpy(zero_copy_only=False)
+    return long_ if codes is None else np.append(long_, False)[codes]
+
+
 def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatcher) -> pd.DataFrame:
     """Normalised activity-level values and the first quarantine reason of each row."""
     n = len(raw)
-    motivo = np.full(n, None, dtype=object)
+    motivo = _Reasons(n)
     too_long = np.zeros(n, dtype=bool)
     for c in schema.ACTIVITY_COLUMNS + schema.PERSON_COLUMNS + schema.SUMMARY_COUNT_COLUMNS:
         if c in raw and n:
-            codes, arr = normalize._dictionary(raw[c])  # distinct values only
-            # bytes ≥ characters: byte lengths come from the offsets alone (no text scanned),
-            # characters are only counted in a column where some cell could be too long
-            if (pc.max(pc.binary_length(arr)).as_py() or 0) <= config.MAX_CELL_CHARS:
-                continue
-            lengths = pc.utf8_length(arr)
-            table = np.append(pc.fill_null(pc.greater(lengths, config.MAX_CELL_CHARS), False).to_numpy(
-                zero_copy_only=False), False)
-            too_long |= table[codes]
-    _first_reason(motivo, too_long, "celda_demasiado_larga")
+            long_ = _too_long(raw[c])
+            if long_ is not None:
+                too_long |= long_
+    motivo.add(too_long, "celda_demasiado_larga")
 
     fecha = normalize.fecha(raw["fecha"])
     fecha_blank = normalize.is_blank(raw["fecha"]).to_numpy()
-    _first_reason(motivo, fecha_blank, "fecha_faltante")
-    _first_reason(motivo, fecha.isna().to_numpy(), "fecha_invalida")
-    _first_reason(motivo, (fecha.dt.year != anio).fillna(True).to_numpy(bool), "fecha_fuera_de_anio")
+    motivo.add(fecha_blank, "fecha_faltante")
+    fecha_nat = fecha.isna().to_numpy()
+    motivo.add(fecha_nat, "fecha_invalida")
+    year = fecha.to_numpy("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
+    motivo.add(fecha_nat | (year != anio), "fecha_fuera_de_anio")
 
     com = matcher.match(raw["comuna"])
-    estado = com["estado_comuna"].astype(object).to_numpy()
+    estado = com["estado_comuna"].cat
     for code in ("comuna_faltante", "comuna_de_otra_region", "comuna_ambigua", "comuna_desconocida"):
-        _first_reason(motivo, estado == code, code)
+        if code in estado.categories:
+            motivo.add(estado.codes.to_numpy() == estado.categories.get_loc(code), code)
 
     def folded(v: str) -> str | None:
         return normalize.fold_fast(v) or None
@@ -209,7 +234,7 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
     id_fold, id_display = normalize.per_unique_many(raw["id_actividad"], [folded, display], categorical=True)
     act_fold, act_display = normalize.per_unique_many(raw["actividad"], [folded, display], categorical=True)
     org_fold, org_display = normalize.per_unique_many(raw["organizacion"], [folded, display], categorical=True)
-    _first_reason(motivo, (id_fold.isna() & act_fold.isna()).to_numpy(), "actividad_faltante")
+    motivo.add((id_fold.cat.codes.to_numpy() < 0) & (act_fold.cat.codes.to_numpy() < 0), "actividad_faltante")
 
     out = pd.DataFrame({
         "fecha": fecha,
@@ -225,7 +250,7 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
         "tipo_organizacion": normalize.tipo_organizacion(raw["tipo_organizacion"]),
         "organizacion": org_display,
         "org_fold": org_fold,
-        "motivo": pd.Series(motivo, index=raw.index, dtype=object),
+        "motivo": motivo.series(raw.index),
         "_hoja": raw["_hoja"],
         ingest.FILA: raw[ingest.FILA],
     }, index=raw.index)
@@ -240,15 +265,27 @@ def _activity_keys(norm: pd.DataFrame) -> pd.Series:
     """
     if len(norm) == 0:
         return pd.Series([], dtype="category")
-    has_id = norm["id_fold"].notna().to_numpy()
-    codes = pd.DataFrame({
-        "i": norm["id_fold"].cat.codes.to_numpy(),
-        "f": np.where(has_id, 0, norm["fecha"].to_numpy("datetime64[s]").astype("int64", copy=False)),
-        "c": np.where(has_id, -2, norm["cut_comuna"].cat.codes.to_numpy()),
-        "a": np.where(has_id, -2, norm["act_fold"].cat.codes.to_numpy()),
-    })
-    gid = codes.groupby(["i", "f", "c", "a"], sort=False, dropna=False).ngroup().to_numpy()
-    first = pd.Series(np.arange(len(gid))).groupby(gid, sort=True).first().to_numpy()
+    id_codes = norm["id_fold"].cat.codes.to_numpy().astype(np.int64)
+    has_id = id_codes >= 0
+    days = norm["fecha"].to_numpy("datetime64[D]")
+    nat = np.isnat(days)
+    days = days.astype(np.int64)
+    low = days[~nat].min(initial=0)
+    fecha = np.where(nat, 0, days - low + 1)  # 0 = no date
+    cut = norm["cut_comuna"].cat.codes.to_numpy().astype(np.int64) + 1
+    act = norm["act_fold"].cat.codes.to_numpy().astype(np.int64) + 1
+    n_f, n_c, n_a = fecha.max(initial=0) + 1, cut.max(initial=0) + 1, act.max(initial=0) + 1
+    # one integer per (fecha, comuna, actividad): packed directly when it fits in 62 bits,
+    # else in two hashed steps
+    if float(n_f) * n_c * n_a < 2.0 ** 62:
+        composite = (fecha * n_c + cut) * n_a + act
+    else:
+        fc = pd.factorize(fecha * n_c + cut)[0].astype(np.int64)
+        composite = pd.factorize(fc * n_a + act)[0].astype(np.int64)
+    # groups numbered in order of first appearance, as a groupby(sort=False).ngroup() would
+    gid = pd.factorize(np.where(has_id, id_codes, id_codes.max(initial=-1) + 1 + composite))[0]
+    seen = np.maximum.accumulate(gid)
+    first = np.flatnonzero(np.r_[True, gid[1:] > seen[:-1]])
     sub = norm.iloc[first]
     id_part = "id:" + sub["id_fold"].astype(object).fillna("").astype(str)
     composite = (sub["fecha"].dt.strftime("%Y-%m-%d").astype(object).fillna("").astype(str) + "|"
@@ -448,7 +485,9 @@ def _majority_counted(gid: np.ndarray, codes: np.ndarray, missing: np.ndarray, r
 
 
 def _person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFrame, list[dict]]:
-    kept = norm.loc[keep].reset_index(drop=True)
+    used = ["clave_actividad", "sexo", "fecha", "cut_comuna", "actividad", "act_fold", "tipo_actividad", "linea",
+            "zona", "tipo_organizacion", "organizacion", "org_fold", "id_actividad"]
+    kept = norm[used].loc[keep].reset_index(drop=True)
     gid, claves = pd.factorize(kept["clave_actividad"].cat.remove_unused_categories())
     claves = pd.Index(claves.astype(object))
     n_groups = len(claves)
@@ -640,9 +679,12 @@ def _calidad(lectura, anio, region, p, p_norm, p_valid, p_dup, s, s_norm, s_vali
     corregidas = {}
     names = _comuna_names()
     for raw, norm in ((p, p_norm), (s, s_norm)):
-        fixed = (norm["estado_comuna"].astype(object) == normalize.ESTADO_CORREGIDA).to_numpy()
-        for typed, cut in zip(raw["comuna"].to_numpy(dtype=object)[fixed],
-                              norm["cut_comuna"].astype(object).to_numpy()[fixed]):
+        estado = norm["estado_comuna"].cat
+        if normalize.ESTADO_CORREGIDA not in estado.categories:
+            continue
+        fixed = np.flatnonzero(estado.codes.to_numpy() == estado.categories.get_loc(normalize.ESTADO_CORREGIDA))
+        for typed, cut in zip(raw["comuna"].iloc[fixed].to_numpy(dtype=object),
+                              norm["cut_comuna"].iloc[fixed].astype(object).to_numpy()):
             corregidas.setdefault(collapse_spaces(typed), names[cut])
     total = {k: sum(r[k] for r in por_archivo) for k in ("filas_leidas", "filas_validas", "duplicados", "cuarentena")}
     return {
