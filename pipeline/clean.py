@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -104,11 +105,16 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
 
     p = _rows(persons, seq, schema.PERSON_COLUMNS)
     s = _rows(summaries, seq, schema.SUMMARY_COUNT_COLUMNS)
-    p_norm = _activity_values(p, anio, matcher)
-    s_norm = _activity_values(s, anio, matcher)
+    # RUTs are checked with arrow kernels, which release the GIL: in a thread, beside the
+    # (mostly Python) activity normalisation
+    with ThreadPoolExecutor(1, thread_name_prefix="rut") as pool:
+        rut = pool.submit(normalize.rut_codes, p["rut"])
+        p_norm = _activity_values(p, anio, matcher)
+        s_norm = _activity_values(s, anio, matcher)
+        rut = rut.result()
 
     # --- person rows -------------------------------------------------------
-    p_norm = _person_values(p, p_norm)
+    p_norm = _person_values(p, p_norm, rut)
     p_valid = p_norm["motivo"].isna().to_numpy()
     p_dup = _person_duplicates(p_norm, p_valid)
     p_keep = p_valid & ~p_dup
@@ -305,8 +311,10 @@ def _txt(value: object) -> str:
 # ---------------------------------------------------------------------------
 # person rows
 # ---------------------------------------------------------------------------
-def _person_values(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
-    rut = normalize.rut_codes(raw["rut"])  # categorical: duplicates and pseudonyms work on codes
+def _person_values(raw: pd.DataFrame, norm: pd.DataFrame, rut: pd.Series | None = None) -> pd.DataFrame:
+    """`rut`: `normalize.rut_codes(raw["rut"])` when already computed."""
+    if rut is None:
+        rut = normalize.rut_codes(raw["rut"])  # categorical: duplicates and pseudonyms work on codes
     edad = normalize.edad(raw["edad"])
     rut_blank = normalize.is_blank(raw["rut"]).to_numpy()
     edad_blank = normalize.is_blank(raw["edad"]).to_numpy()
