@@ -108,7 +108,7 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
     # RUTs are checked with arrow kernels, which release the GIL: in a thread, beside the
     # (mostly Python) activity normalisation
     with ThreadPoolExecutor(1, thread_name_prefix="rut") as pool:
-        rut = pool.submit(normalize.rut_codes, p["rut"])
+        rut = pool.submit(normalize.rut_codes_blank, p["rut"])
         p_norm = _activity_values(p, anio, matcher)
         s_norm = _activity_values(s, anio, matcher)
         rut = rut.result()
@@ -311,12 +311,12 @@ def _txt(value: object) -> str:
 # ---------------------------------------------------------------------------
 # person rows
 # ---------------------------------------------------------------------------
-def _person_values(raw: pd.DataFrame, norm: pd.DataFrame, rut: pd.Series | None = None) -> pd.DataFrame:
-    """`rut`: `normalize.rut_codes(raw["rut"])` when already computed."""
-    if rut is None:
-        rut = normalize.rut_codes(raw["rut"])  # categorical: duplicates and pseudonyms work on codes
+def _person_values(raw: pd.DataFrame, norm: pd.DataFrame,
+                   rut: tuple[pd.Series, np.ndarray] | None = None) -> pd.DataFrame:
+    """`rut`: `normalize.rut_codes_blank(raw["rut"])` when already computed."""
+    # categorical: duplicates and pseudonyms work on codes
+    rut, rut_blank = rut if rut is not None else normalize.rut_codes_blank(raw["rut"])
     edad = normalize.edad(raw["edad"])
-    rut_blank = normalize.is_blank(raw["rut"]).to_numpy()
     edad_blank = normalize.is_blank(raw["edad"]).to_numpy()
     # names only matter (for duplicates) where no valid RUT identifies the person: only those
     # few rows are taken out and folded

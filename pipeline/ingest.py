@@ -198,7 +198,7 @@ def _build(archivo: str, hoja: str, header: list[object], data_columns, header_i
            first_data_row: int) -> Hoja:
     """Frame of canonical columns from the data columns under the header; blank rows dropped."""
     positions, shape, unknown = map_columns(header)
-    # names are read as plain text: nearly all distinct, and only a few rows ever look at them
+    # names and RUTs are read as plain text: nearly all distinct
     columns = data_columns(header_i, {positions[c] for c in _PLAIN_COLUMNS if c in positions})
     first_fila = first_data_row + header_i + 1
     n = len(columns[0]) if columns else 0
@@ -378,7 +378,7 @@ def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: b
 # Cells are dictionary-encoded as arrow reads them (in its worker threads): normalisers then
 # work on each column's distinct values and integer codes, never on a million strings.
 _DICT_TEXT = pa.dictionary(pa.int32(), pa.large_string())
-_PLAIN_COLUMNS = ("nombre",)
+_PLAIN_COLUMNS = ("nombre", "rut")  # nearly all distinct: hashed later, where needed (RUTs in a thread)
 
 
 def _categorical(column: pa.ChunkedArray) -> pd.Series:

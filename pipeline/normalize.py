@@ -364,13 +364,19 @@ def rut(series: pd.Series) -> pd.Series:
 
 def rut_codes(series: pd.Series) -> pd.Series:
     """`rut` as a categorical (one category per distinct valid RUT), without a string per row."""
+    return rut_codes_blank(series)[0]
+
+
+def rut_codes_blank(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(`rut_codes`, `is_blank` as a bool array) of one column, its distinct values found once."""
     indices, dictionary = _dictionary(series)
+    blank = np.append(pc.equal(pc.utf8_trim_whitespace(dictionary), "").to_numpy(zero_copy_only=False), True)[indices]
     encoded = pc.dictionary_encode(_rut_valid(dictionary))  # several typings → one RUT
     table = np.append(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), -1)
     # categories stay arrow strings (no Python str per RUT); a dictionary is unique, so the
     # dtype is built as is, without pandas re-checking hundreds of thousands of categories
     dtype = unique_categories(encoded.dictionary)
-    return pd.Series(pd.Categorical.from_codes(table[indices], dtype=dtype), index=series.index)
+    return pd.Series(pd.Categorical.from_codes(table[indices], dtype=dtype, validate=False), index=series.index), blank
 
 
 def _dictionary(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
