@@ -235,7 +235,7 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
         return normalize.fold_fast(v) or None
 
     def display(v: str) -> str | None:
-        return collapse_spaces(v) or None
+        return normalize.collapse_fast(v) or None
 
     id_fold, id_display = normalize.per_unique_many(raw["id_actividad"], [folded, display], categorical=True)
     act_fold, act_display = normalize.per_unique_many(raw["actividad"], [folded, display], categorical=True)
@@ -752,7 +752,14 @@ def write(result: CleanResult, processed: Path, asistencias: "_BackgroundParquet
 
 
 def _write_parquet(frame: pd.DataFrame, path: str) -> None:
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    # categorical columns are decoded here (arrow kernels, no GIL) and dictionary-encoded again
+    # by the parquet writer: given an arrow dictionary as is, pyarrow 26 was seen to write
+    # uninitialised memory into the dictionary page (bytes differing run to run, once a RUT)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
+    pq.write_table(table, path)
 
 
 class _BackgroundParquet:

@@ -98,9 +98,31 @@ _FOLD_TABLE = _FoldTable()
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
+class _FoldAlnumTable(dict):
+    """`_FOLD_TABLE` with every character other than [0-9a-z] in its output turned into a space."""
+
+    def __missing__(self, code: int) -> str:
+        out = "".join(c if c in _ALNUM else " " for c in _FOLD_TABLE[code])
+        self[code] = out
+        return out
+
+
+_ALNUM = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
+_FOLD_ALNUM_TABLE = _FoldAlnumTable()
+
+
 def fold_fast(value: str) -> str:
-    """`text.fold` of one string, several times faster (a C-level translate + one regex)."""
-    return _NON_ALNUM.sub(" ", value.translate(_FOLD_TABLE)).strip()
+    """`text.fold` of one string, several times faster (C-level translate, split and join).
+
+    After the translate only [0-9a-z] and spaces are left, so splitting on whitespace and
+    joining with one space is exactly `text.fold`'s "runs of punctuation → one space, strip".
+    """
+    return " ".join(value.translate(_FOLD_ALNUM_TABLE).split())
+
+
+def collapse_fast(value: str) -> str:
+    """`text.collapse_spaces` of one string: `\\s` and `str.split` see the same whitespace."""
+    return " ".join(value.split())
 
 
 def fold_series(series: pd.Series) -> pd.Series:
