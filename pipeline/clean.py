@@ -341,18 +341,28 @@ def _person_duplicates(norm: pd.DataFrame, valid: np.ndarray) -> np.ndarray:
     dup = np.zeros(len(norm), dtype=bool)
     if not valid.any():
         return dup
-    rut_codes, rut_uniques = pd.factorize(norm["rut"], use_na_sentinel=True)
+    rut_codes, n_ruts = _int_codes(norm["rut"])
     no_rut = rut_codes < 0
     # names are folded only where they decide (rows without a valid RUT)
     nombre = norm.get("_nombre_fold")
-    person = rut_codes.astype(np.int64)
+    person = rut_codes
     if no_rut.any() and nombre is not None:
-        name_codes, _ = pd.factorize(nombre.where(no_rut), use_na_sentinel=True)
-        person = np.where(no_rut & (name_codes >= 0), len(rut_uniques) + name_codes, person)
+        name_codes = np.where(no_rut, _int_codes(nombre)[0], -1)
+        person = np.where(name_codes >= 0, n_ruts + name_codes, person)
     usable = valid & (person >= 0)
-    keys = pd.DataFrame({"a": norm["clave_actividad"].cat.codes.to_numpy()[usable], "p": person[usable]})
-    dup[np.flatnonzero(usable)] = keys.duplicated(keep="first").to_numpy()
+    activity = norm["clave_actividad"].cat.codes.to_numpy().astype(np.int64)[usable] + 1
+    # (activity, person) packed in one integer: one hash per row instead of a frame of two
+    key = activity * (int(person.max(initial=0)) + 1) + person[usable]
+    dup[np.flatnonzero(usable)] = pd.Series(key).duplicated(keep="first").to_numpy()
     return dup
+
+
+def _int_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """(int64 code per row, -1 = missing; number of codes): equal values, equal codes."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy().astype(np.int64), len(values.cat.categories)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64), len(uniques)
 
 
 def _str_from_codes(codes: np.ndarray, uniques) -> pd.Series:
@@ -380,7 +390,7 @@ def _asistencias(norm: pd.DataFrame, keep: np.ndarray, hojas: list[ingest.Hoja])
     million rows hold a few hundred thousand distinct pseudonyms, never a million strings.
     """
     rows = np.flatnonzero(keep)
-    codes, uniques = _factorize_used(norm["rut"].iloc[rows])
+    codes, uniques = _factorize_used(norm["rut"].iloc[rows], as_bytes=True)
     seq = norm["_hoja"].to_numpy()[rows].astype(np.int64)
     return pd.DataFrame({
         "clave_actividad": _cat_used(norm["clave_actividad"].iloc[rows]),
@@ -414,19 +424,25 @@ def _cat_used(values: pd.Series) -> pd.Series:
 
 def _pseudonym_array(ruts) -> pa.Array:
     """Hex HMAC of each RUT as one arrow string array, built from the digests' bytes (no str per RUT)."""
-    blob = privacy.digests(r.encode("utf-8") for r in ruts).hex().encode("ascii")
+    blob = privacy.digests(r if isinstance(r, bytes) else r.encode("utf-8") for r in ruts).hex().encode("ascii")
     n = len(blob) // 64
     offsets = pa.py_buffer(np.arange(0, 64 * n + 1, 64, dtype=np.int64))
     return pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(blob))
 
 
-def _factorize_used(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """(code per row, -1 = missing; the values those codes name), keeping only values in use."""
+def _factorize_used(values: pd.Series, as_bytes: bool = False) -> tuple[np.ndarray, list]:
+    """(code per row, -1 = missing; the values those codes name), keeping only values in use.
+
+    `as_bytes`: the values of a categorical as UTF-8 bytes, made by arrow (no str per value).
+    """
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy().astype(np.int64)
         used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)))
         remap = np.full(len(values.cat.categories) + 1, -1, dtype=np.int64)
         remap[used] = np.arange(len(used))
+        if as_bytes:
+            cats = pa.array(values.cat.categories, type=pa.large_string()).take(pa.array(used))
+            return remap[codes], cats.cast(pa.large_binary()).to_pylist()
         return remap[codes], values.cat.categories[used].tolist()
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes.astype(np.int64), list(uniques)
