@@ -19,22 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
+from . import rawfiles
 from .config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-LOG_SUFFIXES = {".csv", ".xlsx"}
-NOT_LOGS = {"destacadas.csv"}
-
-
-def is_log(path: Path) -> bool:
-    """A raw attendance log (as opposed to destacadas.csv, photos or plans beside it)."""
-    return path.is_file() and path.suffix.lower() in LOG_SUFFIXES and path.name.lower() not in NOT_LOGS
-
-
 def log_files(paths: Paths) -> list[Path]:
-    if not paths.raw.is_dir():
-        return []
-    return sorted(p for p in paths.raw.iterdir() if is_log(p))
+    """The year's logs (the cleaning stage reads exactly these)."""
+    return rawfiles.log_files(paths.raw)
 
 
 def years_with_logs(paths: Paths) -> list[int]:
@@ -47,9 +38,7 @@ def years_with_logs(paths: Paths) -> list[int]:
 
 def side_files(paths: Paths) -> list[Path]:
     """Files beside the logs (highlights, photos, plans): inputs of indicators and deck."""
-    if not paths.raw.is_dir():
-        return []
-    return sorted(p for p in paths.raw.rglob("*") if p.is_file() and not is_log(p))
+    return rawfiles.side_files(paths.raw)
 
 
 def _file_digest(path: Path) -> str:

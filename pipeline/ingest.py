@@ -25,9 +25,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import config, schema
+from .rawfiles import log_files  # noqa: F401  (the files clean reads: one definition, shared with the cache)
 
-LOG_SUFFIXES = {".csv", ".xlsx"}
-NOT_LOGS = {"destacadas.csv"}          # optional inputs beside the logs (config.Paths)
 DELIMITERS = [",", ";", "\t"]
 _SAMPLE_BYTES = 1 << 20                 # enough for the title block and the header row
 _SAMPLE_LINES = 400
@@ -91,19 +90,6 @@ class _Rechazar(Exception):
 # ---------------------------------------------------------------------------
 # files
 # ---------------------------------------------------------------------------
-def log_files(raw: Path) -> list[Path]:
-    """Every log under `raw` (.csv/.xlsx, any depth), in file-name order; other inputs left out."""
-    raw = Path(raw)
-    if not raw.is_dir():
-        return []
-    found = [
-        p for p in raw.rglob("*")
-        if p.is_file() and p.suffix.lower() in LOG_SUFFIXES and p.name.lower() not in NOT_LOGS
-        and not p.name.startswith((".", "~$"))
-    ]
-    return sorted(found, key=lambda p: p.relative_to(raw).as_posix())
-
-
 def read_file(path: Path, archivo: str | None = None) -> Lectura:
     """Every sheet of one file. Never raises for a bad file: it is rejected with a Spanish reason."""
     path = Path(path)

@@ -73,3 +73,19 @@ def test_changed_highlights_rerun_indicators_and_deck_only(tree):
         (base / "raw" / "2017" / "destacadas.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8")
     _run(args)
     assert _reused(paths) == {"limpieza"}
+
+
+def test_fingerprint_covers_exactly_the_files_cleaning_reads(tmp_path):
+    from pipeline import cache, ingest
+
+    raw = tmp_path / "raw" / "2017"
+    (raw / "sub").mkdir(parents=True)
+    for name in ["a.xlsx", "sub/b.csv", "destacadas.csv", "foto.png", "plan-2017.yml", "~$a.xlsx", ".oculto.csv"]:
+        (raw / name).write_bytes(b"x")
+    paths = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
+    assert cache.log_files(paths) == ingest.log_files(raw) == [raw / "a.xlsx", raw / "sub" / "b.csv"]
+    assert raw / "sub" / "b.csv" not in cache.side_files(paths)
+    assert raw / "destacadas.csv" in cache.side_files(paths)
+    before = cache.clean_key(paths, "Coquimbo")
+    (raw / "sub" / "b.csv").write_bytes(b"y")  # a log in a subfolder changes the cleaning's fingerprint
+    assert cache.clean_key(paths, "Coquimbo") != before
