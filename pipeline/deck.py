@@ -420,42 +420,6 @@ def highlight_slide(item: Mapping[str, Any]) -> str:
 
 # ---------------------------------------------------------------- next year's plan
 
-def read_plan(path: Path) -> dict[str, Any] | None:
-    """The next year's plan (`plan-<año+1>.yml`), or None when the file does not exist.
-
-    Accepted shapes: a list of commitments, or a mapping with `compromisos` (a list) and
-    optionally `titulo`. A commitment is a mapping with `nombre`, and optionally `meta`,
-    `ponderacion`, `descripcion` (other keys, such as the filter, are ignored here), or
-    just a string. Anything else raises ValueError with a Spanish message naming the file.
-    """
-    path = Path(path)
-    if not path.is_file():
-        return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", línea {mark.line + 1}" if mark is not None else ""
-        raise ValueError(f"El plan {path.name} no es YAML válido{where}.") from exc
-    titulo = None
-    if isinstance(data, Mapping):
-        titulo = data.get("titulo")
-        items = data.get("compromisos")
-    else:
-        items = data
-    if not isinstance(items, list):
-        raise ValueError(f"El plan {path.name} debe tener una lista 'compromisos'.")
-    compromisos = []
-    for n, item in enumerate(items, start=1):
-        if isinstance(item, str):
-            compromisos.append({"nombre": item})
-        elif isinstance(item, Mapping) and item.get("nombre"):
-            compromisos.append({k: item.get(k) for k in ("nombre", "meta", "ponderacion", "descripcion")})
-        else:
-            raise ValueError(f"El plan {path.name}: el compromiso n.º {n} no tiene 'nombre'.")
-    return {"titulo": titulo, "compromisos": compromisos}
-
-
 def plan_slide(plan: Mapping[str, Any], anio_plan: int) -> str:
     """Next year's plan: commitments with target and weight where given."""
     rows = plan["compromisos"]

@@ -136,32 +136,14 @@ def test_read_destacadas_falls_back_to_the_csv(tmp_path):
     assert deck.read_destacadas({}, tmp_path / "vacia") == []
 
 
-def test_read_plan_shapes_and_errors(tmp_path):
-    assert deck.read_plan(tmp_path / "plan-2018.yml") is None
-    good = tmp_path / "plan-2018.yml"
-    good.write_text("titulo: Plan 2018\ncompromisos:\n  - nombre: Escuelas\n    meta: 8\n    ponderacion: 30\n"
-                    "    filtro: {tipo_actividad: [Escuela de dirigentes]}\n  - Cuenta pública\n", encoding="utf-8")
-    plan = deck.read_plan(good)
-    assert plan["titulo"] == "Plan 2018"
-    assert plan["compromisos"][0] == {"nombre": "Escuelas", "meta": 8, "ponderacion": 30, "descripcion": None}
-    assert plan["compromisos"][1] == {"nombre": "Cuenta pública"}
-    html = deck.plan_slide(plan, 2018)
-    assert "Escuelas" in html and "30%" in html and "Plan 2018" in html
-    bad = tmp_path / "plan-2019.yml"
-    bad.write_text("compromisos:\n  - nombre: [sin cerrar\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"plan-2019.yml.*línea"):
-        deck.read_plan(bad)
-    nameless = tmp_path / "plan-2020.yml"
-    nameless.write_text("compromisos:\n  - meta: 3\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="n.º 1"):
-        deck.read_plan(nameless)
+def test_plan_slide_from_the_validated_plan():
+    from pipeline import plan
 
-
-def test_plan_the_lead_ships_reads_with_weights_as_points():
-    plan = deck.read_plan(Path(__file__).parent / "fixtures" / "plan" / "plan-ejemplo-2018.yml")
-    assert len(plan["compromisos"]) == 4
-    html = deck.plan_slide(plan, 2018)
-    assert "30%" in html and "20%" in html and "3000%" not in html
+    loaded = plan.load_plan(Path(__file__).parent / "fixtures" / "plan" / "plan-ejemplo-2018.yml", "Coquimbo", 2018)
+    html = deck.plan_slide({"titulo": loaded.titulo, "compromisos": plan.plan_records(loaded)}, 2018)
+    assert "Escuelas de Formación de Dirigentes Sociales" in html
+    assert "30%" in html and "20%" in html and "3000%" not in html  # weights are points of 100
+    assert "#Desafíos2018" in html
 
 
 def test_compliance_slide_totals():

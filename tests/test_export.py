@@ -10,6 +10,7 @@ import papermill as pm
 import pytest
 from PIL import Image
 
+from pipeline import plan as plan_module
 from pipeline import config, export
 
 FIXTURES = Path(__file__).parent / "fixtures" / "deck"
@@ -52,16 +53,20 @@ def render_deck(root: Path, fixture: str, *, photo: bool = True, plan: bool = Tr
     raw, out = root / "raw", root / "out"
     (out / str(anio)).mkdir(parents=True, exist_ok=True)
     (raw / str(anio)).mkdir(parents=True, exist_ok=True)
-    shutil.copy(FIXTURES / fixture, out / str(anio) / "indicadores.json")
     if photo:
         Image.new("RGB", (1600, 1000), (0, 114, 178)).save(raw / str(anio) / "escuela.jpg", quality=85)
-    if plan:
-        (raw / str(anio) / f"plan-{anio + 1}.yml").write_text(
-            f"titulo: Plan de Participación Ciudadana {anio + 1}\ncompromisos:\n"
+    if plan:  # next year's plan reaches the deck as the indicators stage writes it
+        yml = raw / str(anio) / f"plan-{anio + 1}.yml"
+        yml.write_text(
+            f"anio: {anio + 1}\ntitulo: Plan de Participación Ciudadana {anio + 1}\ncompromisos:\n"
             "  - nombre: Escuelas de Formación de Dirigentes Sociales\n    meta: 8\n    ponderacion: 40\n"
             "  - nombre: Consultas Ciudadanas Virtuales\n    meta: 3\n    ponderacion: 60\n",
             encoding="utf-8",
         )
+        siguiente = plan_module.load_plan(yml, ind["region"], anio + 1)
+        ind["plan_siguiente"] = {"anio": anio + 1, "titulo": siguiente.titulo,
+                                 "compromisos": plan_module.plan_records(siguiente)}
+    (out / str(anio) / "indicadores.json").write_text(json.dumps(ind, ensure_ascii=False), encoding="utf-8")
     executed = root / "03_balance.ipynb"
     pm.execute_notebook(
         str(NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
