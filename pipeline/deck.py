@@ -19,7 +19,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 HASHTAG = "#SERVIUConstruye con Participación"
 MESES = [
