@@ -33,6 +33,24 @@ class LocalKernelManager(AsyncKernelManager):
         # one socket prefix per kernel: two kernels of one process never share socket files
         kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(), f"balance-kernel-{uuid.uuid4().hex[:12]}"))
         super().__init__(**kwargs)
+        self._clients: list = []
+
+    def client(self, **kwargs):
+        """A client of this kernel, remembered so `close_clients` can close it: papermill
+        leaves open the client it made for a kernel it was handed."""
+        kc = super().client(**kwargs)
+        self._clients.append(kc)
+        return kc
+
+    def close_clients(self) -> None:
+        for kc in self._clients:
+            try:
+                kc.stop_channels()
+                if not kc.context.closed:
+                    kc.context.destroy(linger=0)
+            except Exception as err:  # closing is best effort
+                log.debug("Cliente de kernel ya cerrado: %s", err)
+        self._clients.clear()
 
 
 def import_cell(notebook: Path) -> str:
@@ -93,6 +111,7 @@ class WarmKernel:
 
     def _stop(self) -> None:
         self._thread.join()
+        self.km.close_clients()
         try:
             if self.km.has_kernel:
                 run_sync(self.km.shutdown_kernel)(now=True)
