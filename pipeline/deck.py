@@ -110,11 +110,15 @@ def figure_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes:
     """A matplotlib Figure as PNG bytes (the figure is closed afterwards)."""
     from PIL import Image  # Pillow ships with matplotlib
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    if _drawn_pixels_current(fig, dpi):  # drawn by plots._finish and unchanged since
+        img = Image.frombuffer("RGBA", fig.canvas.get_width_height(physical=True), fig.canvas.buffer_rgba())
+    else:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+        img = Image.open(io.BytesIO(buffer.getvalue()))
     # a chart has few colours: a 64-colour palette PNG is under a third of the size; the fast
     # octree quantizer without PNG optimisation is 4× quicker than median cut and smaller here
-    with Image.open(io.BytesIO(buffer.getvalue())) as img:
+    with img:
         small = io.BytesIO()
         img.convert("RGB").quantize(colors=64, method=Image.Quantize.FASTOCTREE).save(small, format="PNG")
     try:  # figures made by pyplot must be released; plain Figure objects just go
@@ -124,6 +128,16 @@ def figure_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes:
     except Exception:  # pragma: no cover - closing is best effort
         pass
     return small.getvalue()
+
+
+def _drawn_pixels_current(fig: Any, dpi: int) -> bool:
+    """True when the figure's Agg canvas holds a full draw at `dpi`, on opaque white (what
+    `savefig(facecolor="white")` would give), with nothing changed since."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = getattr(fig, "canvas", None)
+    return (isinstance(canvas, FigureCanvasAgg) and getattr(canvas, "renderer", None) is not None
+            and not fig.stale and fig.dpi == dpi and tuple(fig.get_facecolor()) == (1.0, 1.0, 1.0, 1.0))
 
 
 def data_uri(data: bytes, mime: str) -> str:

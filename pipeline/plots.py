@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -47,8 +48,10 @@ def _figure(size: tuple[float, float] = SLIDE_SIZE) -> Figure:
 
 
 def _finish(fig: Figure) -> Figure:
-    # ticks are created lazily: lay them out now, while the theme's font sizes apply
-    fig.draw_without_rendering()
+    # ticks are created lazily: draw now, while the theme's font sizes apply. A full Agg
+    # draw, not a layout-only pass: `deck.figure_png` then encodes these very pixels
+    # instead of laying the figure out and drawing it a second time.
+    FigureCanvasAgg(fig).draw()
     return fig
 
 

@@ -87,3 +87,35 @@ def test_inputs_are_not_mutated():
     counts = {"Urbano": 3, "Rural": 1}
     plots.share_bars(counts, drop_zero=True, max_items=1)
     assert counts == {"Urbano": 3, "Rural": 1}
+
+
+def _pixels(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as img:
+        return np.asarray(img.convert("RGB"))
+
+
+def test_deck_png_reuses_the_themed_draw_and_matches_savefig():
+    """plots draw each chart once, in its theme; the deck encodes those pixels, which are what
+    a fresh savefig gives (up to anti-aliasing: savefig draws outside the theme), and a chart
+    changed after drawing is drawn again."""
+    from pipeline import deck
+
+    fast_fig = plots.share_bars(IND["actividades_por_provincia"])
+    assert deck._drawn_pixels_current(fast_fig, deck.FIGURE_DPI)
+    slow_fig = plots.share_bars(IND["actividades_por_provincia"])
+    slow_fig.stale = True  # forces the savefig path
+    assert not deck._drawn_pixels_current(slow_fig, deck.FIGURE_DPI)
+    fast, slow = _pixels(deck.figure_png(fast_fig)), _pixels(deck.figure_png(slow_fig))
+    assert fast.shape == slow.shape
+    assert (fast != slow).any(axis=2).mean() < 0.02
+
+    changed = plots.share_bars(IND["actividades_por_provincia"])
+    changed.axes[0].set_title("Título agregado después")
+    assert changed.stale and not deck._drawn_pixels_current(changed, deck.FIGURE_DPI)
+    unchanged = plots.share_bars(IND["actividades_por_provincia"])
+    assert (_pixels(deck.figure_png(changed)) != _pixels(deck.figure_png(unchanged))).any()
