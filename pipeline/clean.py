@@ -106,26 +106,33 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
     p = _rows(persons, seq, schema.PERSON_COLUMNS)
     s = _rows(summaries, seq, schema.SUMMARY_COUNT_COLUMNS)
     # RUTs are checked with arrow kernels, which release the GIL: in a thread, beside the
-    # (mostly Python) activity normalisation
-    with ThreadPoolExecutor(1, thread_name_prefix="rut") as pool:
+    # (mostly Python) activity normalisation. Right after, the same thread makes the
+    # pseudonyms of every distinct valid RUT (hashlib), so they are ready when the
+    # attendance table is built; only those of kept rows are ever used.
+    with ThreadPoolExecutor(2, thread_name_prefix="limpieza") as pool:
         rut = pool.submit(normalize.rut_codes_blank, p["rut"])
+        pseudonyms = pool.submit(lambda: _pseudonym_array(_category_bytes(rut.result()[0])))
         p_norm = _activity_values(p, anio, matcher)
         s_norm = _activity_values(s, anio, matcher)
         rut = rut.result()
 
-    # --- person rows -------------------------------------------------------
-    p_norm = _person_values(p, p_norm, rut)
-    p_valid = p_norm["motivo"].isna().to_numpy()
-    p_dup = _person_duplicates(p_norm, p_valid)
-    p_keep = p_valid & ~p_dup
-    # the pseudonyms (hashlib, GIL-bound) are made beside the activity majorities (numpy
-    # sorts, without the GIL): measured 10 % faster than one after the other at 1M rows
-    with ThreadPoolExecutor(1, thread_name_prefix="asistencias") as pool:
-        asistencias = pool.submit(_asistencias, p_norm, p_keep, lectura.hojas)
+        # --- person rows -------------------------------------------------------
+        p_norm = _person_values(p, p_norm, rut)
+        p_valid = p_norm["motivo"].isna().to_numpy()
+        p_dup = _person_duplicates(p_norm, p_valid)
+        p_keep = p_valid & ~p_dup
+
+        # the attendance table is built beside the per-activity majorities and handed to
+        # `on_asistencias` from that thread as soon as it is made
+        def asistencias_ready() -> pd.DataFrame:
+            table = _asistencias(p_norm, p_keep, lectura.hojas, pseudonyms.result())
+            if on_asistencias is not None:
+                on_asistencias(table)
+            return table
+
+        asistencias = pool.submit(asistencias_ready)
         act_p, conflicts = _person_activities(p_norm, p_keep)
         asistencias = asistencias.result()
-    if on_asistencias is not None:
-        on_asistencias(asistencias)
 
     # --- summary rows --------------------------------------------------------
     s_norm = _summary_counts(s, s_norm)
@@ -226,8 +233,10 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
     motivo.add(fecha_blank, "fecha_faltante")
     fecha_nat = fecha.isna().to_numpy()
     motivo.add(fecha_nat, "fecha_invalida")
-    year = fecha.to_numpy("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
-    motivo.add(fecha_nat | (year != anio), "fecha_fuera_de_anio")
+    # within the year: between its first second and the next year's (NaT is below both)
+    seconds = fecha.to_numpy("datetime64[s]").view(np.int64)
+    first_s, next_s = (np.array([anio, anio + 1]) - 1970).astype("datetime64[Y]").astype("datetime64[s]").view(np.int64)
+    motivo.add(fecha_nat | (seconds < first_s) | (seconds >= next_s), "fecha_fuera_de_anio")
 
     com = matcher.match(raw["comuna"])
     estado = com["estado_comuna"].cat
@@ -387,24 +396,42 @@ def _source(hojas: list[ingest.Hoja], seq: np.ndarray) -> tuple[pd.Series, pd.Se
     return _str_from_codes(seq, [h.archivo for h in hojas]), _str_from_codes(seq, [h.hoja for h in hojas])
 
 
-def _asistencias(norm: pd.DataFrame, keep: np.ndarray, hojas: list[ingest.Hoja]) -> pd.DataFrame:
+def _asistencias(norm: pd.DataFrame, keep: np.ndarray, hojas: list[ingest.Hoja],
+                 pseudonyms: pa.Array | None = None) -> pd.DataFrame:
     """One row per valid, non-duplicate person row; the RUT leaves as a keyed pseudonym only.
 
+    `pseudonyms`: those of every category of `norm["rut"]`, in order, when already made.
     Repeated text columns stay categorical (written to parquet dictionary-encoded): a
     million rows hold a few hundred thousand distinct pseudonyms, never a million strings.
     """
     rows = np.flatnonzero(keep)
-    codes, uniques = _factorize_used(norm["rut"].iloc[rows], as_bytes=True)
+    if pseudonyms is None:
+        pseudonyms = _pseudonym_array(_category_bytes(norm["rut"]))
+    codes, used = _used_codes(norm["rut"].cat.codes.to_numpy()[rows], len(norm["rut"].cat.categories))
     seq = norm["_hoja"].to_numpy()[rows].astype(np.int64)
     return pd.DataFrame({
         "clave_actividad": _cat_used(norm["clave_actividad"].iloc[rows]),
-        "persona": _cat_from_codes(codes, _pseudonym_array(uniques)),
+        "persona": _cat_from_codes(codes, pseudonyms.take(pa.array(used))),
         "sexo": _cat_used(norm["sexo"].iloc[rows]),
         "edad": pd.Series(norm["edad"].to_numpy()[rows], dtype="Int64"),
         "archivo": _cat_used_codes(seq, [h.archivo for h in hojas]),
         "hoja": _cat_used_codes(seq, [h.hoja for h in hojas]),
         "fila": pd.Series(norm[ingest.FILA].to_numpy()[rows], dtype="int64"),
     })[schema.ASISTENCIAS_COLUMNS]
+
+
+def _category_bytes(values: pd.Series) -> list[bytes]:
+    """The categories of a categorical column as UTF-8 bytes, made by arrow (no str per value)."""
+    return pa.array(values.cat.categories, type=pa.large_string()).cast(pa.large_binary()).to_pylist()
+
+
+def _used_codes(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(codes renumbered over the values in use, -1 = missing; the old codes of those values)."""
+    codes = codes.astype(np.int64)
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=n))
+    remap = np.full(n + 1, -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return remap[codes], used
 
 
 def _cat_from_codes(codes: np.ndarray, categories) -> pd.Series:
@@ -426,28 +453,19 @@ def _cat_used(values: pd.Series) -> pd.Series:
     return _cat_from_codes(codes, uniques)
 
 
-def _pseudonym_array(ruts) -> pa.Array:
-    """Hex HMAC of each RUT as one arrow string array, built from the digests' bytes (no str per RUT)."""
-    blob = privacy.digests(r if isinstance(r, bytes) else r.encode("utf-8") for r in ruts).hex().encode("ascii")
+def _pseudonym_array(ruts: list[bytes]) -> pa.Array:
+    """Hex HMAC of each RUT (UTF-8 bytes) as one arrow string array, built from the digests' bytes."""
+    blob = privacy.digests(ruts).hex().encode("ascii")
     n = len(blob) // 64
     offsets = pa.py_buffer(np.arange(0, 64 * n + 1, 64, dtype=np.int64))
     return pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(blob))
 
 
-def _factorize_used(values: pd.Series, as_bytes: bool = False) -> tuple[np.ndarray, list]:
-    """(code per row, -1 = missing; the values those codes name), keeping only values in use.
-
-    `as_bytes`: the values of a categorical as UTF-8 bytes, made by arrow (no str per value).
-    """
+def _factorize_used(values: pd.Series) -> tuple[np.ndarray, list]:
+    """(code per row, -1 = missing; the values those codes name), keeping only values in use."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy().astype(np.int64)
-        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)))
-        remap = np.full(len(values.cat.categories) + 1, -1, dtype=np.int64)
-        remap[used] = np.arange(len(used))
-        if as_bytes:
-            cats = pa.array(values.cat.categories, type=pa.large_string()).take(pa.array(used))
-            return remap[codes], cats.cast(pa.large_binary()).to_pylist()
-        return remap[codes], values.cat.categories[used].tolist()
+        codes, used = _used_codes(values.cat.codes.to_numpy(), len(values.cat.categories))
+        return codes, values.cat.categories[used].tolist()
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes.astype(np.int64), list(uniques)
 
@@ -516,8 +534,10 @@ def _person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFra
     used = ["clave_actividad", "sexo", "fecha", "cut_comuna", "actividad", "act_fold", "tipo_actividad", "linea",
             "zona", "tipo_organizacion", "organizacion", "org_fold", "id_actividad"]
     kept = norm[used].loc[keep].reset_index(drop=True)
-    gid, claves = pd.factorize(kept["clave_actividad"].cat.remove_unused_categories())
-    claves = pd.Index(claves.astype(object))
+    # groups numbered in order of first appearance, from the integer codes (every kept row
+    # has an activity key)
+    gid, first = pd.factorize(kept["clave_actividad"].cat.codes.to_numpy())
+    claves = np.asarray(kept["clave_actividad"].cat.categories, dtype=object)[first]
     n_groups = len(claves)
     sexo_codes = kept["sexo"].cat.codes.to_numpy().astype(np.int64)  # categories = schema.SEXOS
     flat = np.bincount(gid.astype(np.int64) * 3 + sexo_codes, minlength=3 * n_groups).reshape(n_groups, 3)
@@ -542,10 +562,10 @@ def _person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFra
     org_row, _ = _majority(gid, kept["organizacion"], kept["organizacion"].isna().to_numpy(), n_groups, grouped)
 
     def pick(col: str, rows: np.ndarray) -> np.ndarray:
-        return kept[col].astype(object).to_numpy()[rows] if n_groups else np.array([], dtype=object)
+        return kept[col].iloc[rows].astype(object).to_numpy() if n_groups else np.array([], dtype=object)
 
     act = pd.DataFrame({
-        "clave_actividad": np.asarray(claves, dtype=object),
+        "clave_actividad": claves,
         "id_actividad": pick("id_actividad", id_row),
         "fecha": kept["fecha"].to_numpy()[chosen_rows["fecha"]] if n_groups else np.array([], "datetime64[s]"),
         "actividad": pick("actividad", title_row),
@@ -756,19 +776,40 @@ def _check_accounting(calidad: dict, asistencias: pd.DataFrame, actividades: pd.
 def write(result: CleanResult, processed: Path, asistencias: "_BackgroundParquet | None" = None) -> None:
     """Write the four processed files; the quarantine (raw personal values) is owner-only.
 
-    `asistencias`: that table already being written in the background (`clean_year`).
+    `asistencias`: that table already being written in the background (`clean_year`). The
+    other three are written to temporary names meanwhile; all four replace the old files
+    only once every one of them has been written.
     """
     processed = Path(processed)
     processed.mkdir(parents=True, exist_ok=True)
-    _atomic(processed / "actividades.parquet", lambda p: _write_parquet(result.actividades, p))
-    if asistencias is not None and asistencias.frame is result.asistencias:
-        asistencias.finish()
-    else:
-        _atomic(processed / "asistencias.parquet", lambda p: _write_parquet(result.asistencias, p))
-    _atomic(processed / "cuarentena.csv", lambda p: result.cuarentena.to_csv(p, index=False, encoding="utf-8"),
-            mode=0o600)
-    _atomic(processed / "calidad.json",
-            lambda p: Path(p).write_text(json.dumps(result.calidad, ensure_ascii=False), encoding="utf-8"))
+    pending: list[tuple[Path, Path, int]] = []
+    try:
+        pending.append(_to_tmp(processed / "actividades.parquet", lambda p: _write_parquet(result.actividades, p)))
+        pending.append(_to_tmp(processed / "cuarentena.csv",
+                               lambda p: result.cuarentena.to_csv(p, index=False, encoding="utf-8"), mode=0o600))
+        pending.append(_to_tmp(processed / "calidad.json",
+                               lambda p: Path(p).write_text(json.dumps(result.calidad, ensure_ascii=False),
+                                                            encoding="utf-8")))
+        if asistencias is not None and asistencias.frame is result.asistencias:
+            asistencias.finish()
+        else:
+            _atomic(processed / "asistencias.parquet", lambda p: _write_parquet(result.asistencias, p))
+        for tmp, target, mode in pending:
+            os.chmod(tmp, mode)
+            os.replace(tmp, target)
+    finally:
+        for tmp, _target, _mode in pending:
+            if tmp.exists():
+                tmp.unlink()
+
+
+# Options of the parquet writer for each table. Values are the same whatever the options
+# (pandas reads back the same frame); these only choose how the bytes are laid out:
+# statistics are not written (nothing filters on them, and min/max of a million strings
+# costs a third of the writing), and the pseudonyms (random hex, a few hundred thousand
+# distinct) are stored plainly: no dictionary (it would overflow its page and be dropped)
+# and no compression (snappy gains under 10 % on hex digits, at a third of the time).
+_PLAIN_PARQUET_COLUMNS = {"persona", ingest.FILA}
 
 
 def _write_parquet(frame: pd.DataFrame, path: str) -> None:
@@ -779,7 +820,10 @@ def _write_parquet(frame: pd.DataFrame, path: str) -> None:
     for i, field in enumerate(table.schema):
         if pa.types.is_dictionary(field.type):
             table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
-    pq.write_table(table, path)
+    names = table.schema.names
+    pq.write_table(table, path, write_statistics=False,
+                   use_dictionary=[c for c in names if c not in _PLAIN_PARQUET_COLUMNS],
+                   compression={c: "none" if c == "persona" else "snappy" for c in names})
 
 
 class _BackgroundParquet:
@@ -828,13 +872,23 @@ class _BackgroundParquet:
             self.tmp.unlink()
 
 
-def _atomic(target: Path, writer, mode: int = 0o644) -> None:
+def _to_tmp(target: Path, writer, mode: int = 0o644) -> tuple[Path, Path, int]:
+    """Write `target`'s content into a temporary name beside it: (temporary, target, mode)."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     os.close(fd)
     os.chmod(tmp, mode)
     try:
         writer(str(tmp))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, target, mode
+
+
+def _atomic(target: Path, writer, mode: int = 0o644) -> None:
+    tmp, target, mode = _to_tmp(target, writer, mode)
+    try:
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     finally:
