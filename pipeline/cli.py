@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -18,8 +19,8 @@ from . import reference
 from .config import DEFAULT_REGION, NOTEBOOKS, Paths, paths
 from . import cache
 from .errors import EtapaFallida
-from .kernels import WarmKernel
-from .runner import STAGES, EjecucionEnCurso, YearRun, run_year
+from .kernels import WarmKernel, stop_fork_server, use_fork_server
+from .runner import STAGES, EjecucionEnCurso, YearRun, run_year, set_stage_slots
 
 COMMANDS = {
     "run": STAGES,
@@ -101,7 +102,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         for anio in years
     ]
-    if args.jobs <= 1 or len(jobs) == 1:
+    # every stage kernel of this run is a fork of one process that already imported ipykernel
+    # and the notebooks' libraries (see forkserver.py); started before the year workers fork
+    use_fork_server([jobs[0].notebooks_dir / NOTEBOOKS[etapa] for etapa in STAGES],
+                    now=args.jobs > 1 and len(jobs) > 1)
+    try:
+        codes = _run_jobs(jobs, args.jobs)
+    finally:
+        stop_fork_server()
+    failed = next((c for c in codes if c), 0)
+    if len(years) > 1 and args.command in ("run", "indicators") and not failed:
+        json_path, html_path = write_trends(jobs[0].paths, reg.nombre)
+        print(f"Tendencias: {html_path}", file=sys.stderr)
+    return failed
+
+
+def _run_jobs(jobs: list[YearRun], workers: int) -> list[int]:
+    if workers <= 1 or len(jobs) == 1:
         # start the first stage's kernel now: it loads on the other core while this process
         # is still importing papermill and nbconvert
         first = jobs[0]
@@ -109,22 +126,22 @@ def main(argv: list[str] | None = None) -> int:
                                         first.notebooks_dir, first.force)
         if to_run:
             first.first_kernel = WarmKernel(first.notebooks_dir / NOTEBOOKS[to_run[0]], first.notebooks_dir)
-    if args.jobs > 1 and len(jobs) > 1:
+    if workers > 1 and len(jobs) > 1:
         from . import export, report  # noqa: F401  loaded once here, shared by the forked workers
 
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            codes = list(pool.map(run_one, jobs))
-    else:
-        codes = []
-        for job in jobs:
-            codes.append(run_one(job))
-            if codes[-1]:
-                break  # sequential: stop at the first failure, as a scheduler expects
-    failed = next((c for c in codes if c), 0)
-    if len(years) > 1 and args.command in ("run", "indicators") and not failed:
-        json_path, html_path = write_trends(jobs[0].paths, reg.nombre)
-        print(f"Tendencias: {html_path}", file=sys.stderr)
-    return failed
+        # one year more than `workers` in flight, at most `workers` stages executing at once
+        # (runner.set_stage_slots): no core idles while a year is between stages or alone
+        fork = multiprocessing.get_context("fork")
+        slots = fork.Semaphore(workers)
+        with ProcessPoolExecutor(max_workers=min(len(jobs), workers + 1), mp_context=fork,
+                                 initializer=set_stage_slots, initargs=(slots,)) as pool:
+            return list(pool.map(run_one, jobs))
+    codes = []
+    for job in jobs:
+        codes.append(run_one(job))
+        if codes[-1]:
+            break  # sequential: stop at the first failure, as a scheduler expects
+    return codes
 
 
 def run_one(job: YearRun) -> int:

@@ -26,6 +26,29 @@ log = logging.getLogger("pipeline")
 
 STAGES = ("limpieza", "indicadores", "balance")
 
+# With --jobs N, one more year than N runs at once, and this semaphore (shared by the year
+# workers, see cli) lets at most N of them execute a stage at a time: when a year waits
+# (between stages, or for its last stage), another year's stage takes the core.
+_stage_slots = None
+
+
+def set_stage_slots(slots) -> None:
+    """Share a multiprocessing semaphore of stage slots (a worker process initializer)."""
+    global _stage_slots
+    _stage_slots = slots
+
+
+@contextlib.contextmanager
+def _stage_slot() -> Iterator[None]:
+    if _stage_slots is None:
+        yield
+        return
+    _stage_slots.acquire()
+    try:
+        yield
+    finally:
+        _stage_slots.release()
+
 
 @dataclass
 class YearRun:
@@ -125,16 +148,17 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
                         stored.restore(staged.out)
                         log.info("Etapa %s sin cambios: se reutiliza el resultado anterior", etapa)
                         continue
-                    start = time.perf_counter()
-                    kernel = warm[etapa] if etapa in warm else None
-                    km = kernel.take() if kernel else None  # this stage's kernel first, then
-                    for following in to_run[to_run.index(etapa) + 1:]:
-                        prewarm(following)  # the next ones (two at most), while this one runs
-                    try:
-                        export_done = _run_stage(etapa, staged, job, km, background)
-                    finally:
-                        if kernel:
-                            kernel.shutdown(wait=False)  # stops while the next stage runs
+                    with _stage_slot():
+                        start = time.perf_counter()
+                        kernel = warm[etapa] if etapa in warm else None
+                        km = kernel.take() if kernel else None  # this stage's kernel first, then
+                        for following in to_run[to_run.index(etapa) + 1:]:
+                            prewarm(following)  # the next ones (two at most), while this one runs
+                        try:
+                            export_done = _run_stage(etapa, staged, job, km, background)
+                        finally:
+                            if kernel:
+                                kernel.shutdown(wait=False)  # stops while the next stage runs
                     pending.append((etapa, stored, export_done))
                     log.info("Etapa %s lista en %.1f s", etapa, time.perf_counter() - start)
                 for etapa, stored, export_done in pending:

@@ -56,3 +56,46 @@ def test_second_run_of_same_year_stops(tmp_path):
         other = config.paths(2018, "Coquimbo", tmp_path / "raw", tmp_path / "proc", tmp_path / "out")
         with year_lock(other):  # a different year is not blocked
             pass
+
+
+LENTO = '''import os, time
+from pipeline import config
+paths = config.paths(anio, region, raw_dir or None, processed_dir or None, out_dir or None)
+paths.out.mkdir(parents=True, exist_ok=True)
+inicio = time.time()
+time.sleep(0.8)
+paths.processed_root.mkdir(parents=True, exist_ok=True)
+with open(paths.processed_root / "tiempos.txt", "a") as fh:
+    fh.write(f"{anio} {inicio} {time.time()}\\n")
+'''
+
+
+@pytest.mark.slow
+def test_jobs_run_one_more_year_than_stage_slots(tmp_path):
+    """--jobs 2 over three years: the three years are in flight at once, but never more than
+    two stages execute at the same moment."""
+    import nbformat
+
+    from pipeline.cli import _run_jobs
+
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    params = nbformat.v4.new_code_cell('anio = 2017\nregion = "Coquimbo"\nraw_dir = ""\nprocessed_dir = ""\nout_dir = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell(LENTO)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for etapa in ("limpieza", "indicadores"):
+        nbformat.write(nb, nbdir / config.NOTEBOOKS[etapa])
+    jobs = [YearRun(config.paths(anio, "Coquimbo", tmp_path / "raw", tmp_path / "proc", tmp_path / "out"),
+                    "Coquimbo", ("limpieza", "indicadores"), pdf=False, notebooks_dir=nbdir)
+            for anio in (2016, 2017, 2018)]
+    assert _run_jobs(jobs, 2) == [0, 0, 0]
+    spans = [(float(a), float(b)) for _, a, b in
+             (line.split() for line in (tmp_path / "proc" / "tiempos.txt").read_text().splitlines())]
+    assert len(spans) == 6
+    # stages executing at each stage's start (itself included)
+    overlap = max(sum(1 for a, b in spans if a <= start < b) for start, _ in spans)
+    assert overlap == 2
+    years_started = sorted(a for a, _ in spans)[:3]
+    first_end = min(b for _, b in spans)
+    assert years_started[1] < first_end  # two stages really ran side by side

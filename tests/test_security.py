@@ -199,8 +199,14 @@ def _hook(event, args):
         raise PermissionError(f"los datos crudos son de solo lectura ({event})")
 
 
-with open(_LOG, "a", encoding="utf-8") as _fh:
-    _fh.write(f"inicio {os.getpid()} {' '.join(sys.argv[:3])}\\n")
+def _started(how):
+    with open(_LOG, "a", encoding="utf-8") as fh:
+        fh.write(f"{how} {os.getpid()} {' '.join(sys.argv[:3])}\\n")
+
+
+_started("inicio")
+# a process forked from an audited one keeps the hook (the kernels forked by the fork server)
+os.register_at_fork(after_in_child=lambda: _started("bifurcado"))
 sys.addaudithook(_hook)
 '''
 
@@ -260,7 +266,8 @@ def test_run_on_read_only_raw_under_audit(tmp_path):
     audit = log.read_text(encoding="utf-8")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "ESCRITURA" not in audit, audit
-    assert audit.count("inicio") >= 4, "the CLI and the three notebook kernels were audited"
+    # started (CLI, fork server or kernels started the usual way) or forked (kernels): audited
+    assert audit.count("inicio") + audit.count("bifurcado") >= 4, "the CLI and the three notebook kernels were audited"
     assert after == before
     assert (tmp_path / "out" / "2017" / "balance-2017.html").exists()
 

@@ -1,0 +1,268 @@
+"""A fork server for the stage kernels: Python, ipykernel and the notebooks' imports (pandas,
+pyarrow, matplotlib, seaborn, the pipeline) load once, in one process; each stage kernel is a
+fork of it.
+
+Starting an ipykernel and importing the notebooks' libraries costs about 0.7 s of CPU per
+kernel, and a run of three years starts nine kernels. The CLI starts this server for its own
+run only (never a daemon: it always holds the code of the run that started it, and it ends
+with that run). jupyter_client still manages every kernel as usual: `kernels.ForkProvisioner`
+asks the server for a fork where `LocalProvisioner` would start `python -m ipykernel_launcher`.
+Written by hand because no library forks ipykernels (multiprocessing's forkserver runs
+functions, not processes jupyter_client can signal and wait for).
+
+Protocol. The server inherits one end of a SOCK_SEQPACKET socket pair, the control socket.
+The first message is the preload (JSON list of code strings, each run once, e.g. the
+notebooks' import cells). Every later message asks for a kernel (JSON: args, env, cwd) and
+carries one file descriptor: the request's *life line*, one end of a fresh socket pair. The
+server forks; the child becomes the kernel (`ipykernel_launcher <args>`), in its own session.
+On the life line the server answers "pid <n>", later "exit <code>" when the kernel ends.
+If the client closes its end of the life line (it gave the kernel up, or its process died),
+the server kills the kernel's process group. When the control socket closes (every client
+gone) the server kills any kernel left and exits. Each kernel polls its parent (ipykernel's
+JPY_PARENT_PID), so a killed server takes its kernels with it.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import traceback
+
+REQUEST_MAX_BYTES = 1 << 20  # one request: args, environment and cwd, as JSON
+
+
+# ---------------------------------------------------------------- client side (the CLI)
+
+class ForkedKernel:
+    """A kernel forked by the server, with the part of `subprocess.Popen` jupyter_client uses."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, line: socket.socket):
+        self.pid = pid
+        self.returncode: int | None = None
+        self._line = line
+        self._lock = threading.Lock()
+
+    def _read_status(self, timeout: float | None) -> None:
+        with self._lock:
+            if self.returncode is not None:
+                return
+            ready, _, _ = select.select([self._line], [], [], timeout)
+            if not ready:
+                return
+            try:
+                data = self._line.recv(64)
+            except OSError:
+                data = b""
+            # "exit <code>"; nothing at all means the server is gone, and its kernels with it
+            self.returncode = int(data.split()[1]) if data.startswith(b"exit ") else -signal.SIGKILL
+            self._line.close()
+
+    def poll(self) -> int | None:
+        self._read_status(0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        self._read_status(timeout)
+        if self.returncode is None:
+            raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ForkServer:
+    """The server process, started with `python_argv` (the kernel spec's interpreter and flags)."""
+
+    def __init__(self, python_argv: list[str], preload: list[str], env: dict[str, str] | None = None):
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.process = subprocess.Popen(
+            [*python_argv, "-m", "pipeline.forkserver", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env,
+        )
+        theirs.close()
+        self._control = mine
+        self._control.sendall(json.dumps(preload).encode("utf-8"))
+        self._spawned = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def spawn(self, args: list[str], env: dict[str, str], cwd: str | None, timeout: float = 120) -> ForkedKernel:
+        """A new kernel `ipykernel_launcher <args>`; raises OSError if the server cannot fork one."""
+        self._spawned = True
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            request = json.dumps({"args": args, "env": env, "cwd": cwd}).encode("utf-8")
+            socket.send_fds(self._control, [request], [theirs.fileno()])
+        finally:
+            theirs.close()
+        # the first request waits for the preload (about a second)
+        ready, _, _ = select.select([mine], [], [], timeout)
+        answer = mine.recv(64) if ready else b""
+        if not answer.startswith(b"pid "):
+            mine.close()
+            raise OSError(f"el servidor de kernels no respondió ({answer!r})")
+        return ForkedKernel(int(answer.split()[1]), mine)
+
+    def close(self, timeout: float = 10) -> None:
+        """End the server (it kills any kernel still running) and wait for it."""
+        if not self._spawned:  # still preloading perhaps, and nothing of it to keep
+            self.process.kill()
+        try:
+            self._control.close()
+            self.process.wait(timeout)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+
+
+# ---------------------------------------------------------------- server side
+
+def _preload(codes: list[str]) -> None:
+    # what ipykernel sets before any user code imports matplotlib, set before we import it
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # fork copies only the calling thread: keep OpenBLAS from starting its worker threads
+    # here (the kernels do no heavy linear algebra). pyarrow's jemalloc thread is fork-safe
+    # by design (jemalloc's own pthread_atfork handlers).
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.kernelapp  # noqa: F401
+    import ipykernel.zmqshell  # noqa: F401
+    import ipykernel.debugger  # noqa: F401  (debugpy: a tenth of a second per kernel otherwise)
+
+    for code in codes:
+        try:
+            exec(compile(code, "<precarga>", "exec"), {"__name__": "__precarga__"})
+        except Exception:  # the notebook runs the same cell and fails there, visibly
+            traceback.print_exc()
+
+
+def _become_kernel(request: dict, close_fds: list[int]) -> None:
+    """In the forked child: become `python -m ipykernel_launcher <args>`; never returns."""
+    code = 1
+    try:
+        for fd in close_fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        os.setsid()  # its own process group, as jupyter_client starts kernels
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())  # dies with the server
+        if request.get("cwd"):
+            os.chdir(request["cwd"])
+        # as `python -m ipykernel_launcher` (which drops the script folder; IPython adds "")
+        server_dir = os.path.dirname(os.path.abspath(__file__))
+        sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd(), server_dir)]
+        import ipykernel_launcher  # noqa: F401  (only its __main__ block runs the kernel)
+        from ipykernel import kernelapp
+
+        # ipykernel read JPY_PARENT_PID when the server imported it: say it again
+        args = [*request["args"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        sys.argv = [ipykernel_launcher.__file__, *args]
+        kernelapp.launch_new_instance(argv=args)
+        code = 0
+    except SystemExit as err:
+        code = err.code if isinstance(err.code, int) else (0 if err.code is None else 1)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def serve(control_fd: int) -> None:
+    control = socket.socket(fileno=control_fd)
+    _preload(json.loads(control.recv(REQUEST_MAX_BYTES) or b"[]"))
+    sel = selectors.DefaultSelector()
+    sel.register(control, selectors.EVENT_READ, ("control", None))
+    lines: dict[int, socket.socket] = {}  # kernel pid -> its life line
+    pidfds: dict[int, int] = {}  # kernel pid -> pidfd
+
+    def end_kernel(pid: int) -> None:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    while True:
+        for key, _ in sel.select():
+            kind, pid = key.data
+            if kind == "control":
+                try:
+                    msg, fds, _, _ = socket.recv_fds(control, REQUEST_MAX_BYTES, 1)
+                except OSError:
+                    msg, fds = b"", []
+                if not msg:  # every client is gone
+                    for pid in list(pidfds):
+                        end_kernel(pid)
+                    for pid in list(pidfds):
+                        os.waitpid(pid, 0)
+                    return
+                if not fds:
+                    continue
+                line = socket.socket(fileno=fds[0])
+                request = json.loads(msg)
+                inherited = [control.fileno(), sel.fileno(), line.fileno(),
+                             *(s.fileno() for s in lines.values()), *pidfds.values()]
+                child = os.fork()
+                if child == 0:
+                    _become_kernel(request, inherited)
+                pidfds[child] = os.pidfd_open(child)
+                sel.register(pidfds[child], selectors.EVENT_READ, ("exit", child))
+                lines[child] = line
+                sel.register(line, selectors.EVENT_READ, ("line", child))
+                try:
+                    line.sendall(f"pid {child}".encode())
+                except OSError:
+                    end_kernel(child)
+            elif kind == "exit":  # the kernel ended: reap it, tell its client
+                _, status = os.waitpid(pid, 0)
+                sel.unregister(pidfds[pid])
+                os.close(pidfds.pop(pid))
+                line = lines.pop(pid, None)
+                if line is not None:
+                    sel.unregister(line)
+                    try:
+                        line.sendall(f"exit {os.waitstatus_to_exitcode(status)}".encode())
+                    except OSError:
+                        pass
+                    line.close()
+            elif kind == "line":  # the client let go of a running kernel
+                line = lines[pid]
+                try:
+                    data = line.recv(64)
+                except OSError:
+                    data = b""
+                if not data:
+                    sel.unregister(line)
+                    line.close()
+                    del lines[pid]
+                    end_kernel(pid)
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))

@@ -1,0 +1,167 @@
+"""The fork server: stage kernels forked from one preloaded process, managed by jupyter_client
+as usual (signals, shutdown), never left behind, and replaced by ordinary kernels if it fails."""
+import os
+import signal
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_core.utils import run_sync
+
+from pipeline import config, kernels
+from pipeline.kernels import LocalKernelManager, WarmKernel
+
+pytestmark = pytest.mark.slow
+
+FIXTURES = config.PROJ_ROOT / "tests" / "fixtures" / "notebooks"
+# a module nothing in ipykernel imports: present in a kernel only if the server preloaded it
+PRELOAD = "import pipeline.text\n"
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:
+            if open(f"/proc/{pid}/stat").read().split()[2] == "Z":
+                return True
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    nb = tmp_path / "precarga.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PRELOAD)]), nb)
+    monkeypatch.delenv(kernels.FORK_ENV, raising=False)
+    kernels.use_fork_server([nb], now=True)
+    assert kernels._server is not None
+    yield kernels._server
+    kernels.stop_fork_server()
+
+
+def _run(kc, code: str) -> dict:
+    return kc.execute_interactive(code, timeout=60, output_hook=lambda msg: None)
+
+
+def _kernel(cwd: Path) -> LocalKernelManager:
+    km = LocalKernelManager(kernel_name="python3")
+    run_sync(km.start_kernel)(cwd=str(cwd), env={**os.environ, "PRUEBA_FORK": "sí"})
+    return km
+
+
+def _eval(kc, expr: str):
+    """Value of a Python expression in the kernel (through a user expression)."""
+    reply = kc.execute("", user_expressions={"v": expr}, reply=True, timeout=60)
+    return reply["content"]["user_expressions"]["v"]["data"]["text/plain"]
+
+
+def test_kernel_is_a_preloaded_fork_in_its_own_session(server, tmp_path):
+    km = _kernel(tmp_path)
+    kc = km.blocking_client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        assert km.forked
+        pid = int(_eval(kc, "__import__('os').getpid()"))
+        assert pid == km.provisioner.pid
+        assert int(_eval(kc, "__import__('os').getppid()")) == server.pid  # forked by the server
+        assert int(_eval(kc, "__import__('os').getsid(0)")) == pid  # leads its own session
+        assert _eval(kc, "__import__('os').getcwd()") == repr(str(tmp_path))
+        assert _eval(kc, "__import__('os').environ['PRUEBA_FORK']") == "'sí'"
+        assert _eval(kc, "'pipeline.text' in __import__('sys').modules") == "True"  # preloaded
+        # ipykernel's own behaviour is intact: output, errors, interrupts
+        assert _run(kc, "print('hola')")["content"]["status"] == "ok"
+        assert _run(kc, "1/0")["content"]["ename"] == "ZeroDivisionError"
+        kc.execute("import time; time.sleep(60)")
+        time.sleep(0.5)
+        run_sync(km.interrupt_kernel)()
+        reply = kc.get_shell_msg(timeout=20)
+        assert reply["content"]["ename"] == "KeyboardInterrupt"
+    finally:
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=False)
+    assert _gone(pid)
+    assert km.provisioner is None or not km.has_kernel
+
+
+def test_a_kernel_let_go_by_its_client_is_killed(server, tmp_path):
+    from jupyter_client.connect import write_connection_file
+
+    cf, _ = write_connection_file(str(tmp_path / "k.json"), transport="ipc", ip=str(tmp_path / "k"))
+    argv = kernels._python_argv(LocalKernelManager(kernel_name="python3").kernel_spec.argv)
+    assert argv is not None
+    kernel = server.spawn(["-f", cf], dict(os.environ), str(tmp_path))
+    assert kernel.poll() is None
+    kernel._line.close()  # as if the client process had died
+    assert _gone(kernel.pid)
+
+
+def test_killing_the_server_takes_its_kernels(tmp_path, monkeypatch):
+    monkeypatch.delenv(kernels.FORK_ENV, raising=False)
+    kernels.use_fork_server([FIXTURES / "cuenta.ipynb"], now=True)
+    try:
+        km = _kernel(tmp_path)
+        pid = km.provisioner.pid
+        os.kill(kernels._server.pid, signal.SIGKILL)
+        assert _gone(pid)  # ipykernel's parent poller: the server was its parent
+        assert run_sync(km.is_alive)() is False
+    finally:
+        kernels.stop_fork_server()
+
+
+def test_stopping_the_server_stops_the_kernels_left(server, tmp_path):
+    km = _kernel(tmp_path)
+    pid = km.provisioner.pid
+    kernels.stop_fork_server()
+    assert _gone(pid)
+    assert _gone(server.pid)
+
+
+def test_a_dead_server_means_ordinary_kernels(server, tmp_path, caplog):
+    os.kill(server.pid, signal.SIGKILL)
+    server.process.wait()
+    km = _kernel(tmp_path)
+    try:
+        assert not km.forked and run_sync(km.is_alive)()
+        assert "servidor de kernels" in caplog.text
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_turned_off_by_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv(kernels.FORK_ENV, "0")
+    kernels.use_fork_server([FIXTURES / "cuenta.ipynb"], now=True)
+    assert kernels._server is None
+    km = _kernel(tmp_path)
+    try:
+        assert not km.forked
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_papermill_runs_a_warm_forked_kernel(server, tmp_path):
+    """A stage's notebook runs in its forked kernel, through the client prepared for it; every
+    output arrives (the quick handshake does not lose IOPub messages)."""
+    import papermill as pm
+
+    warm = WarmKernel(FIXTURES / "cuenta.ipynb", tmp_path)
+    km = warm.take()
+    assert km is not None and km.forked and km._prepared is not None
+    out = tmp_path / "salida.ipynb"
+    try:
+        pm.execute_notebook(str(FIXTURES / "cuenta.ipynb"), str(out), kernel_name="python3", km=km,
+                            parameters={"out_dir": str(tmp_path / "o")}, progress_bar=False,
+                            kernel_manager_class=LocalKernelManager, cwd=str(tmp_path))
+    finally:
+        warm.shutdown()
+    assert km._prepared is None  # papermill got the prepared client
+    count, pid = (tmp_path / "o" / "2017" / "kernels.txt").read_text().split()
+    assert count == "1"  # no warm-up execution: the fork server preloaded the imports
+    assert _gone(int(pid))
