@@ -36,6 +36,7 @@ import threading
 import traceback
 
 REQUEST_MAX_BYTES = 1 << 20  # one request: args, environment and cwd, as JSON
+_START_PATH0 = sys.path[0] if sys.path else None
 
 
 # ---------------------------------------------------------------- client side (the CLI)
@@ -170,9 +171,10 @@ def _become_kernel(request: dict, close_fds: list[int]) -> None:
         os.environ["JPY_PARENT_PID"] = str(os.getppid())  # dies with the server
         if request.get("cwd"):
             os.chdir(request["cwd"])
-        # as `python -m ipykernel_launcher` (which drops the script folder; IPython adds "")
-        server_dir = os.path.dirname(os.path.abspath(__file__))
-        sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd(), server_dir)]
+        # `python -m` put the server's start folder first on sys.path; ipykernel_launcher
+        # drops its own, so the kernel's path is what a kernel started the usual way has
+        if sys.path and sys.path[0] == _START_PATH0:
+            del sys.path[0]
         import ipykernel_launcher  # noqa: F401  (only its __main__ block runs the kernel)
         from ipykernel import kernelapp
 

@@ -165,3 +165,22 @@ def test_papermill_runs_a_warm_forked_kernel(server, tmp_path):
     count, pid = (tmp_path / "o" / "2017" / "kernels.txt").read_text().split()
     assert count == "1"  # no warm-up execution: the fork server preloaded the imports
     assert _gone(int(pid))
+
+
+def test_forked_kernel_has_the_import_path_of_an_ordinary_one(server, tmp_path, monkeypatch):
+    def sys_path() -> str:
+        km = _kernel(tmp_path)
+        kc = km.blocking_client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            return km.forked, _eval(kc, "__import__('sys').path")
+        finally:
+            kc.stop_channels()
+            run_sync(km.shutdown_kernel)(now=True)
+
+    forked, forked_path = sys_path()
+    kernels.stop_fork_server()
+    ordinary, ordinary_path = sys_path()
+    assert forked and not ordinary
+    assert forked_path == ordinary_path
