@@ -166,6 +166,7 @@ def _become_kernel(request: dict, close_fds: list[int]) -> None:
             except OSError:
                 pass
         os.setsid()  # its own process group, as jupyter_client starts kernels
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh interpreter
         os.environ.clear()
         os.environ.update(request["env"])
         os.environ["JPY_PARENT_PID"] = str(os.getppid())  # dies with the server
@@ -197,6 +198,9 @@ def _become_kernel(request: dict, close_fds: list[int]) -> None:
 
 
 def serve(control_fd: int) -> None:
+    # Ctrl-C in the terminal reaches the whole foreground group: the CLI handles it, and the
+    # server ends when the CLI closes the control socket (killing what is left)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     control = socket.socket(fileno=control_fd)
     _preload(json.loads(control.recv(REQUEST_MAX_BYTES) or b"[]"))
     sel = selectors.DefaultSelector()

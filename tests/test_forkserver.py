@@ -184,3 +184,22 @@ def test_forked_kernel_has_the_import_path_of_an_ordinary_one(server, tmp_path, 
     ordinary, ordinary_path = sys_path()
     assert forked and not ordinary
     assert forked_path == ordinary_path
+
+
+def test_ctrl_c_is_left_to_the_cli(server, tmp_path):
+    """Ctrl-C reaches the terminal's whole process group: the server ignores it (the CLI
+    stops it), and a kernel forked afterwards still handles its interrupts."""
+    time.sleep(0.5)
+    os.kill(server.pid, signal.SIGINT)
+    time.sleep(0.5)
+    assert server.process.poll() is None
+    km = _kernel(tmp_path)
+    kc = km.blocking_client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        assert km.forked
+        assert _eval(kc, "__import__('signal').getsignal(2) is not __import__('signal').SIG_IGN") == "True"
+    finally:
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)
