@@ -660,22 +660,37 @@ def _summary_activities(norm: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 def _finish_activities(act: pd.DataFrame, matcher: normalize.ComunaMatcher) -> pd.DataFrame:
     comunas = reference.comunas().set_index("cut_comuna")
-    cut = act["cut_comuna"].astype(object)
-    out = act.assign(
-        comuna=cut.map(comunas["comuna"]),
-        cut_provincia=cut.map(comunas["cut_provincia"]),
-        provincia=cut.map(comunas["provincia"]),
-        asistencias=act["mujeres"] + act["hombres"] + act["sexo_sin_informacion"],
-    )
-    out = out.sort_values(["fecha", "cut_comuna", "clave_actividad"], kind="stable").reset_index(drop=True)
-    out = out[schema.ACTIVIDADES_COLUMNS]
-    text = [c for c in schema.ACTIVIDADES_COLUMNS if c not in ("fecha", "mujeres", "hombres",
-                                                                 "sexo_sin_informacion", "asistencias")]
-    out = out.astype({c: "str" for c in text})
-    out["fecha"] = pd.to_datetime(out["fecha"]).astype("datetime64[s]")
-    for c in ("mujeres", "hombres", "sexo_sin_informacion", "asistencias"):
-        out[c] = out[c].astype("int64")
-    return out
+    # comuna, province: one lookup of each activity's cut_comuna in the reference
+    found = comunas.index.get_indexer(act["cut_comuna"].astype(object))
+    missing = found < 0
+    data: dict[str, pd.Series] = {}
+    for c in schema.ACTIVIDADES_COLUMNS:
+        if c in ("comuna", "cut_provincia", "provincia"):
+            values = comunas[c].to_numpy(dtype=object)[found]
+            values[missing] = np.nan
+        elif c == "asistencias":
+            values = act["mujeres"] + act["hombres"] + act["sexo_sin_informacion"]
+        else:
+            values = act[c]
+        if c == "fecha":
+            data[c] = pd.to_datetime(pd.Series(values).reset_index(drop=True)).astype("datetime64[s]")
+        elif c in ("mujeres", "hombres", "sexo_sin_informacion", "asistencias"):
+            data[c] = pd.Series(values).reset_index(drop=True).astype("int64")
+        else:
+            data[c] = pd.Series(values).reset_index(drop=True).astype("str")
+    out = pd.DataFrame(data)
+    return out.take(_activity_order(out)).reset_index(drop=True)
+
+
+def _activity_order(act: pd.DataFrame) -> np.ndarray:
+    """Row order of finished activities by fecha, cut_comuna and clave_actividad, missing last, ties kept.
+
+    Arrow's sort is stable and compares text by code points, as a stable pandas
+    `sort_values` does, at a fraction of its cost (no Python comparison of strings).
+    """
+    keys = pa.table({c: pa.array(act[c], from_pandas=True) for c in ("fecha", "cut_comuna", "clave_actividad")})
+    order = pc.sort_indices(keys, sort_keys=[(c, "ascending", "at_end") for c in keys.column_names])
+    return order.to_numpy()
 
 
 # ---------------------------------------------------------------------------

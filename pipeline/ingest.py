@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import math
 import mmap
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -350,10 +351,17 @@ def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: b
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.large_string() if i in plain else _DICT_TEXT for i, n in enumerate(names)},
+                column_types={n: pa.large_binary() if i in plain else _DICT_BYTES for i, n in enumerate(names)},
                 null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
-        return [table.column(i).to_pandas() if i in plain else _categorical(table.column(i)) for i in range(width)]
+        # Cells are read as bytes and checked as UTF-8 here (an invalid one raises ArrowInvalid,
+        # as arrow's own text conversion would): the distinct values of the dictionary columns
+        # only, and the plain columns side by side (the check releases the GIL). Reading bytes
+        # skips the reader's cell-by-cell check, the slowest part of its text conversion.
+        with ThreadPoolExecutor(2, thread_name_prefix="utf8") as pool:
+            text = {i: pool.submit(table.column(i).cast, pa.large_string()) for i in plain if i < width}
+            dicts = {i: _categorical(table.column(i)) for i in range(width) if i not in plain}
+            return [text[i].result().to_pandas() if i in plain else dicts[i] for i in range(width)]
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         if not checked and not _is_utf8(data):
             raise _NotUtf8() from None
@@ -361,9 +369,10 @@ def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: b
         return _parse_body_python(bytes(data[offset:]).decode("utf-8"), delimiter, width)
 
 
-# Cells are dictionary-encoded as arrow reads them (in its worker threads): normalisers then
+# Cells are dictionary-encoded as arrow reads them (in its worker threads), as bytes checked
+# as UTF-8 afterwards (see `_parse_body`): normalisers then
 # work on each column's distinct values and integer codes, never on a million strings.
-_DICT_TEXT = pa.dictionary(pa.int32(), pa.large_string())
+_DICT_BYTES = pa.dictionary(pa.int32(), pa.binary())
 _PLAIN_COLUMNS = ("nombre", "rut")  # nearly all distinct: hashed later, where needed (RUTs in a thread)
 
 
@@ -371,7 +380,7 @@ def _categorical(column: pa.ChunkedArray) -> pd.Series:
     """pandas categorical (str categories in order of first appearance) of a dictionary column."""
     column = column.unify_dictionaries()
     if column.num_chunks:
-        dictionary = column.chunk(0).dictionary
+        dictionary = column.chunk(0).dictionary.cast(pa.large_string())  # checks the bytes are UTF-8
         indices = pa.chunked_array([c.indices for c in column.chunks], type=pa.int32()).combine_chunks()
         codes = indices.fill_null(-1).to_numpy(zero_copy_only=False)
     else:
