@@ -209,10 +209,13 @@ def serve(control_fd: int) -> None:
     pidfds: dict[int, int] = {}  # kernel pid -> pidfd
 
     def end_kernel(pid: int) -> None:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        # the group (the kernel and whatever it started), and the kernel itself in case it
+        # has not reached setsid() yet
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
     while True:
         for key, _ in sel.select():
