@@ -146,7 +146,9 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
     s_keep = s_valid & ~s_dup
     act_s = _summary_activities(s_norm, s_keep)
 
-    actividades = _finish_activities(pd.concat([act_p, act_s], ignore_index=True), matcher)
+    # (a concat with an empty table copies every object column for nothing)
+    parts = [a for a in (act_p, act_s) if len(a)] or [act_p]
+    actividades = _finish_activities(parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True), matcher)
     cuarentena = _quarantine(p, p_norm, s, s_norm, lectura.hojas)
     calidad = _calidad(lectura, anio, region, p, p_norm, p_valid, p_dup, s, s_norm, s_valid, s_dup,
                        conflicts, matcher)
@@ -163,7 +165,10 @@ def _rows(hojas: list[ingest.Hoja], seq: dict[int, int], own: list[str]) -> pd.D
     frames = []
     for h in hojas:
         f = h.frame
-        extra = {c: pd.Series(pd.NA, index=f.index, dtype="str") for c in columns if c not in f}
+        # a missing column is all missing: a categorical without categories costs no strings
+        extra = {c: pd.Series(pd.Categorical.from_codes(np.full(len(f), -1, dtype=np.int8), dtype=_NO_TEXT,
+                                                        validate=False), index=f.index)
+                 for c in columns if c not in f}
         frames.append(f.assign(**extra, _hoja=seq[id(h)])[columns + [ingest.FILA, "_hoja"]])
     if not frames:
         empty = {c: pd.Series([], dtype="str") for c in columns}
@@ -183,6 +188,9 @@ def _rows(hojas: list[ingest.Hoja], seq: dict[int, int], own: list[str]) -> pd.D
     return pd.DataFrame(out)
 
 
+_NO_TEXT = pd.CategoricalDtype(pd.Index([], dtype="str"))
+
+
 def _first_reason(motivo: np.ndarray, mask: np.ndarray, code: str) -> None:
     """Set `code` where `mask` holds and no earlier reason was found (local array only)."""
     motivo[mask & pd.isna(motivo)] = code
@@ -198,8 +206,16 @@ class _Reasons:
         self.codes[mask & (self.codes < 0)] = MOTIVOS.index(code)
 
     def series(self, index: pd.Index) -> pd.Series:
-        names = np.array(MOTIVOS + [None], dtype=object)
-        return pd.Series(names[self.codes], index=index, dtype=object)
+        """Categorical of reason codes (missing = no reason): checked and indexed without objects."""
+        return pd.Series(pd.Categorical.from_codes(self.codes, dtype=_MOTIVO_DTYPE, validate=False), index=index)
+
+
+_MOTIVO_DTYPE = pd.CategoricalDtype(MOTIVOS)
+
+
+def _values_at(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Objects of `values` at `rows` (positions or a boolean mask), without converting the rest."""
+    return values.iloc[rows].to_numpy(dtype=object)
 
 
 def _too_long(series: pd.Series) -> np.ndarray | None:
@@ -708,7 +724,7 @@ def _quarantine(p: pd.DataFrame, p_norm: pd.DataFrame, s: pd.DataFrame, s_norm: 
         bad = norm["motivo"].notna().to_numpy()
         if bad.any():
             part = raw.loc[bad].copy()
-            part["motivo"] = norm["motivo"].to_numpy()[bad]
+            part["motivo"] = _values_at(norm["motivo"], bad)
             parts.append(part)
     cols = QUARANTINE_COLUMNS
     if not parts:
@@ -736,7 +752,7 @@ def _calidad(lectura, anio, region, p, p_norm, p_valid, p_dup, s, s_norm, s_vali
         por_archivo.append({"archivo": h.archivo, "hoja": h.hoja, "forma": h.forma, "filas_leidas": leidas,
                             "filas_validas": validas, "duplicados": dups, "cuarentena": cuar})
         bad = mine & ~valid
-        for fila, motivo in zip(norm[ingest.FILA].to_numpy()[bad], norm["motivo"].to_numpy()[bad]):
+        for fila, motivo in zip(norm[ingest.FILA].to_numpy()[bad], _values_at(norm["motivo"], bad)):
             detalle.append({"archivo": h.archivo, "hoja": h.hoja, "fila": int(fila), "motivo": motivo})
             motivos[motivo] += 1
     corregidas = {}
