@@ -110,11 +110,11 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
     # pseudonyms of every distinct valid RUT (hashlib), so they are ready when the
     # attendance table is built; only those of kept rows are ever used.
     with ThreadPoolExecutor(2, thread_name_prefix="limpieza") as pool:
-        rut = pool.submit(normalize.rut_codes_blank, p["rut"])
-        pseudonyms = pool.submit(lambda: _pseudonym_array(_category_bytes(rut.result()[0])))
+        rut_checked = pool.submit(normalize.rut_codes_blank, p["rut"])
+        pseudonyms = pool.submit(lambda: _pseudonym_array(_category_bytes(rut_checked.result()[0])))
         p_norm = _activity_values(p, anio, matcher)
-        s_norm = _activity_values(s, anio, matcher)
-        rut = rut.result()
+        s_norm = _activity_labels(s, _activity_values(s, anio, matcher))
+        rut = rut_checked.result()
 
         # --- person rows -------------------------------------------------------
         p_norm = _person_values(p, p_norm, rut)
@@ -124,13 +124,14 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
 
         # the attendance table is built beside the per-activity majorities and handed to
         # `on_asistencias` from that thread as soon as it is made
-        def asistencias_ready() -> pd.DataFrame:
-            table = _asistencias(p_norm, p_keep, lectura.hojas, pseudonyms.result())
+        def asistencias_ready(norm: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+            table = _asistencias(norm, keep, lectura.hojas, pseudonyms.result())
             if on_asistencias is not None:
                 on_asistencias(table)
             return table
 
-        asistencias = pool.submit(asistencias_ready)
+        asistencias = pool.submit(asistencias_ready, p_norm, p_keep)
+        p_norm = _activity_labels(p, p_norm)
         act_p, conflicts = _person_activities(p_norm, p_keep)
         asistencias = asistencias.result()
 
@@ -260,15 +261,8 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
         if code in estado.categories:
             motivo.add(estado.codes.to_numpy() == estado.categories.get_loc(code), code)
 
-    def folded(v: str) -> str | None:
-        return normalize.fold_fast(v) or None
-
-    def display(v: str) -> str | None:
-        return normalize.collapse_fast(v) or None
-
-    id_fold, id_display = normalize.per_unique_many(raw["id_actividad"], [folded, display], categorical=True)
-    act_fold, act_display = normalize.per_unique_many(raw["actividad"], [folded, display], categorical=True)
-    org_fold, org_display = normalize.per_unique_many(raw["organizacion"], [folded, display], categorical=True)
+    id_fold = normalize.per_unique_many(raw["id_actividad"], [_folded], categorical=True)[0]
+    act_fold = normalize.per_unique_many(raw["actividad"], [_folded], categorical=True)[0]
     motivo.add((id_fold.cat.codes.to_numpy() < 0) & (act_fold.cat.codes.to_numpy() < 0), "actividad_faltante")
 
     out = pd.DataFrame({
@@ -277,20 +271,39 @@ def _activity_values(raw: pd.DataFrame, anio: int, matcher: normalize.ComunaMatc
         "estado_comuna": com["estado_comuna"],
         "id_fold": id_fold,
         "act_fold": act_fold,
-        "id_actividad": id_display,
-        "actividad": act_display,
-        "tipo_actividad": normalize.tipo_actividad(raw["tipo_actividad"]),
-        "linea": normalize.linea(raw["linea"]),
-        "zona": normalize.zona(raw["zona"]),
-        "tipo_organizacion": normalize.tipo_organizacion(raw["tipo_organizacion"]),
-        "organizacion": org_display,
-        "org_fold": org_fold,
         "motivo": motivo.series(raw.index),
         "_hoja": raw["_hoja"],
         ingest.FILA: raw[ingest.FILA],
     }, index=raw.index)
     out["clave_actividad"] = _activity_keys(out)
     return out
+
+
+def _folded(v: str) -> str | None:
+    return normalize.fold_fast(v) or None
+
+
+def _spaced(v: str) -> str | None:
+    return normalize.collapse_fast(v) or None
+
+
+def _activity_labels(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
+    """`norm` with the values the activities table shows (display forms and categories).
+
+    Apart from `_activity_values`: no row's validity, key or attendance depends on them, so
+    `clean_sheets` makes them while the attendance table is being written.
+    """
+    org_fold, org_display = normalize.per_unique_many(raw["organizacion"], [_folded, _spaced], categorical=True)
+    return norm.assign(
+        id_actividad=normalize.per_unique_many(raw["id_actividad"], [_spaced], categorical=True)[0],
+        actividad=normalize.per_unique_many(raw["actividad"], [_spaced], categorical=True)[0],
+        tipo_actividad=normalize.tipo_actividad(raw["tipo_actividad"]),
+        linea=normalize.linea(raw["linea"]),
+        zona=normalize.zona(raw["zona"]),
+        tipo_organizacion=normalize.tipo_organizacion(raw["tipo_organizacion"]),
+        organizacion=org_display,
+        org_fold=org_fold,
+    )
 
 
 def _activity_keys(norm: pd.DataFrame) -> pd.Series:
@@ -823,11 +836,18 @@ def write(result: CleanResult, processed: Path, asistencias: "_BackgroundParquet
                                                             encoding="utf-8")))
         if asistencias is not None and asistencias.frame is result.asistencias:
             asistencias.finish()
+            replaced = asistencias.replaced
         else:
-            _atomic(processed / "asistencias.parquet", lambda p: _write_parquet(result.asistencias, p))
+            tmp, target, mode = _to_tmp(processed / "asistencias.parquet", lambda p: _write_parquet(result.asistencias, p))
+            try:
+                replaced = _replace_keeping_old(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
         for tmp, target, mode in pending:
             os.chmod(tmp, mode)
             os.replace(tmp, target)
+        # the previous attendance table (big) is deleted last, off the caller's path
+        _delete_later([replaced] if replaced is not None else [])
     finally:
         for tmp, _target, _mode in pending:
             if tmp.exists():
@@ -867,6 +887,7 @@ class _BackgroundParquet:
         self.frame: pd.DataFrame | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self.replaced: Path | None = None  # second name of the file `finish` replaced, to delete
 
     def start(self, frame: pd.DataFrame) -> None:
         self.discard()
@@ -893,7 +914,7 @@ class _BackgroundParquet:
         if self._error is not None:
             raise self._error
         os.chmod(self.tmp, self.mode)
-        os.replace(self.tmp, self.target)
+        self.replaced = _replace_keeping_old(self.tmp, self.target)
 
     def discard(self) -> None:
         """Wait for a running writer and remove its temporary file (after an error, or to restart)."""
@@ -901,6 +922,28 @@ class _BackgroundParquet:
         self._error = None
         if self.tmp.exists():
             self.tmp.unlink()
+
+
+def _replace_keeping_old(tmp: Path, target: Path) -> Path | None:
+    """`os.replace(tmp, target)` keeping the replaced file under a second name, returned.
+
+    Deleting the big file the previous run wrote can wait for its pages still being written
+    back to disk (up to 0.1 s measured for the attendance table of 1M rows); `write` deletes
+    it once every file is in place, in a thread (`_delete_later`).
+    """
+    old = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.old")
+    try:
+        os.link(target, old)
+    except OSError:  # no previous file (or no hard links on this file system)
+        old = None
+    os.replace(tmp, target)
+    return old
+
+
+def _delete_later(paths: list[Path]) -> None:
+    """Delete files in a non-daemon thread (the interpreter waits for it before exiting)."""
+    if paths:
+        threading.Thread(target=lambda: [p.unlink(missing_ok=True) for p in paths], name="borra-anteriores").start()
 
 
 def _to_tmp(target: Path, writer, mode: int = 0o644) -> tuple[Path, Path, int]:
@@ -915,13 +958,3 @@ def _to_tmp(target: Path, writer, mode: int = 0o644) -> tuple[Path, Path, int]:
         tmp.unlink(missing_ok=True)
         raise
     return tmp, target, mode
-
-
-def _atomic(target: Path, writer, mode: int = 0o644) -> None:
-    tmp, target, mode = _to_tmp(target, writer, mode)
-    try:
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
