@@ -7,6 +7,10 @@ from __future__ import annotations
 import pandas as pd
 
 from . import schema
+from .deck import fmt_int
+
+# row numbers stay as the sheet shows them (12345, not 12.345): the analyst looks them up
+ROW_NUMBER_COLUMNS = {"Fila"}
 
 
 def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
@@ -91,4 +95,10 @@ def html(frame: pd.DataFrame, empty: str = "Sin registros.") -> str:
     """Escaped HTML table (text from the sheets is shown, never interpreted)."""
     if frame.empty:
         return f"<p><em>{empty}</em></p>"
-    return frame.to_html(index=False, escape=True, border=0, classes="tabla-calidad", na_rep="")
+    counts = {
+        col: (lambda v: "" if pd.isna(v) else fmt_int(v))  # Chilean thousands: 12.345
+        for col in frame.columns
+        if col not in ROW_NUMBER_COLUMNS and pd.api.types.is_numeric_dtype(frame[col])
+    }
+    return frame.to_html(index=False, escape=True, border=0, classes="tabla-calidad", na_rep="",
+                         formatters=counts)
