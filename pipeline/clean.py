@@ -114,6 +114,9 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
         pseudonyms = pool.submit(lambda: _pseudonym_array(_category_bytes(rut_checked.result()[0])))
         p_norm = _activity_values(p, anio, matcher)
         s_norm = _activity_labels(s, _activity_values(s, anio, matcher))
+        # the labels of activities are needed only later, but they fill the wait for the RUTs
+        # (the thread checking them runs without the GIL)
+        p_norm = _activity_labels(p, p_norm)
         rut = rut_checked.result()
 
         # --- person rows -------------------------------------------------------
@@ -122,18 +125,12 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
         p_dup = _person_duplicates(p_norm, p_valid)
         p_keep = p_valid & ~p_dup
 
-        # the attendance table is built beside the per-activity majorities and handed to
-        # `on_asistencias` from that thread as soon as it is made
-        def asistencias_ready(norm: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
-            table = _asistencias(norm, keep, lectura.hojas, pseudonyms.result())
-            if on_asistencias is not None:
-                on_asistencias(table)
-            return table
-
-        asistencias = pool.submit(asistencias_ready, p_norm, p_keep)
-        p_norm = _activity_labels(p, p_norm)
-        act_p, conflicts = _person_activities(p_norm, p_keep)
-        asistencias = asistencias.result()
+        # the attendance table is made first and handed to `on_asistencias` (its writer runs
+        # beside the rest, without the GIL): nothing else holds the GIL while it is built
+        asistencias = _asistencias(p_norm, p_keep, lectura.hojas, pseudonyms.result())
+    if on_asistencias is not None:
+        on_asistencias(asistencias)
+    act_p, conflicts = _person_activities(p_norm, p_keep)
 
     # --- summary rows --------------------------------------------------------
     s_norm = _summary_counts(s, s_norm)
@@ -291,7 +288,7 @@ def _activity_labels(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
     """`norm` with the values the activities table shows (display forms and categories).
 
     Apart from `_activity_values`: no row's validity, key or attendance depends on them, so
-    `clean_sheets` makes them while the attendance table is being written.
+    `clean_sheets` makes them while it waits for the RUTs.
     """
     org_fold, org_display = normalize.per_unique_many(raw["organizacion"], [_folded, _spaced], categorical=True)
     return norm.assign(
