@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,19 +329,40 @@ def _activity_keys(norm: pd.DataFrame) -> pd.Series:
         fc = pd.factorize(fecha * n_c + cut)[0].astype(np.int64)
         composite = pd.factorize(fc * n_a + act)[0].astype(np.int64)
     # groups numbered in order of first appearance, as a groupby(sort=False).ngroup() would
-    gid = pd.factorize(np.where(has_id, id_codes, id_codes.max(initial=-1) + 1 + composite))[0]
+    gid = _factorize_runs(np.where(has_id, id_codes, id_codes.max(initial=-1) + 1 + composite))[0]
     seen = np.maximum.accumulate(gid)
     first = np.flatnonzero(np.r_[True, gid[1:] > seen[:-1]])
-    sub = norm.iloc[first]
-    id_part = "id:" + sub["id_fold"].astype(object).fillna("").astype(str)
-    composite = (sub["fecha"].dt.strftime("%Y-%m-%d").astype(object).fillna("").astype(str) + "|"
-                 + sub["cut_comuna"].astype(object).fillna("").astype(str) + "|"
-                 + sub["act_fold"].astype(object).fillna("").astype(str))
-    names = np.where(has_id[first], id_part.to_numpy(dtype=object), composite.to_numpy(dtype=object))
+
+    def text_at_first(col: str) -> np.ndarray:
+        """The text of a categorical column at each group's first row, "" where missing."""
+        values = norm[col]
+        table = np.append(np.asarray(values.cat.categories, dtype=object), "")
+        return table[values.cat.codes.to_numpy()[first]]  # code -1 takes the trailing ""
+
+    # dates written once per distinct date, not once per group
+    date_codes, dates = pd.factorize(norm["fecha"].to_numpy()[first])
+    date_text = np.append(pd.Series(dates).dt.strftime("%Y-%m-%d").to_numpy(dtype=object), "")[date_codes]
+    names = np.where(
+        has_id[first],
+        np.array(["id:" + i for i in text_at_first("id_fold")], dtype=object),
+        np.array([f"{d}|{c}|{a}" for d, c, a in zip(date_text, text_at_first("cut_comuna"),
+                                                    text_at_first("act_fold"))], dtype=object))
     # two groups can only share a name when both miss the same parts (quarantined rows)
-    uniq = pd.Index(names).unique()
-    lookup = uniq.get_indexer(names)
-    return pd.Series(pd.Categorical.from_codes(lookup[gid], categories=uniq), index=norm.index)
+    lookup, uniq = pd.factorize(names)
+    return pd.Series(pd.Categorical.from_codes(lookup[gid], categories=pd.Index(uniq)), index=norm.index)
+
+
+def _factorize_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`pd.factorize` of integers (codes in order of first appearance, and the uniques).
+
+    Rows of one activity mostly come one after another: only the first value of each run
+    of equal values is hashed, the codes are repeated over the runs.
+    """
+    if len(values) == 0:
+        return np.array([], dtype=np.intp), values[:0]
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    codes, uniques = pd.factorize(values[starts])
+    return np.repeat(codes, np.diff(np.r_[starts, len(values)])), uniques
 
 
 def _txt(value: object) -> str:
@@ -480,11 +502,24 @@ def _cat_used(values: pd.Series) -> pd.Series:
 
 
 def _pseudonym_array(ruts: list[bytes]) -> pa.Array:
-    """Hex HMAC of each RUT (UTF-8 bytes) as one arrow string array, built from the digests' bytes."""
-    blob = privacy.digests(ruts).hex().encode("ascii")
+    """Hex HMAC of each RUT (UTF-8 bytes) as one arrow string array, built from the digests' bytes.
+
+    Made in a thread beside other work: the RUTs go in slices of about a millisecond each,
+    the GIL handed back after each one (`time.sleep(0)`), so the other thread's numpy and
+    arrow calls are not each kept waiting a whole switch interval (5 ms) for the GIL.
+    """
+    key = privacy.clave()
+    parts = []
+    for start in range(0, len(ruts), _HASH_SLICE):
+        parts.append(privacy.digests(ruts[start:start + _HASH_SLICE], key))
+        time.sleep(0)
+    blob = b"".join(parts).hex().encode("ascii")
     n = len(blob) // 64
     offsets = pa.py_buffer(np.arange(0, 64 * n + 1, 64, dtype=np.int64))
     return pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(blob))
+
+
+_HASH_SLICE = 2048
 
 
 def _factorize_used(values: pd.Series) -> tuple[np.ndarray, list]:
@@ -562,7 +597,7 @@ def _person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFra
     kept = norm[used].loc[keep].reset_index(drop=True)
     # groups numbered in order of first appearance, from the integer codes (every kept row
     # has an activity key)
-    gid, first = pd.factorize(kept["clave_actividad"].cat.codes.to_numpy())
+    gid, first = _factorize_runs(kept["clave_actividad"].cat.codes.to_numpy())
     claves = np.asarray(kept["clave_actividad"].cat.categories, dtype=object)[first]
     n_groups = len(claves)
     sexo_codes = kept["sexo"].cat.codes.to_numpy().astype(np.int64)  # categories = schema.SEXOS

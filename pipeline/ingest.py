@@ -388,12 +388,13 @@ def _categorical(column: pa.ChunkedArray) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, dtype=unique_categories(dictionary), validate=False))
 
 
-def unique_categories(values) -> pd.CategoricalDtype:
+def unique_categories(values, dtype="str") -> pd.CategoricalDtype:
     """Categorical dtype of str categories known to be unique (an arrow dictionary or hash result).
 
     pandas would hash them all again to check; its fast path skips that when available.
+    `dtype`: of the categories' index (`object` where a column always had object categories).
     """
-    index = pd.Index(values, dtype="str")
+    index = pd.Index(values, dtype=dtype)
     fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
     return fast(index, False) if fast is not None else pd.CategoricalDtype(index)
 

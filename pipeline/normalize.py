@@ -48,11 +48,12 @@ def per_unique_many(series: pd.Series, funcs: list[Callable[[str], object]],
     for func in funcs:
         mapped = [func(u) for u in uniques]
         if categorical:
-            cats = pd.Index([m for m in dict.fromkeys(mapped) if m is not None], dtype=object)
-            lookup = {m: i for i, m in enumerate(cats)}
-            table = np.array([lookup.get(m, -1) if m is not None else -1 for m in mapped] + [-1], dtype=np.int32)
-            out_codes = table[codes]  # codes == -1 picks the trailing -1 (missing)
-            out.append(pd.Series(pd.Categorical.from_codes(out_codes, categories=cats), index=series.index))
+            # distinct results in order of first appearance (None = missing), one hash pass
+            mapped_codes, cats = pd.factorize(np.array(mapped + [None], dtype=object), use_na_sentinel=True)
+            table = mapped_codes.astype(np.int32)  # codes == -1 picks the trailing None (missing)
+            dtype = unique_categories(cats, dtype=object)
+            out.append(pd.Series(pd.Categorical.from_codes(table[codes], dtype=dtype, validate=False),
+                                 index=series.index))
         else:
             table = np.array(mapped + [None], dtype=object)
             out.append(pd.Series(table[codes], index=series.index, dtype=object))
