@@ -115,9 +115,12 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
         pseudonyms = pool.submit(lambda: _pseudonym_array(_category_bytes(rut_checked.result()[0])))
         p_norm = _activity_values(p, anio, matcher)
         s_norm = _activity_labels(s, _activity_values(s, anio, matcher))
-        # the labels of activities are needed only later, but they fill the wait for the RUTs
-        # (the thread checking them runs without the GIL)
+        # the labels of activities, the head counts of summaries and the quarantine (no
+        # quarantine reason depends on a person's values) are needed only later, but they
+        # fill the wait for the RUTs (the thread checking them runs without the GIL)
         p_norm = _activity_labels(p, p_norm)
+        s_norm = _summary_counts(s, s_norm)
+        cuarentena = _quarantine(p, p_norm, s, s_norm, lectura.hojas)
         rut = rut_checked.result()
 
         # --- person rows -------------------------------------------------------
@@ -134,7 +137,6 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
     act_p, conflicts = _person_activities(p_norm, p_keep)
 
     # --- summary rows --------------------------------------------------------
-    s_norm = _summary_counts(s, s_norm)
     s_valid = s_norm["motivo"].isna().to_numpy()
     # person rows win over a summary of the same activity; a re-sent summary row is a duplicate
     claves = pd.Series(s_norm["clave_actividad"].astype(object).to_numpy())
@@ -148,7 +150,6 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
     # (a concat with an empty table copies every object column for nothing)
     parts = [a for a in (act_p, act_s) if len(a)] or [act_p]
     actividades = _finish_activities(parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True), matcher)
-    cuarentena = _quarantine(p, p_norm, s, s_norm, lectura.hojas)
     calidad = _calidad(lectura, anio, region, p, p_norm, p_valid, p_dup, s, s_norm, s_valid, s_dup,
                        conflicts, matcher)
     _check_accounting(calidad, asistencias, actividades, int(s_keep.sum()))

@@ -428,8 +428,7 @@ def _rut_valid(arr: pa.Array) -> pa.Array:
     """Arrow kernels only: the normalised RUT where it validates, null elsewhere."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    arr = pc.utf8_upper(_rut_strip(arr))
-    ok = pc.fill_null(pc.match_substring_regex(arr, r"^[0-9]{1,12}[0-9K]$"), False)
+    arr, ok = _rut_strip_upper(arr)
     body_txt = pc.utf8_ltrim(pc.utf8_slice_codeunits(arr, 0, -1), "0")
     dv = pc.utf8_slice_codeunits(arr, -1)
     blen = pc.utf8_length(body_txt)
@@ -442,25 +441,31 @@ def _rut_valid(arr: pa.Array) -> pa.Array:
     return pc.if_else(pc.fill_null(good, False), joined, pa.scalar(None, type=joined.type))
 
 
-def _rut_strip(arr: pa.Array) -> pa.Array:
-    """`arr` without the separators of `_RUT_CLEAN` (whitespace, dots, dashes).
+_RUT_SHAPE = r"^[0-9]{1,12}[0-9K]$"
+
+
+def _rut_strip_upper(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(`arr` without the separators of `_RUT_CLEAN`, upper case; whether that is shaped like a RUT).
 
     Literal removal of `.` and `-` first (several times faster than the regex); the regex
-    only runs on the values that still hold something other than digits and `K`, which
-    are exactly the values where the two could differ.
+    only runs on the values not shaped like a RUT after that: wherever the two removals
+    could differ (whitespace or other dashes left) the value is not. ASCII upper case is
+    enough: no other character's upper case is a digit or `K`, so the shape is the same.
     """
-    quick = pc.replace_substring(pc.replace_substring(arr, ".", ""), "-", "")
-    plain = pc.fill_null(pc.match_substring_regex(quick, r"^[0-9Kk]*$"), True)
-    if pc.all(plain).as_py() is not False:
-        return quick
-    rest = np.flatnonzero(~plain.to_numpy(zero_copy_only=False))
-    fixed = pc.replace_substring_regex(arr.take(pa.array(rest)), _RUT_CLEAN, "")
+    quick = pc.ascii_upper(pc.replace_substring(pc.replace_substring(arr, ".", ""), "-", ""))
+    ok = pc.fill_null(pc.match_substring_regex(quick, _RUT_SHAPE), False)
+    rest = np.flatnonzero(~ok.to_numpy(zero_copy_only=False))
+    if len(rest) == 0:
+        return quick, ok
+    fixed = pc.ascii_upper(pc.replace_substring_regex(arr.take(pa.array(rest)), _RUT_CLEAN, ""))
+    fixed_ok = pc.fill_null(pc.match_substring_regex(fixed, _RUT_SHAPE), False)
     pos = np.full(len(arr), -1, dtype=np.int64)
     pos[rest] = np.arange(len(rest))
-    # every value from `quick`, except the few re-cleaned by the regex
-    merged = pa.chunked_array([quick, fixed.cast(quick.type)]).combine_chunks()
-    pick = np.where(pos >= 0, len(arr) + pos, np.arange(len(arr)))
-    return merged.take(pa.array(pick))
+    # every value from `quick`, except the ones re-cleaned by the regex
+    pick = pa.array(np.where(pos >= 0, len(arr) + pos, np.arange(len(arr))))
+    merged = pa.chunked_array([quick, fixed.cast(quick.type)]).combine_chunks().take(pick)
+    merged_ok = pa.chunked_array([ok, fixed_ok]).combine_chunks().take(pick)
+    return merged, merged_ok
 
 
 def _check_value(body: np.ndarray) -> np.ndarray:
