@@ -115,12 +115,13 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
         pseudonyms = pool.submit(lambda: _pseudonym_array(_category_bytes(rut_checked.result()[0])))
         p_norm = _activity_values(p, anio, matcher)
         s_norm = _activity_labels(s, _activity_values(s, anio, matcher))
-        # the labels of activities, the head counts of summaries and the quarantine (no
-        # quarantine reason depends on a person's values) are needed only later, but they
+        # the labels of activities, the head counts of summaries, the quarantine (no
+        # quarantine reason depends on a person's values) and the sexo and edad of persons
         # fill the wait for the RUTs (the thread checking them runs without the GIL)
         p_norm = _activity_labels(p, p_norm)
         s_norm = _summary_counts(s, s_norm)
         cuarentena = _quarantine(p, p_norm, s, s_norm, lectura.hojas)
+        p_norm = _person_fields(p, p_norm)
         rut = rut_checked.result()
 
         # --- person rows -------------------------------------------------------
@@ -373,28 +374,41 @@ def _txt(value: object) -> str:
 # ---------------------------------------------------------------------------
 # person rows
 # ---------------------------------------------------------------------------
-def _person_values(raw: pd.DataFrame, norm: pd.DataFrame,
-                   rut: tuple[pd.Series, np.ndarray] | None = None) -> pd.DataFrame:
-    """`rut`: `normalize.rut_codes_blank(raw["rut"])` when already computed."""
-    # categorical: duplicates and pseudonyms work on codes
-    rut, rut_blank = rut if rut is not None else normalize.rut_codes_blank(raw["rut"])
+def _person_fields(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
+    """`norm` with the person values that do not depend on the RUT: sexo and edad."""
     edad = normalize.edad(raw["edad"])
     edad_blank = normalize.is_blank(raw["edad"]).to_numpy()
-    # names only matter (for duplicates) where no valid RUT identifies the person: only those
-    # few rows are taken out and folded
-    no_rut = np.flatnonzero(rut.cat.codes.to_numpy() < 0)
-    folded = normalize.per_unique_many(raw["nombre"].iloc[no_rut].astype("str"), [lambda v: normalize.fold_fast(v) or None],
+    return norm.assign(
+        sexo=normalize.sexo(raw["sexo"]),
+        edad=edad,
+        edad_invalida=~edad_blank & edad.isna().to_numpy(),
+    )
+
+
+def _person_values(raw: pd.DataFrame, norm: pd.DataFrame,
+                   rut: tuple[pd.Series, np.ndarray] | None = None) -> pd.DataFrame:
+    """`norm` (from `_person_fields`) with the RUT and, where it decides duplicates, the folded name.
+
+    `rut`: `normalize.rut_codes_blank(raw["rut"])` when already computed.
+    """
+    # categorical: duplicates and pseudonyms work on codes
+    rut, rut_blank = rut if rut is not None else normalize.rut_codes_blank(raw["rut"])
+    # names only matter (for duplicates) where no valid RUT identifies the person, in a
+    # valid row, and only when another such row is in the same activity: only those few
+    # rows are taken out and folded (elsewhere a name can never make a row a duplicate)
+    activity = norm["clave_actividad"].cat.codes.to_numpy().astype(np.int64)
+    candidate = (rut.cat.codes.to_numpy() < 0) & norm["motivo"].isna().to_numpy() & (activity >= 0)
+    per_activity = np.bincount(activity[candidate], minlength=len(norm["clave_actividad"].cat.categories))
+    named = np.flatnonzero(candidate & (per_activity[np.maximum(activity, 0)] >= 2))
+    folded = normalize.per_unique_many(raw["nombre"].iloc[named].astype("str"), [lambda v: normalize.fold_fast(v) or None],
                                        categorical=True)[0]
     name_codes = np.full(len(raw), -1, dtype=np.int32)
-    name_codes[no_rut] = folded.cat.codes.to_numpy()
+    name_codes[named] = folded.cat.codes.to_numpy()
     nombre = pd.Series(pd.Categorical.from_codes(name_codes, dtype=folded.dtype), index=raw.index)
     return norm.assign(
         _nombre_fold=nombre,
-        sexo=normalize.sexo(raw["sexo"]),
         rut=rut,
-        edad=edad,
         rut_invalido=~rut_blank & rut.isna().to_numpy(),
-        edad_invalida=~edad_blank & edad.isna().to_numpy(),
     )
 
 
