@@ -64,6 +64,8 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
     """
     processed = Path(paths.processed)
     processed.mkdir(parents=True, exist_ok=True)
+    for stale in processed.glob(".asistencias.parquet.*.old"):  # left by a run stopped while replacing
+        stale.unlink(missing_ok=True)
     early = _BackgroundParquet(processed / "asistencias.parquet")
     try:
         result = clean_folder(paths.raw, paths.anio, region, on_asistencias=early.start)
@@ -107,9 +109,9 @@ def clean_sheets(lectura: ingest.Lectura, anio: int, region: str,
     p = _rows(persons, seq, schema.PERSON_COLUMNS)
     s = _rows(summaries, seq, schema.SUMMARY_COUNT_COLUMNS)
     # RUTs are checked with arrow kernels, which release the GIL: in a thread, beside the
-    # (mostly Python) activity normalisation. Right after, the same thread makes the
-    # pseudonyms of every distinct valid RUT (hashlib), so they are ready when the
-    # attendance table is built; only those of kept rows are ever used.
+    # (mostly Python) activity normalisation. As soon as they are checked, a second thread
+    # makes the pseudonyms of every distinct valid RUT (hashlib), so they are ready when
+    # the attendance table is built; only those of kept rows are ever used.
     with ThreadPoolExecutor(2, thread_name_prefix="limpieza") as pool:
         rut_checked = pool.submit(normalize.rut_codes_blank, p["rut"])
         pseudonyms = pool.submit(lambda: _pseudonym_array(_category_bytes(rut_checked.result()[0])))
@@ -534,7 +536,7 @@ def _pseudonym_array(ruts: list[bytes]) -> pa.Array:
     return pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(blob))
 
 
-_HASH_SLICE = 2048
+_HASH_SLICE = 2048  # RUTs hashed between two hand-backs of the GIL (about a millisecond)
 
 
 def _factorize_used(values: pd.Series) -> tuple[np.ndarray, list]:
@@ -874,6 +876,7 @@ def write(result: CleanResult, processed: Path, asistencias: "_BackgroundParquet
     processed = Path(processed)
     processed.mkdir(parents=True, exist_ok=True)
     pending: list[tuple[Path, Path, int]] = []
+    replaced: Path | None = None
     try:
         pending.append(_to_tmp(processed / "actividades.parquet", lambda p: _write_parquet(result.actividades, p)))
         pending.append(_to_tmp(processed / "cuarentena.csv",
@@ -893,12 +896,12 @@ def write(result: CleanResult, processed: Path, asistencias: "_BackgroundParquet
         for tmp, target, mode in pending:
             os.chmod(tmp, mode)
             os.replace(tmp, target)
-        # the previous attendance table (big) is deleted last, off the caller's path
-        _delete_later([replaced] if replaced is not None else [])
     finally:
         for tmp, _target, _mode in pending:
             if tmp.exists():
                 tmp.unlink()
+        # the previous attendance table (big) is deleted last, off the caller's path
+        _delete_later([replaced] if replaced is not None else [])
 
 
 # Options of the parquet writer for each table. Values are the same whatever the options
