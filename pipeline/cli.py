@@ -15,7 +15,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from . import reference
+# jsonschema (under nbformat) builds 38 lark grammars when it is imported with rfc3987-syntax
+# installed (JupyterLab's jupyter-events brings it): 0.7 s of every run, for the "iri" string
+# format that nbformat never checks. Marked as absent here, in the CLI process only.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+from . import reference  # noqa: E402
 from .config import DEFAULT_REGION, NOTEBOOKS, Paths, paths
 from . import cache
 from .errors import EtapaFallida
