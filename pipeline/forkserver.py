@@ -137,7 +137,7 @@ class ForkServer:
 
 # ---------------------------------------------------------------- server side
 
-def _preload(codes: list[str]) -> None:
+def _preload_kernel() -> None:
     # what ipykernel sets before any user code imports matplotlib, set before we import it
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     # fork copies only the calling thread: keep OpenBLAS from starting its worker threads
@@ -149,11 +149,12 @@ def _preload(codes: list[str]) -> None:
     import ipykernel.zmqshell  # noqa: F401
     import ipykernel.debugger  # noqa: F401  (debugpy: a tenth of a second per kernel otherwise)
 
-    for code in codes:
-        try:
-            exec(compile(code, "<precarga>", "exec"), {"__name__": "__precarga__"})
-        except Exception:  # the notebook runs the same cell and fails there, visibly
-            traceback.print_exc()
+
+def _run_preload(code: str) -> None:
+    try:
+        exec(compile(code, "<precarga>", "exec"), {"__name__": "__precarga__"})
+    except Exception:  # the notebook runs the same cell and fails there, visibly
+        traceback.print_exc()
 
 
 def _become_kernel(request: dict, close_fds: list[int]) -> None:
@@ -197,81 +198,113 @@ def _become_kernel(request: dict, close_fds: list[int]) -> None:
             os._exit(code)
 
 
+class _Server:
+    def __init__(self, control: socket.socket):
+        self.control = control
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(control, selectors.EVENT_READ, ("control", None))
+        self.lines: dict[int, socket.socket] = {}  # kernel pid -> its life line
+        self.pidfds: dict[int, int] = {}  # kernel pid -> pidfd
+        self.open = True
+
+    def step(self, timeout: float | None) -> None:
+        """Handle what is ready within `timeout` seconds: requests, ended kernels, clients gone."""
+        for key, _ in self.sel.select(timeout):
+            kind, pid = key.data
+            if kind == "control":
+                self._request()
+            elif kind == "exit":
+                self._reap(pid)
+            elif kind == "line":
+                self._let_go(pid)
+
+    def _request(self) -> None:
+        try:
+            msg, fds, _, _ = socket.recv_fds(self.control, REQUEST_MAX_BYTES, 1)
+        except OSError:
+            msg, fds = b"", []
+        if not msg:  # every client is gone: end what is left
+            for pid in list(self.pidfds):
+                _end_kernel(pid)
+            for pid in list(self.pidfds):
+                os.waitpid(pid, 0)
+            self.open = False
+            return
+        if not fds:
+            return
+        line = socket.socket(fileno=fds[0])
+        inherited = [self.control.fileno(), self.sel.fileno(), line.fileno(),
+                     *(s.fileno() for s in self.lines.values()), *self.pidfds.values()]
+        child = os.fork()
+        if child == 0:
+            _become_kernel(json.loads(msg), inherited)
+        self.pidfds[child] = os.pidfd_open(child)
+        self.sel.register(self.pidfds[child], selectors.EVENT_READ, ("exit", child))
+        self.lines[child] = line
+        self.sel.register(line, selectors.EVENT_READ, ("line", child))
+        try:
+            line.sendall(f"pid {child}".encode())
+        except OSError:
+            _end_kernel(child)
+
+    def _reap(self, pid: int) -> None:
+        """The kernel ended: reap it, tell its client."""
+        _, status = os.waitpid(pid, 0)
+        self.sel.unregister(self.pidfds[pid])
+        os.close(self.pidfds.pop(pid))
+        line = self.lines.pop(pid, None)
+        if line is not None:
+            self.sel.unregister(line)
+            try:
+                line.sendall(f"exit {os.waitstatus_to_exitcode(status)}".encode())
+            except OSError:
+                pass
+            line.close()
+
+    def _let_go(self, pid: int) -> None:
+        """Its client closed the life line of a running kernel: kill the kernel."""
+        line = self.lines[pid]
+        try:
+            data = line.recv(64)
+        except OSError:
+            data = b""
+        if not data:
+            self.sel.unregister(line)
+            line.close()
+            del self.lines[pid]
+            _end_kernel(pid)
+
+
+def _end_kernel(pid: int) -> None:
+    # the group (the kernel and whatever it started), and the kernel itself in case it has
+    # not reached setsid() yet
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def serve(control_fd: int) -> None:
     # Ctrl-C in the terminal reaches the whole foreground group: the CLI handles it, and the
     # server ends when the CLI closes the control socket (killing what is left)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     control = socket.socket(fileno=control_fd)
-    _preload(json.loads(control.recv(REQUEST_MAX_BYTES) or b"[]"))
-    sel = selectors.DefaultSelector()
-    sel.register(control, selectors.EVENT_READ, ("control", None))
-    lines: dict[int, socket.socket] = {}  # kernel pid -> its life line
-    pidfds: dict[int, int] = {}  # kernel pid -> pidfd
-
-    def end_kernel(pid: int) -> None:
-        # the group (the kernel and whatever it started), and the kernel itself in case it
-        # has not reached setsid() yet
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-
-    while True:
-        for key, _ in sel.select():
-            kind, pid = key.data
-            if kind == "control":
-                try:
-                    msg, fds, _, _ = socket.recv_fds(control, REQUEST_MAX_BYTES, 1)
-                except OSError:
-                    msg, fds = b"", []
-                if not msg:  # every client is gone
-                    for pid in list(pidfds):
-                        end_kernel(pid)
-                    for pid in list(pidfds):
-                        os.waitpid(pid, 0)
-                    return
-                if not fds:
-                    continue
-                line = socket.socket(fileno=fds[0])
-                request = json.loads(msg)
-                inherited = [control.fileno(), sel.fileno(), line.fileno(),
-                             *(s.fileno() for s in lines.values()), *pidfds.values()]
-                child = os.fork()
-                if child == 0:
-                    _become_kernel(request, inherited)
-                pidfds[child] = os.pidfd_open(child)
-                sel.register(pidfds[child], selectors.EVENT_READ, ("exit", child))
-                lines[child] = line
-                sel.register(line, selectors.EVENT_READ, ("line", child))
-                try:
-                    line.sendall(f"pid {child}".encode())
-                except OSError:
-                    end_kernel(child)
-            elif kind == "exit":  # the kernel ended: reap it, tell its client
-                _, status = os.waitpid(pid, 0)
-                sel.unregister(pidfds[pid])
-                os.close(pidfds.pop(pid))
-                line = lines.pop(pid, None)
-                if line is not None:
-                    sel.unregister(line)
-                    try:
-                        line.sendall(f"exit {os.waitstatus_to_exitcode(status)}".encode())
-                    except OSError:
-                        pass
-                    line.close()
-            elif kind == "line":  # the client let go of a running kernel
-                line = lines[pid]
-                try:
-                    data = line.recv(64)
-                except OSError:
-                    data = b""
-                if not data:
-                    sel.unregister(line)
-                    line.close()
-                    del lines[pid]
-                    end_kernel(pid)
+    codes = json.loads(control.recv(REQUEST_MAX_BYTES) or b"[]")
+    server = _Server(control)
+    _preload_kernel()
+    # the cells in stage order; a kernel asked for meanwhile is forked as soon as the cells
+    # before it are loaded (the cleaning kernel does not wait for matplotlib); a kernel
+    # forked early imports anything else it needs itself
+    for code in codes:
+        if not server.open:
+            return
+        _run_preload(code)
+        server.step(0)
+    while server.open:
+        server.step(None)
 
 
 if __name__ == "__main__":
     serve(int(sys.argv[1]))
+    os._exit(0)  # nothing to tear down: skip unloading pandas, matplotlib and the rest

@@ -203,3 +203,37 @@ def test_ctrl_c_is_left_to_the_cli(server, tmp_path):
     finally:
         kc.stop_channels()
         run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_a_kernel_asked_for_early_does_not_wait_for_later_cells(tmp_path, monkeypatch):
+    """The preload runs the cells in stage order and forks a waiting kernel between them:
+    the cleaning kernel does not wait for the deck's imports."""
+    monkeypatch.delenv(kernels.FORK_ENV, raising=False)
+    first, later = tmp_path / "uno.ipynb", tmp_path / "dos.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(1)")]), first)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import time\ntime.sleep(3)\n" + PRELOAD)]), later)
+    kernels.use_fork_server([first, later], now=True)
+    try:
+        km = _kernel(tmp_path)  # asked for while the first cell still runs
+        kc = km.blocking_client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            assert km.forked
+            assert _eval(kc, "'pipeline.text' in __import__('sys').modules") == "False"
+            assert _eval(kc, "__import__('pipeline.text').text.__name__") == "'pipeline.text'"
+        finally:
+            kc.stop_channels()
+            run_sync(km.shutdown_kernel)(now=True)
+        later_km = _kernel(tmp_path)  # after the preload: has everything
+        kc = later_km.blocking_client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            assert _eval(kc, "'pipeline.text' in __import__('sys').modules") == "True"
+        finally:
+            kc.stop_channels()
+            run_sync(later_km.shutdown_kernel)(now=True)
+    finally:
+        kernels.stop_fork_server()
