@@ -6,11 +6,14 @@ non-zero exit; holds no logic of its own.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import logging
 import multiprocessing
+import os
 import re
 import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -111,18 +114,56 @@ def main(argv: list[str] | None = None) -> int:
     # and the notebooks' libraries (see forkserver.py); started before the year workers fork
     use_fork_server([jobs[0].notebooks_dir / NOTEBOOKS[etapa] for etapa in STAGES],
                     now=args.jobs > 1 and len(jobs) > 1)
+    trends = len(years) > 1 and args.command in ("run", "indicators")
     try:
-        codes = _run_jobs(jobs, args.jobs)
+        codes = _run_jobs(jobs, args.jobs, meanwhile=_preload_trends if trends else None)
     finally:
         stop_fork_server()
     failed = next((c for c in codes if c), 0)
-    if len(years) > 1 and args.command in ("run", "indicators") and not failed:
+    if trends and not failed:
         json_path, html_path = write_trends(jobs[0].paths, reg.nombre)
         print(f"Tendencias: {html_path}", file=sys.stderr)
     return failed
 
 
-def _run_jobs(jobs: list[YearRun], workers: int) -> list[int]:
+def entry() -> None:
+    """`python -m pipeline` and the `balance` command: `main`, then a quick exit."""
+    try:
+        code = main()
+    except SystemExit as err:  # argparse's --help and usage errors
+        if not isinstance(err.code, int | None):
+            raise
+        code = err.code or 0
+    exit_now(code)
+
+
+def exit_now(code: int) -> None:
+    """Exit as Python would (threads still working are awaited, atexit handlers run, output
+    flushed), without unloading pandas, matplotlib, nbconvert and the rest one object at a
+    time: that teardown alone took half a second of every run."""
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _preload_trends() -> None:
+    """Import what the trends page needs (pandas, matplotlib) in a background thread: the
+    CLI mostly waits for kernels or workers meanwhile, and the page is the run's last step."""
+    def load() -> None:
+        from matplotlib import figure, ticker  # noqa: F401
+
+        from . import trends  # noqa: F401
+
+    threading.Thread(target=load, name="precarga-tendencias", daemon=True).start()
+
+
+def _run_jobs(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int]:
+    """Run the years; `meanwhile` is called once they are under way (after any fork)."""
     if workers <= 1 or len(jobs) == 1:
         # start the first stage's kernel now: it loads on the other core while this process
         # is still importing papermill and nbconvert
@@ -140,7 +181,12 @@ def _run_jobs(jobs: list[YearRun], workers: int) -> list[int]:
         slots = fork.Semaphore(workers)
         with ProcessPoolExecutor(max_workers=min(len(jobs), workers + 1), mp_context=fork,
                                  initializer=set_stage_slots, initargs=(slots,)) as pool:
-            return list(pool.map(run_one, jobs))
+            results = pool.map(run_one, jobs)  # the workers are forked by now
+            if meanwhile:
+                meanwhile()
+            return list(results)
+    if meanwhile:
+        meanwhile()
     codes = []
     for job in jobs:
         codes.append(run_one(job))
@@ -185,4 +231,4 @@ def write_trends(any_year: Paths, region: str) -> tuple[Path, Path]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -39,3 +39,26 @@ def test_missing_raw_year_fails_naming_stage(tmp_path):
                   "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"))
     assert out.returncode == cli.EXIT_FAILED
     assert "Falló la etapa «limpieza»" in out.stderr and "01_limpieza.ipynb" in out.stderr
+
+
+def test_quick_exit_still_waits_for_threads_and_atexit(tmp_path):
+    """`exit_now` skips only the module teardown: a thread still writing and the atexit
+    handlers finish before the process ends, and the exit code is kept."""
+    import subprocess
+    import sys
+
+    code = (
+        "import atexit, threading, time, sys\n"
+        "from pipeline import cli\n"
+        f"out = {str(tmp_path)!r}\n"
+        "def late():\n    time.sleep(0.5)\n    open(out + '/hilo.txt', 'w').write('listo')\n"
+        "threading.Thread(target=late).start()\n"
+        "atexit.register(lambda: open(out + '/atexit.txt', 'w').write('listo'))\n"
+        "print('salida', flush=False)\n"
+        "cli.exit_now(3)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 3
+    assert out.stdout == "salida\n"
+    assert (tmp_path / "hilo.txt").read_text() == "listo"
+    assert (tmp_path / "atexit.txt").read_text() == "listo"
