@@ -190,7 +190,10 @@ def _become_kernel(request: dict, close_fds: list[int]) -> None:
     except BaseException:
         traceback.print_exc()
     finally:
-        try:
+        try:  # as Python exits: threads still working are awaited, then the atexit handlers
+            for thread in threading.enumerate():
+                if thread is not threading.main_thread() and not thread.daemon:
+                    thread.join()
             atexit._run_exitfuncs()
             sys.stdout.flush()
             sys.stderr.flush()

@@ -237,3 +237,21 @@ def test_a_kernel_asked_for_early_does_not_wait_for_later_cells(tmp_path, monkey
             run_sync(later_km.shutdown_kernel)(now=True)
     finally:
         kernels.stop_fork_server()
+
+
+def test_a_forked_kernel_exits_as_python_does(server, tmp_path):
+    """A thread still working when the kernel is asked to shut down finishes first (the
+    cleaning stage removes the previous attendance table that way)."""
+    km = _kernel(tmp_path)
+    kc = km.blocking_client()
+    kc.start_channels()
+    target = tmp_path / "hilo.txt"
+    try:
+        kc.wait_for_ready(timeout=60)
+        assert km.forked
+        _run(kc, "import threading, time\n"
+                 f"threading.Thread(target=lambda: (time.sleep(1), open({str(target)!r}, 'w').write('listo'))).start()")
+    finally:
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=False)
+    assert target.read_text() == "listo"
