@@ -14,7 +14,7 @@ import os
 import re
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from .config import DEFAULT_REGION, NOTEBOOKS, Paths, paths
 from . import cache
 from .errors import EtapaFallida
 from .kernels import WarmKernel, stop_fork_server, use_fork_server
-from .runner import STAGES, EjecucionEnCurso, YearRun, run_year, set_stage_slots
+from .runner import STAGES, EjecucionEnCurso, StageSlots, YearRun, run_year, set_stage_slots
 
 COMMANDS = {
     "run": STAGES,
@@ -163,7 +163,8 @@ def _preload_trends() -> None:
 
 
 def _run_jobs(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int]:
-    """Run the years; `meanwhile` is called once they are under way (after any fork)."""
+    """Run the years; `meanwhile` is called once the first year is done (the CLI then waits,
+    and nothing it does competes with the start of the run)."""
     if workers <= 1 or len(jobs) == 1:
         # start the first stage's kernel now: it loads on the other core while this process
         # is still importing papermill and nbconvert
@@ -176,20 +177,21 @@ def _run_jobs(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int]:
         from . import export, report  # noqa: F401  loaded once here, shared by the forked workers
 
         # one year more than `workers` in flight, at most `workers` stages executing at once
-        # (runner.set_stage_slots): no core idles while a year is between stages or alone
+        # (runner.StageSlots): no core idles while a year is between stages or alone
         fork = multiprocessing.get_context("fork")
-        slots = fork.Semaphore(workers)
+        slots = StageSlots(fork, workers, [job.paths.anio for job in jobs])
         with ProcessPoolExecutor(max_workers=min(len(jobs), workers + 1), mp_context=fork,
                                  initializer=set_stage_slots, initargs=(slots,)) as pool:
-            results = pool.map(run_one, jobs)  # the workers are forked by now
+            futures = [pool.submit(run_one, job) for job in jobs]
             if meanwhile:
+                next(as_completed(futures)).exception()  # wait for one, whatever its outcome
                 meanwhile()
-            return list(results)
-    if meanwhile:
-        meanwhile()
+            return [f.result() for f in futures]
     codes = []
     for job in jobs:
         codes.append(run_one(job))
+        if len(codes) == 1 and meanwhile:
+            meanwhile()
         if codes[-1]:
             break  # sequential: stop at the first failure, as a scheduler expects
     return codes

@@ -26,28 +26,58 @@ log = logging.getLogger("pipeline")
 
 STAGES = ("limpieza", "indicadores", "balance")
 
-# With --jobs N, one more year than N runs at once, and this semaphore (shared by the year
+# With --jobs N, one more year than N runs at once, and `StageSlots` (shared by the year
 # workers, see cli) lets at most N of them execute a stage at a time: when a year waits
 # (between stages, or for its last stage), another year's stage takes the core.
-_stage_slots = None
+_stage_slots: "StageSlots | None" = None
 
 
-def set_stage_slots(slots) -> None:
-    """Share a multiprocessing semaphore of stage slots (a worker process initializer)."""
+class StageSlots:
+    """At most `n` stages executing at once across year worker processes (fork-inherited).
+
+    A freed slot goes to the waiting year with the most stages still to run, then the
+    earliest: the longest chain starts first, so no year is left to run alone at the end
+    while a core idles."""
+
+    def __init__(self, ctx, n: int, years: list[int]):
+        self._cond = ctx.Condition()
+        self._free = ctx.Value("i", n, lock=False)
+        self._years = list(years)
+        self._waiting = ctx.Array("i", len(years), lock=False)  # stages left of each waiting year
+
+    @contextlib.contextmanager
+    def slot(self, anio: int, stages_left: int) -> Iterator[None]:
+        i = self._years.index(anio)
+        with self._cond:
+            self._waiting[i] = stages_left
+            while not (self._free.value > 0 and self._first_in_line() == i):
+                self._cond.wait()
+            self._waiting[i] = 0
+            self._free.value -= 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._free.value += 1
+                self._cond.notify_all()
+
+    def _first_in_line(self) -> int:
+        return max(range(len(self._years)), key=lambda j: (self._waiting[j], -j))
+
+
+def set_stage_slots(slots: StageSlots) -> None:
+    """Share the stage slots with this worker process (a process pool initializer)."""
     global _stage_slots
     _stage_slots = slots
 
 
 @contextlib.contextmanager
-def _stage_slot() -> Iterator[None]:
+def _stage_slot(anio: int, stages_left: int) -> Iterator[None]:
     if _stage_slots is None:
         yield
         return
-    _stage_slots.acquire()
-    try:
+    with _stage_slots.slot(anio, stages_left):
         yield
-    finally:
-        _stage_slots.release()
 
 
 @dataclass
@@ -148,7 +178,7 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
                         stored.restore(staged.out)
                         log.info("Etapa %s sin cambios: se reutiliza el resultado anterior", etapa)
                         continue
-                    with _stage_slot():
+                    with _stage_slot(final.anio, len(to_run) - to_run.index(etapa)):
                         start = time.perf_counter()
                         kernel = warm[etapa] if etapa in warm else None
                         km = kernel.take() if kernel else None  # this stage's kernel first, then

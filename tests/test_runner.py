@@ -99,3 +99,33 @@ def test_jobs_run_one_more_year_than_stage_slots(tmp_path):
     years_started = sorted(a for a, _ in spans)[:3]
     first_end = min(b for _, b in spans)
     assert years_started[1] < first_end  # two stages really ran side by side
+
+
+
+def _take_slot(slots, anio, left, order):
+    with slots.slot(anio, left):
+        order.put(anio)
+
+
+def test_a_freed_slot_goes_to_the_year_with_most_stages_left():
+    import multiprocessing
+    import time
+
+    from pipeline.runner import StageSlots
+
+    ctx = multiprocessing.get_context("fork")
+    slots = StageSlots(ctx, 1, [2016, 2017, 2018])
+    order = ctx.Queue()
+    with slots.slot(2017, 2):  # the only slot is taken: the others queue up
+        procs = [ctx.Process(target=_take_slot, args=(slots, anio, left, order))
+                 for anio, left in ((2016, 1), (2018, 3))]
+        for p in procs:
+            p.start()
+        deadline = time.monotonic() + 30
+        while not (slots._waiting[0] and slots._waiting[2]):  # both waiting
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    got = [order.get(timeout=30), order.get(timeout=30)]
+    for p in procs:
+        p.join(30)
+    assert got == [2018, 2016]  # three stages left beats one, though 2016 is earlier
