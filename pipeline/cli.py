@@ -176,6 +176,8 @@ def _run_jobs(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int]:
     if workers > 1 and len(jobs) > 1:
         from . import export, report  # noqa: F401  loaded once here, shared by the forked workers
 
+        export.warm_up()  # likewise nbconvert's first-export work
+
         # one year more than `workers` in flight, at most `workers` stages executing at once
         # (runner.StageSlots): no core idles while a year is between stages or alone
         fork = multiprocessing.get_context("fork")

@@ -192,3 +192,14 @@ def test_external_url_detector_catches_what_nbconvert_stock_templates_emit():
              '<style>@import url(./fonts/a.css); b { background: url(x.png) }</style>'
              '<img src="data:image/png;base64,AA"><p>&lt;img src=x&gt;</p>')
     assert external_urls(stock) == ["https://unpkg.com/reveal.js", "dist/reveal.css", "@import url(./fonts/a.css)", "./fonts/a.css", "x.png"]
+
+
+def test_warm_up_writes_nothing_and_leaves_exports_working(tmp_path, monkeypatch):
+    """The warm-up before the year workers fork exports to a temporary folder only."""
+    import tempfile
+
+    from pipeline import export
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    export.warm_up()
+    assert list(tmp_path.iterdir()) == []  # its temporary folder is gone
