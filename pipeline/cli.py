@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
@@ -183,7 +184,7 @@ def _run_jobs(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int]:
         fork = multiprocessing.get_context("fork")
         slots = StageSlots(fork, workers, [job.paths.anio for job in jobs])
         with ProcessPoolExecutor(max_workers=min(len(jobs), workers + 1), mp_context=fork,
-                                 initializer=set_stage_slots, initargs=(slots,)) as pool:
+                                 initializer=_init_worker, initargs=(slots, os.getpid())) as pool:
             futures = [pool.submit(run_one, job) for job in jobs]
             if meanwhile:
                 next(as_completed(futures)).exception()  # wait for one, whatever its outcome
@@ -197,6 +198,19 @@ def _run_jobs(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int]:
         if codes[-1]:
             break  # sequential: stop at the first failure, as a scheduler expects
     return codes
+
+
+def _init_worker(slots: StageSlots, parent: int) -> None:
+    """A year worker: shares the stage slots, and ends if the CLI is killed (a process pool
+    would otherwise leave its workers waiting for work forever, and their kernels with them)."""
+    set_stage_slots(slots)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(EXIT_FAILED)
+
+    threading.Thread(target=watch, name="vigila-cli", daemon=True).start()
 
 
 def run_one(job: YearRun) -> int:

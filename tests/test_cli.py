@@ -1,9 +1,10 @@
 """The command line: years, regions, exit codes, Spanish messages."""
 import argparse
+import os
 
 import pytest
 
-from pipeline import cli
+from pipeline import cli, config
 from tests.conftest import run_cli
 
 
@@ -62,3 +63,57 @@ def test_quick_exit_still_waits_for_threads_and_atexit(tmp_path):
     assert out.stdout == "salida\n"
     assert (tmp_path / "hilo.txt").read_text() == "listo"
     assert (tmp_path / "atexit.txt").read_text() == "listo"
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_a_killed_cli_leaves_no_process_behind(tmp_path):
+    """kill -9 of the CLI in the middle of `--jobs 2`: its year workers, the fork server and
+    every kernel end on their own within seconds."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run", "--years", "2016-2018", "--jobs", "2", "-q", "--sin-pdf",
+         "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o")],
+        cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_CLAVE": "k"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    family: set[int] = set()
+    while len(family) < 5 and time.monotonic() < deadline:  # 3 workers, the server, a kernel
+        family = _descendants(proc.pid)
+        time.sleep(0.1)
+    assert len(family) >= 5, family
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    family |= _descendants(proc.pid)
+    deadline = time.monotonic() + 20
+    while any(_running(p) for p in family) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [p for p in family if _running(p)]
