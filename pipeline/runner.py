@@ -138,9 +138,10 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
     """Run the requested stages of one year; returns the final paths."""
     final = job.paths
     with year_lock(final):
+        # with the year's lock held, a staging folder of this year is a killed run's leftover
+        for leftover in final.out_root.glob(f".en-curso-{final.anio}-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
         stage_root = final.out_root / f".en-curso-{final.anio}-{os.getpid()}"
-        if stage_root.exists():
-            shutil.rmtree(stage_root)
         staged = replace(final, out_root=stage_root)
         if final.out.exists() and set(job.stages) != set(STAGES):
             shutil.copytree(final.out, staged.out)  # a single stage keeps the other stages' files

@@ -40,7 +40,13 @@ def test_failed_run_leaves_previous_report_intact(tmp_path):
 def test_successful_stage_swaps_in_and_keeps_other_files(tmp_path):
     job = _job(tmp_path, "escribe.ipynb")
     _previous_report(job)
+    killed = job.paths.out_root / ".en-curso-2017-99999" / "2017"  # left by a killed run
+    killed.mkdir(parents=True)
+    other_year = job.paths.out_root / ".en-curso-2018-99999"  # another year's: not ours
+    other_year.mkdir()
     run_year(job)
+    assert not killed.parent.exists() and other_year.exists()
+    other_year.rmdir()
     assert (job.paths.out / "hecho.txt").read_text().startswith("2017")
     assert job.paths.indicadores_json.exists()  # a single stage keeps the other stages' files
     assert "Fin: año 2017 sin errores" in job.paths.run_log.read_text(encoding="utf-8")
