@@ -1,5 +1,6 @@
 """The fork server: stage kernels forked from one preloaded process, managed by jupyter_client
 as usual (signals, shutdown), never left behind, and replaced by ordinary kernels if it fails."""
+import contextlib
 import os
 import signal
 import time
@@ -56,6 +57,21 @@ def _kernel(cwd: Path) -> LocalKernelManager:
     return km
 
 
+@contextlib.contextmanager
+def _connected(cwd: Path, graceful: bool = False):
+    """A started kernel and a ready blocking client; shut down on the way out (`graceful`:
+    by a shutdown request, as papermill does, instead of a kill)."""
+    km = _kernel(cwd)
+    kc = km.blocking_client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        yield km, kc
+    finally:
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=not graceful)
+
+
 def _eval(kc, expr: str):
     """Value of a Python expression in the kernel (through a user expression)."""
     reply = kc.execute("", user_expressions={"v": expr}, reply=True, timeout=60)
@@ -63,11 +79,7 @@ def _eval(kc, expr: str):
 
 
 def test_kernel_is_a_preloaded_fork_in_its_own_session(server, tmp_path):
-    km = _kernel(tmp_path)
-    kc = km.blocking_client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=60)
+    with _connected(tmp_path, graceful=True) as (km, kc):
         assert km.forked
         pid = int(_eval(kc, "__import__('os').getpid()"))
         assert pid == km.provisioner.pid
@@ -84,9 +96,6 @@ def test_kernel_is_a_preloaded_fork_in_its_own_session(server, tmp_path):
         run_sync(km.interrupt_kernel)()
         reply = kc.get_shell_msg(timeout=20)
         assert reply["content"]["ename"] == "KeyboardInterrupt"
-    finally:
-        kc.stop_channels()
-        run_sync(km.shutdown_kernel)(now=False)
     assert _gone(pid)
     assert km.provisioner is None or not km.has_kernel
 
@@ -168,16 +177,9 @@ def test_papermill_runs_a_warm_forked_kernel(server, tmp_path):
 
 
 def test_forked_kernel_has_the_import_path_of_an_ordinary_one(server, tmp_path, monkeypatch):
-    def sys_path() -> str:
-        km = _kernel(tmp_path)
-        kc = km.blocking_client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=60)
+    def sys_path() -> tuple[bool, str]:
+        with _connected(tmp_path) as (km, kc):
             return km.forked, _eval(kc, "__import__('sys').path")
-        finally:
-            kc.stop_channels()
-            run_sync(km.shutdown_kernel)(now=True)
 
     forked, forked_path = sys_path()
     kernels.stop_fork_server()
@@ -193,16 +195,9 @@ def test_ctrl_c_is_left_to_the_cli(server, tmp_path):
     os.kill(server.pid, signal.SIGINT)
     time.sleep(0.5)
     assert server.process.poll() is None
-    km = _kernel(tmp_path)
-    kc = km.blocking_client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=60)
+    with _connected(tmp_path) as (km, kc):
         assert km.forked
         assert _eval(kc, "__import__('signal').getsignal(2) is not __import__('signal').SIG_IGN") == "True"
-    finally:
-        kc.stop_channels()
-        run_sync(km.shutdown_kernel)(now=True)
 
 
 def test_a_kernel_asked_for_early_does_not_wait_for_later_cells(tmp_path, monkeypatch):
@@ -215,26 +210,12 @@ def test_a_kernel_asked_for_early_does_not_wait_for_later_cells(tmp_path, monkey
         "import time\ntime.sleep(3)\n" + PRELOAD)]), later)
     kernels.use_fork_server([first, later], now=True)
     try:
-        km = _kernel(tmp_path)  # asked for while the first cell still runs
-        kc = km.blocking_client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=60)
+        with _connected(tmp_path) as (km, kc):  # asked for while the first cell still runs
             assert km.forked
             assert _eval(kc, "'pipeline.text' in __import__('sys').modules") == "False"
             assert _eval(kc, "__import__('pipeline.text').text.__name__") == "'pipeline.text'"
-        finally:
-            kc.stop_channels()
-            run_sync(km.shutdown_kernel)(now=True)
-        later_km = _kernel(tmp_path)  # after the preload: has everything
-        kc = later_km.blocking_client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=60)
+        with _connected(tmp_path) as (_, kc):  # after the preload: has everything
             assert _eval(kc, "'pipeline.text' in __import__('sys').modules") == "True"
-        finally:
-            kc.stop_channels()
-            run_sync(later_km.shutdown_kernel)(now=True)
     finally:
         kernels.stop_fork_server()
 
@@ -242,16 +223,9 @@ def test_a_kernel_asked_for_early_does_not_wait_for_later_cells(tmp_path, monkey
 def test_a_forked_kernel_exits_as_python_does(server, tmp_path):
     """A thread still working when the kernel is asked to shut down finishes first (the
     cleaning stage removes the previous attendance table that way)."""
-    km = _kernel(tmp_path)
-    kc = km.blocking_client()
-    kc.start_channels()
     target = tmp_path / "hilo.txt"
-    try:
-        kc.wait_for_ready(timeout=60)
+    with _connected(tmp_path, graceful=True) as (km, kc):
         assert km.forked
         _run(kc, "import threading, time\n"
                  f"threading.Thread(target=lambda: (time.sleep(1), open({str(target)!r}, 'w').write('listo'))).start()")
-    finally:
-        kc.stop_channels()
-        run_sync(km.shutdown_kernel)(now=False)
     assert target.read_text() == "listo"
