@@ -31,6 +31,14 @@ class SampleRun:
     raw_before: dict[str, str]
 
 
+def year_csv(tmp_path: Path, name: str, text: str, year: str = "2017") -> Path:
+    """A raw year folder `tmp_path/<year>` holding one UTF-8 CSV log; returns the folder."""
+    raw = tmp_path / year
+    raw.mkdir(exist_ok=True)
+    (raw / name).write_text(text, encoding="utf-8")
+    return raw
+
+
 def run_cli(*args: str, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args],

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import clean, config, ingest, schema
+from tests.conftest import year_csv
 from tests.test_ingest import write_xlsx
 
 PERSONS = [
@@ -165,13 +166,11 @@ def test_written_files(result, year):
 
 def test_id_actividad_groups_rows_and_majority_picks_fecha(tmp_path, monkeypatch):
     monkeypatch.setenv("BALANCE_CLAVE", "k")
-    raw = tmp_path / "2017"
-    raw.mkdir()
-    (raw / "a.csv").write_text(
-        "Código actividad,fecha,comuna,actividad,sexo,rut\n"
-        "A-1,01/05/2017,Ovalle,Reunión,F,1-9\n"
-        "a 1,01/05/2017,Ovalle,Reunión,M,14-0\n"
-        "A-1,02/05/2017,Ovalle,Reunion,M,\n", encoding="utf-8")
+    raw = year_csv(tmp_path, "a.csv",
+                   "Código actividad,fecha,comuna,actividad,sexo,rut\n"
+                   "A-1,01/05/2017,Ovalle,Reunión,F,1-9\n"
+                   "a 1,01/05/2017,Ovalle,Reunión,M,14-0\n"
+                   "A-1,02/05/2017,Ovalle,Reunion,M,\n")
     r = clean.clean_folder(raw, 2017, "Coquimbo")
     assert len(r.actividades) == 1
     row = r.actividades.iloc[0]
@@ -249,12 +248,10 @@ def test_accounting_holds_for_random_rows(monkeypatch, person_rows, summary_rows
 
 def test_head_counts_in_a_list_of_persons_are_reported_not_counted(tmp_path, monkeypatch):
     monkeypatch.setenv("BALANCE_CLAVE", "k")
-    raw = tmp_path / "2017"
-    raw.mkdir()
-    (raw / "a.csv").write_text(
-        "fecha,comuna,actividad,sexo,rut,Mujeres,Total asistentes\n"
-        "01/05/2017,Ovalle,Reunión,F,1-9,40,90\n"
-        "01/05/2017,Ovalle,Reunión,M,14-0,40,90\n", encoding="utf-8")
+    raw = year_csv(tmp_path, "a.csv",
+                   "fecha,comuna,actividad,sexo,rut,Mujeres,Total asistentes\n"
+                   "01/05/2017,Ovalle,Reunión,F,1-9,40,90\n"
+                   "01/05/2017,Ovalle,Reunión,M,14-0,40,90\n")
     r = clean.clean_folder(raw, 2017, "Coquimbo")
     assert r.calidad["columnas_desconocidas"] == [{"archivo": "a.csv", "hoja": "", "columna": "Mujeres"},
                                                   {"archivo": "a.csv", "hoja": "", "columna": "Total asistentes"}]

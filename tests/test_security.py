@@ -18,7 +18,7 @@ import pytest
 from openpyxl import Workbook
 
 from pipeline import clean, config, ingest, normalize, privacy
-from tests.conftest import run_cli, tree_digest
+from tests.conftest import run_cli, tree_digest, year_csv
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -54,12 +54,10 @@ def test_processed_pseudonyms_are_keyed_hmac(sample_run):
 
 
 def test_clean_with_another_key_gives_other_pseudonyms(tmp_path, monkeypatch):
-    raw = tmp_path / "2017"
-    raw.mkdir()
-    (raw / "lista.csv").write_text(
-        "fecha,actividad,comuna,nombre,rut,sexo\n"
-        "2017-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n"
-        "2017-05-02,Taller,La Serena,Luis Soto,11.111.111-1,M\n", encoding="utf-8")
+    raw = year_csv(tmp_path, "lista.csv",
+                   "fecha,actividad,comuna,nombre,rut,sexo\n"
+                   "2017-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n"
+                   "2017-05-02,Taller,La Serena,Luis Soto,11.111.111-1,M\n")
     monkeypatch.setenv(privacy.ENV_KEY, "uno")
     first = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
     again = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
