@@ -89,3 +89,23 @@ def test_fingerprint_covers_exactly_the_files_cleaning_reads(tmp_path):
     before = cache.clean_key(paths, "Coquimbo")
     (raw / "sub" / "b.csv").write_bytes(b"y")  # a log in a subfolder changes the cleaning's fingerprint
     assert cache.clean_key(paths, "Coquimbo") != before
+
+
+def test_file_digest_is_read_once_but_follows_every_change(tmp_path):
+    """Digests are remembered per process while a file is unchanged; a changed file, even of
+    the same size, is read again."""
+    import os
+
+    from pipeline import cache as stage_cache
+
+    log = tmp_path / "lista.csv"
+    log.write_text("fecha,comuna\n2017-05-02,Ovalle\n", encoding="utf-8")
+    first = stage_cache._file_digest(log)
+    hits = stage_cache._contents_digest.cache_info().hits
+    assert stage_cache._file_digest(log) == first
+    assert stage_cache._contents_digest.cache_info().hits == hits + 1  # not read again
+    st = log.stat()
+    log.write_text("fecha,comuna\n2017-05-03,Ovalle\n", encoding="utf-8")  # same size
+    os.utime(log, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert log.stat().st_size == st.st_size
+    assert stage_cache._file_digest(log) != first
