@@ -108,9 +108,10 @@ def test_jobs_run_one_more_year_than_stage_slots(tmp_path):
 
 
 
-def _take_slot(slots, anio, left, order):
-    with slots.slot(anio, left):
-        order.put(anio)
+def _take_slot(slots, anio, left, order, taken):
+    with slots.slot(anio, left):  # written while the slot is held: the order is the slots' own
+        order[taken.value] = anio
+        taken.value += 1
 
 
 def test_a_freed_slot_goes_to_the_year_with_most_stages_left():
@@ -121,9 +122,9 @@ def test_a_freed_slot_goes_to_the_year_with_most_stages_left():
 
     ctx = multiprocessing.get_context("fork")
     slots = StageSlots(ctx, 1, [2016, 2017, 2018])
-    order = ctx.Queue()
+    order, taken = ctx.Array("i", 2, lock=False), ctx.Value("i", 0, lock=False)
     with slots.slot(2017, 2):  # the only slot is taken: the others queue up
-        procs = [ctx.Process(target=_take_slot, args=(slots, anio, left, order))
+        procs = [ctx.Process(target=_take_slot, args=(slots, anio, left, order, taken))
                  for anio, left in ((2016, 1), (2018, 3))]
         for p in procs:
             p.start()
@@ -131,7 +132,7 @@ def test_a_freed_slot_goes_to_the_year_with_most_stages_left():
         while not (slots._waiting[0] and slots._waiting[2]):  # both waiting
             assert time.monotonic() < deadline
             time.sleep(0.01)
-    got = [order.get(timeout=30), order.get(timeout=30)]
     for p in procs:
         p.join(30)
+    got = list(order)
     assert got == [2018, 2016]  # three stages left beats one, though 2016 is earlier
