@@ -111,10 +111,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         for anio in years
     ]
-    # every stage kernel of this run is a fork of one process that already imported ipykernel
-    # and the notebooks' libraries (see forkserver.py); started before the year workers fork
-    use_fork_server([jobs[0].notebooks_dir / NOTEBOOKS[etapa] for etapa in STAGES],
-                    now=args.jobs > 1 and len(jobs) > 1)
     trends = len(years) > 1 and args.command in ("run", "indicators")
     try:
         codes = _run_jobs(jobs, args.jobs, meanwhile=_preload_trends if trends else None)
@@ -166,30 +162,19 @@ def _preload_trends() -> None:
 def _run_jobs(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int]:
     """Run the years; `meanwhile` is called once the first year is done (the CLI then waits,
     and nothing it does competes with the start of the run)."""
-    if workers <= 1 or len(jobs) == 1:
-        # start the first stage's kernel now: it loads on the other core while this process
-        # is still importing papermill and nbconvert
-        first = jobs[0]
-        _, to_run = cache.stages_to_run(first.paths, first.region, first.stages, first.pdf,
-                                        first.notebooks_dir, first.force)
-        if to_run:
-            first.first_kernel = WarmKernel(first.notebooks_dir / NOTEBOOKS[to_run[0]], first.notebooks_dir)
-    if workers > 1 and len(jobs) > 1:
-        from . import export, report  # noqa: F401  loaded once here, shared by the forked workers
-
-        export.warm_up()  # likewise nbconvert's first-export work
-
-        # one year more than `workers` in flight, at most `workers` stages executing at once
-        # (runner.StageSlots): no core idles while a year is between stages or alone
-        fork = multiprocessing.get_context("fork")
-        slots = StageSlots(fork, workers, [job.paths.anio for job in jobs])
-        with ProcessPoolExecutor(max_workers=min(len(jobs), workers + 1), mp_context=fork,
-                                 initializer=_init_worker, initargs=(slots, os.getpid())) as pool:
-            futures = [pool.submit(run_one, job) for job in jobs]
-            if meanwhile:
-                next(as_completed(futures)).exception()  # wait for one, whatever its outcome
-                meanwhile()
-            return [f.result() for f in futures]
+    parallel = workers > 1 and len(jobs) > 1
+    # every stage kernel of this run is a fork of one process that already imported ipykernel
+    # and the notebooks' libraries (see forkserver.py); started before the year workers fork
+    use_fork_server([jobs[0].notebooks_dir / NOTEBOOKS[etapa] for etapa in STAGES], now=parallel)
+    if parallel:
+        return _run_parallel(jobs, workers, meanwhile)
+    # start the first stage's kernel now: it loads on the other core while this process is
+    # still importing papermill and nbconvert
+    first = jobs[0]
+    _, to_run = cache.stages_to_run(first.paths, first.region, first.stages, first.pdf,
+                                    first.notebooks_dir, first.force)
+    if to_run:
+        first.first_kernel = WarmKernel(first.notebooks_dir / NOTEBOOKS[to_run[0]], first.notebooks_dir)
     codes = []
     for job in jobs:
         codes.append(run_one(job))
@@ -198,6 +183,23 @@ def _run_jobs(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int]:
         if codes[-1]:
             break  # sequential: stop at the first failure, as a scheduler expects
     return codes
+
+
+def _run_parallel(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int]:
+    """One year more than `workers` in flight, at most `workers` stages executing at once
+    (runner.StageSlots): no core idles while a year is between stages or alone."""
+    from . import export, report  # noqa: F401  loaded once here, shared by the forked workers
+
+    export.warm_up()  # likewise nbconvert's first-export work
+    fork = multiprocessing.get_context("fork")
+    slots = StageSlots(fork, workers, [job.paths.anio for job in jobs])
+    with ProcessPoolExecutor(max_workers=min(len(jobs), workers + 1), mp_context=fork,
+                             initializer=_init_worker, initargs=(slots, os.getpid())) as pool:
+        futures = [pool.submit(run_one, job) for job in jobs]
+        if meanwhile:
+            next(as_completed(futures)).exception()  # wait for one, whatever its outcome
+            meanwhile()
+        return [f.result() for f in futures]
 
 
 def _init_worker(slots: StageSlots, parent: int) -> None:
