@@ -369,10 +369,6 @@ def _factorize_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(codes, np.diff(np.r_[starts, len(values)])), uniques
 
 
-def _txt(value: object) -> str:
-    return "" if pd.isna(value) else str(value)
-
-
 # ---------------------------------------------------------------------------
 # person rows
 # ---------------------------------------------------------------------------
@@ -449,10 +445,6 @@ def _str_from_codes(codes: np.ndarray, uniques) -> pd.Series:
     dictionary = uniques if isinstance(uniques, pa.Array) else pa.array(list(uniques), type=pa.large_string())
     arr = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0, type=pa.int64()), dictionary)
     return pd.Series(arr.cast(pa.large_string()), dtype="str")
-
-
-def _str_from_categorical(values: pd.Series) -> pd.Series:
-    return _str_from_codes(values.cat.codes.to_numpy().astype(np.int64), values.cat.categories.astype(object))
 
 
 def _source(hojas: list[ingest.Hoja], seq: np.ndarray) -> tuple[pd.Series, pd.Series]:

@@ -417,10 +417,6 @@ def _dictionary(series: pd.Series) -> tuple[np.ndarray, pa.Array]:
     return indices, encoded.dictionary
 
 
-def rut_array(text: pd.Series) -> pd.Series:
-    return pd.Series(_rut_valid(_arrow(text)).to_pandas(), index=text.index, dtype="str")
-
-
 _DV_CHARS = pa.array(["?", "1", "2", "3", "4", "5", "6", "7", "8", "9", "K", "0"], type=pa.large_string())
 
 
