@@ -89,22 +89,22 @@ def _register_engine() -> None:
         return
 
     class StageNotebook(NotebookExecutionManager):
-        closing = False
+        force_save = False  # notebook_start and notebook_complete always write
 
         def save(self, **kwargs):
             elapsed = (self.now() - self.last_save_time).total_seconds()
-            if self.closing or elapsed >= self.autosave_cell_every:
+            if self.force_save or elapsed >= self.autosave_cell_every:
                 super().save(**kwargs)
 
         def notebook_start(self, **kwargs):
-            self.closing = True  # the first write: the output file exists from the start
+            self.force_save = True  # the output file exists from the start
             try:
                 super().notebook_start(**kwargs)
             finally:
-                self.closing = False
+                self.force_save = False
 
         def notebook_complete(self, **kwargs):
-            self.closing = True
+            self.force_save = True
             super().notebook_complete(**kwargs)
 
     class StageEngine(NBClientEngine):
