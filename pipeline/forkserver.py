@@ -92,6 +92,7 @@ class ForkServer:
     """The server process, started with `python_argv` (the kernel spec's interpreter and flags)."""
 
     def __init__(self, python_argv: list[str], preload: list[str], env: dict[str, str] | None = None):
+        self.python_argv = list(python_argv)  # the interpreter and flags its kernels run
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
             [*python_argv, "-m", "pipeline.forkserver", str(theirs.fileno())],

@@ -6,7 +6,7 @@ class has two cores) and runs that notebook's import cell in it, silently, so th
 begins with Python, pandas and the pipeline already loaded. The notebook still runs every
 one of its cells, top to bottom, in that kernel.
 
-When the CLI has started a fork server (`start_fork_server`, see `forkserver.py`), every
+When the CLI has turned on the fork server (`use_fork_server`, see `forkserver.py`), every
 kernel is a fork of a process that already imported ipykernel and the notebooks' libraries:
 the kernel is ready in a fraction of the time and CPU, which matters most when years run
 side by side. Without it (tests, other callers) kernels start as jupyter_client starts them.
@@ -100,7 +100,7 @@ class ForkProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         prefix = _python_argv(cmd)
         server = self.server
-        if server is None or prefix is None or prefix != _python_argv(self.kernel_spec.argv):
+        if server is None or prefix != server.python_argv:  # another interpreter or kernel
             return await super().launch_kernel(cmd, **kwargs)
         args = cmd[len(prefix) + 2:]
         env = dict(kwargs.get("env") or os.environ)
