@@ -203,3 +203,47 @@ def test_warm_up_writes_nothing_and_leaves_exports_working(tmp_path, monkeypatch
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     export.warm_up()
     assert list(tmp_path.iterdir()) == []  # its temporary folder is gone
+
+
+COUNT_COMPILES = """
+import sys
+
+import jinja2
+
+compiled = []
+_compile = jinja2.Environment.compile
+jinja2.Environment.compile = lambda self, *a, **k: compiled.append(1) or _compile(self, *a, **k)
+
+from pipeline import export
+
+export.export_document(sys.argv[1], sys.argv[2] + "/uno.html")
+first = len(compiled)
+export.export_document(sys.argv[1], sys.argv[2] + "/dos.html")
+print(first, len(compiled) - first)
+"""
+
+
+def test_templates_are_compiled_once_and_kept_for_later_runs(tmp_path):
+    """nbconvert compiles its templates for every new exporter: the export module keeps one
+    exporter per kind, and Jinja's compiled templates in the user's cache folder, so a second
+    export compiles nothing and a later process loads them compiled."""
+    import os
+    import subprocess
+    import sys
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Informe & calidad")])
+    nbformat.write(nb, tmp_path / "informe.ipynb")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def compiles() -> list[int]:
+        done = subprocess.run([sys.executable, "-c", COUNT_COMPILES, str(tmp_path / "informe.ipynb"), str(tmp_path)],
+                              env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return [int(n) for n in done.stdout.split()]
+
+    first_run = compiles()
+    assert first_run[0] > 5 and first_run[1] == 0  # compiled once, then reused in the process
+    assert list((tmp_path / "cache" / "balance-participacion" / "plantillas").glob("*.cache"))
+    assert compiles() == [0, 0]  # a later run loads them compiled
+    assert (tmp_path / "uno.html").read_text(encoding="utf-8") == (tmp_path / "dos.html").read_text(encoding="utf-8")
+    assert "Informe &amp; calidad" in (tmp_path / "dos.html").read_text(encoding="utf-8")
