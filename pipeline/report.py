@@ -7,6 +7,8 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+import papermill as pm  # heavy (nbformat's validator, requests, pyarrow): imported where stages run
+
 from .errors import EtapaFallida
 
 from .config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
@@ -44,8 +46,6 @@ def execute_stage(
     `km` is a kernel already started for this notebook (see `kernels.WarmKernel`); the
     caller shuts it down. Raises EtapaFallida naming the stage, the notebook and the failing cell.
     """
-    import papermill as pm  # heavy (nbformat's validator): loaded only when a stage runs
-
     name = NOTEBOOKS[etapa]
     source = notebooks_dir / name
     target = paths.notebooks_out / name

@@ -103,3 +103,15 @@ def test_cli_process_skips_the_rfc3987_grammars_and_still_validates_notebooks():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=config.PROJ_ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["rechazado", "False"]
+
+
+def test_importing_report_loads_papermill():
+    """The CLI imports `report` before it forks the year workers of `--jobs`: papermill (with
+    requests and pyarrow under it, 0.3 s of CPU) must come with it, or every worker imports
+    it again for its first stage."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import sys, pipeline.report; print('papermill' in sys.modules)"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "True", done.stderr[-2000:]
