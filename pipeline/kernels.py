@@ -37,6 +37,7 @@ from . import forkserver
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 120
+KERNEL_STOP_POLL_S = 0.005
 FORK_ENV = "BALANCE_KERNELS_FORK"  # "0" turns the fork server off
 
 _server: forkserver.ForkServer | None = None
@@ -163,6 +164,11 @@ class LocalKernelManager(AsyncKernelManager):
             self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
             self.provisioner.server = server
         return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        # jupyter_client checks every 0.1 s whether a stopping kernel has ended; a kernel
+        # ends a few milliseconds after its kill, and every year's run waited for one
+        await super()._async_wait(pollinterval=min(pollinterval, KERNEL_STOP_POLL_S))
 
     @property
     def forked(self) -> bool:

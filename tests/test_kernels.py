@@ -45,3 +45,28 @@ def test_stage_runs_in_the_kernel_prepared_for_it(tmp_path, prewarm, expected):
     assert counts == [str(expected)] * 2
     assert len(set(pids)) == 2  # one kernel per stage
     assert not any(_alive(pid) for pid in pids)  # every kernel stopped when the run ended
+
+
+def test_a_stopping_kernel_is_checked_every_few_milliseconds(monkeypatch):
+    """jupyter_client checks every 0.1 s whether a stopping kernel has ended; a kernel ends a
+    few milliseconds after its kill, and every year's run waited for one at its end."""
+    import asyncio
+
+    from jupyter_core.utils import run_sync
+
+    from pipeline import kernels
+
+    km = kernels.LocalKernelManager(kernel_name="python3")
+    alive = iter([True, True, False])
+    pauses = []
+
+    async def is_alive():
+        return next(alive)
+
+    async def sleep(seconds):
+        pauses.append(seconds)
+
+    monkeypatch.setattr(km, "_async_is_alive", is_alive)
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    run_sync(km._async_wait)()
+    assert pauses == [kernels.KERNEL_STOP_POLL_S] * 2 and kernels.KERNEL_STOP_POLL_S <= 0.01
