@@ -37,7 +37,8 @@ class StageSlots:
 
     A freed slot goes to the waiting year with the most stages still to run, then the
     earliest: the longest chain starts first, so no year is left to run alone at the end
-    while a core idles."""
+    while a core idles. A year that goes on to another stage queues for it as it frees its
+    slot, so it competes for that very slot."""
 
     def __init__(self, ctx, n: int, years: list[int]):
         self._cond = ctx.Condition()
@@ -54,12 +55,21 @@ class StageSlots:
                 self._cond.wait()
             self._waiting[i] = 0
             self._free.value -= 1
+        next_left = 0
         try:
             yield
+            next_left = stages_left - 1
         finally:
             with self._cond:
                 self._free.value += 1
+                self._waiting[i] = next_left
                 self._cond.notify_all()
+
+    def leave(self, anio: int) -> None:
+        """The year asks for no more slots (it ended, or failed between two stages)."""
+        with self._cond:
+            self._waiting[self._years.index(anio)] = 0
+            self._cond.notify_all()
 
     def _first_in_line(self) -> int:
         return max(range(len(self._years)), key=lambda j: (self._waiting[j], -j))
@@ -78,6 +88,11 @@ def _stage_slot(anio: int, stages_left: int) -> Iterator[None]:
         return
     with _stage_slots.slot(anio, stages_left):
         yield
+
+
+def _leave_stage_slots(anio: int) -> None:
+    if _stage_slots is not None:
+        _stage_slots.leave(anio)
 
 
 @dataclass
@@ -197,6 +212,7 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
                         export_done.result()  # an export's error fails the run here
                     stored.store(keys[etapa], staged.out, produced_files(etapa, staged))
             finally:
+                _leave_stage_slots(final.anio)
                 background.shutdown(wait=True)
                 for kernel in warm.values():
                     kernel.shutdown()

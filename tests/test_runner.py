@@ -112,6 +112,7 @@ def _take_slot(slots, anio, left, order, taken):
     with slots.slot(anio, left):  # written while the slot is held: the order is the slots' own
         order[taken.value] = anio
         taken.value += 1
+    slots.leave(anio)  # as the runner does when a year ends
 
 
 def test_a_freed_slot_goes_to_the_year_with_most_stages_left():
@@ -124,7 +125,7 @@ def test_a_freed_slot_goes_to_the_year_with_most_stages_left():
     slots = StageSlots(ctx, 1, [2016, 2017, 2018])
     order, taken = ctx.Array("i", 2, lock=False), ctx.Value("i", 0, lock=False)
     with slots.slot(2017, 2):  # the only slot is taken: the others queue up
-        procs = [ctx.Process(target=_take_slot, args=(slots, anio, left, order, taken))
+        procs = [ctx.Process(target=_take_slot, args=(slots, anio, left, order, taken), daemon=True)
                  for anio, left in ((2016, 1), (2018, 3))]
         for p in procs:
             p.start()
@@ -132,7 +133,61 @@ def test_a_freed_slot_goes_to_the_year_with_most_stages_left():
         while not (slots._waiting[0] and slots._waiting[2]):  # both waiting
             assert time.monotonic() < deadline
             time.sleep(0.01)
+    slots.leave(2017)
     for p in procs:
         p.join(30)
     got = list(order)
     assert got == [2018, 2016]  # three stages left beats one, though 2016 is earlier
+
+
+def _wait_for(condition, within: float = 30) -> None:
+    import time
+
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_a_year_going_on_to_its_next_stage_competes_for_the_slot_it_frees():
+    """Between two stages a year does some work of its own (saving, logging): a year already
+    waiting with fewer stages left must not take the freed slot meanwhile."""
+    import multiprocessing
+    import time
+
+    from pipeline.runner import StageSlots
+
+    ctx = multiprocessing.get_context("fork")
+    slots = StageSlots(ctx, 1, [2016, 2017])
+    order, taken = ctx.Array("i", 2, lock=False), ctx.Value("i", 0, lock=False)
+    with slots.slot(2017, 3):
+        waiter = ctx.Process(target=_take_slot, args=(slots, 2016, 1, order, taken), daemon=True)
+        waiter.start()
+        _wait_for(lambda: slots._waiting[0])
+    time.sleep(0.3)  # 2017 between its stages
+    assert taken.value == 0  # 2017, with two stages left, is first in line for its next one
+    with slots.slot(2017, 2):
+        order[taken.value] = 2017
+        taken.value += 1
+    slots.leave(2017)
+    waiter.join(30)
+    assert list(order) == [2017, 2016]
+
+
+def test_a_year_that_leaves_between_stages_frees_its_turn():
+    """A year that fails after a stage asks for no more slots: a later year still gets one."""
+    import multiprocessing
+
+    from pipeline.runner import StageSlots
+
+    ctx = multiprocessing.get_context("fork")
+    slots = StageSlots(ctx, 1, [2016, 2017])
+    order, taken = ctx.Array("i", 1, lock=False), ctx.Value("i", 0, lock=False)
+    with slots.slot(2016, 2):
+        waiter = ctx.Process(target=_take_slot, args=(slots, 2017, 1, order, taken), daemon=True)
+        waiter.start()
+        _wait_for(lambda: slots._waiting[1])
+    assert slots._waiting[0] == 1  # queued for its next stage, ahead of 2017 (earlier year)
+    slots.leave(2016)
+    waiter.join(30)
+    assert waiter.exitcode == 0 and list(order) == [2017]
