@@ -11,11 +11,16 @@ Written by hand because no library forks ipykernels (multiprocessing's forkserve
 functions, not processes jupyter_client can signal and wait for).
 
 Protocol. The server inherits one end of a SOCK_SEQPACKET socket pair, the control socket.
-The first message is the preload (JSON list of code strings, each run once, e.g. the
-notebooks' import cells). Every later message asks for a kernel (JSON: args, env, cwd) and
+The first message is the preload (JSON: `cells`, code strings each run once, e.g. the
+notebooks' import cells; `first_kernels`, how many kernels the run asks for at once as it
+starts: they are forked as soon as the first cell is loaded, before the other cells, and the
+server waits for them up to FIRST_KERNELS_WAIT_S). Every later message asks for a kernel (JSON: args, env, cwd) and
 carries one file descriptor: the request's *life line*, one end of a fresh socket pair. The
 server forks; the child becomes the kernel (`ipykernel_launcher <args>`), in its own session.
 On the life line the server answers "pid <n>", later "exit <code>" when the kernel ends.
+A request may instead name a function to call (JSON: call "module:function", args): the
+child runs it with the preloaded libraries and exits, answering on its life line as a kernel
+does (the CLI draws the trends page that way, without importing pandas and matplotlib).
 If the client closes its end of the life line (it gave the kernel up, or its process died),
 the server kills the kernel's process group. When the control socket closes (every client
 gone) the server kills any kernel left and exits. Each kernel polls its parent (ipykernel's
@@ -24,6 +29,7 @@ JPY_PARENT_PID), so a killed server takes its kernels with it.
 from __future__ import annotations
 
 import atexit
+import importlib
 import json
 import os
 import select
@@ -33,9 +39,12 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import traceback
 
 REQUEST_MAX_BYTES = 1 << 20  # one request: args, environment and cwd, as JSON
+FIRST_KERNELS_WAIT_S = 1.0
+CALL_NICE = 10  # a call is background work: it yields the cores to the kernels
 _START_PATH0 = sys.path[0] if sys.path else None
 
 
@@ -91,7 +100,8 @@ class ForkedKernel:
 class ForkServer:
     """The server process, started with `python_argv` (the kernel spec's interpreter and flags)."""
 
-    def __init__(self, python_argv: list[str], preload: list[str], env: dict[str, str] | None = None):
+    def __init__(self, python_argv: list[str], preload: list[str], env: dict[str, str] | None = None,
+                 first_kernels: int = 0):
         self.python_argv = list(python_argv)  # the interpreter and flags its kernels run
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
@@ -100,7 +110,7 @@ class ForkServer:
         )
         theirs.close()
         self._control = mine
-        self._control.sendall(json.dumps(preload).encode("utf-8"))
+        self._control.sendall(json.dumps({"cells": preload, "first_kernels": first_kernels}).encode("utf-8"))
         self._spawned = False
 
     @property
@@ -109,11 +119,28 @@ class ForkServer:
 
     def spawn(self, args: list[str], env: dict[str, str], cwd: str | None, timeout: float = 120) -> ForkedKernel:
         """A new kernel `ipykernel_launcher <args>`; raises OSError if the server cannot fork one."""
+        return self._fork({"args": args, "env": env, "cwd": cwd}, timeout)
+
+    def call(self, function: str, args: list, timeout: float = 120) -> None:
+        """Run `module:function(*args)` (JSON arguments) in a fork of the server, with its
+        libraries already loaded, and wait for it; raises OSError if it failed or took longer."""
+        child = self._fork({"call": function, "args": args}, timeout)
+        try:
+            code = child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            raise OSError(f"{function} no terminó en {timeout} s") from None
+        if code != 0:
+            raise OSError(f"{function} terminó con el código {code}")
+
+    def _fork(self, request: dict, timeout: float) -> ForkedKernel:
         self._spawned = True
+        data = json.dumps(request).encode("utf-8")
+        if len(data) > REQUEST_MAX_BYTES:
+            raise OSError("la solicitud al servidor de kernels es demasiado grande")
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            request = json.dumps({"args": args, "env": env, "cwd": cwd}).encode("utf-8")
-            socket.send_fds(self._control, [request], [theirs.fileno()])
+            socket.send_fds(self._control, [data], [theirs.fileno()])
         finally:
             theirs.close()
         # the first request waits for the preload (about a second)
@@ -156,6 +183,28 @@ def _run_preload(code: str) -> None:
         exec(compile(code, "<precarga>", "exec"), {"__name__": "__precarga__"})
     except Exception:  # the notebook runs the same cell and fails there, visibly
         traceback.print_exc()
+
+
+def _call(request: dict, close_fds: list[int]) -> None:
+    """In the forked child: run `module:function(*args)`, then exit (1 if it raised); never returns."""
+    code = 1
+    try:
+        for fd in close_fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        os.setsid()  # its own group: killed as a kernel is if its client lets go
+        os.nice(CALL_NICE)
+        module, _, name = request["call"].partition(":")
+        getattr(importlib.import_module(module), name)(*request["args"])
+        code = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _become_kernel(request: dict, close_fds: list[int]) -> None:
@@ -209,7 +258,14 @@ class _Server:
         self.sel.register(control, selectors.EVENT_READ, ("control", None))
         self.lines: dict[int, socket.socket] = {}  # kernel pid -> its life line
         self.pidfds: dict[int, int] = {}  # kernel pid -> pidfd
+        self.forked = 0
         self.open = True
+
+    def await_kernels(self, n: int, within: float) -> None:
+        """Serve requests until `n` kernels have been forked in all, for at most `within` seconds."""
+        deadline = time.monotonic() + within
+        while self.open and self.forked < n and (left := deadline - time.monotonic()) > 0:
+            self.step(left)
 
     def step(self, timeout: float | None) -> None:
         """Handle what is ready within `timeout` seconds: requests, ended kernels, clients gone."""
@@ -239,9 +295,11 @@ class _Server:
         line = socket.socket(fileno=fds[0])
         inherited = [self.control.fileno(), self.sel.fileno(), line.fileno(),
                      *(s.fileno() for s in self.lines.values()), *self.pidfds.values()]
+        request = json.loads(msg)
         child = os.fork()
         if child == 0:
-            _become_kernel(json.loads(msg), inherited)
+            (_call if "call" in request else _become_kernel)(request, inherited)
+        self.forked += 1
         self.pidfds[child] = os.pidfd_open(child)
         self.sel.register(self.pidfds[child], selectors.EVENT_READ, ("exit", child))
         self.lines[child] = line
@@ -294,17 +352,19 @@ def serve(control_fd: int) -> None:
     # server ends when the CLI closes the control socket (killing what is left)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     control = socket.socket(fileno=control_fd)
-    codes = json.loads(control.recv(REQUEST_MAX_BYTES) or b"[]")
+    setup = json.loads(control.recv(REQUEST_MAX_BYTES) or b"{}")
     server = _Server(control)
     _preload_kernel()
     # the cells in stage order; a kernel asked for meanwhile is forked as soon as the cells
     # before it are loaded (the cleaning kernel does not wait for matplotlib); a kernel
     # forked early imports anything else it needs itself
-    for code in codes:
+    for n, code in enumerate(setup.get("cells", [])):
         if not server.open:
             return
         _run_preload(code)
         server.step(0)
+        if n == 0:  # the years of a parallel run start together, before the later cells load
+            server.await_kernels(setup.get("first_kernels", 0), FIRST_KERNELS_WAIT_S)
     while server.open:
         server.step(None)
 

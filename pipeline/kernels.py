@@ -42,23 +42,27 @@ FORK_ENV = "BALANCE_KERNELS_FORK"  # "0" turns the fork server off
 
 _server: forkserver.ForkServer | None = None
 _server_notebooks: list[Path] | None = None  # set by use_fork_server: start it when needed
+_server_first_kernels = 0
 _server_lock = threading.Lock()
 
 
-def use_fork_server(notebooks: list[Path], now: bool = False) -> None:
+def use_fork_server(notebooks: list[Path], now: bool = False, first_kernels: int = 0) -> None:
     """Make this process's kernels forks of a fork server that preloads the notebooks'
     import cells. The server starts with the first kernel, or `now` (before forking worker
-    processes, so they share it). Turned off with BALANCE_KERNELS_FORK=0, and where Linux's
-    pidfd is missing: kernels then start as jupyter_client starts them."""
-    global _server_notebooks
+    processes, so they share it). `first_kernels`: how many kernels the run asks for at once
+    as it starts (one per year worker), forked before the later cells load. Turned off with
+    BALANCE_KERNELS_FORK=0, and where Linux's pidfd is missing: kernels then start as
+    jupyter_client starts them."""
+    global _server_notebooks, _server_first_kernels
     if os.environ.get(FORK_ENV, "1") == "0" or not hasattr(os, "pidfd_open"):
         return
-    _server_notebooks = list(notebooks)
+    _server_notebooks, _server_first_kernels = list(notebooks), first_kernels
     if now:
-        _fork_server()
+        fork_server()
 
 
-def _fork_server() -> forkserver.ForkServer | None:
+def fork_server() -> forkserver.ForkServer | None:
+    """The fork server of this process's run (started now if it is to be used), or None."""
     global _server, _server_notebooks
     with _server_lock:
         if _server is None and _server_notebooks is not None:
@@ -66,7 +70,8 @@ def _fork_server() -> forkserver.ForkServer | None:
             try:
                 argv = _python_argv(AsyncKernelManager(kernel_name="python3").kernel_spec.argv)
                 if argv is not None:
-                    _server = forkserver.ForkServer(argv, [import_cell(nb) for nb in notebooks])
+                    _server = forkserver.ForkServer(argv, [import_cell(nb) for nb in notebooks],
+                                                    first_kernels=_server_first_kernels)
             except Exception as err:  # kernels then start the usual way
                 log.warning("No se pudo iniciar el servidor de kernels (%s); se inician de la forma habitual.", err)
         return _server
@@ -158,7 +163,7 @@ class LocalKernelManager(AsyncKernelManager):
         self._prepared = None
 
     async def _async_pre_start_kernel(self, **kw):
-        server = _fork_server() if self.provisioner is None else None
+        server = fork_server() if self.provisioner is None else None
         if server is not None:
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
             self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)

@@ -229,3 +229,45 @@ def test_a_forked_kernel_exits_as_python_does(server, tmp_path):
         _run(kc, "import threading, time\n"
                  f"threading.Thread(target=lambda: (time.sleep(1), open({str(target)!r}, 'w').write('listo'))).start()")
     assert target.read_text() == "listo"
+
+
+def test_the_first_kernels_of_a_run_are_forked_before_the_later_cells_load(tmp_path, monkeypatch):
+    """A parallel run asks for one kernel per year at once, just after the server has loaded
+    the cleaning cell: they are forked then, not after the deck's imports."""
+    monkeypatch.delenv(kernels.FORK_ENV, raising=False)
+    loaded = tmp_path / "primera-lista"
+    first, later = tmp_path / "uno.ipynb", tmp_path / "dos.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        f"open({str(loaded)!r}, 'w').close()")]), first)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import time\ntime.sleep(3)\n" + PRELOAD)]), later)
+    kernels.use_fork_server([first, later], now=True, first_kernels=1)
+    try:
+        deadline = time.monotonic() + 60
+        while not loaded.exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.2)  # the server would be loading the second cell by now
+        with _connected(tmp_path) as (km, kc):
+            assert km.forked
+            assert _eval(kc, "'pipeline.text' in __import__('sys').modules") == "False"
+    finally:
+        kernels.stop_fork_server()
+
+
+CALLED = """
+import os, sys
+open({result!r}, "w").write(f"{{'pipeline.text' in sys.modules}} {{os.nice(0)}} {{os.getppid()}}")
+"""
+
+
+def test_a_call_runs_in_a_preloaded_fork_at_low_priority(server, tmp_path):
+    """The trends page is drawn that way: a fork of the server runs a function with the
+    libraries loaded, yields the cores to the kernels, and its failure is an error here."""
+    script, result = tmp_path / "llamada.py", tmp_path / "resultado.txt"
+    script.write_text(CALLED.format(result=str(result)), encoding="utf-8")
+    server.call("runpy:run_path", [str(script)])
+    preloaded, nice, parent = result.read_text().split()
+    assert preloaded == "True" and int(nice) == os.nice(0) + 10 and int(parent) == server.pid
+    with pytest.raises(OSError, match="código 1"):
+        server.call("runpy:run_path", [str(tmp_path / "no-existe.py")])
