@@ -1,7 +1,8 @@
 """Command line: `python -m pipeline run --year 2017` (also installed as `balance`).
 
-Parses arguments, shows progress and turns failures into Spanish messages with a
-non-zero exit; holds no logic of its own.
+Parses arguments, runs the years (one after another, or side by side with `--jobs`), shows
+progress, puts the multi-year trends page together, and turns failures into Spanish messages
+with a non-zero exit. The stages themselves are in runner.py and the notebooks.
 """
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ import logging
 import multiprocessing
 import os
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,7 +31,7 @@ from . import reference  # noqa: E402
 from .config import DEFAULT_REGION, NOTEBOOKS, Paths, paths
 from . import cache
 from .errors import EtapaFallida
-from .kernels import WarmKernel, stop_fork_server, use_fork_server
+from .kernels import WarmKernel, fork_server, stop_fork_server, use_fork_server
 from .runner import STAGES, EjecucionEnCurso, StageSlots, YearRun, run_year, set_stage_slots
 
 COMMANDS = {
@@ -39,6 +42,10 @@ COMMANDS = {
 }
 
 EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
+
+# where run_one sends each year's indicators (the trends page): set by _run_jobs in this
+# process, or by _init_worker in a year worker (through a queue to the CLI)
+_indicadores_sink = None
 
 
 def parse_years(text: str) -> list[int]:
@@ -111,15 +118,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         for anio in years
     ]
-    trends = len(years) > 1 and args.command in ("run", "indicators")
+    trends = None
+    if len(years) > 1 and args.command in ("run", "indicators"):
+        trends = TrendsPage(jobs[0].paths, reg.nombre, years)
     try:
-        codes = _run_jobs(jobs, args.jobs, meanwhile=_preload_trends if trends else None)
+        codes = _run_jobs(jobs, args.jobs, trends)
+        failed = next((c for c in codes if c), 0)
+        if trends is not None and not failed:
+            _, html_path = trends.write()  # before the fork server stops: it may be drawing it
+            print(f"Tendencias: {html_path}", file=sys.stderr)
     finally:
+        if trends is not None:
+            trends.discard()
         stop_fork_server()
-    failed = next((c for c in codes if c), 0)
-    if trends and not failed:
-        json_path, html_path = write_trends(jobs[0].paths, reg.nombre)
-        print(f"Tendencias: {html_path}", file=sys.stderr)
     return failed
 
 
@@ -148,26 +159,16 @@ def exit_now(code: int) -> None:
     os._exit(code)
 
 
-def _preload_trends() -> None:
-    """Import what the trends page needs (pandas, matplotlib) in a background thread: the
-    CLI mostly waits for kernels or workers meanwhile, and the page is the run's last step."""
-    def load() -> None:
-        from matplotlib import figure, ticker  # noqa: F401
-
-        from . import trends  # noqa: F401
-
-    threading.Thread(target=load, name="precarga-tendencias", daemon=True).start()
-
-
-def _run_jobs(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int]:
-    """Run the years; `meanwhile` is called once the first year is done (the CLI then waits,
-    and nothing it does competes with the start of the run)."""
+def _run_jobs(jobs: list[YearRun], workers: int, trends: "TrendsPage | None" = None) -> list[int]:
+    """Run the years; each year's indicators go to `trends` as soon as they exist."""
+    global _indicadores_sink
     parallel = workers > 1 and len(jobs) > 1
     # every stage kernel of this run is a fork of one process that already imported ipykernel
     # and the notebooks' libraries (see forkserver.py); started before the year workers fork
-    use_fork_server([jobs[0].notebooks_dir / NOTEBOOKS[etapa] for etapa in STAGES], now=parallel)
+    use_fork_server([jobs[0].notebooks_dir / NOTEBOOKS[etapa] for etapa in STAGES], now=parallel,
+                    first_kernels=min(len(jobs), workers + 1) if parallel else 1)
     if parallel:
-        return _run_parallel(jobs, workers, meanwhile)
+        return _run_parallel(jobs, workers, trends)
     # start the first stage's kernel now: it loads on the other core while this process is
     # still importing papermill and nbconvert
     first = jobs[0]
@@ -175,17 +176,16 @@ def _run_jobs(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int]:
                                     first.notebooks_dir, first.force)
     if to_run:
         first.first_kernel = WarmKernel(first.notebooks_dir / NOTEBOOKS[to_run[0]], first.notebooks_dir)
+    _indicadores_sink = trends.add if trends is not None else None
     codes = []
     for job in jobs:
         codes.append(run_one(job))
-        if len(codes) == 1 and meanwhile:
-            meanwhile()
         if codes[-1]:
             break  # sequential: stop at the first failure, as a scheduler expects
     return codes
 
 
-def _run_parallel(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int]:
+def _run_parallel(jobs: list[YearRun], workers: int, trends: "TrendsPage | None" = None) -> list[int]:
     """One year more than `workers` in flight, at most `workers` stages executing at once
     (runner.StageSlots): no core idles while a year is between stages or alone."""
     from . import export, report  # noqa: F401  loaded once here, shared by the forked workers
@@ -193,19 +193,34 @@ def _run_parallel(jobs: list[YearRun], workers: int, meanwhile=None) -> list[int
     export.warm_up()  # likewise nbconvert's first-export work
     fork = multiprocessing.get_context("fork")
     slots = StageSlots(fork, workers, [job.paths.anio for job in jobs])
-    with ProcessPoolExecutor(max_workers=min(len(jobs), workers + 1), mp_context=fork,
-                             initializer=_init_worker, initargs=(slots, os.getpid())) as pool:
-        futures = [pool.submit(run_one, job) for job in jobs]
-        if meanwhile:
-            next(as_completed(futures)).exception()  # wait for one, whatever its outcome
-            meanwhile()
-        return [f.result() for f in futures]
+    indicadores = fork.SimpleQueue()  # each year's indicators, from the workers to `trends`
+    reader = threading.Thread(target=_pass_on, args=(indicadores, trends), name="indicadores", daemon=True)
+    reader.start()
+    try:
+        with ProcessPoolExecutor(max_workers=min(len(jobs), workers + 1), mp_context=fork,
+                                 initializer=_init_worker,
+                                 initargs=(slots, indicadores if trends else None, os.getpid())) as pool:
+            futures = [pool.submit(run_one, job) for job in jobs]
+            return [f.result() for f in futures]
+    finally:
+        indicadores.put(None)
+        reader.join()
 
 
-def _init_worker(slots: StageSlots, parent: int) -> None:
-    """A year worker: shares the stage slots, and ends if the CLI is killed (a process pool
-    would otherwise leave its workers waiting for work forever, and their kernels with them)."""
+def _pass_on(queue, trends: "TrendsPage | None") -> None:
+    for anio, indicadores in iter(queue.get, None):
+        if trends is not None:
+            trends.add(anio, indicadores)
+
+
+def _init_worker(slots: StageSlots, indicadores, parent: int) -> None:
+    """A year worker: shares the stage slots, sends each year's indicators to the CLI, and
+    ends if the CLI is killed (a process pool would otherwise leave its workers waiting for
+    work forever, and their kernels with them)."""
+    global _indicadores_sink
     set_stage_slots(slots)
+    if indicadores is not None:
+        _indicadores_sink = lambda anio, ind: indicadores.put((anio, ind))  # noqa: E731
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -223,8 +238,12 @@ def run_one(job: YearRun) -> int:
     def on_stage(etapa: str) -> None:
         print(f"[{anio}] etapa {next(counter)}/{total}: {etapa}…", file=sys.stderr, flush=True)
 
+    def on_stage_done(etapa: str, staged: Paths) -> None:
+        if etapa == "indicadores" and _indicadores_sink is not None and staged.indicadores_json.is_file():
+            _indicadores_sink(anio, json.loads(staged.indicadores_json.read_text(encoding="utf-8")))
+
     try:
-        run_year(job, on_stage)
+        run_year(job, on_stage, on_stage_done)
     except EjecucionEnCurso as err:
         print(f"Error: {err}", file=sys.stderr)
         return EXIT_BUSY
@@ -238,16 +257,75 @@ def run_one(job: YearRun) -> int:
     return 0
 
 
-def write_trends(any_year: Paths, region: str) -> tuple[Path, Path]:
-    """outputs/tendencias.json|html over every year that has an indicadores.json."""
-    from . import trends  # matplotlib: imported only when trends are written
+class TrendsPage:
+    """outputs/tendencias.json|html of a run over several years: drawn in the background as
+    soon as every year of the run has its indicators (while the last decks are still being
+    made), and put in place once the whole run succeeded. A fork of the fork server draws it,
+    with pandas and matplotlib already loaded (this process would spend 0.4 s of CPU importing
+    them); without the server, a thread of this process at low priority."""
 
-    by_year = {}
-    for folder in sorted(any_year.out_root.glob("[0-9][0-9][0-9][0-9]")):
-        ind_path = replace(any_year, anio=int(folder.name)).indicadores_json
-        if ind_path.exists():
-            by_year[int(folder.name)] = json.loads(ind_path.read_text(encoding="utf-8"))
-    return trends.write_trends(by_year, any_year.out_root, region)
+    def __init__(self, any_year: Paths, region: str, years: list[int]):
+        self._any_year, self._region = any_year, region
+        self._missing = set(years)
+        self._fresh: dict[int, dict] = {}  # this run's years, from their staging folders
+        self._lock = threading.Lock()
+        self._drawing: threading.Thread | None = None
+        self._drawn = Path(tempfile.mkdtemp(prefix="balance-tendencias-"))
+
+    def add(self, anio: int, indicadores: dict) -> None:
+        with self._lock:
+            self._fresh[anio] = indicadores
+            self._missing.discard(anio)
+            if not self._missing and self._drawing is None:
+                self._drawing = threading.Thread(target=self._draw, name="tendencias", daemon=True)
+                self._drawing.start()
+
+    def write(self) -> tuple[Path, Path]:
+        """Put both files in place; drawn now if the background drawing did not happen or failed."""
+        if self._drawing is not None:
+            self._drawing.join()
+        out_root = self._any_year.out_root
+        drawn = [self._drawn / "tendencias.json", self._drawn / "tendencias.html"]
+        if not all(p.is_file() for p in drawn):
+            from . import trends  # pandas and matplotlib
+
+            return trends.write_trends(dict(self._years()), out_root, self._region)
+        out_root.mkdir(parents=True, exist_ok=True)
+        return tuple(Path(shutil.move(p, out_root / p.name)) for p in drawn)  # type: ignore[return-value]
+
+    def discard(self) -> None:
+        """Remove what was drawn and not put in place (the run failed, or it is all written)."""
+        shutil.rmtree(self._drawn, ignore_errors=True)
+
+    def _years(self) -> list[list]:
+        """[year, indicators] for every year with an indicadores.json in the outputs, this
+        run's years as just computed."""
+        found = {}
+        for folder in sorted(self._any_year.out_root.glob("[0-9][0-9][0-9][0-9]")):
+            ind_path = replace(self._any_year, anio=int(folder.name)).indicadores_json
+            if int(folder.name) not in self._fresh and ind_path.exists():
+                found[int(folder.name)] = json.loads(ind_path.read_text(encoding="utf-8"))
+        return [[anio, ind] for anio, ind in sorted({**found, **self._fresh}.items())]
+
+    def _draw(self) -> None:
+        log = logging.getLogger("pipeline")
+        try:
+            server = fork_server()
+            if server is not None:
+                server.call("pipeline.trends:write_trends_pairs", [self._years(), str(self._drawn), self._region])
+                return
+        except OSError as err:  # drawn here instead
+            log.debug("Tendencias en el servidor de kernels: %s", err)
+        try:  # Linux: the nice value is per thread; elsewhere it simply stays as it is
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except (OSError, AttributeError):
+            pass
+        try:
+            from . import trends  # pandas and matplotlib
+
+            trends.write_trends_pairs(self._years(), str(self._drawn), self._region)
+        except Exception as err:  # drawn again by write(), where the error is reported
+            log.debug("Tendencias en segundo plano: %s", err)
 
 
 if __name__ == "__main__":

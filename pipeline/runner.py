@@ -149,8 +149,12 @@ def _swap_into_place(staged: Path, final: Path) -> None:
         shutil.rmtree(old)
 
 
-def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Paths:
-    """Run the requested stages of one year; returns the final paths."""
+def run_year(
+    job: YearRun, on_stage: Callable[[str], None] | None = None,
+    on_stage_done: Callable[[str, Paths], None] | None = None,
+) -> Paths:
+    """Run the requested stages of one year; returns the final paths. `on_stage` is called as
+    a stage begins, `on_stage_done` once its files are in the staging folder (its paths)."""
     final = job.paths
     with year_lock(final):
         # with the year's lock held, a staging folder of this year is a killed run's leftover
@@ -193,6 +197,8 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
                     if reuse[etapa]:
                         stored.restore(staged.out)
                         log.info("Etapa %s sin cambios: se reutiliza el resultado anterior", etapa)
+                        if on_stage_done:
+                            on_stage_done(etapa, staged)
                         continue
                     with _stage_slot(final.anio, len(to_run) - to_run.index(etapa)):
                         start = time.perf_counter()
@@ -207,6 +213,8 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
                                 kernel.shutdown(wait=False)  # stops while the next stage runs
                     pending.append((etapa, stored, export_done))
                     log.info("Etapa %s lista en %.1f s", etapa, time.perf_counter() - start)
+                    if on_stage_done:
+                        on_stage_done(etapa, staged)
                 for etapa, stored, export_done in pending:
                     if export_done is not None:
                         export_done.result()  # an export's error fails the run here

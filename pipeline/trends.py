@@ -240,3 +240,9 @@ def write_trends(indicadores_by_year: dict[int, dict], out_root: Path, region: s
     json_path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     html_path.write_text(render_trends_html(df, reg.nombre), encoding="utf-8")
     return json_path, html_path
+
+
+def write_trends_pairs(pairs: list[list], out_root: str, region: str) -> None:
+    """`write_trends` with JSON arguments ([year, indicators] pairs): what the CLI has a fork
+    of the kernel server run (see cli.TrendsPage)."""
+    write_trends({int(anio): ind for anio, ind in pairs}, Path(out_root), region)

@@ -117,3 +117,81 @@ def test_a_killed_cli_leaves_no_process_behind(tmp_path):
     while any(_running(p) for p in family) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [p for p in family if _running(p)]
+
+
+def _indicadores(anio: int, asistencias: int) -> dict:
+    import json
+
+    ind = json.loads((config.PROJ_ROOT / "tests" / "fixtures" / "deck" / "indicadores-2017.json").read_text(encoding="utf-8"))
+    return {**ind, "anio": anio, "asistencias": asistencias}
+
+
+def test_trends_page_takes_this_runs_indicators_and_earlier_years(tmp_path):
+    """Drawn as soon as every year of the run has its indicators (here in a thread of this
+    process: no fork server), from those indicators, not from the outputs of an earlier run
+    of the same year; years run before stay on the page. Nothing is written before write()."""
+    import json
+
+    paths = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
+    for anio, asistencias in ((2015, 100), (2017, 1)):  # an earlier run's outputs
+        folder = tmp_path / "o" / str(anio)
+        folder.mkdir(parents=True)
+        (folder / "indicadores.json").write_text(json.dumps(_indicadores(anio, asistencias)), encoding="utf-8")
+    page = cli.TrendsPage(paths, "Coquimbo", [2017, 2018])
+    page.add(2017, _indicadores(2017, 300))
+    assert page._drawing is None  # 2018 still missing
+    page.add(2018, _indicadores(2018, 400))
+    page._drawing.join(60)
+    assert not (tmp_path / "o" / "tendencias.json").exists()
+    json_path, html_path = page.write()
+    page.discard()
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    assert [(t["anio"], t["asistencias"]) for t in data["tendencia"]] == [(2015, 100), (2017, 300), (2018, 400)]
+    assert "Región de Coquimbo" in html_path.read_text(encoding="utf-8")
+    assert not page._drawn.exists()
+
+
+def test_trends_page_of_a_failed_run_is_never_written(tmp_path):
+    paths = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
+    page = cli.TrendsPage(paths, "Coquimbo", [2017])
+    page.add(2017, _indicadores(2017, 300))
+    page._drawing.join(60)
+    page.discard()  # what main() does when a year failed
+    assert not page._drawn.exists() and not (tmp_path / "o").exists()
+
+
+DRAW_IN_SERVER = """
+import json, sys
+from pathlib import Path
+
+from pipeline import cli, config, kernels
+from pipeline.runner import STAGES
+
+out = Path(sys.argv[1])
+ind = json.loads((config.PROJ_ROOT / "tests/fixtures/deck/indicadores-2017.json").read_text(encoding="utf-8"))
+kernels.use_fork_server([config.NOTEBOOKS_DIR / config.NOTEBOOKS[e] for e in STAGES], now=True)
+page = cli.TrendsPage(config.paths(2017, "Coquimbo", out, out, out), "Coquimbo", [2016, 2017])
+page.add(2016, {**ind, "anio": 2016})
+page.add(2017, ind)
+page.write()
+page.discard()
+kernels.stop_fork_server()
+print("pandas" in sys.modules, "matplotlib" in sys.modules)
+"""
+
+
+@pytest.mark.slow
+def test_trends_page_is_drawn_by_a_fork_of_the_kernel_server(tmp_path):
+    """The CLI never imports pandas or matplotlib for the trends page: a fork of the fork
+    server, which has them loaded, draws it."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", DRAW_IN_SERVER, str(tmp_path)], cwd=config.PROJ_ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["False", "False"]
+    data = json.loads((tmp_path / "tendencias.json").read_text(encoding="utf-8"))
+    assert data["anios"] == [2016, 2017]
+    assert (tmp_path / "tendencias.html").read_text(encoding="utf-8").count("data:image/png;base64,") == 1
