@@ -35,16 +35,19 @@ _stage_slots: "StageSlots | None" = None
 class StageSlots:
     """At most `n` stages executing at once across year worker processes (fork-inherited).
 
-    A freed slot goes to the waiting year with the most stages still to run, then the
-    earliest: the longest chain starts first, so no year is left to run alone at the end
-    while a core idles. A year that goes on to another stage queues for it as it frees its
-    slot, so it competes for that very slot."""
+    A freed slot goes to the lead year (the earliest one not done) when it is waiting, else
+    to the waiting year with the most stages still to run, then the earliest. So one slot
+    carries a year through to its deck while the others start the next years: the decks,
+    the longest stage, do not all come at the end, with one of them running alone while a
+    core idles. A year that goes on to another stage queues for it as it frees its slot,
+    so it competes for that very slot."""
 
     def __init__(self, ctx, n: int, years: list[int]):
         self._cond = ctx.Condition()
         self._free = ctx.Value("i", n, lock=False)
         self._years = list(years)
         self._waiting = ctx.Array("i", len(years), lock=False)  # stages left of each waiting year
+        self._done = ctx.Array("b", len(years), lock=False)  # years that need no more slots
 
     @contextlib.contextmanager
     def slot(self, anio: int, stages_left: int) -> Iterator[None]:
@@ -66,12 +69,17 @@ class StageSlots:
                 self._cond.notify_all()
 
     def leave(self, anio: int) -> None:
-        """The year asks for no more slots (it ended, or failed between two stages)."""
+        """The year needs no more slots (it ended, failed, or was already running elsewhere)."""
+        i = self._years.index(anio)
         with self._cond:
-            self._waiting[self._years.index(anio)] = 0
+            self._waiting[i] = 0
+            self._done[i] = 1
             self._cond.notify_all()
 
     def _first_in_line(self) -> int:
+        lead = next((j for j in range(len(self._years)) if not self._done[j]), None)
+        if lead is not None and self._waiting[lead]:
+            return lead
         return max(range(len(self._years)), key=lambda j: (self._waiting[j], -j))
 
 
@@ -156,6 +164,16 @@ def run_year(
     """Run the requested stages of one year; returns the final paths. `on_stage` is called as
     a stage begins, `on_stage_done` once its files are in the staging folder (its paths)."""
     final = job.paths
+    try:
+        return _run_year_locked(job, final, on_stage, on_stage_done)
+    finally:
+        _leave_stage_slots(final.anio)
+
+
+def _run_year_locked(
+    job: YearRun, final: Paths, on_stage: Callable[[str], None] | None,
+    on_stage_done: Callable[[str, Paths], None] | None,
+) -> Paths:
     with year_lock(final):
         # with the year's lock held, a staging folder of this year is a killed run's leftover
         for leftover in final.out_root.glob(f".en-curso-{final.anio}-*"):
@@ -220,7 +238,7 @@ def run_year(
                         export_done.result()  # an export's error fails the run here
                     stored.store(keys[etapa], staged.out, produced_files(etapa, staged))
             finally:
-                _leave_stage_slots(final.anio)
+                _leave_stage_slots(final.anio)  # between its stages, nothing more to wait for
                 background.shutdown(wait=True)
                 for kernel in warm.values():
                     kernel.shutdown()

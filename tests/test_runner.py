@@ -108,38 +108,6 @@ def test_jobs_run_one_more_year_than_stage_slots(tmp_path):
 
 
 
-def _take_slot(slots, anio, left, order, taken):
-    with slots.slot(anio, left):  # written while the slot is held: the order is the slots' own
-        order[taken.value] = anio
-        taken.value += 1
-    slots.leave(anio)  # as the runner does when a year ends
-
-
-def test_a_freed_slot_goes_to_the_year_with_most_stages_left():
-    import multiprocessing
-    import time
-
-    from pipeline.runner import StageSlots
-
-    ctx = multiprocessing.get_context("fork")
-    slots = StageSlots(ctx, 1, [2016, 2017, 2018])
-    order, taken = ctx.Array("i", 2, lock=False), ctx.Value("i", 0, lock=False)
-    with slots.slot(2017, 2):  # the only slot is taken: the others queue up
-        procs = [ctx.Process(target=_take_slot, args=(slots, anio, left, order, taken), daemon=True)
-                 for anio, left in ((2016, 1), (2018, 3))]
-        for p in procs:
-            p.start()
-        deadline = time.monotonic() + 30
-        while not (slots._waiting[0] and slots._waiting[2]):  # both waiting
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
-    slots.leave(2017)
-    for p in procs:
-        p.join(30)
-    got = list(order)
-    assert got == [2018, 2016]  # three stages left beats one, though 2016 is earlier
-
-
 def _wait_for(condition, within: float = 30) -> None:
     import time
 
@@ -147,6 +115,35 @@ def _wait_for(condition, within: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline
         time.sleep(0.01)
+
+
+def _take_slot(slots, anio, left, order, taken):
+    with slots.slot(anio, left):  # written while the slot is held: the order is the slots' own
+        order[taken.value] = anio
+        taken.value += 1
+    slots.leave(anio)  # as the runner does when a year ends
+
+
+def test_a_freed_slot_goes_to_the_lead_year_then_to_the_most_stages_left():
+    """The earliest year not done goes first when it waits (one slot carries it to its deck);
+    otherwise the year with the most stages left, though a year with fewer is earlier."""
+    import multiprocessing
+
+    from pipeline.runner import StageSlots
+
+    ctx = multiprocessing.get_context("fork")
+    slots = StageSlots(ctx, 1, [2016, 2017, 2018, 2019])
+    order, taken = ctx.Array("i", 3, lock=False), ctx.Value("i", 0, lock=False)
+    with slots.slot(2017, 1):  # the only slot is taken: the others queue up
+        procs = [ctx.Process(target=_take_slot, args=(slots, anio, left, order, taken), daemon=True)
+                 for anio, left in ((2018, 1), (2019, 3), (2016, 1))]
+        for p in procs:
+            p.start()
+        _wait_for(lambda: all(slots._waiting[i] for i in (0, 2, 3)))
+    for p in procs:
+        p.join(30)
+    slots.leave(2017)
+    assert list(order) == [2016, 2019, 2018]  # the lead year; then three stages left before one
 
 
 def test_a_year_going_on_to_its_next_stage_competes_for_the_slot_it_frees():
@@ -158,12 +155,12 @@ def test_a_year_going_on_to_its_next_stage_competes_for_the_slot_it_frees():
     from pipeline.runner import StageSlots
 
     ctx = multiprocessing.get_context("fork")
-    slots = StageSlots(ctx, 1, [2016, 2017])
+    slots = StageSlots(ctx, 1, [2016, 2017, 2018])  # 2016, the lead year, is between stages
     order, taken = ctx.Array("i", 2, lock=False), ctx.Value("i", 0, lock=False)
     with slots.slot(2017, 3):
-        waiter = ctx.Process(target=_take_slot, args=(slots, 2016, 1, order, taken), daemon=True)
+        waiter = ctx.Process(target=_take_slot, args=(slots, 2018, 1, order, taken), daemon=True)
         waiter.start()
-        _wait_for(lambda: slots._waiting[0])
+        _wait_for(lambda: slots._waiting[2])
     time.sleep(0.3)  # 2017 between its stages
     assert taken.value == 0  # 2017, with two stages left, is first in line for its next one
     with slots.slot(2017, 2):
@@ -171,7 +168,7 @@ def test_a_year_going_on_to_its_next_stage_competes_for_the_slot_it_frees():
         taken.value += 1
     slots.leave(2017)
     waiter.join(30)
-    assert list(order) == [2017, 2016]
+    assert list(order) == [2017, 2018]
 
 
 def test_a_year_that_leaves_between_stages_frees_its_turn():
