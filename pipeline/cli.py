@@ -208,9 +208,8 @@ def _run_parallel(jobs: list[YearRun], workers: int, trends: "TrendsPage | None"
 
 
 def _pass_on(queue, trends: "TrendsPage | None") -> None:
-    for anio, indicadores in iter(queue.get, None):
-        if trends is not None:
-            trends.add(anio, indicadores)
+    for anio, indicadores in iter(queue.get, None):  # only sent when there is a trends page
+        trends.add(anio, indicadores)
 
 
 def _init_worker(slots: StageSlots, indicadores, parent: int) -> None:
@@ -262,7 +261,7 @@ class TrendsPage:
     soon as every year of the run has its indicators (while the last decks are still being
     made), and put in place once the whole run succeeded. A fork of the fork server draws it,
     with pandas and matplotlib already loaded (this process would spend 0.4 s of CPU importing
-    them); without the server, a thread of this process at low priority."""
+    them); without the server, write() draws it at the end, here."""
 
     def __init__(self, any_year: Paths, region: str, years: list[int]):
         self._any_year, self._region = any_year, region
@@ -308,24 +307,13 @@ class TrendsPage:
         return [[anio, ind] for anio, ind in sorted({**found, **self._fresh}.items())]
 
     def _draw(self) -> None:
-        log = logging.getLogger("pipeline")
+        server = fork_server()
+        if server is None:  # write() draws it, in this process
+            return
         try:
-            server = fork_server()
-            if server is not None:
-                server.call("pipeline.trends:write_trends_pairs", [self._years(), str(self._drawn), self._region])
-                return
-        except OSError as err:  # drawn here instead
-            log.debug("Tendencias en el servidor de kernels: %s", err)
-        try:  # Linux: the nice value is per thread; elsewhere it simply stays as it is
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-        except (OSError, AttributeError):
-            pass
-        try:
-            from . import trends  # pandas and matplotlib
-
-            trends.write_trends_pairs(self._years(), str(self._drawn), self._region)
-        except Exception as err:  # drawn again by write(), where the error is reported
-            log.debug("Tendencias en segundo plano: %s", err)
+            server.call("pipeline.trends:write_trends_pairs", [self._years(), str(self._drawn), self._region])
+        except OSError as err:  # likewise
+            logging.getLogger("pipeline").debug("Tendencias en el servidor de kernels: %s", err)
 
 
 if __name__ == "__main__":

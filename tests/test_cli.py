@@ -127,9 +127,9 @@ def _indicadores(anio: int, asistencias: int) -> dict:
 
 
 def test_trends_page_takes_this_runs_indicators_and_earlier_years(tmp_path):
-    """Drawn as soon as every year of the run has its indicators (here in a thread of this
-    process: no fork server), from those indicators, not from the outputs of an earlier run
-    of the same year; years run before stay on the page. Nothing is written before write()."""
+    """Made from the indicators the run's years just computed, not from the outputs of an
+    earlier run of the same year; years run before stay on the page. Nothing is written
+    before write() (which draws it here: this process has no fork server)."""
     import json
 
     paths = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
