@@ -14,7 +14,8 @@ Protocol. The server inherits one end of a SOCK_SEQPACKET socket pair, the contr
 The first message is the preload (JSON: `cells`, code strings each run once, e.g. the
 notebooks' import cells; `first_kernels`, how many kernels the run asks for at once as it
 starts: they are forked as soon as the first cell is loaded, before the other cells, and the
-server waits for them up to FIRST_KERNELS_WAIT_S). Every later message asks for a kernel (JSON: args, env, cwd) and
+server waits for them up to FIRST_KERNELS_WAIT_S). Every later message asks for a kernel
+(JSON: args, env, cwd) and
 carries one file descriptor: the request's *life line*, one end of a fresh socket pair. The
 server forks; the child becomes the kernel (`ipykernel_launcher <args>`), in its own session.
 On the life line the server answers "pid <n>", later "exit <code>" when the kernel ends.
@@ -185,15 +186,20 @@ def _run_preload(code: str) -> None:
         traceback.print_exc()
 
 
+def _close(fds: list[int]) -> None:
+    """In a forked child: close the server's descriptors (control socket, other life lines)."""
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
 def _call(request: dict, close_fds: list[int]) -> None:
     """In the forked child: run `module:function(*args)`, then exit (1 if it raised); never returns."""
     code = 1
     try:
-        for fd in close_fds:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        _close(close_fds)
         os.setsid()  # its own group: killed as a kernel is if its client lets go
         os.nice(CALL_NICE)
         module, _, name = request["call"].partition(":")
@@ -211,11 +217,7 @@ def _become_kernel(request: dict, close_fds: list[int]) -> None:
     """In the forked child: become `python -m ipykernel_launcher <args>`; never returns."""
     code = 1
     try:
-        for fd in close_fds:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        _close(close_fds)
         os.setsid()  # its own process group, as jupyter_client starts kernels
         signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh interpreter
         os.environ.clear()
