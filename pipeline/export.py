@@ -175,12 +175,12 @@ def _compiled_templates() -> jinja2.BytecodeCache | None:
     each process (every run, every year worker of `--jobs`) loads the 21 templates compiled
     instead of compiling them. Jinja keys each entry by the template's source and the Python
     version, so an edited template is compiled again; the folder is safe to delete."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = base / "balance-participacion" / "plantillas"
     try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        folder = base / "balance-participacion" / "plantillas"
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         return _TemplateCache(str(folder))
-    except OSError:  # no writable cache folder: templates are compiled in every process
+    except (OSError, RuntimeError):  # no home or no writable folder: compiled in every process
         return None
 
 

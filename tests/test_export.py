@@ -247,3 +247,20 @@ def test_templates_are_compiled_once_and_kept_for_later_runs(tmp_path):
     assert compiles() == [0, 0]  # a later run loads them compiled
     assert (tmp_path / "uno.html").read_text(encoding="utf-8") == (tmp_path / "dos.html").read_text(encoding="utf-8")
     assert "Informe &amp; calidad" in (tmp_path / "dos.html").read_text(encoding="utf-8")
+
+
+def test_export_works_without_a_writable_cache_folder(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Informe")])
+    nbformat.write(nb, tmp_path / "informe.ipynb")
+    (tmp_path / "no-es-carpeta").write_text("")  # XDG_CACHE_HOME is a file: nothing can go under it
+    code = ("import sys; from pipeline import export; "
+            "assert export._compiled_templates() is None; export.export_document(sys.argv[1], sys.argv[2])")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "informe.ipynb"), str(tmp_path / "i.html")],
+                          env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "no-es-carpeta")},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Informe" in (tmp_path / "i.html").read_text(encoding="utf-8")
