@@ -83,6 +83,7 @@ def test_jobs_run_one_more_year_than_stage_slots(tmp_path):
     import nbformat
 
     from pipeline.cli import _run_jobs
+    from pipeline.kernels import stop_fork_server
 
     nbdir = tmp_path / "nbs"
     nbdir.mkdir()
@@ -95,7 +96,10 @@ def test_jobs_run_one_more_year_than_stage_slots(tmp_path):
     jobs = [YearRun(config.paths(anio, "Coquimbo", tmp_path / "raw", tmp_path / "proc", tmp_path / "out"),
                     "Coquimbo", ("limpieza", "indicadores"), pdf=False, notebooks_dir=nbdir)
             for anio in (2016, 2017, 2018)]
-    assert _run_jobs(jobs, 2) == [0, 0, 0]
+    try:
+        assert _run_jobs(jobs, 2) == [0, 0, 0]
+    finally:
+        stop_fork_server()  # main() does it for the CLI: no server is left to later tests
     spans = [(float(a), float(b)) for _, a, b in
              (line.split() for line in (tmp_path / "proc" / "tiempos.txt").read_text().splitlines())]
     assert len(spans) == 6
