@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import papermill as pm  # heavy (nbformat's validator, requests, pyarrow): imported where stages run
+from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
 from .errors import EtapaFallida
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STAGE_LABELS = {"limpieza": "limpieza", "indicadores": "indicadores", "balance": "balance"}
-ENGINE = "balance"  # papermill's nbclient engine, saving the notebook less often (below)
+ENGINE = "balance"  # papermill's nbclient engine, saving the notebook less often (StageEngine)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,6 @@ def execute_stage(
     target.parent.mkdir(parents=True, exist_ok=True)
     params = NotebookParams.from_paths(paths, region)
     log.info("Ejecutando %s (año %s, región %s)", name, paths.anio, region)
-    _register_engine()
     try:
         pm.execute_notebook(
             str(source),
@@ -77,49 +77,48 @@ def execute_stage(
     return target
 
 
-def _register_engine() -> None:
-    """papermill's nbclient engine, but the executed notebook is written when it starts, when
+class StageNotebook(NotebookExecutionManager):
+    """papermill's notebook manager, but the executed notebook is written when it starts, when
     it ends (also on failure) and, in long runs, every `autosave_cell_every` seconds, instead
     of at every cell's start and end: papermill's default re-encodes and re-validates the
     whole notebook twice per cell, which for the deck (images inside) is most of the CLI's
     work per stage. What ends up in the file is the same."""
-    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
-    if ENGINE in papermill_engines._engines:
-        return
+    force_save = False  # notebook_start and notebook_complete always write
 
-    class StageNotebook(NotebookExecutionManager):
-        force_save = False  # notebook_start and notebook_complete always write
+    def save(self, **kwargs):
+        elapsed = (self.now() - self.last_save_time).total_seconds()
+        if self.force_save or elapsed >= self.autosave_cell_every:
+            super().save(**kwargs)
 
-        def save(self, **kwargs):
-            elapsed = (self.now() - self.last_save_time).total_seconds()
-            if self.force_save or elapsed >= self.autosave_cell_every:
-                super().save(**kwargs)
+    def notebook_start(self, **kwargs):
+        self.force_save = True  # the output file exists from the start
+        try:
+            super().notebook_start(**kwargs)
+        finally:
+            self.force_save = False
 
-        def notebook_start(self, **kwargs):
-            self.force_save = True  # the output file exists from the start
-            try:
-                super().notebook_start(**kwargs)
-            finally:
-                self.force_save = False
+    def notebook_complete(self, **kwargs):
+        self.force_save = True
+        super().notebook_complete(**kwargs)
 
-        def notebook_complete(self, **kwargs):
-            self.force_save = True
-            super().notebook_complete(**kwargs)
 
-    class StageEngine(NBClientEngine):
-        @classmethod
-        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
-                             autosave_cell_every=30, **kwargs):
-            # as papermill's Engine.execute_notebook, with StageNotebook as the manager
-            nb_man = StageNotebook(nb, output_path=output_path, progress_bar=progress_bar,
-                                   log_output=log_output, autosave_cell_every=autosave_cell_every)
-            nb_man.notebook_start()
-            try:
-                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-            finally:
-                nb_man.cleanup_pbar()
-                nb_man.notebook_complete()
-            return nb_man.nb
+class StageEngine(NBClientEngine):
+    """papermill's nbclient engine with `StageNotebook` as the manager."""
 
-    papermill_engines.register(ENGINE, StageEngine)
+    @classmethod
+    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                         autosave_cell_every=30, **kwargs):
+        # as papermill's Engine.execute_notebook, with StageNotebook as the manager
+        nb_man = StageNotebook(nb, output_path=output_path, progress_bar=progress_bar,
+                               log_output=log_output, autosave_cell_every=autosave_cell_every)
+        nb_man.notebook_start()
+        try:
+            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+        return nb_man.nb
+
+
+papermill_engines.register(ENGINE, StageEngine)
