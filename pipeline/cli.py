@@ -307,7 +307,9 @@ class TrendsPage:
         return [[anio, ind] for anio, ind in sorted({**found, **self._fresh}.items())]
 
     def _draw(self) -> None:
-        server = fork_server()
+        # only a server the run's kernels already started: with every stage reused there is
+        # none, and starting one (ipykernel, pandas, matplotlib) would cost more than the page
+        server = fork_server(start=False)
         if server is None:  # write() draws it, in this process
             return
         try:

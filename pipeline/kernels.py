@@ -61,11 +61,12 @@ def use_fork_server(notebooks: list[Path], now: bool = False, first_kernels: int
         fork_server()
 
 
-def fork_server() -> forkserver.ForkServer | None:
-    """The fork server of this process's run (started now if it is to be used), or None."""
+def fork_server(start: bool = True) -> forkserver.ForkServer | None:
+    """The fork server of this process's run, or None; started now if it is to be used and
+    not yet running, unless `start` is False."""
     global _server, _server_notebooks
     with _server_lock:
-        if _server is None and _server_notebooks is not None:
+        if start and _server is None and _server_notebooks is not None:
             notebooks, _server_notebooks = _server_notebooks, None
             try:
                 argv = _python_argv(AsyncKernelManager(kernel_name="python3").kernel_spec.argv)
