@@ -195,3 +195,23 @@ def test_trends_page_is_drawn_by_a_fork_of_the_kernel_server(tmp_path):
     data = json.loads((tmp_path / "tendencias.json").read_text(encoding="utf-8"))
     assert data["anios"] == [2016, 2017]
     assert (tmp_path / "tendencias.html").read_text(encoding="utf-8").count("data:image/png;base64,") == 1
+
+
+def test_trends_page_never_starts_the_kernel_server(tmp_path, monkeypatch):
+    """With every stage reused no kernel started the run's fork server: the page is then drawn
+    by write(), here, rather than by starting a server (ipykernel, pandas, matplotlib) for it."""
+    from pipeline import kernels
+
+    monkeypatch.delenv(kernels.FORK_ENV, raising=False)
+    kernels.use_fork_server([config.NOTEBOOKS_DIR / config.NOTEBOOKS["limpieza"]])  # started by a first kernel
+    try:
+        paths = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
+        page = cli.TrendsPage(paths, "Coquimbo", [2017])
+        page.add(2017, _indicadores(2017, 300))
+        page._drawing.join(60)
+        assert kernels._server is None
+        json_path, _ = page.write()
+        page.discard()
+        assert json_path.exists()
+    finally:
+        kernels.stop_fork_server()
