@@ -45,7 +45,7 @@ lab: $(STAMP)
 
 ## sample: regenera los datos de muestra de data/raw con la semilla fija
 sample: $(STAMP)
-	$(PY) -m pipeline.synthetic --out data/raw
+	$(PY) -m pipeline.sample --out data/raw
 
 ## bench: corre los benchmarks y escribe la tabla en benchmarks/RESULTS.md
 bench: $(STAMP)

@@ -45,7 +45,8 @@ print(json.dumps({"s": dt, "rows": table.num_rows,
 
 CHILD_CLEAN = """
 import json, resource, sys, time
-from pipeline import clean, config
+from pipeline.clean import year as clean
+from pipeline import config
 p = config.paths(int(sys.argv[2]), sys.argv[3], raw_dir=sys.argv[1], processed_dir=sys.argv[4], out_dir=sys.argv[5])
 t = time.perf_counter()
 r = clean.clean_year(p, sys.argv[3])
@@ -56,7 +57,9 @@ print(json.dumps({"s": dt, "rows": r.calidad["filas_leidas"], "validas": r.calid
 
 CHILD_INDICATORS = """
 import json, resource, sys, time
-from pipeline import cache, config, stages
+from pipeline.run import cache
+from pipeline import config
+from pipeline.run import stages
 p = config.paths(int(sys.argv[2]), sys.argv[3], raw_dir=sys.argv[1], processed_dir=sys.argv[4], out_dir=sys.argv[5])
 # the cleaning child called clean_year directly: record its tables as up to date, so the
 # indicators stage does not clean again (that would time the cleaning twice)
@@ -128,7 +131,7 @@ def label(n: int) -> str:
 
 def scale_file(n: int) -> Path:
     """The seeded scale CSV of `n` person rows (generated once, kept in benchmarks/_work)."""
-    from pipeline import synthetic
+    from pipeline.sample import generator as synthetic
 
     raw = WORK / f"escala-{label(n)}" / "raw"
     target = raw / str(YEAR) / "escala.csv"

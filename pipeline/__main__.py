@@ -1,3 +1,3 @@
-from .cli import entry
+from pipeline.run.cli import entry
 
 entry()

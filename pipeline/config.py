@@ -9,17 +9,29 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.reference import region as find_region
+
 PROJ_ROOT = Path(__file__).resolve().parents[1]
 RAW_DIR = PROJ_ROOT / "data" / "raw"
 PROCESSED_DIR = PROJ_ROOT / "data" / "processed"
 OUTPUTS_DIR = PROJ_ROOT / "outputs"
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
-PACKAGE_DATA = Path(__file__).resolve().parent / "data"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 DEFAULT_REGION = "Coquimbo"
-# Person counts in tables finer than comuna below this are shown as "< N" (see README).
-SMALL_CELL_THRESHOLD = int(os.environ.get("BALANCE_UMBRAL_CELDAS", "5"))
+# Person tables hide cells with fewer distinct people than this (see README): the default of
+# `--umbral-celdas` and of the notebooks' `umbral_celdas`, changed with BALANCE_UMBRAL_CELDAS.
+DEFAULT_SMALL_CELL_THRESHOLD = 5
+THRESHOLD_ENV = "BALANCE_UMBRAL_CELDAS"
+
+
+def small_cell_threshold() -> int:
+    """The small-cell threshold for a run: `$BALANCE_UMBRAL_CELDAS` when set, else 5."""
+    text = os.environ.get(THRESHOLD_ENV, "").strip()
+    if not text:
+        return DEFAULT_SMALL_CELL_THRESHOLD
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{THRESHOLD_ENV} debe ser un número entero mayor que 0 (es {text!r}).")
+    return int(text)
 # Maximum Levenshtein distance for a typed comuna to be corrected (data contract §3).
 COMUNA_MAX_DISTANCE = 2
 # Longest text accepted in a cell; longer cells send the row to quarantine.
@@ -40,22 +52,22 @@ NOTEBOOKS = {
 class Paths:
     """Every file a run of one year reads or writes."""
 
-    anio: int
+    year: int
     raw_root: Path
     processed_root: Path
     out_root: Path
 
     @property
     def raw(self) -> Path:
-        return self.raw_root / str(self.anio)
+        return self.raw_root / str(self.year)
 
     @property
     def processed(self) -> Path:
-        return self.processed_root / str(self.anio)
+        return self.processed_root / str(self.year)
 
     @property
     def out(self) -> Path:
-        return self.out_root / str(self.anio)
+        return self.out_root / str(self.year)
 
     # data/processed/<year>/ — internal, pseudonymised
     @property
@@ -85,15 +97,15 @@ class Paths:
 
     @property
     def balance_html(self) -> Path:
-        return self.out / f"balance-{self.anio}.html"
+        return self.out / f"balance-{self.year}.html"
 
     @property
     def balance_pdf(self) -> Path:
-        return self.out / f"balance-{self.anio}.pdf"
+        return self.out / f"balance-{self.year}.pdf"
 
     @property
     def calidad_html(self) -> Path:
-        return self.out / f"calidad-{self.anio}.html"
+        return self.out / f"calidad-{self.year}.html"
 
     @property
     def notebooks_out(self) -> Path:
@@ -110,18 +122,18 @@ class Paths:
 
     @property
     def plan_siguiente(self) -> Path:
-        return self.raw / f"plan-{self.anio + 1}.yml"
+        return self.raw / f"plan-{self.year + 1}.yml"
 
     @property
     def plan_anio(self) -> Path:
-        return self.raw / f"plan-{self.anio}.yml"
+        return self.raw / f"plan-{self.year}.yml"
 
     def previous(self) -> "Paths":
-        return Paths(self.anio - 1, self.raw_root, self.processed_root, self.out_root)
+        return Paths(self.year - 1, self.raw_root, self.processed_root, self.out_root)
 
 
 def paths(
-    anio: int,
+    year: int,
     region: str = DEFAULT_REGION,
     raw_dir: str | Path | None = None,
     processed_dir: str | Path | None = None,
@@ -133,8 +145,6 @@ def paths(
     any other region lives under `regiones/<slug>/` in each of the three trees, so two regions
     never share a folder. Explicit directories are used as given (the year is appended).
     """
-    from .reference import region as find_region  # local import: reference imports config
-
     reg = find_region(region)
     sub = Path() if reg.nombre == find_region(DEFAULT_REGION).nombre else Path("regiones") / reg.slug
 
@@ -149,7 +159,7 @@ def paths(
         return Path(os.environ[env]) if os.environ.get(env) else default
 
     return Paths(
-        int(anio),
+        int(year),
         resolve(raw_dir, root("BALANCE_RAW_DIR", RAW_DIR) / sub),
         resolve(processed_dir, root("BALANCE_PROCESSED_DIR", PROCESSED_DIR) / sub),
         resolve(out_dir, root("BALANCE_OUT_DIR", OUTPUTS_DIR) / sub),

@@ -1,19 +1,44 @@
-"""Failures the CLI turns into Spanish messages and exit codes (no heavy imports here)."""
+"""Every exception of the package, in one place: the CLI turns them into Spanish messages
+and exit codes (no heavy imports here)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 
-class EtapaFallida(RuntimeError):
+class StageFailed(RuntimeError):
     """A stage's notebook failed; the message says which stage, notebook and cell."""
 
-    def __init__(self, etapa: str, notebook: str, detalle: str, copia: Path | None):
-        self.etapa, self.notebook, self.detalle, self.copia = etapa, notebook, detalle, copia
-        msg = f"Falló la etapa «{etapa}» (notebook {notebook}): {detalle}"
+    def __init__(self, stage: str, notebook: str, detalle: str, copia: Path | None):
+        self.stage, self.notebook, self.detalle, self.copia = stage, notebook, detalle, copia
+        msg = f"Falló la etapa «{stage}» (notebook {notebook}): {detalle}"
         if copia is not None:
             msg += f"\nLa copia ejecutada queda para revisión en: {copia}"
         super().__init__(msg)
 
 
-class EjecucionEnCurso(RuntimeError):
+class RunInProgress(RuntimeError):
     """Another run of the same year and output tree holds the lock."""
+
+
+class InvalidPlan(ValueError):
+    """A plan file that cannot be used; the message names the file and the line."""
+
+
+class ExportError(RuntimeError):
+    """An export could not be produced (message in Spanish)."""
+
+
+class NoDataError(RuntimeError):
+    """No usable log in the year's folder."""
+
+
+class AccountingError(AssertionError):
+    """Rows read ≠ valid + duplicates + quarantined: a bug of the cleaning, never of the data."""
+
+
+class KeyFileError(RuntimeError):
+    """The pseudonymisation key cannot be read, created or trusted."""
+
+
+class UnknownRegion(ValueError):
+    """A region name or code that is not one of Chile's 16 regions."""

@@ -6,7 +6,7 @@ spaces and punctuation never matter.
 """
 from __future__ import annotations
 
-from .text import fold
+from pipeline.text import fold
 
 # canonical column → synonyms seen in real sheets (the canonical name matches itself)
 COLUMN_SYNONYMS: dict[str, list[str]] = {

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import export
-from tests.test_export import render_deck
+from pipeline.report import export
+from tests.report.test_export import render_deck
 
 pytestmark = pytest.mark.browser
 

@@ -72,8 +72,8 @@ def test_several_years_in_parallel_write_trends(tmp_path):
                   "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"),
                   env={"BALANCE_CLAVE": "k"})
     assert out.returncode == 0, out.stderr[-3000:]
-    for anio in (2016, 2017, 2018):
-        assert (tmp_path / "o" / str(anio) / f"balance-{anio}.html").exists()
+    for year in (2016, 2017, 2018):
+        assert (tmp_path / "o" / str(year) / f"balance-{year}.html").exists()
     trend = json.loads((tmp_path / "o" / "tendencias.json").read_text(encoding="utf-8"))
     assert [t["anio"] for t in trend["tendencia"]] == [2016, 2017, 2018]
     by_year = {a: json.loads((tmp_path / "o" / str(a) / "indicadores.json").read_text(encoding="utf-8"))

@@ -20,8 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from pipeline import clean, config, ingest, schema
-from pipeline.excel import write_workbook
+from pipeline.clean import year as clean
+from pipeline import config
+from pipeline.ingest import read as ingest
+from pipeline import schema
+from pipeline.report.workbook import write_workbook
 
 HEADER = ["Fecha", "Actividad", "Comuna", "Línea", "Organización", "Nombre", "RUT", "Sexo", "Edad"]
 GOOD = ["2017-05-02", "Taller de prueba", "Ovalle", "Barrios", "Junta de Vecinos Uno", "Ana Pérez",
@@ -139,7 +142,8 @@ def _build_cases(root: Path) -> dict[str, Path]:
 HARNESS = '''
 import json, signal, sys, traceback
 from pathlib import Path
-from pipeline import clean, ingest
+from pipeline.clean import year as clean
+from pipeline.ingest import read as ingest
 
 class Colgado(Exception):
     pass
@@ -153,12 +157,12 @@ for folder in sys.argv[1:]:
     name = Path(folder).name
     signal.alarm(60)
     try:
-        lectura = ingest.Lectura()
+        lectura = ingest.Reading()
         for path in ingest.log_files(Path(folder)):
             lectura.extend(ingest.read_file(path))
         rec = {"rechazos": [[r.codigo, r.detalle] for r in lectura.rechazos],
-               "omitidas": len(lectura.omitidas), "hojas": len(lectura.hojas)}
-        if lectura.hojas:
+               "omitidas": len(lectura.omitidas), "hojas": len(lectura.sheets)}
+        if lectura.sheets:
             res = clean.clean_sheets(lectura, 2017, "Coquimbo")
             rec["cuarentena"] = res.calidad["cuarentena_por_motivo"]
             rec["validas"] = res.calidad["filas_validas"]
@@ -251,7 +255,7 @@ def test_workbook_neutralises_formulas_from_the_sheets(tmp_path):
     rows = [HEADER] + [GOOD[:1] + [f"Taller {i}"] + GOOD[2:3] + [f] + GOOD[4:] for i, f in enumerate(FORMULAS)]
     _csv(raw / "f.csv", rows)
     res = clean.clean_folder(raw, 2017, "Coquimbo")
-    from pipeline import indicators
+    from pipeline.indicators import annual as indicators
 
     ind = indicators.compute(res.actividades, res.asistencias, res.calidad, 2017, "Coquimbo")
     lines = set(ind["actividades_por_linea"])
@@ -275,10 +279,10 @@ def test_workbook_neutralises_formulas_from_the_sheets(tmp_path):
 def test_random_bytes_through_cleaning_never_crash(tmp_path_factory, data, suffix):
     raw = tmp_path_factory.mktemp("azar")
     (raw / f"azar{suffix}").write_bytes(data)
-    lectura = ingest.read_file(raw / f"azar{suffix}")
-    assert len(lectura.hojas) + len(lectura.rechazos) + len(lectura.omitidas) >= 1
-    if lectura.hojas:
-        res = clean.clean_sheets(lectura, 2017, "Coquimbo")
+    reading = ingest.read_file(raw / f"azar{suffix}")
+    assert len(reading.sheets) + len(reading.rechazos) + len(reading.omitidas) >= 1
+    if reading.sheets:
+        res = clean.clean_sheets(reading, 2017, "Coquimbo")
         cal = res.calidad
         assert cal["filas_leidas"] == cal["filas_validas"] + cal["duplicados"] + cal["cuarentena"]
 
@@ -298,11 +302,11 @@ def test_random_cells_never_crash_and_every_row_is_accounted(tmp_path_factory, r
         _csv(raw / "c.csv", [HEADER] + text_rows)
     else:
         _xlsx(raw / "c.xlsx", [HEADER] + [[_xlsx_value(v) for v in row] for row in rows])
-    lectura = ingest.read_file(next(raw.iterdir()))
-    assert lectura.hojas or lectura.rechazos or lectura.omitidas
-    if not lectura.hojas:
+    reading = ingest.read_file(next(raw.iterdir()))
+    assert reading.sheets or reading.rechazos or reading.omitidas
+    if not reading.sheets:
         return
-    res = clean.clean_sheets(lectura, 2017, "Coquimbo")
+    res = clean.clean_sheets(reading, 2017, "Coquimbo")
     cal = res.calidad
     assert cal["filas_leidas"] == cal["filas_validas"] + cal["duplicados"] + cal["cuarentena"]
     assert set(res.asistencias.columns) == set(schema.ASISTENCIAS_COLUMNS)

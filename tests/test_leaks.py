@@ -1,6 +1,6 @@
 """No personal datum of the input reaches outputs/: every byte of every output is searched.
 
-The names and RUTs are read from the raw sample itself (through `pipeline.ingest`, plus a
+The names and RUTs are read from the raw sample itself (through `pipeline.ingest.read`, plus a
 plain scan of the files or sheets the pipeline rejects). Each output file is searched as
 it is and decoded every way a value could hide in it: HTML/XML entities, JSON `\\u`
 escapes, percent-encoding, base64 `data:` URIs, every part of a zip (the workbook),
@@ -28,7 +28,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import config, ingest, schema
+from pipeline import config
+from pipeline.ingest import read as ingest
+from pipeline import schema
 from pipeline.text import fold
 
 pytestmark = pytest.mark.slow
@@ -99,15 +101,15 @@ def personal_values(raw_root: Path) -> Needles:
     """Every name and RUT in every log under `raw_root` (every year, every region)."""
     needles = Needles()
     for path in ingest.log_files(raw_root):
-        lectura = ingest.read_file(path)
-        for hoja in lectura.hojas:
-            if "nombre" in hoja.frame:
-                for v in hoja.frame["nombre"].dropna().unique():
+        reading = ingest.read_file(path)
+        for sheet in reading.sheets:
+            if "nombre" in sheet.frame:
+                for v in sheet.frame["nombre"].dropna().unique():
                     needles.add_name(v)
-            if "rut" in hoja.frame:
-                for v in hoja.frame["rut"].dropna().unique():
+            if "rut" in sheet.frame:
+                for v in sheet.frame["rut"].dropna().unique():
                     needles.add_rut(v)
-        if lectura.rechazos:
+        if reading.rechazos:
             _plain_scan(path, needles)
     return needles
 
@@ -337,7 +339,7 @@ def test_self_check_planted_values_are_found(plant, outputs, needles):
         ind["destacadas"] = [{"titulo": f"Taller con {raw_name}"}]
         planted = json.dumps(ind, ensure_ascii=True).encode()
     elif plant == "html_entities":
-        key = pick(f"calidad-{config.paths(2017).anio}.html")
+        key = pick(f"calidad-{config.paths(2017).year}.html")
         planted = outputs[key] + html.escape(raw_name).encode("ascii", "xmlcharrefreplace")
     elif plant == "log_body":
         key = pick("run.log")
@@ -360,9 +362,9 @@ def test_self_check_planted_values_are_found(plant, outputs, needles):
 def _raw_names_with_accents() -> list[str]:
     out = []
     for path in ingest.log_files(config.RAW_DIR / "2017"):
-        for hoja in ingest.read_file(path).hojas:
-            if "nombre" in hoja.frame:
-                out += [v for v in hoja.frame["nombre"].dropna().unique() if re.search(r"[áéíóúñÁÉÍÓÚÑ]", v)]
+        for sheet in ingest.read_file(path).sheets:
+            if "nombre" in sheet.frame:
+                out += [v for v in sheet.frame["nombre"].dropna().unique() if re.search(r"[áéíóúñÁÉÍÓÚÑ]", v)]
     return sorted(out)
 
 

@@ -17,7 +17,11 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from pipeline import clean, config, ingest, normalize, privacy
+from pipeline.clean import year as clean
+from pipeline import config
+from pipeline.ingest import read as ingest
+from pipeline.clean import values as normalize
+from pipeline.clean import pseudonyms as privacy
 from tests.conftest import run_cli, tree_digest, year_csv
 
 SCRIPT = "<script>alert(1)</script>"
@@ -34,8 +38,8 @@ KEY = {"BALANCE_CLAVE": "clave-de-prueba"}
 
 def _valid_sample_ruts(n: int = 20) -> list[str]:
     path = config.RAW_DIR / "2017" / "cosoc-y-escuelas-2017.csv"
-    hoja = ingest.read_file(path).hojas[0]
-    ruts = normalize.rut(hoja.frame["rut"])
+    sheet = ingest.read_file(path).sheets[0]
+    ruts = normalize.rut(sheet.frame["rut"])
     values = [v for v in pd.Series(ruts).dropna().unique() if isinstance(v, str)]
     assert len(values) >= n
     return values[:n]

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from pipeline import config, synthetic
+from pipeline import config
+from pipeline.sample import generator as synthetic
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow
@@ -26,25 +27,25 @@ def unseen(tmp_path_factory):
     return base, truth
 
 
-def _indicators(base, region: str, anio: int) -> dict:
+def _indicators(base, region: str, year: int) -> dict:
     sub = "" if region == "Coquimbo" else "valparaiso-"
     out = run_cli(
-        "indicators", "--year", str(anio), "--region", region, "-q",
-        "--raw-dir", str(synthetic.sample_dir(base / "raw", region, anio).parent),
+        "indicators", "--year", str(year), "--region", region, "-q",
+        "--raw-dir", str(synthetic.sample_dir(base / "raw", region, year).parent),
         "--processed-dir", str(base / f"{sub}proc"), "--out-dir", str(base / f"{sub}out"),
         env={"BALANCE_CLAVE": "otra-clave"},
     )
     assert out.returncode == 0, out.stderr[-3000:]
-    p = config.paths(anio, region, None, base / f"{sub}proc", base / f"{sub}out")
+    p = config.paths(year, region, None, base / f"{sub}proc", base / f"{sub}out")
     return json.loads(p.indicadores_json.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("region,anio", [("Coquimbo", 2017), ("Coquimbo", 2018), ("Valparaíso", 2018)])
-def test_indicators_match_ground_truth(unseen, region, anio):
+@pytest.mark.parametrize("region,year", [("Coquimbo", 2017), ("Coquimbo", 2018), ("Valparaíso", 2018)])
+def test_indicators_match_ground_truth(unseen, region, year):
     base, truth = unseen
-    want = truth[region][anio]
-    got = _indicators(base, region, anio)
-    assert got["region"] == region and got["anio"] == anio
+    want = truth[region][year]
+    got = _indicators(base, region, year)
+    assert got["region"] == region and got["anio"] == year
     for key in COMPARED:
         assert got[key] == want[key], key
     for key in CALIDAD:

@@ -1,0 +1,200 @@
+"""Charts of the balance deck: a mapping or tidy frame in, a matplotlib Figure out. No I/O.
+
+One colour-blind-safe palette (Okabe & Ito, 2008) for every chart, large type for a
+projector, numbers on the bars in Chilean format. Figures are plain
+`matplotlib.figure.Figure` objects (no pyplot state), sized for a 16:9 slide.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from pipeline.report.formats import fmt_int, fmt_num, fmt_pct, share
+
+# Okabe-Ito: distinguishable with every common colour-vision deficiency.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+CURRENT = PALETTE[0]
+PREVIOUS = PALETTE[1]
+SLIDE_SIZE = (11.5, 5.0)  # inches; at 100 dpi 1150 × 500 px, the chart area of a 1280 × 720 slide
+MESES_CORTOS = ["Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic"]
+RC = {
+    "font.size": 17,
+    "axes.titlesize": 19,
+    "axes.labelsize": 17,
+    "xtick.labelsize": 16,
+    "ytick.labelsize": 16,
+    "legend.fontsize": 16,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "font.family": ["DejaVu Sans"],
+}
+
+
+@contextmanager
+def _theme():
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", rc=RC), sns.axes_style(rc=RC):
+        yield
+
+
+def _figure(size: tuple[float, float] = SLIDE_SIZE) -> Figure:
+    return Figure(figsize=size, layout="constrained")
+
+
+def _finish(fig: Figure) -> Figure:
+    # ticks are created lazily: draw now, while the theme's font sizes apply. A full Agg
+    # draw, not a layout-only pass: `deck.figure_png` then encodes these very pixels
+    # instead of laying the figure out and drawing it a second time.
+    FigureCanvasAgg(fig).draw()
+    return fig
+
+
+def _series(counts: Mapping[str, float] | pd.Series) -> pd.Series:
+    return pd.Series(dict(counts), dtype="float64")
+
+
+def share_bars(
+    counts: Mapping[str, float] | pd.Series,
+    *,
+    xlabel: str = "% de actividades",
+    sort: bool = True,
+    drop_zero: bool = False,
+    max_items: int | None = None,
+) -> Figure:
+    """Horizontal bars of each category's share of the total, labelled "55,3% (120)"."""
+    data = _series(counts)
+    total = data.sum()
+    if drop_zero:
+        data = data[data > 0]
+    if sort:
+        data = data.sort_values(ascending=False, kind="stable")
+    if max_items:
+        data = data.head(max_items)
+    frame = pd.DataFrame({
+        "categoria": data.index.astype(str), "n": data.values,
+        "pct": [share(v, total) or 0.0 for v in data.values],
+    })
+    height = max(2.6, min(SLIDE_SIZE[1], 0.55 * len(frame) + 1.2))
+    with _theme():
+        fig = _figure((SLIDE_SIZE[0], height))
+        ax = fig.subplots()
+        sns.barplot(frame, x="pct", y="categoria", color=CURRENT, ax=ax, orient="h", saturation=1)
+        ax.set(xlabel=xlabel, ylabel="", xlim=(0, max(frame["pct"].max() * 1.25, 1)))
+        ax.xaxis.set_major_formatter(lambda v, _pos: fmt_pct(v, 0))
+        for patch, (_, row) in zip(ax.patches, frame.iterrows()):
+            ax.annotate(
+                f"{fmt_pct(row['pct'], 1)} ({fmt_int(row['n'])})",
+                (patch.get_width(), patch.get_y() + patch.get_height() / 2),
+                xytext=(6, 0), textcoords="offset points", va="center", fontsize=16,
+            )
+        return _finish(fig)
+
+
+def compare_bars(
+    current: Mapping[str, float],
+    previous: Mapping[str, float],
+    labels: tuple[str, str],
+    *,
+    xlabel: str = "% de actividades",
+) -> Figure:
+    """Shares of the same categories in two years, side by side (current year first)."""
+    cur, prev = _series(current), _series(previous)
+    cats = list(dict.fromkeys([*cur.index, *prev.index]))
+    rows = []
+    for label, data in ((labels[0], cur), (labels[1], prev)):
+        total = data.sum()
+        for cat in cats:
+            value = float(data.get(cat, 0.0))
+            rows.append({"categoria": cat, "anio": label, "pct": share(value, total) or 0.0, "n": value})
+    frame = pd.DataFrame(rows)
+    height = max(3.0, min(SLIDE_SIZE[1], 0.9 * len(cats) + 1.2))
+    with _theme():
+        fig = _figure((SLIDE_SIZE[0], height))
+        ax = fig.subplots()
+        sns.barplot(
+            frame, x="pct", y="categoria", hue="anio", palette=[CURRENT, PREVIOUS], ax=ax, orient="h",
+            saturation=1,
+        )
+        ax.set(xlabel=xlabel, ylabel="", xlim=(0, max(frame["pct"].max() * 1.25, 1)))
+        ax.xaxis.set_major_formatter(lambda v, _pos: fmt_pct(v, 0))
+        for container in ax.containers:
+            ax.bar_label(container, labels=[fmt_pct(p.get_width(), 1) for p in container], padding=5, fontsize=15)
+        ax.legend(title="", loc="lower right", frameon=False)
+        return _finish(fig)
+
+
+def comuna_coverage(
+    asistencias: Mapping[str, float],
+    per_1000: Mapping[str, float] | None,
+    *,
+    max_items: int = 16,
+) -> Figure:
+    """Attendances per comuna (left) and per 1.000 inhabitants (right), ranked by the left."""
+    data = _series(asistencias).sort_values(ascending=False, kind="stable").head(max_items)
+    rate = _series(per_1000 or {}).reindex(data.index)
+    frame = pd.DataFrame({"comuna": data.index.astype(str), "n": data.values, "tasa": rate.fillna(0.0).values})
+    panels = 2 if per_1000 else 1
+    with _theme():
+        fig = _figure(SLIDE_SIZE)
+        axes = fig.subplots(1, panels, sharey=True, squeeze=False)[0]
+        specs = [("n", "Asistencias", CURRENT, fmt_int)]
+        if per_1000:
+            specs.append(("tasa", "Por 1.000 habitantes", PALETTE[2], lambda v: fmt_num(v, 1)))
+        for ax, (col, label, color, fmt) in zip(axes, specs):
+            sns.barplot(frame, x=col, y="comuna", color=color, ax=ax, orient="h", saturation=1)
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.set(xlabel="", ylabel="", title=label, xlim=(0, max(frame[col].max() * 1.3, 1)))
+            ax.xaxis.set_major_formatter(lambda v, _pos, f=fmt: f(v))
+            ax.tick_params(axis="y", labelsize=14)
+            ax.bar_label(ax.containers[0], labels=[fmt(v) for v in frame[col]], padding=4, fontsize=12)
+        return _finish(fig)
+
+
+def monthly_bars(per_month: Mapping[str, float]) -> Figure:
+    """Activities per month, January to December (keys "01"…"12")."""
+    frame = pd.DataFrame({
+        "mes": MESES_CORTOS,
+        "n": [float(per_month.get(f"{m:02d}", per_month.get(str(m), 0)) or 0) for m in range(1, 13)],
+    })
+    with _theme():
+        fig = _figure()
+        ax = fig.subplots()
+        sns.barplot(frame, x="mes", y="n", color=CURRENT, ax=ax, saturation=1)
+        ax.set(xlabel="", ylabel="Actividades", ylim=(0, max(frame["n"].max() * 1.2, 1)))
+        ax.yaxis.set_major_formatter(lambda v, _pos: fmt_int(v))
+        ax.bar_label(ax.containers[0], labels=[fmt_int(v) for v in frame["n"]], padding=4, fontsize=16)
+        return _finish(fig)
+
+
+def trend_lines(rows: Sequence[Mapping[str, Any]]) -> Figure:
+    """Four small multiples over the years: attendances, activities, % women, comunas."""
+    frame = pd.DataFrame(list(rows)).sort_values("anio")
+    frame["anio"] = frame["anio"].astype(int)
+    specs = [
+        ("asistencias", "Asistencias", fmt_int),
+        ("actividades", "Actividades", fmt_int),
+        ("pct_mujeres", "% mujeres", lambda v: fmt_pct(v, 1)),
+        ("comunas_alcanzadas", "Comunas", fmt_int),
+    ]
+    with _theme():
+        fig = _figure((SLIDE_SIZE[0], 3.3))
+        axes = fig.subplots(1, 4)
+        for ax, (col, title, fmt), color in zip(axes, specs, PALETTE):
+            values = pd.to_numeric(frame[col], errors="coerce")
+            ax.plot(frame["anio"], values, marker="o", color=color, linewidth=3, markersize=9)
+            ax.set_title(title)
+            ax.set_xticks(frame["anio"], [str(a) for a in frame["anio"]])
+            ax.set_ylim(0, max(values.max() * 1.25, 1) if values.notna().any() else 1)
+            ax.yaxis.set_major_formatter(lambda v, _pos, f=fmt: f(v))
+            ax.margins(x=0.2)
+            for x, y in zip(frame["anio"], values):
+                if pd.notna(y):
+                    ax.annotate(fmt(y), (x, y), xytext=(0, 9), textcoords="offset points",
+                                ha="center", fontsize=13)
+        return _finish(fig)

@@ -1,0 +1,169 @@
+"""The Excel workbook of the year's tables (`outputs/<year>/indicadores.xlsx`).
+
+Written with openpyxl cell by cell because every text cell must be neutralised against
+formula injection: openpyxl stores any string starting with `=` as a formula.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell_value(value):
+    """Value to store, and whether it must be forced to a literal string."""
+    if isinstance(value, str):
+        return value, value.startswith(FORMULA_PREFIXES)
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None, False
+    if hasattr(value, "item"):  # numpy scalar → Python scalar
+        value = value.item()
+    return value, False
+
+
+PLAN_HEADERS = {
+    "nombre": "Compromiso", "meta": "Meta", "logrado": "Logrado", "pct_cumplimiento": "Cumplimiento (%)",
+    "estado": "Estado", "ponderacion": "Ponderación", "ponderacion_ganada": "Ponderación ganada",
+}
+TREND_HEADERS = {
+    "anio": "Año", "asistencias": "Asistencias", "actividades": "Actividades", "pct_mujeres": "Mujeres (%)",
+    "comunas_alcanzadas": "Comunas alcanzadas", "variacion_asistencias_pct": "Variación de asistencias (%)",
+}
+
+
+def _dict_table(data: dict | None, key: str, value: str) -> pd.DataFrame:
+    return pd.DataFrame(list((data or {}).items()), columns=[key, value])
+
+
+CROSS_TAB_SHEET = "Comuna, sexo y grupo etario"
+
+
+def cross_tab_table(data: dict, threshold: int | None) -> pd.DataFrame:
+    """"Asistencias por comuna, sexo y grupo etario" (already protected in the JSON: hidden
+    cells are the text "< 5"), one column per sex and age group, then the total, then a note."""
+    rows = []
+    for comuna, record in data.items():
+        row = {"Comuna": comuna}
+        for sexo, groups in record.items():
+            if isinstance(groups, dict):
+                row.update({f"{sexo}, {grupo}": value for grupo, value in groups.items()})
+        row["Total"] = record.get("Total")
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if threshold:
+        note = (f"Asistencias por comuna, sexo y grupo etario. Las celdas con menos de {threshold} "
+                f"personas se muestran como \"< {threshold}\", y otras se ocultan para que no se "
+                "puedan deducir de los totales.")
+        frame = pd.concat([frame, pd.DataFrame([{"Comuna": note}])], ignore_index=True)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def tables(ind: dict) -> dict[str, pd.DataFrame]:
+    """Sheet name → table, built only from `indicadores.json` (no recomputation)."""
+    prev = ind.get("anio_anterior") or {}
+    year, anio_prev = ind["anio"], prev.get("anio", ind["anio"] - 1)
+    resumen = pd.DataFrame(
+        [
+            ("Año", ind["anio"]),
+            ("Región", ind["region_nombre_completo"]),
+            ("Asistencias", ind["asistencias"]),
+            (f"Asistencias {anio_prev}", ind["asistencias_anio_anterior"]),
+            ("Variación de asistencias (%)", ind["variacion_asistencias_pct"]),
+            ("Personas únicas (RUT válido)", ind["personas_unicas"]),
+            ("Asistencias sin RUT válido", ind["asistencias_sin_rut_valido"]),
+            ("Actividades", ind["actividades"]),
+            ("Comunas alcanzadas", ind["comunas_alcanzadas"]),
+            ("Comunas de la región", ind["comunas_region"]),
+            ("Mujeres", ind["mujeres"]),
+            ("Hombres", ind["hombres"]),
+            ("Sexo sin información", ind["sexo_sin_informacion"]),
+            ("Mujeres (%)", ind["pct_mujeres"]),
+        ],
+        columns=["Indicador", "Valor"],
+    )
+    comunas = pd.DataFrame(
+        {
+            "Comuna": list(ind["asistencias_por_comuna"]),
+            "Actividades": list(ind["actividades_por_comuna"].values()),
+            "Asistencias": list(ind["asistencias_por_comuna"].values()),
+            "Asistencias por 1.000 habitantes": [
+                ind["asistencias_por_1000_habitantes"][c] for c in ind["asistencias_por_comuna"]
+            ],
+        }
+    )
+
+    def with_previous(key: str, label: str) -> pd.DataFrame:
+        current = ind[key]
+        previous = prev.get(key) or {}
+        return pd.DataFrame(
+            {
+                label: list(current),
+                f"Actividades {year}": list(current.values()),
+                f"Actividades {anio_prev}": [previous.get(k) for k in current] if prev else None,
+            }
+        )
+
+    out = {
+        "Resumen": resumen,
+        "Comunas": comunas,
+        "Provincias": with_previous("actividades_por_provincia", "Provincia"),
+        "Zona": with_previous("actividades_por_zona", "Zona"),
+        "Organizaciones": with_previous("actividades_por_tipo_organizacion", "Tipo de organización"),
+        "Tipos de actividad": _dict_table(ind["actividades_por_tipo_actividad"], "Tipo de actividad", "Actividades"),
+        "Líneas de trabajo": _dict_table(ind["actividades_por_linea"], "Línea", "Actividades"),
+        "Meses": _dict_table(ind["actividades_por_mes"], "Mes", "Actividades"),
+    }
+    if ind.get("asistencias_por_grupo_etario"):
+        out["Grupos etarios"] = _dict_table(ind["asistencias_por_grupo_etario"], "Grupo", "Asistencias")
+    if ind.get("asistencias_por_comuna_sexo_grupo"):
+        out[CROSS_TAB_SHEET] = cross_tab_table(ind["asistencias_por_comuna_sexo_grupo"],
+                                               ind.get("umbral_celdas_pequenas"))
+    if ind.get("cumplimiento_plan"):
+        plan = pd.DataFrame(ind["cumplimiento_plan"]).rename(columns=PLAN_HEADERS)
+        total = {PLAN_HEADERS["nombre"]: "Cumplimiento ponderado del plan",
+                 PLAN_HEADERS["ponderacion_ganada"]: ind.get("cumplimiento_plan_total")}
+        out["Cumplimiento plan"] = pd.concat([plan, pd.DataFrame([total])], ignore_index=True)
+    if ind.get("tendencia") and len(ind["tendencia"]) > 1:
+        out["Tendencia"] = pd.DataFrame(ind["tendencia"]).rename(columns=TREND_HEADERS)
+    cal = ind["calidad"]
+    out["Calidad"] = pd.DataFrame(
+        [
+            ("Filas leídas", cal["filas_leidas"]),
+            ("Filas válidas", cal["filas_validas"]),
+            ("Duplicados", cal["duplicados"]),
+            ("En cuarentena", cal["cuarentena"]),
+            *[(f"Cuarentena: {k}", v) for k, v in cal["cuarentena_por_motivo"].items()],
+            ("Archivos u hojas rechazados", len(cal["archivos_rechazados"])),
+        ],
+        columns=["Concepto", "Filas"],
+    )
+    return out
+
+
+def write_workbook(ind: dict, path: Path) -> Path:
+    """Write every table of `ind` as one sheet; text cells can never become formulas."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, frame in tables(ind).items():
+        ws = wb.create_sheet(title=name[:31])
+        for j, col in enumerate(frame.columns, start=1):
+            cell = ws.cell(row=1, column=j)
+            cell.value, literal = safe_cell_value(str(col))
+            cell.font = Font(bold=True)
+            ws.column_dimensions[get_column_letter(j)].width = max(14, min(45, len(str(col)) + 4))
+        for i, row in enumerate(frame.itertuples(index=False), start=2):
+            for j, value in enumerate(row, start=1):
+                cell = ws.cell(row=i, column=j)
+                stored, literal = safe_cell_value(value)
+                cell.value = stored
+                if literal:
+                    cell.data_type = "s"  # a literal string, never a formula
+                    cell.quotePrefix = True  # as Excel does for text typed with a leading '
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path

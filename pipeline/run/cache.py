@@ -1,0 +1,229 @@
+"""Incremental runs: a stage whose inputs did not change is not recomputed.
+
+A stage's fingerprint is a SHA-256 over every input that can change what it writes:
+the settings that apply to it (region, small-cell threshold, PDF or not), a fingerprint of
+the pseudonym key (never the key), the raw folder's location and the contents of the
+files it reads (by their path inside the folder), the fingerprints of the stages it
+depends on and the code version (every file of the `pipeline` package, its reference
+data and templates included, and the stage's notebook).
+
+The cache is plain files under `data/processed/.cache/<year>/<stage>-<fingerprint>/`: a
+copy of what the stage wrote to `outputs/<year>/`. One folder per fingerprint, so two
+runs with different inputs never read each other's entry. Deleting it is always safe.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from pipeline.clean import pseudonyms
+from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
+from pipeline.ingest import files as rawfiles
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings of a run that change its outputs (besides the files it reads)."""
+
+    region: str
+    umbral_celdas: int
+    pdf: bool = True
+
+
+def log_files(paths: Paths) -> list[Path]:
+    """The year's logs (the cleaning stage reads exactly these)."""
+    return rawfiles.log_files(paths.raw)
+
+
+def years_with_logs(paths: Paths) -> list[int]:
+    """Years under the raw root that hold at least one log."""
+    if not paths.raw_root.is_dir():
+        return []
+    years = [int(p.name) for p in paths.raw_root.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name)]
+    return sorted(y for y in years if log_files(replace(paths, year=y)))
+
+
+def side_files(paths: Paths) -> list[Path]:
+    """Files beside the logs (highlights, photos, plans): inputs of indicators and deck."""
+    return rawfiles.side_files(paths.raw)
+
+
+def _file_digest(path: Path) -> str:
+    """SHA-256 of the file's contents, read once per process while the file is unchanged:
+    a year's logs enter its cleaning key, the freshness check of data/processed/ and every
+    later year's keys."""
+    st = os.stat(path)
+    return _contents_digest(str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+@lru_cache(maxsize=4096)
+def _contents_digest(path: str, size: int, mtime_ns: int, inode: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def code_version(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
+    """Digest of the package (code, reference data, templates) and the stage notebooks."""
+    h = hashlib.sha256()
+    files = sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files += sorted(notebooks_dir / name for name in NOTEBOOKS.values() if (notebooks_dir / name).exists())
+    for p in files:
+        h.update(str(p.relative_to(p.parents[1])).encode())
+        h.update(_file_digest(p).encode())
+    return h.hexdigest()
+
+
+def fingerprint(stage: str, params: dict, root: Path, files: list[Path], upstream: list[str], code: str) -> str:
+    """SHA-256 of a stage's parameters, upstream fingerprints, code, and its input files
+    named by their path below `root` (a file moved to a subfolder is a change)."""
+    h = hashlib.sha256()
+    h.update(json.dumps({"stage": stage, "params": params, "code": code, "upstream": upstream},
+                        sort_keys=True, default=str).encode())
+    for p in files:
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(_file_digest(p).encode())
+    return h.hexdigest()
+
+
+class StageCache:
+    """The cached outputs of one stage of one year, for one fingerprint."""
+
+    def __init__(self, paths: Paths, stage: str, key: str):
+        # beside, not inside, processed/<year>/: the cleaning stage may rewrite that folder
+        self.parent = paths.processed_root / ".cache" / str(paths.year)
+        self.stage = stage
+        self.dir = self.parent / f"{stage}-{key[:32]}"
+
+    def hit(self) -> bool:
+        return self.dir.is_dir()
+
+    def restore(self, out: Path) -> None:
+        shutil.copytree(self.dir, out, dirs_exist_ok=True)
+
+    def store(self, out: Path, produced: list[Path]) -> None:
+        """Keep a copy of what the stage produced; older entries of this stage are dropped."""
+        tmp = self.parent / f".{self.dir.name}-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        for p in produced:
+            if p.exists():
+                target = tmp / p.relative_to(out)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(p, target)
+        tmp.mkdir(parents=True, exist_ok=True)
+        for old in self.parent.glob(f"{self.stage}-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        try:
+            tmp.rename(self.dir)
+        except OSError:  # another run stored the same entry at the same moment
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _raw_identity(paths: Paths) -> str:
+    """Where the year's logs come from: two raw folders never share a fingerprint."""
+    return str(paths.raw.resolve())
+
+
+def clean_params(paths: Paths, region: str) -> dict:
+    return {"anio": paths.year, "region": region, "raw": _raw_identity(paths),
+            "clave": pseudonyms.key_fingerprint()}
+
+
+def clean_key(paths: Paths, region: str, code: str | None = None) -> str:
+    """Fingerprint of a year's cleaning: its raw folder and log files, the region, the
+    pseudonym key's fingerprint and the code."""
+    return fingerprint("limpieza", clean_params(paths, region), paths.raw, log_files(paths), [],
+                       code or code_version())
+
+
+def _marker(paths: Paths) -> Path:
+    return paths.processed_root / ".cache" / str(paths.year) / "procesado.huella"
+
+
+def mark_processed(paths: Paths, region: str) -> None:
+    """Record which inputs data/processed/<year>/ was built from."""
+    marker = _marker(paths)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(clean_key(paths, region))
+
+
+def processed_is_fresh(paths: Paths, region: str) -> bool:
+    """data/processed/<year>/ exists and was built from these logs, key and code."""
+    marker = _marker(paths)
+    return (
+        paths.actividades.exists() and paths.asistencias.exists() and paths.calidad.exists()
+        and marker.exists() and marker.read_text() == clean_key(paths, region)
+    )
+
+
+@contextlib.contextmanager
+def processed_lock(paths: Paths) -> Iterator[None]:
+    """Blocking lock on data/processed/<year>/: two runs sharing a processed folder (the same
+    year from two raw folders, or 2018 needing 2017 while 2017 runs beside it) take turns to
+    clean and read it, and each checks that what it reads was built from its own inputs."""
+    lock = paths.processed_root / ".cache" / f"{paths.year}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def stage_keys(paths: Paths, settings: Settings, notebooks_dir: Path = NOTEBOOKS_DIR) -> dict[str, str]:
+    """Fingerprint of each stage: its settings, what it reads, the stages it depends on, the code."""
+    code = code_version(notebooks_dir)
+    region = settings.region
+    earlier = [clean_key(replace(paths, year=y), region, code)
+               for y in years_with_logs(paths) if y < paths.year]
+    limpieza = clean_key(paths, region, code)
+    side = side_files(paths)
+    indicadores = fingerprint("indicadores", {"anio": paths.year, "umbral_celdas": settings.umbral_celdas},
+                              paths.raw, side, [limpieza, *earlier], code)
+    balance = fingerprint("balance", {"anio": paths.year, "pdf": settings.pdf}, paths.raw, side,
+                          [indicadores], code)
+    return {"limpieza": limpieza, "indicadores": indicadores, "balance": balance}
+
+
+def describe_inputs(paths: Paths, settings: Settings) -> list[str]:
+    """The run's inputs in words, for run.log (no personal data: paths, counts, fingerprints)."""
+    return [
+        f"región {settings.region}",
+        f"umbral de celdas pequeñas {settings.umbral_celdas}",
+        f"PDF {'sí' if settings.pdf else 'no'}",
+        f"carpeta de registros {paths.raw} ({len(log_files(paths))} registros)",
+        f"huella de la clave de seudonimización {pseudonyms.key_fingerprint()}",
+        f"versión del código {code_version()[:16]}",
+    ]
+
+
+def stages_to_run(
+    paths: Paths, settings: Settings, stages: tuple[str, ...],
+    notebooks_dir: Path = NOTEBOOKS_DIR, force: bool = False,
+) -> tuple[dict[str, str], list[str]]:
+    """The stages' fingerprints, and which of `stages` must run (the others are reused).
+
+    The cleaning stage's real product lives in data/processed/: it must still be there too.
+    """
+    keys = stage_keys(paths, settings, notebooks_dir)
+
+    def reusable(stage: str) -> bool:
+        fresh = stage != "limpieza" or processed_is_fresh(paths, settings.region)
+        return not force and StageCache(paths, stage, keys[stage]).hit() and fresh
+
+    return keys, [stage for stage in stages if not reusable(stage)]

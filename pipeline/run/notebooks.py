@@ -1,0 +1,58 @@
+"""Execution of the stage notebooks with stock papermill, failures explained in Spanish."""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import papermill as pm
+from jupyter_client.manager import AsyncKernelManager
+
+from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
+from pipeline.errors import StageFailed
+
+log = logging.getLogger(__name__)
+
+
+class LocalKernelManager(AsyncKernelManager):
+    """Kernels talk over local IPC sockets in the temp folder, not TCP ports: nothing listens
+    on the network, and ipykernel has no reason to warn about unencrypted TCP. Only public
+    constructor settings of jupyter_client (`transport`, `ip`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("transport", "ipc")
+        # one socket prefix per kernel: two kernels never share socket files
+        kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(), f"balance-kernel-{uuid.uuid4().hex[:12]}"))
+        super().__init__(**kwargs)
+
+
+def execute_stage(
+    stage: str, paths: Paths, params: dict, progress: bool = False,
+    notebooks_dir: Path = NOTEBOOKS_DIR,
+) -> Path:
+    """Execute the stage's notebook with papermill into outputs/<year>/notebooks/.
+
+    Raises StageFailed naming the stage, the notebook and the failing cell.
+    """
+    name = NOTEBOOKS[stage]
+    source = notebooks_dir / name
+    target = paths.notebooks_out / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    log.info("Ejecutando %s (año %s, región %s)", name, params["anio"], params["region"])
+    try:
+        pm.execute_notebook(
+            str(source), str(target), parameters=params, kernel_name="python3",
+            kernel_manager_class=LocalKernelManager,
+            progress_bar=progress, cwd=str(notebooks_dir), log_output=False,
+        )
+    except pm.PapermillExecutionError as err:
+        detalle = f"celda {err.exec_count} (índice {err.cell_index}): {err.ename}: {err.evalue}"
+        log.error("Falló %s: %s", name, detalle)
+        raise StageFailed(stage, name, detalle, target) from None
+    except Exception as err:  # kernel died, notebook missing or unreadable
+        detalle = f"{type(err).__name__}: {err}"
+        log.error("Falló %s: %s", name, detalle)
+        raise StageFailed(stage, name, detalle, target if target.exists() else None) from None
+    return target

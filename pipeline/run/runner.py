@@ -1,0 +1,171 @@
+"""One year's run: lock, staging folder, the stages in order, then the swap into place.
+
+Outputs of a year are written to a staging folder beside `outputs/<year>/` and moved into
+place only when every requested stage succeeded, so a failed run leaves the previous good
+report intact. Two runs of the same year at once: the second stops with a clear message.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Iterator
+
+from pipeline.config import DEFAULT_SMALL_CELL_THRESHOLD, NOTEBOOKS, NOTEBOOKS_DIR, Paths
+from pipeline.errors import RunInProgress, StageFailed
+from pipeline.run import cache
+
+log = logging.getLogger("pipeline")
+
+STAGES = ("limpieza", "indicadores", "balance")
+
+
+@dataclass
+class YearRun:
+    """Everything that decides one year's outputs: each field is an explicit input of the
+    stages it affects (notebook parameter, run.log and stage fingerprint)."""
+
+    paths: Paths
+    region: str
+    stages: tuple[str, ...] = STAGES
+    progress: bool = False
+    pdf: bool = True
+    notebooks_dir: Path = NOTEBOOKS_DIR
+    force: bool = False
+    umbral_celdas: int = DEFAULT_SMALL_CELL_THRESHOLD
+
+    def settings(self) -> cache.Settings:
+        return cache.Settings(self.region, self.umbral_celdas, self.pdf)
+
+
+@contextlib.contextmanager
+def year_lock(paths: Paths) -> Iterator[None]:
+    """An exclusive, non-blocking lock per year and output tree (released by the OS if we die)."""
+    paths.out_root.mkdir(parents=True, exist_ok=True)
+    lock_path = paths.out_root / f".bloqueo-{paths.year}.lock"
+    handle = open(lock_path, "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RunInProgress(
+            f"Ya hay una ejecución en curso del año {paths.year} en {paths.out_root}. "
+            "Espere a que termine o, si no hay ninguna, vuelva a intentarlo."
+        ) from None
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _file_log(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setLevel(logging.INFO)
+    logger = logging.getLogger("pipeline")
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)  # run.log always records the stages
+    logger.addHandler(handler)
+    return handler
+
+
+def _swap_into_place(staged: Path, final: Path) -> None:
+    old = final.with_name(f".anterior-{final.name}-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    staged.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Paths:
+    """Run the requested stages of one year; returns the final paths. `on_stage` is called
+    as each stage begins."""
+    final = job.paths
+    with year_lock(final):
+        # with the year's lock held, a staging folder of this year is a killed run's leftover
+        for leftover in final.out_root.glob(f".en-curso-{final.year}-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        stage_root = final.out_root / f".en-curso-{final.year}-{os.getpid()}"
+        staged = replace(final, out_root=stage_root)
+        if final.out.exists() and set(job.stages) != set(STAGES):
+            shutil.copytree(final.out, staged.out)  # a single stage keeps the other stages' files
+        staged.out.mkdir(parents=True, exist_ok=True)
+        staged.run_log.unlink(missing_ok=True)
+        handler = _file_log(staged.run_log)
+        try:
+            settings = job.settings()
+            log.info("Inicio: año %s, etapas %s", final.year, ", ".join(job.stages))
+            for line in cache.describe_inputs(final, settings):
+                log.info("Entrada: %s", line)
+            keys, to_run = cache.stages_to_run(final, settings, job.stages, job.notebooks_dir, job.force)
+            for stage in job.stages:
+                if on_stage:
+                    on_stage(stage)
+                stored = cache.StageCache(final, stage, keys[stage])
+                if stage not in to_run:
+                    stored.restore(staged.out)
+                    log.info("Etapa %s sin cambios: se reutiliza el resultado anterior", stage)
+                    continue
+                start = time.perf_counter()
+                _run_stage(stage, staged, job)
+                stored.store(staged.out, produced_files(stage, staged))
+                log.info("Etapa %s lista en %.1f s", stage, time.perf_counter() - start)
+            log.info("Fin: año %s sin errores", final.year)
+        except BaseException as err:
+            logging.getLogger("pipeline").removeHandler(handler)
+            handler.close()
+            failed = final.out_root / ".fallidas" / f"{final.year}-{time.strftime('%Y%m%d-%H%M%S')}"
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            staged.out.rename(failed)
+            shutil.rmtree(stage_root, ignore_errors=True)
+            if isinstance(err, StageFailed) and err.copia is not None:
+                copia = failed / "notebooks" / err.notebook
+                raise StageFailed(err.stage, err.notebook, err.detalle, copia) from None
+            raise
+        logging.getLogger("pipeline").removeHandler(handler)
+        handler.close()
+        _swap_into_place(staged.out, final.out)
+        shutil.rmtree(stage_root, ignore_errors=True)
+    return final
+
+
+def stage_parameters(stage: str, paths: Paths, job: YearRun) -> dict:
+    """The values papermill injects into a stage's `parameters` cell: the paths of the run
+    and the settings that apply to that stage (names in Spanish, as analysts read them)."""
+    params = {
+        "anio": int(paths.year), "region": str(job.region), "raw_dir": str(paths.raw_root),
+        "processed_dir": str(paths.processed_root), "out_dir": str(paths.out_root),
+    }
+    if stage == "indicadores":
+        params["umbral_celdas"] = int(job.umbral_celdas)
+    return params
+
+
+def _run_stage(stage: str, paths: Paths, job: YearRun) -> None:
+    """Execute the stage's notebook, then export it."""
+    from pipeline.run import stages
+    from pipeline.run.notebooks import execute_stage  # papermill loads here, not when the CLI starts
+
+    executed = execute_stage(stage, paths, stage_parameters(stage, paths, job), progress=job.progress,
+                             notebooks_dir=job.notebooks_dir)
+    if stage == "limpieza":
+        stages.publish_quality(executed, paths)
+    if stage == "balance":
+        stages.publish_balance(executed, paths, job.pdf)
+
+
+def produced_files(stage: str, paths: Paths) -> list[Path]:
+    """What a stage writes to outputs/<year>/ (cached and restored as a whole)."""
+    notebook = paths.notebooks_out / NOTEBOOKS[stage]
+    return {
+        "limpieza": [paths.calidad_html, notebook],
+        "indicadores": [paths.indicadores_json, paths.indicadores_xlsx, notebook],
+        "balance": [paths.balance_html, paths.balance_pdf, notebook],
+    }[stage]

@@ -1,0 +1,5 @@
+import sys
+
+from pipeline.sample.generator import main
+
+sys.exit(main())

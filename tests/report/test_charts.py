@@ -1,0 +1,121 @@
+"""Charts: real matplotlib figures, one colour-blind-safe palette, Chilean labels, no I/O."""
+import json
+from pathlib import Path
+
+import matplotlib.colors as mcolors
+import pytest
+from matplotlib.figure import Figure
+
+from pipeline.report import charts as plots
+
+FIXTURES = Path(__file__).parent / "fixtures" / "deck"
+IND = json.loads((FIXTURES / "indicadores-2017.json").read_text(encoding="utf-8"))
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")) if t.get_text()]
+
+
+def _bar_colours(ax) -> set[str]:
+    return {mcolors.to_hex(p.get_facecolor()) for p in ax.patches if p.get_width() > 0 or p.get_height() > 0}
+
+
+def test_share_bars_one_bar_per_category_with_chilean_labels():
+    fig = plots.share_bars(IND["actividades_por_provincia"], sort=False)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Elqui", "Choapa", "Limarí"]
+    texts = _texts(fig)
+    # Elqui 95 of 167 activities
+    assert "56,9% (95)" in texts
+    assert _bar_colours(ax) == {plots.CURRENT.lower()}
+
+
+def test_share_bars_drop_zero_and_max_items():
+    fig = plots.share_bars(IND["actividades_por_tipo_actividad"], drop_zero=True, max_items=3)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["Jornada informativa", "Reunión de diálogo", "Taller de capacitación"]
+    full = plots.share_bars(IND["actividades_por_tipo_actividad"], drop_zero=True)
+    assert "Sin información" not in [t.get_text() for t in full.axes[0].get_yticklabels()]
+
+
+def test_compare_bars_uses_current_and_previous_colours():
+    fig = plots.compare_bars(IND["actividades_por_tipo_organizacion"],
+                             IND["anio_anterior"]["actividades_por_tipo_organizacion"], ("2017", "2016"))
+    ax = fig.axes[0]
+    assert _bar_colours(ax) == {plots.CURRENT.lower(), plots.PREVIOUS.lower()}
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2017", "2016"]
+    assert "46,1%" in _texts(fig)  # 77 of 167 Comité de Vivienda
+
+
+def test_comuna_coverage_ranks_by_attendances_and_shows_rate():
+    fig = plots.comuna_coverage(IND["asistencias_por_comuna"], IND["asistencias_por_1000_habitantes"])
+    left, right = fig.axes
+    labels = [t.get_text() for t in left.get_yticklabels()]
+    assert labels[:3] == ["La Serena", "Coquimbo", "Ovalle"] and len(labels) == 15
+    assert "1.650" in _texts(fig) and "26,7" in _texts(fig)  # Paiguano 120 / 4.497 × 1000
+    assert len(plots.comuna_coverage(IND["asistencias_por_comuna"], None).axes) == 1
+
+
+def test_monthly_bars_twelve_months_in_order():
+    fig = plots.monthly_bars(IND["actividades_por_mes"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == plots.MESES_CORTOS
+    assert [p.get_height() for p in ax.patches][:3] == [0, 3, 14]
+
+
+def test_trend_lines_four_panels():
+    fig = plots.trend_lines(IND["tendencia"])
+    assert [ax.get_title() for ax in fig.axes] == ["Asistencias", "Actividades", "% mujeres", "Comunas"]
+    assert "5.971" in _texts(fig)
+
+
+def test_palette_is_okabe_ito_and_type_is_large():
+    assert plots.PALETTE[:3] == ["#0072B2", "#E69F00", "#009E73"]
+    fig = plots.share_bars({"Urbano": 3, "Rural": 1})
+    ticks = fig.axes[0].get_yticklabels()
+    assert min(t.get_fontsize() for t in ticks) >= 14
+
+
+def test_plots_write_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    plots.share_bars({"a": 1})
+    plots.monthly_bars({})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_inputs_are_not_mutated():
+    counts = {"Urbano": 3, "Rural": 1}
+    plots.share_bars(counts, drop_zero=True, max_items=1)
+    assert counts == {"Urbano": 3, "Rural": 1}
+
+
+def _pixels(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as img:
+        return np.asarray(img.convert("RGB"))
+
+
+def test_deck_png_reuses_the_themed_draw_and_matches_savefig():
+    """plots draw each chart once, in its theme; the deck encodes those pixels, which are what
+    a fresh savefig gives (up to anti-aliasing: savefig draws outside the theme), and a chart
+    changed after drawing is drawn again."""
+    from pipeline.report import slides as deck
+
+    fast_fig = plots.share_bars(IND["actividades_por_provincia"])
+    assert deck._drawn_pixels_current(fast_fig, deck.FIGURE_DPI)
+    slow_fig = plots.share_bars(IND["actividades_por_provincia"])
+    slow_fig.stale = True  # forces the savefig path
+    assert not deck._drawn_pixels_current(slow_fig, deck.FIGURE_DPI)
+    fast, slow = _pixels(deck.figure_png(fast_fig)), _pixels(deck.figure_png(slow_fig))
+    assert fast.shape == slow.shape
+    assert (fast != slow).any(axis=2).mean() < 0.02
+
+    changed = plots.share_bars(IND["actividades_por_provincia"])
+    changed.axes[0].set_title("Título agregado después")
+    assert changed.stale and not deck._drawn_pixels_current(changed, deck.FIGURE_DPI)
+    unchanged = plots.share_bars(IND["actividades_por_provincia"])
+    assert (_pixels(deck.figure_png(changed)) != _pixels(deck.figure_png(unchanged))).any()

@@ -1,0 +1,162 @@
+"""Deck helpers: Chilean formats, the change sentence, escaping, images, highlights, plan."""
+import base64
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from pipeline.report import slides as deck
+
+FIXTURES = Path(__file__).parent / "fixtures" / "deck"
+IND_2017 = json.loads((FIXTURES / "indicadores-2017.json").read_text(encoding="utf-8"))
+HOSTILE = "<script>alert(1)</script>"
+
+
+@pytest.mark.parametrize("value, expected", [
+    (5971, "5.971"), (0, "0"), (999, "999"), (1000, "1.000"), (1234567, "1.234.567"), (-4200, "-4.200"),
+    (None, "—"),
+])
+def test_fmt_int_uses_dot_for_thousands(value, expected):
+    assert deck.fmt_int(value) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    (74.96, "74,96%"), (40.0, "40%"), (40, "40%"), (12.5, "12,5%"), (0.05, "0,05%"), (1234.5, "1.234,5%"),
+    (None, "—"),
+])
+def test_fmt_pct_uses_comma_for_decimals(value, expected):
+    assert deck.fmt_pct(value) == expected
+
+
+def test_fmt_num_rounds_and_drops_trailing_zeros():
+    assert deck.fmt_num(7.4642, 2) == "7,46"
+    assert deck.fmt_num(12.0, 2) == "12"
+    assert deck.fmt_num(1650.26, 1) == "1.650,3"
+
+
+def test_variation_sentence_increase_decrease_and_none():
+    assert deck.variation_sentence(5971, 4265, 2016) == "un incremento del 40% respecto de 2016"
+    assert deck.variation_sentence(3500, 4000, 2016) == "una disminución del 12,5% respecto de 2016"
+    assert deck.variation_sentence(4000, 4000, 2016) == "el mismo nivel de 2016"
+    assert deck.variation_sentence(5971, None, 2016) is None
+    assert deck.variation_sentence(5971, 0, 2016) is None
+
+
+def test_fmt_date_in_spanish():
+    assert deck.fmt_date("2017-04-12") == "12 de abril de 2017"
+    assert deck.fmt_date("15/09/2017") == "15 de septiembre de 2017"
+    assert deck.fmt_date("31/02/2017") == "31/02/2017"
+    assert deck.fmt_date("no es fecha") == "no es fecha"
+
+
+def test_reach_omits_the_change_without_previous_year():
+    with_prev = deck.reach(IND_2017)
+    assert "un incremento del 40% respecto de 2016" in with_prev
+    assert "5.971" in with_prev and "3.811" in with_prev and "14 de 15" in with_prev
+    first = {**IND_2017, "asistencias_anio_anterior": None, "anio_anterior": None, "personas_unicas": None}
+    html = deck.reach(first)
+    assert "respecto de" not in html
+    assert "personas distintas" not in html  # unknown in a summaries-only year, not shown as 0
+
+
+def test_women_shows_previous_share_beside():
+    html = deck.women(IND_2017)
+    assert "74,96%" in html and "70,11%" in html and "4.476" in html
+    assert "70,11%" not in deck.women({**IND_2017, "anio_anterior": None})
+
+
+def test_text_from_sheets_is_escaped_everywhere():
+    item = {"titulo": HOSTILE, "comuna": "<b>Canela</b>", "provincia": "Choapa", "linea": "<i>x</i>",
+            "fecha": "2017-08-30", "foto_uri": None}
+    html = deck.highlight_slide(item)
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    table = deck.table_html(["a"], [[HOSTILE]])
+    assert "<script>" not in table
+    fig = Figure()
+    fig.subplots().plot([1, 2])
+    img = deck.figure_img(fig, alt='"><script>alert(1)</script>')
+    assert "<script>" not in img and 'alt="&quot;&gt;&lt;script&gt;' in img
+    rows = [{**r, "nombre": HOSTILE} for r in IND_2017["cumplimiento_plan"]]
+    assert "<script>" not in deck.compliance_slide(rows, 2017)
+    assert "<script>" not in deck.cover({**IND_2017, "region_nombre_completo": HOSTILE})
+
+
+def test_figure_img_is_a_decodable_png_with_alt_text():
+    fig = Figure(figsize=(4, 2))
+    fig.subplots().bar(["a", "b"], [1, 2])
+    html = deck.figure_img(fig, alt="Gráfico de prueba")
+    match = re.search(r'src="data:image/png;base64,([^"]+)"', html)
+    assert match and 'alt="Gráfico de prueba"' in html
+    with Image.open(io.BytesIO(base64.b64decode(match.group(1)))) as img:
+        assert img.format == "PNG" and img.size == (400, 200)
+
+
+def test_alt_counts_lists_every_bar_in_chilean_format():
+    alt = deck.alt_counts("Actividades por provincia", {"Elqui": 1200, "Limarí": 800})
+    assert alt == "Actividades por provincia. Elqui: 1.200 (60%); Limarí: 800 (40%)."
+
+
+def _photo(path: Path, size=(3000, 2000)):
+    Image.new("RGB", size, (200, 120, 40)).save(path, format="JPEG", quality=95)
+
+
+def test_read_destacadas_embeds_photo_shrunk_and_skips_unsafe_names(tmp_path):
+    _photo(tmp_path / "foto.jpg")
+    (tmp_path / "no-imagen.jpg").write_bytes(b"esto no es una imagen")
+    ind = {"destacadas": [
+        {"titulo": "Con foto", "foto": "foto.jpg"},
+        {"titulo": "Sin foto", "foto": None},
+        {"titulo": "Fuera de la carpeta", "foto": "../secreto.jpg"},
+        {"titulo": "Foto rota", "foto": "no-imagen.jpg"},
+        {"titulo": "Foto ausente", "foto": "no-existe.jpg"},
+    ]}
+    with pytest.warns(UserWarning):
+        items = deck.read_destacadas(ind, tmp_path)
+    assert [i["titulo"] for i in items] == ["Con foto", "Sin foto", "Fuera de la carpeta", "Foto rota", "Foto ausente"]
+    uri = items[0]["foto_uri"]
+    assert uri.startswith("data:image/jpeg;base64,")
+    with Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))) as img:
+        assert img.width <= deck.PHOTO_MAX_SIZE[0] and img.height <= deck.PHOTO_MAX_SIZE[1]
+    assert [i["foto_uri"] for i in items[1:]] == [None, None, None, None]
+    assert 'src="data:image/jpeg;base64,' in deck.highlight_slide(items[0])
+
+
+def test_read_destacadas_falls_back_to_the_csv(tmp_path):
+    (tmp_path / "destacadas.csv").write_text(
+        "fecha;comuna;título;línea;foto\n2017-04-12;Río Hurtado;Escuela de dirigentes;Vivienda;\n", encoding="cp1252",
+    )
+    items = deck.read_destacadas({}, tmp_path)
+    assert items == [{"fecha": "2017-04-12", "comuna": "Río Hurtado", "provincia": "Limarí",
+                      "titulo": "Escuela de dirigentes", "linea": "Vivienda", "foto": None, "foto_uri": None}]
+    assert deck.read_destacadas({}, tmp_path / "vacia") == []
+
+
+def test_plan_slide_from_the_validated_plan():
+    from pipeline.indicators import plan
+
+    loaded = plan.load_plan(Path(__file__).parent / "fixtures" / "plan" / "plan-ejemplo-2018.yml", "Coquimbo", 2018)
+    html = deck.plan_slide({"titulo": loaded.titulo, "compromisos": plan.plan_records(loaded)}, 2018)
+    assert "Escuelas de Formación de Dirigentes Sociales" in html
+    assert "30%" in html and "20%" in html and "3000%" not in html  # weights are points of 100
+    assert "#Desafíos2018" in html
+
+
+def test_compliance_slide_totals():
+    html = deck.compliance_slide(IND_2017["cumplimiento_plan"], 2017)
+    assert "CUMPLE" in html and "EN PROCESO" in html and "NO CUMPLE" in html
+    assert "55% de 100%" in html
+    fractions = [{**r, "ponderacion": r["ponderacion"] / 100, "ponderacion_ganada": r["ponderacion_ganada"] / 100}
+                 for r in IND_2017["cumplimiento_plan"]]
+    assert "55% de 100%" in deck.compliance_slide(fractions, 2017)
+
+
+def test_age_and_zone_notes():
+    note = deck.age_note(IND_2017["asistencias_por_grupo_etario"])
+    assert note.startswith("Niños, niñas y adolescentes: 4,05%")  # 231 of 5.708 with age = 4,047%
+    assert deck.age_note({"Sin información": 10}) is None
+    assert deck.zone_note(IND_2017) == "El 23,35% de las actividades se realizó en zonas rurales."

@@ -1,0 +1,72 @@
+"""The workbook: one sheet per table, and no text cell can become a formula."""
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.report import workbook as excel
+from tests.indicators.test_annual import ACT, ASIS, CALIDAD
+from pipeline.indicators import annual as indicators
+
+
+@pytest.fixture()
+def ind():
+    out = indicators.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo")
+    # text that came from the sheets, hostile on purpose
+    out["actividades_por_linea"] = {"=HYPERLINK(\"http://x\",\"clic\")": 2, "=cmd|' /C calc'!A0": 1,
+                                     "+1+1": 1, "-2": 1, "@SUM(A1)": 1, "Barrios": 3}
+    return out
+
+
+def test_sheets_and_values(ind, tmp_path):
+    path = excel.write_workbook(ind, tmp_path / "indicadores.xlsx")
+    wb = load_workbook(path)
+    assert {"Resumen", "Comunas", "Provincias", "Zona", "Organizaciones", "Calidad"} <= set(wb.sheetnames)
+    resumen = {r[0]: r[1] for r in wb["Resumen"].iter_rows(min_row=2, values_only=True)}
+    assert resumen["Asistencias"] == 27
+    assert resumen["Mujeres (%)"] == 51.85
+    comunas = list(wb["Comunas"].iter_rows(min_row=2, values_only=True))
+    assert len(comunas) == 15 and comunas[0][:3] == ("La Serena", 2, 24)
+
+
+def test_formula_injection_neutralised(ind, tmp_path):
+    path = excel.write_workbook(ind, tmp_path / "indicadores.xlsx")
+    ws = load_workbook(path)["Líneas de trabajo"]
+    cells = {c.value: c for c in ws["A"][1:]}
+    for text in ["=HYPERLINK(\"http://x\",\"clic\")", "=cmd|' /C calc'!A0", "+1+1", "-2", "@SUM(A1)"]:
+        assert cells[text].data_type == "s", text
+        assert cells[text].quotePrefix
+    with zipfile.ZipFile(path) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert "<f>" not in xml and "<f " not in xml  # no formula element anywhere
+
+
+def test_previous_year_beside(tmp_path):
+    prev = indicators.compute(ACT.iloc[:1], ASIS.iloc[:4], CALIDAD, 2016, "Coquimbo")
+    ind = indicators.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo", anterior=prev)
+    ws = load_workbook(excel.write_workbook(ind, tmp_path / "x.xlsx"))["Organizaciones"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("Tipo de organización", "Actividades 2017", "Actividades 2016")
+    assert rows[1] == ("Comité de Vivienda", 1, 1)
+
+
+def test_plan_and_trend_sheets_in_spanish(tmp_path):
+    ind = indicators.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo")
+    ind["cumplimiento_plan"] = [
+        {"nombre": "=Escuelas", "meta": 8, "logrado": 6, "pct_cumplimiento": 75.0, "estado": "EN PROCESO",
+         "ponderacion": 40.0, "ponderacion_ganada": 30.0},
+        {"nombre": "COSOC", "meta": 2, "logrado": 2, "pct_cumplimiento": 100.0, "estado": "CUMPLE",
+         "ponderacion": 60.0, "ponderacion_ganada": 60.0},
+    ]
+    ind["cumplimiento_plan_total"] = 90.0
+    ind["tendencia"] = [{"anio": 2016, "asistencias": 10, "actividades": 2, "pct_mujeres": 50.0,
+                         "comunas_alcanzadas": 1, "variacion_asistencias_pct": None},
+                        {"anio": 2017, "asistencias": 27, "actividades": 3, "pct_mujeres": 51.85,
+                         "comunas_alcanzadas": 2, "variacion_asistencias_pct": 170.0}]
+    wb = load_workbook(excel.write_workbook(ind, tmp_path / "x.xlsx"))
+    rows = list(wb["Cumplimiento plan"].iter_rows(values_only=True))
+    assert rows[0] == ("Compromiso", "Meta", "Logrado", "Cumplimiento (%)", "Estado", "Ponderación", "Ponderación ganada")
+    assert rows[1][0] == "=Escuelas" and wb["Cumplimiento plan"]["A2"].data_type == "s"
+    assert rows[-1][0] == "Cumplimiento ponderado del plan" and rows[-1][-1] == 90.0
+    trend = list(wb["Tendencia"].iter_rows(values_only=True))
+    assert trend[0][0] == "Año" and trend[2] == (2017, 27, 3, 51.85, 2, 170.0)

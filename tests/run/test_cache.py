@@ -1,0 +1,238 @@
+"""Incremental runs: unchanged stages are reused, --force recomputes, a changed raw file
+re-runs exactly what depends on it."""
+import shutil
+
+import pytest
+
+from pipeline import config
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def _reused(paths) -> set[str]:
+    log = paths.run_log.read_text(encoding="utf-8")
+    return {s for s in ("limpieza", "indicadores", "balance") if f"Etapa {s} sin cambios" in log}
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    base = tmp_path_factory.mktemp("cache")
+    shutil.copytree(config.RAW_DIR / "2016", base / "raw" / "2016")
+    shutil.copytree(config.RAW_DIR / "2017", base / "raw" / "2017")
+    args = ["--raw-dir", str(base / "raw"), "--processed-dir", str(base / "proc"),
+            "--out-dir", str(base / "out"), "-q", "--sin-pdf"]
+    paths = config.paths(2017, "Coquimbo", base / "raw", base / "proc", base / "out")
+    return base, args, paths
+
+
+def _run(args, year="2017", *extra):
+    out = run_cli("run", "--year", year, *args, *extra, env={"BALANCE_CLAVE": "k"})
+    assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_second_run_reuses_every_stage(tree):
+    base, args, paths = tree
+    _run(args)
+    assert _reused(paths) == set()
+    first = paths.indicadores_json.read_bytes()
+    _run(args)
+    assert _reused(paths) == {"limpieza", "indicadores", "balance"}
+    assert paths.indicadores_json.read_bytes() == first
+    assert paths.balance_html.exists() and paths.calidad_html.exists()
+
+
+def test_force_recomputes(tree):
+    base, args, paths = tree
+    _run(args, "2017", "--force")
+    assert _reused(paths) == set()
+
+
+def test_changed_previous_year_reruns_only_what_depends_on_it(tree):
+    base, args, paths = tree
+    _run(args)
+    # 2016 is 2017's previous year: its logs feed 2017's indicators, not 2017's cleaning
+    victim = sorted(p for p in (base / "raw" / "2016").iterdir() if p.suffix == ".csv")[0]
+    victim.write_bytes(victim.read_bytes() + b"\n")
+    _run(args)
+    assert _reused(paths) == {"limpieza"}
+
+
+def test_changed_raw_file_of_the_year_reruns_all_its_stages(tree):
+    base, args, paths = tree
+    victim = sorted(p for p in (base / "raw" / "2017").iterdir() if p.suffix == ".csv")[0]
+    victim.write_bytes(victim.read_bytes() + b"\n")
+    _run(args)
+    assert _reused(paths) == set()
+
+
+def test_changed_highlights_rerun_indicators_and_deck_only(tree):
+    base, args, paths = tree
+    _run(args)
+    (base / "raw" / "2017" / "destacadas.csv").write_text(
+        (base / "raw" / "2017" / "destacadas.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    _run(args)
+    assert _reused(paths) == {"limpieza"}
+
+
+def test_fingerprint_covers_exactly_the_files_cleaning_reads(tmp_path):
+    from pipeline.run import cache
+    from pipeline.ingest import read as ingest
+
+    raw = tmp_path / "raw" / "2017"
+    (raw / "sub").mkdir(parents=True)
+    for name in ["a.xlsx", "sub/b.csv", "destacadas.csv", "foto.png", "plan-2017.yml", "~$a.xlsx", ".oculto.csv"]:
+        (raw / name).write_bytes(b"x")
+    paths = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
+    assert cache.log_files(paths) == ingest.log_files(raw) == [raw / "a.xlsx", raw / "sub" / "b.csv"]
+    assert raw / "sub" / "b.csv" not in cache.side_files(paths)
+    assert raw / "destacadas.csv" in cache.side_files(paths)
+    before = cache.clean_key(paths, "Coquimbo")
+    (raw / "sub" / "b.csv").write_bytes(b"y")  # a log in a subfolder changes the cleaning's fingerprint
+    assert cache.clean_key(paths, "Coquimbo") != before
+
+
+def test_file_digest_is_read_once_but_follows_every_change(tmp_path):
+    """Digests are remembered per process while a file is unchanged; a changed file, even of
+    the same size, is read again."""
+    import os
+
+    from pipeline.run import cache as stage_cache
+
+    log = tmp_path / "lista.csv"
+    log.write_text("fecha,comuna\n2017-05-02,Ovalle\n", encoding="utf-8")
+    first = stage_cache._file_digest(log)
+    hits = stage_cache._contents_digest.cache_info().hits
+    assert stage_cache._file_digest(log) == first
+    assert stage_cache._contents_digest.cache_info().hits == hits + 1  # not read again
+    st = log.stat()
+    log.write_text("fecha,comuna\n2017-05-03,Ovalle\n", encoding="utf-8")  # same size
+    os.utime(log, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert log.stat().st_size == st.st_size
+    assert stage_cache._file_digest(log) != first
+
+
+# ---------------------------------------------------------------- every setting is an input
+
+def _keys(paths, **settings):
+    from pipeline.run import cache
+
+    base = {"region": "Coquimbo", "umbral_celdas": 5, "pdf": True}
+    return cache.stage_keys(paths, cache.Settings(**{**base, **settings}))
+
+
+@pytest.fixture()
+def one_year(tmp_path, monkeypatch):
+    monkeypatch.setenv("BALANCE_CLAVE", "clave-de-prueba-con-bastante-entropia-0123456789")
+    raw = tmp_path / "raw" / "2017"
+    raw.mkdir(parents=True)
+    (raw / "lista.csv").write_text("fecha,comuna,sexo\n2017-05-02,Ovalle,F\n", encoding="utf-8")
+    return config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
+
+
+def _changed(before: dict, after: dict) -> set[str]:
+    return {stage for stage in before if before[stage] != after[stage]}
+
+
+def test_each_setting_changes_exactly_the_stages_it_affects(one_year, monkeypatch):
+    before = _keys(one_year)
+    assert _keys(one_year) == before  # deterministic
+    assert _changed(before, _keys(one_year, umbral_celdas=10)) == {"indicadores", "balance"}
+    assert _changed(before, _keys(one_year, pdf=False)) == {"balance"}
+    assert _changed(before, _keys(one_year, region="Valparaíso")) == {"limpieza", "indicadores", "balance"}
+    monkeypatch.setenv("BALANCE_CLAVE", "otra-clave-de-prueba-con-bastante-entropia-987654")
+    assert _changed(before, _keys(one_year)) == {"limpieza", "indicadores", "balance"}
+
+
+def test_the_raw_folder_is_an_input_not_only_its_file_names(one_year, tmp_path):
+    """The same year from another raw folder with identical file names never shares a fingerprint."""
+    other_root = tmp_path / "otra"
+    shutil.copytree(one_year.raw, other_root / "2017")
+    other = config.paths(2017, "Coquimbo", other_root, tmp_path / "p", tmp_path / "o")
+    assert _changed(_keys(one_year), _keys(other)) == {"limpieza", "indicadores", "balance"}
+
+
+def test_reference_data_is_part_of_the_code_version(monkeypatch, tmp_path):
+    from pipeline.run import cache
+
+    files = {p.relative_to(cache.PACKAGE_DIR).as_posix() for p in cache.PACKAGE_DIR.rglob("*") if p.is_file()}
+    assert "reference/data/comunas.csv" in files and "reference/data/census2017_comunas.csv" in files
+    assert "report/templates/balance_reveal/index.html.j2" in files
+
+
+def test_run_log_names_every_setting_and_never_the_key(tree):
+    base, args, paths = tree
+    _run(args, "2017", "--umbral-celdas", "7")
+    log = paths.run_log.read_text(encoding="utf-8")
+    assert "umbral de celdas pequeñas 7" in log and "región Coquimbo" in log
+    assert "huella de la clave de seudonimización" in log and "k\n" not in log.split("huella")[1][:40]
+    assert str(base / "raw" / "2017") in log
+
+
+def test_a_new_threshold_is_published_without_force(tree):
+    """BALANCE_UMBRAL_CELDAS=10 re-runs the indicators and the deck (the table is published
+    with threshold 10), not the cleaning."""
+    import json
+
+    base, args, paths = tree
+    _run(args)
+    out = run_cli("run", "--year", "2017", *args, env={"BALANCE_CLAVE": "k", "BALANCE_UMBRAL_CELDAS": "10"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert _reused(paths) == {"limpieza"}
+    ind = json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
+    assert ind["umbral_celdas_pequenas"] == 10
+    executed = (paths.notebooks_out / "02_indicadores.ipynb").read_text(encoding="utf-8")
+    assert "umbral_celdas = 10" in executed  # the injected parameters cell says so
+
+
+def test_a_new_key_rebuilds_the_pseudonyms(tree):
+    import pandas as pd
+
+    base, args, paths = tree
+    _run(args)
+    before = set(pd.read_parquet(paths.asistencias)["persona"].dropna())
+    out = run_cli("run", "--year", "2017", *args, env={"BALANCE_CLAVE": "otra-clave"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert _reused(paths) == set()
+    after = set(pd.read_parquet(paths.asistencias)["persona"].dropna())
+    assert len(after) == len(before) and not (after & before)
+
+
+def test_two_raw_folders_sharing_a_processed_folder_each_get_their_own_figures(tmp_path):
+    """Run at the same time, then one of them again alone: each run publishes the
+    attendances of its own raw folder, never the other's (nor from the cache)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    raw_a, raw_b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(config.RAW_DIR / "2017", raw_a / "2017")
+    shutil.copytree(config.RAW_DIR / "2017", raw_b / "2017")
+    for log in (raw_a / "2017").glob("cosoc*.csv"):  # A has one log less: fewer attendances
+        log.unlink()
+    common = ["--processed-dir", str(tmp_path / "proc"), "-q", "--sin-pdf"]
+
+    def start(raw, out):
+        return subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "run", "--year", "2017", "--raw-dir", str(raw),
+             "--out-dir", str(out), *common],
+            cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_CLAVE": "k"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def asistencias(out):
+        return json.loads((out / "2017" / "indicadores.json").read_text(encoding="utf-8"))["asistencias"]
+
+    alone_a, alone_b = tmp_path / "solo-a", tmp_path / "solo-b"
+    for raw, out in ((raw_a, alone_a), (raw_b, alone_b)):
+        proc = start(raw, out)
+        assert proc.wait(600) == 0, proc.stderr.read()[-2000:]
+    expected_a, expected_b = asistencias(alone_a), asistencias(alone_b)
+    assert expected_b > expected_a
+    both = [start(raw_a, tmp_path / "out-a"), start(raw_b, tmp_path / "out-b")]
+    assert [p.wait(600) for p in both] == [0, 0], [p.stderr.read()[-2000:] for p in both]
+    assert asistencias(tmp_path / "out-a") == expected_a
+    assert asistencias(tmp_path / "out-b") == expected_b
+    proc = start(raw_a, tmp_path / "out-a")  # again alone, stage cache and processed folder shared
+    assert proc.wait(600) == 0
+    assert asistencias(tmp_path / "out-a") == expected_a
