@@ -131,7 +131,7 @@ def label(n: int) -> str:
 
 def scale_file(n: int) -> Path:
     """The seeded scale CSV of `n` person rows (generated once, kept in benchmarks/_work)."""
-    from pipeline.sample import generator as synthetic
+    from pipeline import sample as synthetic
 
     raw = WORK / f"escala-{label(n)}" / "raw"
     target = raw / str(YEAR) / "escala.csv"

@@ -18,7 +18,6 @@ import html
 import io
 import json
 import re
-import shutil
 import urllib.parse
 import zipfile
 import zlib

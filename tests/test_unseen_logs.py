@@ -5,7 +5,7 @@ import json
 import pytest
 
 from pipeline import config
-from pipeline.sample import generator as synthetic
+from pipeline import sample as synthetic
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow

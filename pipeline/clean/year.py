@@ -34,7 +34,7 @@ from pipeline.clean import values as normalize
 from pipeline.clean import pseudonyms as privacy
 from pipeline import reference
 from pipeline import schema
-from pipeline.text import collapse_spaces, fold
+from pipeline.text import collapse_spaces
 
 MOTIVOS = list(schema.QUARANTINE_REASONS)
 # activity-level fields whose disagreement between rows of one activity is a conflict

@@ -76,7 +76,7 @@ class Reading:
     rechazos: list[Rechazo] = field(default_factory=list)
     omitidas: list[Omitida] = field(default_factory=list)
 
-    def extend(self, other: "Lectura") -> None:
+    def extend(self, other: "Reading") -> None:
         self.sheets += other.sheets
         self.rechazos += other.rechazos
         self.omitidas += other.omitidas

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import base64
 import csv
-import html
 import io
-import re
 import warnings
 from collections.abc import Iterable, Mapping
-from datetime import date
 from pathlib import Path
 from typing import Any
 

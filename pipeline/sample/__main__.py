@@ -1,5 +1,5 @@
 import sys
 
-from pipeline.sample.generator import main
+from pipeline.sample.cli import main
 
 sys.exit(main())

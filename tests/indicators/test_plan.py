@@ -11,7 +11,7 @@ from pandas.testing import assert_frame_equal
 from pipeline.indicators import plan
 from pipeline import schema
 
-FIXTURES = Path(__file__).parent / "fixtures" / "plan"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "plan"
 PLAN_2018 = FIXTURES / "plan-2018.yml"
 MALFORMED = sorted((FIXTURES / "malformados").glob("*.yml"))
 

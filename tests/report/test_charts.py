@@ -3,12 +3,11 @@ import json
 from pathlib import Path
 
 import matplotlib.colors as mcolors
-import pytest
 from matplotlib.figure import Figure
 
 from pipeline.report import charts as plots
 
-FIXTURES = Path(__file__).parent / "fixtures" / "deck"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "deck"
 IND = json.loads((FIXTURES / "indicadores-2017.json").read_text(encoding="utf-8"))
 
 

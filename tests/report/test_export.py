@@ -1,7 +1,6 @@
 """Export: the deck notebook run by papermill on fixtures, exported offline; document and PDF."""
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from pipeline.indicators import plan as plan_module
 from pipeline import config
 from pipeline.report import export
 
-FIXTURES = Path(__file__).parent / "fixtures" / "deck"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "deck"
 NOTEBOOK = config.NOTEBOOKS_DIR / config.NOTEBOOKS["balance"]
 
 

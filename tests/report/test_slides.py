@@ -11,7 +11,7 @@ from PIL import Image
 
 from pipeline.report import slides as deck
 
-FIXTURES = Path(__file__).parent / "fixtures" / "deck"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "deck"
 IND_2017 = json.loads((FIXTURES / "indicadores-2017.json").read_text(encoding="utf-8"))
 HOSTILE = "<script>alert(1)</script>"
 
@@ -139,7 +139,7 @@ def test_read_destacadas_falls_back_to_the_csv(tmp_path):
 def test_plan_slide_from_the_validated_plan():
     from pipeline.indicators import plan
 
-    loaded = plan.load_plan(Path(__file__).parent / "fixtures" / "plan" / "plan-ejemplo-2018.yml", "Coquimbo", 2018)
+    loaded = plan.load_plan(Path(__file__).parents[1] / "fixtures" / "plan" / "plan-ejemplo-2018.yml", "Coquimbo", 2018)
     html = deck.plan_slide({"titulo": loaded.titulo, "compromisos": plan.plan_records(loaded)}, 2018)
     assert "Escuelas de Formación de Dirigentes Sociales" in html
     assert "30%" in html and "20%" in html and "3000%" not in html  # weights are points of 100

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from pipeline import config
 from pipeline import reference
-from pipeline.sample import generator as synthetic
+from pipeline import sample as synthetic
 from pipeline.text import fold
 
 RAW = config.RAW_DIR
