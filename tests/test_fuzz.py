@@ -144,6 +144,8 @@ import json, signal, sys, traceback
 from pathlib import Path
 from pipeline.clean import year as clean
 from pipeline.ingest import read as ingest
+from pipeline.ingest.files import log_files
+from pipeline.ingest.sheets import Reading
 
 class Colgado(Exception):
     pass
@@ -157,8 +159,8 @@ for folder in sys.argv[1:]:
     name = Path(folder).name
     signal.alarm(60)
     try:
-        lectura = ingest.Reading()
-        for path in ingest.log_files(Path(folder)):
+        lectura = Reading()
+        for path in log_files(Path(folder)):
             lectura.extend(ingest.read_file(path))
         rec = {"rechazos": [[r.codigo, r.detalle] for r in lectura.rechazos],
                "omitidas": len(lectura.omitidas), "hojas": len(lectura.sheets)}

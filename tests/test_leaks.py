@@ -29,6 +29,8 @@ import pytest
 
 from pipeline import config
 from pipeline.ingest import read as ingest
+from pipeline.ingest.csv_files import DELIMITERS
+from pipeline.ingest.files import log_files
 from pipeline import schema
 from pipeline.text import fold
 
@@ -85,7 +87,7 @@ def _plain_scan(path: Path, needles: Needles) -> None:
         sheets = [f.astype(object).where(f.notna(), None).values.tolist() for f in frames.values()]
     else:
         text = path.read_bytes().decode("utf-8", errors="replace")
-        for delimiter in ingest.DELIMITERS:
+        for delimiter in DELIMITERS:
             sheets.append([line.split(delimiter) for line in text.splitlines()])
     for rows in sheets:
         cols = _columns_by_header(rows)
@@ -99,7 +101,7 @@ def _plain_scan(path: Path, needles: Needles) -> None:
 def personal_values(raw_root: Path) -> Needles:
     """Every name and RUT in every log under `raw_root` (every year, every region)."""
     needles = Needles()
-    for path in ingest.log_files(raw_root):
+    for path in log_files(raw_root):
         reading = ingest.read_file(path)
         for sheet in reading.sheets:
             if "nombre" in sheet.frame:
@@ -360,7 +362,7 @@ def test_self_check_planted_values_are_found(plant, outputs, needles):
 
 def _raw_names_with_accents() -> list[str]:
     out = []
-    for path in ingest.log_files(config.RAW_DIR / "2017"):
+    for path in log_files(config.RAW_DIR / "2017"):
         for sheet in ingest.read_file(path).sheets:
             if "nombre" in sheet.frame:
                 out += [v for v in sheet.frame["nombre"].dropna().unique() if re.search(r"[áéíóúñÁÉÍÓÚÑ]", v)]

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from pipeline.clean import year as clean
 from pipeline import config
 from pipeline.ingest import read as ingest
-from pipeline.clean import values as normalize
+from pipeline.clean import rut as rutcheck
 from pipeline.clean import pseudonyms as privacy
 from tests.conftest import run_cli, tree_digest, year_csv
 
@@ -39,7 +39,7 @@ KEY = {"BALANCE_CLAVE": "clave-de-prueba"}
 def _valid_sample_ruts(n: int = 20) -> list[str]:
     path = config.RAW_DIR / "2017" / "cosoc-y-escuelas-2017.csv"
     sheet = ingest.read_file(path).sheets[0]
-    ruts = normalize.rut(sheet.frame["rut"])
+    ruts = rutcheck.rut(sheet.frame["rut"])
     values = [v for v in pd.Series(ruts).dropna().unique() if isinstance(v, str)]
     assert len(values) >= n
     return values[:n]

@@ -11,8 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean import year as clean
+from pipeline.clean.quarantine import QUARANTINE_COLUMNS, check_accounting
+from pipeline.errors import AccountingError, NoDataError
 from pipeline import config
-from pipeline.ingest import read as ingest
+from pipeline.ingest.sheets import FILA, Reading, Sheet
 from pipeline import schema
 from tests.conftest import year_csv
 from tests.ingest.test_read import write_xlsx
@@ -97,7 +99,7 @@ def test_quarantine_reasons_and_rows(result):
         ("02_resumen.xlsx", 10, "conteo_invalido"),
     ]
     c = result.cuarentena
-    assert list(c.columns) == clean.QUARANTINE_COLUMNS
+    assert list(c.columns) == QUARANTINE_COLUMNS
     assert c["fila"].tolist() == [8, 9, 10, 11, 13, 14, 15, 17, 8, 9, 10]
     assert c.loc[3, "comuna"] == "Santiago"          # raw value kept for the analyst
     assert len(c.loc[7, "nombre"]) == config.MAX_CELL_CHARS  # huge cell cut
@@ -186,16 +188,16 @@ def test_id_actividad_groups_rows_and_majority_picks_fecha(tmp_path, monkeypatch
 def test_no_logs_raises_sin_datos(tmp_path):
     (tmp_path / "2017").mkdir()
     (tmp_path / "2017" / "destacadas.csv").write_text("x\n")
-    with pytest.raises(clean.NoDataError, match="2017"):
+    with pytest.raises(NoDataError, match="2017"):
         clean.clean_folder(tmp_path / "2017", 2017, "Coquimbo")
-    with pytest.raises(clean.NoDataError):
+    with pytest.raises(NoDataError):
         clean.clean_folder(tmp_path / "no-existe", 2017, "Coquimbo")
 
 
 def test_every_file_rejected_raises_sin_datos(tmp_path):
     (tmp_path / "malo.csv").write_bytes(b"\x00\x01\x02")
     (tmp_path / "malo.xlsx").write_bytes(b"PK nada")
-    with pytest.raises(clean.NoDataError, match="2 archivo"):
+    with pytest.raises(NoDataError, match="2 archivo"):
         clean.clean_folder(tmp_path, 2017, "Coquimbo")
 
 
@@ -204,8 +206,8 @@ def test_accounting_mismatch_is_detected():
                                 "filas_validas": 1, "duplicados": 1, "cuarentena": 0}],
                "filas_leidas": 3, "filas_validas": 1, "duplicados": 1, "cuarentena": 0,
                "cuarentena_detalle": [], "cuarentena_por_motivo": {}}
-    with pytest.raises(clean.AccountingError):
-        clean._check_accounting(calidad, pd.DataFrame(), pd.DataFrame({"forma": []}), 0)
+    with pytest.raises(AccountingError):
+        check_accounting(calidad, pd.DataFrame(), pd.DataFrame({"forma": []}), 0)
 
 
 # --- property: no row is ever lost without being counted ----------------------------
@@ -220,7 +222,7 @@ _COUNTS = ["1", "0", "", "-1", "2.5", "x", "10"]
 
 def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
     data = {c: pd.Series([r[i] or None for r in rows], dtype="str") for i, c in enumerate(columns)}
-    data[ingest.FILA] = pd.Series(range(2, len(rows) + 2), dtype="int64")
+    data[FILA] = pd.Series(range(2, len(rows) + 2), dtype="int64")
     return pd.DataFrame(data)
 
 
@@ -234,13 +236,13 @@ def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
 def test_accounting_holds_for_random_rows(monkeypatch, person_rows, summary_rows):
     monkeypatch.setenv("BALANCE_CLAVE", "k")
     sheets = [
-        ingest.Sheet("p.csv", "", schema.SHAPE_PERSONS,
+        Sheet("p.csv", "", schema.SHAPE_PERSONS,
                     _frame(person_rows, ["fecha", "comuna", "actividad", "rut", "nombre", "sexo"])),
-        ingest.Sheet("r.xlsx", "R", schema.SHAPE_SUMMARY,
+        Sheet("r.xlsx", "R", schema.SHAPE_SUMMARY,
                     _frame(summary_rows, ["fecha", "comuna", "actividad", "asistentes_mujeres",
                                           "asistentes_hombres", "total_asistentes"])),
     ]
-    r = clean.clean_sheets(ingest.Reading(sheets=sheets), 2017, "Coquimbo")  # checks accounting itself
+    r = clean.clean_sheets(Reading(sheets=sheets), 2017, "Coquimbo")  # checks accounting itself
     q = r.calidad
     assert q["filas_leidas"] == len(person_rows) + len(summary_rows)
     assert q["filas_leidas"] == q["filas_validas"] + q["duplicados"] + q["cuarentena"]
@@ -266,9 +268,9 @@ def test_failed_run_keeps_previous_files_and_leaves_no_temporary(year, monkeypat
     before = {p.name: p.read_bytes() for p in year.processed.iterdir()}
 
     def broken(*args, **kwargs):
-        raise clean.AccountingError("forzado")
+        raise AccountingError("forzado")
 
-    monkeypatch.setattr(clean, "_check_accounting", broken)
-    with pytest.raises(clean.AccountingError):
+    monkeypatch.setattr(clean, "check_accounting", broken)
+    with pytest.raises(AccountingError):
         clean.clean_year(year, "Coquimbo")
     assert {p.name: p.read_bytes() for p in year.processed.iterdir()} == before

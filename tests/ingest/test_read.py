@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from pipeline import config
 from pipeline.ingest import read as ingest
+from pipeline.ingest.sheets import Reading, Sheet
+from pipeline.ingest.files import log_files
 from pipeline import schema
 
 
@@ -24,7 +26,7 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
     return path
 
 
-def only_sheet(reading: ingest.Reading) -> ingest.Sheet:
+def only_sheet(reading: Reading) -> Sheet:
     assert not reading.rechazos and len(reading.sheets) == 1, (reading.rechazos, reading.omitidas)
     return reading.sheets[0]
 
@@ -168,8 +170,8 @@ def test_log_files_order_and_exclusions(tmp_path):
     for name in ("b.csv", "a.xlsx", "destacadas.csv", "plan-2018.yml", "foto.png", "~$a.xlsx", "sub/c.CSV"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"")
-    assert [p.relative_to(tmp_path).as_posix() for p in ingest.log_files(tmp_path)] == ["a.xlsx", "b.csv", "sub/c.CSV"]
-    assert ingest.log_files(tmp_path / "no-existe") == []
+    assert [p.relative_to(tmp_path).as_posix() for p in log_files(tmp_path)] == ["a.xlsx", "b.csv", "sub/c.CSV"]
+    assert log_files(tmp_path / "no-existe") == []
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -77,7 +77,7 @@ def test_changed_highlights_rerun_indicators_and_deck_only(tree):
 
 def test_fingerprint_covers_exactly_the_files_cleaning_reads(tmp_path):
     from pipeline.run import cache
-    from pipeline.ingest import read as ingest
+    from pipeline.ingest import files as ingest
 
     raw = tmp_path / "raw" / "2017"
     (raw / "sub").mkdir(parents=True)

@@ -1,0 +1,122 @@
+"""Person rows: sexo, edad, RUT, duplicates (same activity, same person) and the attendance
+table, where the RUT leaves only as a keyed pseudonym.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pipeline import schema
+from pipeline.ingest.sheets import FILA, Sheet
+from pipeline.clean import values as normalize
+from pipeline.clean import rut as ruts
+from pipeline.clean import pseudonyms as privacy
+from pipeline.clean.codes import cat_from_codes, cat_used, cat_used_codes, category_bytes, int_codes, used_codes
+from pipeline.text import fold
+
+
+def person_fields(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
+    """`norm` with the person values that do not depend on the RUT: sexo and edad."""
+    edad = normalize.edad(raw["edad"])
+    edad_blank = normalize.is_blank(raw["edad"]).to_numpy()
+    return norm.assign(
+        sexo=normalize.sexo(raw["sexo"]),
+        edad=edad,
+        edad_invalida=~edad_blank & edad.isna().to_numpy(),
+    )
+
+
+def person_values(raw: pd.DataFrame, norm: pd.DataFrame,
+                   rut: tuple[pd.Series, np.ndarray] | None = None) -> pd.DataFrame:
+    """`norm` (from `person_fields`) with the RUT and, where it decides duplicates, the folded name.
+
+    `rut`: `ruts.rut_codes_blank(raw["rut"])` when already computed.
+    """
+    # categorical: duplicates and pseudonyms work on codes
+    rut, rut_blank = rut if rut is not None else ruts.rut_codes_blank(raw["rut"])
+    # names only matter (for duplicates) where no valid RUT identifies the person, in a
+    # valid row, and only when another such row is in the same activity: only those few
+    # rows are taken out and folded (elsewhere a name can never make a row a duplicate)
+    activity = norm["clave_actividad"].cat.codes.to_numpy().astype(np.int64)
+    candidate = (rut.cat.codes.to_numpy() < 0) & norm["motivo"].isna().to_numpy() & (activity >= 0)
+    per_activity = np.bincount(activity[candidate], minlength=len(norm["clave_actividad"].cat.categories))
+    named = np.flatnonzero(candidate & (per_activity[np.maximum(activity, 0)] >= 2))
+    folded = normalize.per_unique_many(raw["nombre"].iloc[named].astype("str"), [lambda v: fold(v) or None],
+                                       categorical=True)[0]
+    name_codes = np.full(len(raw), -1, dtype=np.int32)
+    name_codes[named] = folded.cat.codes.to_numpy()
+    nombre = pd.Series(pd.Categorical.from_codes(name_codes, dtype=folded.dtype), index=raw.index)
+    return norm.assign(
+        _nombre_fold=nombre,
+        rut=rut,
+        rut_invalido=~rut_blank & rut.isna().to_numpy(),
+    )
+
+
+def person_duplicates(norm: pd.DataFrame, valid: np.ndarray) -> np.ndarray:
+    """Second and later rows of one activity and one person (same valid RUT, else same name)."""
+    dup = np.zeros(len(norm), dtype=bool)
+    if not valid.any():
+        return dup
+    rut_codes, n_ruts = int_codes(norm["rut"])
+    no_rut = rut_codes < 0
+    # names are folded only where they decide (rows without a valid RUT)
+    nombre = norm.get("_nombre_fold")
+    person = rut_codes
+    if no_rut.any() and nombre is not None:
+        name_codes = np.where(no_rut, int_codes(nombre)[0], -1)
+        person = np.where(name_codes >= 0, n_ruts + name_codes, person)
+    usable = valid & (person >= 0)
+    activity = norm["clave_actividad"].cat.codes.to_numpy().astype(np.int64)[usable] + 1
+    # (activity, person) packed in one integer: one hash per row instead of a frame of two
+    key = activity * (int(person.max(initial=0)) + 1) + person[usable]
+    dup[np.flatnonzero(usable)] = pd.Series(key).duplicated(keep="first").to_numpy()
+    return dup
+
+
+def asistencias_table(norm: pd.DataFrame, keep: np.ndarray, sheets: list[Sheet],
+                 pseudonyms: pa.Array | None = None) -> pd.DataFrame:
+    """One row per valid, non-duplicate person row; the RUT leaves as a keyed pseudonym only.
+
+    `pseudonyms`: those of every category of `norm["rut"]`, in order, when already made.
+    Repeated text columns stay categorical (written to parquet dictionary-encoded): a
+    million rows hold a few hundred thousand distinct pseudonyms, never a million strings.
+    """
+    rows = np.flatnonzero(keep)
+    if pseudonyms is None:
+        pseudonyms = pseudonym_array(category_bytes(norm["rut"]))
+    codes, used = used_codes(norm["rut"].cat.codes.to_numpy()[rows], len(norm["rut"].cat.categories))
+    seq = norm["_sheet"].to_numpy()[rows].astype(np.int64)
+    return pd.DataFrame({
+        "clave_actividad": cat_used(norm["clave_actividad"].iloc[rows]),
+        "persona": cat_from_codes(codes, pseudonyms.take(pa.array(used))),
+        "sexo": cat_used(norm["sexo"].iloc[rows]),
+        "edad": pd.Series(norm["edad"].to_numpy()[rows], dtype="Int64"),
+        "archivo": cat_used_codes(seq, [h.archivo for h in sheets]),
+        "hoja": cat_used_codes(seq, [h.sheet for h in sheets]),
+        "fila": pd.Series(norm[FILA].to_numpy()[rows], dtype="int64"),
+    })[schema.ASISTENCIAS_COLUMNS]
+
+
+def pseudonym_array(ruts: list[bytes]) -> pa.Array:
+    """Hex HMAC of each RUT (UTF-8 bytes) as one arrow string array, built from the digests' bytes.
+
+    Made in a thread beside other work: the RUTs go in slices of about a millisecond each,
+    the GIL handed back after each one (`time.sleep(0)`), so the other thread's numpy and
+    arrow calls are not each kept waiting a whole switch interval (5 ms) for the GIL.
+    """
+    key = privacy.clave()
+    parts = []
+    for start in range(0, len(ruts), _HASH_SLICE):
+        parts.append(privacy.digests(ruts[start:start + _HASH_SLICE], key))
+        time.sleep(0)
+    blob = b"".join(parts).hex().encode("ascii")
+    n = len(blob) // 64
+    offsets = pa.py_buffer(np.arange(0, 64 * n + 1, 64, dtype=np.int64))
+    return pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(blob))
+
+
+_HASH_SLICE = 2048  # RUTs hashed between two hand-backs of the GIL (about a millisecond)

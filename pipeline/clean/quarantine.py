@@ -1,0 +1,152 @@
+"""Quarantine reasons, the quarantine table, the quality figures and the accounting check
+(data contract §4): rows read = valid + duplicates + quarantined, per sheet and in total.
+"""
+from __future__ import annotations
+
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+
+from pipeline import config
+from pipeline import reference
+from pipeline import schema
+from pipeline.errors import AccountingError
+from pipeline.ingest.sheets import FILA, Sheet
+from pipeline.clean import values as normalize
+from pipeline.clean import comunas
+from pipeline.clean.codes import (source,
+                                  values_at)
+from pipeline.text import collapse_spaces
+
+from pipeline.clean.activity_table import comuna_names
+
+
+MOTIVOS = list(schema.QUARANTINE_REASONS)
+
+
+def first_reason(motivo: np.ndarray, mask: np.ndarray, code: str) -> None:
+    """Set `code` where `mask` holds and no earlier reason was found (local array only)."""
+    motivo[mask & pd.isna(motivo)] = code
+
+
+class Reasons:
+    """First quarantine reason per row, kept as small integer codes (no million-object scans)."""
+
+    def __init__(self, n: int):
+        self.codes = np.full(n, -1, dtype=np.int16)
+
+    def add(self, mask: np.ndarray, code: str) -> None:
+        self.codes[mask & (self.codes < 0)] = MOTIVOS.index(code)
+
+    def series(self, index: pd.Index) -> pd.Series:
+        """Categorical of reason codes (missing = no reason): checked and indexed without objects."""
+        return pd.Series(pd.Categorical.from_codes(self.codes, dtype=_MOTIVO_DTYPE, validate=False), index=index)
+
+
+_MOTIVO_DTYPE = pd.CategoricalDtype(MOTIVOS)
+
+
+def too_long_cells(series: pd.Series) -> np.ndarray | None:
+    """Cells longer than MAX_CELL_CHARS characters, or None when no cell can be."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes, arr = normalize.distinct_codes(series)  # distinct values only
+    else:
+        codes, arr = None, normalize.as_arrow(series)
+    # bytes ≥ characters: byte lengths come from the offsets alone (no text scanned),
+    # characters are only counted in a column where some cell could be too long
+    if (pc.max(pc.binary_length(arr)).as_py() or 0) <= config.MAX_CELL_CHARS:
+        return None
+    long_ = pc.fill_null(pc.greater(pc.utf8_length(arr), config.MAX_CELL_CHARS), False).to_numpy(zero_copy_only=False)
+    return long_ if codes is None else np.append(long_, False)[codes]
+
+
+RAW_COLUMNS = schema.ACTIVITY_COLUMNS + schema.PERSON_COLUMNS + schema.SUMMARY_COUNT_COLUMNS
+
+
+QUARANTINE_COLUMNS = ["archivo", "hoja", FILA, "motivo"] + RAW_COLUMNS
+
+
+def quarantine_table(p: pd.DataFrame, p_norm: pd.DataFrame, s: pd.DataFrame, s_norm: pd.DataFrame,
+                sheets: list[Sheet]) -> pd.DataFrame:
+    """Quarantined rows: source, row number as the user sees it, reason code, raw values."""
+    parts = []
+    for raw, norm in ((p, p_norm), (s, s_norm)):
+        bad = norm["motivo"].notna().to_numpy()
+        if bad.any():
+            part = raw.loc[bad].copy()
+            part["motivo"] = values_at(norm["motivo"], bad)
+            parts.append(part)
+    cols = QUARANTINE_COLUMNS
+    if not parts:
+        return pd.DataFrame({c: pd.Series([], dtype="int64" if c == FILA else "str") for c in cols})
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values(["_sheet", FILA], kind="stable").reset_index(drop=True)
+    out["archivo"], out["hoja"] = source(sheets, out["_sheet"].to_numpy())
+    out = out.reindex(columns=cols)
+    for c in RAW_COLUMNS:  # a 10 MB cell is cut: the file must stay readable
+        out[c] = out[c].astype("str").str.slice(0, config.MAX_CELL_CHARS)
+    return out
+
+
+def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm, s_valid, s_dup, conflicts, matcher):
+    por_archivo = []
+    detalle = []
+    motivos = {m: 0 for m in MOTIVOS}
+    for i, h in enumerate(reading.sheets):
+        norm, valid, dup = (p_norm, p_valid, p_dup) if h.forma == schema.SHAPE_PERSONS else (s_norm, s_valid, s_dup)
+        mine = (norm["_sheet"] == i).to_numpy()
+        leidas = int(mine.sum())
+        validas = int((mine & valid & ~dup).sum())
+        dups = int((mine & dup).sum())
+        cuar = int((mine & ~valid).sum())
+        por_archivo.append({"archivo": h.archivo, "hoja": h.sheet, "forma": h.forma, "filas_leidas": leidas,
+                            "filas_validas": validas, "duplicados": dups, "cuarentena": cuar})
+        bad = mine & ~valid
+        for fila, motivo in zip(norm[FILA].to_numpy()[bad], values_at(norm["motivo"], bad)):
+            detalle.append({"archivo": h.archivo, "hoja": h.sheet, "fila": int(fila), "motivo": motivo})
+            motivos[motivo] += 1
+    corregidas = {}
+    names = comuna_names()
+    for raw, norm in ((p, p_norm), (s, s_norm)):
+        estado = norm["estado_comuna"].cat
+        if comunas.ESTADO_CORREGIDA not in estado.categories:
+            continue
+        fixed = np.flatnonzero(estado.codes.to_numpy() == estado.categories.get_loc(comunas.ESTADO_CORREGIDA))
+        for typed, cut in zip(raw["comuna"].iloc[fixed].to_numpy(dtype=object),
+                              norm["cut_comuna"].iloc[fixed].astype(object).to_numpy()):
+            corregidas.setdefault(collapse_spaces(typed), names[cut])
+    total = {k: sum(r[k] for r in por_archivo) for k in ("filas_leidas", "filas_validas", "duplicados", "cuarentena")}
+    return {
+        "anio": int(year),
+        "region": reference.region(region).nombre,
+        **total,
+        "cuarentena_por_motivo": motivos,
+        "comunas_corregidas": dict(sorted(corregidas.items())),
+        "archivos_rechazados": [{"archivo": r.archivo, "hoja": r.sheet, "motivo": r.motivo} for r in reading.rechazos],
+        "hojas_omitidas": [{"archivo": o.archivo, "hoja": o.sheet} for o in reading.omitidas],
+        "por_archivo": por_archivo,
+        "cuarentena_detalle": detalle,
+        "conflictos_actividad": conflicts,
+        "rut_invalidos": int(p_norm["rut_invalido"].sum()) if "rut_invalido" in p_norm else 0,
+        "edades_invalidas": int(p_norm["edad_invalida"].sum()) if "edad_invalida" in p_norm else 0,
+        "columnas_desconocidas": [{"archivo": h.archivo, "hoja": h.sheet, "columna": c}
+                                  for h in reading.sheets for c in h.columnas_desconocidas],
+    }
+
+
+def check_accounting(calidad: dict, asistencias: pd.DataFrame, actividades: pd.DataFrame, summary_kept: int) -> None:
+    """Rows read = valid + duplicates + quarantined, per sheet and in total; outputs agree with it."""
+    for r in calidad["por_archivo"]:
+        if r["filas_leidas"] != r["filas_validas"] + r["duplicados"] + r["cuarentena"]:
+            raise AccountingError(f"Contabilidad descuadrada en {r['archivo']} {r['hoja']}: {r}")
+    if calidad["filas_leidas"] != calidad["filas_validas"] + calidad["duplicados"] + calidad["cuarentena"]:
+        raise AccountingError(f"Contabilidad total descuadrada: {calidad['filas_leidas']} filas leídas")
+    if calidad["cuarentena"] != len(calidad["cuarentena_detalle"]) or \
+            calidad["cuarentena"] != sum(calidad["cuarentena_por_motivo"].values()):
+        raise AccountingError("La cuarentena no coincide con su detalle.")
+    person_valid = sum(r["filas_validas"] for r in calidad["por_archivo"] if r["forma"] == schema.SHAPE_PERSONS)
+    if person_valid != len(asistencias):
+        raise AccountingError(f"{person_valid} filas válidas de personas, {len(asistencias)} asistencias.")
+    if (actividades["forma"] == schema.SHAPE_SUMMARY).sum() != summary_kept:
+        raise AccountingError("Las actividades de resumen no coinciden con sus filas válidas.")

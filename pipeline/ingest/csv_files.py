@@ -1,0 +1,205 @@
+"""CSV logs (data contract §3): `,` `;` or tab; UTF-8 with or without BOM, or Windows-1252.
+
+The header row is found in the first records; the body is parsed by pyarrow into
+dictionary-encoded text columns (Python's csv reader only for malformed files).
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import mmap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from pipeline import config
+from pipeline import schema
+from pipeline.ingest.sheets import Reading, Rechazar, from_rows, find_header, unique_categories
+
+
+DELIMITERS = [",", ";", "\t"]
+
+
+_SAMPLE_BYTES = 1 << 20                 # enough for the title block and the header row
+
+
+_SAMPLE_LINES = 400
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+class _NotUtf8(Exception):
+    """The body of a file taken for UTF-8 by its first megabyte is not UTF-8 after all."""
+
+
+def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str]:
+    """(UTF-8 bytes without BOM, encoding name). UTF-8 first, then Windows-1252 (never Latin-1).
+
+    Only the first megabyte is checked here unless `whole`: the rest is checked by arrow's
+    CSV reader as it converts the cells (`_NotUtf8` then brings the file back here whole),
+    so a big UTF-8 file is not scanned twice.
+    """
+    if b"\x00" in bytes(raw[:_SAMPLE_BYTES]):
+        raise Rechazar("archivo_ilegible", "el archivo contiene datos binarios; no es un CSV de texto")
+    if bytes(raw[:len(_BOM)]) == _BOM:
+        raw = raw[len(_BOM):]
+    if _is_utf8(raw) if whole else _head_is_utf8(raw):
+        return raw, "utf-8" if whole or len(raw) <= _SAMPLE_BYTES else "utf-8?"
+    try:
+        return codecs.decode(raw, "cp1252").encode("utf-8"), "cp1252"
+    except UnicodeDecodeError:
+        raise Rechazar("archivo_ilegible",
+                        "el texto no está en UTF-8 ni en Windows-1252 (¿archivo dañado o binario?)") from None
+
+
+def _head_is_utf8(raw: bytes) -> bool:
+    """Whether the first megabyte is UTF-8 (a character cut at its end is fine)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(raw[:_SAMPLE_BYTES], final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _is_utf8(raw: bytes) -> bool:
+    """Whether `raw` is valid UTF-8, checked by arrow in place (no 100 MB str built to be dropped)."""
+    offsets = pa.py_buffer(np.array([0, len(raw)], dtype=np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(raw)).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _sample_lines(data: bytes) -> list[str]:
+    sample = bytes(data[:_SAMPLE_BYTES]).decode("utf-8", errors="ignore")
+    lines = []
+    for line in io.StringIO(sample, newline=""):
+        lines.append(line)
+        if len(lines) >= _SAMPLE_LINES:
+            break
+    return lines
+
+
+def _records(lines: list[str], delimiter: str) -> tuple[list[list[object]], list[int]]:
+    """First records of the sample and, for each, the number of physical lines it ends at."""
+    reader = csv.reader(iter(lines), delimiter=delimiter)
+    rows, ends = [], []
+    try:
+        for rec in reader:
+            rows.append([c if c != "" else None for c in rec])
+            ends.append(reader.line_num)
+            if len(rows) >= config.HEADER_SCAN_ROWS:
+                break
+    except csv.Error:
+        pass
+    return rows, ends
+
+
+def read_csv(path: Path, archivo: str) -> Reading:
+    raw = _map(path)
+    try:
+        return _read_csv_data(raw, archivo, whole=False)
+    except _NotUtf8:
+        return _read_csv_data(raw, archivo, whole=True)
+
+
+def _map(path: Path) -> memoryview | bytes:
+    """The file's bytes, memory-mapped (arrow parses them in place: no 100 MB copy first)."""
+    with open(path, "rb") as fh:
+        try:
+            return memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+        except (ValueError, OSError):  # empty file, or a file that cannot be mapped
+            return path.read_bytes()
+
+
+def _read_csv_data(raw: bytes | memoryview, archivo: str, whole: bool) -> Reading:
+    data, encoding = _decode(raw, whole)
+    lines = _sample_lines(data)
+    best = None
+    for delimiter in DELIMITERS:
+        rows, ends = _records(lines, delimiter)
+        try:
+            header_i, near = find_header(rows)
+        except Rechazar:  # too wide: beats "no header", loses to a real header
+            if best is None or best[0] < 0.5:
+                best = (0.5, delimiter, rows, ends)
+            continue
+        score = (2 if header_i is not None else 1 if near is not None else 0)
+        if header_i is not None:
+            score += sum(schema.canonical_column(v) is not None for v in rows[header_i] if v is not None) / 1000
+        if best is None or score > best[0]:
+            best = (score, delimiter, rows, ends)
+    _score, delimiter, rows, ends = best
+
+    def data_columns(header_i: int, plain: set[int] = frozenset()) -> list[pd.Series]:
+        offset = len("".join(lines[: ends[header_i]]).encode("utf-8"))
+        return _parse_body(data, offset, delimiter, len(rows[header_i]), checked=encoding != "utf-8?", plain=plain)
+
+    return from_rows(archivo, "", rows, data_columns, first_data_row=1)
+
+
+def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: bool = True,
+                plain: set[int] = frozenset()) -> list[pd.Series]:
+    """Columns (text) of the records after the header: pyarrow, or Python's csv if pyarrow refuses.
+
+    `checked=False`: `data` is only known to start as UTF-8; `_NotUtf8` if it is not.
+    """
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data)[offset:] if offset else pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.large_binary() if i in plain else _DICT_BYTES for i, n in enumerate(names)},
+                null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True),
+        )
+        # Cells are read as bytes and checked as UTF-8 here (an invalid one raises ArrowInvalid,
+        # as arrow's own text conversion would): the distinct values of the dictionary columns
+        # only, and the plain columns side by side (the check releases the GIL). Reading bytes
+        # skips the reader's cell-by-cell check, the slowest part of its text conversion.
+        with ThreadPoolExecutor(2, thread_name_prefix="utf8") as pool:
+            text = {i: pool.submit(table.column(i).cast, pa.large_string()) for i in plain if i < width}
+            dicts = {i: _categorical(table.column(i)) for i in range(width) if i not in plain}
+            return [text[i].result().to_pandas() if i in plain else dicts[i] for i in range(width)]
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        if not checked and not _is_utf8(data):
+            raise _NotUtf8() from None
+        # Rows of the wrong width, a quoted line break or a huge cell: the slow, lenient path.
+        return _parse_body_python(bytes(data[offset:]).decode("utf-8"), delimiter, width)
+
+
+# Cells are dictionary-encoded as arrow reads them (in its worker threads), as bytes checked
+# as UTF-8 afterwards (see `_parse_body`): normalisers then
+# work on each column's distinct values and integer codes, never on a million strings.
+_DICT_BYTES = pa.dictionary(pa.int32(), pa.binary())
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Series:
+    """pandas categorical (str categories in order of first appearance) of a dictionary column."""
+    column = column.unify_dictionaries()
+    if column.num_chunks:
+        dictionary = column.chunk(0).dictionary.cast(pa.large_string())  # checks the bytes are UTF-8
+        indices = pa.chunked_array([c.indices for c in column.chunks], type=pa.int32()).combine_chunks()
+        codes = indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    else:
+        dictionary, codes = pa.array([], pa.large_string()), np.array([], dtype=np.int32)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=unique_categories(dictionary), validate=False))
+
+
+def _parse_body_python(text: str, delimiter: str, width: int) -> list[pd.Series]:
+    csv.field_size_limit(2**31 - 1)  # a huge cell is quarantined later, not a read error
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    cols: list[list[object]] = [[] for _ in range(width)]
+    for rec in records:  # a fallback for malformed files only; the fast path is pyarrow
+        for i in range(width):
+            v = rec[i] if i < len(rec) else None
+            cols[i].append(v if v != "" else None)
+    return [pd.Series(c, dtype="str") for c in cols]

@@ -1,0 +1,206 @@
+"""A sheet as the pipeline sees it: header row found below any title block, columns mapped to
+their canonical names (data contract §1–§2), blank rows dropped, each row numbered as the
+user sees it (`fila`). The result types of reading (`Sheet`, `Rechazo`, `Omitida`, `Reading`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline import config
+from pipeline import schema
+
+
+FILA = "fila"
+
+
+@dataclass
+class Sheet:
+    """One usable log: a file (CSV) or a sheet (xlsx)."""
+
+    archivo: str
+    sheet: str
+    forma: str                       # schema.SHAPE_PERSONS or schema.SHAPE_SUMMARY
+    frame: pd.DataFrame              # canonical columns (str, or categorical of str) + `fila` (int64)
+    columnas_desconocidas: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Rechazo:
+    archivo: str
+    sheet: str
+    codigo: str                      # key of schema.REJECTION_REASONS
+    detalle: str
+
+    @property
+    def motivo(self) -> str:
+        return f"{self.codigo}: {self.detalle}"
+
+
+@dataclass
+class Omitida:
+    archivo: str
+    sheet: str
+
+
+@dataclass
+class Reading:
+    sheets: list[Sheet] = field(default_factory=list)
+    rechazos: list[Rechazo] = field(default_factory=list)
+    omitidas: list[Omitida] = field(default_factory=list)
+
+    def extend(self, other: "Reading") -> None:
+        self.sheets += other.sheets
+        self.rechazos += other.rechazos
+        self.omitidas += other.omitidas
+
+
+class Rechazar(Exception):
+    def __init__(self, codigo: str, detalle: str):
+        super().__init__(detalle)
+        self.codigo = codigo
+        self.detalle = detalle
+
+
+def find_header(rows: list[list[object]]) -> tuple[int | None, int | None]:
+    """(header row index, best near-header index) among the first HEADER_SCAN_ROWS rows.
+
+    The header is the first row where at least 2 cells name canonical columns and one of
+    them is `fecha` or `comuna`. The near-header is the first row with at least 2 known
+    cells otherwise (a log missing its required columns), or None.
+    """
+    near = None
+    for i, row in enumerate(rows[: config.HEADER_SCAN_ROWS]):
+        if len(row) > config.MAX_COLUMNS:
+            raise Rechazar("demasiadas_columnas",
+                            f"la fila {i + 1} tiene {len(row)} columnas (máximo {config.MAX_COLUMNS})")
+        known = [c for c in (schema.canonical_column(v) for v in row if v is not None) if c]
+        if len(known) >= 2:
+            if "fecha" in known or "comuna" in known:
+                return i, None
+            if near is None:
+                near = i
+    return None, near
+
+
+def _missing_message(missing: list[str]) -> str:
+    names = ", ".join(f"'{m}'" for m in missing)
+    return f"falta la columna {names}" if len(missing) == 1 else f"faltan las columnas {names}"
+
+
+def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
+    """(canonical → position, shape, unknown headers) or `Rechazar` (ambiguous, missing, too wide)."""
+    if len(header) > config.MAX_COLUMNS:
+        raise Rechazar("demasiadas_columnas",
+                        f"el encabezado tiene {len(header)} columnas (máximo {config.MAX_COLUMNS})")
+    positions: dict[str, int] = {}
+    unknown: list[str] = []
+    for i, cell in enumerate(header):
+        if cell is None or str(cell).strip() == "":
+            continue
+        canonical = schema.canonical_column(cell)
+        if canonical is None:
+            unknown.append(str(cell).strip())
+        elif canonical in positions:
+            first = str(header[positions[canonical]]).strip()
+            raise Rechazar("columna_ambigua",
+                            f"las columnas '{first}' y '{str(cell).strip()}' corresponden a '{canonical}'")
+        else:
+            positions[canonical] = i
+    if any(c in positions for c in ("sexo", "nombre", "rut")):
+        shape, required = schema.SHAPE_PERSONS, schema.REQUIRED_PERSONS
+    elif any(c in positions for c in schema.SUMMARY_COUNT_COLUMNS):
+        shape, required = schema.SHAPE_SUMMARY, schema.REQUIRED_SUMMARY
+    else:
+        raise Rechazar("sin_columna_requerida",
+                        "falta la columna 'sexo' (lista de asistencia) o una columna de conteo de "
+                        "asistentes (resumen de actividades)")
+    missing = [c for c in required if c not in positions]
+    if missing:
+        raise Rechazar("sin_columna_requerida", _missing_message(missing))
+    if "actividad" not in positions and "id_actividad" not in positions:
+        raise Rechazar("sin_columna_requerida", "falta la columna 'actividad' (o 'id_actividad')")
+    wanted = set(schema.ACTIVITY_COLUMNS) | set(
+        schema.PERSON_COLUMNS if shape == schema.SHAPE_PERSONS else schema.SUMMARY_COUNT_COLUMNS)
+    # a known column of the other shape (head counts in a list of persons, an age in a
+    # summary) is not used either: it is named in the quality report like an unknown one
+    unused = {p for c, p in positions.items() if c not in wanted}
+    if unused:
+        unknown = [str(cell).strip() for i, cell in enumerate(header)
+                   if i in unused or (cell is not None and str(cell).strip() != ""
+                                      and schema.canonical_column(cell) is None)]
+    return {c: p for c, p in positions.items() if c in wanted}, shape, unknown
+
+
+def _build(archivo: str, sheet: str, header: list[object], data_columns, header_i: int,
+           first_data_row: int) -> Sheet:
+    """Frame of canonical columns from the data columns under the header; blank rows dropped."""
+    positions, shape, unknown = map_columns(header)
+    # names and RUTs are read as plain text: nearly all distinct
+    columns = data_columns(header_i, {positions[c] for c in PLAIN_COLUMNS if c in positions})
+    first_fila = first_data_row + header_i + 1
+    n = len(columns[0]) if columns else 0
+    blank = np.ones(n, dtype=bool)
+    for col in columns:
+        # only rows still blank so far are looked at: after the first column, almost none
+        candidates = np.flatnonzero(blank)
+        if len(candidates) == 0:
+            break
+        blank[candidates] = ~_filled(col, candidates if len(candidates) < n else None)
+    keep = ~blank
+    data = {}
+    for canonical in [c for c in schema.COLUMN_SYNONYMS if c in positions]:
+        p = positions[canonical]
+        col = columns[p] if p < len(columns) else pd.Series([None] * n, dtype="str")
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            data[canonical] = (col if keep.all() else col[keep]).reset_index(drop=True)
+        else:
+            data[canonical] = pd.Series(col.to_numpy(dtype=object)[keep] if not keep.all() else col,
+                                        dtype="str").reset_index(drop=True)
+    data[FILA] = pd.Series(np.flatnonzero(keep) + first_fila, dtype="int64")
+    return Sheet(archivo, sheet, shape, pd.DataFrame(data), unknown)
+
+
+def from_rows(archivo: str, sheet: str, rows: list[list[object]], data_columns, first_data_row: int) -> Reading:
+    header_i, near = find_header(rows)
+    if header_i is None:
+        if near is not None:  # a log after all, without fecha nor comuna: rejected, not skipped
+            present = {schema.canonical_column(v) for v in rows[near] if v is not None}
+            return Reading(rechazos=[Rechazo(archivo, sheet, "sin_columna_requerida",
+                                             _missing_message([c for c in ("fecha", "comuna") if c not in present]))])
+        return Reading(omitidas=[Omitida(archivo, sheet)])
+    try:
+        return Reading(sheets=[_build(archivo, sheet, rows[header_i], data_columns, header_i, first_data_row)])
+    except Rechazar as r:
+        return Reading(rechazos=[Rechazo(archivo, sheet, r.codigo, r.detalle)])
+
+
+PLAIN_COLUMNS = ("nombre", "rut")  # nearly all distinct: hashed later, where needed (RUTs in a thread)
+
+
+def _filled(col: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
+    """Whether each cell (of `rows`, default all) holds something other than whitespace."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = pa.array(col.cat.categories, type=pa.large_string())
+        table = np.append(pc.not_equal(pc.utf8_trim_whitespace(cats), "").to_numpy(zero_copy_only=False), False)
+        codes = col.cat.codes.to_numpy()
+        return table[codes if rows is None else codes[rows]]
+    arr = pa.array(col, type=pa.large_string(), from_pandas=True)
+    if rows is not None:
+        arr = arr.take(pa.array(rows))
+    return pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False).to_numpy(zero_copy_only=False)
+
+
+def unique_categories(values, dtype="str") -> pd.CategoricalDtype:
+    """Categorical dtype of str categories known to be unique (an arrow dictionary or hash result).
+
+    pandas would hash them all again to check; its fast path skips that when available.
+    `dtype`: of the categories' index (`object` where a column always had object categories).
+    """
+    index = pd.Index(values, dtype=dtype)
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return fast(index, False) if fast is not None else pd.CategoricalDtype(index)
