@@ -42,3 +42,13 @@ class KeyFileError(RuntimeError):
 
 class UnknownRegion(ValueError):
     """A region name or code that is not one of Chile's 16 regions."""
+
+
+class OutputNotWritable(RuntimeError):
+    """A folder the pipeline writes to is full, read-only or not ours: one Spanish line naming
+    the folder and what to do; the previous outputs stay as they were."""
+
+    def __init__(self, folder: Path, causa: str):
+        self.folder, self.causa = Path(folder), causa
+        super().__init__(f"No se pudo escribir en la carpeta {folder}: {causa}. "
+                         "Los resultados anteriores quedan como estaban.")

@@ -8,6 +8,27 @@ from __future__ import annotations
 
 from pipeline.text import fold
 
+# What each canonical column holds, in the words of the README (generated from this table).
+COLUMN_MEANING: dict[str, str] = {
+    "id_actividad": "código de la actividad (opcional)",
+    "fecha": "fecha de la actividad (**obligatoria**)",
+    "actividad": "nombre de la actividad (**obligatorio**, salvo que haya `id_actividad`)",
+    "tipo_actividad": "tipo de actividad",
+    "linea": "línea de trabajo",
+    "comuna": "comuna donde se realizó (**obligatoria**)",
+    "zona": "urbana o rural",
+    "tipo_organizacion": "tipo de organización con que se trabajó",
+    "organizacion": "nombre de esa organización",
+    "nombre": "nombre completo de quien asistió",
+    "rut": "RUT o RUN de quien asistió",
+    "sexo": "sexo de quien asistió (**obligatorio** en listas de asistencia)",
+    "edad": "edad en años",
+    "asistentes_mujeres": "mujeres asistentes (resumen)",
+    "asistentes_hombres": "hombres asistentes (resumen)",
+    "asistentes_sin_informacion": "asistentes sin sexo informado (resumen)",
+    "total_asistentes": "total de asistentes (resumen)",
+}
+
 # canonical column → synonyms seen in real sheets (the canonical name matches itself)
 COLUMN_SYNONYMS: dict[str, list[str]] = {
     "id_actividad": ["código actividad", "codigo actividad", "cod_actividad", "id", "id actividad"],
@@ -80,14 +101,18 @@ QUARANTINE_REASONS: dict[str, str] = {
     "conteo_invalido": "Resumen con conteos no numéricos, negativos o ausentes.",
     "conteo_inconsistente": "Resumen cuyo total es menor que la suma de mujeres y hombres.",
     "celda_demasiado_larga": "Una celda supera el largo máximo aceptado.",
+    "columnas_desplazadas": "La fila tiene más o menos celdas que el encabezado: sus valores no se pueden asignar a columnas.",
 }
 
 # Reasons a whole file or sheet is rejected (listed in the quality report).
+# Code → what to do, in plain Spanish (the quality report puts it after what is wrong).
 REJECTION_REASONS: dict[str, str] = {
-    "archivo_ilegible": "El archivo no se puede leer (dañado, truncado o de un formato no soportado).",
-    "sin_columna_requerida": "Falta una columna requerida.",
-    "columna_ambigua": "Dos columnas corresponden al mismo dato.",
-    "demasiadas_columnas": "La hoja tiene más columnas de las que se aceptan.",
+    "archivo_ilegible": "Ábralo en Excel, guárdelo de nuevo como .xlsx (o CSV) y vuelva a ejecutar.",
+    "sin_columna_requerida": "Agregue la columna o cambie su título por uno de los nombres aceptados.",
+    "columna_ambigua": "Deje una sola de esas columnas o cambie el título de la otra.",
+    "demasiadas_columnas": "Borre las columnas sobrantes a la derecha de la tabla.",
+    "demasiadas_filas": "Divida la hoja en varias más pequeñas o entréguela como CSV.",
+    "archivo_no_legible": "",  # its detail already says what to do
 }
 
 # Processed tables (data/processed/<year>/) — the interface between cleaning and indicators.
@@ -114,6 +139,20 @@ ASISTENCIAS_COLUMNS = [
     "edad",                 # Int64 or null
     "archivo", "hoja", "fila",
 ]
+
+
+def columns_markdown() -> str:
+    """The README's table of accepted columns and their synonyms, generated from this module."""
+    lines = ["| columna | qué contiene | también se acepta |", "|---|---|---|"]
+    for canonical, synonyms in COLUMN_SYNONYMS.items():
+        also = ", ".join(f"`{s}`" for s in synonyms) or "—"
+        lines.append(f"| `{canonical}` | {COLUMN_MEANING[canonical]} | {also} |")
+    return "\n".join(lines) + "\n"
+
+
+def accepted_names(canonical: str) -> list[str]:
+    """The names a sheet may use for a canonical column: the canonical name, then its synonyms."""
+    return [canonical, *COLUMN_SYNONYMS[canonical]]
 
 
 def canonical_column(header: object) -> str | None:

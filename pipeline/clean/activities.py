@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema
-from pipeline.ingest.sheets import FILA
+from pipeline.ingest.sheets import FILA, SHIFTED
 from pipeline.clean import values as normalize
 from pipeline.clean import comunas
 from pipeline.clean.codes import factorize_runs
@@ -21,6 +21,8 @@ def activity_values(raw: pd.DataFrame, year: int, matcher: comunas.ComunaMatcher
     """Normalised activity-level values and the first quarantine reason of each row."""
     n = len(raw)
     motivo = Reasons(n)
+    # a row that does not fit its header first: none of its cells can be trusted
+    motivo.add(raw[SHIFTED].to_numpy(dtype=bool), "columnas_desplazadas")
     too_long = np.zeros(n, dtype=bool)
     for c in schema.ACTIVITY_COLUMNS + schema.PERSON_COLUMNS + schema.SUMMARY_COUNT_COLUMNS:
         if c in raw and n:

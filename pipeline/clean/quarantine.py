@@ -12,11 +12,11 @@ from pipeline import config
 from pipeline import reference
 from pipeline import schema
 from pipeline.errors import AccountingError
-from pipeline.ingest.sheets import FILA, Sheet
+from pipeline.ingest import limits
+from pipeline.ingest.sheets import FILA, SHIFTED, Sheet
 from pipeline.clean import values as normalize
 from pipeline.clean import comunas
-from pipeline.clean.codes import (source,
-                                  values_at)
+from pipeline.clean.codes import source, values_at
 from pipeline.text import collapse_spaces
 
 from pipeline.clean.activity_table import comuna_names
@@ -89,22 +89,46 @@ def quarantine_table(p: pd.DataFrame, p_norm: pd.DataFrame, s: pd.DataFrame, s_n
     return out
 
 
+# The column whose value a quarantine reason is about, shown in the report (never a personal one).
+REASON_COLUMN = {
+    "fecha_faltante": None, "fecha_invalida": "fecha", "fecha_fuera_de_anio": "fecha",
+    "comuna_faltante": None, "comuna_de_otra_region": "comuna", "comuna_desconocida": "comuna",
+    "comuna_ambigua": "comuna",
+}
+COUNT_REASONS = {"conteo_invalido", "conteo_inconsistente"}
+
+
 def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm, s_valid, s_dup, conflicts, matcher):
+    """Every figure of the quality report: accounting per sheet, and where each problem is."""
     por_archivo = []
     detalle = []
     motivos = {m: 0 for m in MOTIVOS}
     for i, h in enumerate(reading.sheets):
-        norm, valid, dup = (p_norm, p_valid, p_dup) if h.forma == schema.SHAPE_PERSONS else (s_norm, s_valid, s_dup)
+        persons = h.forma == schema.SHAPE_PERSONS
+        raw, norm, valid, dup = (p, p_norm, p_valid, p_dup) if persons else (s, s_norm, s_valid, s_dup)
         mine = (norm["_sheet"] == i).to_numpy()
         leidas = int(mine.sum())
         validas = int((mine & valid & ~dup).sum())
         dups = int((mine & dup).sum())
         cuar = int((mine & ~valid).sum())
         por_archivo.append({"archivo": h.archivo, "hoja": h.sheet, "forma": h.forma, "filas_leidas": leidas,
-                            "filas_validas": validas, "duplicados": dups, "cuarentena": cuar})
-        bad = mine & ~valid
-        for fila, motivo in zip(norm[FILA].to_numpy()[bad], values_at(norm["motivo"], bad)):
-            detalle.append({"archivo": h.archivo, "hoja": h.sheet, "fila": int(fila), "motivo": motivo})
+                            "filas_validas": validas, "duplicados": dups, "cuarentena": cuar,
+                            "sin_asistente": int(len(h.sin_asistente)), "rangos_combinados": int(h.rangos_combinados),
+                            "codificacion": h.codificacion, "lineas_cp1252": int(h.lineas_cp1252)})
+        bad = np.flatnonzero(mine & ~valid)
+        reasons = values_at(norm["motivo"], bad)
+        shown = {c: raw[c].iloc[bad].to_numpy(dtype=object) for c in ("fecha", "comuna")}
+        counts = [raw[c].iloc[bad].to_numpy(dtype=object) for c in schema.SUMMARY_COUNT_COLUMNS] if not persons else []
+        for k, (fila, motivo) in enumerate(zip(norm[FILA].to_numpy()[bad], reasons)):
+            column = REASON_COLUMN.get(motivo)
+            if column is not None:
+                valor = _shown(shown[column][k])
+            elif motivo in COUNT_REASONS and counts:
+                valor = " / ".join(_shown(c[k]) or "vacío" for c in counts)
+            else:
+                valor = None
+            detalle.append({"archivo": h.archivo, "hoja": h.sheet, "fila": int(fila), "motivo": motivo,
+                            "valor": valor})
             motivos[motivo] += 1
     corregidas = {}
     names = comuna_names()
@@ -117,22 +141,79 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
                               norm["cut_comuna"].iloc[fixed].astype(object).to_numpy()):
             corregidas.setdefault(collapse_spaces(typed), names[cut])
     total = {k: sum(r[k] for r in por_archivo) for k in ("filas_leidas", "filas_validas", "duplicados", "cuarentena")}
+    sheets = reading.sheets
     return {
         "anio": int(year),
         "region": reference.region(region).nombre,
         **total,
         "cuarentena_por_motivo": motivos,
         "comunas_corregidas": dict(sorted(corregidas.items())),
-        "archivos_rechazados": [{"archivo": r.archivo, "hoja": r.sheet, "motivo": r.motivo} for r in reading.rechazos],
+        "archivos_rechazados": [{"archivo": r.archivo, "hoja": r.sheet, "codigo": r.codigo, "motivo": r.motivo}
+                                for r in reading.rechazos],
         "hojas_omitidas": [{"archivo": o.archivo, "hoja": o.sheet} for o in reading.omitidas],
+        "archivos_ignorados": [{"archivo": g.archivo, "motivo": g.motivo} for g in reading.ignorados],
         "por_archivo": por_archivo,
         "cuarentena_detalle": detalle,
         "conflictos_actividad": conflicts,
         "rut_invalidos": int(p_norm["rut_invalido"].sum()) if "rut_invalido" in p_norm else 0,
         "edades_invalidas": int(p_norm["edad_invalida"].sum()) if "edad_invalida" in p_norm else 0,
+        # where: file, sheet and rows only (a RUT or an age is personal: never its value)
+        "rut_invalidos_filas": _rows_by_sheet(p_norm, _flag(p_norm, "rut_invalido"), sheets),
+        "edades_invalidas_filas": _rows_by_sheet(p_norm, _flag(p_norm, "edad_invalida"), sheets),
+        "sexo_no_reconocido": _unrecognised(p, p_norm, "sexo", sheets),
+        "sin_asistente": [{"archivo": h.archivo, "hoja": h.sheet, "n": int(len(h.sin_asistente)),
+                           "filas": [int(f) for f in h.sin_asistente[:limits.MAX_LISTED_ROWS]]}
+                          for h in sheets if len(h.sin_asistente)],
         "columnas_desconocidas": [{"archivo": h.archivo, "hoja": h.sheet, "columna": c}
-                                  for h in reading.sheets for c in h.columnas_desconocidas],
+                                  for h in sheets for c in h.columnas_desconocidas],
     }
+
+
+def _shown(value: object) -> str | None:
+    """A raw value as the report shows it: spaces collapsed, cut to 60 characters."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    text = collapse_spaces(value)
+    return (text[:60] + "…" if len(text) > 60 else text) or None
+
+
+def _flag(norm: pd.DataFrame, column: str) -> np.ndarray:
+    return norm[column].to_numpy(dtype=bool) if column in norm else np.zeros(len(norm), dtype=bool)
+
+
+def _rows_by_sheet(norm: pd.DataFrame, mask: np.ndarray, sheets: list[Sheet]) -> list[dict]:
+    """[{archivo, hoja, n, filas (the first MAX_LISTED_ROWS)}] of the rows where `mask` holds."""
+    out = []
+    if not mask.any():
+        return out
+    seq = norm["_sheet"].to_numpy()[mask]
+    filas = norm[FILA].to_numpy()[mask]
+    for i in np.unique(seq):
+        rows = filas[seq == i]
+        out.append({"archivo": sheets[i].archivo, "hoja": sheets[i].sheet, "n": int(len(rows)),
+                    "filas": [int(f) for f in rows[:limits.MAX_LISTED_ROWS]]})
+    return out
+
+
+def _unrecognised(raw: pd.DataFrame, norm: pd.DataFrame, column: str, sheets: list[Sheet]) -> list[dict]:
+    """Typed values of a coded column read as `Sin información` (e.g. sexo `X`): value and rows."""
+    if column not in norm or not len(norm):
+        return []
+    unknown = (norm[column].astype(object).to_numpy() == schema.SIN_INFORMACION) & \
+        ~normalize.is_blank(raw[column]).to_numpy() & ~raw[SHIFTED].to_numpy(dtype=bool)
+    out = []
+    if not unknown.any():
+        return out
+    typed = raw[column].to_numpy(dtype=object)
+    seq = norm["_sheet"].to_numpy()
+    filas = norm[FILA].to_numpy()
+    groups: dict[tuple[int, str], list[int]] = {}
+    for k in np.flatnonzero(unknown):
+        groups.setdefault((int(seq[k]), _shown(typed[k]) or ""), []).append(int(filas[k]))
+    for (i, value), rows in sorted(groups.items()):
+        out.append({"archivo": sheets[i].archivo, "hoja": sheets[i].sheet, "valor": value, "n": len(rows),
+                    "filas": rows[:limits.MAX_LISTED_ROWS]})
+    return out
 
 
 def check_accounting(calidad: dict, asistencias: pd.DataFrame, actividades: pd.DataFrame, summary_kept: int) -> None:

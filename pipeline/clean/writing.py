@@ -3,6 +3,8 @@ together once written; the attendance table written in a background thread.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import threading
@@ -13,10 +15,37 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.errors import OutputNotWritable
 from pipeline.ingest.sheets import FILA
 
 if TYPE_CHECKING:  # only for the annotation: year imports this module
     from pipeline.clean.year import CleanResult
+
+
+def write_quarantine_csv(frame: pd.DataFrame, path: str) -> None:
+    """The analyst's quarantine as Excel in Chile opens it: `;`-separated, UTF-8 with a BOM."""
+    frame.to_csv(path, index=False, sep=";", encoding="utf-8-sig")
+
+
+@contextlib.contextmanager
+def not_writable_as_spanish(folder: Path):
+    """Turn a full, read-only or forbidden output folder into `OutputNotWritable` (one Spanish line)."""
+    try:
+        yield
+    except OSError as exc:
+        causa = _CAUSES.get(exc.errno)
+        if causa is None:
+            raise
+        raise OutputNotWritable(folder, causa) from None
+
+
+_CAUSES = {
+    errno.ENOSPC: "el disco está lleno; libere espacio (o use otra carpeta con --processed-dir) y vuelva a ejecutar",
+    errno.EDQUOT: "se agotó su cuota de disco; libere espacio y vuelva a ejecutar",
+    errno.EROFS: "la carpeta es de solo lectura; use una carpeta con permiso de escritura y vuelva a ejecutar",
+    errno.EACCES: "no tiene permiso de escritura en ella; dé permiso (chmod u+w) o use otra carpeta",
+    errno.EPERM: "no tiene permiso de escritura en ella; dé permiso (chmod u+w) o use otra carpeta",
+}
 
 
 def write(result: "CleanResult", processed: Path, asistencias: "BackgroundParquet | None" = None) -> None:
@@ -33,7 +62,7 @@ def write(result: "CleanResult", processed: Path, asistencias: "BackgroundParque
     try:
         pending.append(_to_tmp(processed / "actividades.parquet", lambda p: _write_parquet(result.actividades, p)))
         pending.append(_to_tmp(processed / "cuarentena.csv",
-                               lambda p: result.cuarentena.to_csv(p, index=False, encoding="utf-8"), mode=0o600))
+                               lambda p: write_quarantine_csv(result.cuarentena, p), mode=0o600))
         pending.append(_to_tmp(processed / "calidad.json",
                                lambda p: Path(p).write_text(json.dumps(result.calidad, ensure_ascii=False),
                                                             encoding="utf-8")))

@@ -25,7 +25,7 @@ from pipeline import schema
 from pipeline.errors import NoDataError
 from pipeline.ingest import files as logfiles
 from pipeline.ingest import read as ingest
-from pipeline.ingest.sheets import FILA, Reading, Sheet
+from pipeline.ingest.sheets import FILA, SHIFTED, Reading, Rechazo, Sheet
 from pipeline.clean import comunas
 from pipeline.clean import rut as ruts
 from pipeline.clean.codes import category_bytes
@@ -33,7 +33,7 @@ from pipeline.clean.activities import activity_labels, activity_values, summary_
 from pipeline.clean.activity_table import finish_activities, person_activities, summary_activities
 from pipeline.clean.persons import asistencias_table, person_duplicates, person_fields, person_values, pseudonym_array
 from pipeline.clean.quarantine import calidad_figures, check_accounting, quarantine_table
-from pipeline.clean.writing import BackgroundParquet, write
+from pipeline.clean.writing import BackgroundParquet, not_writable_as_spanish, write
 
 
 @dataclass
@@ -53,13 +53,20 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
     accounting has been checked, like the other three.
     """
     processed = Path(paths.processed)
-    processed.mkdir(parents=True, exist_ok=True)
-    for stale in processed.glob(".asistencias.parquet.*.old"):  # left by a run stopped while replacing
-        stale.unlink(missing_ok=True)
+    with not_writable_as_spanish(processed):
+        processed.mkdir(parents=True, exist_ok=True)
+        for stale in processed.glob(".asistencias.parquet.*.old"):  # left by a run stopped while replacing
+            stale.unlink(missing_ok=True)
     early = BackgroundParquet(processed / "asistencias.parquet")
+
+    def start(frame: pd.DataFrame) -> None:
+        with not_writable_as_spanish(processed):
+            early.start(frame)
+
     try:
-        result = clean_folder(paths.raw, paths.year, region, on_asistencias=early.start)
-        write(result, processed, asistencias=early)
+        result = clean_folder(paths.raw, paths.year, region, on_asistencias=start)
+        with not_writable_as_spanish(processed):
+            write(result, processed, asistencias=early)
     finally:
         early.discard()
     return result
@@ -69,11 +76,12 @@ def clean_folder(raw: Path, year: int, region: str,
                  on_asistencias: Callable[[pd.DataFrame], None] | None = None) -> CleanResult:
     """Read and clean every log of one folder; nothing is written."""
     raw = Path(raw)
-    files = logfiles.log_files(raw)
-    if not files:
+    found = logfiles.survey(raw)
+    if not found.logs and not found.rechazados:
         raise NoDataError(f"No hay listas de asistencia (.csv o .xlsx) en la carpeta {raw}.")
-    reading = Reading()
-    for path in files:
+    reading = Reading(ignorados=found.ignorados)
+    reading.rechazos += [Rechazo(r.archivo, "", "archivo_no_legible", r.motivo) for r in found.rechazados]
+    for path in found.logs:
         reading.extend(ingest.read_file(path, path.relative_to(raw).as_posix()))
     if not reading.sheets:
         raise NoDataError(
@@ -159,15 +167,17 @@ def _rows(sheets: list[Sheet], seq: dict[int, int], own: list[str]) -> pd.DataFr
         extra = {c: pd.Series(pd.Categorical.from_codes(np.full(len(f), -1, dtype=np.int8), dtype=_NO_TEXT,
                                                         validate=False), index=f.index)
                  for c in columns if c not in f}
-        frames.append(f.assign(**extra, _sheet=seq[id(h)])[columns + [FILA, "_sheet"]])
+        if SHIFTED not in f:
+            extra[SHIFTED] = pd.Series(np.zeros(len(f), dtype=bool), index=f.index)
+        frames.append(f.assign(**extra, _sheet=seq[id(h)])[columns + [FILA, "_sheet", SHIFTED]])
     if not frames:
         empty = {c: pd.Series([], dtype="str") for c in columns}
         return pd.DataFrame({**empty, FILA: pd.Series([], dtype="int64"),
-                             "_sheet": pd.Series([], dtype="int64")})
+                             "_sheet": pd.Series([], dtype="int64"), SHIFTED: pd.Series([], dtype=bool)})
     if len(frames) == 1:
         return frames[0].reset_index(drop=True)
     out = {}
-    for c in columns + [FILA, "_sheet"]:
+    for c in columns + [FILA, "_sheet", SHIFTED]:
         parts = [f[c] for f in frames]
         if any(isinstance(x.dtype, pd.CategoricalDtype) for x in parts):
             # CSV columns come categorical: the union stays so (pd.concat would give objects)

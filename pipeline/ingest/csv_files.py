@@ -1,7 +1,10 @@
-"""CSV logs (data contract §3): `,` `;` or tab; UTF-8 with or without BOM, or Windows-1252.
+"""CSV logs (data contract §3): `,` `;` or tab; UTF-8 with or without BOM, Windows-1252,
+UTF-16/32 with BOM (Excel's «Texto Unicode»), or UTF-8 and Windows-1252 mixed line by line.
 
 The header row is found in the first records; the body is parsed by pyarrow into
-dictionary-encoded text columns (Python's csv reader only for malformed files).
+dictionary-encoded text columns (Python's csv reader only for malformed files). A row with
+more or fewer fields than its header is never read by position: it is marked shifted
+(`sheets.SHIFTED`) and quarantined as `columnas_desplazadas`.
 """
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import codecs
 import csv
 import io
 import mmap
+import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,43 +24,69 @@ import pyarrow.csv as pacsv
 
 from pipeline import config
 from pipeline import schema
+from pipeline.ingest import limits
 from pipeline.ingest.sheets import Reading, Rechazar, from_rows, find_header, unique_categories
 
-
 DELIMITERS = [",", ";", "\t"]
-
-
 _SAMPLE_BYTES = 1 << 20                 # enough for the title block and the header row
-
-
 _SAMPLE_LINES = 400
-
-
 _BOM = b"\xef\xbb\xbf"
+# byte-order marks of the wider Unicode encodings (UTF-32 first: its LE mark starts like UTF-16's)
+_WIDE_BOMS = [(b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+              (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")]
+# after decoding with surrogateescape: a real non-ASCII character (valid UTF-8 was there)…
+_REAL_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+# …and a line holding bytes that are not UTF-8
+_BAD_LINE = re.compile("[^\n]*[\udc80-\udcff][^\n]*")
 
 
 class _NotUtf8(Exception):
     """The body of a file taken for UTF-8 by its first megabyte is not UTF-8 after all."""
 
 
-def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str]:
-    """(UTF-8 bytes without BOM, encoding name). UTF-8 first, then Windows-1252 (never Latin-1).
+def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str, int]:
+    """(UTF-8 bytes without BOM, encoding name, lines decoded as Windows-1252 in a mixed file).
 
-    Only the first megabyte is checked here unless `whole`: the rest is checked by arrow's
-    CSV reader as it converts the cells (`_NotUtf8` then brings the file back here whole),
-    so a big UTF-8 file is not scanned twice.
+    UTF-16/32 with a BOM, then UTF-8, then Windows-1252 (never Latin-1). A file that is not
+    UTF-8 as a whole is decoded line by line when it mixes both: UTF-8 where a line is valid
+    UTF-8, else Windows-1252 (a file stitched from two sources); a pure Windows-1252 file is
+    decoded at once. Only the first megabyte is checked for UTF-8 here unless `whole`: the
+    rest is checked by arrow's CSV reader as it converts the cells (`_NotUtf8` then brings
+    the file back here whole), so a big UTF-8 file is not scanned twice.
     """
+    head = bytes(raw[:4])
+    for bom, encoding in _WIDE_BOMS:
+        if head.startswith(bom):
+            try:
+                text = bytes(raw[len(bom):]).decode(encoding)
+            except UnicodeDecodeError:
+                raise Rechazar("archivo_ilegible",
+                               f"el texto dice estar en {encoding.upper()} pero no lo está (¿archivo dañado?)") from None
+            return text.encode("utf-8"), encoding.split("-")[0] + "-" + encoding.split("-")[1], 0
     if b"\x00" in bytes(raw[:_SAMPLE_BYTES]):
         raise Rechazar("archivo_ilegible", "el archivo contiene datos binarios; no es un CSV de texto")
     if bytes(raw[:len(_BOM)]) == _BOM:
         raw = raw[len(_BOM):]
     if _is_utf8(raw) if whole else _head_is_utf8(raw):
-        return raw, "utf-8" if whole or len(raw) <= _SAMPLE_BYTES else "utf-8?"
+        return raw, "utf-8" if whole or len(raw) <= _SAMPLE_BYTES else "utf-8?", 0
+    text = bytes(raw).decode("utf-8", errors="surrogateescape")
+    mixed = _REAL_NON_ASCII.search(text) is not None
+    del text
     try:
-        return codecs.decode(raw, "cp1252").encode("utf-8"), "cp1252"
+        if not mixed:
+            return codecs.decode(raw, "cp1252").encode("utf-8"), "cp1252", 0
+        fallback = 0
+
+        def cp1252_line(match: re.Match) -> str:
+            nonlocal fallback
+            fallback += 1
+            return match.group().encode("utf-8", "surrogateescape").decode("cp1252")
+
+        text = _BAD_LINE.sub(cp1252_line, bytes(raw).decode("utf-8", errors="surrogateescape"))
+        return text.encode("utf-8"), "mixta", fallback
     except UnicodeDecodeError:
         raise Rechazar("archivo_ilegible",
-                        "el texto no está en UTF-8 ni en Windows-1252 (¿archivo dañado o binario?)") from None
+                       "el texto no está en UTF-8 ni en Windows-1252 (¿archivo dañado o binario?)") from None
 
 
 def _head_is_utf8(raw: bytes) -> bool:
@@ -103,6 +134,10 @@ def _records(lines: list[str], delimiter: str) -> tuple[list[list[object]], list
 
 
 def read_csv(path: Path, archivo: str) -> Reading:
+    size = os.stat(path).st_size
+    if size > limits.MAX_CSV_BYTES:
+        raise Rechazar("demasiadas_filas", f"el archivo pesa {size // 2**20} MB (máximo "
+                       f"{limits.MAX_CSV_BYTES // 2**20} MB)")
     raw = _map(path)
     try:
         return _read_csv_data(raw, archivo, whole=False)
@@ -120,7 +155,7 @@ def _map(path: Path) -> memoryview | bytes:
 
 
 def _read_csv_data(raw: bytes | memoryview, archivo: str, whole: bool) -> Reading:
-    data, encoding = _decode(raw, whole)
+    data, encoding, fallback = _decode(raw, whole)
     lines = _sample_lines(data)
     best = None
     for delimiter in DELIMITERS:
@@ -138,16 +173,25 @@ def _read_csv_data(raw: bytes | memoryview, archivo: str, whole: bool) -> Readin
             best = (score, delimiter, rows, ends)
     _score, delimiter, rows, ends = best
 
-    def data_columns(header_i: int, plain: set[int] = frozenset()) -> list[pd.Series]:
+    def data_columns(header_i: int, plain: set[int] = frozenset()) -> tuple[list[pd.Series], np.ndarray | None]:
         offset = len("".join(lines[: ends[header_i]]).encode("utf-8"))
-        return _parse_body(data, offset, delimiter, len(rows[header_i]), checked=encoding != "utf-8?", plain=plain)
+        columns, shifted = _parse_body(data, offset, delimiter, len(rows[header_i]),
+                                       checked=encoding != "utf-8?", plain=plain)
+        if columns and len(columns[0]) > limits.MAX_CSV_ROWS:
+            raise Rechazar("demasiadas_filas", f"el archivo tiene {len(columns[0])} filas (máximo {limits.MAX_CSV_ROWS})")
+        return columns, shifted
 
-    return from_rows(archivo, "", rows, data_columns, first_data_row=1)
+    out = from_rows(archivo, "", rows, data_columns, first_data_row=1)
+    for sheet in out.sheets:
+        sheet.codificacion = encoding.rstrip("?")
+        sheet.lineas_cp1252 = fallback
+    return out
 
 
 def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: bool = True,
-                plain: set[int] = frozenset()) -> list[pd.Series]:
-    """Columns (text) of the records after the header: pyarrow, or Python's csv if pyarrow refuses.
+                plain: set[int] = frozenset()) -> tuple[list[pd.Series], np.ndarray | None]:
+    """(columns (text) of the records after the header, shifted rows or None): pyarrow, or
+    Python's csv if pyarrow refuses (rows of the wrong width among them).
 
     `checked=False`: `data` is only known to start as UTF-8; `_NotUtf8` if it is not.
     """
@@ -168,7 +212,7 @@ def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: b
         with ThreadPoolExecutor(2, thread_name_prefix="utf8") as pool:
             text = {i: pool.submit(table.column(i).cast, pa.large_string()) for i in plain if i < width}
             dicts = {i: _categorical(table.column(i)) for i in range(width) if i not in plain}
-            return [text[i].result().to_pandas() if i in plain else dicts[i] for i in range(width)]
+            return [text[i].result().to_pandas() if i in plain else dicts[i] for i in range(width)], None
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         if not checked and not _is_utf8(data):
             raise _NotUtf8() from None
@@ -194,12 +238,22 @@ def _categorical(column: pa.ChunkedArray) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, dtype=unique_categories(dictionary), validate=False))
 
 
-def _parse_body_python(text: str, delimiter: str, width: int) -> list[pd.Series]:
+def _parse_body_python(text: str, delimiter: str, width: int) -> tuple[list[pd.Series], np.ndarray]:
+    """Columns and shifted rows, by Python's csv reader (malformed files only).
+
+    A record with more fields than the header (beyond empty trailing ones) or fewer, and
+    something in it, is shifted: its cells are never assigned to columns by position.
+    """
     csv.field_size_limit(2**31 - 1)  # a huge cell is quarantined later, not a read error
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     cols: list[list[object]] = [[] for _ in range(width)]
-    for rec in records:  # a fallback for malformed files only; the fast path is pyarrow
+    shifted = np.zeros(len(records), dtype=bool)
+    for r, rec in enumerate(records):  # a fallback for malformed files only; the fast path is pyarrow
+        if len(rec) != width and any(v.strip() for v in rec) and \
+                (len(rec) < width or any(v.strip() for v in rec[width:])):
+            shifted[r] = True
+            rec = []
         for i in range(width):
             v = rec[i] if i < len(rec) else None
             cols[i].append(v if v != "" else None)
-    return [pd.Series(c, dtype="str") for c in cols]
+    return [pd.Series(c, dtype="str") for c in cols], shifted

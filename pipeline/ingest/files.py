@@ -2,36 +2,162 @@
 
 One definition for the cleaning stage (what it reads) and the stage cache (what its
 fingerprint covers), so the two can never disagree. No heavy import here.
+
+Only regular files are ever opened: a FIFO, a device or a socket named like a log is
+rejected without being opened (opening a FIFO waits for a writer forever), and so is a
+symbolic link leading out of the raw folder. An unreadable file or folder is rejected
+with its reason, never skipped in silence.
 """
 from __future__ import annotations
 
+import os
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from pipeline.ingest import limits
 
 LOG_SUFFIXES = {".csv", ".xlsx"}
 NOT_LOGS = {"destacadas.csv"}  # optional inputs beside the logs (config.Paths)
+# Office documents that are not logs: listed in the quality report as ignored, with the reason.
+DOCUMENT_SUFFIXES = {".docx", ".doc", ".pdf", ".odt", ".rtf", ".pptx", ".ppt", ".msg", ".eml"}
+OLD_SPREADSHEET_SUFFIXES = {".xls", ".xlsm", ".xlsb", ".ods", ".numbers"}
+
+MOTIVO_BLOQUEO = "archivo de bloqueo de Excel (el libro estaba abierto cuando se copió); no es una planilla"
+MOTIVO_DOCUMENTO = "no es una planilla (.csv o .xlsx); si trae asistencias, cópielas a una planilla"
+MOTIVO_FORMATO = "planilla en un formato que no se lee; ábrala en Excel y guárdela como .xlsx"
+
+
+@dataclass
+class Problem:
+    """A file or folder that is not read, and why (plain Spanish)."""
+
+    archivo: str
+    motivo: str
+
+
+@dataclass
+class Survey:
+    """Everything found under the raw folder: logs to read, files rejected and files ignored."""
+
+    logs: list[Path] = field(default_factory=list)
+    rechazados: list[Problem] = field(default_factory=list)   # would be logs, cannot be read
+    ignorados: list[Problem] = field(default_factory=list)    # not logs (lock files, documents)
+
+
+def _is_log_name(name: str) -> bool:
+    return (Path(name).suffix.lower() in LOG_SUFFIXES and name.lower() not in NOT_LOGS
+            and not name.startswith((".", "~$")))
 
 
 def is_log(path: Path) -> bool:
-    """A log: .csv/.xlsx at any depth under `raw`, not an optional input, not a hidden or
-    Excel lock file (`~$libro.xlsx`)."""
-    return (
-        path.is_file() and path.suffix.lower() in LOG_SUFFIXES and path.name.lower() not in NOT_LOGS
-        and not path.name.startswith((".", "~$"))
-    )
+    """A log: a regular, readable .csv/.xlsx under `raw`, not an optional input, not a hidden
+    or Excel lock file (`~$libro.xlsx`)."""
+    path = Path(path)
+    if not _is_log_name(path.name):
+        return False
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and os.access(path, os.R_OK)
+
+
+def survey(raw: Path) -> Survey:
+    """Walk `raw` (not following links to folders): logs in file-name order, problems listed."""
+    raw = Path(raw)
+    out = Survey()
+    if not raw.is_dir():
+        return out
+    root = raw.resolve()
+    found: list[tuple[str, Path]] = []
+
+    def unreadable(err: OSError) -> None:
+        name = Path(err.filename).relative_to(raw).as_posix() if err.filename else "?"
+        out.rechazados.append(Problem(name + "/", "carpeta sin permiso de lectura: nada de ella se leyó; "
+                                      "dé permiso de lectura (chmod u+rx) y vuelva a ejecutar"))
+
+    for folder, dirs, names in os.walk(raw, onerror=unreadable):
+        dirs.sort()
+        for name in names:
+            path = Path(folder) / name
+            rel = path.relative_to(raw).as_posix()
+            suffix = path.suffix.lower()
+            if name.startswith("~$"):
+                out.ignorados.append(Problem(rel, MOTIVO_BLOQUEO))
+                continue
+            if suffix in DOCUMENT_SUFFIXES:
+                out.ignorados.append(Problem(rel, MOTIVO_DOCUMENTO))
+                continue
+            if suffix in OLD_SPREADSHEET_SUFFIXES and not name.startswith("."):
+                out.rechazados.append(Problem(rel, MOTIVO_FORMATO))
+                continue
+            if not _is_log_name(name):
+                continue
+            problem = _problem(path, root)
+            if problem:
+                out.rechazados.append(Problem(rel, problem))
+            else:
+                found.append((rel, path))
+    out.logs = [p for _, p in sorted(found)]
+    out.rechazados.sort(key=lambda p: p.archivo)
+    out.ignorados.sort(key=lambda p: p.archivo)
+    return out
+
+
+def _problem(path: Path, root: Path) -> str | None:
+    """Why a log cannot be opened, or None. Never opens the file."""
+    try:
+        st = path.stat()
+    except OSError:
+        return "enlace roto o archivo que desapareció durante la lectura"
+    if not stat.S_ISREG(st.st_mode):
+        return "no es un archivo común (tubería, dispositivo o similar); no se abre"
+    if path.is_symlink() and not path.resolve().is_relative_to(root):
+        return "enlace a un archivo fuera de la carpeta de datos; copie el archivo a la carpeta"
+    if not os.access(path, os.R_OK):
+        return "archivo sin permiso de lectura; dé permiso de lectura (chmod u+r) y vuelva a ejecutar"
+    return None
 
 
 def log_files(raw: Path) -> list[Path]:
-    """Every log under `raw`, in file-name order (the order rows are taken in)."""
-    raw = Path(raw)
-    if not raw.is_dir():
-        return []
-    found = [p for p in raw.rglob("*") if is_log(p)]
-    return sorted(found, key=lambda p: p.relative_to(raw).as_posix())
+    """Every readable log under `raw`, in file-name order (the order rows are taken in)."""
+    return survey(raw).logs
 
 
 def side_files(raw: Path) -> list[Path]:
-    """Every other file under `raw` (highlights, photos, plans): inputs of indicators and deck."""
+    """Every other regular file under `raw` (highlights, photos, plans): inputs of indicators and deck."""
     raw = Path(raw)
     if not raw.is_dir():
         return []
-    return sorted(p for p in raw.rglob("*") if p.is_file() and not is_log(p))
+    out = []
+    for folder, dirs, names in os.walk(raw):
+        dirs.sort()
+        for name in names:
+            path = Path(folder) / name
+            try:
+                regular = stat.S_ISREG(path.stat().st_mode)
+            except OSError:
+                continue
+            if regular and not _is_log_name(name) and os.access(path, os.R_OK):
+                out.append(path)
+    return sorted(out)
+
+
+def read_small_text(path: Path, limit: int = limits.MAX_SIDE_FILE_BYTES) -> str:
+    """Text of a side input (plan, highlights) read only when it is a regular file under `limit`.
+
+    Raises `ValueError` with a Spanish reason otherwise: a FIFO is never opened, a device
+    such as /dev/zero never read without bound.
+    """
+    path = Path(path)
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{path.name} no es un archivo común (tubería o dispositivo); no se lee")
+    if st.st_size > limit:
+        raise ValueError(f"{path.name} pesa más de {limit // 1024} KB; no se lee")
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path.name} pesa más de {limit // 1024} KB; no se lee")
+    return data.decode("utf-8-sig")

@@ -1,6 +1,7 @@
 """A sheet as the pipeline sees it: header row found below any title block, columns mapped to
-their canonical names (data contract §1–§2), blank rows dropped, each row numbered as the
-user sees it (`fila`). The result types of reading (`Sheet`, `Rechazo`, `Omitida`, `Reading`).
+their canonical names (data contract §1–§2), blank rows dropped, rows without attendee set
+apart, each row numbered as the user sees it (`fila`). The result types of reading
+(`Sheet`, `Rechazo`, `Omitida`, `Reading`).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pipeline import schema
 
 
 FILA = "fila"
+SHIFTED = "_desplazada"  # bool column: a CSV row with more or fewer fields than its header
 
 
 @dataclass
@@ -27,6 +29,11 @@ class Sheet:
     forma: str                       # schema.SHAPE_PERSONS or schema.SHAPE_SUMMARY
     frame: pd.DataFrame              # canonical columns (str, or categorical of str) + `fila` (int64)
     columnas_desconocidas: list[str] = field(default_factory=list)
+    # rows with text but no attendee (signatures, notes, totals, filled-down cells): not rows read
+    sin_asistente: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    rangos_combinados: int = 0       # merged ranges whose value filled every cell (xlsx)
+    lineas_cp1252: int = 0           # lines of a mixed-encoding CSV decoded as Windows-1252
+    codificacion: str = ""           # of a CSV: utf-8, cp1252, utf-16, mixta…
 
 
 @dataclass
@@ -38,7 +45,10 @@ class Rechazo:
 
     @property
     def motivo(self) -> str:
-        return f"{self.codigo}: {self.detalle}"
+        """What is wrong and what to do, in plain Spanish."""
+        text = self.detalle[:1].upper() + self.detalle[1:]
+        hint = schema.REJECTION_REASONS.get(self.codigo, "")
+        return f"{text.rstrip('.')}. {hint}".strip()
 
 
 @dataclass
@@ -52,11 +62,13 @@ class Reading:
     sheets: list[Sheet] = field(default_factory=list)
     rechazos: list[Rechazo] = field(default_factory=list)
     omitidas: list[Omitida] = field(default_factory=list)
+    ignorados: list = field(default_factory=list)  # files.Problem: files beside the logs that are not logs
 
     def extend(self, other: "Reading") -> None:
         self.sheets += other.sheets
         self.rechazos += other.rechazos
         self.omitidas += other.omitidas
+        self.ignorados += other.ignorados
 
 
 class Rechazar(Exception):
@@ -87,9 +99,17 @@ def find_header(rows: list[list[object]]) -> tuple[int | None, int | None]:
     return None, near
 
 
-def _missing_message(missing: list[str]) -> str:
-    names = ", ".join(f"'{m}'" for m in missing)
-    return f"falta la columna {names}" if len(missing) == 1 else f"faltan las columnas {names}"
+def _missing_message(missing: list[str], header: list[object] | None = None) -> str:
+    """The missing columns, the columns the sheet has, and the names accepted for each missing one."""
+    names = ", ".join(f"«{m}»" for m in missing)
+    text = f"falta la columna {names}" if len(missing) == 1 else f"faltan las columnas {names}"
+    if header is not None:
+        found = [str(c).strip() for c in header if c is not None and str(c).strip()]
+        text += f". Columnas encontradas: {', '.join(found) if found else '(ninguna)'}"
+    for m in missing:
+        accepted = ", ".join(schema.accepted_names(m))
+        text += f". Nombres aceptados para «{m}»: {accepted}"
+    return text
 
 
 def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
@@ -108,7 +128,7 @@ def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
         elif canonical in positions:
             first = str(header[positions[canonical]]).strip()
             raise Rechazar("columna_ambigua",
-                            f"las columnas '{first}' y '{str(cell).strip()}' corresponden a '{canonical}'")
+                           f"las columnas «{first}» y «{str(cell).strip()}» corresponden ambas a «{canonical}»")
         else:
             positions[canonical] = i
     if any(c in positions for c in ("sexo", "nombre", "rut")):
@@ -117,13 +137,14 @@ def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
         shape, required = schema.SHAPE_SUMMARY, schema.REQUIRED_SUMMARY
     else:
         raise Rechazar("sin_columna_requerida",
-                        "falta la columna 'sexo' (lista de asistencia) o una columna de conteo de "
-                        "asistentes (resumen de actividades)")
+                       _missing_message(["sexo"], header) + " (lista de asistencia); o una columna de conteo "
+                       "de asistentes (resumen de actividades): " + ", ".join(
+                           n for c in schema.SUMMARY_COUNT_COLUMNS for n in schema.accepted_names(c)))
     missing = [c for c in required if c not in positions]
     if missing:
-        raise Rechazar("sin_columna_requerida", _missing_message(missing))
+        raise Rechazar("sin_columna_requerida", _missing_message(missing, header))
     if "actividad" not in positions and "id_actividad" not in positions:
-        raise Rechazar("sin_columna_requerida", "falta la columna 'actividad' (o 'id_actividad')")
+        raise Rechazar("sin_columna_requerida", _missing_message(["actividad"], header))
     wanted = set(schema.ACTIVITY_COLUMNS) | set(
         schema.PERSON_COLUMNS if shape == schema.SHAPE_PERSONS else schema.SUMMARY_COUNT_COLUMNS)
     # a known column of the other shape (head counts in a list of persons, an age in a
@@ -138,20 +159,24 @@ def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
 
 def _build(archivo: str, sheet: str, header: list[object], data_columns, header_i: int,
            first_data_row: int) -> Sheet:
-    """Frame of canonical columns from the data columns under the header; blank rows dropped."""
+    """Frame of canonical columns from the data columns under the header.
+
+    Blank rows are dropped; rows with text but no attendee (no person value in a list of
+    persons, no head count in a summary: signatures, notes, totals, cells filled down past
+    the data) are set apart in `Sheet.sin_asistente`: neither is a row read. A shifted row
+    (`SHIFTED`) is always kept: it is quarantined.
+    """
     positions, shape, unknown = map_columns(header)
     # names and RUTs are read as plain text: nearly all distinct
-    columns = data_columns(header_i, {positions[c] for c in PLAIN_COLUMNS if c in positions})
+    columns, shifted = data_columns(header_i, {positions[c] for c in PLAIN_COLUMNS if c in positions})
     first_fila = first_data_row + header_i + 1
-    n = len(columns[0]) if columns else 0
-    blank = np.ones(n, dtype=bool)
-    for col in columns:
-        # only rows still blank so far are looked at: after the first column, almost none
-        candidates = np.flatnonzero(blank)
-        if len(candidates) == 0:
-            break
-        blank[candidates] = ~_filled(col, candidates if len(candidates) < n else None)
-    keep = ~blank
+    n = len(columns[0]) if columns else (len(shifted) if shifted is not None else 0)
+    shifted = np.zeros(n, dtype=bool) if shifted is None else np.asarray(shifted, dtype=bool)
+    blank = _blank_rows(columns, n)
+    own = schema.PERSON_COLUMNS if shape == schema.SHAPE_PERSONS else schema.SUMMARY_COUNT_COLUMNS
+    attendee = ~_blank_rows([columns[positions[c]] for c in own if c in positions and positions[c] < len(columns)], n)
+    keep = (~blank & attendee) | shifted
+    no_attendee = ~blank & ~attendee & ~shifted
     data = {}
     for canonical in [c for c in schema.COLUMN_SYNONYMS if c in positions]:
         p = positions[canonical]
@@ -162,7 +187,22 @@ def _build(archivo: str, sheet: str, header: list[object], data_columns, header_
             data[canonical] = pd.Series(col.to_numpy(dtype=object)[keep] if not keep.all() else col,
                                         dtype="str").reset_index(drop=True)
     data[FILA] = pd.Series(np.flatnonzero(keep) + first_fila, dtype="int64")
-    return Sheet(archivo, sheet, shape, pd.DataFrame(data), unknown)
+    if shifted.any():
+        data[SHIFTED] = pd.Series(shifted[keep])
+    return Sheet(archivo, sheet, shape, pd.DataFrame(data), unknown,
+                 sin_asistente=(np.flatnonzero(no_attendee) + first_fila).astype(np.int64))
+
+
+def _blank_rows(columns: list[pd.Series], n: int) -> np.ndarray:
+    """Rows where every one of `columns` is missing or whitespace."""
+    blank = np.ones(n, dtype=bool)
+    for col in columns:
+        # only rows still blank so far are looked at: after the first column, almost none
+        candidates = np.flatnonzero(blank)
+        if len(candidates) == 0:
+            break
+        blank[candidates] = ~_filled(col, candidates if len(candidates) < n else None)
+    return blank
 
 
 def from_rows(archivo: str, sheet: str, rows: list[list[object]], data_columns, first_data_row: int) -> Reading:
@@ -171,7 +211,8 @@ def from_rows(archivo: str, sheet: str, rows: list[list[object]], data_columns, 
         if near is not None:  # a log after all, without fecha nor comuna: rejected, not skipped
             present = {schema.canonical_column(v) for v in rows[near] if v is not None}
             return Reading(rechazos=[Rechazo(archivo, sheet, "sin_columna_requerida",
-                                             _missing_message([c for c in ("fecha", "comuna") if c not in present]))])
+                                             _missing_message([c for c in ("fecha", "comuna") if c not in present],
+                                                              rows[near]))])
         return Reading(omitidas=[Omitida(archivo, sheet)])
     try:
         return Reading(sheets=[_build(archivo, sheet, rows[header_i], data_columns, header_i, first_data_row)])

@@ -2,24 +2,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from pipeline import config
-from pipeline.ingest.sheets import Reading, Rechazar, Rechazo, from_rows
+from pipeline import schema
+from pipeline.ingest import limits
+from pipeline.ingest.sheets import Omitida, Reading, Rechazar, Rechazo, from_rows, map_columns
 
 
 # Zip bombs: a workbook is refused before it is inflated when its parts would inflate past
 # these (declared sizes in the zip directory; real sheets inflate 5–30 times).
 _XLSX_MAX_INFLATED = 2 << 30
-
-
 _XLSX_MAX_RATIO = 200
-
-
 _XLSX_RATIO_FROM = 50 << 20
 
 
@@ -48,8 +48,9 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _text_column(values: pd.Series) -> pd.Series:
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+def _text_column(values) -> pd.Series:
+    """Text of one column's cells, each distinct value converted once."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     table = np.array([_cell_text(u) for u in uniques] + [None], dtype=object)
     return pd.Series(table[codes], dtype="str")
 
@@ -73,33 +74,94 @@ def _check_zip(path: Path) -> None:
 
 
 def read_xlsx(path: Path, archivo: str) -> Reading:
-    # calamine (Rust) reads xlsx several times faster than openpyxl and returns cached
-    # formula results as values, so nothing in a sheet is ever evaluated.
+    """Every worksheet of a workbook, streamed by calamine (Rust): cached formula results are
+    values, so nothing in a sheet is ever evaluated."""
     _check_zip(path)
     try:
-        sheets = pd.read_excel(path, engine="calamine", header=None, sheet_name=None, dtype=object,
-                               keep_default_na=False, na_filter=False)
-    except Exception as exc:  # noqa: BLE001 — corrupt, truncated or not a workbook
-        raise Rechazar("archivo_ilegible",
-                        f"no es un libro Excel válido o está dañado ({type(exc).__name__})") from None
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception:  # noqa: BLE001 — corrupt, truncated or not a workbook
+        raise Rechazar("archivo_ilegible", "no es un libro Excel válido o está dañado") from None
     out = Reading()
-    for name, frame in sheets.items():
-        sheet = str(name)
-        try:
-            if frame.shape[1] > config.MAX_COLUMNS:
-                raise Rechazar("demasiadas_columnas",
-                                f"la hoja tiene {frame.shape[1]} columnas (máximo {config.MAX_COLUMNS})")
-            top = frame.iloc[: config.HEADER_SCAN_ROWS]
-            rows = [[_cell_text(v) for v in row] for row in top.itertuples(index=False)]
-
-            def data_columns(header_i: int, plain: set[int] = frozenset(), frame=frame) -> list[pd.Series]:
-                body = frame.iloc[header_i + 1:]
-                return [_text_column(body.iloc[:, j]) for j in range(body.shape[1])]
-
-            out.extend(from_rows(archivo, sheet, rows, data_columns, first_data_row=1))
-        except Rechazar as r:
-            out.rechazos.append(Rechazo(archivo, sheet, r.codigo, r.detalle))
-        except Exception as exc:  # noqa: BLE001 — one bad sheet never stops the others
-            out.rechazos.append(Rechazo(archivo, sheet, "archivo_ilegible",
-                                        f"no se pudo leer la hoja ({type(exc).__name__})"))
+    try:
+        for meta in book.sheets_metadata:
+            name = str(meta.name)
+            if meta.typ != SheetTypeEnum.WorkSheet:  # a chart or macro sheet holds no rows
+                out.omitidas.append(Omitida(archivo, name))
+                continue
+            try:
+                out.extend(_read_sheet(book.get_sheet_by_name(meta.name), archivo, name))
+            except Rechazar as r:
+                out.rechazos.append(Rechazo(archivo, name, r.codigo, r.detalle))
+            except MemoryError:
+                out.rechazos.append(Rechazo(archivo, name, "demasiadas_filas",
+                                            "la hoja es demasiado grande para leerla en la memoria disponible"))
+            except Exception:  # noqa: BLE001 — one bad sheet never stops the others
+                out.rechazos.append(Rechazo(archivo, name, "archivo_ilegible", "la hoja no se pudo leer"))
+    finally:
+        book.close()
     return out
+
+
+def _read_sheet(sheet, archivo: str, name: str) -> Reading:
+    """One worksheet: merged ranges filled, data cut where the attendees end, limits checked."""
+    if sheet.height == 0:
+        return Reading(omitidas=[Omitida(archivo, name)])
+    if sheet.width > config.MAX_COLUMNS:
+        raise Rechazar("demasiadas_columnas", f"la hoja tiene {sheet.width} columnas (máximo {config.MAX_COLUMNS})")
+    col0 = sheet.start[1]
+    merged = [((r0, c0 - col0), (r1, c1 - col0)) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
+              if c1 >= col0]
+    rows_iter = sheet.iter_rows()  # absolute rows from the first; columns from the first used one
+    stored = list(itertools.islice(rows_iter, config.HEADER_SCAN_ROWS))
+    _fill_merged(stored, merged)
+    top = [[_cell_text(v) for v in row] for row in stored]
+    extra: dict[str, object] = {"filled": 0, "trailing": np.array([], dtype=np.int64)}
+
+    def data_columns(header_i: int, plain: set[int] = frozenset()) -> tuple[list[pd.Series], None]:
+        positions, shape, _unknown = map_columns(top[header_i])
+        own = schema.PERSON_COLUMNS if shape == schema.SHAPE_PERSONS else schema.SUMMARY_COUNT_COLUMNS
+        attendee_at = [positions[c] for c in own if c in positions]
+        last = header_i + 1 + limits.MAX_SHEET_ROWS  # rows [0, last) are kept
+        stored.extend(itertools.islice(rows_iter, max(0, last - len(stored))))
+        beyond = 0
+        past, stored[last:] = stored[last:], []
+        for i, row in enumerate(itertools.chain(past, rows_iter), start=len(stored)):
+            # past the limit: only whether an attendee is still there is looked at
+            if any(j < len(row) and row[j] != "" for j in attendee_at):
+                raise Rechazar("demasiadas_filas", f"la hoja tiene más de {limits.MAX_SHEET_ROWS:,} filas de datos "
+                               f"(hay asistentes en la fila {i + 1:,})".replace(",", "."))
+            beyond = i + 1 - len(stored)
+        if beyond:  # filled down or formatted to the end of the sheet, no attendee: not rows
+            extra["trailing"] = np.arange(len(stored), len(stored) + beyond, dtype=np.int64) + 1
+        extra["filled"] = _fill_merged(stored, merged)
+        body = stored[header_i + 1:]
+        width = max((len(r) for r in body), default=0)
+        columns = [_text_column([row[j] if j < len(row) else "" for row in body]) for j in range(width)]
+        return columns, None
+
+    out = from_rows(archivo, name, top, data_columns, first_data_row=1)
+    for s in out.sheets:
+        s.rangos_combinados = int(extra["filled"])
+        if len(extra["trailing"]):
+            s.sin_asistente = np.concatenate([s.sin_asistente, extra["trailing"]])
+    return out
+
+
+def _fill_merged(rows: list[list[object]], merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> int:
+    """Give every cell of a merged range the value of its first cell, within `rows`; returns how
+    many ranges holding a value were filled (data contract §1)."""
+    filled = 0
+    n = len(rows)
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= n or not (0 <= c0 < len(rows[r0])):
+            continue
+        value = rows[r0][c0]
+        if value == "" or value is None:
+            continue
+        c0 = max(c0, 0)
+        for r in range(r0, min(r1, n - 1) + 1):
+            row = rows[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                row[c] = value
+        filled += 1
+    return filled

@@ -1,5 +1,8 @@
 """Tables of the data-quality report, built from `calidad.json` (no personal value in it).
 
+The first table is a to-do list in plain Spanish: one line per problem and place (file,
+sheet, rows), saying what is wrong, with the offending value when it is not personal (a
+date, a comuna, a sex code, a head count; never a name, a RUT or an age), and what to do.
 Every table is rendered with `to_html`, which escapes text that came from the sheets.
 """
 from __future__ import annotations
@@ -13,6 +16,97 @@ from pipeline.report.formats import fmt_int
 ROW_NUMBER_COLUMNS = {"Fila"}
 
 
+def plural(n: int, singular: str, plural_form: str) -> str:
+    """`1 fila duplicada`, `2 filas duplicadas`, `1.045 filas`: the number in Chilean format."""
+    return f"{fmt_int(n)} {singular if n == 1 else plural_form}"
+
+
+def summary(calidad: dict) -> str:
+    """One sentence: rows read, valid, duplicated and quarantined, with correct plurals."""
+    return (f"{plural(calidad['filas_leidas'], 'fila leída', 'filas leídas')}: "
+            f"{plural(calidad['filas_validas'], 'válida', 'válidas')}, "
+            f"{plural(calidad['duplicados'], 'duplicada', 'duplicadas')} y "
+            f"{plural(calidad['cuarentena'], 'en cuarentena', 'en cuarentena')}.")
+
+
+# What each quarantine reason means and what to do; {valor} is the offending value when shown.
+_REASON_TODO = {
+    "fecha_faltante": "Falta la fecha: escríbala en la planilla (día/mes/año).",
+    "fecha_invalida": "La fecha {valor} no existe o no se puede leer: corríjala en la planilla (día/mes/año).",
+    "fecha_fuera_de_anio": "La fecha {valor} no es del año {anio}: corríjala, o lleve la fila a la planilla de su año.",
+    "comuna_faltante": "Falta la comuna: escríbala en la planilla.",
+    "comuna_de_otra_region": "La comuna «{valor}» es de otra región: corríjala si es un error; si no, la fila no "
+                             "corresponde a esta región.",
+    "comuna_desconocida": "La comuna «{valor}» no es una comuna de la región: escriba su nombre oficial.",
+    "comuna_ambigua": "La comuna «{valor}» se parece a más de una comuna de la región: escriba el nombre completo.",
+    "actividad_faltante": "Falta el nombre de la actividad (o su código): escríbalo en la planilla.",
+    "conteo_invalido": "Los conteos de asistentes (mujeres / hombres / sin información / total: {valor}) no son "
+                       "números enteros: corríjalos.",
+    "conteo_inconsistente": "El total de asistentes es menor que mujeres + hombres (mujeres / hombres / sin "
+                            "información / total: {valor}): corrija los conteos.",
+    "celda_demasiado_larga": "Una celda es demasiado larga (más de 2.000 caracteres): acórtela.",
+    "columnas_desplazadas": "La fila tiene más o menos celdas que el encabezado (falta o sobra un separador), así "
+                            "que sus valores no se pueden asignar a columnas: corríjala para que cada valor quede "
+                            "bajo su columna.",
+}
+
+
+def _rows_text(filas: list[int], n: int | None = None) -> str:
+    """`8, 9, 10` or `8, 9, 10 y 40 más` (row numbers as the sheet shows them)."""
+    n = len(filas) if n is None else n
+    text = ", ".join(str(f) for f in filas)
+    return text + (f" y {fmt_int(n - len(filas))} más" if n > len(filas) else "")
+
+
+def todo(calidad: dict) -> pd.DataFrame:
+    """The quality report as a to-do list: where, what is wrong and what to do."""
+    items: list[tuple[str, str, str, str]] = []
+    anio = calidad.get("anio", "")
+    for r in calidad.get("archivos_rechazados", []):
+        items.append((r["archivo"], r.get("hoja", ""), "", "No se leyó: " + r["motivo"]))
+    for g in calidad.get("archivos_ignorados", []):
+        items.append((g["archivo"], "", "", f"No se leyó: {g['motivo']}."))
+    groups: dict[tuple, list[int]] = {}
+    for d in calidad.get("cuarentena_detalle", []):
+        groups.setdefault((d["archivo"], d["hoja"], d["motivo"], d.get("valor")), []).append(d["fila"])
+    for (archivo, hoja, motivo, valor), filas in groups.items():
+        text = _REASON_TODO.get(motivo, schema.QUARANTINE_REASONS.get(motivo, motivo))
+        if valor is None:
+            text = text.replace(" {valor}", "").replace("«{valor}» ", "").replace(": {valor}", "")
+        items.append((archivo, hoja, _rows_text(filas[:50], len(filas)),
+                      text.format(valor=valor, anio=anio) + f" ({plural(len(filas), 'fila', 'filas')} en cuarentena)"))
+    for g in calidad.get("rut_invalidos_filas", []):
+        items.append((g["archivo"], g["hoja"], _rows_text(g["filas"], g["n"]),
+                      "RUT no válido (formato o dígito verificador): la asistencia se cuenta, pero no se atribuye "
+                      "a una persona. Corrija el RUT en la planilla."))
+    for g in calidad.get("edades_invalidas_filas", []):
+        items.append((g["archivo"], g["hoja"], _rows_text(g["filas"], g["n"]),
+                      "Edad no válida (debe ser un número entero de 0 a 110): la fila quedó sin edad. Corríjala."))
+    for g in calidad.get("sexo_no_reconocido", []):
+        items.append((g["archivo"], g["hoja"], _rows_text(g["filas"], g["n"]),
+                      f"El sexo «{g['valor']}» no se reconoce (use Mujer/Hombre, F/M o 1/2): se contó como "
+                      "«Sin información». Corríjalo si corresponde."))
+    for g in calidad.get("sin_asistente", []):
+        items.append((g["archivo"], g["hoja"], _rows_text(g["filas"], g["n"]),
+                      f"{plural(g['n'], 'fila', 'filas')} sin asistente (firma, nota, total o celdas rellenadas "
+                      "hacia abajo): no se contaron. Si alguna era una asistencia, complete su nombre, RUT o sexo."))
+    for c in calidad.get("columnas_desconocidas", []):
+        items.append((c["archivo"], c["hoja"], "",
+                      f"La columna «{c['columna']}» no se reconoce y no se usa en los indicadores. Si es un dato "
+                      "del contrato, cámbiele el título por uno de los nombres aceptados."))
+    for o in calidad.get("hojas_omitidas", []):
+        items.append((o["archivo"], o["hoja"], "",
+                      "Hoja sin encabezado reconocible (por ejemplo, instrucciones): no se leyó. Si tiene "
+                      "asistencias, agregue una fila de títulos con los nombres aceptados."))
+    for r in calidad.get("por_archivo", []):
+        if r.get("lineas_cp1252"):
+            items.append((r["archivo"], r["hoja"], "",
+                          f"{plural(r['lineas_cp1252'], 'línea estaba', 'líneas estaban')} en Windows-1252 dentro "
+                          "de un archivo UTF-8: se leyeron bien, pero conviene guardar el archivo en una sola "
+                          "codificación (CSV UTF-8)."))
+    return pd.DataFrame(items, columns=["Archivo", "Hoja", "Filas", "Qué pasa y qué hacer"])
+
+
 def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(columns))
     return frame.rename(columns=columns)
@@ -23,12 +117,15 @@ def accounting(calidad: dict) -> pd.DataFrame:
     cols = {
         "archivo": "Archivo", "hoja": "Hoja", "forma": "Forma", "filas_leidas": "Filas leídas",
         "filas_validas": "Válidas", "duplicados": "Duplicados", "cuarentena": "Cuarentena",
+        "sin_asistente": "Sin asistente (no leídas)", "rangos_combinados": "Celdas combinadas rellenadas",
     }
     frame = _frame(calidad.get("por_archivo", []), cols)
     total = {
         "Archivo": "Total", "Hoja": "", "Forma": "",
         "Filas leídas": calidad["filas_leidas"], "Válidas": calidad["filas_validas"],
         "Duplicados": calidad["duplicados"], "Cuarentena": calidad["cuarentena"],
+        "Sin asistente (no leídas)": sum(r.get("sin_asistente", 0) for r in calidad.get("por_archivo", [])),
+        "Celdas combinadas rellenadas": sum(r.get("rangos_combinados", 0) for r in calidad.get("por_archivo", [])),
     }
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 
@@ -42,19 +139,20 @@ def skipped_sheets(calidad: dict) -> pd.DataFrame:
 
 
 def quarantine_by_reason(calidad: dict) -> pd.DataFrame:
+    """Rows in quarantine per reason, described in plain Spanish (reasons without rows left out)."""
     rows = [
-        {"Motivo": code, "Descripción": schema.QUARANTINE_REASONS.get(code, ""), "Filas": n}
-        for code, n in calidad["cuarentena_por_motivo"].items()
+        {"Motivo": schema.QUARANTINE_REASONS.get(code, code), "Filas": n}
+        for code, n in calidad["cuarentena_por_motivo"].items() if n
     ]
-    return pd.DataFrame(rows, columns=["Motivo", "Descripción", "Filas"])
+    return pd.DataFrame(rows, columns=["Motivo", "Filas"])
 
 
 def quarantine_rows(calidad: dict) -> pd.DataFrame:
-    """Where each quarantined row is (file, sheet, row) and why: no values."""
-    return _frame(
-        calidad.get("cuarentena_detalle", []),
-        {"archivo": "Archivo", "hoja": "Hoja", "fila": "Fila", "motivo": "Motivo"},
-    )
+    """Where each quarantined row is (file, sheet, row), why, and the non-personal value at fault."""
+    rows = [{**d, "motivo": schema.QUARANTINE_REASONS.get(d["motivo"], d["motivo"]), "valor": d.get("valor") or ""}
+            for d in calidad.get("cuarentena_detalle", [])]
+    return _frame(rows, {"archivo": "Archivo", "hoja": "Hoja", "fila": "Fila", "motivo": "Motivo",
+                         "valor": "Valor"})
 
 
 def corrected_comunas(calidad: dict) -> pd.DataFrame:

@@ -49,7 +49,7 @@ SUMMARY = [
     [dt.datetime(2017, 4, 1), "Paihuano", "Feria", 2, 1, 10],          # 7 valid D (7 sin información)
     [dt.datetime(2017, 4, 2), "Ovalle", "Mala", 5, 5, 8],              # 8 conteo_inconsistente
     [dt.datetime(2017, 4, 3), "Ovalle", "Peor", "muchos", 1, 2],       # 9 conteo_invalido
-    [dt.datetime(2017, 4, 4), "Ovalle", "Vacía", None, None, None],    # 10 conteo_invalido
+    [dt.datetime(2017, 4, 4), "Ovalle", "Vacía", None, None, None],    # 10 no head count: not a row read
     [42815, "Vicuña", "asamblea", 4, 3, 7],                            # 11 dup of row 6 (re-sent)
 ]
 
@@ -74,13 +74,15 @@ def result(year):
 
 def test_accounting_by_hand(result):
     q = result.calidad
-    assert (q["filas_leidas"], q["filas_validas"], q["duplicados"], q["cuarentena"]) == (21, 6, 4, 11)
-    assert q["por_archivo"] == [
+    assert (q["filas_leidas"], q["filas_validas"], q["duplicados"], q["cuarentena"]) == (20, 6, 4, 10)
+    keys = ["archivo", "hoja", "forma", "filas_leidas", "filas_validas", "duplicados", "cuarentena", "sin_asistente"]
+    assert [{k: r[k] for k in keys} for r in q["por_archivo"]] == [
         {"archivo": "01_personas.csv", "hoja": "", "forma": "personas", "filas_leidas": 14, "filas_validas": 4,
-         "duplicados": 2, "cuarentena": 8},
-        {"archivo": "02_resumen.xlsx", "hoja": "Resumen", "forma": "resumen", "filas_leidas": 7,
-         "filas_validas": 2, "duplicados": 2, "cuarentena": 3},
+         "duplicados": 2, "cuarentena": 8, "sin_asistente": 0},
+        {"archivo": "02_resumen.xlsx", "hoja": "Resumen", "forma": "resumen", "filas_leidas": 6,
+         "filas_validas": 2, "duplicados": 2, "cuarentena": 2, "sin_asistente": 1},
     ]
+    assert q["sin_asistente"] == [{"archivo": "02_resumen.xlsx", "hoja": "Resumen", "n": 1, "filas": [10]}]
 
 
 def test_quarantine_reasons_and_rows(result):
@@ -88,7 +90,7 @@ def test_quarantine_reasons_and_rows(result):
     expected = {m: 0 for m in schema.QUARANTINE_REASONS}
     expected.update(fecha_invalida=1, fecha_fuera_de_anio=1, fecha_faltante=1, comuna_de_otra_region=1,
                     comuna_desconocida=1, comuna_faltante=1, actividad_faltante=1, celda_demasiado_larga=1,
-                    conteo_inconsistente=1, conteo_invalido=2)
+                    conteo_inconsistente=1, conteo_invalido=1)
     assert q["cuarentena_por_motivo"] == expected
     assert [(d["archivo"], d["fila"], d["motivo"]) for d in q["cuarentena_detalle"]] == [
         ("01_personas.csv", 8, "fecha_invalida"), ("01_personas.csv", 9, "fecha_fuera_de_anio"),
@@ -96,11 +98,10 @@ def test_quarantine_reasons_and_rows(result):
         ("01_personas.csv", 13, "comuna_desconocida"), ("01_personas.csv", 14, "comuna_faltante"),
         ("01_personas.csv", 15, "actividad_faltante"), ("01_personas.csv", 17, "celda_demasiado_larga"),
         ("02_resumen.xlsx", 8, "conteo_inconsistente"), ("02_resumen.xlsx", 9, "conteo_invalido"),
-        ("02_resumen.xlsx", 10, "conteo_invalido"),
     ]
     c = result.cuarentena
     assert list(c.columns) == QUARANTINE_COLUMNS
-    assert c["fila"].tolist() == [8, 9, 10, 11, 13, 14, 15, 17, 8, 9, 10]
+    assert c["fila"].tolist() == [8, 9, 10, 11, 13, 14, 15, 17, 8, 9]
     assert c.loc[3, "comuna"] == "Santiago"          # raw value kept for the analyst
     assert len(c.loc[7, "nombre"]) == config.MAX_CELL_CHARS  # huge cell cut
 
@@ -108,8 +109,10 @@ def test_quarantine_reasons_and_rows(result):
 def test_other_quality_figures(result):
     q = result.calidad
     assert q["comunas_corregidas"] == {"Cokimbo": "Coquimbo"}
-    assert q["archivos_rechazados"] == [{"archivo": "03_sin_comuna.csv", "hoja": "",
-                                         "motivo": "sin_columna_requerida: falta la columna 'comuna'"}]
+    [rechazo] = q["archivos_rechazados"]
+    assert (rechazo["archivo"], rechazo["hoja"], rechazo["codigo"]) == ("03_sin_comuna.csv", "", "sin_columna_requerida")
+    assert rechazo["motivo"].startswith("Falta la columna «comuna». Columnas encontradas: fecha, actividad, sexo. "
+                                        "Nombres aceptados para «comuna»: comuna, comuna actividad")
     assert q["hojas_omitidas"] == [{"archivo": "02_resumen.xlsx", "hoja": "Instrucciones"}]
     assert q["rut_invalidos"] == 1      # row 6
     assert q["edades_invalidas"] == 2   # rows 5 (200) and 12 (x)
@@ -165,7 +168,7 @@ def test_written_files(result, year):
     back = pd.read_parquet(proc / "actividades.parquet")
     assert list(back.columns) == schema.ACTIVIDADES_COLUMNS and len(back) == 4
     assert list(pd.read_parquet(proc / "asistencias.parquet").columns) == schema.ASISTENCIAS_COLUMNS
-    assert len(pd.read_csv(proc / "cuarentena.csv", dtype=str)) == 11
+    assert len(pd.read_csv(proc / "cuarentena.csv", dtype=str, sep=";", encoding="utf-8-sig")) == 10
     assert (year.raw / "01_personas.csv").read_bytes() == "\r\n".join(PERSONS).encode("cp1252")  # raw untouched
 
 

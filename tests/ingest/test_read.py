@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pipeline import config
 from pipeline.ingest import read as ingest
-from pipeline.ingest.sheets import Reading, Sheet
+from pipeline.ingest.sheets import SHIFTED, Reading, Sheet
 from pipeline.ingest.files import log_files
 from pipeline import schema
 
@@ -102,14 +102,16 @@ def test_missing_required_column_rejected(tmp_path):
     assert not reading.sheets
     [r] = reading.rechazos
     assert (r.archivo, r.codigo) == ("sin_comuna.csv", "sin_columna_requerida")
-    assert r.motivo == "sin_columna_requerida: falta la columna 'comuna'"
+    assert r.motivo == ("Falta la columna «comuna». Columnas encontradas: fecha, actividad, nombre, sexo. "
+                        "Nombres aceptados para «comuna»: comuna, comuna actividad, comuna de la actividad. "
+                        "Agregue la columna o cambie su título por uno de los nombres aceptados.")
 
 
 def test_log_without_fecha_nor_comuna_is_rejected_not_skipped(tmp_path):
     path = write_xlsx(tmp_path / "x.xlsx", {"Hoja1": [["Nombre", "RUT", "Sexo"], ["Ana", "1-9", "F"]]})
     [r] = ingest.read_file(path).rechazos
     assert r.sheet == "Hoja1" and r.codigo == "sin_columna_requerida"
-    assert "'fecha'" in r.detalle and "'comuna'" in r.detalle
+    assert "«fecha»" in r.detalle and "«comuna»" in r.detalle and "Columnas encontradas: Nombre, RUT, Sexo" in r.detalle
 
 
 def test_ambiguous_columns_rejected(tmp_path):
@@ -117,7 +119,7 @@ def test_ambiguous_columns_rejected(tmp_path):
     path.write_text("fecha,comuna,comuna actividad,actividad,sexo\n01/01/2017,Ovalle,Ovalle,X,F\n", encoding="utf-8")
     [r] = ingest.read_file(path).rechazos
     assert r.codigo == "columna_ambigua"
-    assert "'comuna'" in r.detalle
+    assert "«comuna»" in r.detalle
 
 
 def test_too_many_columns_rejected(tmp_path):
@@ -156,7 +158,9 @@ def test_ragged_rows_and_quoted_line_break_use_lenient_reader(tmp_path):
     f = only_sheet(ingest.read_file(path)).frame
     assert f["fila"].tolist() == [2, 3, 4]  # records, as Excel shows them
     assert f["actividad"].tolist()[0] == "dos\nlíneas"
-    assert f["sexo"].isna().tolist() == [False, True, False]
+    # rows with fewer or more fields than the header are never read by position: shifted
+    assert f[SHIFTED].tolist() == [False, True, True]
+    assert f["sexo"].isna().tolist() == [False, True, True] and f["comuna"].isna().tolist() == [False, True, True]
 
 
 def test_huge_cell_is_read_not_fatal(tmp_path):
@@ -191,9 +195,12 @@ _CELL = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_s
 @given(st.lists(_CELL, min_size=4, max_size=4))
 def test_random_cells_are_kept_as_text(tmp_path, cells):
     path = write_xlsx(tmp_path / "celdas.xlsx", {"H": [["fecha", "comuna", "actividad", "sexo"], cells]})
-    f = only_sheet(ingest.read_file(path)).frame
+    sheet = only_sheet(ingest.read_file(path))
+    f = sheet.frame
     if all(c.strip() == "" for c in cells):
-        assert len(f) == 0
+        assert len(f) == 0 and len(sheet.sin_asistente) == 0
+    elif cells[3].strip() == "":  # no person value: a row without attendee, not a row read
+        assert len(f) == 0 and sheet.sin_asistente.tolist() == [2]
     else:
         got = [None if v != v else v for v in f.iloc[0][["fecha", "comuna", "actividad", "sexo"]]]
         assert got == [c if c != "" else None for c in cells]

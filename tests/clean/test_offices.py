@@ -1,0 +1,369 @@
+"""Sheets as regional offices fill them (issue 14, data contract §1): merged cells, footers,
+formatting to the last row, files that cannot be read, Excel's «Texto Unicode», mixed
+encodings, shifted rows, a full output folder. Each case is built the way offices produce
+it and checks the figures, the accounting and that the rest of the year still publishes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipeline import config
+from pipeline.clean import year as clean
+from pipeline.errors import OutputNotWritable
+from pipeline.ingest import files as rawfiles
+from pipeline.ingest import limits
+from pipeline.ingest import read as ingest
+from pipeline.report import quality
+
+HEADER = ["Fecha", "Actividad", "Comuna", "Tipo", "Zona", "Nombre", "RUT", "Sexo", "Edad"]
+# (fecha, actividad, comuna, attendees): 21 attendances in 5 activities
+ACTIVITIES = [
+    (dt.datetime(2017, 3, 4), "Taller de postulación", "Vicuña", 4),
+    (dt.datetime(2017, 3, 11), "Reunión comité", "Ovalle", 5),
+    (dt.datetime(2017, 4, 2), "Jornada informativa", "La Serena", 6),
+    (dt.datetime(2017, 5, 20), "Asamblea vecinal", "Andacollo", 3),
+    (dt.datetime(2017, 6, 1), "Diálogo ciudadano", "Illapel", 3),
+]
+
+
+def merged_workbook(path: Path, footer: bool = True, formatted_to: int | None = None) -> Path:
+    """A list of attendance with fecha, actividad, comuna, tipo and zona merged down over each
+    activity's attendees, a title, a signature footer and formatting below the table."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Asistencia"
+    ws.append(["SERVIU Región de Coquimbo — Lista de asistencia 2017"])
+    ws.merge_cells("A1:I1")
+    ws.append([])
+    ws.append(HEADER)
+    row = 4
+    person = 0
+    for fecha, actividad, comuna, n in ACTIVITIES:
+        for k in range(n):
+            person += 1
+            first = k == 0
+            ws.append([fecha if first else None, actividad if first else None, comuna if first else None,
+                       "Taller participativo" if first else None, "Urbano" if first else None,
+                       f"Persona {person}", None, "F" if person % 2 else "M", 30 + person])
+        for col in "ABCDE":
+            ws.merge_cells(f"{col}{row}:{col}{row + n - 1}")
+        ws[f"A{row}"].number_format = "dd/mm/yyyy"
+        row += n
+    if footer:
+        ws.append([])
+        ws.append(["Firma encargado(a): ____________________"])
+    if formatted_to:
+        for r in range(row, formatted_to + 1):
+            ws.cell(r, 1).number_format = "dd/mm/yyyy"
+            ws.cell(r, 8).number_format = "@"
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def paths(tmp_path, monkeypatch):
+    monkeypatch.setenv("BALANCE_CLAVE", "clave-de-prueba-de-oficinas-0123456789")
+    raw = tmp_path / "raw" / "2017"
+    raw.mkdir(parents=True)
+    return config.paths(2017, raw_dir=tmp_path / "raw", processed_dir=tmp_path / "proc", out_dir=tmp_path / "out")
+
+
+def good_csv(raw: Path) -> Path:
+    """A plain, correct log beside the bad ones: the rest of the year."""
+    path = raw / "zz_bueno.csv"
+    path.write_text("fecha;comuna;actividad;nombre;rut;sexo;edad\n"
+                    "10/07/2017;Coquimbo;Feria de vivienda;Ana Soto;12.345.678-5;F;40\n"
+                    "10/07/2017;Coquimbo;Feria de vivienda;Luis Rojas;7.654.321-6;M;50\n", encoding="utf-8")
+    return path
+
+
+def accounting_holds(calidad: dict) -> None:
+    for r in calidad["por_archivo"]:
+        assert r["filas_leidas"] == r["filas_validas"] + r["duplicados"] + r["cuarentena"], r
+
+
+def test_merged_cells_fill_every_row_and_footer_is_not_a_row(paths):
+    merged_workbook(paths.raw / "lista.xlsx", footer=True, formatted_to=400)
+    result = clean.clean_year(paths, "Coquimbo")
+    q = result.calidad
+    assert len(result.asistencias) == 21 and q["filas_leidas"] == 21 and q["cuarentena"] == 0
+    by_comuna = result.actividades.set_index("comuna")["asistencias"].to_dict()
+    assert by_comuna == {"Vicuña": 4, "Ovalle": 5, "La Serena": 6, "Andacollo": 3, "Illapel": 3}
+    [sheet] = q["por_archivo"]
+    assert sheet["rangos_combinados"] == 5 * 5 + 1  # five columns per activity, and the title
+    # the signature footer is listed as a row without attendee, outside the accounting
+    assert q["sin_asistente"] == [{"archivo": "lista.xlsx", "hoja": "Asistencia", "n": 1, "filas": [26]}]
+    accounting_holds(q)
+    todo = quality.todo(q)
+    assert todo["Filas"].tolist() == ["26"] and "sin asistente" in todo.iloc[0, 3]
+
+
+def test_filled_down_to_the_end_of_the_sheet_stops_with_the_data(paths, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_SHEET_ROWS", 100)
+    path = merged_workbook(paths.raw / "lista.xlsx", footer=False)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    for r in range(25, 400):  # the date of the last activity dragged down far past the data
+        ws.cell(r, 1).value = dt.datetime(2017, 6, 1)
+    wb.save(path)
+    good_csv(paths.raw)
+    q = clean.clean_year(paths, "Coquimbo").calidad
+    assert q["filas_validas"] == 21 + 2 and not q["archivos_rechazados"]
+    [gap] = [g for g in q["sin_asistente"] if g["archivo"] == "lista.xlsx"]
+    assert gap["n"] == 399 - 25 + 1 and gap["filas"][:2] == [25, 26]
+    accounting_holds(q)
+
+
+def test_sheet_over_the_row_limit_is_rejected_with_that_reason(paths, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_SHEET_ROWS", 10)
+    merged_workbook(paths.raw / "lista.xlsx")
+    good_csv(paths.raw)
+    q = clean.clean_year(paths, "Coquimbo").calidad
+    [r] = q["archivos_rechazados"]
+    assert (r["archivo"], r["hoja"], r["codigo"]) == ("lista.xlsx", "Asistencia", "demasiadas_filas")
+    assert "más de 10 filas" in r["motivo"] and "Divida la hoja" in r["motivo"]
+    assert q["filas_validas"] == 2  # the rest of the year publishes
+
+
+def _as_nobody(script: str, *args: str) -> subprocess.CompletedProcess:
+    """Run `script` as an unprivileged user (root reads files whatever their mode)."""
+    cmd = [sys.executable, "-c", script, *args]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("sin setpriv para ejecutar como usuario sin privilegios")
+        cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *cmd]
+    env = {**os.environ, "PYTHONPATH": str(Path(config.__file__).resolve().parents[1]),
+           "BALANCE_CLAVE": "clave-de-prueba-de-oficinas-0123456789", "HOME": "/tmp"}
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+
+
+NOBODY_SCRIPT = """
+import json, sys
+from pipeline.clean import year as clean
+r = clean.clean_folder(sys.argv[1], 2017, "Coquimbo")
+print(json.dumps(r.calidad, ensure_ascii=False))
+"""
+
+
+def test_unreadable_file_and_folder_are_rejected_and_the_year_goes_on():
+    base = Path(tempfile.mkdtemp(prefix="ilegible-"))
+    try:
+        raw = base / "2017"
+        (raw / "oficina-elqui").mkdir(parents=True)
+        good_csv(raw)
+        secret = raw / "a_sin_permiso.csv"
+        secret.write_text("fecha;comuna;actividad;sexo\n01/02/2017;Ovalle;X;F\n", encoding="utf-8")
+        (raw / "oficina-elqui" / "lista.csv").write_text("fecha;comuna;actividad;sexo\n01/02/2017;Vicuña;Y;F\n",
+                                                       encoding="utf-8")
+        for p in [base, raw, *raw.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        secret.chmod(0o000)
+        (raw / "oficina-elqui").chmod(0o000)
+        done = _as_nobody(NOBODY_SCRIPT, str(raw))
+        assert done.returncode == 0, done.stderr[-2000:]
+        q = json.loads(done.stdout)
+        rejected = {r["archivo"]: r["motivo"] for r in q["archivos_rechazados"]}
+        assert set(rejected) == {"a_sin_permiso.csv", "oficina-elqui/"}
+        assert "permiso de lectura" in rejected["a_sin_permiso.csv"]
+        assert "Carpeta sin permiso" in rejected["oficina-elqui/"]
+        assert q["filas_validas"] == 2
+    finally:
+        for p in [base, *base.rglob("*")]:
+            p.chmod(0o755)
+        shutil.rmtree(base)
+
+
+def test_fifo_and_links_out_of_the_folder_are_never_opened(paths, tmp_path):
+    good_csv(paths.raw)
+    os.mkfifo(paths.raw / "tuberia.csv")
+    outside = tmp_path / "fuera.csv"
+    outside.write_text("fecha;comuna;actividad;sexo\n01/02/2017;Ovalle;X;F\n", encoding="utf-8")
+    (paths.raw / "enlace.csv").symlink_to(outside)
+    q = clean.clean_year(paths, "Coquimbo").calidad  # a FIFO opened would wait here forever
+    rejected = {r["archivo"]: r["motivo"] for r in q["archivos_rechazados"]}
+    assert "No es un archivo común" in rejected["tuberia.csv"]
+    assert "fuera de la carpeta" in rejected["enlace.csv"].lower()
+    assert q["filas_validas"] == 2
+    assert rawfiles.log_files(paths.raw) == [paths.raw / "zz_bueno.csv"]
+    os.mkfifo(paths.raw / "plan-2017.yml")
+    with pytest.raises(ValueError, match="no es un archivo común"):
+        rawfiles.read_small_text(paths.raw / "plan-2017.yml")
+    with pytest.raises(ValueError, match="no es un archivo común"):
+        rawfiles.read_small_text(Path("/dev/zero"))
+
+
+def test_lock_files_and_documents_are_listed_as_ignored(paths):
+    good_csv(paths.raw)
+    (paths.raw / "~$lista.xlsx").write_bytes(b"\x00" * 165)
+    (paths.raw / "acta.docx").write_bytes(b"PK")
+    (paths.raw / "informe.pdf").write_bytes(b"%PDF-1.4")
+    q = clean.clean_year(paths, "Coquimbo").calidad
+    ignored = {g["archivo"]: g["motivo"] for g in q["archivos_ignorados"]}
+    assert set(ignored) == {"~$lista.xlsx", "acta.docx", "informe.pdf"}
+    assert "bloqueo de Excel" in ignored["~$lista.xlsx"] and "no es una planilla" in ignored["acta.docx"]
+    assert any("No se leyó: archivo de bloqueo" in t for t in quality.todo(q)["Qué pasa y qué hacer"])
+
+
+def test_excel_unicode_text_utf16_is_read(paths):
+    # Excel → Guardar como → «Texto Unicode (*.txt)»: UTF-16 LE with BOM, tab-separated, CRLF
+    text = ("Fecha\tComuna\tActividad\tNombre\tSexo\r\n"
+            "12/08/2017\tRío Hurtado\tReunión – diálogo\tÑuño Peña\tF\r\n"
+            "12/08/2017\tRío Hurtado\tReunión – diálogo\tJosé Muñoz\tM\r\n")
+    (paths.raw / "unicode.csv").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    result = clean.clean_year(paths, "Coquimbo")
+    assert result.calidad["filas_validas"] == 2 and not result.calidad["archivos_rechazados"]
+    assert result.actividades["comuna"].tolist() == ["Río Hurtado"]
+    assert result.actividades["actividad"].tolist() == ["Reunión – diálogo"]
+    assert result.calidad["por_archivo"][0]["codificacion"] == "utf-16"
+
+
+def test_mixed_utf8_and_cp1252_are_decoded_line_by_line(paths):
+    head = "fecha;comuna;actividad;nombre;sexo\n".encode("utf-8")
+    utf8 = "01/09/2017;Río Hurtado;Taller Río;Inés Peña;F\n".encode("utf-8")
+    cp1252 = "02/09/2017;Río Hurtado;Taller Río;José Muñoz;M\n".encode("cp1252")
+    other = "01/09/2017;Río Hurtado;Taller Río;Iván Núñez;M\n".encode("utf-8")
+    (paths.raw / "mezcla.csv").write_bytes(head + utf8 + cp1252 + other)
+    result = clean.clean_year(paths, "Coquimbo")
+    q = result.calidad
+    assert q["filas_validas"] == 3 and not q["comunas_corregidas"]
+    assert set(result.actividades["comuna"]) == {"Río Hurtado"}
+    assert set(result.actividades["actividad"]) == {"Taller Río"}
+    assert q["por_archivo"][0]["lineas_cp1252"] == 1 and q["por_archivo"][0]["codificacion"] == "mixta"
+    assert any("1 línea estaba en Windows-1252" in t for t in quality.todo(q)["Qué pasa y qué hacer"])
+
+
+def test_shifted_rows_are_quarantined_never_read_by_position(paths):
+    # issue 13: `organizacion` left out of the data rows shifts every later value one column left
+    (paths.raw / "desplazada.csv").write_text(
+        "fecha;comuna;actividad;linea;organizacion;nombre;rut;sexo;edad\n"
+        "2017-10-10;Ovalle;Taller vecinal Ovalle;Barrios;Ximena Albornoz Cárcamo;8.765.432-K;F;44\n"
+        "2017-10-10;Ovalle;Taller vecinal Ovalle;Barrios;Junta 5;Pedro Soto;7.654.321-6;M;50\n"
+        "2017-10-10;Ovalle;Taller vecinal Ovalle;Barrios;Junta 5;Rosa Díaz;12.345.678-5;F;61;extra\n",
+        encoding="utf-8")
+    result = clean.clean_year(paths, "Coquimbo")
+    q = result.calidad
+    assert (q["filas_leidas"], q["filas_validas"], q["cuarentena"]) == (3, 1, 2)
+    assert q["cuarentena_por_motivo"]["columnas_desplazadas"] == 2
+    assert [d["fila"] for d in q["cuarentena_detalle"]] == [2, 4]
+    assert "Ximena" not in json.dumps(q, ensure_ascii=False)
+    assert result.actividades["organizacion"].tolist() == ["Junta 5"]
+    accounting_holds(q)
+
+
+def test_quality_report_is_a_todo_list_with_values_that_are_not_personal(paths):
+    (paths.raw / "errores.csv").write_text(
+        "fecha;comuna;actividad;nombre;rut;sexo;edad\n"
+        "31/02/2017;Ovalle;Taller;Ana Soto;12.345.678-5;F;40\n"
+        "01/03/2017;Tongoy;Taller;Luis Rojas;7.654.321-6;M;50\n"
+        "01/03/2017;Ovalle;Taller;Rosa Díaz;11.111.111-5;X;300\n"
+        "01/03/2017;Ovalle;Taller;Pedro Pérez;;F;33\n", encoding="utf-8")
+    result = clean.clean_year(paths, "Coquimbo")
+    q = result.calidad
+    todo = quality.todo(q)
+    text = "\n".join(todo["Qué pasa y qué hacer"])
+    assert "La fecha 31/02/2017 no existe" in text and "corríjala en la planilla" in text
+    assert "La comuna «Tongoy» no es una comuna de la región" in text
+    assert "El sexo «X» no se reconoce" in text
+    assert "RUT no válido" in text and "Edad no válida" in text
+    where = todo.set_index("Qué pasa y qué hacer")
+    assert where.loc[[t for t in todo["Qué pasa y qué hacer"] if t.startswith("RUT")][0], "Filas"] == "4"
+    for secret in ("11.111.111-5", "11111111", "300", "Rosa", "Ana Soto"):
+        assert secret not in text and secret not in json.dumps(q, ensure_ascii=False)
+    assert quality.summary(q) == "4 filas leídas: 2 válidas, 0 duplicadas y 2 en cuarentena."
+    assert quality.summary({**q, "duplicados": 1}).count("1 duplicada ") == 1
+
+
+def test_quarantine_csv_opens_in_excel_in_chile(paths):
+    (paths.raw / "errores.csv").write_text("fecha;comuna;actividad;sexo\n31/02/2017;Ovalle;Taller, sede;F\n"
+                                           "01/03/2017;Ovalle;Taller;F\n", encoding="utf-8")
+    clean.clean_year(paths, "Coquimbo")
+    data = paths.cuarentena.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and data.splitlines()[0].count(b";") >= 3
+    assert stat.S_IMODE(paths.cuarentena.stat().st_mode) == 0o600
+    back = pd.read_csv(paths.cuarentena, sep=";", encoding="utf-8-sig", dtype=str)
+    assert back["actividad"].tolist() == ["Taller, sede"] and back["fecha"].tolist() == ["31/02/2017"]
+
+
+def _mount_tmpfs(folder: Path) -> bool:
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+                          capture_output=True).returncode == 0
+
+
+def test_full_output_folder_gives_one_spanish_line_and_keeps_the_last_outputs(paths, tmp_path):
+    good_csv(paths.raw)
+    disk = tmp_path / "disco"
+    if not _mount_tmpfs(disk):
+        pytest.skip("no se puede montar un tmpfs (se necesita root): el caso de solo lectura lo cubre otra prueba")
+    try:
+        target = config.paths(2017, raw_dir=paths.raw.parent, processed_dir=disk, out_dir=tmp_path / "out")
+        clean.clean_year(target, "Coquimbo")
+        before = {p.name: p.read_bytes() for p in target.processed.iterdir()}
+        with open(disk / "relleno", "wb") as fh:  # fill the disk
+            try:
+                while True:
+                    fh.write(b"\x00" * 65536)
+                    fh.flush()
+            except OSError:
+                pass
+        with pytest.raises(OutputNotWritable) as err:
+            clean.clean_year(target, "Coquimbo")
+        message = str(err.value)
+        assert "\n" not in message and str(target.processed) in message and "el disco está lleno" in message
+        assert {p.name: p.read_bytes() for p in target.processed.iterdir() if not p.name.startswith(".")} == before
+    finally:
+        if subprocess.run(["umount", str(disk)], capture_output=True).returncode:
+            subprocess.run(["umount", "-l", str(disk)], capture_output=True)  # a file still open: detach
+
+
+def test_read_only_output_folder_gives_one_spanish_line(paths, tmp_path):
+    good_csv(paths.raw)
+    script = """
+import sys
+from pipeline import config
+from pipeline.clean import year as clean
+from pipeline.errors import OutputNotWritable
+p = config.paths(2017, raw_dir=sys.argv[1], processed_dir=sys.argv[2], out_dir=sys.argv[2])
+try:
+    clean.clean_year(p, "Coquimbo")
+except OutputNotWritable as exc:
+    print(exc)
+"""
+    base = Path(tempfile.mkdtemp(prefix="solo-lectura-"))
+    try:
+        raw = base / "raw"
+        shutil.copytree(paths.raw.parent, raw)
+        out = base / "proc"
+        (out / "2017").mkdir(parents=True)
+        for p in [base, *base.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        (out / "2017").chmod(0o555)
+        done = _as_nobody(script, str(raw), str(out))
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.strip().startswith(f"No se pudo escribir en la carpeta {out / '2017'}")
+        assert "permiso" in done.stdout and done.stdout.strip().count("\n") == 0
+    finally:
+        for p in [base, *base.rglob("*")]:
+            p.chmod(0o755)
+        shutil.rmtree(base)
+
+
+def test_xlsx_read_through_calamine_keeps_text_and_dates(tmp_path):
+    path = merged_workbook(tmp_path / "lista.xlsx")
+    [sheet] = ingest.read_file(path).sheets
+    assert sheet.frame["fecha"].iloc[:5].tolist() == ["2017-03-04"] * 4 + ["2017-03-11"]
+    assert sheet.frame["edad"].iloc[0] == "31" and sheet.frame["fila"].iloc[0] == 4

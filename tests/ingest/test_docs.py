@@ -1,0 +1,28 @@
+"""The README and docs/columnas.md list the accepted columns, synonyms and limits exactly as
+the code defines them (generated from `schema` and `ingest.limits`, so they cannot drift)."""
+from pathlib import Path
+
+import pytest
+
+from pipeline import schema
+from pipeline.ingest import limits
+
+ROOT = Path(__file__).resolve().parents[2]
+START = "<!-- columnas: generado de pipeline/schema.py e ingest/limits.py; no editar a mano -->\n"
+END = "<!-- fin columnas -->\n"
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/columnas.md"])
+def test_accepted_columns_block_is_what_the_code_generates(doc):
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    assert text.count(START) == 1, f"{doc} sin el bloque de columnas generado"
+    block = text.split(START, 1)[1].split(END, 1)[0]
+    assert block == schema.columns_markdown() + "\n" + limits.markdown()
+
+
+def test_every_synonym_is_listed():
+    block = schema.columns_markdown()
+    for canonical, synonyms in schema.COLUMN_SYNONYMS.items():
+        assert f"| `{canonical}` |" in block
+        for s in synonyms:
+            assert f"`{s}`" in block
