@@ -106,6 +106,9 @@ def clean_sheets(reading: Reading, year: int, region: str,
 
     p = _rows(persons, seq, schema.PERSON_COLUMNS)
     s = _rows(summaries, seq, schema.SUMMARY_COUNT_COLUMNS)
+    # `p["nombre"]` and `p["rut"]` are the raw names and RUTs of every person row read
+    # (shifted rows hold none): the one place the year's personal data is whole, before
+    # anything is normalised or pseudonymised.
     # RUTs are checked with arrow kernels, which release the GIL: in a thread, beside the
     # (mostly Python) activity normalisation. As soon as they are checked, a second thread
     # makes the pseudonyms of every distinct valid RUT (hashlib), so they are ready when

@@ -34,10 +34,8 @@ _BOM = b"\xef\xbb\xbf"
 # byte-order marks of the wider Unicode encodings (UTF-32 first: its LE mark starts like UTF-16's)
 _WIDE_BOMS = [(b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
               (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")]
-# after decoding with surrogateescape: a real non-ASCII character (valid UTF-8 was there)…
-_REAL_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
-# …and a line holding bytes that are not UTF-8
-_BAD_LINE = re.compile("[^\n]*[\udc80-\udcff][^\n]*")
+# a line holding a byte beyond ASCII (decoded on its own in a file mixing encodings)
+_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*")
 
 
 class _NotUtf8(Exception):
@@ -69,24 +67,38 @@ def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str, int]:
         raw = raw[len(_BOM):]
     if _is_utf8(raw) if whole else _head_is_utf8(raw):
         return raw, "utf-8" if whole or len(raw) <= _SAMPLE_BYTES else "utf-8?", 0
-    text = bytes(raw).decode("utf-8", errors="surrogateescape")
-    mixed = _REAL_NON_ASCII.search(text) is not None
-    del text
+    data = bytes(raw)
     try:
-        if not mixed:
-            return codecs.decode(raw, "cp1252").encode("utf-8"), "cp1252", 0
+        if not _has_utf8_character(data):  # no UTF-8 character anywhere: Windows-1252
+            return codecs.decode(data, "cp1252").encode("utf-8"), "cp1252", 0
         fallback = 0
 
-        def cp1252_line(match: re.Match) -> str:
+        def one_line(match: re.Match) -> bytes:
             nonlocal fallback
-            fallback += 1
-            return match.group().encode("utf-8", "surrogateescape").decode("cp1252")
+            line = match.group()
+            try:
+                line.decode("utf-8")
+                return line
+            except UnicodeDecodeError:
+                fallback += 1
+                return line.decode("cp1252").encode("utf-8")
 
-        text = _BAD_LINE.sub(cp1252_line, bytes(raw).decode("utf-8", errors="surrogateescape"))
-        return text.encode("utf-8"), "mixta", fallback
+        return _NON_ASCII_LINE.sub(one_line, data), "mixta", fallback
     except UnicodeDecodeError:
         raise Rechazar("archivo_ilegible",
                        "el texto no está en UTF-8 ni en Windows-1252 (¿archivo dañado o binario?)") from None
+
+
+def _has_utf8_character(data: bytes) -> bool:
+    """Whether a lead byte of a multi-byte UTF-8 character is followed by a continuation byte
+    anywhere (numpy, one pass). Windows-1252 text practically never has one (an accented
+    letter is followed by an ASCII one); a false yes only costs the line-by-line decoding."""
+    a = np.frombuffer(data, dtype=np.uint8)
+    lead = np.flatnonzero((a[:-1] >= 0xC2) & (a[:-1] <= 0xF4))
+    if len(lead) == 0:
+        return False
+    following = a[lead + 1]
+    return bool(((following >= 0x80) & (following <= 0xBF)).any())
 
 
 def _head_is_utf8(raw: bytes) -> bool:

@@ -30,7 +30,8 @@ def _scale_comunas(regions) -> tuple[list[str], np.ndarray]:
 
 
 def write_scale_csv(path: Path, n_rows: int, seed: int, regions="all", year: int = 2018,
-                    delimiter: str = ";", chunk_rows: int = 200_000) -> None:
+                    delimiter: str = ";", chunk_rows: int = 200_000, distinct_ruts: bool = False,
+                    encoding: str = "utf-8") -> None:
     """A messy person-rows CSV (UTF-8) of exactly `n_rows` data rows, for benchmarks.
 
     Activities are spread over the comunas of `regions` ("all" or a list of names/codes)
@@ -40,11 +41,15 @@ def write_scale_csv(path: Path, n_rows: int, seed: int, regions="all", year: int
     typo; ~0.6% rows quarantined (blank date, other year, unknown comuna, comuna of another
     region when `regions` is one region) and ~1% duplicates
     (a person signed twice). Rows are written in chunks, so memory stays flat at any size.
+
+    `distinct_ruts`: every row a different person (no pool, no one signing twice: the
+    worst case for RUT checking and pseudonyms). `encoding`: e.g. "cp1252", as Excel in a
+    Chilean locale saves a CSV.
     """
     rng = np.random.default_rng([seed, year, 7])
     comunas, w = _scale_comunas(regions)
     n_act = max(1, n_rows // 30)
-    n_people = int(min(max(n_rows // 3, 50), 300_000))
+    n_people = n_rows if distinct_ruts else int(min(max(n_rows // 3, 50), 300_000))
     sep = delimiter
 
     # people: rendered once (vectorised where it matters, plain loops over a capped pool)
@@ -53,7 +58,8 @@ def write_scale_csv(path: Path, n_rows: int, seed: int, regions="all", year: int
     s1 = rng.integers(0, len(SURNAMES), n_people)
     s2 = rng.integers(0, len(SURNAMES), n_people)
     women = rng.random(n_people) < 0.66
-    ruts = rng.integers(4_000_000, 26_000_000, n_people)
+    ruts = (rng.choice(22_000_000, n_people, replace=False) + 4_000_000 if distinct_ruts
+            else rng.integers(4_000_000, 26_000_000, n_people))
     digits = ruts.copy()
     total = np.zeros(n_people, dtype=np.int64)
     factor = 2
@@ -129,17 +135,21 @@ def write_scale_csv(path: Path, n_rows: int, seed: int, regions="all", year: int
     # rows: activity of each row (sorted, as sheets are), person drawn at random; 1% re-signed
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as out:
+    order = rng.permutation(n_people) if distinct_ruts else None
+    with open(path, "w", encoding=encoding, newline="") as out:
         out.write(sep.join(SCALE_HEADER) + "\n")
         done = 0
         while done < n_rows:
             n = min(chunk_rows, n_rows - done)
             a = np.sort(rng.integers(0, n_act, n))
-            p = rng.integers(0, n_people, n)
-            again = np.flatnonzero(rng.random(n) < 0.01)
-            again = again[again > 0]
-            same_act = a[again] == a[again - 1]
-            p[again[same_act]] = p[again[same_act] - 1]
+            if order is not None:
+                p = order[done:done + n]
+            else:
+                p = rng.integers(0, n_people, n)
+                again = np.flatnonzero(rng.random(n) < 0.01)
+                again = again[again > 0]
+                same_act = a[again] == a[again - 1]
+                p[again[same_act]] = p[again[same_act] - 1]
             lines = acts[a] + sep + people[p]
             out.write("\n".join(lines.tolist()))
             out.write("\n")
