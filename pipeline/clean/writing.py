@@ -20,6 +20,7 @@ from pipeline.ingest.sheets import FILA
 
 if TYPE_CHECKING:  # only for the annotation: year imports this module
     from pipeline.clean.year import CleanResult
+    from pipeline.config import Paths
 
 
 def write_quarantine_csv(frame: pd.DataFrame, path: str) -> None:
@@ -48,29 +49,28 @@ _CAUSES = {
 }
 
 
-def write(result: "CleanResult", processed: Path, asistencias: "BackgroundParquet | None" = None) -> None:
+def write(result: "CleanResult", paths: "Paths", asistencias: "BackgroundParquet | None" = None) -> None:
     """Write the four processed files; the quarantine (raw personal values) is owner-only.
 
     `asistencias`: that table already being written in the background (`clean_year`). The
     other three are written to temporary names meanwhile; all four replace the old files
     only once every one of them has been written.
     """
-    processed = Path(processed)
-    processed.mkdir(parents=True, exist_ok=True)
+    Path(paths.processed).mkdir(parents=True, exist_ok=True)
     pending: list[tuple[Path, Path, int]] = []
     replaced: Path | None = None
     try:
-        pending.append(_to_tmp(processed / "actividades.parquet", lambda p: _write_parquet(result.actividades, p)))
-        pending.append(_to_tmp(processed / "cuarentena.csv",
+        pending.append(_to_tmp(paths.actividades, lambda p: _write_parquet(result.actividades, p)))
+        pending.append(_to_tmp(paths.cuarentena,
                                lambda p: write_quarantine_csv(result.cuarentena, p), mode=0o600))
-        pending.append(_to_tmp(processed / "calidad.json",
+        pending.append(_to_tmp(paths.calidad,
                                lambda p: Path(p).write_text(json.dumps(result.calidad, ensure_ascii=False),
                                                             encoding="utf-8")))
         if asistencias is not None and asistencias.frame is result.asistencias:
             asistencias.finish()
             replaced = asistencias.replaced
         else:
-            tmp, target, mode = _to_tmp(processed / "asistencias.parquet", lambda p: _write_parquet(result.asistencias, p))
+            tmp, target, mode = _to_tmp(paths.asistencias, lambda p: _write_parquet(result.asistencias, p))
             try:
                 replaced = _replace_keeping_old(tmp, target)
             finally:

@@ -57,7 +57,7 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
         processed.mkdir(parents=True, exist_ok=True)
         for stale in processed.glob(".asistencias.parquet.*.old"):  # left by a run stopped while replacing
             stale.unlink(missing_ok=True)
-    early = BackgroundParquet(processed / "asistencias.parquet")
+    early = BackgroundParquet(paths.asistencias)
 
     def start(frame: pd.DataFrame) -> None:
         with not_writable_as_spanish(processed):
@@ -66,7 +66,7 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
     try:
         result = clean_folder(paths.raw, paths.year, region, on_asistencias=start)
         with not_writable_as_spanish(processed):
-            write(result, processed, asistencias=early)
+            write(result, paths, asistencias=early)
     finally:
         early.discard()
     return result
