@@ -67,10 +67,10 @@ def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str, int]:
         raw = raw[len(_BOM):]
     if _is_utf8(raw) if whole else _head_is_utf8(raw):
         return raw, "utf-8" if whole or len(raw) <= _SAMPLE_BYTES else "utf-8?", 0
-    data = bytes(raw)
     try:
-        if not _has_utf8_character(data):  # no UTF-8 character anywhere: Windows-1252
-            return codecs.decode(data, "cp1252").encode("utf-8"), "cp1252", 0
+        if not _has_utf8_character(raw):  # no UTF-8 character anywhere: Windows-1252
+            return codecs.decode(raw, "cp1252").encode("utf-8"), "cp1252", 0
+        data = bytes(raw)
         fallback = 0
 
         def one_line(match: re.Match) -> bytes:
@@ -94,9 +94,8 @@ def _has_utf8_character(data: bytes) -> bool:
     anywhere (numpy, one pass). Windows-1252 text practically never has one (an accented
     letter is followed by an ASCII one); a false yes only costs the line-by-line decoding."""
     a = np.frombuffer(data, dtype=np.uint8)
-    lead = np.flatnonzero((a[:-1] >= 0xC2) & (a[:-1] <= 0xF4))
-    if len(lead) == 0:
-        return False
+    lead = np.flatnonzero(a[:-1] >= 0xC2)  # one pass over the file; the rest over these few bytes only
+    lead = lead[a[lead] <= 0xF4]
     following = a[lead + 1]
     return bool(((following >= 0x80) & (following <= 0xBF)).any())
 
