@@ -68,8 +68,19 @@ def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str, int]:
     if _is_utf8(raw) if whole else _head_is_utf8(raw):
         return raw, "utf-8" if whole or len(raw) <= _SAMPLE_BYTES else "utf-8?", 0
     try:
-        if not _has_utf8_character(raw):  # no UTF-8 character anywhere: Windows-1252
-            return codecs.decode(raw, "cp1252").encode("utf-8"), "cp1252", 0
+        # whether any UTF-8 character is there (numpy, without the GIL) is found while the
+        # whole file is decoded as Windows-1252, the usual case, beside it
+        with ThreadPoolExecutor(1, thread_name_prefix="utf8") as pool:
+            mixed = pool.submit(_has_utf8_character, raw)
+            try:
+                whole = codecs.decode(raw, "cp1252").encode("utf-8")
+            except UnicodeDecodeError:  # e.g. UTF-8's `Á` holds a byte Windows-1252 lacks
+                whole = None
+            if not mixed.result():  # no UTF-8 character anywhere: Windows-1252
+                if whole is None:
+                    raise UnicodeDecodeError("cp1252", b"", 0, 1, "undefined")
+                return whole, "cp1252", 0
+        del whole
         data = bytes(raw)
         fallback = 0
 

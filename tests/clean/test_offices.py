@@ -367,3 +367,16 @@ def test_xlsx_read_through_calamine_keeps_text_and_dates(tmp_path):
     [sheet] = ingest.read_file(path).sheets
     assert sheet.frame["fecha"].iloc[:5].tolist() == ["2017-03-04"] * 4 + ["2017-03-11"]
     assert sheet.frame["edad"].iloc[0] == "31" and sheet.frame["fila"].iloc[0] == 4
+
+
+def test_mixed_file_with_a_byte_windows_1252_lacks_is_decoded(tmp_path):
+    # UTF-8 `Á` is C3 81, and 0x81 is not a Windows-1252 character: the file is still read
+    head = "fecha;comuna;actividad;nombre;sexo\n".encode("utf-8")
+    utf8 = "01/09/2017;Ovalle;ÁREA VERDE;Inés Peña;F\n".encode("utf-8")
+    cp1252 = "02/09/2017;Ovalle;Taller Río;José Muñoz;M\n".encode("cp1252")
+    path = tmp_path / "mezcla.csv"
+    path.write_bytes(head + utf8 + cp1252)
+    reading = ingest.read_file(path)
+    assert not reading.rechazos
+    [sheet] = reading.sheets
+    assert sheet.frame["actividad"].tolist() == ["ÁREA VERDE", "Taller Río"] and sheet.lineas_cp1252 == 1

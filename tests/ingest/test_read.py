@@ -191,7 +191,7 @@ _CELL = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_s
     lambda v: not v.startswith("="))  # openpyxl would write a formula
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_CELL, min_size=4, max_size=4))
 def test_random_cells_are_kept_as_text(tmp_path, cells):
     path = write_xlsx(tmp_path / "celdas.xlsx", {"H": [["fecha", "comuna", "actividad", "sexo"], cells]})
