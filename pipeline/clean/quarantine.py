@@ -199,7 +199,8 @@ def _unrecognised(raw: pd.DataFrame, norm: pd.DataFrame, column: str, sheets: li
     """Typed values of a coded column read as `Sin información` (e.g. sexo `X`): value and rows."""
     if column not in norm or not len(norm):
         return []
-    unknown = (norm[column].astype(object).to_numpy() == schema.SIN_INFORMACION) & \
+    coded = norm[column].cat
+    unknown = (coded.codes.to_numpy() == coded.categories.get_loc(schema.SIN_INFORMACION)) & \
         ~normalize.is_blank(raw[column]).to_numpy() & ~raw[SHIFTED].to_numpy(dtype=bool)
     out = []
     if not unknown.any():

@@ -174,7 +174,11 @@ def _build(archivo: str, sheet: str, header: list[object], data_columns, header_
     shifted = np.zeros(n, dtype=bool) if shifted is None else np.asarray(shifted, dtype=bool)
     blank = _blank_rows(columns, n)
     own = schema.PERSON_COLUMNS if shape == schema.SHAPE_PERSONS else schema.SUMMARY_COUNT_COLUMNS
-    attendee = ~_blank_rows([columns[positions[c]] for c in own if c in positions and positions[c] < len(columns)], n)
+    person_columns = [columns[positions[c]] for c in own if c in positions and positions[c] < len(columns)]
+    # dictionary-encoded columns first (checked once per distinct value): the plain ones
+    # (names, RUTs) are then only looked at in the few rows still without a value
+    person_columns.sort(key=lambda col: not isinstance(col.dtype, pd.CategoricalDtype))
+    attendee = ~_blank_rows(person_columns, n)
     keep = (~blank & attendee) | shifted
     no_attendee = ~blank & ~attendee & ~shifted
     data = {}
