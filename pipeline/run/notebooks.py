@@ -32,20 +32,24 @@ def execute_stage(
     stage: str, paths: Paths, params: dict, progress: bool = False,
     notebooks_dir: Path = NOTEBOOKS_DIR,
 ) -> Path:
-    """Execute the stage's notebook with papermill into outputs/<year>/notebooks/.
+    """Execute the stage's notebook with papermill into outputs/<year>/notebooks/."""
+    name = NOTEBOOKS[stage]
+    return execute_notebook(stage, notebooks_dir / name, paths.notebooks_out / name, params, progress)
+
+
+def execute_notebook(stage: str, source: Path, target: Path, params: dict, progress: bool = False) -> Path:
+    """Execute `source` with papermill into `target` (working folder: the notebook's own).
 
     Raises StageFailed naming the stage, the notebook and the failing cell.
     """
-    name = NOTEBOOKS[stage]
-    source = notebooks_dir / name
-    target = paths.notebooks_out / name
+    name = source.name
     target.parent.mkdir(parents=True, exist_ok=True)
     log.info("Ejecutando %s (año %s, región %s)", name, params["anio"], params["region"])
     try:
         pm.execute_notebook(
             str(source), str(target), parameters=params, kernel_name="python3",
             kernel_manager_class=LocalKernelManager,
-            progress_bar=progress, cwd=str(notebooks_dir), log_output=False,
+            progress_bar=progress, cwd=str(source.parent), log_output=False,
         )
     except pm.PapermillExecutionError as err:
         detalle = f"celda {err.exec_count} (índice {err.cell_index}): {err.ename}: {err.evalue}"
