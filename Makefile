@@ -7,10 +7,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.instalado
+STAMP ?= $(VENV)/.instalado
 # Latest year in data/raw that holds logs (a folder with only a plan does not count);
 # worked out when `make report` runs, after the environment exists.
-YEAR ?= $(shell $(PY) -m pipeline.run.preflight data/raw)
+RAW ?= data/raw
+YEAR ?= $(shell $(PY) -m pipeline.run.preflight $(RAW))
 REGION ?= Coquimbo
 ARGS ?=
 
@@ -34,8 +35,8 @@ chromium:
 
 ## report: construye el balance del último año con planillas en data/raw (YEAR=2017 para otro)
 report: $(STAMP)
-	@test -n "$(YEAR)" || { echo "No hay planillas en data/raw/<año>/: copie ahí las de un año." >&2; exit 2; }
-	$(PY) -m pipeline ejecutar --anio $(YEAR) --region "$(REGION)" $(ARGS)
+	@test -n "$(YEAR)" || { echo "No hay planillas en $(RAW)/<año>/: copie ahí las de un año." >&2; exit 2; }
+	$(PY) -m pipeline ejecutar --anio $(YEAR) --region "$(REGION)" --raw-dir "$(RAW)" $(ARGS)
 
 ## test: ejecuta todas las pruebas (unidad, notebooks, navegador)
 test: $(STAMP) chromium

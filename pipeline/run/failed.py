@@ -10,7 +10,7 @@ import os
 import shutil
 import signal
 import threading
-import time
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -35,7 +35,8 @@ def no_interrupts() -> Iterator[None]:
 
 def keep(staged_out: Path, final: Paths) -> Path:
     """Move a failed run's outputs to `.fallidas/`, trim its notebooks, drop older failures."""
-    target = final.failed_root / f"{final.year}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # sorts by time
+    target = final.failed_root / f"{final.year}-{stamp}-{os.getpid()}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if staged_out.exists():
         staged_out.rename(target)
