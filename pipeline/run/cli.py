@@ -27,8 +27,7 @@ from pipeline import reference
 from pipeline.config import DEFAULT_REGION, paths, small_cell_threshold
 from pipeline.errors import RunInProgress, StageFailed, UnknownRegion
 from pipeline.report.formats import fmt_num
-from pipeline.run import failed as failed_module
-from pipeline.run import preflight
+from pipeline.run import locks, preflight
 from pipeline.run.runner import STAGES, YearRun, run_year
 
 # Spanish commands; today's English names stay as aliases.
@@ -223,24 +222,30 @@ def _run_jobs(jobs: list[YearRun], workers: int) -> list[int]:
         return codes
     # spawn: each worker is a fresh interpreter, never a copy of this process
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+                             initializer=_start_worker, initargs=(os.getpid(),)) as pool:
         try:
-            return list(pool.map(run_one, jobs))
+            # workers start with Ctrl-C ignored (inherited), so none is cut while it starts
+            with locks.no_interrupts():
+                futures = [pool.submit(_run_in_worker, job) for job in jobs]
+            return [future.result() for future in futures]
         except KeyboardInterrupt:
             # Ctrl-C reached this process (a terminal sends it to the workers too; `kill -INT`
-            # does not): pass it on, so each worker cleans up its year and stops its kernels
+            # does not): pass it on until every worker has cleaned up its year and stopped
             pool.shutdown(wait=False, cancel_futures=True)
-            for worker in multiprocessing.active_children():
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(worker.pid, signal.SIGINT)
-            with failed_module.no_interrupts():
+            with locks.no_interrupts():
+                while children := multiprocessing.active_children():
+                    for worker in children:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(worker.pid, signal.SIGINT)
+                    children[0].join(0.5)
                 pool.shutdown(wait=True)
             raise
 
 
-def _watch_parent(parent: int) -> None:
+def _start_worker(parent: int) -> None:
     """A year worker ends when the CLI is gone (killed): a process pool would otherwise leave
-    it running its year with nobody waiting for it."""
+    it running its year with nobody waiting for it. Between years it ignores Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -248,6 +253,15 @@ def _watch_parent(parent: int) -> None:
         os._exit(EXIT_FAILED)
 
     threading.Thread(target=watch, name="vigila-cli", daemon=True).start()
+
+
+def _run_in_worker(job: YearRun) -> int:
+    """One year in a worker: Ctrl-C stops it (the runner cleans up), as in the CLI itself."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return run_one(job)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_one(job: YearRun) -> int:

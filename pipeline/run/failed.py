@@ -5,32 +5,15 @@ holds more than `MAX_OUTPUT_BYTES` of cell output (the rest is cut, and the note
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
-import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 from pipeline.config import Paths
 
 KEEP = 3
 MAX_OUTPUT_BYTES = 5 * 1024 * 1024
-
-
-@contextlib.contextmanager
-def no_interrupts() -> Iterator[None]:
-    """Ctrl-C is held back during the block (cleanup that must not stop half-way)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def keep(staged_out: Path, final: Paths) -> Path:

@@ -1,8 +1,10 @@
 """Execution of the stage notebooks with stock papermill, failures explained in Spanish."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import weakref
 import tempfile
 import uuid
 from pathlib import Path
@@ -26,6 +28,21 @@ class LocalKernelManager(AsyncKernelManager):
         # one socket prefix per kernel: two kernels never share socket files
         kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(), f"balance-kernel-{uuid.uuid4().hex[:12]}"))
         super().__init__(**kwargs)
+        _managers.add(self)
+
+
+_managers: "weakref.WeakSet[LocalKernelManager]" = weakref.WeakSet()
+
+
+def stop_kernels() -> None:
+    """Stop every kernel this process started that is still alive (after Ctrl-C, which
+    interrupts papermill before it can shut its kernel down)."""
+    for manager in list(_managers):
+        try:
+            if manager.has_kernel:
+                asyncio.run(manager.shutdown_kernel(now=True))
+        except Exception:  # already gone
+            pass
 
 
 def execute_stage(
@@ -51,6 +68,9 @@ def execute_notebook(stage: str, source: Path, target: Path, params: dict, progr
             kernel_manager_class=LocalKernelManager,
             progress_bar=progress, cwd=str(source.parent), log_output=False,
         )
+    except KeyboardInterrupt:
+        stop_kernels()
+        raise
     except pm.PapermillExecutionError as err:
         detalle = f"celda {err.exec_count} (índice {err.cell_index}): {err.ename}: {err.evalue}"
         log.error("Falló %s: %s", name, detalle)

@@ -114,7 +114,7 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
                 log.info("Etapa %s lista en %s s", stage, fmt_num(time.perf_counter() - start, 1))
             log.info("Fin: año %s sin errores", final.year)
         except BaseException as err:
-            with failed.no_interrupts():  # a second Ctrl-C never leaves a half-cleaned folder
+            with locks.deferred_interrupts():  # a second Ctrl-C never leaves a half-cleaned folder
                 logging.getLogger("pipeline").removeHandler(handler)
                 handler.close()
                 if isinstance(err, KeyboardInterrupt):  # interrupted: nothing is kept
@@ -128,7 +128,7 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
             raise
         logging.getLogger("pipeline").removeHandler(handler)
         handler.close()
-        with failed.no_interrupts():
+        with locks.deferred_interrupts():
             swap_into_place(staged.out, final.out)
             shutil.rmtree(stage_root, ignore_errors=True)
     return final

@@ -307,3 +307,48 @@ def test_a_failed_multi_year_run_writes_no_trends_page(tmp_path, monkeypatch):
                      "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o")])
     assert code == cli.EXIT_FAILED
     assert not (tmp_path / "o" / "tendencias.html").exists()
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [[], ["--anios", "2016-2017", "--procesos", "2"]], ids=["un-año", "procesos"])
+def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing_half_written(tmp_path, jobs):
+    """SIGINT to the CLI alone (as `kill -INT`) while a kernel runs: one Spanish line, exit 130,
+    no staging folder, no lock file, no published year, no process left."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import copy_sample
+
+    raw = copy_sample(tmp_path / "raw", ("2016", "2017"))
+    years = jobs or ["--anio", "2017"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "ejecutar", *years, "-q", "--sin-pdf", "--raw-dir", str(raw),
+         "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o")],
+        cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_CLAVE": "k"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = tmp_path / "o"
+    # a kernel is running a stage inside a staging folder
+    started = _wait_for(lambda: any(out.glob(".en-curso-*")) and len(_descendants(proc.pid)) >= (3 if jobs else 1), 60)
+    assert started, proc.stderr.read() if proc.poll() is not None else "no empezó"
+    family = _descendants(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == cli.EXIT_INTERRUPTED, err
+    lines = [line for line in err.splitlines() if not line.startswith(("[20", "Ejecutando", "Etapa", "Inicio", "Entrada"))]
+    assert lines == ["Interrumpido: no se publicó nada; las salidas anteriores quedan como estaban."], err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in out.iterdir()) == [], "quedó algo en outputs"
+    assert not list((tmp_path / "p").rglob("*.lock"))
+    assert _wait_for(lambda: not [p for p in family if _running(p)], 20), "quedaron procesos"
