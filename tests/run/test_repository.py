@@ -15,6 +15,11 @@ RUT = re.compile(rb"(?<![\d.])(\d{1,2}(?:\.\d{3}){2}|\d{7,8})\s*-\s*([\dkK])(?!\
 EXAMPLES = {12345678, 11111111, 7654321, 10000013}
 
 
+def _made_up_rut() -> str:
+    """A valid RUT built at run time (this file must not hold one itself)."""
+    return f"9.876.543-{check_digit(9876543)}"
+
+
 def _git(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
 
@@ -79,7 +84,7 @@ def test_a_real_year_folder_shows_nothing_to_commit(tmp_path):
     (clone / ".gitignore").write_text((ROOT / ".gitignore").read_text())
     year = clone / "data" / "raw" / "2019"
     year.mkdir(parents=True)
-    (year / "asistencia-2019.csv").write_text("fecha;rut\n01/03/2019;9.876.543-3\n", encoding="utf-8")
+    (year / "asistencia-2019.csv").write_text(f"fecha;rut\n01/03/2019;{_made_up_rut()}\n", encoding="utf-8")
     status = subprocess.run(["git", "status", "--porcelain", "-uall", "data/raw"], cwd=clone,
                             capture_output=True, text=True, check=True).stdout
     assert status == ""
@@ -93,7 +98,7 @@ def test_no_tracked_file_outside_the_sample_holds_a_valid_rut():
 
 
 def test_the_rut_scan_finds_a_planted_rut_and_never_prints_it(tmp_path):
-    (tmp_path / "notas.md").write_text("línea uno\nasistió 9.876.543-3 ayer\n", encoding="utf-8")
+    (tmp_path / "notas.md").write_text(f"línea uno\nasistió {_made_up_rut()} ayer\n", encoding="utf-8")
     (tmp_path / "otro.txt").write_text("12.345.678-9 dígito malo, 12.345.678-5 de ejemplo\n", encoding="utf-8")
     found = files_with_ruts([tmp_path / "notas.md", tmp_path / "otro.txt"], tmp_path)
     assert found == ["notas.md:2"]
