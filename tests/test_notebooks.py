@@ -104,3 +104,10 @@ def test_under_the_runner_the_publish_cell_does_nothing(tmp_path):
     assert same == staged
     assert stages.publish_from_lab(same, "Coquimbo") is None
     assert not (tmp_path / "o" / "2017").exists()
+
+
+def test_an_explicit_out_dir_is_used_as_given(tmp_path):
+    """Scripts and tests that pass `out_dir` write there directly (no staging, no publishing)."""
+    paths = stages.notebook_paths(2017, "Coquimbo", "", str(tmp_path / "p"), str(tmp_path / "o"))
+    assert paths == config.paths(2017, "Coquimbo", None, tmp_path / "p", tmp_path / "o")
+    assert not (tmp_path / "o").exists()

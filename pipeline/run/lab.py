@@ -1,10 +1,10 @@
 """The notebooks run by hand in JupyterLab go through the same staging and atomic replacement
 as the command line.
 
-- `notebook_paths` (the cell after `parameters` in each notebook): when the runner executes
-  the notebook its paths already point into the run's staging folder and are used as they
-  are; in JupyterLab they point into `outputs/.en-curso-<year>-lab/`, a copy of the year's
-  outputs (02_indicadores starts it afresh). `data/processed/` is shared, under its lock and
+- `notebook_paths` (the cell after `parameters` in each notebook): with `out_dir` given (the
+  runner passes its staging folder; scripts and tests pass theirs) the paths are used as they
+  are; with `out_dir` empty, as an analyst opens the notebook in JupyterLab, they point into
+  `outputs/.en-curso-<year>-lab/`, a copy of the year's outputs (02_indicadores starts it afresh). `data/processed/` is shared, under its lock and
   fingerprint (stages.processed_tables), as for the CLI.
 - `publish` (last cell of 03_balance): under the year's lock, executes the deck notebook as
   saved on disk with papermill into a staging folder, exports `balance-<year>.html` (and the
@@ -43,7 +43,7 @@ def notebook_paths(anio: int, region: str, raw_dir: str = "", processed_dir: str
     """The paths a notebook works with; see the module's docstring. `fresh`: start the
     JupyterLab staging folder again from the published outputs."""
     final = config.paths(anio, region, raw_dir or None, processed_dir or None, out_dir or None)
-    if final.is_staging:  # run by the CLI's runner, or by `publish` below
+    if out_dir or final.is_staging:  # run by the runner, by `publish` below, or by a script
         return final
     staged = replace(final, out_root=final.staging_root(LAB_TAG))
     if fresh or not staged.out.is_dir():
