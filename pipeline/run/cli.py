@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def interrupted() -> int:
     """Ctrl-C: one line, exit 130. The runner already removed its staging folder and lock,
-    and papermill stopped the kernels; the last good outputs are untouched."""
+    and notebooks.stop_kernels stopped the kernels; the last good outputs are untouched."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut the exit short
     print("Interrumpido: no se publicó nada; las salidas anteriores quedan como estaban.", file=sys.stderr)
     return EXIT_INTERRUPTED

@@ -109,7 +109,7 @@ def indicator_definitions(doc: Path = INDICATOR_DOCS) -> dict[str, str]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) < 3 or not cells[0].startswith("`"):
             continue
-        definition = cells[2] or f"tipo: {cells[1]}"
+        definition = cells[2] or f"conteo por categoría: {cells[1].strip('{}').split(':')[0]}"
         for key in re.findall(r"`([a-z0-9_]+)`", cells[0]):
             found[key] = definition.replace("`", "")
     return found
