@@ -7,9 +7,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.instalado
-# Latest year shipped in data/raw (a folder named like 2018).
-YEAR ?= $(shell ls data/raw 2>/dev/null | grep -E '^[0-9]{4}$$' | sort | tail -n 1)
+STAMP ?= $(VENV)/.instalado
+# Latest year in data/raw that holds logs (a folder with only a plan does not count);
+# worked out when `make report` runs, after the environment exists.
+RAW ?= data/raw
+YEAR ?= $(shell $(PY) -m pipeline.run.preflight $(RAW))
 REGION ?= Coquimbo
 ARGS ?=
 
@@ -31,17 +33,18 @@ venv: $(STAMP)
 chromium:
 	@bash scripts/instalar-chromium.sh
 
-## report: construye el balance del último año de la muestra (YEAR=2017 para otro)
+## report: construye el balance del último año con planillas en data/raw (YEAR=2017 para otro)
 report: $(STAMP)
-	$(PY) -m pipeline run --year $(YEAR) --region "$(REGION)" $(ARGS)
+	@test -n "$(YEAR)" || { echo "No hay planillas en $(RAW)/<año>/: copie ahí las de un año." >&2; exit 2; }
+	$(PY) -m pipeline ejecutar --anio $(YEAR) --region "$(REGION)" --raw-dir "$(RAW)" $(ARGS)
 
 ## test: ejecuta todas las pruebas (unidad, notebooks, navegador)
 test: $(STAMP) chromium
 	$(PY) -m pytest -q $(ARGS)
 
-## lab: abre JupyterLab en notebooks/
+## lab: abre JupyterLab en notebooks/ (sin navegador; también como root: copie la URL con su token)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.root_dir=notebooks $(ARGS)
 
 ## sample: regenera los datos de muestra de data/raw con la semilla fija
 sample: $(STAMP)

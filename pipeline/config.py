@@ -16,6 +16,8 @@ RAW_DIR = PROJ_ROOT / "data" / "raw"
 PROCESSED_DIR = PROJ_ROOT / "data" / "processed"
 OUTPUTS_DIR = PROJ_ROOT / "outputs"
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
+# Every key of indicadores.json with its definition: the one source the notebooks quote.
+INDICATOR_DOCS = PROJ_ROOT / "docs" / "indicadores.md"
 
 DEFAULT_REGION = "Coquimbo"
 # Person tables hide cells with fewer distinct people than this (see README): the default of
@@ -40,6 +42,9 @@ MAX_CELL_CHARS = 2_000
 MAX_COLUMNS = 500
 # Rows scanned from the top of a sheet to find the header row.
 HEADER_SCAN_ROWS = 30
+
+# Outputs are written below `outputs/.en-curso-<year>-<tag>/` and moved into place at the end.
+STAGING_PREFIX = ".en-curso-"
 
 NOTEBOOKS = {
     "limpieza": "01_limpieza.ipynb",
@@ -127,6 +132,24 @@ class Paths:
     @property
     def plan_anio(self) -> Path:
         return self.raw / f"plan-{self.year}.yml"
+
+    # a run's bookkeeping beside outputs/<year>/ (hidden folders, never shared)
+    @property
+    def lock(self) -> Path:
+        return self.out_root / f".bloqueo-{self.year}.lock"
+
+    @property
+    def failed_root(self) -> Path:
+        return self.out_root / ".fallidas"
+
+    def staging_root(self, tag: str) -> Path:
+        """The staging output tree of a run (`tag`: the process id, or `lab`)."""
+        return self.out_root / f"{STAGING_PREFIX}{self.year}-{tag}"
+
+    @property
+    def is_staging(self) -> bool:
+        """Whether these paths already point into a run's staging folder."""
+        return self.out_root.name.startswith(STAGING_PREFIX)
 
     def previous(self) -> "Paths":
         return Paths(self.year - 1, self.raw_root, self.processed_root, self.out_root)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ import pytest
 from pipeline import config
 
 SAMPLE_YEAR = 2017
+# The synthetic sample's folders: tests copy these into tmp_path and never look at anything
+# else an analyst may have put in data/raw/.
+SAMPLE_FOLDERS = ("2016", "2017", "2018", "regiones/valparaiso/2018")
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -47,15 +51,37 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 900) -> subproce
     )
 
 
+def sample_files(folder: str) -> list[Path]:
+    """The sample's files in data/raw/<folder>: those git does not ignore (an analyst's real
+    files there are ignored by .gitignore, so they are never copied nor read)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", f"data/raw/{folder}"],
+        cwd=config.PROJ_ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:  # not a git checkout: the folder as it is
+        return sorted(p for p in (config.RAW_DIR / folder).rglob("*") if p.is_file())
+    return sorted(config.PROJ_ROOT / f for f in listed.stdout.split("\0") if f)
+
+
+def copy_sample(raw: Path, folders=SAMPLE_FOLDERS) -> Path:
+    """Copy the sample's year folders (only those, only its files) into `raw`; returns `raw`."""
+    for folder in folders:
+        for src in sample_files(folder):
+            target = raw / src.relative_to(config.RAW_DIR)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+    return raw
+
+
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory) -> SampleRun:
-    """`python -m pipeline run --year 2017` on data/raw into temporary folders."""
+    """`python -m pipeline run --year 2017` on a copy of the sample years, into temporary folders."""
     base = tmp_path_factory.mktemp("muestra")
-    raw_before = tree_digest(config.RAW_DIR)
+    raw = copy_sample(base / "raw", ("2016", "2017"))
+    raw_before = tree_digest(raw)
     result = run_cli(
-        "run", "--year", str(SAMPLE_YEAR), "-q",
+        "run", "--year", str(SAMPLE_YEAR), "-q", "--raw-dir", str(raw),
         "--processed-dir", str(base / "processed"), "--out-dir", str(base / "outputs"),
         env={"BALANCE_CLAVE": "clave-de-prueba"},
     )
-    paths = config.paths(SAMPLE_YEAR, "Coquimbo", None, base / "processed", base / "outputs")
+    paths = config.paths(SAMPLE_YEAR, "Coquimbo", raw, base / "processed", base / "outputs")
     return SampleRun(paths, result, raw_before)

@@ -62,13 +62,14 @@ def test_quality_report_and_executed_notebooks(sample_run):
 
 
 def test_raw_data_untouched(sample_run):
-    assert tree_digest(config.RAW_DIR) == sample_run.raw_before
+    assert tree_digest(sample_run.paths.raw_root) == sample_run.raw_before
 
 
 def test_several_years_in_parallel_write_trends(tmp_path):
-    from tests.conftest import run_cli
+    from tests.conftest import copy_sample, run_cli
 
-    out = run_cli("run", "--years", "2016-2018", "--jobs", "2", "-q", "--sin-pdf",
+    raw = copy_sample(tmp_path / "raw", ("2016", "2017", "2018"))
+    out = run_cli("run", "--years", "2016-2018", "--jobs", "2", "-q", "--sin-pdf", "--raw-dir", str(raw),
                   "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"),
                   env={"BALANCE_CLAVE": "k"})
     assert out.returncode == 0, out.stderr[-3000:]
@@ -87,13 +88,14 @@ def test_several_years_in_parallel_write_trends(tmp_path):
 
 
 def test_second_region_by_code_in_its_own_tree(tmp_path):
-    from tests.conftest import run_cli
+    from tests.conftest import copy_sample, run_cli
 
-    out = run_cli("run", "--year", "2018", "--region", "05", "-q", "--sin-pdf",
+    raw = copy_sample(tmp_path / "raw", ("regiones/valparaiso/2018",)) / "regiones" / "valparaiso"
+    out = run_cli("run", "--year", "2018", "--region", "05", "-q", "--sin-pdf", "--raw-dir", str(raw),
                   "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"),
                   env={"BALANCE_CLAVE": "k"})
     assert out.returncode == 0, out.stderr[-3000:]
-    p = config.paths(2018, "Valparaíso", None, tmp_path / "p", tmp_path / "o")
+    p = config.paths(2018, "Valparaíso", raw, tmp_path / "p", tmp_path / "o")
     ind = json.loads(p.indicadores_json.read_text(encoding="utf-8"))
     assert ind["region"] == "Valparaíso" and ind["comunas_region"] == 38
     assert "Región de Valparaíso" in p.balance_html.read_text(encoding="utf-8")

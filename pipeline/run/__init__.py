@@ -1,2 +1,3 @@
-"""Running the stages: the stage functions, notebook execution with papermill, one year's
-run (lock, staging, swap), the stage cache and the command line."""
+"""Running the stages: the stage functions, the pre-flight checks, notebook execution with
+papermill, one year's run (lock, staging, swap, failed runs), the stage cache, JupyterLab's
+staging and publishing, and the command line."""

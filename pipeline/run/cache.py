@@ -14,7 +14,6 @@ runs with different inputs never read each other's entry. Deleting it is always 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -28,6 +27,7 @@ from typing import Iterator
 from pipeline.clean import pseudonyms
 from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
 from pipeline.ingest import files as rawfiles
+from pipeline.run import locks
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
@@ -175,14 +175,8 @@ def processed_lock(paths: Paths) -> Iterator[None]:
     """Blocking lock on data/processed/<year>/: two runs sharing a processed folder (the same
     year from two raw folders, or 2018 needing 2017 while 2017 runs beside it) take turns to
     clean and read it, and each checks that what it reads was built from its own inputs."""
-    lock = paths.processed_root / ".cache" / f"{paths.year}.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with locks.held(paths.processed_root / ".cache" / f"{paths.year}.lock", wait=True):
+        yield
 
 
 def stage_keys(paths: Paths, settings: Settings, notebooks_dir: Path = NOTEBOOKS_DIR) -> dict[str, str]:

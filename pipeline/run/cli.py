@@ -1,16 +1,20 @@
-"""Command line: `python -m pipeline run --year 2017` (also installed as `balance`).
+"""Command line: `python -m pipeline ejecutar --anio 2017` (also installed as `balance`).
 
-Parses arguments, runs the years (one after another, or whole years side by side with
-`--jobs`), writes the multi-year trends page, and turns failures into Spanish messages
-with a non-zero exit. The stages themselves are in runner.py and the notebooks.
+Parses arguments (in Spanish, argparse's own words included), refuses at once a year that
+cannot run (preflight.py), runs the years (one after another, or whole years side by side
+with `--procesos`), writes the multi-year trends page, and turns failures and Ctrl-C into
+one Spanish message with a non-zero exit. The stages themselves are in runner.py.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import multiprocessing
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -22,16 +26,68 @@ from pathlib import Path
 from pipeline import reference
 from pipeline.config import DEFAULT_REGION, paths, small_cell_threshold
 from pipeline.errors import RunInProgress, StageFailed, UnknownRegion
+from pipeline.report.formats import fmt_num
+from pipeline.run import locks, preflight
 from pipeline.run.runner import STAGES, YearRun, run_year
 
+# Spanish commands; today's English names stay as aliases.
 COMMANDS = {
-    "run": STAGES,
-    "clean": ("limpieza",),
-    "indicators": ("indicadores",),
-    "report": ("balance",),
+    "ejecutar": (("run",), STAGES, "ejecuta todas las etapas (limpieza → indicadores → balance)"),
+    "limpiar": (("clean",), ("limpieza",), "solo la etapa de limpieza (y el reporte de calidad)"),
+    "indicadores": (("indicators",), ("indicadores",), "solo la etapa de indicadores (indicadores.json y .xlsx)"),
+    "balance": (("report",), ("balance",), "solo el balance (diapositivas HTML y PDF)"),
 }
 
-EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 3
+EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_INTERRUPTED = 1, 2, 3, 130
+
+# argparse's own messages (English, from its gettext catalogue) → Spanish. Patterns of the
+# texts argparse documents as its errors; anything else is shown as it comes.
+_ERRORS = [
+    (r"the following arguments are required: (.*)", r"faltan argumentos obligatorios: \1"),
+    (r"one of the arguments (.*) is required", r"falta uno de los argumentos \1"),
+    (r"argument (.*): not allowed with argument (.*)", r"el argumento \1 no se puede usar junto con \2"),
+    (r"unrecognized arguments: (.*)", r"argumentos no reconocidos: \1"),
+    (r"argument (.*): invalid choice: (.*?) \(choose from (.*)\)", r"argumento \1: opción no válida: \2 (elija entre \3)"),
+    (r"argument (.*): expected one argument", r"el argumento \1 necesita un valor"),
+    (r"argument (.*): invalid (\w+) value: (.*)", r"argumento \1: valor no válido: \3"),
+    (r"ambiguous option: (.*) could match (.*)", r"opción ambigua: \1 puede ser \2"),
+    (r"argument (.*?): (.*)", r"argumento \1: \2"),
+]
+_HEADINGS = [("usage: ", "uso: "), ("\noptions:\n", "\nopciones:\n"),
+             ("\npositional arguments:\n", "\nargumentos:\n")]
+
+
+def spanish_error(message: str) -> str:
+    for pattern, replacement in _ERRORS:
+        if re.fullmatch(pattern, message, flags=re.S):
+            return re.sub(pattern, replacement, message, flags=re.S)
+    return message
+
+
+class SpanishParser(argparse.ArgumentParser):
+    """argparse with its own words in Spanish: `uso:`, `opciones:`, the `-h` help and the
+    errors (printed as `Error: …` after the usage line, exit code 2)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", "--ayuda", action="help", default=argparse.SUPPRESS,
+                          help="muestra esta ayuda y termina")
+
+    def _spanish(self, text: str) -> str:
+        for english, spanish in _HEADINGS:
+            text = text.replace(english, spanish)
+        return text
+
+    def format_usage(self) -> str:
+        return self._spanish(super().format_usage())
+
+    def format_help(self) -> str:
+        return self._spanish(super().format_help())
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"Error: {spanish_error(message)}\n")
 
 
 def parse_years(text: str) -> list[int]:
@@ -53,33 +109,39 @@ def parse_years(text: str) -> list[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = SpanishParser(
         prog="balance",
         description="Balance de Participación Ciudadana: de las listas de asistencia al balance anual.",
+        epilog="Ejemplo: python -m pipeline ejecutar --anio 2017. Ayuda de un comando: "
+               "python -m pipeline ejecutar -h",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMANDO")
-    helps = {
-        "run": "ejecuta todas las etapas (limpieza → indicadores → balance)",
-        "clean": "solo la etapa de limpieza (y el reporte de calidad)",
-        "indicators": "solo la etapa de indicadores (indicadores.json y .xlsx)",
-        "report": "solo el balance (diapositivas HTML y PDF)",
-    }
-    for name, help_text in helps.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMANDO", title="comandos",
+                                parser_class=SpanishParser)
+    for name, (aliases, stages, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, aliases=list(aliases), help=help_text,
+                           description=help_text)
+        p.set_defaults(stages=stages)
         years = p.add_mutually_exclusive_group(required=True)
-        years.add_argument("--year", type=parse_years, help="año a procesar, p. ej. 2017")
-        years.add_argument("--years", type=parse_years, help="varios años: 2016-2018 o 2016,2018")
-        p.add_argument("--region", default=DEFAULT_REGION, help="región por nombre o código (por defecto: %(default)s)")
-        p.add_argument("--raw-dir", type=Path, help="carpeta de registros crudos (por defecto data/raw)")
-        p.add_argument("--processed-dir", type=Path, help="carpeta de datos procesados (por defecto data/processed)")
-        p.add_argument("--out-dir", type=Path, help="carpeta de salidas (por defecto outputs)")
+        years.add_argument("--anio", "--year", dest="anio", type=parse_years, metavar="AÑO",
+                           help="año a procesar, p. ej. 2017")
+        years.add_argument("--anios", "--years", dest="anios", type=parse_years, metavar="AÑOS",
+                           help="varios años: 2016-2018 o 2016,2018")
+        p.add_argument("--region", default=DEFAULT_REGION, metavar="REGIÓN",
+                       help="región por nombre o código (por defecto: %(default)s)")
+        p.add_argument("--raw-dir", type=Path, metavar="CARPETA", help="carpeta de registros crudos (por defecto data/raw)")
+        p.add_argument("--processed-dir", type=Path, metavar="CARPETA",
+                       help="carpeta de datos procesados (por defecto data/processed)")
+        p.add_argument("--out-dir", type=Path, metavar="CARPETA", help="carpeta de salidas (por defecto outputs)")
         p.add_argument("--sin-pdf", action="store_true", help="no generar el PDF del balance")
-        p.add_argument("--force", action="store_true", help="recalcula todo, aunque nada haya cambiado")
-        p.add_argument("--jobs", type=int, default=1, help="años en paralelo con --years (por defecto 1)")
+        p.add_argument("--forzar", "--force", dest="force", action="store_true",
+                       help="recalcula todo, aunque nada haya cambiado")
+        p.add_argument("--procesos", "--jobs", dest="jobs", type=int, default=1, metavar="N",
+                       help="años en paralelo con --anios, cada uno en su propio proceso (por defecto 1)")
         p.add_argument("--umbral-celdas", type=int, default=None, metavar="N",
                        help="oculta en las tablas de personas las celdas con menos de N personas "
                             "(por defecto 5, o $BALANCE_UMBRAL_CELDAS)")
-        p.add_argument("-q", "--quiet", action="store_true", help="sin barra de progreso por celda")
+        p.add_argument("-q", "--silencioso", "--quiet", dest="quiet", action="store_true",
+                       help="sin barra de progreso por celda")
     return parser
 
 
@@ -101,26 +163,51 @@ def main(argv: list[str] | None = None) -> int:
     if umbral < 1:
         print("Error: --umbral-celdas debe ser un número entero mayor que 0.", file=sys.stderr)
         return EXIT_USAGE
-    years = args.year or args.years
+    if args.jobs < 1:
+        print("Error: --procesos debe ser un número entero mayor que 0.", file=sys.stderr)
+        return EXIT_USAGE
+    years = args.anio or args.anios
     jobs = [
         YearRun(
             paths(year, reg.nombre, _abs(args.raw_dir), _abs(args.processed_dir), _abs(args.out_dir)),
-            reg.nombre, COMMANDS[args.command], progress=not args.quiet and args.jobs <= 1,
+            reg.nombre, args.stages, progress=not args.quiet and args.jobs <= 1,
             pdf=not args.sin_pdf, force=args.force, umbral_celdas=umbral,
         )
         for year in years
     ]
-    codes = _run_jobs(jobs, args.jobs)
+    refused = [line for job in jobs for line in preflight.problems(job.paths, job.stages)]
+    if refused:  # before any kernel starts
+        for line in refused:
+            print(f"Error: {line}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        codes = _run_jobs(jobs, args.jobs)
+    except KeyboardInterrupt:
+        return interrupted()
     failed = next((c for c in codes if c), 0)
-    if not failed and len(years) > 1 and args.command in ("run", "indicators"):
+    if failed == EXIT_INTERRUPTED:
+        return interrupted()
+    if not failed and len(years) > 1 and "indicadores" in args.stages:
         _, html_path = write_trends_page(jobs[0], reg.nombre)
         print(f"Tendencias: {html_path}", file=sys.stderr)
     return failed
 
 
+def interrupted() -> int:
+    """Ctrl-C: one line, exit 130. The runner already removed its staging folder and lock,
+    and notebooks.stop_kernels stopped the kernels; the last good outputs are untouched."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C does not cut the exit short
+    print("Interrumpido: no se publicó nada; las salidas anteriores quedan como estaban.", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
 def entry() -> None:
     """`python -m pipeline` and the `balance` command."""
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # during the parsing or the trends page
+        code = interrupted()
+    sys.exit(code)
 
 
 def _run_jobs(jobs: list[YearRun], workers: int) -> list[int]:
@@ -135,13 +222,30 @@ def _run_jobs(jobs: list[YearRun], workers: int) -> list[int]:
         return codes
     # spawn: each worker is a fresh interpreter, never a copy of this process
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                             initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
-        return list(pool.map(run_one, jobs))
+                             initializer=_start_worker, initargs=(os.getpid(),)) as pool:
+        try:
+            # workers start with Ctrl-C ignored (inherited), so none is cut while it starts
+            with locks.no_interrupts():
+                futures = [pool.submit(_run_in_worker, job) for job in jobs]
+            return [future.result() for future in futures]
+        except KeyboardInterrupt:
+            # Ctrl-C reached this process (a terminal sends it to the workers too; `kill -INT`
+            # does not): pass it on until every worker has cleaned up its year and stopped
+            pool.shutdown(wait=False, cancel_futures=True)
+            with locks.no_interrupts():
+                while children := multiprocessing.active_children():
+                    for worker in children:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(worker.pid, signal.SIGINT)
+                    children[0].join(0.5)
+                pool.shutdown(wait=True)
+            raise
 
 
-def _watch_parent(parent: int) -> None:
+def _start_worker(parent: int) -> None:
     """A year worker ends when the CLI is gone (killed): a process pool would otherwise leave
-    it running its year with nobody waiting for it."""
+    it running its year with nobody waiting for it. Between years it ignores Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -149,6 +253,15 @@ def _watch_parent(parent: int) -> None:
         os._exit(EXIT_FAILED)
 
     threading.Thread(target=watch, name="vigila-cli", daemon=True).start()
+
+
+def _run_in_worker(job: YearRun) -> int:
+    """One year in a worker: Ctrl-C stops it (the runner cleans up), as in the CLI itself."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return run_one(job)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_one(job: YearRun) -> int:
@@ -159,15 +272,18 @@ def run_one(job: YearRun) -> int:
     def on_stage(stage: str) -> None:
         print(f"[{year}] etapa {next(counter)}/{total}: {stage}…", file=sys.stderr, flush=True)
 
+    start = time.perf_counter()
     try:
         run_year(job, on_stage)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
     except RunInProgress as err:
         print(f"Error: {err}", file=sys.stderr)
         return EXIT_BUSY
     except StageFailed as err:
         print(f"Error en {year}: {err}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"[{year}] listo: {job.paths.out}", file=sys.stderr)
+    print(f"[{year}] listo en {fmt_num(time.perf_counter() - start, 1)} s: {job.paths.out}", file=sys.stderr)
     return 0
 
 

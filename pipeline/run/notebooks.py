@@ -1,8 +1,10 @@
 """Execution of the stage notebooks with stock papermill, failures explained in Spanish."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import weakref
 import tempfile
 import uuid
 from pathlib import Path
@@ -26,27 +28,49 @@ class LocalKernelManager(AsyncKernelManager):
         # one socket prefix per kernel: two kernels never share socket files
         kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(), f"balance-kernel-{uuid.uuid4().hex[:12]}"))
         super().__init__(**kwargs)
+        _managers.add(self)
+
+
+_managers: "weakref.WeakSet[LocalKernelManager]" = weakref.WeakSet()
+
+
+def stop_kernels() -> None:
+    """Stop every kernel this process started that is still alive (after Ctrl-C, which
+    interrupts papermill before it can shut its kernel down)."""
+    for manager in list(_managers):
+        try:
+            if manager.has_kernel:
+                asyncio.run(manager.shutdown_kernel(now=True))
+        except Exception:  # already gone
+            pass
 
 
 def execute_stage(
     stage: str, paths: Paths, params: dict, progress: bool = False,
     notebooks_dir: Path = NOTEBOOKS_DIR,
 ) -> Path:
-    """Execute the stage's notebook with papermill into outputs/<year>/notebooks/.
+    """Execute the stage's notebook with papermill into outputs/<year>/notebooks/."""
+    name = NOTEBOOKS[stage]
+    return execute_notebook(stage, notebooks_dir / name, paths.notebooks_out / name, params, progress)
+
+
+def execute_notebook(stage: str, source: Path, target: Path, params: dict, progress: bool = False) -> Path:
+    """Execute `source` with papermill into `target` (working folder: the notebook's own).
 
     Raises StageFailed naming the stage, the notebook and the failing cell.
     """
-    name = NOTEBOOKS[stage]
-    source = notebooks_dir / name
-    target = paths.notebooks_out / name
+    name = source.name
     target.parent.mkdir(parents=True, exist_ok=True)
     log.info("Ejecutando %s (año %s, región %s)", name, params["anio"], params["region"])
     try:
         pm.execute_notebook(
             str(source), str(target), parameters=params, kernel_name="python3",
             kernel_manager_class=LocalKernelManager,
-            progress_bar=progress, cwd=str(notebooks_dir), log_output=False,
+            progress_bar=progress, cwd=str(source.parent), log_output=False,
         )
+    except KeyboardInterrupt:
+        stop_kernels()
+        raise
     except pm.PapermillExecutionError as err:
         detalle = f"celda {err.exec_count} (índice {err.cell_index}): {err.ename}: {err.evalue}"
         log.error("Falló %s: %s", name, detalle)

@@ -7,7 +7,6 @@ report intact. Two runs of the same year at once: the second stops with a clear 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
@@ -18,7 +17,8 @@ from typing import Callable, Iterator
 
 from pipeline.config import DEFAULT_SMALL_CELL_THRESHOLD, NOTEBOOKS, NOTEBOOKS_DIR, Paths
 from pipeline.errors import RunInProgress, StageFailed
-from pipeline.run import cache
+from pipeline.report.formats import fmt_num
+from pipeline.run import cache, failed, locks
 
 log = logging.getLogger("pipeline")
 
@@ -45,23 +45,16 @@ class YearRun:
 
 @contextlib.contextmanager
 def year_lock(paths: Paths) -> Iterator[None]:
-    """An exclusive, non-blocking lock per year and output tree (released by the OS if we die)."""
-    paths.out_root.mkdir(parents=True, exist_ok=True)
-    lock_path = paths.out_root / f".bloqueo-{paths.year}.lock"
-    handle = open(lock_path, "w")
+    """An exclusive, non-blocking lock per year and output tree (released by the OS if we die;
+    its file is removed when the run ends)."""
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
+        with locks.held(paths.lock, wait=False):
+            yield
+    except locks.Busy:
         raise RunInProgress(
             f"Ya hay una ejecución en curso del año {paths.year} en {paths.out_root}. "
             "Espere a que termine o, si no hay ninguna, vuelva a intentarlo."
         ) from None
-    try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
 
 
 def _file_log(path: Path) -> logging.Handler:
@@ -75,7 +68,8 @@ def _file_log(path: Path) -> logging.Handler:
     return handler
 
 
-def _swap_into_place(staged: Path, final: Path) -> None:
+def swap_into_place(staged: Path, final: Path) -> None:
+    """Put the staged year folder in place of the final one (two renames; the old one goes)."""
     old = final.with_name(f".anterior-{final.name}-{os.getpid()}")
     if final.exists():
         final.rename(old)
@@ -90,9 +84,10 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
     final = job.paths
     with year_lock(final):
         # with the year's lock held, a staging folder of this year is a killed run's leftover
-        for leftover in final.out_root.glob(f".en-curso-{final.year}-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
-        stage_root = final.out_root / f".en-curso-{final.year}-{os.getpid()}"
+        for leftover in final.out_root.glob(final.staging_root("*").name):
+            if leftover.name.rsplit("-", 1)[-1].isdigit():  # not JupyterLab's (lab.py)
+                shutil.rmtree(leftover, ignore_errors=True)
+        stage_root = final.staging_root(str(os.getpid()))
         staged = replace(final, out_root=stage_root)
         if final.out.exists() and set(job.stages) != set(STAGES):
             shutil.copytree(final.out, staged.out)  # a single stage keeps the other stages' files
@@ -116,23 +111,26 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
                 start = time.perf_counter()
                 _run_stage(stage, staged, job)
                 stored.store(staged.out, produced_files(stage, staged))
-                log.info("Etapa %s lista en %.1f s", stage, time.perf_counter() - start)
+                log.info("Etapa %s lista en %s s", stage, fmt_num(time.perf_counter() - start, 1))
             log.info("Fin: año %s sin errores", final.year)
         except BaseException as err:
-            logging.getLogger("pipeline").removeHandler(handler)
-            handler.close()
-            failed = final.out_root / ".fallidas" / f"{final.year}-{time.strftime('%Y%m%d-%H%M%S')}"
-            failed.parent.mkdir(parents=True, exist_ok=True)
-            staged.out.rename(failed)
-            shutil.rmtree(stage_root, ignore_errors=True)
+            with locks.deferred_interrupts():  # a second Ctrl-C never leaves a half-cleaned folder
+                logging.getLogger("pipeline").removeHandler(handler)
+                handler.close()
+                if isinstance(err, KeyboardInterrupt):  # interrupted: nothing is kept
+                    shutil.rmtree(stage_root, ignore_errors=True)
+                    raise
+                kept = failed.keep(staged.out, final)
+                shutil.rmtree(stage_root, ignore_errors=True)
             if isinstance(err, StageFailed) and err.copia is not None:
-                copia = failed / "notebooks" / err.notebook
+                copia = kept / "notebooks" / err.notebook
                 raise StageFailed(err.stage, err.notebook, err.detalle, copia) from None
             raise
         logging.getLogger("pipeline").removeHandler(handler)
         handler.close()
-        _swap_into_place(staged.out, final.out)
-        shutil.rmtree(stage_root, ignore_errors=True)
+        with locks.deferred_interrupts():
+            swap_into_place(staged.out, final.out)
+            shutil.rmtree(stage_root, ignore_errors=True)
     return final
 
 

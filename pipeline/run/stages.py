@@ -5,6 +5,8 @@ themselves and the tests all call these, never a copy of them.
   indicators_stage   processed → outputs/<year>/indicadores.json + indicadores.xlsx
   balance_inputs     what the deck notebook shows (indicadores.json, checked)
   publish_balance    the executed deck → balance-<year>.html (+ PDF)
+  notebook_paths     the paths a notebook works with (JupyterLab: a staging folder, lab.py)
+  publish_from_lab   JupyterLab's last step: the deck exported and swapped into outputs/
 
 Every read of data/processed/<year>/ happens under that year's lock and after checking
 that the tables were built from this run's inputs (`cache.processed_is_fresh`), so two
@@ -136,3 +138,26 @@ def publish_balance(executed: Path, paths: Paths, pdf: bool = True) -> Path:
     if pdf:
         export.export_pdf(paths.balance_html, paths.balance_pdf)
     return html
+
+
+def notebook_paths(anio: int, region: str, raw_dir: str = "", processed_dir: str = "", out_dir: str = "",
+                   fresh: bool = False) -> Paths:
+    """The paths of a notebook's run: the runner's staging folder, or JupyterLab's (lab.py)."""
+    from pipeline.run import lab
+
+    return lab.notebook_paths(anio, region, raw_dir, processed_dir, out_dir, fresh)
+
+
+def publish_from_lab(paths: Paths, region: str, pdf: bool = True) -> Path | None:
+    """In JupyterLab: export the saved deck notebook and put the staged outputs in place
+    (outputs/<year>/balance-<year>.html); under the runner, nothing (it publishes itself)."""
+    from pipeline.run import lab
+
+    return lab.publish(paths, region, pdf)
+
+
+def indicator_definitions() -> dict[str, str]:
+    """Each key of indicadores.json → its definition (docs/indicadores.md)."""
+    from pipeline.run import lab
+
+    return lab.indicator_definitions()

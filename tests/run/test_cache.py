@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from pipeline import config
-from tests.conftest import run_cli
+from tests.conftest import copy_sample, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -18,8 +18,7 @@ def _reused(paths) -> set[str]:
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory):
     base = tmp_path_factory.mktemp("cache")
-    shutil.copytree(config.RAW_DIR / "2016", base / "raw" / "2016")
-    shutil.copytree(config.RAW_DIR / "2017", base / "raw" / "2017")
+    copy_sample(base / "raw", ("2016", "2017"))
     args = ["--raw-dir", str(base / "raw"), "--processed-dir", str(base / "proc"),
             "--out-dir", str(base / "out"), "-q", "--sin-pdf"]
     paths = config.paths(2017, "Coquimbo", base / "raw", base / "proc", base / "out")
@@ -207,8 +206,8 @@ def test_two_raw_folders_sharing_a_processed_folder_each_get_their_own_figures(t
     import sys
 
     raw_a, raw_b = tmp_path / "a", tmp_path / "b"
-    shutil.copytree(config.RAW_DIR / "2017", raw_a / "2017")
-    shutil.copytree(config.RAW_DIR / "2017", raw_b / "2017")
+    copy_sample(raw_a, ("2017",))
+    copy_sample(raw_b, ("2017",))
     for log in (raw_a / "2017").glob("cosoc*.csv"):  # A has one log less: fewer attendances
         log.unlink()
     common = ["--processed-dir", str(tmp_path / "proc"), "-q", "--sin-pdf"]

@@ -57,66 +57,81 @@ def test_successful_stage_swaps_in_and_keeps_other_files(tmp_path):
 def test_second_run_of_same_year_stops(tmp_path):
     job = _job(tmp_path, "escribe.ipynb")
     with year_lock(job.paths):
+        assert job.paths.lock.exists()
         with pytest.raises(RunInProgress, match="Ya hay una ejecución en curso del año 2017"):
             run_year(job)
         other = config.paths(2018, "Coquimbo", tmp_path / "raw", tmp_path / "proc", tmp_path / "out")
         with year_lock(other):  # a different year is not blocked
             pass
+    # the lock files go when their run ends
+    assert not job.paths.lock.exists() and not other.lock.exists()
 
 
-LENTO = '''import os, time
-from pipeline import config
-paths = config.paths(anio, region, raw_dir or None, processed_dir or None, out_dir or None)
-paths.out.mkdir(parents=True, exist_ok=True)
-inicio = time.time()
-time.sleep(0.8)
-paths.processed_root.mkdir(parents=True, exist_ok=True)
-with open(paths.processed_root / "tiempos.txt", "a") as fh:
-    fh.write(f"{anio} {inicio} {time.time()}\\n")
-'''
+def test_a_waiting_run_never_trusts_a_lock_file_that_was_removed(tmp_path):
+    """B waits for A's lock; A ends and removes the file. B must lock the path's new file, not
+    the removed one: otherwise a third run C would find the path free while B runs."""
+    import threading
+    import time
+
+    from pipeline.run import locks
+
+    path = tmp_path / "x.lock"
+    b_holds, c_result = threading.Event(), []
+
+    def b():
+        with locks.held(path, wait=True):
+            b_holds.set()
+            time.sleep(0.5)
+
+    with locks.held(path, wait=False):
+        thread = threading.Thread(target=b)
+        thread.start()
+        time.sleep(0.3)  # B is now waiting on A's file
+    assert b_holds.wait(5)
+    try:
+        with locks.held(path, wait=False):
+            c_result.append("entró")
+    except locks.Busy:
+        c_result.append("ocupado")
+    thread.join()
+    assert c_result == ["ocupado"]
+    assert not path.exists()
 
 
-@pytest.mark.slow
-def test_jobs_run_one_more_year_than_stage_slots(tmp_path):
-    """--jobs 2 over three years: the three years are in flight at once, but never more than
-    two stages execute at the same moment."""
+def test_failed_runs_keep_the_last_three_per_year(tmp_path):
+    from pipeline.run import failed
+
+    paths = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
+    other = config.paths(2018, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
+    (other.failed_root / "2018-20200101-000000-000000-1").mkdir(parents=True)
+    kept = []
+    for n in range(5):
+        staged = tmp_path / f"staged{n}"
+        staged.mkdir()
+        (staged / "run.log").write_text(str(n))
+        kept.append(failed.keep(staged, paths))
+    names = sorted(p.name for p in paths.failed_root.iterdir())
+    assert len([n for n in names if n.startswith("2017-")]) == 3 and "2018-20200101-000000-000000-1" in names
+    assert [(p / "run.log").read_text() for p in sorted(paths.failed_root.glob("2017-*"))] == ["2", "3", "4"]
+
+
+def test_a_failed_runs_notebook_keeps_at_most_5_mb_of_output(tmp_path):
     import nbformat
 
-    from pipeline.run.cli import _run_jobs
-    from pipeline.kernels import stop_fork_server
+    from pipeline.run import failed
 
-    nbdir = tmp_path / "nbs"
-    nbdir.mkdir()
-    params = nbformat.v4.new_code_cell('anio = 2017\nregion = "Coquimbo"\nraw_dir = ""\nprocessed_dir = ""\nout_dir = ""')
-    params.metadata["tags"] = ["parameters"]
-    nb = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell(LENTO)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    for stage in ("limpieza", "indicadores"):
-        nbformat.write(nb, nbdir / config.NOTEBOOKS[stage])
-    jobs = [YearRun(config.paths(year, "Coquimbo", tmp_path / "raw", tmp_path / "proc", tmp_path / "out"),
-                    "Coquimbo", ("limpieza", "indicadores"), pdf=False, notebooks_dir=nbdir)
-            for year in (2016, 2017, 2018)]
-    try:
-        assert _run_jobs(jobs, 2) == [0, 0, 0]
-    finally:
-        stop_fork_server()  # main() does it for the CLI: no server is left to later tests
-    spans = [(float(a), float(b)) for _, a, b in
-             (line.split() for line in (tmp_path / "proc" / "tiempos.txt").read_text().splitlines())]
-    assert len(spans) == 6
-    # stages executing at each stage's start (itself included)
-    overlap = max(sum(1 for a, b in spans if a <= start < b) for start, _ in spans)
-    assert overlap == 2
-    years_started = sorted(a for a, _ in spans)[:3]
-    first_end = min(b for _, b in spans)
-    assert years_started[1] < first_end  # two stages really ran side by side
-
-
-
-
-
-
-
-
-
-
-
+    nb = nbformat.v4.new_notebook()
+    for n in range(8):
+        cell = nbformat.v4.new_code_cell(f"print({n})")
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 1_000_000)]
+        nb.cells.append(cell)
+    staged = tmp_path / "staged"
+    (staged / "notebooks").mkdir(parents=True)
+    nbformat.write(nb, staged / "notebooks" / "01_limpieza.ipynb")
+    paths = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
+    kept = failed.keep(staged, paths)
+    trimmed = nbformat.read(kept / "notebooks" / "01_limpieza.ipynb", as_version=4)
+    size = sum(len(str(o)) for c in trimmed.cells for o in c.outputs)
+    assert size <= failed.MAX_OUTPUT_BYTES
+    assert "salida recortada" in str(trimmed.cells[-1].outputs)
+    assert [c.source for c in trimmed.cells] == [f"print({n})" for n in range(8)]  # the code stays

@@ -1,0 +1,43 @@
+"""benchmarks/run.py: its table states the three targets, and the hook takes the extra
+cleaning measures of benchmarks/cleaning.py (no timing is asserted here)."""
+import importlib.util
+
+from pipeline import config
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_run", config.PROJ_ROOT / "benchmarks" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_table_states_each_target_and_whether_it_is_met():
+    bench = _bench()
+    sample = {"piso_s": 3.0, "run_frio_s": 7.0, "run_repetido_s": 0.5, "rss_max_bytes": 300 * 2**20}
+    row = {"filas": 1_000_000, "mb": 158, "lectura_pyarrow_s": 0.2, "limpieza_s": 0.9, "filas_por_s": 1.1e6,
+           "razon_limpieza_lectura": 4.5, "rss_max_bytes": 800 * 2**20,
+           "extra": [{"medida": "solo fechas", "s": 0.1, "nota": "x"}]}
+    text = bench.table([row], sample, 3)
+    assert "≤ 2× el piso del framework | 7,00 s / 3,00 s = 2,33× | **NO cumple**" in text
+    assert "≤ 30 % de la corrida en frío | 0,500 s / 7,00 s = 7 % | cumple" in text
+    assert "≤ 5× la lectura pyarrow | 0,900 s / 0,200 s = 4,5× | cumple" in text
+    assert "| 1M | solo fechas | 0,100 s | x |" in text
+
+
+def test_no_speed_machinery_is_measured():
+    source = (config.PROJ_ROOT / "benchmarks" / "run.py").read_text(encoding="utf-8")
+    for word in ("fork", "kernels.py", "--jobs", "--procesos", "slot"):
+        assert word not in source
+
+
+def test_extra_cleaning_benchmarks_come_from_benchmarks_cleaning(tmp_path, monkeypatch):
+    bench = _bench()
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "cleaning.py").write_text(
+        "def solo(path, repeat):\n    return [{'medida': path.name, 's': float(repeat)}]\nBENCHMARKS = [solo]\n")
+    monkeypatch.setattr(bench, "ROOT", tmp_path)
+    [fn] = bench.EXTRA_BENCHMARKS()
+    assert fn(tmp_path / "escala.csv", 2) == [{"medida": "escala.csv", "s": 2.0}]
+    monkeypatch.setattr(bench, "ROOT", tmp_path / "nada")
+    assert bench.EXTRA_BENCHMARKS() == []
