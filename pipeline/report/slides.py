@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.report.formats import (  # noqa: F401  (re-exported for the notebook)
-    MESES, NO_DATA, esc, fmt_date, fmt_int, fmt_num, fmt_pct, share, variation_sentence,
+    MESES, NO_DATA, esc, fmt_date, fmt_int, fmt_num, fmt_pct, share,
 )
+from pipeline.report.titles import variation_sentence  # noqa: F401
 
 
 HASHTAG = "#SERVIUConstruye con Participación"
