@@ -42,3 +42,7 @@ class KeyFileError(RuntimeError):
 
 class UnknownRegion(ValueError):
     """A region name or code that is not one of Chile's 16 regions."""
+
+
+class InvalidTexts(ValueError):
+    """A textos.yml that cannot be used; the message names the file and the line."""
