@@ -89,7 +89,6 @@ def comuna_map(
         ax.set_ylim(y0, y1)
         ax.set_aspect(aspect)
         ax.set_axis_off()
-        _labels(fig, ax, shapes, shown)
         sm = ScalarMappable(norm=norm, cmap=cmap)
         bar = fig.colorbar(sm, ax=ax, shrink=0.8, pad=0.02, spacing="uniform")
         bar.set_ticks(edges, labels=[fmt(e) for e in edges])
@@ -100,6 +99,7 @@ def comuna_map(
             handles.append(Patch(facecolor=RESERVED, hatch="...", hatchcolor="#8a8a8a", edgecolor="white",
                                  label="Reservado (cifra pequeña)"))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.0), frameon=False, fontsize=13)
+        _labels(fig, ax, shapes, shown)  # last: the layout is final, so collisions are real ones
         return _finish(fig)
 
 
@@ -113,6 +113,7 @@ def _labels(fig: Figure, ax, shapes: Mapping[str, object], shown: Mapping[str, f
 
         renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw_without_rendering()
+    fig.set_layout_engine("none")  # freeze the layout: labels must not move after the check
     placed = []
     axes_box = ax.get_window_extent(renderer)
     for comuna in order:
