@@ -218,7 +218,8 @@ def pct_bars(
     reserved_label: str = "reservado",
 ) -> Figure:
     """Percentages given per category (e.g. women's share per province), the previous year's
-    beside when given; a None is written as "reservado" instead of a bar."""
+    beside when given; instead of a bar, a str value is written as given ("sin actividades")
+    and a None as `reserved_label`."""
     cats = list(current)
     series = [(labels[0], current, CURRENT)] + ([(labels[1], previous, PREVIOUS)] if previous else [])
     n = len(series)
@@ -233,7 +234,7 @@ def pct_bars(
             ax.barh(ys, widths, height=bar_h * 0.92, color=color, label=label or None)
             for y, c, w in zip(ys, cats, widths):
                 v = values.get(c)
-                text = fmt_pct(v) if isinstance(v, (int, float)) else reserved_label
+                text = fmt_pct(v) if isinstance(v, (int, float)) else v if isinstance(v, str) else reserved_label
                 ax.annotate(text, (w, y), xytext=(5, 0), textcoords="offset points", va="center",
                             fontsize=14 if n > 1 else 16, color="#222" if isinstance(v, (int, float)) else "#666")
         ax.set_yticks(range(len(cats)), cats)
@@ -253,7 +254,7 @@ def age_sex_bars(table: Mapping[str, Mapping[str, Any]], *, reserved_label: str 
     groups = [g for g in table if g != "Total"]
     sexes = [("Mujer", "Mujeres", CURRENT), ("Hombre", "Hombres", PALETTE[2])]
     known = [v for g in groups for s, _, _ in sexes if isinstance(v := table[g].get(s), (int, float))]
-    top = max(known or [1])
+    top = max(known + [1])
     with _theme():
         fig = _figure((SLIDE_SIZE[0], max(3.2, 0.95 * len(groups) + 1.4)))
         ax = fig.subplots()
@@ -267,7 +268,7 @@ def age_sex_bars(table: Mapping[str, Mapping[str, Any]], *, reserved_label: str 
                             textcoords="offset points", va="center", fontsize=14)
         ax.set_yticks(range(len(groups)), groups)
         ax.invert_yaxis()
-        ax.set(xlabel="Personas distintas", ylabel="", xlim=(0, top * 1.25))
+        ax.set(xlabel="Personas distintas", ylabel="", xlim=(0, max(top * 1.25, 5)))
         ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.xaxis.set_major_formatter(lambda v, _pos: fmt_int(v))
         ax.grid(axis="y", visible=False)

@@ -75,10 +75,14 @@ def cover(ind: Mapping[str, Any]) -> str:
 
 def reach(ind: Mapping[str, Any], paragraph: str | None = None) -> str:
     """Reach: attendances, persons where known, activities, comunas, change in words."""
-    kpis = [_kpi(fmt_int(ind["asistencias"]), "asistencias")]
+    def label(n, one, many):
+        return one if n == 1 else many
+
+    kpis = [_kpi(fmt_int(ind["asistencias"]), label(ind["asistencias"], "asistencia", "asistencias"))]
     if ind.get("personas_unicas") is not None:
-        kpis.append(_kpi(fmt_int(ind["personas_unicas"]), "personas distintas"))
-    kpis.append(_kpi(fmt_int(ind["actividades"]), "actividades"))
+        kpis.append(_kpi(fmt_int(ind["personas_unicas"]),
+                         label(ind["personas_unicas"], "persona distinta", "personas distintas")))
+    kpis.append(_kpi(fmt_int(ind["actividades"]), label(ind["actividades"], "actividad", "actividades")))
     kpis.append(
         _kpi(f'{fmt_int(ind["comunas_alcanzadas"])} de {fmt_int(ind["comunas_region"])}', "comunas alcanzadas")
     )
@@ -86,7 +90,7 @@ def reach(ind: Mapping[str, Any], paragraph: str | None = None) -> str:
     sentence = variation_sentence(ind.get("asistencias"), ind.get("asistencias_anio_anterior"), ind["anio"] - 1)
     default = f"Las asistencias muestran {sentence}." if sentence else (
         f"Durante {ind['anio']} desarrollamos acciones de Participación Ciudadana en "
-        f"{fmt_int(ind['comunas_alcanzadas'])} comunas de la región.")
+        f"{titles.count(ind['comunas_alcanzadas'], 'comuna', 'comunas')} de la región.")
     return _slide(_header(titles.reach_title(ind)) + f'<div class="kpis">{"".join(kpis)}</div>'
                   + _lead(paragraph, default), "con-kpis")
 
@@ -126,7 +130,7 @@ def zone_note(ind: Mapping[str, Any]) -> str | None:
     """"El 23,5% de las actividades se realizó en zonas rurales." or None without activities."""
     zonas = ind.get("actividades_por_zona") or {}
     pct = share(zonas.get("Rural", 0), sum(zonas.values()))
-    if pct is None:
+    if pct is None or not (zonas.get("Rural") or zonas.get("Urbano")):  # no zone recorded at all
         return None
     return f"El {fmt_pct(pct)} de las actividades se realizó en zonas rurales."
 

@@ -19,7 +19,8 @@ RESERVADO = "reservado"
 
 def _alt_pcts(title: str, values: Mapping[str, Any], previous: Mapping[str, Any] | None, labels) -> str:
     def words(vals):
-        return "; ".join(f"{k}: {fmt_pct(v) if isinstance(v, (int, float)) else RESERVADO}" for k, v in vals.items())
+        return "; ".join(f"{k}: {fmt_pct(v) if isinstance(v, (int, float)) else v or RESERVADO}"
+                         for k, v in vals.items())
     text = f"{title}, {labels[0]}. {words(values)}."
     return text + (f" {labels[1]}: {words(previous)}." if previous else "")
 
@@ -32,8 +33,12 @@ def province_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -
     prev_ind = ind.get("anio_anterior") or {}
     previous = prev_ind.get("asistencias_por_provincia_sexo")
     labels = (str(ind["anio"]), str(prev_ind.get("anio", "")))
-    cur = {p: v.get("pct_mujeres") for p, v in current.items()}
-    prev = {p: (previous.get(p) or {}).get("pct_mujeres") for p in current} if previous else None
+    def shares(table):
+        return {p: (table.get(p) or {}).get("pct_mujeres")
+                if (table.get(p) or {}).get("pct_mujeres") is not None else "sin asistencias" for p in current}
+
+    cur = shares(current)
+    prev = shares(previous) if previous else None
     note = "; ".join(f"{p}: {fmt_int(v.get('asistencias'))} asistencias, {fmt_int(v.get('mujeres'))} de mujeres"
                      for p, v in current.items()) + "."
     return chart_slide(titles.province_women_title(current), charts.pct_bars(cur, prev, labels),

@@ -80,6 +80,11 @@ def share_change_sentence(pct: float | None, prev_pct: float | None, prev_year: 
     return f"Esta cifra {word} {points} {unit} porcentuales respecto de {before}."
 
 
+def count(n: float | None, singular: str, plural: str) -> str:
+    """"1 actividad", "167 actividades", "— actividades" (a figure and its noun agree)."""
+    return f"{fmt_int(n)} {singular if n == 1 else plural}"
+
+
 # ---------------------------------------------------------------- one title per slide
 
 def reach_title(ind: Mapping[str, Any]) -> str:
@@ -87,7 +92,8 @@ def reach_title(ind: Mapping[str, Any]) -> str:
     if missing(total):
         return f"Participación Ciudadana {year}"
     sentence = variation_sentence(total, ind.get("asistencias_anio_anterior"), (year or 0) - 1)
-    head = f"{fmt_int(total)} asistencias en {fmt_int(ind.get('actividades'))} actividades durante {year}"
+    head = (f"{count(total, 'asistencia', 'asistencias')} en "
+            f"{count(ind.get('actividades'), 'actividad', 'actividades')} durante {year}")
     return f"{head}: {sentence}" if sentence else head
 
 
@@ -131,6 +137,9 @@ def comuna_women_title(pct_por_comuna: Mapping[str, Any]) -> str:
     if not pcts:
         return "Mujeres por comuna: cifras reservadas por ser pequeñas"
     majority = sum(1 for v in pcts.values() if v > 50)
+    if len(pcts) == 1:
+        comuna, value = next(iter(pcts.items()))
+        return f"En {comuna}, el {fmt_pct(value)} del público fueron mujeres"
     return f"Las mujeres fueron mayoría en {fmt_int(majority)} de las {fmt_int(len(pcts))} comunas con cifras publicables"
 
 
@@ -196,7 +205,8 @@ def lines_title(counts: Mapping[str, int]) -> str:
     top = _top({k: v for k, v in counts.items() if k != "Sin información"})
     if top is None:
         return "Líneas de trabajo"
-    return f"{top[0]}: la línea con más actividades ({fmt_int(top[1])})"
+    return f"{top[0]}: la línea con más actividades ({fmt_int(top[1])})" if len(counts) > 1 else \
+        f"{top[0]}: {count(top[1], 'actividad', 'actividades')}"
 
 
 def month_title(per_month: Mapping[str, int]) -> str:
@@ -204,6 +214,8 @@ def month_title(per_month: Mapping[str, int]) -> str:
     if top is None:
         return "Actividades por mes"
     month = MESES[int(top[0]) - 1].capitalize()
+    if sum(1 for v in per_month.values() if v) == 1:
+        return f"{month}: {count(top[1], 'actividad', 'actividades')}, el único mes con actividades"
     return f"{month} fue el mes con más actividades: {fmt_int(top[1])}"
 
 

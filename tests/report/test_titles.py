@@ -46,10 +46,16 @@ def test_action_titles_state_the_figure():
     assert titles.province_title(prov) == f"Limarí concentró el 60{NB}% de las asistencias"
     assert titles.province_women_title(prov) == f"Las mujeres fueron mayoría en todas las provincias: al menos el 60{NB}%"
     assert titles.comuna_women_title({"A": None}) == "Mujeres por comuna: cifras reservadas por ser pequeñas"
-    assert titles.month_title({"01": 0, "10": 22}) == "Octubre fue el mes con más actividades: 22"
+    assert titles.month_title({"01": 3, "10": 22}) == "Octubre fue el mes con más actividades: 22"
     assert titles.organisations_title({"Comité de Vivienda": 57, "Junta de Vecinos": 43}, {"Comité de Vivienda": 34,
                                       "Junta de Vecinos": 66}, "2016") == (
         f"El 57{NB}% de nuestras actividades fue con Comités de Vivienda (34{NB}% en 2016)")
     rows = [{"anio": 2016, "asistencias": 4265}, {"anio": 2017, "asistencias": 5971}]
     assert titles.trend_title(rows) == "Las asistencias crecieron de 4.265 en 2016 a 5.971 en 2017"
     assert titles.trend_title(rows[::-1][:1]) == "Evolución"
+
+
+def test_one_of_a_kind_is_singular():
+    assert titles.reach_title({"anio": 2017, "asistencias": 2, "actividades": 1}) == (
+        "2 asistencias en 1 actividad durante 2017")
+    assert titles.month_title({"04": 1}) == "Abril: 1 actividad, el único mes con actividades"
