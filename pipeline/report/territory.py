@@ -47,10 +47,18 @@ def province_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -
 
 
 def province_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
-    """Attendances per province (share of the region's), the previous year's beside."""
+    """Attendances per province (share of the region's), the previous year's beside; from an
+    indicadores.json written before attendances by province existed, activities per province."""
     current = ind.get("asistencias_por_provincia_sexo")
     if not current:
-        return None
+        por_provincia = ind.get("actividades_por_provincia")
+        if not por_provincia:
+            return None
+        from pipeline.report.figures import alt_counts
+
+        return chart_slide("Actividades por provincia", charts.share_bars(por_provincia, sort=False),
+                           alt_counts("Porcentaje de actividades por provincia", por_provincia), None,
+                           SECTION_PROVINCIAS, paragraph)
     prev_ind = ind.get("anio_anterior") or {}
     labels = (str(ind["anio"]), str(prev_ind.get("anio", "")))
     counts = {p: v.get("asistencias", 0) for p, v in current.items()}
