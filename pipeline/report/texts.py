@@ -26,9 +26,9 @@ from typing import Any
 from pipeline.errors import InvalidTexts
 from pipeline.report.formats import esc, fmt_int, fmt_pct, fmt_signed_pct
 
-SLIDE_KEYS = ("portada", "alcance", "mujeres", "mujeres_provincias", "mujeres_comunas", "edad_sexo",
-              "provincias", "mapa_tasa", "mapa_mujeres", "zona", "organizaciones", "comunas", "tipos",
-              "lineas", "meses", "edad", "cumplimiento", "evolucion", "logros", "plan")
+SLIDE_KEYS = ("alcance", "mujeres", "mujeres_provincias", "mujeres_comunas", "edad_sexo", "provincias",
+              "mapa_tasa", "mapa_mujeres", "zona", "organizaciones", "comunas", "tipos", "lineas", "meses",
+              "edad", "logros")
 
 
 def _identity(text: str) -> str:
