@@ -130,6 +130,10 @@ class Paths:
         return self.raw / f"plan-{self.year + 1}.yml"
 
     @property
+    def textos(self) -> Path:
+        return self.raw / "textos.yml"
+
+    @property
     def plan_anio(self) -> Path:
         return self.raw / f"plan-{self.year}.yml"
 

@@ -52,3 +52,7 @@ class OutputNotWritable(RuntimeError):
         self.folder, self.causa = Path(folder), causa
         super().__init__(f"No se pudo escribir en la carpeta {folder}: {causa}. "
                          "Los resultados anteriores quedan como estaban.")
+
+
+class InvalidTexts(ValueError):
+    """A textos.yml that cannot be used; the message names the file and the line."""

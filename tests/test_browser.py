@@ -4,6 +4,7 @@ Chromium is Debian's (/usr/bin/chromium). Without it these tests skip on a works
 fail in CI (env CI set), so a CI image that lost its browser cannot pass silently.
 """
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -88,23 +89,24 @@ def test_deck_walks_offline_with_every_figure_visible(browser, deck_2017, tmp_pa
     visit = Visit(browser, deck_2017)
     try:
         texts = visit.walk(tmp_path / "capturas")
-        assert len(texts) == 16
-        assert [p.name for p in sorted((tmp_path / "capturas").iterdir())][-1] == "diapositiva-16.png"
+        assert len(texts) == 18
+        assert [p.name for p in sorted((tmp_path / "capturas").iterdir())][-1] == "diapositiva-18.png"
         cover, reach, women = texts[0], texts[1], texts[2]
         assert "Balance 2017" in cover and "SERVIU Región de Coquimbo" in cover
-        for figure in ("5.971", "3.811", "167", "14 de 15", "un incremento del 40% respecto de 2016"):
+        reach, women = reach.replace("\u00a0", " "), women.replace("\u00a0", " ")
+        for figure in ("5.971", "3.811", "167", "14 de 15", "un incremento del 40 % respecto de 2016"):
             assert figure in reach
-        for figure in ("4.476", "74,96%", "70,11%"):
+        for figure in ("4.476", "El 75 % de nuestro público fueron mujeres", "70,1 %"):
             assert figure in women
         assert any("Plan de Participación Ciudadana 2018" in t for t in texts)
-        assert any("55% de 100%" in t for t in texts)  # weighted plan compliance
+        assert any("Cumplimos el 55\u00a0% del plan 2017" in t for t in texts)  # weighted plan compliance
         # the hostile title is shown as text and ran nothing
         assert any("<script>window.__pwned = 1</script>" in t for t in texts)
         assert visit.page.evaluate("typeof window.__pwned") == "undefined"
         images = visit.page.evaluate(
             "Array.from(document.images).map(i => [i.complete && i.naturalWidth > 0, i.alt.length])"
         )
-        assert len(images) == 10 and all(ok and alt > 20 for ok, alt in images)
+        assert len(images) == 11 and all(ok and alt > 20 for ok, alt in images)  # 9 charts, a map, a photo
         assert visit.errors == []
         assert visit.leaving() == []
     finally:
@@ -122,8 +124,8 @@ def test_deck_on_a_phone_has_no_error(browser, deck_2017, tmp_path):
 
 
 @pytest.mark.parametrize("fixture, slides", [
-    ("indicadores-2016-sin-anterior.json", 11),
-    ("indicadores-2014-resumen.json", 10),
+    ("indicadores-2016-sin-anterior.json", 12),
+    ("indicadores-2014-resumen.json", 11),
 ])
 def test_first_year_and_summaries_only_render_without_error(browser, tmp_path, fixture, slides):
     _, html = render_deck(tmp_path, fixture, photo=False, plan=False)
@@ -140,4 +142,144 @@ def test_first_year_and_summaries_only_render_without_error(browser, tmp_path, f
 def test_pdf_has_one_page_per_slide(chromium, deck_2017, tmp_path):
     pdf = export.export_pdf(deck_2017, tmp_path / "balance-2017.pdf")
     assert pdf is not None and pdf.read_bytes().startswith(b"%PDF")
-    assert export.pdf_page_count(pdf) == 16
+    assert export.pdf_page_count(pdf) == 18
+
+
+# ---------------------------------------------------------------- layout (issue 15)
+
+LAYOUT_JS = """(everySlide) => {
+  // on a phone reveal.js shows the slides one under the other (scroll view): check them all,
+  // each against its own page; otherwise only the present slide, against the 16:9 slide box
+  const leaves = Array.from(document.querySelectorAll('.reveal .slides section'))
+    .filter(s => !s.querySelector('section'));
+  const sections = everySlide ? leaves : [leaves.filter(s => s.classList.contains('present')).pop()];
+  const visible = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const name = e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : '')
+                    + ' «' + (e.innerText || e.alt || '').slice(0, 40) + '»';
+  const sel = 'h1, h2, p, li, .kpi-valor, .kpi-etiqueta, .kpi-nota, th, td, img';
+  return sections.map(present => {
+    const page = present.closest('.scroll-page-content') || document.querySelector('.reveal .slides');
+    const slide = page.getBoundingClientRect();
+    const all = Array.from(present.querySelectorAll('.diapositiva *')).filter(visible);
+    const overflow = all.filter(e => { const [l, t, r, b] = box(e);
+      return l < slide.left - 2 || t < slide.top - 2 || r > slide.right + 2 || b > slide.bottom + 2; }).map(name);
+    const texts = all.filter(e => e.matches(sel) && !e.querySelector(sel));
+    const overlaps = [];
+    for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+      const a = box(texts[i]), b = box(texts[j]);
+      const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]), h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+      if (w > 1 && h > 1) overlaps.push(name(texts[i]) + ' / ' + name(texts[j]));
+    }
+    const charts = Array.from(present.querySelectorAll('img.grafico')).filter(visible)
+      .map(e => e.getBoundingClientRect().height / slide.height);
+    return {overflow, overlaps, charts, title: (present.querySelector('h2, h1') || {}).innerText || ''};
+  });
+}"""
+
+
+def _layout_problems(browser, html: Path, viewport) -> tuple[list[str], list[dict]]:
+    visit = Visit(browser, html, viewport=viewport)
+    problems, slides = [], []
+    try:
+        scroll = visit.page.evaluate("Reveal.isScrollView ? Reveal.isScrollView() : false")
+        if scroll:
+            slides = visit.page.evaluate(LAYOUT_JS, True)
+        else:
+            for n in range(visit.page.evaluate("Reveal.getTotalSlides()")):
+                visit.page.evaluate(f"Reveal.slide({n})")  # no transition: the slide is shown at once
+                assert visit.page.evaluate("Reveal.getIndices().h") == n
+                slides += visit.page.evaluate(LAYOUT_JS, False)
+        for n, info in enumerate(slides):
+            where = f"{viewport[0]}×{viewport[1]} diapositiva {n + 1} «{info['title'][:50]}»"
+            problems += [f"{where}: se sale {e}" for e in info["overflow"]]
+            problems += [f"{where}: se superponen {e}" for e in info["overlaps"]]
+            if viewport == (1280, 720):
+                problems += [f"{where}: gráfico de solo {h:.0%} del alto" for h in info["charts"] if h < 0.40]
+        assert visit.errors == [] and visit.leaving() == []
+    finally:
+        visit.close()
+    return problems, slides
+
+
+VIEWPORTS = [(1280, 720), (1024, 768), (390, 844)]
+TINY_CSV = ("fecha,actividad,comuna,tipo_actividad,nombre,rut,sexo,edad\n"
+            "12/04/2017,Reunión de diálogo Villa Esperanza,Río Hurtado,Reunión de diálogo,Ana Rojas,11.111.111-1,F,34\n"
+            "12/04/2017,Reunión de diálogo Villa Esperanza,Río Hurtado,Reunión de diálogo,Luis Soto,12.345.678-5,M,51\n")
+
+
+@pytest.fixture(scope="module")
+def layout_decks(tmp_path_factory):
+    """Decks made by the pipeline itself: the sample's 2017 (with its textos.yml), its
+    summaries-only 2016, a tiny year (1 activity, 2 people) and a 15-year trend."""
+    import json
+
+    import papermill as pm
+
+    from pipeline import config
+    from pipeline.sample import generate_sample
+    from tests.conftest import run_cli
+
+    base = tmp_path_factory.mktemp("diseno")
+    generate_sample(base / "raw")
+    env = {"BALANCE_CLAVE": "clave-de-prueba"}
+    decks = {}
+    for year in (2016, 2017):
+        result = run_cli("run", "--year", str(year), "-q", "--sin-pdf", "--raw-dir", str(base / "raw"),
+                         "--processed-dir", str(base / "processed"), "--out-dir", str(base / "out"), env=env)
+        assert result.returncode == 0, result.stderr[-3000:]
+        decks[f"muestra-{year}"] = config.paths(year, "Coquimbo", base / "raw", base / "processed", base / "out")
+    tiny = base / "pequeno"
+    (tiny / "raw" / "2017").mkdir(parents=True)
+    (tiny / "raw" / "2017" / "registro.csv").write_text(TINY_CSV, encoding="utf-8")
+    result = run_cli("run", "--year", "2017", "-q", "--sin-pdf", "--raw-dir", str(tiny / "raw"),
+                     "--processed-dir", str(tiny / "processed"), "--out-dir", str(tiny / "out"), env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    decks["pequeno"] = config.paths(2017, "Coquimbo", tiny / "raw", tiny / "processed", tiny / "out")
+    # 15 years: the sample's 2017 indicators with a trend of 15 rows, deck made by notebook 03
+    ind = json.loads(decks["muestra-2017"].indicadores_json.read_text(encoding="utf-8"))
+    ind["tendencia"] = [{"anio": 2003 + i, "asistencias": 2100 + 271 * i, "actividades": 90 + 7 * i,
+                         "pct_mujeres": 70 + (i % 4), "comunas_alcanzadas": min(15, 9 + i // 2)} for i in range(15)]
+    long_ = config.paths(2017, "Coquimbo", base / "raw", base / "processed", base / "quince")
+    long_.out.mkdir(parents=True)
+    long_.indicadores_json.write_text(json.dumps(ind, ensure_ascii=False), encoding="utf-8")
+    executed = base / "quince.ipynb"
+    pm.execute_notebook(str(config.NOTEBOOKS_DIR / config.NOTEBOOKS["balance"]), str(executed),
+                        kernel_name="python3", progress_bar=False,
+                        parameters={"anio": 2017, "raw_dir": str(base / "raw"), "out_dir": str(base / "quince"),
+                                    "processed_dir": str(base / "processed")})
+    export.export_slides(executed, long_.balance_html)
+    decks["quince-anios"] = long_
+    return {name: p.balance_html for name, p in decks.items()}
+
+
+@pytest.mark.parametrize("deck", ["muestra-2017", "muestra-2016", "pequeno", "quince-anios"])
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda v: f"{v[0]}x{v[1]}")
+def test_layout_fills_the_slide_without_overflow_or_overlap(browser, layout_decks, deck, viewport):
+    problems, slides = _layout_problems(browser, layout_decks[deck], viewport)
+    assert problems == []
+    assert len(slides) >= 8
+
+
+def test_sample_deck_speaks_in_the_offices_words(browser, layout_decks):
+    visit = Visit(browser, layout_decks["muestra-2017"])
+    try:
+        texts = visit.walk(visit_dir := layout_decks["muestra-2017"].parent / "capturas")
+        assert visit_dir.is_dir()
+        joined = "\n".join(texts).replace("\u00a0", " ")
+        for hashtag in ("#SERVIUConstruye con Participación", "#SERVIUConstruye con las Mujeres",
+                        "#SERVIUConstruye con las Provincias", "#SERVIUConstruye con Organizaciones"):
+            assert hashtag in joined
+        assert re.search(r"El \d+(,\d)? % de nuestro público fueron mujeres", joined)
+        assert "instalando el enfoque de género" in joined  # textos.yml, with its Markdown
+        assert "4 Escuelas de Formación de Dirigentes Sociales" in joined  # textos.yml achievements
+        assert "Oficina de Participación Ciudadana" in texts[-1]  # closing slide
+        assert any("Mujeres por provincia" in t or "provincias" in t and "mujeres" in t for t in texts)
+        assert any("comunas con cifras publicables" in t for t in texts)
+        assert sum(1 for t in texts if "habitantes" in t and "Mapa" not in t) >= 1
+        maps = visit.page.evaluate("Array.from(document.querySelectorAll('img.mapa')).map(i => i.alt)")
+        assert len(maps) == 2 and all(alt.startswith("Mapa") for alt in maps)
+        assert not re.search(r"\d%", joined)  # one format: a space before every percent sign
+        assert visit.errors == [] and visit.leaving() == []
+    finally:
+        visit.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import config
-from pipeline.indicators import disclosure
+from pipeline.indicators import disclosure, gender
 from pipeline import reference
 from pipeline import schema
 from pipeline.config import Paths
@@ -226,6 +226,8 @@ def compute(
         "asistencias_por_comuna_sexo_grupo": cross_tab_json(disclosure.protect(
             asistencias_por_comuna_sexo_edad(actividades, asistencias_, comunas),
             umbral_celdas)),
+        **gender.compute(actividades, asistencias_, list(comunas["comuna"]),
+                         reference.provincias_region(reg.cut), umbral_celdas),
         "forma_registro": forma_registro(actividades),
         "anio_anterior": _summary_of(anterior),
         "calidad": _calidad_block(calidad),
@@ -236,13 +238,15 @@ def compute(
 _PREVIOUS_KEYS = [
     "anio", "asistencias", "actividades", "comunas_alcanzadas", "mujeres", "pct_mujeres",
     "actividades_por_tipo_organizacion", "actividades_por_provincia", "actividades_por_zona",
+    "asistencias_por_provincia_sexo", "pct_mujeres_por_comuna", "asistencias_por_comuna",
+    "asistencias_por_1000_habitantes",
 ]
 
 
 def _summary_of(anterior: dict | None) -> dict | None:
     if not anterior:
         return None
-    return {key: anterior[key] for key in _PREVIOUS_KEYS}
+    return {key: anterior.get(key) for key in _PREVIOUS_KEYS}  # older files may lack the newer keys
 
 
 _CALIDAD_KEYS = [

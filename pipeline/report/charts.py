@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from pipeline.report.formats import fmt_int, fmt_num, fmt_pct, share
+from pipeline.report.formats import fmt_int, fmt_pct, fmt_rate, share
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -145,10 +145,10 @@ def comuna_coverage(
         axes = fig.subplots(1, panels, sharey=True, squeeze=False)[0]
         specs = [("n", "Asistencias", CURRENT, fmt_int)]
         if per_1000:
-            specs.append(("tasa", "Por 1.000 habitantes", PALETTE[2], lambda v: fmt_num(v, 1)))
+            specs.append(("tasa", "Por 1.000 habitantes", PALETTE[2], fmt_rate))
         for ax, (col, label, color, fmt) in zip(axes, specs):
             sns.barplot(frame, x=col, y="comuna", color=color, ax=ax, orient="h", saturation=1)
-            ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.xaxis.set_major_locator(MaxNLocator(4, integer=col == "n"))
             ax.set(xlabel="", ylabel="", title=label, xlim=(0, max(frame[col].max() * 1.3, 1)))
             ax.xaxis.set_major_formatter(lambda v, _pos, f=fmt: f(v))
             ax.tick_params(axis="y", labelsize=14)
@@ -167,34 +167,110 @@ def monthly_bars(per_month: Mapping[str, float]) -> Figure:
         ax = fig.subplots()
         sns.barplot(frame, x="mes", y="n", color=CURRENT, ax=ax, saturation=1)
         ax.set(xlabel="", ylabel="Actividades", ylim=(0, max(frame["n"].max() * 1.2, 1)))
+        ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))  # counts: never 0, 0, 1, 2, 2
         ax.yaxis.set_major_formatter(lambda v, _pos: fmt_int(v))
-        ax.bar_label(ax.containers[0], labels=[fmt_int(v) for v in frame["n"]], padding=4, fontsize=16)
+        ax.bar_label(ax.containers[0], labels=[fmt_int(v) if v else "" for v in frame["n"]], padding=4, fontsize=16)
         return _finish(fig)
 
 
 def trend_lines(rows: Sequence[Mapping[str, Any]]) -> Figure:
-    """Four small multiples over the years: attendances, activities, % women, comunas."""
+    """Four small multiples over the years (2 × 2): attendances, activities, % women, comunas.
+
+    Readable from 2 to 15 years: at most 8 year labels per axis (every other year beyond
+    that), and only the first and last values written, above the line's top."""
     frame = pd.DataFrame(list(rows)).sort_values("anio")
     frame["anio"] = frame["anio"].astype(int)
     specs = [
         ("asistencias", "Asistencias", fmt_int),
         ("actividades", "Actividades", fmt_int),
-        ("pct_mujeres", "% mujeres", lambda v: fmt_pct(v, 1)),
-        ("comunas_alcanzadas", "Comunas", fmt_int),
+        ("pct_mujeres", "% mujeres", lambda v: fmt_pct(v, 0)),
+        ("comunas_alcanzadas", "Comunas alcanzadas", fmt_int),
     ]
+    years = list(frame["anio"])
+    step = 1 if len(years) <= 8 else 2
     with _theme():
-        fig = _figure((SLIDE_SIZE[0], 3.3))
-        axes = fig.subplots(1, 4)
+        fig = _figure((SLIDE_SIZE[0], 4.6))
+        axes = fig.subplots(2, 2).ravel()
         for ax, (col, title, fmt), color in zip(axes, specs, PALETTE):
             values = pd.to_numeric(frame[col], errors="coerce")
-            ax.plot(frame["anio"], values, marker="o", color=color, linewidth=3, markersize=9)
-            ax.set_title(title)
-            ax.set_xticks(frame["anio"], [str(a) for a in frame["anio"]])
-            ax.set_ylim(0, max(values.max() * 1.25, 1) if values.notna().any() else 1)
+            ax.plot(frame["anio"], values, marker="o", color=color, linewidth=3, markersize=7)
+            ax.set_title(title, fontsize=16, loc="left")
+            ax.set_xticks(years[::-1][::step][::-1], [str(a) for a in years[::-1][::step][::-1]], fontsize=13)
+            top = values.max() if values.notna().any() else 1
+            ax.set_ylim(0, max(top * 1.35, 1))
+            ax.yaxis.set_major_locator(MaxNLocator(3, integer=col != "pct_mujeres"))
             ax.yaxis.set_major_formatter(lambda v, _pos, f=fmt: f(v))
-            ax.margins(x=0.2)
-            for x, y in zip(frame["anio"], values):
-                if pd.notna(y):
-                    ax.annotate(fmt(y), (x, y), xytext=(0, 9), textcoords="offset points",
-                                ha="center", fontsize=13)
+            ax.tick_params(axis="y", labelsize=13)
+            ax.margins(x=0.06)
+            valid = [(x, y) for x, y in zip(frame["anio"], values) if pd.notna(y)]
+            for i, (x, y) in enumerate(valid[:1] + valid[-1:] if len(valid) > 1 else valid):
+                ha = "left" if i == 0 and len(valid) > 1 else "right" if len(valid) > 1 else "center"
+                ax.annotate(fmt(y), (x, y), xytext=(0, 8), textcoords="offset points", ha=ha, fontsize=13)
+        return _finish(fig)
+
+
+def pct_bars(
+    current: Mapping[str, float | None],
+    previous: Mapping[str, float | None] | None = None,
+    labels: tuple[str, str] = ("", ""),
+    *,
+    xlabel: str = "% de mujeres",
+    reserved_label: str = "reservado",
+) -> Figure:
+    """Percentages given per category (e.g. women's share per province), the previous year's
+    beside when given; instead of a bar, a str value is written as given ("sin actividades")
+    and a None as `reserved_label`."""
+    cats = list(current)
+    series = [(labels[0], current, CURRENT)] + ([(labels[1], previous, PREVIOUS)] if previous else [])
+    n = len(series)
+    height = max(2.8, min(SLIDE_SIZE[1], (0.42 * n + 0.2) * len(cats) + 1.3))
+    with _theme():
+        fig = _figure((SLIDE_SIZE[0], height))
+        ax = fig.subplots()
+        bar_h = 0.8 / n
+        for k, (label, values, color) in enumerate(series):
+            ys = [i - 0.4 + bar_h * (k + 0.5) for i in range(len(cats))]
+            widths = [float(values.get(c)) if isinstance(values.get(c), (int, float)) else 0.0 for c in cats]
+            ax.barh(ys, widths, height=bar_h * 0.92, color=color, label=label or None)
+            for y, c, w in zip(ys, cats, widths):
+                v = values.get(c)
+                text = fmt_pct(v) if isinstance(v, (int, float)) else v if isinstance(v, str) else reserved_label
+                ax.annotate(text, (w, y), xytext=(5, 0), textcoords="offset points", va="center",
+                            fontsize=14 if n > 1 else 16, color="#222" if isinstance(v, (int, float)) else "#666")
+        ax.set_yticks(range(len(cats)), cats)
+        ax.invert_yaxis()
+        ax.set(xlabel=xlabel, ylabel="", xlim=(0, 112))
+        ax.xaxis.set_major_formatter(lambda v, _pos: fmt_pct(v, 0) if v <= 100 else "")
+        ax.axvline(50, color="#888", linewidth=1, linestyle="--")
+        ax.grid(axis="y", visible=False)
+        if n > 1:
+            ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+        return _finish(fig)
+
+
+def age_sex_bars(table: Mapping[str, Mapping[str, Any]], *, reserved_label: str = "reservado") -> Figure:
+    """People per age group: women and men side by side (from a protected table; a hidden
+    cell — any str — is written "reservado")."""
+    groups = [g for g in table if g != "Total"]
+    sexes = [("Mujer", "Mujeres", CURRENT), ("Hombre", "Hombres", PALETTE[2])]
+    known = [v for g in groups for s, _, _ in sexes if isinstance(v := table[g].get(s), (int, float))]
+    top = max(known + [1])
+    with _theme():
+        fig = _figure((SLIDE_SIZE[0], max(3.2, 0.95 * len(groups) + 1.4)))
+        ax = fig.subplots()
+        for k, (key, label, color) in enumerate(sexes):
+            ys = [i - 0.2 + 0.4 * k for i in range(len(groups))]
+            values = [table[g].get(key) for g in groups]
+            widths = [float(v) if isinstance(v, (int, float)) else 0.0 for v in values]
+            ax.barh(ys, widths, height=0.38, color=color, label=label)
+            for y, v, w in zip(ys, values, widths):
+                ax.annotate(fmt_int(v) if isinstance(v, (int, float)) else reserved_label, (w, y), xytext=(5, 0),
+                            textcoords="offset points", va="center", fontsize=14)
+        ax.set_yticks(range(len(groups)), groups)
+        ax.invert_yaxis()
+        ax.set(xlabel="Personas distintas", ylabel="", xlim=(0, max(top * 1.25, 5)))
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
+        ax.xaxis.set_major_formatter(lambda v, _pos: fmt_int(v))
+        ax.grid(axis="y", visible=False)
+        ax.legend(loc="lower right", frameon=True, framealpha=0.9)
         return _finish(fig)

@@ -1,7 +1,10 @@
 """Chilean number, percentage and date formats: the one place where a figure becomes text.
 
 Slides, charts, the quality report, the workbook and the trends page all format through
-these functions, so "5.971" and "74,96%" are written the same way everywhere.
+these functions, so a figure is written the same way everywhere: integers with a dot for
+thousands ("5.971"), percentages with at most one decimal, dropped when it is zero, and a
+non-breaking space before the sign ("75 %", "63,9 %"), so "%" never starts a line.
+`indicadores.json` keeps two decimals; only the text shown rounds.
 """
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ import re
 from datetime import date
 
 NO_DATA = "—"
+PCT_SIGN = "\u00a0%"  # non-breaking space, then the sign: "75 %"
+PCT_DECIMALS = 1
 MESES = [
     "enero", "febrero", "marzo", "abril", "mayo", "junio",
     "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
@@ -46,17 +51,28 @@ def fmt_num(value: float | None, decimals: int = 2) -> str:
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
-def fmt_pct(value: float | None, decimals: int = 2) -> str:
-    """Percentage in Chilean format: 74.96 → "74,96%", 40.0 → "40%"; None → "—"."""
+def fmt_pct(value: float | None, decimals: int = PCT_DECIMALS) -> str:
+    """Percentage in Chilean format: 74.96 → "75 %", 63.94 → "63,9 %", 40.0 → "40 %";
+    None → "—". At most one decimal (the trailing zero dropped): on a slide a second
+    decimal never changes the message."""
     if missing(value):
         return NO_DATA
-    return f"{fmt_num(value, decimals)}%"
+    return f"{fmt_num(value, min(decimals, PCT_DECIMALS))}{PCT_SIGN}"
 
 
-def fmt_signed_pct(value: float | None, decimals: int = 2) -> str:
-    """−16.26 → "-16,26%", 3.1 → "+3,1%" (the sign says which way the figure went)."""
+def fmt_signed_pct(value: float | None, decimals: int = PCT_DECIMALS) -> str:
+    """−16.26 → "-16,3 %", 3.1 → "+3,1 %" (the sign says which way the figure went)."""
     text = fmt_pct(value, decimals)
-    return "+" + text if not missing(value) and float(value) > 0 else text
+    return "+" + text if not missing(value) and round(float(value), PCT_DECIMALS) > 0 else text
+
+
+def fmt_rate(value: float | None) -> str:
+    """A rate per 1.000 inhabitants: one decimal, "12,4"; below 0,1 but not zero "< 0,1"."""
+    if missing(value):
+        return NO_DATA
+    if 0 < float(value) < 0.05:
+        return "< 0,1"
+    return fmt_num(value, 1)
 
 
 def share(part: float, total: float) -> float | None:
@@ -80,20 +96,3 @@ def fmt_date(value: str | date | None) -> str:
     except ValueError:
         return text
     return f"{day.day} de {MESES[day.month - 1]} de {day.year}"
-
-
-def variation_sentence(asist: int | None, prev: int | None, prev_year: int | None) -> str | None:
-    """The change on the previous year in words, or None when there is nothing to compare.
-
-    "un incremento del 40% respecto de 2016" / "una disminución del 12,5% respecto de 2016" /
-    "el mismo nivel de 2016". The percent is (asist / prev − 1) × 100 with two decimals,
-    the definition of `variacion_asistencias_pct`.
-    """
-    if asist is None or prev is None or prev_year is None or prev <= 0:
-        return None
-    pct = round((asist / prev - 1) * 100, 2)
-    if pct > 0:
-        return f"un incremento del {fmt_pct(pct)} respecto de {prev_year}"
-    if pct < 0:
-        return f"una disminución del {fmt_pct(-pct)} respecto de {prev_year}"
-    return f"el mismo nivel de {prev_year}"

@@ -8,7 +8,6 @@ featured activities and the next year's plan), never writing.
 """
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import warnings
@@ -17,105 +16,34 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.report.formats import (  # noqa: F401  (re-exported for the notebook)
-    MESES, NO_DATA, esc, fmt_date, fmt_int, fmt_num, fmt_pct, share, variation_sentence,
+    MESES, NO_DATA, esc, fmt_date, fmt_int, fmt_num, fmt_pct, share,
+)
+from pipeline.report import titles
+from pipeline.report.figures import (  # noqa: F401  (re-exported for the notebook)
+    FIGURE_DPI, alt_comunas, alt_compare, alt_counts, data_uri, figure_img, figure_png, month_counts,
+)
+from pipeline.report.titles import (  # noqa: F401
+    SECTION_MUJERES, SECTION_ORGANIZACIONES, SECTION_PARTICIPACION, SECTION_PROVINCIAS, variation_sentence,
 )
 
 
-HASHTAG = "#SERVIUConstruye con Participación"
+HASHTAG = SECTION_PARTICIPACION
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
 PHOTO_MAX_SIZE = (1280, 720)  # px: a 16:9 slide never needs more
-FIGURE_DPI = 100
-
-
-# ---------------------------------------------------------------- figures and text
-
-def figure_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes:
-    """A matplotlib Figure as PNG bytes (the figure is closed afterwards)."""
-    from PIL import Image  # Pillow ships with matplotlib
-
-    if _drawn_pixels_current(fig, dpi):  # drawn by plots._finish and unchanged since
-        img = Image.frombuffer("RGBA", fig.canvas.get_width_height(physical=True), fig.canvas.buffer_rgba())
-    else:
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
-        img = Image.open(io.BytesIO(buffer.getvalue()))
-    # a chart has few colours: a 64-colour palette PNG is under a third of the size; the fast
-    # octree quantizer without PNG optimisation is 4× quicker than median cut and smaller here
-    with img:
-        small = io.BytesIO()
-        img.convert("RGB").quantize(colors=64, method=Image.Quantize.FASTOCTREE).save(small, format="PNG")
-    try:  # figures made by pyplot must be released; plain Figure objects just go
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-    except Exception:  # pragma: no cover - closing is best effort
-        pass
-    return small.getvalue()
-
-
-def _drawn_pixels_current(fig: Any, dpi: int) -> bool:
-    """True when the figure's Agg canvas holds a full draw at `dpi`, on opaque white (what
-    `savefig(facecolor="white")` would give), with nothing changed since."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = getattr(fig, "canvas", None)
-    return (isinstance(canvas, FigureCanvasAgg) and getattr(canvas, "renderer", None) is not None
-            and not fig.stale and fig.dpi == dpi and tuple(fig.get_facecolor()) == (1.0, 1.0, 1.0, 1.0))
-
-
-def data_uri(data: bytes, mime: str) -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def figure_img(fig: Any, alt: str, css_class: str = "grafico", dpi: int = FIGURE_DPI) -> str:
-    """`<img>` holding the figure as a base64 PNG, with escaped alt text."""
-    src = data_uri(figure_png(fig, dpi=dpi), "image/png")
-    return f'<img class="{esc(css_class)}" src="{src}" alt="{esc(alt)}">'
-
-
-def alt_counts(title: str, counts: Mapping[str, float], as_share: bool = True) -> str:
-    """Alt text of a bar chart: its title and every bar in words."""
-    total = sum(v for v in counts.values() if v)
-    parts = []
-    for name, value in counts.items():
-        text = f"{name}: {fmt_int(value)}"
-        if as_share and total:
-            text += f" ({fmt_pct(share(value, total))})"
-        parts.append(text)
-    return f"{title}. " + "; ".join(parts) + "."
-
-
-def alt_compare(title: str, current: Mapping[str, float], previous: Mapping[str, float] | None,
-                labels: tuple[str, str]) -> str:
-    """Alt text of a two-year comparison: every bar of each year in words."""
-    text = alt_counts(f"{title}, {labels[0]}", current)
-    if previous:
-        text += " " + alt_counts(labels[1], previous)
-    return text
-
-
-def alt_comunas(asistencias: Mapping[str, float], per_1000: Mapping[str, float] | None) -> str:
-    """Alt text of the comuna chart: attendances and rate of every comuna, ranked."""
-    ranked = sorted(asistencias.items(), key=lambda kv: -kv[1])
-    parts = []
-    for comuna, n in ranked:
-        text = f"{comuna}: {fmt_int(n)}"
-        if per_1000 and per_1000.get(comuna) is not None:
-            text += f" ({fmt_num(per_1000[comuna])} por 1.000 habitantes)"
-        parts.append(text)
-    return "Asistencias por comuna y por 1.000 habitantes (Censo 2017). " + "; ".join(parts) + "."
-
-
-def month_counts(per_month: Mapping[str, int]) -> dict[str, int]:
-    """{"01": n, …} → {"enero": n, …}, the twelve months in order."""
-    return {MESES[m - 1]: per_month.get(f"{m:02d}", 0) for m in range(1, 13)}
 
 
 # ---------------------------------------------------------------- slide pieces
 
 def _header(title: str, hashtag: str = HASHTAG) -> str:
     return f'<p class="hashtag">{esc(hashtag)}</p><h2>{esc(title)}</h2>'
+
+
+def _lead(paragraph: str | None, default: str | None = None) -> str:
+    """The office's paragraph (already safe HTML from `texts`), else the default sentence."""
+    if paragraph:
+        return f'<div class="parrafo">{paragraph}</div>'
+    return f'<p class="frase">{esc(default)}</p>' if default else ""
 
 
 def _slide(body: str, css_class: str = "") -> str:
@@ -145,24 +73,29 @@ def cover(ind: Mapping[str, Any]) -> str:
     )
 
 
-def reach(ind: Mapping[str, Any]) -> str:
+def reach(ind: Mapping[str, Any], paragraph: str | None = None) -> str:
     """Reach: attendances, persons where known, activities, comunas, change in words."""
-    kpis = [_kpi(fmt_int(ind["asistencias"]), "asistencias")]
+    def label(n, one, many):
+        return one if n == 1 else many
+
+    kpis = [_kpi(fmt_int(ind["asistencias"]), label(ind["asistencias"], "asistencia", "asistencias"))]
     if ind.get("personas_unicas") is not None:
-        kpis.append(_kpi(fmt_int(ind["personas_unicas"]), "personas distintas"))
-    kpis.append(_kpi(fmt_int(ind["actividades"]), "actividades"))
+        kpis.append(_kpi(fmt_int(ind["personas_unicas"]),
+                         label(ind["personas_unicas"], "persona distinta", "personas distintas")))
+    kpis.append(_kpi(fmt_int(ind["actividades"]), label(ind["actividades"], "actividad", "actividades")))
     kpis.append(
         _kpi(f'{fmt_int(ind["comunas_alcanzadas"])} de {fmt_int(ind["comunas_region"])}', "comunas alcanzadas")
     )
     # asistencias_anio_anterior is by definition the year before (indicadores.md)
     sentence = variation_sentence(ind.get("asistencias"), ind.get("asistencias_anio_anterior"), ind["anio"] - 1)
-    lead = (
-        f'<p class="frase">Las asistencias muestran {esc(sentence)}.</p>' if sentence else ""
-    )
-    return _slide(_header(f"Alcance {ind['anio']}") + f'<div class="kpis">{"".join(kpis)}</div>' + lead)
+    default = f"Las asistencias muestran {sentence}." if sentence else (
+        f"Durante {ind['anio']} desarrollamos acciones de Participación Ciudadana en "
+        f"{titles.count(ind['comunas_alcanzadas'], 'comuna', 'comunas')} de la región.")
+    return _slide(_header(titles.reach_title(ind)) + f'<div class="kpis">{"".join(kpis)}</div>'
+                  + _lead(paragraph, default), "con-kpis")
 
 
-def women(ind: Mapping[str, Any]) -> str:
+def women(ind: Mapping[str, Any], paragraph: str | None = None) -> str:
     """Women: count and share of attendances, the previous year's share beside."""
     previous = ind.get("anio_anterior") or {}
     kpis = [
@@ -171,12 +104,18 @@ def women(ind: Mapping[str, Any]) -> str:
     ]
     if previous.get("pct_mujeres") is not None:
         kpis.append(_kpi(fmt_pct(previous["pct_mujeres"]), f"del total en {previous.get('anio', '')}", "año anterior"))
-    return _slide(_header("Participación de mujeres") + f'<div class="kpis">{"".join(kpis)}</div>')
+    default = titles.share_change_sentence(ind.get("pct_mujeres"), previous.get("pct_mujeres"),
+                                           previous.get("anio"), ind["anio"])
+    return _slide(_header(titles.women_title(ind), SECTION_MUJERES) + f'<div class="kpis">{"".join(kpis)}</div>'
+                  + _lead(paragraph, default), "con-kpis")
 
 
-def chart_slide(title: str, fig: Any, alt: str, note: str | None = None, hashtag: str = HASHTAG) -> str:
-    """A slide holding one chart (embedded PNG) and an optional sentence under it."""
-    note_html = f'<p class="nota">{esc(note)}</p>' if note else ""
+def chart_slide(title: str, fig: Any, alt: str, note: str | None = None, hashtag: str = HASHTAG,
+                paragraph: str | None = None) -> str:
+    """A slide holding one chart (embedded PNG) and a sentence under it: the office's
+    paragraph (`texts`) when there is one, else `note`."""
+    note_html = f'<div class="nota parrafo">{paragraph}</div>' if paragraph else (
+        f'<p class="nota">{esc(note)}</p>' if note else "")
     return _slide(_header(title, hashtag) + figure_img(fig, alt) + note_html, "con-grafico")
 
 
@@ -191,7 +130,7 @@ def zone_note(ind: Mapping[str, Any]) -> str | None:
     """"El 23,5% de las actividades se realizó en zonas rurales." or None without activities."""
     zonas = ind.get("actividades_por_zona") or {}
     pct = share(zonas.get("Rural", 0), sum(zonas.values()))
-    if pct is None:
+    if pct is None or not (zonas.get("Rural") or zonas.get("Urbano")):  # no zone recorded at all
         return None
     return f"El {fmt_pct(pct)} de las actividades se realizó en zonas rurales."
 
@@ -231,8 +170,10 @@ def compliance_slide(rows: list[Mapping[str, Any]], year: int, total: float | No
         body_rows, "tabla tabla-plan",
     )
     won = float(total) * scale if total is not None else total_won  # same unit as the weights
-    note = f'<p class="nota">Cumplimiento ponderado del plan: {esc(fmt_pct(won, 1))} de {esc(fmt_pct(total_w, 1))}.</p>'
-    heading = f"Cumplimiento: {titulo}" if titulo else f"Cumplimiento del plan {year}"
+    of = "" if abs(total_w - 100) < 0.05 else f" (ponderaciones suman {fmt_pct(total_w, 1)})"
+    note = f'<p class="nota">Cumplimiento ponderado del plan: {esc(fmt_pct(won, 1))}{esc(of)}.</p>'
+    heading = (f"Cumplimos el {fmt_pct(won)} del plan {year}" if total_w else
+               (f"Cumplimiento: {titulo}" if titulo else f"Cumplimiento del plan {year}"))
     return _slide(_header(heading) + table + note, "con-tabla")
 
 
@@ -244,8 +185,9 @@ def trend_slide(fig: Any, rows: list[Mapping[str, Any]]) -> str:
         f"{fmt_pct(r.get('pct_mujeres'))} mujeres, {fmt_int(r.get('comunas_alcanzadas'))} comunas"
         for r in rows
     ) + "."
-    title = f"Evolución {min(years)}–{max(years)}" if years else "Evolución"
-    return _slide(_header(title) + figure_img(fig, alt) + trend_table(rows), "con-grafico")
+    title = titles.trend_title(rows) if years else "Evolución"
+    table = trend_table(rows) if len(rows) <= 6 else ""  # beyond that the chart alone reads
+    return _slide(_header(title) + figure_img(fig, alt) + table, "con-grafico")
 
 
 def trend_table(rows: list[Mapping[str, Any]]) -> str:
@@ -340,7 +282,9 @@ def highlight_slide(item: Mapping[str, Any]) -> str:
     place = item.get("comuna") or ""
     if item.get("provincia"):
         place = f"{place}, provincia de {item['provincia']}" if place else f"Provincia de {item['provincia']}"
-    facts = [fmt_date(item.get("fecha")), place, item.get("linea") or ""]
+    linea = str(item.get("linea") or "")
+    linea = linea[:1].upper() + linea[1:].lower()  # sentence case, as the charts write lines of work
+    facts = [fmt_date(item.get("fecha")), place, linea]
     facts_html = "".join(f"<li>{esc(f)}</li>" for f in facts if f)
     photo = ""
     if item.get("foto_uri"):
@@ -348,10 +292,14 @@ def highlight_slide(item: Mapping[str, Any]) -> str:
             f'<img class="foto" src="{esc(item["foto_uri"])}" '
             f'alt="{esc("Fotografía de la actividad: " + str(item.get("titulo") or ""))}">'
         )
-    body = f'<div class="destacada"><ul class="datos">{facts_html}</ul>{photo}</div>'
+    if photo:
+        body = f'<div class="destacada"><ul class="datos">{facts_html}</ul>{photo}</div>'
+    else:  # no photo: a designed card, the place large, the facts under it
+        body = (f'<div class="destacada tarjeta"><p class="tarjeta-lugar">{esc(item.get("comuna") or "")}</p>'
+                f'<ul class="datos">{facts_html}</ul></div>')
     return _slide(
-        _header(str(item.get("titulo") or "Actividad destacada"), "#ParticipaciónCiudadana · Actividad destacada") + body,
-        "con-foto" if photo else "",
+        _header(str(item.get("titulo") or "Actividad destacada"), f"{HASHTAG} · Actividad destacada") + body,
+        "con-foto" if photo else "con-tarjeta",
     )
 
 

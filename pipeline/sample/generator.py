@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline import reference
+from pipeline import config, reference
 from pipeline.sample.extras import PLANS, destacadas_csv, plan_document, plan_yaml
 from pipeline.sample.model import Sample, _check_comuna_typos
 from pipeline.sample.people import make_people
+from pipeline.sample.texts import textos_yaml
 from pipeline.sample.vocabulary import DEFAULT_SEED
 from pipeline.sample.years import build_person_year, build_summary_year
 
@@ -56,6 +57,7 @@ def build_sample(seed: int = DEFAULT_SEED) -> Sample:
             ys.extra[f"plan-{ys.year}.yml"] = plan_yaml(ys.year)
             ys.extra[f"plan-{ys.year + 1}.yml"] = plan_yaml(ys.year + 1)
             ys.plan = plan_document(ys.year, PLANS[ys.year])
+            ys.extra[config.paths(ys.year).textos.name] = textos_yaml(ys.year)
     return Sample(seed, years)
 
 

@@ -68,7 +68,7 @@ def test_trend_records_and_missing_years():
 
 
 @pytest.mark.parametrize(
-    "value, text", [(-16.26, "-16,26%"), (3.1, "+3,1%"), (0.0, "0%"), (math.nan, "—"), (None, "—")]
+    "value, text", [(-16.26, "-16,3\u00a0%"), (3.1, "+3,1\u00a0%"), (0.0, "0\u00a0%"), (math.nan, "—"), (None, "—")]
 )
 def test_variation_is_signed_in_chilean_format(value, text):
     assert fmt_signed_pct(value) == text
@@ -108,8 +108,8 @@ def test_write_trends_html_is_self_contained(written):
     assert base64.b64decode(png).startswith(b"\x89PNG\r\n\x1a\n")
     assert "Región de Coquimbo · 2016–2019" in html
     row = re.search(r"<tr><td>2019</td>(.*?)</tr>", html).group(1)
-    assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["5.000", "-16,26%", "70", "—", "14"]
-    assert '<td class="num">5.971</td>' in html and "74,96%" in html
+    assert re.findall(r'<td class="num">([^<]*)</td>', row) == ["5.000", "-16,3\u00a0%", "70", "—", "14"]
+    assert '<td class="num">5.971</td>' in html and "75\u00a0%" in html
     assert "Sin registros: 2017." in html
 
 

@@ -1,5 +1,7 @@
 """Charts: real matplotlib figures, one colour-blind-safe palette, Chilean labels, no I/O."""
 import json
+
+import pytest
 from pathlib import Path
 
 import matplotlib.colors as mcolors
@@ -25,7 +27,7 @@ def test_share_bars_one_bar_per_category_with_chilean_labels():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Elqui", "Choapa", "Limarí"]
     texts = _texts(fig)
     # Elqui 95 of 167 activities
-    assert "56,9% (95)" in texts
+    assert "56,9\u00a0% (95)" in texts
     assert _bar_colours(ax) == {plots.CURRENT.lower()}
 
 
@@ -43,7 +45,7 @@ def test_compare_bars_uses_current_and_previous_colours():
     ax = fig.axes[0]
     assert _bar_colours(ax) == {plots.CURRENT.lower(), plots.PREVIOUS.lower()}
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2017", "2016"]
-    assert "46,1%" in _texts(fig)  # 77 of 167 Comité de Vivienda
+    assert "46,1\u00a0%" in _texts(fig)  # 77 of 167 Comité de Vivienda
 
 
 def test_comuna_coverage_ranks_by_attendances_and_shows_rate():
@@ -64,8 +66,40 @@ def test_monthly_bars_twelve_months_in_order():
 
 def test_trend_lines_four_panels():
     fig = plots.trend_lines(IND["tendencia"])
-    assert [ax.get_title() for ax in fig.axes] == ["Asistencias", "Actividades", "% mujeres", "Comunas"]
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["Asistencias", "Actividades", "% mujeres", "Comunas alcanzadas"]
     assert "5.971" in _texts(fig)
+
+
+@pytest.mark.parametrize("years", [2, 4, 15])
+def test_trend_lines_year_labels_never_collide(years):
+    rows = [{"anio": 2004 + i, "asistencias": 1000 + 37 * i, "actividades": 50 + i, "pct_mujeres": 70.0,
+             "comunas_alcanzadas": 12} for i in range(years)]
+    fig = plots.trend_lines(rows)
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+        assert 2 <= len(boxes) <= 8
+        assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:]))
+
+
+def test_small_counts_get_integer_ticks():
+    fig = plots.monthly_bars({"01": 1, "02": 2})
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert len(ticks) == len(set(ticks)) and all(t.isdigit() for t in ticks)
+
+
+def test_pct_bars_write_reserved_for_hidden_shares():
+    fig = plots.pct_bars({"La Serena": 66.1, "Río Hurtado": None}, {"La Serena": 64.0, "Río Hurtado": 70.0},
+                         ("2017", "2016"))
+    texts = _texts(fig)
+    assert "66,1\u00a0%" in texts and "reservado" in texts and "64\u00a0%" in texts
+
+
+def test_age_sex_bars_from_a_protected_table():
+    table = {"0 a 17 años": {"Mujer": 12, "Hombre": "< 5"}, "18 a 59 años": {"Mujer": 300, "Hombre": 150},
+             "Total": {"Mujer": 315, "Hombre": 153}}
+    texts = _texts(plots.age_sex_bars(table))
+    assert "reservado" in texts and "300" in texts and "< 5" not in texts
 
 
 def test_palette_is_okabe_ito_and_type_is_large():
@@ -102,7 +136,7 @@ def test_deck_png_reuses_the_themed_draw_and_matches_savefig():
     """plots draw each chart once, in its theme; the deck encodes those pixels, which are what
     a fresh savefig gives (up to anti-aliasing: savefig draws outside the theme), and a chart
     changed after drawing is drawn again."""
-    from pipeline.report import slides as deck
+    from pipeline.report import figures as deck
 
     fast_fig = plots.share_bars(IND["actividades_por_provincia"])
     assert deck._drawn_pixels_current(fast_fig, deck.FIGURE_DPI)

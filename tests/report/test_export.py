@@ -110,11 +110,13 @@ def test_deck_is_self_contained_and_hides_code(deck_2017):
 def test_deck_has_one_slide_per_message(deck_2017):
     _, path = deck_2017
     html = path.read_text(encoding="utf-8")
-    # cover, reach, women, provinces, zone, organisations, comunas, tipos, líneas, months, ages,
-    # 2 highlights, compliance, trend, next year's plan
-    assert sections(html) == 16
+    # an indicadores.json from before gender × territory (no such keys): cover, reach, women,
+    # activities by province, the rate map, comunas, zone, organisations, tipos, líneas, months, ages,
+    # 2 highlights, compliance, achievements (drafted from it), trend, next year's plan
+    assert sections(html) == 18
     assert "Balance 2017" in html and "SERVIU Región de Coquimbo" in html
-    assert "un incremento del 40% respecto de 2016" in html
+    assert "un incremento del 40\u00a0% respecto de 2016" in html
+    assert "<strong>8</strong> Escuelas de Formación de Dirigentes Sociales" in html
     assert "Plan de Participación Ciudadana 2018" in html
     assert html.count('src="data:image/jpeg;base64,') == 1  # the highlight's photo
 
@@ -123,11 +125,11 @@ def test_first_year_and_summaries_only_skip_what_they_lack(tmp_path):
     _, path = render_deck(tmp_path / "primero", "indicadores-2016-sin-anterior.json", photo=False, plan=False)
     html = path.read_text(encoding="utf-8")
     assert "respecto de" not in html and "año anterior" not in html
-    assert sections(html) == 11  # no highlights, compliance, trend or plan
+    assert sections(html) == 12  # the rate map; no highlights, compliance, achievements, trend or plan
     _, path = render_deck(tmp_path / "resumen", "indicadores-2014-resumen.json", photo=False, plan=False)
     html = path.read_text(encoding="utf-8")
     assert "personas distintas" not in html and "grupo de edad" not in html
-    assert sections(html) == 10
+    assert sections(html) == 11
 
 
 def test_missing_indicadores_fails_loudly(tmp_path):

@@ -25,25 +25,18 @@ def test_fmt_int_uses_dot_for_thousands(value, expected):
 
 
 @pytest.mark.parametrize("value, expected", [
-    (74.96, "74,96%"), (40.0, "40%"), (40, "40%"), (12.5, "12,5%"), (0.05, "0,05%"), (1234.5, "1.234,5%"),
-    (None, "—"),
+    (74.96, "75 %"), (63.94, "63,9 %"), (40.0, "40 %"), (40, "40 %"), (12.5, "12,5 %"), (0.05, "0,1 %"),
+    (0.04, "0 %"), (1234.5, "1.234,5 %"), (None, "—"),
 ])
-def test_fmt_pct_uses_comma_for_decimals(value, expected):
-    assert deck.fmt_pct(value) == expected
+def test_fmt_pct_one_decimal_at_most_with_a_non_breaking_space(value, expected):
+    assert deck.fmt_pct(value) == expected.replace(" %", "\u00a0%")
+    assert deck.fmt_pct(value, 2) == deck.fmt_pct(value)  # never two decimals on a slide
 
 
 def test_fmt_num_rounds_and_drops_trailing_zeros():
     assert deck.fmt_num(7.4642, 2) == "7,46"
     assert deck.fmt_num(12.0, 2) == "12"
     assert deck.fmt_num(1650.26, 1) == "1.650,3"
-
-
-def test_variation_sentence_increase_decrease_and_none():
-    assert deck.variation_sentence(5971, 4265, 2016) == "un incremento del 40% respecto de 2016"
-    assert deck.variation_sentence(3500, 4000, 2016) == "una disminución del 12,5% respecto de 2016"
-    assert deck.variation_sentence(4000, 4000, 2016) == "el mismo nivel de 2016"
-    assert deck.variation_sentence(5971, None, 2016) is None
-    assert deck.variation_sentence(5971, 0, 2016) is None
 
 
 def test_fmt_date_in_spanish():
@@ -55,7 +48,7 @@ def test_fmt_date_in_spanish():
 
 def test_reach_omits_the_change_without_previous_year():
     with_prev = deck.reach(IND_2017)
-    assert "un incremento del 40% respecto de 2016" in with_prev
+    assert "un incremento del 40\u00a0% respecto de 2016" in with_prev
     assert "5.971" in with_prev and "3.811" in with_prev and "14 de 15" in with_prev
     first = {**IND_2017, "asistencias_anio_anterior": None, "anio_anterior": None, "personas_unicas": None}
     html = deck.reach(first)
@@ -65,8 +58,10 @@ def test_reach_omits_the_change_without_previous_year():
 
 def test_women_shows_previous_share_beside():
     html = deck.women(IND_2017)
-    assert "74,96%" in html and "70,11%" in html and "4.476" in html
-    assert "70,11%" not in deck.women({**IND_2017, "anio_anterior": None})
+    assert "El 75\u00a0% de nuestro público fueron mujeres" in html
+    assert "70,1\u00a0%" in html and "4.476" in html and "#SERVIUConstruye con las Mujeres" in html
+    assert "subió 5 puntos porcentuales respecto de 70,1\u00a0% en 2016" in html
+    assert "70,1\u00a0%" not in deck.women({**IND_2017, "anio_anterior": None})
 
 
 def test_text_from_sheets_is_escaped_everywhere():
@@ -98,7 +93,7 @@ def test_figure_img_is_a_decodable_png_with_alt_text():
 
 def test_alt_counts_lists_every_bar_in_chilean_format():
     alt = deck.alt_counts("Actividades por provincia", {"Elqui": 1200, "Limarí": 800})
-    assert alt == "Actividades por provincia. Elqui: 1.200 (60%); Limarí: 800 (40%)."
+    assert alt == "Actividades por provincia. Elqui: 1.200 (60\u00a0%); Limarí: 800 (40\u00a0%)."
 
 
 def _photo(path: Path, size=(3000, 2000)):
@@ -142,21 +137,21 @@ def test_plan_slide_from_the_validated_plan():
     loaded = plan.load_plan(Path(__file__).parents[1] / "fixtures" / "plan" / "plan-ejemplo-2018.yml", "Coquimbo", 2018)
     html = deck.plan_slide({"titulo": loaded.titulo, "compromisos": plan.plan_records(loaded)}, 2018)
     assert "Escuelas de Formación de Dirigentes Sociales" in html
-    assert "30%" in html and "20%" in html and "3000%" not in html  # weights are points of 100
+    assert "30\u00a0%" in html and "20\u00a0%" in html and "3000" not in html  # weights are points of 100
     assert "#Desafíos2018" in html
 
 
 def test_compliance_slide_totals():
     html = deck.compliance_slide(IND_2017["cumplimiento_plan"], 2017)
     assert "CUMPLE" in html and "EN PROCESO" in html and "NO CUMPLE" in html
-    assert "55% de 100%" in html
+    assert "Cumplimiento ponderado del plan: 55\u00a0%." in html and "de 100" not in html
     fractions = [{**r, "ponderacion": r["ponderacion"] / 100, "ponderacion_ganada": r["ponderacion_ganada"] / 100}
                  for r in IND_2017["cumplimiento_plan"]]
-    assert "55% de 100%" in deck.compliance_slide(fractions, 2017)
+    assert "Cumplimos el 55\u00a0% del plan 2017" in deck.compliance_slide(fractions, 2017)
 
 
 def test_age_and_zone_notes():
     note = deck.age_note(IND_2017["asistencias_por_grupo_etario"])
-    assert note.startswith("Niños, niñas y adolescentes: 4,05%")  # 231 of 5.708 with age = 4,047%
+    assert note.startswith("Niños, niñas y adolescentes: 4\u00a0%")  # 231 of 5.708 with age = 4,047 %
     assert deck.age_note({"Sin información": 10}) is None
-    assert deck.zone_note(IND_2017) == "El 23,35% de las actividades se realizó en zonas rurales."
+    assert deck.zone_note(IND_2017) == "El 23,4\u00a0% de las actividades se realizó en zonas rurales."

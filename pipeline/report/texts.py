@@ -1,0 +1,194 @@
+"""The office's own words: the optional `data/raw/<year>/textos.yml`, rendered safely.
+
+Format (README, «Textos de la oficina»):
+
+    parrafos:            # replaces (or adds) the paragraph under a slide's title
+      mujeres: |
+        Llegamos a **{mujeres} mujeres** a lo largo de la región.
+    logros:              # the year's achievements (a list; replaces the drafted one)
+      - "**2** Consultas Ciudadanas Virtuales"
+    cierre:              # a closing slide (optional)
+      titulo: Gracias
+      texto: "Oficina de Participación Ciudadana"
+
+Figures come from placeholders (`PLACEHOLDERS`), formatted the Chilean way. Only a safe
+Markdown subset is kept: **bold**, *italics* and lists ("- "); everything else is escaped.
+Every text passes `screen` (the personal-data screen) before it is rendered.
+"""
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InvalidTexts
+from pipeline.report.formats import esc, fmt_int, fmt_pct, fmt_signed_pct
+
+SLIDE_KEYS = ("alcance", "mujeres", "mujeres_provincias", "mujeres_comunas", "edad_sexo", "provincias",
+              "mapa_tasa", "mapa_mujeres", "zona", "organizaciones", "comunas", "tipos", "lineas", "meses",
+              "edad", "logros")
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def placeholders(ind: Mapping[str, Any]) -> dict[str, str]:
+    """Every `{name}` a text may use, already formatted."""
+    prev = ind.get("anio_anterior") or {}
+    return {
+        "anio": str(ind.get("anio", "")),
+        "anio_anterior": str(prev.get("anio") or (int(ind.get("anio", 0)) - 1)),
+        "region": str(ind.get("region", "")),
+        "asistencias": fmt_int(ind.get("asistencias")),
+        "asistencias_anio_anterior": fmt_int(ind.get("asistencias_anio_anterior")),
+        "variacion_asistencias_pct": fmt_signed_pct(ind.get("variacion_asistencias_pct")),
+        "personas_unicas": fmt_int(ind.get("personas_unicas")),
+        "actividades": fmt_int(ind.get("actividades")),
+        "comunas_alcanzadas": fmt_int(ind.get("comunas_alcanzadas")),
+        "comunas_region": fmt_int(ind.get("comunas_region")),
+        "mujeres": fmt_int(ind.get("mujeres")),
+        "hombres": fmt_int(ind.get("hombres")),
+        "pct_mujeres": fmt_pct(ind.get("pct_mujeres")),
+        "pct_mujeres_anio_anterior": fmt_pct(prev.get("pct_mujeres")),
+    }
+
+
+def _line_of(raw: str, needle: str) -> int:
+    pos = raw.find(needle)
+    return raw.count("\n", 0, pos) + 1 if pos >= 0 else 0
+
+
+def fill(text: str, values: Mapping[str, str], path: Path, raw: str) -> str:
+    """`text` with its placeholders replaced; an unknown one is an error naming file and line."""
+    out = []
+    for literal, name, spec, conv in string.Formatter().parse(text):
+        out.append(literal)
+        if name is None:
+            continue
+        if name not in values or spec or conv:
+            line = _line_of(raw, "{" + name)
+            known = ", ".join("{" + k + "}" for k in values)
+            raise InvalidTexts(
+                f"{path}, línea {line}: el marcador {{{name}}} no existe. Use uno de: {known} "
+                "(para escribir una llave literal, duplíquela: {{ o }})."
+            )
+        out.append(values[name])
+    return "".join(out)
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![\w*])[*_](?![\s*_])(.+?)(?<![\s*_])[*_](?![\w*])")
+
+
+def _inline(text: str) -> str:
+    html = esc(text)
+    html = _BOLD.sub(r"<strong>\1</strong>", html)
+    return _ITALIC.sub(r"<em>\1</em>", html)
+
+
+def markdown(text: str) -> str:
+    """The safe subset: paragraphs, **bold**, *italics*, "- " lists; all else escaped."""
+    blocks, items, para = [], [], []
+
+    def flush():
+        if para:
+            blocks.append(f"<p>{_inline(' '.join(para))}</p>")
+            para.clear()
+        if items:
+            blocks.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for line in text.strip().splitlines():
+        stripped = line.strip()
+        if re.match(r"^[-*•] ", stripped):
+            if para:
+                flush()
+            items.append(stripped[2:].strip())
+        elif not stripped:
+            flush()
+        else:
+            if items:
+                flush()
+            para.append(stripped)
+    flush()
+    return "".join(blocks)
+
+
+class Texts:
+    """The office's texts of one year (empty without a file): paragraphs, achievements, closing."""
+
+    def __init__(self, parrafos: Mapping[str, str] | None = None, logros: list[str] | None = None,
+                 cierre: Mapping[str, str] | None = None):
+        self.parrafos = dict(parrafos or {})
+        self.logros = list(logros) if logros is not None else None
+        self.cierre = dict(cierre) if cierre else None
+
+    def paragraph(self, key: str) -> str | None:
+        """The HTML paragraph the office wrote for slide `key`, or None."""
+        text = self.parrafos.get(key)
+        return markdown(text) if text else None
+
+
+def _as_text(value: Any, path: Path, where: str) -> str:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise InvalidTexts(f"{path}: «{where}» debe ser un texto; revise la indentación y las comillas.")
+
+
+def load(path: Path, ind: Mapping[str, Any], screen: Callable[[str], str] = _identity) -> Texts:
+    """Read `textos.yml` (no file: empty `Texts`). Placeholders are filled, then each text
+    goes through `screen` (the personal-data screen), so a figure never hides a name."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        return Texts()
+    raw = path.read_text(encoding="utf-8-sig")
+    try:
+        doc = yaml.safe_load(raw) or {}
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f", línea {line + 1}" if line is not None else ""
+        raise InvalidTexts(f"{path}{where}: no es un YAML válido ({getattr(exc, 'problem', exc)}).") from None
+    if not isinstance(doc, dict):
+        raise InvalidTexts(f"{path}: se esperaba un documento con las claves parrafos, logros y cierre.")
+    unknown = set(doc) - {"parrafos", "logros", "cierre"}
+    if unknown:
+        raise InvalidTexts(f"{path}, línea {_line_of(raw, sorted(unknown)[0])}: clave desconocida "
+                           f"«{sorted(unknown)[0]}»; use parrafos, logros o cierre.")
+    values = placeholders(ind)
+
+    def clean(value: Any, where: str) -> str:
+        return screen(fill(_as_text(value, path, where), values, path, raw))
+
+    parrafos = {}
+    for key, value in (doc.get("parrafos") or {}).items():
+        if key not in SLIDE_KEYS:
+            raise InvalidTexts(f"{path}, línea {_line_of(raw, str(key) + ':')}: la diapositiva «{key}» no existe; "
+                               f"use una de: {', '.join(SLIDE_KEYS)}.")
+        parrafos[key] = clean(value, f"parrafos.{key}")
+    logros = doc.get("logros")
+    if logros is not None:
+        if not isinstance(logros, list):
+            raise InvalidTexts(f"{path}, línea {_line_of(raw, 'logros')}: «logros» debe ser una lista (líneas con «- »).")
+        logros = [clean(item, "logros") for item in logros]
+    cierre = doc.get("cierre")
+    if cierre is not None:
+        if not isinstance(cierre, dict):
+            raise InvalidTexts(f"{path}, línea {_line_of(raw, 'cierre')}: «cierre» lleva titulo y texto.")
+        cierre = {k: clean(v, f"cierre.{k}") for k, v in cierre.items() if k in ("titulo", "texto")}
+    return Texts(parrafos, logros, cierre)
+
+
+def drafted_achievements(ind: Mapping[str, Any]) -> list[str]:
+    """Achievements drafted from the plan compliance: "4 Escuelas de Formación de Dirigentes
+    Sociales" for every commitment with something achieved."""
+    out = []
+    for row in ind.get("cumplimiento_plan") or []:
+        logrado = row.get("logrado")
+        if isinstance(logrado, (int, float)) and logrado > 0 and row.get("nombre"):
+            out.append(f"**{fmt_int(logrado)}** {row['nombre']}")
+    return out

@@ -1,0 +1,62 @@
+"""textos.yml: placeholders in Chilean format, clear errors, safe Markdown, the screen hook."""
+import pytest
+
+from pipeline.errors import InvalidTexts
+from pipeline.report import texts, territory
+
+IND = {"anio": 2017, "region": "Coquimbo", "asistencias": 5971, "mujeres": 4476, "pct_mujeres": 74.96,
+       "actividades": 167, "comunas_alcanzadas": 14, "comunas_region": 15,
+       "anio_anterior": {"anio": 2016, "pct_mujeres": 74.8},
+       "cumplimiento_plan": [{"nombre": "Escuelas de Formación de Dirigentes Sociales", "logrado": 4},
+                             {"nombre": "Consultas", "logrado": 0}]}
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "textos.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_placeholders_markdown_and_escaping(tmp_path):
+    path = _write(tmp_path, "parrafos:\n  mujeres: |\n    Llegamos a **{mujeres} mujeres**, el *{pct_mujeres}*.\n"
+                            "    <script>alert(1)</script>\n\n    - uno\n    - dos {{literal}}\n"
+                            "logros:\n  - \"**2** Consultas\"\ncierre:\n  titulo: Gracias\n  texto: Fin\n")
+    t = texts.load(path, IND)
+    html = t.paragraph("mujeres")
+    assert "<strong>4.476 mujeres</strong>" in html and "<em>75\u00a0%</em>" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<ul><li>uno</li><li>dos {literal}</li></ul>" in html
+    assert t.logros == ["**2** Consultas"] and t.cierre == {"titulo": "Gracias", "texto": "Fin"}
+    assert "<strong>2</strong> Consultas" in territory.achievements_slide(IND, t)
+    assert "Gracias" in territory.closing_slide(IND, t)
+
+
+def test_unknown_placeholder_names_file_and_line(tmp_path):
+    path = _write(tmp_path, "parrafos:\n  alcance: Hola\n  mujeres: Fueron {porcentaje_mujeres}\n")
+    with pytest.raises(InvalidTexts, match=r"textos\.yml, línea 3: el marcador \{porcentaje_mujeres\} no existe"):
+        texts.load(path, IND)
+
+
+@pytest.mark.parametrize("text, match", [
+    ("parrafos:\n  diapositiva_x: Hola\n", "la diapositiva «diapositiva_x» no existe"),
+    ("otra: 1\n", "clave desconocida «otra»"),
+    ("logros: uno\n", "«logros» debe ser una lista"),
+    ("parrafos: [\n", "no es un YAML válido"),
+])
+def test_bad_files_are_clear_spanish_errors(tmp_path, text, match):
+    with pytest.raises(InvalidTexts, match=match):
+        texts.load(_write(tmp_path, text), IND)
+
+
+def test_every_text_passes_the_screen(tmp_path):
+    path = _write(tmp_path, "parrafos:\n  alcance: Gracias a Juana Pérez\nlogros:\n  - Juana Pérez\n")
+    t = texts.load(path, IND, screen=lambda s: s.replace("Juana Pérez", "[dato personal retirado]"))
+    assert "Juana" not in t.paragraph("alcance") and t.logros == ["[dato personal retirado]"]
+
+
+def test_without_a_file_achievements_are_drafted_from_the_plan(tmp_path):
+    t = texts.load(tmp_path / "textos.yml", IND)
+    assert t.paragraph("mujeres") is None and t.logros is None and territory.closing_slide(IND, t) is None
+    html = territory.achievements_slide(IND, t)
+    assert "<strong>4</strong> Escuelas de Formación de Dirigentes Sociales" in html and "Consultas" not in html
+    assert territory.achievements_slide({**IND, "cumplimiento_plan": None}, t) is None
