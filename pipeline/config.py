@@ -128,6 +128,22 @@ class Paths:
     def plan_anio(self) -> Path:
         return self.raw / f"plan-{self.year}.yml"
 
+    @property
+    def planes(self) -> Path:  # plans of any period (PMG, COSOC): data/raw/planes/
+        return self.raw_root / "planes"
+
+    @property
+    def verificadores(self) -> Path:  # evidence of activities, one folder each
+        return self.raw / "verificadores"
+
+    @property
+    def verificadores_html(self) -> Path:
+        return self.out / f"verificadores-{self.year}.html"
+
+    @property
+    def plan_html(self) -> Path:
+        return self.out / f"plan-{self.year}.html"
+
     def previous(self) -> "Paths":
         return Paths(self.year - 1, self.raw_root, self.processed_root, self.out_root)
 

@@ -25,7 +25,8 @@ def log_files(raw: Path) -> list[Path]:
     raw = Path(raw)
     if not raw.is_dir():
         return []
-    found = [p for p in raw.rglob("*") if is_log(p)]
+    # verificadores/ holds evidence of activities (an attendance sheet there is not a log)
+    found = [p for p in raw.rglob("*") if is_log(p) and p.relative_to(raw).parts[0] != "verificadores"]
     return sorted(found, key=lambda p: p.relative_to(raw).as_posix())
 
 
