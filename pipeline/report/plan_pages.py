@@ -70,7 +70,8 @@ def plan_context(ind: Mapping[str, Any]) -> list[dict]:
 
 
 def verifier_context(ind: Mapping[str, Any], evaluations: list, screen: Callable[[str], str]) -> list[dict]:
-    """What the verifiers page shows: JSON statuses, files from the evaluations (screened)."""
+    """What the verifiers page shows: JSON statuses, files from the evaluations (screened).
+    Activities are listed for the commitments that ask for verifiers."""
     planes = []
     for p, (ev, _origen) in zip(ind.get("planes") or [], evaluations):
         compromisos = []
@@ -87,7 +88,7 @@ def verifier_context(ind: Mapping[str, Any], evaluations: list, screen: Callable
                 "nombre": c["nombre"], "estado": c["estado"],
                 "pedidos": ", ".join(c.get("verificadores") or []) or "ningún verificador",
                 "resumen": _verifier_status(c)[0][:1].upper() + _verifier_status(c)[0][1:] + ".",
-                "actividades": actividades,
+                "actividades": actividades if c.get("verificadores") else [],
             })
         planes.append({"titulo": p.get("titulo") or f"Plan {p['periodo']['texto']}", "compromisos": compromisos,
                        "huerfanas": ", ".join(screen(n) for n in ev.verificadores.sin_actividad)})
