@@ -7,8 +7,9 @@
   embedded).
 
 Statuses and weights are read from `indicadores["planes"]` (the JSON already written), so the
-pages say what the JSON, the workbook and the deck say. Every file or folder name passes
-`screen` (the personal-data screen; identity by default) before it is written.
+pages say what the JSON, the workbook and the deck say. Every file or folder name and activity
+title on the verifiers page passes `screen` (the personal-data screen; identity by default)
+before it is written.
 """
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ def verifier_context(ind: Mapping[str, Any], evaluations: list, screen: Callable
                 archivos = [_ARCHIVO_TIPO.format(nombre=screen(name), tipo=kind or "sin clasificar")
                             for name, kind in detail["archivos"]]
                 actividades.append({
-                    "fecha": fmt_date(a["fecha"]), "comuna": a["comuna"], "actividad": a["actividad"],
+                    "fecha": fmt_date(a["fecha"]), "comuna": a["comuna"], "actividad": screen(a["actividad"]),
                     "faltan": ", ".join(a["verificadores_faltantes"]), "archivos": archivos,
                 })
             compromisos.append({
