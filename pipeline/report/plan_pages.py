@@ -13,6 +13,7 @@ before it is written.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,8 @@ def plan_context(ind: Mapping[str, Any]) -> list[dict]:
             verif, faltan = _verifier_status(c)
             groups.setdefault(c.get("objetivo") or "Sin objetivo declarado", []).append({
                 "nombre": c["nombre"], "responsables": ", ".join(c.get("responsables") or []) or "—",
-                "plazo": f"{c['plazo_texto']} ({fmt_date(c['plazo'])})",
+                "plazo": fmt_date(c["plazo"]) if re.fullmatch(r"\d{2}/\d{2}/\d{4}", c["plazo_texto"])
+                else f"{c['plazo_texto']} ({fmt_date(c['plazo'])})",
                 "avance": f"{fmt_int(c['logrado'])} de {fmt_int(c['meta'])} ({fmt_pct(c['pct_cumplimiento'], 0)})",
                 "barra": round(float(c["pct_cumplimiento"]), 1), "estado": c["estado"],
                 "ponderacion": fmt_pct(c["ponderacion"], 2), "ganada": fmt_pct(c["ponderacion_ganada"], 2),

@@ -142,3 +142,45 @@ def test_as_of_date_changes_states_and_is_recorded(run_2018):
     assert "estado de los planes al 2018-06-30" in paths.run_log.read_text(encoding="utf-8")
     bad = run_cli("indicators", "--year", "2018", "--al", "2018-02-30", env=ENV)
     assert bad.returncode == 2 and "fecha no válida" in bad.stderr
+
+
+@pytest.mark.browser
+def test_pages_and_pmg_slides_in_chromium_offline(run_2018, tmp_path):
+    from pathlib import Path
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.is_file():
+        pytest.skip("Chromium no está instalado en /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    _, paths, ind = run_2018
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        requests, errors = [], []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+        for html_path in (paths.plan_html, paths.verificadores_html):
+            page.goto(html_path.resolve().as_uri())
+            text = page.locator("body").inner_text()
+            assert "EN EJECUCIÓN" in text and "NO CUMPLE" in text
+            page.screenshot(path=str(tmp_path / f"{html_path.stem}.png"), full_page=True)
+        assert requests == [paths.plan_html.resolve().as_uri(), paths.verificadores_html.resolve().as_uri()]
+        assert errors == []
+        # the deck: each PMG slide shows its whole table inside the slide
+        page.goto(paths.balance_html.resolve().as_uri())
+        page.wait_for_function("window.Reveal && Reveal.isReady()")
+        slides = page.evaluate("Array.from(document.querySelectorAll('.slides > section'))"
+                               ".map((s, i) => s.querySelector('.tabla-pmg') ? i : -1).filter(i => i >= 0)")
+        assert len(slides) == sum(1 for p_ in ind["planes"] if p_["origen"] == "planes")
+        for i in slides:
+            page.evaluate(f"Reveal.slide({i})")
+            page.wait_for_function(f"Reveal.getIndices().h === {i}")
+            table = page.locator(".slides > section.present .tabla-pmg")
+            box = table.bounding_box()
+            assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, box
+            assert "Total" in table.inner_text()
+            page.screenshot(path=str(tmp_path / f"pmg-{i}.png"))
+        browser.close()
