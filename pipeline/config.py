@@ -46,6 +46,9 @@ HEADER_SCAN_ROWS = 30
 # Outputs are written below `outputs/.en-curso-<year>-<tag>/` and moved into place at the end.
 STAGING_PREFIX = ".en-curso-"
 
+# the evidence folder beside a year's logs (never read as logs: ingest skips it)
+VERIFIERS_DIR = "verificadores"
+
 NOTEBOOKS = {
     "limpieza": "01_limpieza.ipynb",
     "indicadores": "02_indicadores.ipynb",
@@ -154,6 +157,22 @@ class Paths:
     def is_staging(self) -> bool:
         """Whether these paths already point into a run's staging folder."""
         return self.out_root.name.startswith(STAGING_PREFIX)
+
+    @property
+    def planes(self) -> Path:  # plans of any period (PMG, COSOC): data/raw/planes/
+        return self.raw_root / "planes"
+
+    @property
+    def verificadores(self) -> Path:  # evidence of activities, one folder each
+        return self.raw / VERIFIERS_DIR
+
+    @property
+    def verificadores_html(self) -> Path:
+        return self.out / f"verificadores-{self.year}.html"
+
+    @property
+    def plan_html(self) -> Path:
+        return self.out / f"plan-{self.year}.html"
 
     def previous(self) -> "Paths":
         return Paths(self.year - 1, self.raw_root, self.processed_root, self.out_root)

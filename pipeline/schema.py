@@ -48,6 +48,9 @@ COLUMN_SYNONYMS: dict[str, list[str]] = {
     "asistentes_hombres": ["hombres", "n° hombres", "nº hombres", "n hombres"],
     "asistentes_sin_informacion": ["sin información", "sin informacion", "sexo sin información"],
     "total_asistentes": ["total", "n° asistentes", "nº asistentes", "total asistentes", "asistentes"],
+    # read by plans (pipeline/indicators/plan, verifiers) when the logs carry them
+    "modalidad": ["presencial/virtual", "presencial o virtual", "modalidad de la actividad"],
+    "verificadores": ["verificador", "medios de verificación", "medio de verificación"],
 }
 
 # folded header text → canonical name

@@ -15,6 +15,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.config import VERIFIERS_DIR
 from pipeline.ingest import limits
 
 LOG_SUFFIXES = {".csv", ".xlsx"}
@@ -78,6 +79,8 @@ def survey(raw: Path) -> Survey:
                                       "dé permiso de lectura (chmod u+rx) y vuelva a ejecutar"))
 
     for folder, dirs, names in os.walk(raw, onerror=unreadable):
+        if Path(folder) == raw:  # verificadores/ holds evidence (an attendance sheet there is not a log)
+            dirs[:] = [d for d in dirs if d != VERIFIERS_DIR]
         dirs.sort()
         for name in names:
             path = Path(folder) / name

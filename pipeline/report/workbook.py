@@ -36,6 +36,26 @@ TREND_HEADERS = {
 }
 
 
+PMG_SHEET = "Tabla PMG"
+
+
+def pmg_table(planes: list[dict]) -> pd.DataFrame:
+    """Every plan covering the year as the PMG table: objetivo, actividad, ponderación, estado,
+    ponderación ganada (numbers, %), with a total row per plan."""
+    rows = []
+    for p in planes:
+        for c in p["compromisos"]:
+            rows.append({"Plan": p.get("titulo") or p["archivo"], "Objetivo": c.get("objetivo"),
+                         "Actividad": c["nombre"], "Plazo": c["plazo"], "Ponderación": c["ponderacion"],
+                         "Estado": c["estado"], "Ponderación ganada": c["ponderacion_ganada"]})
+        rows.append({"Plan": p.get("titulo") or p["archivo"], "Actividad": f"Total al {p['al']}",
+                     "Ponderación": round(sum(c["ponderacion"] for c in p["compromisos"]), 2),
+                     "Ponderación ganada": p["total"]})
+    frame = pd.DataFrame(rows, columns=["Plan", "Objetivo", "Actividad", "Plazo", "Ponderación", "Estado",
+                                        "Ponderación ganada"])
+    return frame.astype(object).where(frame.notna(), None)
+
+
 def _dict_table(data: dict | None, key: str, value: str) -> pd.DataFrame:
     return pd.DataFrame(list((data or {}).items()), columns=[key, value])
 
@@ -128,6 +148,8 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
         total = {PLAN_HEADERS["nombre"]: "Cumplimiento ponderado del plan",
                  PLAN_HEADERS["ponderacion_ganada"]: ind.get("cumplimiento_plan_total")}
         out["Cumplimiento plan"] = pd.concat([plan, pd.DataFrame([total])], ignore_index=True)
+    if ind.get("planes"):
+        out[PMG_SHEET] = pmg_table(ind["planes"])
     if ind.get("tendencia") and len(ind["tendencia"]) > 1:
         out["Tendencia"] = pd.DataFrame(ind["tendencia"]).rename(columns=TREND_HEADERS)
     cal = ind["calidad"]

@@ -26,6 +26,8 @@ from typing import Iterator
 
 from pipeline.clean import pseudonyms
 from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
+from pipeline.indicators import verifiers
+from pipeline.indicators.plan.windows import resolve_al
 from pipeline.ingest import files as rawfiles
 from pipeline.run import locks
 
@@ -39,6 +41,7 @@ class Settings:
     region: str
     umbral_celdas: int
     pdf: bool = True
+    al: str | None = None   # "as of" date of the plans (--al, AAAA-MM-DD); None: the default
 
 
 def log_files(paths: Paths) -> list[Path]:
@@ -187,11 +190,20 @@ def stage_keys(paths: Paths, settings: Settings, notebooks_dir: Path = NOTEBOOKS
                for y in years_with_logs(paths) if y < paths.year]
     limpieza = clean_key(paths, region, code)
     side = side_files(paths)
-    indicadores = fingerprint("indicadores", {"anio": paths.year, "umbral_celdas": settings.umbral_celdas},
+    al = plan_al(paths, settings)
+    planes = [[p.relative_to(paths.raw_root).as_posix(), _file_digest(p)]
+              for p in verifiers.input_files(paths.raw_root, paths.planes)]
+    indicadores = fingerprint("indicadores", {"anio": paths.year, "umbral_celdas": settings.umbral_celdas,
+                                              "al": al, "planes": planes},
                               paths.raw, side, [limpieza, *earlier], code)
-    balance = fingerprint("balance", {"anio": paths.year, "pdf": settings.pdf}, paths.raw, side,
+    balance = fingerprint("balance", {"anio": paths.year, "pdf": settings.pdf, "al": al}, paths.raw, side,
                           [indicadores], code)
     return {"limpieza": limpieza, "indicadores": indicadores, "balance": balance}
+
+
+def plan_al(paths: Paths, settings: Settings) -> str:
+    """The plans' "as of" date of this run, resolved (the default moves with today's date)."""
+    return resolve_al(paths.year, settings.al).isoformat()
 
 
 def describe_inputs(paths: Paths, settings: Settings) -> list[str]:
@@ -200,6 +212,7 @@ def describe_inputs(paths: Paths, settings: Settings) -> list[str]:
         f"región {settings.region}",
         f"umbral de celdas pequeñas {settings.umbral_celdas}",
         f"PDF {'sí' if settings.pdf else 'no'}",
+        f"estado de los planes al {plan_al(paths, settings)}{'' if settings.al else ' (por omisión)'}",
         f"carpeta de registros {paths.raw} ({len(log_files(paths))} registros)",
         f"huella de la clave de seudonimización {pseudonyms.key_fingerprint()}",
         f"versión del código {code_version()[:16]}",

@@ -140,9 +140,22 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--umbral-celdas", type=int, default=None, metavar="N",
                        help="oculta en las tablas de personas las celdas con menos de N personas "
                             "(por defecto 5, o $BALANCE_UMBRAL_CELDAS)")
+        p.add_argument("--al", type=_as_of, default=None, metavar="AAAA-MM-DD",
+                       help="fecha a la que se informa el estado de los planes (por defecto: el último "
+                            "día del año, o hoy si el año está en curso)")
         p.add_argument("-q", "--silencioso", "--quiet", dest="quiet", action="store_true",
                        help="sin barra de progreso por celda")
     return parser
+
+
+def _as_of(text: str) -> str:
+    """`--al`: a real date written AAAA-MM-DD."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"fecha no válida: {text!r} (use AAAA-MM-DD, p. ej. 2025-06-30)") from None
 
 
 def _abs(p: Path | None) -> Path | None:
@@ -171,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         YearRun(
             paths(year, reg.nombre, _abs(args.raw_dir), _abs(args.processed_dir), _abs(args.out_dir)),
             reg.nombre, args.stages, progress=not args.quiet and args.jobs <= 1,
-            pdf=not args.sin_pdf, force=args.force, umbral_celdas=umbral,
+            pdf=not args.sin_pdf, force=args.force, umbral_celdas=umbral, al=args.al,
         )
         for year in years
     ]

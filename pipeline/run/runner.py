@@ -38,9 +38,10 @@ class YearRun:
     notebooks_dir: Path = NOTEBOOKS_DIR
     force: bool = False
     umbral_celdas: int = DEFAULT_SMALL_CELL_THRESHOLD
+    al: str | None = None  # plans' "as of" date (--al AAAA-MM-DD); None: end of year or today
 
     def settings(self) -> cache.Settings:
-        return cache.Settings(self.region, self.umbral_celdas, self.pdf)
+        return cache.Settings(self.region, self.umbral_celdas, self.pdf, self.al)
 
 
 @contextlib.contextmanager
@@ -143,6 +144,7 @@ def stage_parameters(stage: str, paths: Paths, job: YearRun) -> dict:
     }
     if stage == "indicadores":
         params["umbral_celdas"] = int(job.umbral_celdas)
+        params["al"] = str(job.al or "")
     return params
 
 
@@ -164,6 +166,7 @@ def produced_files(stage: str, paths: Paths) -> list[Path]:
     notebook = paths.notebooks_out / NOTEBOOKS[stage]
     return {
         "limpieza": [paths.calidad_html, notebook],
-        "indicadores": [paths.indicadores_json, paths.indicadores_xlsx, notebook],
+        "indicadores": [paths.indicadores_json, paths.indicadores_xlsx, paths.plan_html, paths.verificadores_html,
+                        notebook],
         "balance": [paths.balance_html, paths.balance_pdf, notebook],
     }[stage]

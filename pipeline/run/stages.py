@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -78,14 +77,53 @@ def trend(paths: Paths, region: str, umbral_celdas: int, current: dict) -> list[
     return trends.trend_records(trends.trend_frame(by_year))
 
 
-def plan_keys(paths: Paths, region: str, actividades) -> dict:
-    """Compliance of this year's plan (`plan-<year>.yml`) and next year's plan, when present."""
+def plan_evaluations(paths: Paths, region: str, actividades, al=None) -> list:
+    """Every plan that covers the year, evaluated as of `al` (default: the year's last day, or
+    today for the current year): `plan-<year>.yml` beside the logs first, then the plans of
+    `data/raw/planes/` whose period includes the year. Each counts the processed activities of
+    every year its period spans up to `al`, with the verifiers of those years."""
+    from pipeline.indicators import plan, verifiers
+
+    when = plan.resolve_al(paths.year, al)
+    found = []
+    if paths.plan_anio.exists():
+        found.append((plan.load_plan(paths.plan_anio, region, paths.year), plan.ORIGEN_ANUAL))
+    for path in plan.plan_files(paths.planes):
+        loaded = plan.load_plan(path, region)
+        if loaded.vigencia.inicio.year <= paths.year <= loaded.vigencia.fin.year:
+            found.append((loaded, plan.ORIGEN_PLANES))
+    # only logs up to the year reported count, even when `al` is later
+    years = sorted({y for p, _ in found for y in plan.windows.years_counted(p.vigencia, when) if y <= paths.year})
+    frames, evidence = [], verifiers.Verificadores()
+    for year in years:
+        year_paths = replace(paths, year=year)
+        if year == paths.year:
+            acts = actividades
+        elif has_logs(year_paths):
+            acts = processed_tables(year_paths, region)[0]
+        else:
+            continue
+        frames.append(acts)
+        evidence = evidence.merge(verifiers.discover(year_paths.raw, acts))
+    every = pd.concat(frames, ignore_index=True) if frames else actividades.iloc[0:0]
+    return [(plan.evaluate(p, every, when, evidence), origen) for p, origen in found]
+
+
+def plan_keys(paths: Paths, region: str, actividades, al=None, evaluations: list | None = None) -> dict:
+    """This year's plan (`plan-<year>.yml`: `cumplimiento_plan`…), every plan covering the year
+    (`planes`, `planes_al`) and next year's plan (`plan_siguiente`), when present."""
     from pipeline.indicators import plan
 
+    if evaluations is None:
+        evaluations = plan_evaluations(paths, region, actividades, al)
     out: dict = {}
-    if paths.plan_anio.exists():
-        this_year = plan.load_plan(paths.plan_anio, region, paths.year)
-        out.update(plan.plan_indicators(this_year, actividades, en_curso=paths.year >= date.today().year))
+    for ev, origen in evaluations:
+        if origen == plan.ORIGEN_ANUAL:
+            out.update({"plan_titulo": ev.plan.titulo, "cumplimiento_plan": plan.compliance_records(ev.tabla),
+                        "cumplimiento_plan_total": plan.compliance_total(ev.tabla)})
+    if evaluations:
+        out["planes_al"] = evaluations[0][0].al.isoformat()
+        out["planes"] = [plan.plan_result(ev, origen) for ev, origen in evaluations]
     if paths.plan_siguiente.exists():
         next_year = plan.load_plan(paths.plan_siguiente, region, paths.year + 1)
         out["plan_siguiente"] = {"anio": paths.year + 1, "titulo": next_year.titulo,
@@ -93,15 +131,22 @@ def plan_keys(paths: Paths, region: str, actividades) -> dict:
     return out
 
 
-def indicators_stage(paths: Paths, region: str, umbral_celdas: int = DEFAULT_SMALL_CELL_THRESHOLD) -> dict:
-    """Stage 2: compute the indicators and write `indicadores.json` and the workbook."""
+def indicators_stage(paths: Paths, region: str, umbral_celdas: int = DEFAULT_SMALL_CELL_THRESHOLD,
+                     al=None) -> dict:
+    """Stage 2: compute the indicators and write `indicadores.json`, the workbook and, when
+    plans cover the year, the plan follow-up and verifiers pages. `al`: the "as of" date of
+    the plans (`--al`; None for the default)."""
+    from pipeline.report import plan_pages
+
     reference.region(region)  # fail early on an unknown region
     ind = year_indicators(paths, region, umbral_celdas)
     actividades, _, _ = processed_tables(paths, region)
-    ind.update(plan_keys(paths, region, actividades))
+    evaluations = plan_evaluations(paths, region, actividades, al)
+    ind.update(plan_keys(paths, region, actividades, al, evaluations))
     ind["tendencia"] = trend(paths, region, umbral_celdas, ind)
     annual.write_json(ind, paths.indicadores_json)
     write_workbook(ind, paths.indicadores_xlsx)
+    plan_pages.write_pages(ind, evaluations, paths)
     return ind
 
 

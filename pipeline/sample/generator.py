@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline import config, reference
-from pipeline.sample.extras import PLANS, destacadas_csv, plan_document, plan_yaml
+from pipeline.sample.extras import PLANES, PLANS, destacadas_csv, plan_document, plan_yaml, verifier_files
 from pipeline.sample.model import Sample, _check_comuna_typos
 from pipeline.sample.people import make_people
 from pipeline.sample.texts import textos_yaml
@@ -58,6 +58,7 @@ def build_sample(seed: int = DEFAULT_SEED) -> Sample:
             ys.extra[f"plan-{ys.year + 1}.yml"] = plan_yaml(ys.year + 1)
             ys.plan = plan_document(ys.year, PLANS[ys.year])
             ys.extra[config.paths(ys.year).textos.name] = textos_yaml(ys.year)
-    return Sample(seed, years)
+            ys.files_extra = verifier_files(ys)
+    return Sample(seed, years, dict(PLANES))
 
 

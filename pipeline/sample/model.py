@@ -88,12 +88,14 @@ class YearSample:
     extra: dict[str, str] = field(default_factory=dict)  # other files: name → text (plans, destacadas)
     photos: dict[str, int] = field(default_factory=dict)  # photo file name → drawing seed
     plan: dict | None = None  # this year's plan (compliance), as written in plan-<anio>.yml
+    files_extra: dict[str, bytes] = field(default_factory=dict)  # nested files (verificadores/…) → bytes
 
 
 @dataclass
 class Sample:
     seed: int
     years: list[YearSample]
+    planes: dict[str, str] = field(default_factory=dict)  # data/raw/planes/<name> → text
 
 
 # --------------------------------------------------------------------------- small helpers

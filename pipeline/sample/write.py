@@ -123,6 +123,16 @@ def write_sample(sample: Sample, out_dir: Path) -> list[Path]:
         for name, photo_seed in ys.photos.items():
             draw_photo(d / name, photo_seed)
             written.append(d / name)
+        for name, data in ys.files_extra.items():
+            (d / name).parent.mkdir(parents=True, exist_ok=True)
+            (d / name).write_bytes(data)
+            written.append(d / name)
+    if sample.planes:
+        planes = Path(out_dir) / "planes"
+        planes.mkdir(parents=True, exist_ok=True)
+        for name, text in sample.planes.items():
+            (planes / name).write_bytes(text.encode("utf-8"))
+            written.append(planes / name)
     return written
 
 

@@ -41,17 +41,23 @@ NOMBRES = [
 ]
 
 
-def expected(estados):
+def expected(estados, ganada=(0.0, 0.0, 0.0, 10.0), plazo="2018-12-31", vencido=True):
     # Escuelas 3/4; COSOC 1/2 (a4 is in La Serena); Talleres 1/3 (only a6); Consultas: every activity, 10/1.
     return pd.DataFrame({
+        "objetivo": [None] * 4,
         "nombre": NOMBRES,
         "meta": [4, 2, 3, 1],
         "logrado": [3, 1, 1, 10],
         "pct_cumplimiento": [75.0, 50.0, 33.33, 100.0],
         "estado": estados,
         "ponderacion": [40.0, 25.5, 24.5, 10.0],
-        "ponderacion_ganada": [30.0, 12.75, 8.17, 10.0],   # 24.5 / 3 = 8.1666…
-    }).astype({"nombre": "str", "estado": "str"})
+        "ponderacion_ganada": list(ganada),   # PMG rule: the full weight only when CUMPLE
+        "plazo": [plazo] * 4,
+        "plazo_texto": ["Durante el periodo 2018"] * 4,
+        "vencido": [vencido] * 4,
+        "verificadas": [3, 1, 1, 10],
+        "verificadores_completos": [True] * 4,
+    }).astype({"objetivo": "object", "nombre": "str", "estado": "str", "plazo": "str", "plazo_texto": "str"})
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +87,21 @@ def test_load_plan_accepts_region_code(plan_2018):
 def test_compliance_closed_year(plan_2018):
     got = plan.compliance(plan_2018, ACT)
     assert_frame_equal(got, expected(["EN PROCESO", "EN PROCESO", "NO CUMPLE", "CUMPLE"]))
-    assert plan.compliance_total(got) == 60.92   # 30 + 12.75 + 8.17 + 10
+    assert plan.compliance_total(got) == 10.0   # PMG: only the met commitment earns its weight
 
 
 def test_compliance_year_in_progress(plan_2018):
-    got = plan.compliance(plan_2018, ACT, en_curso=True)
-    assert_frame_equal(got, expected(["EN PROCESO", "EN PROCESO", "EN PROCESO", "CUMPLE"]))
+    got = plan.compliance(plan_2018, ACT, al=date(2018, 12, 30))   # the day before the deadline
+    assert_frame_equal(got, expected(["EN EJECUCIÓN", "EN EJECUCIÓN", "EN EJECUCIÓN", "CUMPLE"], vencido=False))
+
+
+def test_proportional_rule_keeps_the_old_weights(tmp_path):
+    text = PLAN_2018.read_text(encoding="utf-8").replace("compromisos:", "regla_ponderacion: proporcional\ncompromisos:", 1)
+    path = tmp_path / "plan-2018.yml"
+    path.write_text(text, encoding="utf-8")
+    got = plan.compliance(plan.load_plan(path, "Coquimbo"), ACT)
+    assert got["ponderacion_ganada"].tolist() == [30.0, 12.75, 8.17, 10.0]   # 24.5 / 3 = 8.1666…
+    assert plan.compliance_total(got) == 60.92
 
 
 def test_compliance_does_not_mutate_and_counts_distinct_activities(plan_2018):
@@ -105,23 +120,26 @@ def test_compliance_of_empty_year(plan_2018):
 
 
 @pytest.mark.parametrize(
-    "logrado, meta, en_curso, estado",
-    [(8, 8, False, "CUMPLE"), (9, 8, False, "CUMPLE"), (4, 8, False, "EN PROCESO"),
-     (3, 8, False, "NO CUMPLE"), (0, 8, True, "EN PROCESO"), (8, 8, True, "CUMPLE")],
+    "logrado, meta, vencido, verificado, estado",
+    [(8, 8, True, True, "CUMPLE"), (9, 8, True, True, "CUMPLE"), (4, 8, True, True, "EN PROCESO"),
+     (3, 8, True, True, "NO CUMPLE"), (0, 8, False, True, "EN EJECUCIÓN"), (8, 8, False, True, "CUMPLE"),
+     (8, 8, True, False, "EN PROCESO"), (8, 8, False, False, "EN EJECUCIÓN"), (1, 8, True, False, "NO CUMPLE")],
 )
-def test_estado_rule(logrado, meta, en_curso, estado):
-    assert plan.estado(logrado, meta, en_curso) == estado
+def test_estado_rule(logrado, meta, vencido, verificado, estado):
+    assert plan.estado(logrado, meta, vencido, verificado) == estado
 
 
 def test_records_are_plain_json(plan_2018):
     records = plan.compliance_records(plan.compliance(plan_2018, ACT))
     assert json.loads(json.dumps(records)) == records
     assert records[2] == {
-        "nombre": NOMBRES[2], "meta": 3, "logrado": 1, "pct_cumplimiento": 33.33, "estado": "NO CUMPLE",
-        "ponderacion": 24.5, "ponderacion_ganada": 8.17,
+        "objetivo": None, "nombre": NOMBRES[2], "meta": 3, "logrado": 1, "pct_cumplimiento": 33.33,
+        "estado": "NO CUMPLE", "ponderacion": 24.5, "ponderacion_ganada": 0.0, "plazo": "2018-12-31",
+        "plazo_texto": "Durante el periodo 2018", "vencido": True, "actividades_verificadas": 1,
+        "verificadores_completos": True,
     }
     keys = plan.plan_indicators(plan_2018, ACT)
-    assert keys["cumplimiento_plan"] == records and keys["cumplimiento_plan_total"] == 60.92
+    assert keys["cumplimiento_plan"] == records and keys["cumplimiento_plan_total"] == 10.0
 
 
 def test_plan_records_describe_filters(plan_2018):
@@ -206,9 +224,12 @@ def test_weights_tolerate_rounding(tmp_path, last, ok):
             plan.load_plan(path, "Coquimbo")
 
 
-def test_year_in_progress():
-    assert plan.anio_en_curso(2018, hoy=date(2018, 12, 31))
-    assert not plan.anio_en_curso(2018, hoy=date(2019, 1, 1))
+def test_default_as_of_date():
+    # the last day of the year reported; today while that year is in progress
+    assert plan.default_al(2018, today=date(2019, 3, 1)) == date(2018, 12, 31)
+    assert plan.default_al(2018, today=date(2018, 5, 2)) == date(2018, 5, 2)
+    assert plan.resolve_al(2018, "2018-06-30") == date(2018, 6, 30)
+    assert plan.resolve_al(2018, "", today=date(2020, 1, 1)) == date(2018, 12, 31)
 
 
 def test_example_plan_of_the_issue_loads():

@@ -1,0 +1,199 @@
+"""Compliance of a plan: the activities each commitment counts, its estado and weight earned.
+
+A commitment counts the distinct activities (`clave_actividad`) that pass its filter (and its
+modalidad, when it asks for one) dated inside its window as of `al` (`windows`), across every
+calendar year the window spans: `actividades` holds the processed activities of all those
+years. Its estado and ponderación ganada follow `status`; verifiers come from `verifiers`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from pipeline import reference
+from pipeline.indicators.plan import status, windows
+from pipeline.indicators.plan.model import ORIGEN_PLANES, Compromiso, Filtro, Plan
+from pipeline.indicators.verifiers import Verificadores
+from pipeline.text import fold
+
+COMPLIANCE_COLUMNS = [
+    "objetivo", "nombre", "meta", "logrado", "pct_cumplimiento", "estado", "ponderacion", "ponderacion_ganada",
+    "plazo", "plazo_texto", "vencido", "verificadas", "verificadores_completos",
+]
+_DTYPES = {
+    "objetivo": "object", "nombre": "str", "meta": "int64", "logrado": "int64", "pct_cumplimiento": "float64",
+    "estado": "str", "ponderacion": "float64", "ponderacion_ganada": "float64", "plazo": "str",
+    "plazo_texto": "str", "vencido": "bool", "verificadas": "int64", "verificadores_completos": "bool",
+}
+
+
+def matches(filtro: Filtro, actividades: pd.DataFrame) -> pd.Series:
+    """Boolean mask of the activities that count towards a commitment with this filter."""
+    mask = pd.Series(True, index=actividades.index)
+    if filtro.tipo_actividad:
+        wanted = {fold(t) for t in filtro.tipo_actividad}
+        mask &= actividades["tipo_actividad"].map(fold).isin(wanted)
+    if filtro.linea:
+        wanted = {fold(t) for t in filtro.linea}
+        mask &= actividades["linea"].map(fold).isin(wanted)
+    cuts = actividades["cut_comuna"].astype("string").fillna("")
+    if filtro.comunas_incluidas:
+        mask &= cuts.isin(filtro.comunas_incluidas)
+    if filtro.comunas_excluidas:
+        mask &= ~cuts.isin(filtro.comunas_excluidas)
+    if filtro.min_asistentes is not None:
+        asistencias = pd.to_numeric(actividades["asistencias"], errors="coerce").fillna(0)
+        mask &= asistencias >= filtro.min_asistentes
+    return mask.astype(bool)
+
+
+def counted(plan: Plan, c: Compromiso, actividades: pd.DataFrame, al: date) -> pd.DataFrame:
+    """The activities a commitment counts as of `al`: filter, modalidad and window, one row each."""
+    window = windows.counted_window(plan.plazo(c), al)
+    if window is None or actividades.empty:
+        return actividades.iloc[0:0]
+    fechas = pd.to_datetime(actividades["fecha"], errors="coerce")
+    mask = matches(c.filtro, actividades) & (fechas >= pd.Timestamp(window[0])) & (fechas <= pd.Timestamp(window[1]))
+    if c.modalidad:
+        modalidad = actividades["modalidad"].map(fold) if "modalidad" in actividades.columns else None
+        mask &= modalidad.isin(c.modalidad) if modalidad is not None else False
+    return actividades.loc[mask].drop_duplicates("clave_actividad").sort_values(["fecha", "clave_actividad"])
+
+
+@dataclass
+class Evaluacion:
+    """A plan's compliance as of `al`: one table row per commitment, and the activities counted
+    by each (with the verifiers each has and lacks)."""
+
+    plan: Plan
+    al: date
+    tabla: pd.DataFrame
+    actividades: list[list[dict]]           # per commitment, in plan order
+    verificadores: Verificadores
+
+
+def evaluate(plan: Plan, actividades: pd.DataFrame, al: date | None = None,
+             evidencias: Verificadores | None = None) -> Evaluacion:
+    """Compliance of `plan` as of `al` (default: the end of its period). `actividades` is the
+    processed activities table of every year the plan spans; it is not modified."""
+    al = al or plan.vigencia.fin
+    evidencias = evidencias or Verificadores()
+    rows, per_commitment = [], []
+    for c in plan.compromisos:
+        plazo = plan.plazo(c)
+        acts = counted(plan, c, actividades, al)
+        detail = []
+        for a in acts.itertuples(index=False):
+            ev = evidencias.of(a.clave_actividad)
+            faltan = [v for v in c.verificadores if v not in ev.tipos]
+            detail.append({
+                "clave": a.clave_actividad, "fecha": pd.Timestamp(a.fecha).date().isoformat(),
+                "comuna": str(getattr(a, "comuna", "") or ""), "actividad": str(getattr(a, "actividad", "") or ""),
+                "verificadores_presentes": sorted(ev.tipos), "verificadores_faltantes": faltan,
+                "archivos": list(ev.archivos),
+            })
+        logrado = len(detail)
+        verificadas = sum(1 for d in detail if not d["verificadores_faltantes"])
+        vencido = windows.past_deadline(plazo, al)
+        estado = status.estado(logrado, c.meta, vencido, verificadas == logrado)
+        rows.append({
+            "objetivo": c.objetivo, "nombre": c.nombre, "meta": c.meta, "logrado": logrado,
+            "pct_cumplimiento": round(min(logrado / c.meta, 1.0) * 100, 2), "estado": estado,
+            "ponderacion": c.ponderacion,
+            "ponderacion_ganada": status.ponderacion_ganada(c.ponderacion, estado, verificadas, c.meta,
+                                                            plan.regla_ponderacion),
+            "plazo": plazo.fecha.isoformat(), "plazo_texto": plazo.texto, "vencido": vencido,
+            "verificadas": verificadas, "verificadores_completos": verificadas == logrado,
+        })
+        per_commitment.append(detail)
+    tabla = pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS).astype(_DTYPES)
+    return Evaluacion(plan, al, tabla, per_commitment, evidencias)
+
+
+def compliance(plan: Plan, actividades: pd.DataFrame, al: date | None = None,
+               evidencias: Verificadores | None = None) -> pd.DataFrame:
+    """One row per commitment: meta, logrado, % de cumplimiento, estado, ponderación ganada…"""
+    return evaluate(plan, actividades, al, evidencias).tabla
+
+
+def compliance_total(df: pd.DataFrame) -> float:
+    """Sum of ponderación ganada (0–100), for indicadores.json `cumplimiento_plan_total`."""
+    return round(float(df["ponderacion_ganada"].sum()), 2)
+
+
+def compliance_records(df: pd.DataFrame, ev: Evaluacion | None = None) -> list[dict]:
+    """Rows of `compliance` as plain JSON values (indicadores.json `cumplimiento_plan` and the
+    `compromisos` of each entry of `planes`); with `ev`, each commitment's details too."""
+    out = []
+    for i, r in enumerate(df.itertuples(index=False)):
+        record = {
+            "objetivo": None if r.objetivo is None or r.objetivo != r.objetivo else str(r.objetivo),
+            "nombre": str(r.nombre), "meta": int(r.meta), "logrado": int(r.logrado),
+            "pct_cumplimiento": float(r.pct_cumplimiento), "estado": str(r.estado),
+            "ponderacion": float(r.ponderacion), "ponderacion_ganada": float(r.ponderacion_ganada),
+            "plazo": str(r.plazo), "plazo_texto": str(r.plazo_texto), "vencido": bool(r.vencido),
+            "actividades_verificadas": int(r.verificadas), "verificadores_completos": bool(r.verificadores_completos),
+        }
+        if ev is not None:
+            c = ev.plan.compromisos[i]
+            plazo = ev.plan.plazo(c)
+            record.update({
+                "responsables": list(c.responsables), "verificadores": list(c.verificadores),
+                "modalidad": list(c.modalidad), "ventana": {"inicio": plazo.inicio.isoformat(),
+                                                            "fin": plazo.fecha.isoformat()},
+                "actividades": [{k: v for k, v in d.items() if k not in ("clave", "archivos")}
+                                for d in ev.actividades[i]],
+            })
+        out.append(record)
+    return out
+
+
+def describe_filter(filtro: Filtro) -> str:
+    """The filter in a sentence an analyst reads, e.g. for the deck or the workbook."""
+    nombres = reference.comunas().set_index("cut_comuna")["comuna"]
+    parts = []
+    if filtro.tipo_actividad:
+        parts.append("tipo: " + " o ".join(filtro.tipo_actividad))
+    if filtro.linea:
+        parts.append("línea: " + " o ".join(filtro.linea))
+    if filtro.comunas_incluidas:
+        parts.append("en " + ", ".join(nombres[c] for c in filtro.comunas_incluidas))
+    if filtro.comunas_excluidas:
+        parts.append("fuera de " + ", ".join(nombres[c] for c in filtro.comunas_excluidas))
+    if filtro.min_asistentes is not None:
+        parts.append(f"con al menos {filtro.min_asistentes} asistentes")
+    return "; ".join(parts) if parts else "todas las actividades"
+
+
+def plan_records(plan: Plan) -> list[dict]:
+    """A plan's commitments without compliance (next year's plan): nombre, meta, ponderacion, criterio."""
+    return [
+        {"nombre": c.nombre, "meta": c.meta, "ponderacion": c.ponderacion, "criterio": describe_filter(c.filtro)}
+        for c in plan.compromisos
+    ]
+
+
+def plan_indicators(plan: Plan, actividades: pd.DataFrame, al: date | None = None,
+                    evidencias: Verificadores | None = None) -> dict:
+    """The indicadores.json keys of this year's plan (`plan-<year>.yml`), in one call."""
+    df = compliance(plan, actividades, al, evidencias)
+    return {
+        "plan_titulo": plan.titulo,
+        "cumplimiento_plan": compliance_records(df),
+        "cumplimiento_plan_total": compliance_total(df),
+    }
+
+
+def plan_result(ev: Evaluacion, origen: str = ORIGEN_PLANES) -> dict:
+    """One entry of indicadores.json `planes`: the plan, its period, the date and every commitment."""
+    p = ev.plan.vigencia
+    return {
+        "archivo": ev.plan.archivo, "origen": origen, "titulo": ev.plan.titulo,
+        "periodo": {"inicio": p.inicio.isoformat(), "fin": p.fin.isoformat(), "texto": p.texto()},
+        "al": ev.al.isoformat(), "regla_ponderacion": ev.plan.regla_ponderacion,
+        "compromisos": compliance_records(ev.tabla, ev),
+        "total": compliance_total(ev.tabla),
+        "carpetas_sin_actividad": len(ev.verificadores.sin_actividad),
+    }

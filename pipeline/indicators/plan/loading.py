@@ -1,0 +1,337 @@
+"""Reading a plan file (YAML) into a `model.Plan`, with errors that name the file and the line.
+
+Today's format (`anio` + `compromisos` with `nombre`, `meta`, `ponderacion`, `filtro`) still
+loads unchanged. A plan may instead cover a period and say more of each commitment::
+
+    periodo: 2024-07-01 a 2025-06-30     # or 2024-2025, or 2024 (instead of `anio`)
+    titulo: Plan anual COSOC 2024-2025   # optional
+    regla_ponderacion: pmg               # optional: pmg (default) or proporcional
+    compromisos:
+      - objetivo: Descentralizar el funcionamiento del COSOC      # optional
+        nombre: Sesiones del COSOC fuera de La Serena
+        responsables: [Encargada PAC]                            # optional
+        meta: 2
+        ponderacion: 20          # optional when no commitment has one: equal shares
+        plazo: primer semestre 2025   # optional: a date, a semester, or the whole period
+        verificadores: [citación, asistencia, fotografías, acta]  # optional
+        modalidad: [presencial]  # optional: presencial / virtual
+        filtro: {tipo_actividad: [Sesión COSOC], comunas_excluidas: [La Serena]}
+
+Filter matching: `tipo_actividad` and `linea` are compared folded (`text.fold`); comunas are
+resolved when the plan is loaded to their official codes (official names and known aliases
+of the region reported) and matched on `cut_comuna`; `min_asistentes` keeps activities with at
+least that many `asistencias`. Deadlines: `windows`; states and weights: `status`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pipeline import reference
+from pipeline import schema
+from pipeline.errors import InvalidPlan
+from pipeline.indicators import verifiers
+from pipeline.indicators.plan import windows
+from pipeline.indicators.plan.model import (
+    MODALIDADES, REGLA_PMG, REGLAS_PONDERACION, TOLERANCIA_PONDERACION, Compromiso, Filtro, Periodo, Plan,
+)
+from pipeline.text import fold
+
+_PLAN_KEYS = {"anio", "periodo", "titulo", "compromisos", "regla_ponderacion"}
+_COMPROMISO_KEYS = {"nombre", "meta", "ponderacion", "filtro", "objetivo", "responsables", "plazo",
+                    "verificadores", "modalidad"}
+_FILTRO_KEYS = {"tipo_actividad", "linea", "comunas_incluidas", "comunas_excluidas", "min_asistentes"}
+_TIPOS_BY_KEY = {fold(label): label for label in schema.TIPOS_ACTIVIDAD}
+
+
+_YAML_HINT = (
+    "Revise la sangría (espacios, no tabuladores), los dos puntos después de cada clave y que "
+    "cada corchete o comilla que se abre también se cierre."
+)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _Reader:
+    """Walks the composed YAML node tree, so every error can name the line of its entry."""
+
+    def __init__(self, archivo: str, loader: yaml.SafeLoader):
+        self.archivo = archivo
+        self.loader = loader
+
+    def fail(self, node: Node | None, message: str) -> InvalidPlan:
+        where = f", línea {node.start_mark.line + 1}" if node is not None else ""
+        return InvalidPlan(f"Plan {self.archivo}{where}: {message}")
+
+    def value(self, node: Node) -> object:
+        return self.loader.construct_object(node, deep=True)
+
+    def mapping(self, node: Node, what: str, allowed: set[str], required: set[str]) -> dict[str, tuple[Node, Node]]:
+        if not isinstance(node, MappingNode):
+            raise self.fail(node, f"{what} debe ser una lista de claves y valores (clave: valor).")
+        found: dict[str, tuple[Node, Node]] = {}
+        for key_node, value_node in node.value:
+            key = self.value(key_node)
+            if not isinstance(key, str):
+                raise self.fail(key_node, f"clave no válida en {what}: {key!r}.")
+            if key in found:
+                raise self.fail(key_node, f"la clave '{key}' está repetida en {what}.")
+            if key not in allowed:
+                raise self.fail(
+                    key_node,
+                    f"clave desconocida '{key}' en {what}. Claves aceptadas: {', '.join(sorted(allowed))}.",
+                )
+            found[key] = (key_node, value_node)
+        missing = sorted(required - set(found))
+        if missing:
+            raise self.fail(node, f"falta la clave '{missing[0]}' en {what}.")
+        return found
+
+    def whole(self, node: Node, what: str, minimum: int) -> int:
+        value = self.value(node)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(node, f"{what} debe ser un número entero; se leyó {value!r}.")
+        if value < minimum:
+            cota = "positivo" if minimum == 1 else f"mayor o igual que {minimum}"
+            raise self.fail(node, f"{what} debe ser un número entero {cota}; se leyó {value}.")
+        return value
+
+    def text(self, node: Node, what: str) -> str:
+        value = self.value(node)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(node, f"{what} debe ser un texto no vacío.")
+        return " ".join(value.split())
+
+    def texts(self, node: Node, what: str) -> list[tuple[Node, str]]:
+        """One text or a list of texts, each with its node (for the line of a bad item)."""
+        if isinstance(node, ScalarNode):
+            return [(node, self.text(node, what))]
+        if not isinstance(node, SequenceNode):
+            raise self.fail(node, f"{what} debe ser un texto o una lista de textos.")
+        if not node.value:
+            raise self.fail(node, f"{what} está vacío: quítelo o escriba al menos un valor.")
+        return [(item, self.text(item, what)) for item in node.value]
+
+
+@lru_cache(maxsize=None)
+def _comuna_keys(region: str) -> tuple[dict[str, str], dict[str, str]]:
+    """folded name → cut_comuna for the region (official + aliases), and for every other region."""
+    of_region = reference.comunas_region(region)
+    cuts = set(of_region["cut_comuna"])
+    keys = {fold(name): cut for name, cut in zip(of_region["comuna"], of_region["cut_comuna"])}
+    aliases = reference.aliases()
+    for key, cut in zip(aliases["clave"], aliases["cut_comuna"]):
+        if cut in cuts:
+            keys.setdefault(key, cut)
+    others = reference.comunas()
+    other_keys = {
+        fold(name): reg
+        for name, cut, reg in zip(others["comuna"], others["cut_comuna"], others["region"])
+        if cut not in cuts
+    }
+    return keys, other_keys
+
+
+def _filtro(reader: _Reader, node: Node, nombre: str, region: str) -> Filtro:
+    what = f"el filtro del compromiso '{nombre}'"
+    entries = reader.mapping(node, what, _FILTRO_KEYS, set())
+    values: dict[str, object] = {}
+    if "tipo_actividad" in entries:
+        tipos = []
+        for item, text in reader.texts(entries["tipo_actividad"][1], "filtro.tipo_actividad"):
+            label = _TIPOS_BY_KEY.get(fold(text))
+            if label is None:
+                raise reader.fail(
+                    item,
+                    f"tipo de actividad desconocido '{text}'. Tipos aceptados: {', '.join(schema.TIPOS_ACTIVIDAD)}.",
+                )
+            tipos.append(label)
+        values["tipo_actividad"] = tuple(dict.fromkeys(tipos))
+    if "linea" in entries:
+        lineas = [text for _, text in reader.texts(entries["linea"][1], "filtro.linea")]
+        values["linea"] = tuple(dict.fromkeys(lineas))
+    keys, other_keys = _comuna_keys(region)
+    for key in ("comunas_incluidas", "comunas_excluidas"):
+        if key not in entries:
+            continue
+        cuts = []
+        for item, text in reader.texts(entries[key][1], f"filtro.{key}"):
+            cut = keys.get(fold(text))
+            if cut is None:
+                otra = other_keys.get(fold(text))
+                detalle = f"pertenece a la región de {otra}, no a la de {region}" if otra else (
+                    f"no es una comuna de la región de {region}"
+                )
+                raise reader.fail(item, f"la comuna '{text}' de filtro.{key} {detalle}.")
+            cuts.append(cut)
+        values[key] = tuple(dict.fromkeys(cuts))
+    both = set(values.get("comunas_incluidas", ())) & set(values.get("comunas_excluidas", ()))
+    if both:
+        raise reader.fail(
+            entries["comunas_excluidas"][1],
+            "una misma comuna no puede estar en comunas_incluidas y en comunas_excluidas.",
+        )
+    if "min_asistentes" in entries:
+        values["min_asistentes"] = reader.whole(entries["min_asistentes"][1], "filtro.min_asistentes", 0)
+    return Filtro(**values)
+
+
+def _weight(reader: _Reader, node: Node, nombre: str) -> float:
+    peso = reader.value(node)
+    if isinstance(peso, bool) or not isinstance(peso, (int, float)) or peso != peso:
+        raise reader.fail(node, f"la ponderación del compromiso '{nombre}' debe ser un número (sin %); se leyó {peso!r}.")
+    if peso < 0:
+        raise reader.fail(node, f"la ponderación del compromiso '{nombre}' no puede ser negativa.")
+    return float(peso)
+
+
+def _verifiers(reader: _Reader, node: Node, nombre: str) -> tuple[str, ...]:
+    names = []
+    for item, text in reader.texts(node, f"verificadores del compromiso '{nombre}'"):
+        canon = verifiers.canonical(text)
+        if canon is None:
+            raise reader.fail(
+                item, f"verificador desconocido '{text}'. Verificadores aceptados: {', '.join(verifiers.VERIFICADORES)}.",
+            )
+        names.append(canon)
+    return tuple(dict.fromkeys(names))
+
+
+def _modalidad(reader: _Reader, node: Node, nombre: str) -> tuple[str, ...]:
+    found = []
+    for item, text in reader.texts(node, f"modalidad del compromiso '{nombre}'"):
+        if fold(text) not in MODALIDADES:
+            raise reader.fail(item, f"modalidad desconocida '{text}'. Modalidades aceptadas: {', '.join(MODALIDADES)}.")
+        found.append(fold(text))
+    both = set(found) == set(MODALIDADES)  # "presenciales o virtuales": any
+    return () if both else tuple(dict.fromkeys(found))
+
+
+def _compromiso(reader: _Reader, node: Node, numero: int, region: str, periodo: Periodo) -> Compromiso:
+    what = f"el compromiso n° {numero}"
+    entries = reader.mapping(node, what, _COMPROMISO_KEYS, {"nombre", "meta"})
+    nombre = reader.text(entries["nombre"][1], f"el nombre del compromiso n° {numero}")
+    meta = reader.whole(entries["meta"][1], f"la meta del compromiso '{nombre}'", 1)
+    peso = _weight(reader, entries["ponderacion"][1], nombre) if "ponderacion" in entries else float("nan")
+    filtro = _filtro(reader, entries["filtro"][1], nombre, region) if "filtro" in entries else Filtro()
+    objetivo = reader.text(entries["objetivo"][1], f"el objetivo del compromiso '{nombre}'") if "objetivo" in entries else None
+    responsables = tuple(t for _, t in reader.texts(entries["responsables"][1], "responsables")) \
+        if "responsables" in entries else ()
+    plazo = None
+    if "plazo" in entries:
+        try:
+            plazo = windows.parse_plazo(reader.value(entries["plazo"][1]), periodo)
+        except ValueError as exc:
+            raise reader.fail(entries["plazo"][1], f"compromiso '{nombre}': {exc}.") from None
+    verif = _verifiers(reader, entries["verificadores"][1], nombre) if "verificadores" in entries else ()
+    modalidad = _modalidad(reader, entries["modalidad"][1], nombre) if "modalidad" in entries else ()
+    return Compromiso(nombre, meta, peso, filtro, node.start_mark.line + 1, objetivo, responsables, plazo,
+                      verif, modalidad)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidPlan(f"Plan {path.name}: el archivo no está en UTF-8; guárdelo con codificación UTF-8.") from exc
+    except OSError as exc:
+        raise InvalidPlan(f"Plan {path.name}: el archivo no se puede leer ({exc.strerror or 'error de lectura'}).") from exc
+
+
+def _periodo(reader: _Reader, entries: dict, root: Node, year: int | None) -> tuple[int, Periodo]:
+    if "anio" in entries and "periodo" in entries:
+        raise reader.fail(entries["periodo"][0], "use anio o periodo, no ambos.")
+    if "anio" in entries:
+        plan_year = reader.whole(entries["anio"][1], "anio", 1900)
+        if year is not None and plan_year != int(year):
+            raise reader.fail(entries["anio"][1], f"el plan es del año {plan_year}, pero se esperaba {int(year)}.")
+        return plan_year, windows.parse_periodo(plan_year)
+    if "periodo" not in entries:
+        raise reader.fail(root, "falta la clave 'anio' (o 'periodo') en el plan.")
+    try:
+        periodo = windows.parse_periodo(reader.value(entries["periodo"][1]))
+    except ValueError as exc:
+        raise reader.fail(entries["periodo"][1], f"{exc}.") from None
+    if year is not None and not periodo.inicio.year <= int(year) <= periodo.fin.year:
+        raise reader.fail(entries["periodo"][1], f"el periodo {periodo.texto()} no incluye el año {int(year)}.")
+    return periodo.fin.year, periodo
+
+
+def load_plan(path: Path, region: str, year: int | None = None) -> Plan:
+    """Read and validate a plan file; raise InvalidPlan naming the file and the line.
+
+    `region` resolves comuna names (any form `reference.region` accepts). When `year` is
+    given, the plan's `anio` must match it (or its `periodo` include it).
+    """
+    path = Path(path)
+    archivo = path.name
+    reg = reference.region(region)
+    loader = yaml.SafeLoader(_read_text(path))
+    try:
+        root = loader.get_single_node()
+        reader = _Reader(archivo, loader)
+        if root is None:
+            raise InvalidPlan(f"Plan {archivo}: el archivo está vacío.")
+        entries = reader.mapping(root, "el plan", _PLAN_KEYS, {"compromisos"})
+        plan_year, periodo = _periodo(reader, entries, root, year)
+        titulo = reader.text(entries["titulo"][1], "titulo") if "titulo" in entries else None
+        regla = REGLA_PMG
+        if "regla_ponderacion" in entries:
+            regla = fold(reader.text(entries["regla_ponderacion"][1], "regla_ponderacion"))
+            if regla not in REGLAS_PONDERACION:
+                raise reader.fail(entries["regla_ponderacion"][1],
+                                  f"regla_ponderacion debe ser {' o '.join(REGLAS_PONDERACION)}.")
+        lista = entries["compromisos"][1]
+        if not isinstance(lista, SequenceNode) or not lista.value:
+            raise reader.fail(lista, "compromisos debe ser una lista con al menos un compromiso (cada uno con '- ').")
+        compromisos = tuple(_compromiso(reader, item, n, reg.nombre, periodo) for n, item in enumerate(lista.value, 1))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f", línea {mark.line + 1}" if mark is not None else ""
+        context = exc.context_mark
+        if context is not None and mark is not None and context.line != mark.line:
+            where += f" (lo abierto en la línea {context.line + 1} no se cerró bien)"
+        raise InvalidPlan(f"Plan {archivo}{where}: el YAML no se puede leer. {_YAML_HINT}") from exc
+    except yaml.YAMLError as exc:
+        raise InvalidPlan(f"Plan {archivo}: el YAML no se puede leer. {_YAML_HINT}") from exc
+    finally:
+        loader.dispose()
+    seen: set[str] = set()
+    for c in compromisos:
+        if fold(c.nombre) in seen:
+            raise InvalidPlan(f"Plan {archivo}, línea {c.linea_archivo}: el compromiso '{c.nombre}' está repetido.")
+        seen.add(fold(c.nombre))
+    compromisos = _weights(compromisos, archivo, entries["compromisos"][0].start_mark.line + 1)
+    return Plan(plan_year, reg.nombre, compromisos, titulo, archivo, periodo, regla)
+
+
+def _weights(compromisos: tuple[Compromiso, ...], archivo: str, line: int) -> tuple[Compromiso, ...]:
+    """Weights as written (adding up to 100), or equal shares when no commitment has one."""
+    from dataclasses import replace
+
+    missing = [c for c in compromisos if c.ponderacion != c.ponderacion]
+    if len(missing) == len(compromisos):
+        share = round(100 / len(compromisos), 4)
+        return tuple(replace(c, ponderacion=share) for c in compromisos)
+    if missing:
+        raise InvalidPlan(
+            f"Plan {archivo}, línea {missing[0].linea_archivo}: el compromiso '{missing[0].nombre}' no tiene "
+            "ponderación; escriba la de todos o la de ninguno (entonces valen lo mismo)."
+        )
+    total = sum(c.ponderacion for c in compromisos)
+    if abs(total - 100) > TOLERANCIA_PONDERACION:
+        raise InvalidPlan(f"Plan {archivo}, línea {line}: las ponderaciones suman {total:g} y deben sumar 100.")
+    return compromisos
+
+
+def plan_files(plans_dir: Path) -> list[Path]:
+    """The plan files of `data/raw/planes/` (`.yml` / `.yaml`), in name order."""
+    plans_dir = Path(plans_dir)
+    if not plans_dir.is_dir():
+        return []
+    return sorted(p for p in plans_dir.iterdir() if p.is_file() and p.suffix.lower() in (".yml", ".yaml")
+                  and not p.name.startswith((".", "~$")))

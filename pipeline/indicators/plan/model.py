@@ -1,0 +1,100 @@
+"""What a plan is once loaded: its period, commitments, filters, deadlines and verifiers.
+
+The vocabulary a plan file may use lives here too (states, weight rules, modalidades);
+the rules that use it are in `windows` (deadlines), `status` (estado, ponderación ganada)
+and `compliance` (counting). The file format is described in `loading` and docs/planes.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+ESTADO_CUMPLE = "CUMPLE"
+ESTADO_EN_EJECUCION = "EN EJECUCIÓN"
+ESTADO_EN_PROCESO = "EN PROCESO"
+ESTADO_NO_CUMPLE = "NO CUMPLE"
+ESTADOS = [ESTADO_CUMPLE, ESTADO_EN_EJECUCION, ESTADO_EN_PROCESO, ESTADO_NO_CUMPLE]
+# At or above this percentage of its target, a commitment past its deadline is EN PROCESO.
+UMBRAL_EN_PROCESO = 50.0
+# Tolerance when checking that the weights add up to 100.
+TOLERANCIA_PONDERACION = 0.01
+
+# How ponderación ganada is computed (`regla_ponderacion` in the plan file).
+REGLA_PMG = "pmg"                    # full weight only when CUMPLE (the PMG table), the default
+REGLA_PROPORCIONAL = "proporcional"  # weight × verified activities / meta (capped at the weight)
+REGLAS_PONDERACION = (REGLA_PMG, REGLA_PROPORCIONAL)
+
+MODALIDADES = ("presencial", "virtual")
+
+# Where a plan came from: the year's `plan-<year>.yml` beside the logs, or `data/raw/planes/`.
+ORIGEN_ANUAL = "anual"
+ORIGEN_PLANES = "planes"
+
+
+@dataclass(frozen=True)
+class Filtro:
+    """Which activities count towards a commitment. Empty tuples mean "no restriction"."""
+
+    tipo_actividad: tuple[str, ...] = ()       # official labels of schema.TIPOS_ACTIVIDAD
+    linea: tuple[str, ...] = ()                # as written in the plan (matched folded)
+    comunas_incluidas: tuple[str, ...] = ()    # cut_comuna codes (strings, zero-padded)
+    comunas_excluidas: tuple[str, ...] = ()    # cut_comuna codes
+    min_asistentes: int | None = None
+
+
+@dataclass(frozen=True)
+class Periodo:
+    """The dates a plan covers, both days included."""
+
+    inicio: date
+    fin: date
+
+    def texto(self) -> str:
+        if (self.inicio.month, self.inicio.day, self.fin.month, self.fin.day) == (1, 1, 12, 31):
+            years = self.inicio.year, self.fin.year
+            return str(years[0]) if years[0] == years[1] else f"{years[0]}-{years[1]}"
+        return f"{self.inicio.isoformat()} a {self.fin.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Plazo:
+    """A commitment's window: activities from `inicio` to `fecha` (the deadline) count."""
+
+    inicio: date
+    fecha: date
+    texto: str                                 # as an analyst reads it ("Primer semestre 2025")
+
+
+@dataclass(frozen=True)
+class Compromiso:
+    nombre: str
+    meta: int
+    ponderacion: float
+    filtro: Filtro = field(default_factory=Filtro)
+    linea_archivo: int = 0                     # line of the entry in the plan file (1-based)
+    objetivo: str | None = None
+    responsables: tuple[str, ...] = ()
+    plazo: Plazo | None = None                 # None only for a Compromiso built by hand: the period
+    verificadores: tuple[str, ...] = ()        # canonical names of verifiers.VERIFICADORES
+    modalidad: tuple[str, ...] = ()            # from MODALIDADES; empty = any
+
+
+@dataclass(frozen=True)
+class Plan:
+    year: int                                  # `anio`, or the last year of `periodo`
+    region: str                                # official short name, e.g. "Coquimbo"
+    compromisos: tuple[Compromiso, ...]
+    titulo: str | None = None
+    archivo: str = ""                          # file name, for messages
+    periodo: Periodo | None = None             # None only for a Plan built by hand: the year
+    regla_ponderacion: str = REGLA_PMG
+
+    @property
+    def vigencia(self) -> Periodo:
+        return self.periodo or Periodo(date(self.year, 1, 1), date(self.year, 12, 31))
+
+    def plazo(self, c: Compromiso) -> Plazo:
+        if c.plazo is not None:
+            return c.plazo
+        p = self.vigencia
+        return Plazo(p.inicio, p.fin, f"Durante el periodo {p.texto()}")

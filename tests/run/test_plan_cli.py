@@ -1,0 +1,186 @@
+"""End to end with the real CLI on the shipped sample (2018, into temporary folders): the
+two-year COSOC plan counts 2017's and 2018's logs, and indicadores.json, the workbook, the deck
+and the two plan pages agree on every status and weight. `--al` changes the states."""
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from pipeline import config
+from pipeline.report.formats import fmt_pct
+from tests.conftest import run_cli
+
+ENV = {"BALANCE_CLAVE": "clave-de-prueba"}
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+@pytest.fixture(scope="module")
+def run_2018(tmp_path_factory):
+    base = tmp_path_factory.mktemp("planes")
+    result = run_cli("run", "--year", "2018", "-q", "--sin-pdf", "--processed-dir", str(base / "processed"),
+                     "--out-dir", str(base / "outputs"), env=ENV)
+    assert result.returncode == 0, result.stderr
+    paths = config.paths(2018, "Coquimbo", None, base / "processed", base / "outputs")
+    return base, paths, json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
+
+
+def test_sample_plans_cover_every_state_and_both_years(run_2018):
+    _, _, ind = run_2018
+    assert ind["planes_al"] == "2018-12-31"
+    by_file = {p["archivo"]: p for p in ind["planes"]}
+    assert set(by_file) == {"plan-2018.yml", "plan-cosoc-2017-2018.yml", "programa-pmg-2018-2019.yml"}
+    estados = {c["estado"] for p in ind["planes"] for c in p["compromisos"]}
+    assert estados == {"CUMPLE", "EN EJECUCIÓN", "EN PROCESO", "NO CUMPLE"}
+    cosoc = {c["nombre"]: c for c in by_file["plan-cosoc-2017-2018.yml"]["compromisos"]}
+    reuniones = cosoc["Realizar a lo menos 5 reuniones presenciales o virtuales con los integrantes del COSOC"]
+    assert {a["fecha"][:4] for a in reuniones["actividades"]} == {"2017", "2018"}   # both years' logs
+    fuera = cosoc["Realizar a lo menos 2 sesiones del COSOC en comunas distintas a La Serena"]
+    assert fuera["plazo"] == "2017-12-31" and fuera["estado"] == "EN PROCESO"
+    consultas = cosoc["Realizar a lo menos 3 consultas ciudadanas"]
+    assert consultas["logrado"] >= consultas["meta"] and not consultas["verificadores_completos"]
+    assert consultas["estado"] == "EN PROCESO"   # the target is met, a verifier is missing
+    for p in ind["planes"]:
+        assert p["total"] == round(sum(c["ponderacion_ganada"] for c in p["compromisos"]), 2)
+        for c in p["compromisos"]:
+            assert c["ponderacion_ganada"] == (c["ponderacion"] if c["estado"] == "CUMPLE" else 0.0)
+
+
+def test_json_workbook_deck_and_pages_agree(run_2018):
+    _, paths, ind = run_2018
+    expected = [(c["nombre"], c["estado"], c["ponderacion"], c["ponderacion_ganada"])
+                for p in ind["planes"] for c in p["compromisos"]]
+    totals = [p["total"] for p in ind["planes"]]
+
+    # workbook: the PMG sheet, numbers as numbers
+    wb = load_workbook(paths.indicadores_xlsx, read_only=True)
+    rows = list(wb["Tabla PMG"].iter_rows(values_only=True))
+    wb.close()
+    head = rows[0]
+    records = [dict(zip(head, r)) for r in rows[1:]]
+    sheet = [(r["Actividad"], r["Estado"], r["Ponderación"], r["Ponderación ganada"])
+             for r in records if r["Estado"] is not None]
+    assert sheet == expected
+    assert [r["Ponderación ganada"] for r in records if r["Estado"] is None] == totals
+
+    shown = [(n, e, fmt_pct(w, 2), fmt_pct(g, 2)) for n, e, w, g in expected]
+
+    # plan follow-up page: every plan, every commitment
+    page = paths.plan_html.read_text(encoding="utf-8")
+    page_rows = [
+        (_text(m[1]), _text(m[2]), _text(m[3]), _text(m[4]))
+        for m in re.finditer(r'<tr class="compromiso" data-nombre="([^"]*)" data-estado="[^"]*">.*?'
+                             r'<td class="estado [^"]*">(.*?)</td>\s*<td class="num ponderacion">(.*?)</td>'
+                             r'<td class="num ganada">(.*?)</td>', page, re.S)
+    ]
+    assert sorted(page_rows) == sorted(shown)   # grouped by objective on the page
+    assert re.findall(r'<strong class="total">(.*?)</strong>', page) == [fmt_pct(t, 2) for t in totals]
+
+    # verifiers page: the same states
+    verif = paths.verificadores_html.read_text(encoding="utf-8")
+    assert [(html.unescape(n), e) for n, e in re.findall(r'<h3 data-nombre="([^"]*)" data-estado="([^"]*)">', verif)] \
+        == [(n, e) for n, e, _, _ in expected]
+
+    # deck: a PMG slide per plan of data/raw/planes/, the year's plan on the compliance slide
+    deck = paths.balance_html.read_text(encoding="utf-8")
+    tables = re.findall(r'<table class="tabla tabla-pmg">(.*?)</table>', deck, re.S)
+    planes = [p for p in ind["planes"] if p["origen"] == "planes"]
+    assert len(tables) == len(planes)
+    for table, p in zip(tables, planes):
+        body = re.findall(r'<tr data-estado="[^"]*">(.*?)</tr>', table, re.S)
+        cells = [[_text(td) for td in re.findall(r"<td>(.*?)</td>", tr, re.S)] for tr in body]
+        assert [(c[1], c[3], c[2], c[4]) for c in cells] == [
+            (c["nombre"], c["estado"], fmt_pct(c["ponderacion"], 2), fmt_pct(c["ponderacion_ganada"], 2))
+            for c in p["compromisos"]]
+        assert fmt_pct(p["total"], 2) in _text(table.split("<tfoot>")[1])
+    anual = next(p for p in ind["planes"] if p["origen"] == "anual")
+    assert [c["estado"] for c in ind["cumplimiento_plan"]] == [c["estado"] for c in anual["compromisos"]]
+    assert ind["cumplimiento_plan_total"] == anual["total"]
+    slide = re.search(r'<table class="tabla tabla-plan">(.*?)</table>', deck, re.S)[1]
+    assert [_text(re.findall(r"<td>(.*?)</td>", tr, re.S)[4]) for tr in re.findall(r"<tr>(.*?)</tr>", slide, re.S)
+            if "<td>" in tr] == [c["estado"] for c in anual["compromisos"]]
+
+
+def test_verifiers_page_names_what_is_missing_and_embeds_nothing(run_2018):
+    _, paths, _ = run_2018
+    page = paths.verificadores_html.read_text(encoding="utf-8")
+    rows = [[_text(td) for td in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+            for tr in re.findall(r'<tr class="incompleta">(.*?)</tr>', page, re.S)]
+    assert any(r[:2] == ["30 de julio de 2018", "Vicuña"] and r[3] == "fotografías" for r in rows)
+    assert any(r[:2] == ["10 de noviembre de 2018", "Ovalle"] and r[3] == "invitación" for r in rows)
+    assert any(r[1] == "Illapel" and r[3] == "asistencia, fotografías" and r[4] == "—" for r in rows)
+    assert "asistencia.pdf (asistencia)" in page
+    assert "2018-12-15 Ovalle Reunión no registrada" in page
+    assert "<img" not in page and "<script" not in page and "http" not in page.replace(
+        'http-equiv="Content-Security-Policy"', "")
+
+
+def test_as_of_date_changes_states_and_is_recorded(run_2018):
+    base, paths, _ = run_2018
+    result = run_cli("indicators", "--year", "2018", "-q", "--al", "2018-06-30", "--processed-dir",
+                     str(base / "processed"), "--out-dir", str(base / "outputs"), env=ENV)
+    assert result.returncode == 0, result.stderr
+    ind = json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
+    assert ind["planes_al"] == "2018-06-30"
+    cosoc = next(p for p in ind["planes"] if p["archivo"] == "plan-cosoc-2017-2018.yml")
+    estados = {c["nombre"]: c["estado"] for c in cosoc["compromisos"]}
+    # met before its deadline: the unverified consultation of November is not counted yet
+    assert estados["Realizar a lo menos 3 consultas ciudadanas"] == "CUMPLE"
+    assert estados["Realizar la Escuela de Dirigentes con 8 módulos"] == "NO CUMPLE"   # its deadline day
+    anual = next(p for p in ind["planes"] if p["origen"] == "anual")
+    assert {c["estado"] for c in anual["compromisos"]} <= {"CUMPLE", "EN EJECUCIÓN"}
+    assert "EN EJECUCIÓN" in {c["estado"] for c in anual["compromisos"]}
+    assert [c["estado"] for c in ind["cumplimiento_plan"]] == [c["estado"] for c in anual["compromisos"]]
+    assert not any(p["archivo"] == "programa-pmg-2018-2019.yml" and any(c["logrado"] for c in p["compromisos"])
+                   for p in ind["planes"])   # its period has not started
+    assert "estado de los planes al 2018-06-30" in paths.run_log.read_text(encoding="utf-8")
+    bad = run_cli("indicators", "--year", "2018", "--al", "2018-02-30", env=ENV)
+    assert bad.returncode == 2 and "fecha no válida" in bad.stderr
+
+
+@pytest.mark.browser
+def test_pages_and_pmg_slides_in_chromium_offline(run_2018, tmp_path):
+    from pathlib import Path
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.is_file():
+        pytest.skip("Chromium no está instalado en /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    _, paths, ind = run_2018
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        requests, errors = [], []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+        for html_path in (paths.plan_html, paths.verificadores_html):
+            page.goto(html_path.resolve().as_uri())
+            text = page.locator("body").inner_text()
+            assert "EN EJECUCIÓN" in text and "NO CUMPLE" in text
+            page.screenshot(path=str(tmp_path / f"{html_path.stem}.png"), full_page=True)
+        assert requests == [paths.plan_html.resolve().as_uri(), paths.verificadores_html.resolve().as_uri()]
+        assert errors == []
+        # the deck: each PMG slide shows its whole table inside the slide
+        page.goto(paths.balance_html.resolve().as_uri())
+        page.wait_for_function("window.Reveal && Reveal.isReady()")
+        slides = page.evaluate("Array.from(document.querySelectorAll('.slides > section'))"
+                               ".map((s, i) => s.querySelector('.tabla-pmg') ? i : -1).filter(i => i >= 0)")
+        assert len(slides) == sum(1 for p_ in ind["planes"] if p_["origen"] == "planes")
+        for i in slides:
+            page.evaluate(f"Reveal.slide({i})")
+            page.wait_for_function(f"Reveal.getIndices().h === {i}")
+            table = page.locator(".slides > section.present .tabla-pmg")
+            box = table.bounding_box()
+            assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, box
+            assert "Total" in table.inner_text()
+            page.screenshot(path=str(tmp_path / f"pmg-{i}.png"))
+        browser.close()
