@@ -13,6 +13,9 @@ import pytest
 from pipeline import config
 
 SAMPLE_YEAR = 2017
+# Pseudonymisation keys of the tests: long enough for `pseudonyms.check_key` (32 bytes of entropy).
+TEST_KEY = "Vb3kQ9xZr2mT7pLw0sYc4nHf8dJu6aGe1iKo5qRt-XyW"
+OTHER_KEY = "Oq7Hn2Lx9ZcV4bRm1TsK8fWp3JdG6yEu0aNi5kYr_MwQ"
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -55,7 +58,7 @@ def sample_run(tmp_path_factory) -> SampleRun:
     result = run_cli(
         "run", "--year", str(SAMPLE_YEAR), "-q",
         "--processed-dir", str(base / "processed"), "--out-dir", str(base / "outputs"),
-        env={"BALANCE_CLAVE": "clave-de-prueba"},
+        env={"BALANCE_CLAVE": TEST_KEY},
     )
     paths = config.paths(SAMPLE_YEAR, "Coquimbo", None, base / "processed", base / "outputs")
     return SampleRun(paths, result, raw_before)

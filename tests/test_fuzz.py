@@ -3,6 +3,7 @@ or a formula executed. The explicit cases run in one child process with a timeou
 fails the test instead of stalling the suite); random bytes and random cells go through
 hypothesis, in bounded examples."""
 from __future__ import annotations
+from tests.conftest import TEST_KEY
 
 import io
 import json
@@ -186,7 +187,7 @@ def outcomes(tmp_path_factory) -> dict[str, dict]:
     cases = _build_cases(root)
     result = subprocess.run([sys.executable, "-c", textwrap.dedent(HARNESS), *map(str, cases.values())],
                             capture_output=True, text=True, cwd=config.PROJ_ROOT, timeout=300,
-                            env={**os.environ, "BALANCE_CLAVE": "clave-de-prueba"})
+                            env={**os.environ, "BALANCE_CLAVE": TEST_KEY})
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -1,6 +1,7 @@
 """Each notebook runs top to bottom with its default parameters, as an analyst opens it in
 JupyterLab (no papermill, no injected parameters), on the shipped sample."""
 import json
+from tests.conftest import TEST_KEY
 
 import nbformat
 import pytest
@@ -16,7 +17,7 @@ def trees(tmp_path_factory, monkeypatch_module):
     base = tmp_path_factory.mktemp("lab")
     monkeypatch_module.setenv("BALANCE_PROCESSED_DIR", str(base / "processed"))
     monkeypatch_module.setenv("BALANCE_OUT_DIR", str(base / "outputs"))
-    monkeypatch_module.setenv("BALANCE_CLAVE", "clave-de-prueba")
+    monkeypatch_module.setenv("BALANCE_CLAVE", TEST_KEY)
     return base
 
 

@@ -22,7 +22,7 @@ from pipeline import config
 from pipeline.ingest import read as ingest
 from pipeline.clean import values as normalize
 from pipeline.clean import pseudonyms as privacy
-from tests.conftest import run_cli, tree_digest, year_csv
+from tests.conftest import OTHER_KEY, TEST_KEY, run_cli, tree_digest, year_csv
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -30,7 +30,7 @@ SVG = "<svg onload=alert(1)>"  # a sheet title cannot hold "/", so no </script> 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-KEY = {"BALANCE_CLAVE": "clave-de-prueba"}
+KEY = {"BALANCE_CLAVE": TEST_KEY}
 
 
 # --------------------------------------------------------------------------- pseudonyms and key
@@ -49,9 +49,9 @@ def _valid_sample_ruts(n: int = 20) -> list[str]:
 def test_processed_pseudonyms_are_keyed_hmac(sample_run):
     personas = set(pd.read_parquet(sample_run.paths.asistencias)["persona"].dropna())
     ruts = _valid_sample_ruts()
-    keyed = {hmac.new(b"clave-de-prueba", r.encode(), hashlib.sha256).hexdigest() for r in ruts}
+    keyed = {hmac.new(TEST_KEY.encode(), r.encode(), hashlib.sha256).hexdigest() for r in ruts}
     plain = {hashlib.sha256(r.encode()).hexdigest() for r in ruts}
-    other_key = {hmac.new(b"otra-clave", r.encode(), hashlib.sha256).hexdigest() for r in ruts}
+    other_key = {hmac.new(OTHER_KEY.encode(), r.encode(), hashlib.sha256).hexdigest() for r in ruts}
     assert keyed <= personas, "the pseudonym is HMAC-SHA-256(key, normalised RUT)"
     assert not plain & personas, "never a plain hash: the RUT space can be enumerated"
     assert not other_key & personas

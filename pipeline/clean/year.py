@@ -65,7 +65,7 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
     processed.mkdir(parents=True, exist_ok=True)
     for stale in processed.glob(".asistencias.parquet.*.old"):  # left by a run stopped while replacing
         stale.unlink(missing_ok=True)
-    early = _BackgroundParquet(processed / "asistencias.parquet")
+    early = _BackgroundParquet(processed / "asistencias.parquet", mode=0o600)  # person rows: owner only
     try:
         result = clean_folder(paths.raw, paths.year, region, on_asistencias=early.start)
         write(result, processed, asistencias=early)
@@ -879,7 +879,8 @@ def write(result: CleanResult, processed: Path, asistencias: "_BackgroundParquet
             asistencias.finish()
             replaced = asistencias.replaced
         else:
-            tmp, target, mode = _to_tmp(processed / "asistencias.parquet", lambda p: _write_parquet(result.asistencias, p))
+            tmp, target, mode = _to_tmp(processed / "asistencias.parquet", lambda p: _write_parquet(result.asistencias, p),
+                                        mode=0o600)
             try:
                 replaced = _replace_keeping_old(tmp, target)
             finally:

@@ -14,7 +14,7 @@ from pipeline.clean import year as clean
 from pipeline import config
 from pipeline.ingest import read as ingest
 from pipeline import schema
-from tests.conftest import year_csv
+from tests.conftest import TEST_KEY, year_csv
 from tests.ingest.test_read import write_xlsx
 
 PERSONS = [
@@ -54,7 +54,7 @@ SUMMARY = [
 
 @pytest.fixture
 def year(tmp_path, monkeypatch):
-    monkeypatch.setenv("BALANCE_CLAVE", "clave-de-prueba")
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     raw = tmp_path / "raw" / "2017"
     raw.mkdir(parents=True)
     (raw / "01_personas.csv").write_bytes("\r\n".join(PERSONS).encode("cp1252"))
@@ -168,7 +168,7 @@ def test_written_files(result, year):
 
 
 def test_id_actividad_groups_rows_and_majority_picks_fecha(tmp_path, monkeypatch):
-    monkeypatch.setenv("BALANCE_CLAVE", "k")
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     raw = year_csv(tmp_path, "a.csv",
                    "Código actividad,fecha,comuna,actividad,sexo,rut\n"
                    "A-1,01/05/2017,Ovalle,Reunión,F,1-9\n"
@@ -232,7 +232,7 @@ def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
              max_size=15),
 )
 def test_accounting_holds_for_random_rows(monkeypatch, person_rows, summary_rows):
-    monkeypatch.setenv("BALANCE_CLAVE", "k")
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     sheets = [
         ingest.Sheet("p.csv", "", schema.SHAPE_PERSONS,
                     _frame(person_rows, ["fecha", "comuna", "actividad", "rut", "nombre", "sexo"])),
@@ -250,7 +250,7 @@ def test_accounting_holds_for_random_rows(monkeypatch, person_rows, summary_rows
 
 
 def test_head_counts_in_a_list_of_persons_are_reported_not_counted(tmp_path, monkeypatch):
-    monkeypatch.setenv("BALANCE_CLAVE", "k")
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     raw = year_csv(tmp_path, "a.csv",
                    "fecha,comuna,actividad,sexo,rut,Mujeres,Total asistentes\n"
                    "01/05/2017,Ovalle,Reunión,F,1-9,40,90\n"
