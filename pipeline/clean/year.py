@@ -32,6 +32,7 @@ from pipeline import config
 from pipeline.ingest import read as ingest
 from pipeline.clean import values as normalize
 from pipeline.clean import pseudonyms as privacy
+from pipeline.clean import screen
 from pipeline import reference
 from pipeline import schema
 from pipeline.text import collapse_spaces
@@ -68,6 +69,7 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
     early = _BackgroundParquet(processed / "asistencias.parquet", mode=0o600)  # person rows: owner only
     try:
         result = clean_folder(paths.raw, paths.year, region, on_asistencias=early.start)
+        screen.build(paths, result.calidad)  # personal-data screen: names index; calidad screened, places listed
         write(result, processed, asistencias=early)
     finally:
         early.discard()

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import reference
+from pipeline.clean import screen
 from pipeline.clean.year import CleanResult, clean_year
 from pipeline.config import DEFAULT_SMALL_CELL_THRESHOLD, Paths
 from pipeline.indicators import annual, trends
@@ -98,6 +99,7 @@ def indicators_stage(paths: Paths, region: str, umbral_celdas: int = DEFAULT_SMA
     actividades, _, _ = processed_tables(paths, region)
     ind.update(plan_keys(paths, region, actividades))
     ind["tendencia"] = trend(paths, region, umbral_celdas, ind)
+    ind = screen.for_year(paths).tree(ind)  # no personal datum in free text (README, «Datos personales»)
     annual.write_json(ind, paths.indicadores_json)
     write_workbook(ind, paths.indicadores_xlsx)
     return ind
