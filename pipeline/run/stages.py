@@ -25,6 +25,7 @@ from pipeline.clean import screen
 from pipeline.clean.year import CleanResult, clean_year
 from pipeline.config import DEFAULT_SMALL_CELL_THRESHOLD, Paths
 from pipeline.indicators import annual, trends
+from pipeline.report import photos
 from pipeline.report.workbook import write_workbook
 from pipeline.run import cache
 
@@ -99,6 +100,7 @@ def indicators_stage(paths: Paths, region: str, umbral_celdas: int = DEFAULT_SMA
     actividades, _, _ = processed_tables(paths, region)
     ind.update(plan_keys(paths, region, actividades))
     ind["tendencia"] = trend(paths, region, umbral_celdas, ind)
+    ind["destacadas"] = photos.read_highlights(paths.destacadas)  # screened below with the rest
     ind = screen.for_year(paths).tree(ind)  # no personal datum in free text (README, «Datos personales»)
     annual.write_json(ind, paths.indicadores_json)
     write_workbook(ind, paths.indicadores_xlsx)
