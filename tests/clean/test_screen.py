@@ -101,3 +101,22 @@ def test_message_keeps_the_sentence_and_withholds_the_value(tmp_path):
     line = "Falló la etapa «balance»: ValueError en la celda 'Taller 12.345.678-5'"
     out = screen.message(line)
     assert "12.345.678" not in out and out.startswith("Falló la etapa «balance»")
+
+
+def test_failed_notebook_copy_and_message_are_screened(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="celda 'Taller 12.345.678-5'",
+                                           traceback=["ValueError: celda 'Taller 12.345.678-5'"]),
+                    nbformat.v4.new_output("stream", name="stderr", text="aviso 8765432-K\n"),
+                    nbformat.v4.new_output("display_data", data={"text/plain": "98.765.432-1",
+                                                                 "image/png": "iVBORw0KGgo"})]
+    nb.cells.append(cell)
+    path = tmp_path / "copia.ipynb"
+    nbformat.write(nb, path)
+    out = screen.failure("ValueError: celda 'Taller 12.345.678-5'", path, None)
+    text = path.read_text(encoding="utf-8")
+    assert "345.678" not in out and "345.678" not in text and "8765432" not in text and "765.432" not in text
+    assert "iVBORw0KGgo" in text and screen.WITHHELD in text
