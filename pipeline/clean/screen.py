@@ -267,11 +267,22 @@ def build(paths: config.Paths, calidad: dict) -> dict:
             if screen.hit(archivo) or screen.hit(r.sheet):
                 places.append({**_place_names(screen, archivo, r.sheet, numbered[archivo]),
                                "columna": "nombre de archivo u hoja", "filas": [], "n": 0})
-    screened = screen.tree({k: v for k, v in calidad.items()})
+    shown = {a: _place_names(screen, a, "", n)["archivo"] for a, n in numbered.items() if screen.hit(a)}
+    screened = screen.tree(_rename_files(calidad, shown))
     calidad.clear()
     calidad.update(screened)
     calidad["datos_personales_retirados"] = places
     return calidad
+
+
+def _rename_files(obj, shown: dict[str, str]):
+    """`obj` with every `archivo` value that names a withheld file given by its position."""
+    if isinstance(obj, dict):
+        return {k: shown.get(v, v) if k == "archivo" and isinstance(v, str) else _rename_files(v, shown)
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_rename_files(v, shown) for v in obj]
+    return obj
 
 
 def _place_names(screen: Screen, archivo: str, hoja: str, n: int) -> dict:

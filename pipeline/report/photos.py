@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pipeline.clean.screen import WITHHELD
+
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
 PHOTO_MAX_SIZE = (1280, 720)  # px: a 16:9 slide never needs more
@@ -74,6 +76,9 @@ def read_photo(raw_dir: Path, name: str, fila: int) -> str | None:
     rebuilt from its pixels; None (and a warning naming the row) when it cannot be used."""
     from PIL import Image, ImageOps, UnidentifiedImageError  # Pillow ships with matplotlib
 
+    if name == WITHHELD:
+        _skip(fila, "su nombre de archivo contiene un dato personal; cámbielo en la carpeta y en destacadas.csv")
+        return None
     if Path(name).name != name or name in (".", "..") or Path(name).suffix.lower() not in PHOTO_SUFFIXES:
         _skip(fila, "el nombre debe ser el de un archivo .jpg, .jpeg o .png de la misma carpeta")
         return None
