@@ -62,10 +62,10 @@ def test_clean_with_another_key_gives_other_pseudonyms(tmp_path, monkeypatch):
                    "fecha,actividad,comuna,nombre,rut,sexo\n"
                    "2017-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n"
                    "2017-05-02,Taller,La Serena,Luis Soto,11.111.111-1,M\n")
-    monkeypatch.setenv(privacy.ENV_KEY, "uno")
+    monkeypatch.setenv(privacy.ENV_KEY, TEST_KEY)
     first = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
     again = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
-    monkeypatch.setenv(privacy.ENV_KEY, "dos")
+    monkeypatch.setenv(privacy.ENV_KEY, OTHER_KEY)
     second = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
     assert first == again and len(set(first)) == 2
     assert not set(first) & set(second)
@@ -86,6 +86,24 @@ def test_quarantine_file_owner_only(sample_run):
     assert sample_run.paths.cuarentena.exists()
     assert stat.S_IMODE(sample_run.paths.cuarentena.stat().st_mode) == 0o600
     assert not list(sample_run.paths.processed.glob(".*.tmp"))
+
+
+@pytest.mark.slow
+def test_every_processed_file_with_person_rows_is_owner_only(sample_run):
+    """Attendances (pseudonym, sex, age, file and row), the quarantine and the names index."""
+    paths = sample_run.paths
+    for path in (paths.asistencias, paths.cuarentena, paths.nombres_huellas):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_weak_key_stops_the_run_with_a_clear_message(tmp_path):
+    raw = year_csv(tmp_path / "raw", "lista.csv", "fecha,actividad,comuna,nombre,rut,sexo\n"
+                                                  "2017-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n") \
+        if (tmp_path / "raw").mkdir() is None else None
+    result = run_cli("clean", "--year", "2017", "-q", "--raw-dir", str(raw.parent), "--processed-dir",
+                     str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"), env={"BALANCE_CLAVE": "corta"})
+    assert result.returncode != 0
+    assert "demasiado corta" in result.stderr and "12.345.678" not in result.stderr + result.stdout
 
 
 # --------------------------------------------------------------------------- escaping in the quality report
