@@ -202,9 +202,10 @@ def compute(
         "actividades_por_mes": actividades_por_mes(actividades),
         "asistencias_por_grupo_etario": asistencias_por_grupo_etario(asistencias_),
         "umbral_celdas_pequenas": int(umbral_celdas),
+        # the comunas' attendances are published too: they bound each comuna's people
         "personas_por_comuna_sexo_grupo": cross_tab_json(disclosure.protect(
             personas_por_comuna_sexo_edad(actividades, asistencias_, comunas),
-            umbral_celdas)),
+            umbral_celdas, row_upper=list(por_comuna.values()))),
         "forma_registro": forma_registro(actividades),
         "anio_anterior": _summary_of(anterior),
         "calidad": _calidad_block(calidad),

@@ -123,19 +123,27 @@ class Suppression:
         self.row_total_hidden = np.zeros(values.shape[0], dtype=bool)
         self.col_total_hidden = np.zeros(values.shape[1], dtype=bool)
         self.grand_total_hidden = False
+        self.unprotectable: list[tuple[int, int]] = []  # narrowed only by a bound published elsewhere
 
     @property
     def hidden(self) -> np.ndarray:
         return self.primary | self.secondary
 
+    def state(self) -> tuple:
+        return (int(self.secondary.sum()), int(self.row_total_hidden.sum()), int(self.col_total_hidden.sum()),
+                self.grand_total_hidden)
+
 
 def ranges(values: np.ndarray, primary: np.ndarray, secondary: np.ndarray, row_total_hidden: np.ndarray,
            col_total_hidden: np.ndarray, grand_total_hidden: bool, threshold: int,
-           cells: list[tuple[int, int]] | None = None) -> dict[tuple[int, int], tuple[float, float]]:
+           cells: list[tuple[int, int]] | None = None,
+           row_upper: np.ndarray | None = None) -> dict[tuple[int, int], tuple[float, float]]:
     """(lowest, highest) value an attacker can derive for each hidden cell in `cells` (default:
     every primary cell) from what is published: the visible cells and totals, every hidden
     cell ≥ 0, a primary one ≤ threshold − 1 and a secondary one ≥ threshold (what their labels
-    say), the target itself only ≥ 0. Linear programming (scipy HiGHS); `inf` when unbounded."""
+    say), the target itself only ≥ 0; `row_upper`, a published bound of each row's total
+    (the comuna's attendances bound its people). Linear programming (scipy HiGHS); `inf` when
+    unbounded."""
     from scipy.optimize import linprog
 
     hidden = primary | secondary
@@ -164,6 +172,17 @@ def ranges(values: np.ndarray, primary: np.ndarray, secondary: np.ndarray, row_t
     # totals hidden on both sides still add up: a visible column total covers the hidden row totals
     a_eq = np.array(rows_eq) if rows_eq else None
     b = np.array(b_eq, dtype=float) if rows_eq else None
+    rows_ub, b_ub = [], []
+    if row_upper is not None:
+        for i in np.flatnonzero(row_total_hidden):
+            coef = np.zeros(len(pos))
+            for j in np.flatnonzero(hidden[i]):
+                coef[var[(i, j)]] = 1.0
+            if coef.any():
+                rows_ub.append(coef)
+                b_ub.append(float(row_upper[i]) - visible_sum[i].sum())
+    a_ub = np.array(rows_ub) if rows_ub else None
+    bu = np.array(b_ub) if rows_ub else None
     base = [(1, threshold - 1) if primary[p] else (threshold, None) for p in pos]
     out = {}
     for target in (cells if cells is not None else [p for p in pos if primary[p]]):
@@ -172,8 +191,8 @@ def ranges(values: np.ndarray, primary: np.ndarray, secondary: np.ndarray, row_t
         bounds[k] = (0, None)
         c = np.zeros(len(pos))
         c[k] = 1.0
-        lo = linprog(c, A_eq=a_eq, b_eq=b, bounds=bounds, method="highs")
-        hi = linprog(-c, A_eq=a_eq, b_eq=b, bounds=bounds, method="highs")
+        lo = linprog(c, A_ub=a_ub, b_ub=bu, A_eq=a_eq, b_eq=b, bounds=bounds, method="highs")
+        hi = linprog(-c, A_ub=a_ub, b_ub=bu, A_eq=a_eq, b_eq=b, bounds=bounds, method="highs")
         low = lo.fun if lo.status == 0 else 0.0
         high = -hi.fun if hi.status == 0 else float("inf")
         out[(int(target[0]), int(target[1]))] = (float(low), float(high))
@@ -183,30 +202,39 @@ def ranges(values: np.ndarray, primary: np.ndarray, secondary: np.ndarray, row_t
 _DONE: dict[tuple, Suppression] = {}  # the same table is protected once per process (years compared)
 
 
-def suppress(table: pd.DataFrame, threshold: int | None = None) -> Suppression:
-    """Primary and secondary suppression of a table of inner counts (no margins)."""
+def suppress(table: pd.DataFrame, threshold: int | None = None, row_upper=None) -> Suppression:
+    """Primary and secondary suppression of a table of inner counts (no margins). `row_upper`:
+    what else is published about each row's total (an upper bound, e.g. the comuna's
+    attendances), taken into account like the rest."""
     threshold = config.DEFAULT_SMALL_CELL_THRESHOLD if threshold is None else int(threshold)
     values = np.ascontiguousarray(table.to_numpy(dtype="int64"))
     if (values < 0).any():
         raise ValueError("Una tabla de conteos no puede tener valores negativos.")
-    memo = (values.shape, values.tobytes(), threshold)
+    upper = None if row_upper is None else np.asarray(row_upper, dtype="float64")
+    memo = (values.shape, values.tobytes(), threshold, None if upper is None else upper.tobytes())
     if memo not in _DONE:
         if len(_DONE) > 64:
             _DONE.clear()
-        _DONE[memo] = _suppress(values, threshold)
+        _DONE[memo] = _suppress(values, threshold, upper)
     return _DONE[memo]
 
 
-def _suppress(values: np.ndarray, threshold: int) -> Suppression:
+def _suppress(values: np.ndarray, threshold: int, row_upper: np.ndarray | None = None) -> Suppression:
     s = Suppression(values, threshold)
     _lines_of_one(s)
     pending = [tuple(p) for p in zip(*np.nonzero(s.primary))]
     while pending:
         r = ranges(values, s.primary, s.secondary, s.row_total_hidden, s.col_total_hidden,
-                   s.grand_total_hidden, threshold, pending)
+                   s.grand_total_hidden, threshold, pending, row_upper)
         pending = [p for p, (lo, hi) in r.items() if hi - lo < threshold]
+        before = s.state()
         for i, j in pending:  # once safe, a cell stays safe: hiding more only widens its range
             _hide_beside(s, i, j)
+        if s.state() == before:
+            # nothing left to hide: what still narrows these cells is published elsewhere (a
+            # comuna's attendances below the threshold), not by this table
+            s.unprotectable = pending
+            break
     return s
 
 
@@ -242,7 +270,7 @@ def _hide_beside(s: Suppression, i: int, j: int, row_only: bool | None = None) -
         s.row_total_hidden[i] = True
     elif not s.col_total_hidden[j]:
         s.col_total_hidden[j] = True
-    else:
+    elif not s.grand_total_hidden:
         s.grand_total_hidden = True
 
 
@@ -251,16 +279,17 @@ def suppression_mask(table: pd.DataFrame, threshold: int | None = None) -> pd.Da
     return pd.DataFrame(suppress(table, threshold).hidden, index=table.index, columns=table.columns)
 
 
-def protect(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFrame:
+def protect(table: pd.DataFrame, threshold: int | None = None, row_upper=None) -> pd.DataFrame:
     """The table with a `Total` row and column added and its cells protected.
 
-    `table` holds the inner counts of distinct people (`people_table`). Returns a new frame
+    `table` holds the inner counts of distinct people (`people_table`); `row_upper` see
+    `suppress`. Returns a new frame
     of objects: Python ints, ``"< {threshold}"`` for a primary cell, ``"reservado"`` for a
     secondary cell or a hidden total.
     """
     threshold = config.DEFAULT_SMALL_CELL_THRESHOLD if threshold is None else int(threshold)
     counts = table.astype("int64")
-    s = suppress(counts, threshold)
+    s = suppress(counts, threshold, row_upper)
     label = suppressed_label(threshold)
     cells = [[label if p else RESERVED if q else int(v) for v, p, q in zip(vals, ps, qs)]
              for vals, ps, qs in zip(counts.to_numpy(), s.primary, s.secondary)]

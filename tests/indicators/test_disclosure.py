@@ -34,11 +34,13 @@ def _table(rows):
 
 # --------------------------------------------------------------------------- the attacker's audit
 
-def attacker_ranges(published: pd.DataFrame, threshold: int) -> dict[tuple[int, int], tuple[float, float]]:
+def attacker_ranges(published: pd.DataFrame, threshold: int,
+                    row_upper: list | None = None) -> dict[tuple[int, int], tuple[float, float]]:
     """For each `< T` cell of a published table (inner cells, a `Total` column and row), the
     lowest and highest value consistent with everything shown: visible numbers and totals,
     `< T` = 1…T−1 (for the other cells), `reservado` = at least T (a hidden cell is never a
-    zero) or any total, every cell ≥ 0."""
+    zero) or any total, every cell ≥ 0; `row_upper`: another published bound of each row's
+    people (the comuna's attendances)."""
     label = f"< {threshold}"
     inner = published.iloc[:-1, :-1].to_numpy(dtype=object)
     row_tot = published.iloc[:-1, -1].tolist()
@@ -67,6 +69,15 @@ def attacker_ranges(published: pd.DataFrame, threshold: int) -> dict[tuple[int, 
     for j in range(inner.shape[1]):
         line([(i, j) for i in range(inner.shape[0])], col_tot[j])
     line(list(np.ndindex(inner.shape)), grand)
+    a_ub, b_ub = [], []
+    for i, upper in enumerate(row_upper or []):
+        coef = np.zeros(len(unknown))
+        for j in range(inner.shape[1]):
+            if (i, j) in var:
+                coef[var[(i, j)]] = 1
+        if coef.any():
+            a_ub.append(coef)
+            b_ub.append(upper - sum(v for v in inner[i] if not isinstance(v, str)))
     bounds = [(1, threshold - 1) if inner[p] == label else (threshold, None) for p in unknown]
     out = {}
     for p in unknown:
@@ -77,17 +88,18 @@ def attacker_ranges(published: pd.DataFrame, threshold: int) -> dict[tuple[int, 
         c = np.zeros(len(unknown))
         c[var[p]] = 1
         kw = dict(A_eq=np.array(a_eq) if a_eq else None, b_eq=np.array(b_eq) if b_eq else None, bounds=b,
-                  method="highs")
+                  A_ub=np.array(a_ub) if a_ub else None, b_ub=np.array(b_ub) if b_ub else None, method="highs")
         lo, hi = linprog(c, **kw), linprog(-c, **kw)
         assert lo.status in (0, 3) and hi.status in (0, 3), "the published table must be consistent"
         out[p] = (lo.fun if lo.status == 0 else 0.0, -hi.fun if hi.status == 0 else float("inf"))
     return out
 
 
-def narrowed(published: pd.DataFrame, threshold: int, true: np.ndarray | None = None) -> list[tuple[int, int]]:
+def narrowed(published: pd.DataFrame, threshold: int, true: np.ndarray | None = None,
+             row_upper: list | None = None) -> list[tuple[int, int]]:
     """Primary cells whose derivable range is narrower than the threshold (places only)."""
     bad = []
-    for (i, j), (lo, hi) in attacker_ranges(published, threshold).items():
+    for (i, j), (lo, hi) in attacker_ranges(published, threshold, row_upper).items():
         if true is not None:
             assert lo - 1e-6 <= true[i, j] <= hi + 1e-6
         if hi - lo < threshold - 1e-6:
@@ -95,9 +107,9 @@ def narrowed(published: pd.DataFrame, threshold: int, true: np.ndarray | None = 
     return bad
 
 
-def _check(values, threshold=5) -> pd.DataFrame:
+def _check(values, threshold=5, row_upper=None) -> pd.DataFrame:
     table = _table(values) if not isinstance(values, pd.DataFrame) else values
-    out = disclosure.protect(table, threshold)
+    out = disclosure.protect(table, threshold, row_upper=row_upper)
     true = table.to_numpy()
     inner = out.iloc[:-1, :-1].to_numpy(dtype=object)
     label = f"< {threshold}"
@@ -105,7 +117,7 @@ def _check(values, threshold=5) -> pd.DataFrame:
     assert ((inner == label) == small).all(), "exactly the small non-zero cells are labelled < T"
     assert all(v == t for v, t in zip(inner.ravel(), true.ravel()) if not isinstance(v, str))
     assert not ((inner == disclosure.RESERVED) & (true == 0)).any(), "a zero is never hidden"
-    assert narrowed(out, threshold, true) == [], "a primary cell can be narrowed below the threshold"
+    assert narrowed(out, threshold, true, row_upper) == [], "a primary cell can be narrowed below the threshold"
     return out
 
 
@@ -151,6 +163,26 @@ def test_tiny_comunas():
     # comunas with one, two, three people in all: their totals alone would give the cells back
     out = _check([[1, 0, 0, 0], [0, 2, 0, 0], [3, 0, 1, 0], [40, 30, 25, 60], [35, 22, 41, 18]])
     assert out.loc["c0", "Total"] == disclosure.RESERVED
+
+
+def test_comuna_attendances_are_taken_into_account():
+    """The comunas' attendances are published beside the table and bound each row's people:
+    the protection takes them in, like the audit."""
+    values = [[1, 3, 0], [2, 0, 2], [30, 20, 25], [12, 40, 9]]
+    attendances = [9, 8, 90, 70]
+    _check(values, row_upper=attendances)
+
+
+def test_comuna_of_fewer_attendances_than_the_threshold_hides_all_it_can():
+    """A comuna where one person attended twice: its attendances (2) are published by the
+    contract, so no suppression in this table can widen its cell beyond 0–2; the table hides
+    every figure of that row and says so (`unprotectable`), and the rest stays audited."""
+    values = [[1, 0, 0], [0, 0, 2], [30, 20, 25], [12, 40, 9]]
+    attendances = [2, 6, 90, 70]
+    s = disclosure.suppress(_table(values), 5, attendances)
+    assert s.unprotectable == [(0, 0)] and s.row_total_hidden[0]
+    out = disclosure.protect(_table(values), 5, row_upper=attendances)
+    assert narrowed(out, 5, np.array(values), attendances) == [(0, 0)]
 
 
 def test_degenerate_table_hides_the_totals():
@@ -293,4 +325,5 @@ def test_sample_json_passes_the_linear_programming_audit(sample_run):
     cells = published.iloc[:-1, :-1].to_numpy(dtype=object).ravel()
     assert any(v == f"< {threshold}" for v in cells), "the sample has small cells: some must be hidden"
     assert all(isinstance(v, str) or v == 0 or v >= threshold for v in cells)
-    assert narrowed(published, threshold) == []
+    attendances = [ind["asistencias_por_comuna"][c] for c in published.index[:-1]]
+    assert narrowed(published, threshold, row_upper=attendances) == []
