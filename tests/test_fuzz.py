@@ -253,7 +253,9 @@ def test_workbook_neutralises_formulas_from_the_sheets(tmp_path):
     """Text typed in the sheets that reaches the workbook (lines of work here) is never a formula."""
     raw = tmp_path / "2017"
     raw.mkdir()
-    rows = [HEADER] + [GOOD[:1] + [f"Taller {i}"] + GOOD[2:3] + [f] + GOOD[4:] for i, f in enumerate(FORMULAS)]
+    # each line in 3 activities: rarer free-text lines are grouped as Otras
+    rows = [HEADER] + [GOOD[:1] + [f"Taller {i} {k}"] + GOOD[2:3] + [f] + GOOD[4:]
+                       for i, f in enumerate(FORMULAS) for k in range(3)]
     _csv(raw / "f.csv", rows)
     res = clean.clean_folder(raw, 2017, "Coquimbo")
     from pipeline.indicators import annual as indicators

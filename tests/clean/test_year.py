@@ -157,8 +157,9 @@ def test_asistencias_pseudonymised(result, year):
 def test_written_files(result, year):
     proc = year.processed
     assert sorted(p.name for p in proc.iterdir()) == ["actividades.parquet", "asistencias.parquet",
-                                                      "calidad.json", "cuarentena.csv"]
-    assert stat.S_IMODE((proc / "cuarentena.csv").stat().st_mode) == 0o600
+                                                      "calidad.json", "cuarentena.csv", "nombres.huellas"]
+    for person_rows in ("cuarentena.csv", "asistencias.parquet", "nombres.huellas"):
+        assert stat.S_IMODE((proc / person_rows).stat().st_mode) == 0o600, person_rows
     assert json.loads((proc / "calidad.json").read_text(encoding="utf-8")) == result.calidad
     back = pd.read_parquet(proc / "actividades.parquet")
     assert list(back.columns) == schema.ACTIVIDADES_COLUMNS and len(back) == 4
