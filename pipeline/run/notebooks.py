@@ -10,7 +10,7 @@ from pathlib import Path
 import papermill as pm
 from jupyter_client.manager import AsyncKernelManager
 
-from pipeline.clean import screen
+from pipeline.clean import screen_messages
 from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
 from pipeline.errors import StageFailed
 
@@ -50,11 +50,11 @@ def execute_stage(
         )
     except pm.PapermillExecutionError as err:
         detalle = f"celda {err.exec_count} (índice {err.cell_index}): {err.ename}: {err.evalue}"
-        detalle = screen.failure(detalle, target, paths)  # no personal datum on the console, run.log, .fallidas
+        detalle = screen_messages.failure(detalle, target, paths)  # no personal datum on the console, run.log, .fallidas
         log.error("Falló %s: %s", name, detalle)
         raise StageFailed(stage, name, detalle, target) from None
     except Exception as err:  # kernel died, notebook missing or unreadable
-        detalle = screen.failure(f"{type(err).__name__}: {err}", target, paths)
+        detalle = screen_messages.failure(f"{type(err).__name__}: {err}", target, paths)
         log.error("Falló %s: %s", name, detalle)
         raise StageFailed(stage, name, detalle, target if target.exists() else None) from None
     return target

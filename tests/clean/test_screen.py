@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from pipeline import config
-from pipeline.clean import screen
+from pipeline.clean import screen, screen_messages
 from pipeline.clean.year import clean_year
 from tests.conftest import TEST_KEY, year_csv
 
@@ -99,7 +99,7 @@ def test_file_and_sheet_names_with_personal_data_are_located_by_position(tmp_pat
 
 def test_message_keeps_the_sentence_and_withholds_the_value(tmp_path):
     line = "Falló la etapa «balance»: ValueError en la celda 'Taller 12.345.678-5'"
-    out = screen.message(line)
+    out = screen_messages.message(line)
     assert "12.345.678" not in out and out.startswith("Falló la etapa «balance»")
 
 
@@ -116,7 +116,7 @@ def test_failed_notebook_copy_and_message_are_screened(tmp_path):
     nb.cells.append(cell)
     path = tmp_path / "copia.ipynb"
     nbformat.write(nb, path)
-    out = screen.failure("ValueError: celda 'Taller 12.345.678-5'", path, None)
+    out = screen_messages.failure("ValueError: celda 'Taller 12.345.678-5'", path, None)
     text = path.read_text(encoding="utf-8")
     assert "345.678" not in out and "345.678" not in text and "8765432" not in text and "765.432" not in text
     assert "iVBORw0KGgo" in text and screen.WITHHELD in text
