@@ -94,6 +94,11 @@ class Paths:
     def calidad(self) -> Path:
         return self.processed / "calidad.json"
 
+    @property
+    def nombres_huellas(self) -> Path:
+        """Keyed hashes of the attendees' names (the personal-data screen's index), owner-only."""
+        return self.processed / "nombres.huellas"
+
     # outputs/<year>/ — shared, no personal data
     @property
     def indicadores_json(self) -> Path:

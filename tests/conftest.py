@@ -18,6 +18,10 @@ SAMPLE_YEAR = 2017
 # else an analyst may have put in data/raw/.
 SAMPLE_FOLDERS = ("2016", "2017", "2018", "regiones/valparaiso/2018")
 
+# Pseudonymisation keys of the tests: long enough for `pseudonyms.check_key` (32 bytes of entropy).
+TEST_KEY = "Vb3kQ9xZr2mT7pLw0sYc4nHf8dJu6aGe1iKo5qRt-XyW"
+OTHER_KEY = "Oq7Hn2Lx9ZcV4bRm1TsK8fWp3JdG6yEu0aNi5kYr_MwQ"
+
 
 def tree_digest(root: Path) -> dict[str, str]:
     """SHA-256 of every file below root, with its mode (to prove nothing was modified)."""
@@ -81,7 +85,7 @@ def sample_run(tmp_path_factory) -> SampleRun:
     result = run_cli(
         "run", "--year", str(SAMPLE_YEAR), "-q", "--raw-dir", str(raw),
         "--processed-dir", str(base / "processed"), "--out-dir", str(base / "outputs"),
-        env={"BALANCE_CLAVE": "clave-de-prueba"},
+        env={"BALANCE_CLAVE": TEST_KEY},
     )
     paths = config.paths(SAMPLE_YEAR, "Coquimbo", raw, base / "processed", base / "outputs")
     return SampleRun(paths, result, raw_before)

@@ -5,7 +5,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import tree_digest
+from tests.conftest import TEST_KEY, tree_digest
 from pipeline import config
 
 pytestmark = pytest.mark.slow
@@ -71,7 +71,7 @@ def test_several_years_in_parallel_write_trends(tmp_path):
     raw = copy_sample(tmp_path / "raw", ("2016", "2017", "2018"))
     out = run_cli("run", "--years", "2016-2018", "--jobs", "2", "-q", "--sin-pdf", "--raw-dir", str(raw),
                   "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"),
-                  env={"BALANCE_CLAVE": "k"})
+                  env={"BALANCE_CLAVE": TEST_KEY})
     assert out.returncode == 0, out.stderr[-3000:]
     for year in (2016, 2017, 2018):
         assert (tmp_path / "o" / str(year) / f"balance-{year}.html").exists()
@@ -93,7 +93,7 @@ def test_second_region_by_code_in_its_own_tree(tmp_path):
     raw = copy_sample(tmp_path / "raw", ("regiones/valparaiso/2018",)) / "regiones" / "valparaiso"
     out = run_cli("run", "--year", "2018", "--region", "05", "-q", "--sin-pdf", "--raw-dir", str(raw),
                   "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"),
-                  env={"BALANCE_CLAVE": "k"})
+                  env={"BALANCE_CLAVE": TEST_KEY})
     assert out.returncode == 0, out.stderr[-3000:]
     p = config.paths(2018, "Valparaíso", raw, tmp_path / "p", tmp_path / "o")
     ind = json.loads(p.indicadores_json.read_text(encoding="utf-8"))

@@ -3,6 +3,7 @@ or a formula executed. The explicit cases run in one child process with a timeou
 fails the test instead of stalling the suite); random bytes and random cells go through
 hypothesis, in bounded examples."""
 from __future__ import annotations
+from tests.conftest import TEST_KEY
 
 import io
 import json
@@ -188,7 +189,7 @@ def outcomes(tmp_path_factory) -> dict[str, dict]:
     cases = _build_cases(root)
     result = subprocess.run([sys.executable, "-c", textwrap.dedent(HARNESS), *map(str, cases.values())],
                             capture_output=True, text=True, cwd=config.PROJ_ROOT, timeout=300,
-                            env={**os.environ, "BALANCE_CLAVE": "clave-de-prueba"})
+                            env={**os.environ, "BALANCE_CLAVE": TEST_KEY})
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -254,7 +255,9 @@ def test_workbook_neutralises_formulas_from_the_sheets(tmp_path):
     """Text typed in the sheets that reaches the workbook (lines of work here) is never a formula."""
     raw = tmp_path / "2017"
     raw.mkdir()
-    rows = [HEADER] + [GOOD[:1] + [f"Taller {i}"] + GOOD[2:3] + [f] + GOOD[4:] for i, f in enumerate(FORMULAS)]
+    # each line in 3 activities: rarer free-text lines are grouped as Otras
+    rows = [HEADER] + [GOOD[:1] + [f"Taller {i} {k}"] + GOOD[2:3] + [f] + GOOD[4:]
+                       for i, f in enumerate(FORMULAS) for k in range(3)]
     _csv(raw / "f.csv", rows)
     res = clean.clean_folder(raw, 2017, "Coquimbo")
     from pipeline.indicators import annual as indicators

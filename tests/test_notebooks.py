@@ -10,7 +10,7 @@ import pytest
 
 from pipeline import config
 from pipeline.run import stages
-from tests.conftest import copy_sample
+from tests.conftest import TEST_KEY, copy_sample
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def lab(tmp_path_factory, monkeypatch_module):
     copy_sample(base / "raw", ("2016", "2017"))
     for var, sub in (("BALANCE_RAW_DIR", "raw"), ("BALANCE_PROCESSED_DIR", "processed"), ("BALANCE_OUT_DIR", "outputs")):
         monkeypatch_module.setenv(var, str(base / sub))
-    monkeypatch_module.setenv("BALANCE_CLAVE", "clave-de-prueba")
+    monkeypatch_module.setenv("BALANCE_CLAVE", TEST_KEY)
     final = config.paths(2017)
     final.out.mkdir(parents=True)
     final.indicadores_json.write_text('{"anterior": true}', encoding="utf-8")

@@ -22,7 +22,7 @@ from pipeline import config
 from pipeline.ingest import read as ingest
 from pipeline.clean import rut as rutcheck
 from pipeline.clean import pseudonyms as privacy
-from tests.conftest import run_cli, tree_digest, year_csv
+from tests.conftest import OTHER_KEY, TEST_KEY, run_cli, tree_digest, year_csv
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -30,7 +30,7 @@ SVG = "<svg onload=alert(1)>"  # a sheet title cannot hold "/", so no </script> 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-KEY = {"BALANCE_CLAVE": "clave-de-prueba"}
+KEY = {"BALANCE_CLAVE": TEST_KEY}
 
 
 # --------------------------------------------------------------------------- pseudonyms and key
@@ -49,9 +49,9 @@ def _valid_sample_ruts(n: int = 20) -> list[str]:
 def test_processed_pseudonyms_are_keyed_hmac(sample_run):
     personas = set(pd.read_parquet(sample_run.paths.asistencias)["persona"].dropna())
     ruts = _valid_sample_ruts()
-    keyed = {hmac.new(b"clave-de-prueba", r.encode(), hashlib.sha256).hexdigest() for r in ruts}
+    keyed = {hmac.new(TEST_KEY.encode(), r.encode(), hashlib.sha256).hexdigest() for r in ruts}
     plain = {hashlib.sha256(r.encode()).hexdigest() for r in ruts}
-    other_key = {hmac.new(b"otra-clave", r.encode(), hashlib.sha256).hexdigest() for r in ruts}
+    other_key = {hmac.new(OTHER_KEY.encode(), r.encode(), hashlib.sha256).hexdigest() for r in ruts}
     assert keyed <= personas, "the pseudonym is HMAC-SHA-256(key, normalised RUT)"
     assert not plain & personas, "never a plain hash: the RUT space can be enumerated"
     assert not other_key & personas
@@ -62,10 +62,10 @@ def test_clean_with_another_key_gives_other_pseudonyms(tmp_path, monkeypatch):
                    "fecha,actividad,comuna,nombre,rut,sexo\n"
                    "2017-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n"
                    "2017-05-02,Taller,La Serena,Luis Soto,11.111.111-1,M\n")
-    monkeypatch.setenv(privacy.ENV_KEY, "uno")
+    monkeypatch.setenv(privacy.ENV_KEY, TEST_KEY)
     first = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
     again = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
-    monkeypatch.setenv(privacy.ENV_KEY, "dos")
+    monkeypatch.setenv(privacy.ENV_KEY, OTHER_KEY)
     second = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
     assert first == again and len(set(first)) == 2
     assert not set(first) & set(second)
@@ -86,6 +86,24 @@ def test_quarantine_file_owner_only(sample_run):
     assert sample_run.paths.cuarentena.exists()
     assert stat.S_IMODE(sample_run.paths.cuarentena.stat().st_mode) == 0o600
     assert not list(sample_run.paths.processed.glob(".*.tmp"))
+
+
+@pytest.mark.slow
+def test_every_processed_file_with_person_rows_is_owner_only(sample_run):
+    """Attendances (pseudonym, sex, age, file and row), the quarantine and the names index."""
+    paths = sample_run.paths
+    for path in (paths.asistencias, paths.cuarentena, paths.nombres_huellas):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_weak_key_stops_the_run_with_a_clear_message(tmp_path):
+    raw = year_csv(tmp_path / "raw", "lista.csv", "fecha,actividad,comuna,nombre,rut,sexo\n"
+                                                  "2017-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n") \
+        if (tmp_path / "raw").mkdir() is None else None
+    result = run_cli("clean", "--year", "2017", "-q", "--raw-dir", str(raw.parent), "--processed-dir",
+                     str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"), env={"BALANCE_CLAVE": "corta"})
+    assert result.returncode != 0
+    assert "demasiado corta" in result.stderr and "12.345.678" not in result.stderr + result.stdout
 
 
 # --------------------------------------------------------------------------- escaping in the quality report

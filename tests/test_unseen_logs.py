@@ -6,7 +6,7 @@ import pytest
 
 from pipeline import config
 from pipeline import sample as synthetic
-from tests.conftest import run_cli
+from tests.conftest import OTHER_KEY, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def _indicators(base, region: str, year: int) -> dict:
         "indicators", "--year", str(year), "--region", region, "-q",
         "--raw-dir", str(synthetic.sample_dir(base / "raw", region, year).parent),
         "--processed-dir", str(base / f"{sub}proc"), "--out-dir", str(base / f"{sub}out"),
-        env={"BALANCE_CLAVE": "otra-clave"},
+        env={"BALANCE_CLAVE": OTHER_KEY},
     )
     assert out.returncode == 0, out.stderr[-3000:]
     p = config.paths(year, region, None, base / f"{sub}proc", base / f"{sub}out")

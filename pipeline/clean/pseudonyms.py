@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from pipeline.errors import KeyFileError  # noqa: F401  (raised here)
 
+import collections
 import hashlib
 import hmac
+import math
 import os
 import secrets
 import stat
+import string
 from pathlib import Path
 from typing import Iterable
 
@@ -21,16 +24,58 @@ from pipeline.config import PROJ_ROOT
 
 ENV_KEY = "BALANCE_CLAVE"
 KEY_FILE = PROJ_ROOT / "data" / ".clave"
+# A key must carry at least 32 bytes (256 bits) of entropy, estimated as below: 64 hex
+# characters, 43 base64 characters, or about 40 characters of any printable kind.
+MIN_KEY_BITS = 256
+# …and not be a repetition: at least this many bits per character by its own letter counts
+# (Shannon): 64 random hex digits give about 3.7, `xxxx…` gives 0, `abab…` gives 1.
+MIN_BITS_PER_CHAR = 3.0
+_ALPHABETS = [  # the smallest standard alphabet holding every character decides bits per character
+    (set(string.digits + "abcdef"), 4.0),
+    (set(string.digits + "ABCDEF"), 4.0),
+    (set(string.ascii_letters + string.digits + "+/=-_"), 6.0),
+    (set(string.printable) - set(string.whitespace) | {" "}, math.log2(95)),
+]
+
+
+def key_bits(key: bytes) -> float:
+    """Estimated entropy of a key in bits: length × bits per character of the smallest standard
+    alphabet (hex, base64, printable, else any byte) holding it, or 0 for a repetitive key."""
+    text = key.decode("latin-1")
+    if not text:
+        return 0.0
+    counts = collections.Counter(text)
+    shannon = -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
+    if shannon < MIN_BITS_PER_CHAR:
+        return 0.0
+    per_char = next((bits for alphabet, bits in _ALPHABETS if set(text) <= alphabet), 8.0)
+    return len(text) * per_char
+
+
+def check_key(key: bytes, origin: str) -> bytes:
+    """`key` when it is strong enough, else a KeyFileError saying what to do (never the key)."""
+    if key_bits(key) < MIN_KEY_BITS:
+        raise KeyFileError(
+            f"La clave de seudonimización de {origin} es demasiado corta o repetitiva: debe tener al menos "
+            f"32 bytes de azar (por ejemplo 64 caracteres hexadecimales). Genere una con "
+            f"`python -c \"import secrets; print(secrets.token_hex(32))\"`, o quite {ENV_KEY} para que "
+            "el proceso cree data/.clave por usted."
+        )
+    return key
 
 
 def clave(key_file: Path | None = None) -> bytes:
-    """The secret key: `$BALANCE_CLAVE` if set and not empty, else the key file (created if missing)."""
+    """The secret key: `$BALANCE_CLAVE` if set and not empty, else the key file (created if missing).
+
+    Either must carry at least 32 bytes of entropy (`key_bits`); the key file must be a regular
+    file owned by the user (a symbolic link is refused, never followed).
+    """
     env = os.environ.get(ENV_KEY, "")
     if env.strip():
-        return env.encode("utf-8")
+        return check_key(env.encode("utf-8"), f"la variable {ENV_KEY}")
     path = Path(key_file) if key_file is not None else KEY_FILE
     try:
-        return _read_or_create(path)
+        return check_key(_read_or_create(path), f"el archivo {path}")
     except OSError as exc:
         raise KeyFileError(
             f"No se pudo leer ni crear la clave de seudonimización en {path}: {exc.strerror}. "
@@ -50,15 +95,37 @@ def _read_or_create(path: Path) -> bytes:
         # O_EXCL: two runs starting at once never overwrite each other's key
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        if stat.S_IMODE(path.stat().st_mode) & 0o077:
-            os.chmod(path, 0o600)  # a key readable by others is tightened, not trusted as is
-        key = path.read_bytes().strip()
-        if not key:
-            raise KeyFileError(f"El archivo de clave {path} está vacío; bórrelo para crear uno nuevo.")
-        return key
+        return _read_existing(path)
     with os.fdopen(fd, "wb") as fh:
         key = secrets.token_hex(32).encode("ascii")
         fh.write(key + b"\n")
+    return key
+
+
+def _read_existing(path: Path) -> bytes:
+    """The key of an existing key file, opened without following a symbolic link and trusted
+    only as a regular file of this user; a file readable by others is tightened (on the open
+    file itself, never through a path that could be swapped)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if path.is_symlink():
+            raise KeyFileError(
+                f"El archivo de clave {path} es un enlace simbólico: no se usa. Reemplácelo por un archivo "
+                "normal (o bórrelo para crear uno nuevo)."
+            ) from exc
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise KeyFileError(f"La clave {path} no es un archivo normal: no se usa.")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise KeyFileError(f"El archivo de clave {path} pertenece a otro usuario: no se usa.")
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.fchmod(fh.fileno(), 0o600)  # a key readable by others is tightened, not trusted as is
+        key = fh.read().strip()
+    if not key:
+        raise KeyFileError(f"El archivo de clave {path} está vacío; bórrelo para crear uno nuevo.")
     return key
 
 

@@ -70,7 +70,7 @@ def write(result: "CleanResult", paths: "Paths", asistencias: "BackgroundParquet
             asistencias.finish()
             replaced = asistencias.replaced
         else:
-            tmp, target, mode = _to_tmp(paths.asistencias, lambda p: _write_parquet(result.asistencias, p))
+            tmp, target, mode = _to_tmp(paths.asistencias, lambda p: _write_parquet(result.asistencias, p), mode=0o600)
             try:
                 replaced = _replace_keeping_old(tmp, target)
             finally:

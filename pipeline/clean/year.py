@@ -28,6 +28,7 @@ from pipeline.ingest import read as ingest
 from pipeline.ingest.sheets import FILA, SHIFTED, Reading, Rechazo, Sheet
 from pipeline.clean import comunas
 from pipeline.clean import rut as ruts
+from pipeline.clean import screen
 from pipeline.clean.codes import category_bytes
 from pipeline.clean.activities import activity_labels, activity_values, summary_counts
 from pipeline.clean.activity_table import finish_activities, person_activities, summary_activities
@@ -57,14 +58,17 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
         processed.mkdir(parents=True, exist_ok=True)
         for stale in processed.glob(".asistencias.parquet.*.old"):  # left by a run stopped while replacing
             stale.unlink(missing_ok=True)
-    early = BackgroundParquet(paths.asistencias)
+    early = BackgroundParquet(paths.asistencias, mode=0o600)  # person rows: owner only
 
     def start(frame: pd.DataFrame) -> None:
         with not_writable_as_spanish(processed):
             early.start(frame)
 
+    readings: list[Reading] = []
     try:
-        result = clean_folder(paths.raw, paths.year, region, on_asistencias=start)
+        result = clean_folder(paths.raw, paths.year, region, on_asistencias=start, on_reading=readings.append)
+        # personal-data screen: the names index, calidad screened in place, places listed
+        screen.build(paths, result.calidad, reading=readings[0])
         with not_writable_as_spanish(processed):
             write(result, paths, asistencias=early)
     finally:
@@ -73,8 +77,10 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
 
 
 def clean_folder(raw: Path, year: int, region: str,
-                 on_asistencias: Callable[[pd.DataFrame], None] | None = None) -> CleanResult:
-    """Read and clean every log of one folder; nothing is written."""
+                 on_asistencias: Callable[[pd.DataFrame], None] | None = None,
+                 on_reading: Callable[[Reading], None] | None = None) -> CleanResult:
+    """Read and clean every log of one folder; nothing is written. `on_reading` receives what
+    was read (the personal-data screen indexes its names without reading the logs again)."""
     raw = Path(raw)
     found = logfiles.survey(raw)
     if not found.logs and not found.rechazados:
@@ -89,6 +95,8 @@ def clean_folder(raw: Path, year: int, region: str,
             f"{len(reading.rechazos)} archivo(s) u hoja(s) rechazados y {len(reading.omitidas)} hoja(s) "
             "sin encabezado reconocible. Revise el informe de calidad o los archivos."
         )
+    if on_reading:
+        on_reading(reading)
     return clean_sheets(reading, year, region, on_asistencias=on_asistencias)
 
 

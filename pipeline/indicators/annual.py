@@ -16,7 +16,7 @@ from pipeline import reference
 from pipeline import schema
 from pipeline.config import Paths
 
-AGE_GROUPS = ["0 a 17 años", "18 a 59 años", "60 años y más", schema.SIN_INFORMACION]
+AGE_GROUPS = disclosure.AGE_GROUPS
 
 
 def _counts(series: pd.Series, categories: list[str]) -> dict[str, int]:
@@ -90,8 +90,11 @@ def actividades_por_mes(actividades: pd.DataFrame) -> dict[str, int]:
 
 
 def actividades_por_linea(actividades: pd.DataFrame) -> dict[str, int]:
-    """Activities per line of work, most frequent first, `Sin información` last."""
-    counts = actividades["linea"].fillna(schema.SIN_INFORMACION).value_counts()
+    """Activities per line of work, most frequent first, `Sin información` last; a line found
+    in fewer than 3 activities is counted in `Otras` (free text: it may hold a name)."""
+    lineas = disclosure.common_categories(actividades["linea"].fillna(schema.SIN_INFORMACION),
+                                          keep=[schema.SIN_INFORMACION])
+    counts = lineas.value_counts()
     ordered = {str(k): int(v) for k, v in counts.items() if k != schema.SIN_INFORMACION}
     if schema.SIN_INFORMACION in counts:
         ordered[schema.SIN_INFORMACION] = int(counts[schema.SIN_INFORMACION])
@@ -111,45 +114,21 @@ def asistencias_por_grupo_etario(asistencias_: pd.DataFrame) -> dict[str, int] |
     return out
 
 
-def asistencias_por_comuna_sexo_edad(
+def personas_por_comuna_sexo_edad(
     actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: pd.DataFrame
 ) -> pd.DataFrame:
-    """Attendances by comuna (rows: every comuna of the region, code order) × sex × age group
-    (columns: a (sexo, grupo) MultiIndex). Person rows by their own sex and age; summary
-    head counts by sex with age `Sin información`, so each row adds up to the comuna's
-    `asistencias_por_comuna`. True counts: hide small cells with `disclosure.protect`."""
+    """Distinct people by comuna (rows: every comuna of the region, code order) × sex × age
+    group (columns: a (sexo, grupo) MultiIndex), counted by `disclosure.people_table`: a person
+    once per cell, an attendance without a valid RUT and each summary head as one person (age
+    `Sin información`). True counts: publish only `disclosure.protect(table)`."""
     columns = pd.MultiIndex.from_product([schema.SEXOS, AGE_GROUPS], names=["sexo", "grupo"])
-    comuna_of = actividades.set_index("clave_actividad")["comuna"]
-    personas = pd.DataFrame({
-        "comuna": asistencias_["clave_actividad"].map(comuna_of).to_numpy(),
-        "sexo": asistencias_["sexo"].to_numpy(),
-        "grupo": _age_group(asistencias_["edad"]).to_numpy(),
-        "n": 1,
-    })
-    resumen = actividades[actividades["forma"] == schema.SHAPE_SUMMARY]
-    by_sex = {"mujeres": schema.SEXO_MUJER, "hombres": schema.SEXO_HOMBRE,
-              "sexo_sin_informacion": schema.SIN_INFORMACION}
-    heads = [
-        pd.DataFrame({"comuna": resumen["comuna"].to_numpy(), "sexo": sexo,
-                      "grupo": schema.SIN_INFORMACION, "n": resumen[col].to_numpy()})
-        for col, sexo in by_sex.items()
-    ]
-    longo = pd.concat([personas, *heads], ignore_index=True)
-    table = longo.pivot_table(index="comuna", columns=["sexo", "grupo"], values="n", aggfunc="sum",
-                              fill_value=0)
-    table = table.reindex(index=list(comunas["comuna"]), columns=columns, fill_value=0)
-    table.index.name = "comuna"
-    return table.astype("int64")
-
-
-def _age_group(edad: pd.Series) -> pd.Series:
-    groups = pd.cut(edad.astype("float64"), bins=[-1, 17, 59, 200], labels=AGE_GROUPS[:3])
-    return groups.astype(object).where(edad.notna().to_numpy(), schema.SIN_INFORMACION)
+    return disclosure.people_table(asistencias_, actividades, ["comuna", "sexo", "grupo"],
+                                   index=list(comunas["comuna"]), columns=columns)
 
 
 def cross_tab_json(protected: pd.DataFrame) -> dict:
     """`{comuna: {sexo: {grupo: value}, "Total": n}, ..., "Total": {...}}` of a protected
-    comuna × (sexo, grupo) table; hidden cells stay the string `"< 5"`."""
+    comuna × (sexo, grupo) table; hidden cells stay the strings `"< 5"` and `"reservado"`."""
     out: dict = {}
     for comuna, row in protected.iterrows():
         record: dict = {}
@@ -194,6 +173,9 @@ def compute(
     act_comuna = actividades_por_comuna(actividades, comunas)
     previo = anterior["asistencias"] if anterior else None
     variacion = None if not previo else round((total / previo - 1) * 100, 2)
+    # the comunas' attendances are published too: they bound each comuna's people
+    cross = disclosure.protect(personas_por_comuna_sexo_edad(actividades, asistencias_, comunas),
+                               umbral_celdas, row_upper=list(por_comuna.values()))
     result = {
         "anio": int(year),
         "region": reg.nombre,
@@ -223,11 +205,8 @@ def compute(
         "actividades_por_mes": actividades_por_mes(actividades),
         "asistencias_por_grupo_etario": asistencias_por_grupo_etario(asistencias_),
         "umbral_celdas_pequenas": int(umbral_celdas),
-        "asistencias_por_comuna_sexo_grupo": cross_tab_json(disclosure.protect(
-            asistencias_por_comuna_sexo_edad(actividades, asistencias_, comunas),
-            umbral_celdas)),
-        **gender.compute(actividades, asistencias_, list(comunas["comuna"]),
-                         reference.provincias_region(reg.cut), umbral_celdas),
+        "personas_por_comuna_sexo_grupo": cross_tab_json(cross),
+        **gender.compute(actividades, asistencias_, cross, reference.provincias_region(reg.cut)),
         "forma_registro": forma_registro(actividades),
         "anio_anterior": _summary_of(anterior),
         "calidad": _calidad_block(calidad),

@@ -3,15 +3,15 @@
 - Province (`asistencias_por_provincia_sexo`): attendances by sex and the share of women.
   A province holds several comunas and hundreds of attendances: published as counts, like
   the region's totals.
-- Comuna (`personas_por_comuna_sexo`, `pct_mujeres_por_comuna`): a comuna can be small, so
-  its split by sex is a person table: DISTINCT PEOPLE per comuna × sex (column `persona`;
-  an attendance without a valid RUT, and every head of a summary row, counts as its own
-  person), protected by `disclosure.protect`. The comuna's share of women (of its
-  attendances) is published only where both the women's and the men's cells are visible;
-  elsewhere it is null (the deck writes "reservado").
-- Age × sex (`personas_por_grupo_etario_sexo`): distinct people per age group × sex, protected.
+- Comuna (`personas_por_comuna_sexo`, `pct_mujeres_por_comuna`) and age × sex
+  (`personas_por_grupo_etario_sexo`): person tables DERIVED from the protected comuna × sex ×
+  age table (`personas_por_comuna_sexo_grupo`) with `disclosure.aggregate`, never protected on
+  their own: a sum is shown only when every cell in it is visible or it is a total that table
+  already publishes, so everything published for the year is one audited system. A comuna's
+  share of women (of its attendances) is published only where both its women's and its men's
+  cells are visible; elsewhere it is null (the deck writes "reservado").
 
-Each function returns JSON-ready values; hidden cells are strings (`disclosure`'s label).
+Each function returns JSON-ready values; hidden cells are strings (`disclosure`'s labels).
 """
 from __future__ import annotations
 
@@ -42,56 +42,28 @@ def asistencias_por_provincia_sexo(actividades: pd.DataFrame, provincias: list[s
     return out
 
 
-def _people(actividades: pd.DataFrame, asistencias_: pd.DataFrame) -> pd.DataFrame:
-    """One row per person row: comuna, sexo, grupo, and the person (`persona`, or the row
-    itself without a valid RUT, so that attendance counts as its own person)."""
-    comuna_of = actividades.set_index("clave_actividad")["comuna"]
-    persona = asistencias_["persona"].astype(object)
-    own = pd.Series([f"fila-{i}" for i in range(len(asistencias_))], index=asistencias_.index, dtype=object)
-    edad = asistencias_["edad"].astype("float64")
-    grupo = pd.cut(edad, bins=[-1, 17, 59, 200], labels=AGE_GROUPS[:3]).astype(object)
-    return pd.DataFrame({
-        "comuna": asistencias_["clave_actividad"].map(comuna_of).to_numpy(),
-        "sexo": asistencias_["sexo"].astype(object).to_numpy(),
-        "grupo": grupo.where(edad.notna(), schema.SIN_INFORMACION).to_numpy(),
-        "persona": persona.where(persona.notna(), own).to_numpy(),
-    })
-
-
-def _summary_heads(actividades: pd.DataFrame, index: str) -> pd.DataFrame:
-    """Head counts of summary rows by `index` × sex: each head is its own person (a summary
-    row names nobody); their age is unknown."""
-    resumen = actividades[actividades["forma"] == schema.SHAPE_SUMMARY]
-    if index == "grupo":
-        resumen = resumen.assign(grupo=schema.SIN_INFORMACION)
-    sums = resumen.groupby(index)[list(SEX_COLUMNS)].sum()
-    return sums.rename(columns=SEX_COLUMNS)
-
-
-def _distinct(actividades: pd.DataFrame, asistencias_: pd.DataFrame, index: str,
-              index_values: list[str]) -> pd.DataFrame:
-    """Distinct people per `index` × sex (a person counts once per cell)."""
-    people = _people(actividades, asistencias_)
-    table = people.groupby([index, "sexo"])["persona"].nunique().unstack("sexo", fill_value=0)
-    table = table.reindex(index=index_values, columns=schema.SEXOS, fill_value=0)
-    heads = _summary_heads(actividades, index).reindex(index=index_values, columns=schema.SEXOS, fill_value=0)
-    out = (table + heads).astype("int64")
-    out.columns.name = None
-    out.index.name = index
-    return out
-
-
-def _records(protected: pd.DataFrame) -> dict[str, dict]:
+def _records(table: pd.DataFrame) -> dict[str, dict]:
     return {str(idx): {str(col): (v if isinstance(v, str) else int(v)) for col, v in row.items()}
-            for idx, row in protected.iterrows()}
+            for idx, row in table.iterrows()}
 
 
-def personas_por_comuna_sexo(actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: list[str],
-                             threshold: int) -> dict[str, dict]:
-    """Distinct people per comuna × sex, protected: `{comuna: {Mujer, Hombre, Sin información,
-    Total}, ..., "Total": {...}}`; hidden cells are the disclosure label."""
-    table = _distinct(actividades, asistencias_, "comuna", comunas)
-    return _records(disclosure.protect(table, threshold))
+def _comunas(cross: pd.DataFrame) -> list:
+    return [r for r in cross.index if r != disclosure.TOTAL]
+
+
+def _inner(cross: pd.DataFrame) -> list:
+    return [c for c in cross.columns if c[0] != disclosure.TOTAL]
+
+
+def personas_por_comuna_sexo(cross: pd.DataFrame) -> dict[str, dict]:
+    """Distinct people per comuna × sex from the protected cross-tab: `{comuna: {Mujer, Hombre,
+    Sin información, Total}, ..., "Total": {...}}`; hidden cells are the disclosure labels."""
+    comunas, inner = _comunas(cross), _inner(cross)
+    rows = {c: [c] for c in comunas}
+    rows[disclosure.TOTAL] = comunas
+    columns = {sexo: [c for c in inner if c[0] == sexo] for sexo in schema.SEXOS}
+    columns[disclosure.TOTAL] = inner
+    return _records(disclosure.aggregate(cross, rows=rows, columns=columns))
 
 
 def pct_mujeres_por_comuna(actividades: pd.DataFrame, protected: dict[str, dict],
@@ -108,22 +80,30 @@ def pct_mujeres_por_comuna(actividades: pd.DataFrame, protected: dict[str, dict]
     return out
 
 
-def personas_por_grupo_etario_sexo(actividades: pd.DataFrame, asistencias_: pd.DataFrame,
-                                   threshold: int) -> dict[str, dict] | None:
-    """Distinct people per age group × sex of the region, protected; null without any age."""
+def personas_por_grupo_etario_sexo(asistencias_: pd.DataFrame, cross: pd.DataFrame) -> dict[str, dict] | None:
+    """Distinct people per age group × sex of the region: sums over every comuna of the
+    cross-tab, i.e. its published column totals (`reservado` where a total is hidden); null
+    when the year has no recorded age."""
     if asistencias_.empty or asistencias_["edad"].notna().sum() == 0:
         return None
-    table = _distinct(actividades, asistencias_, "grupo", AGE_GROUPS)
-    return _records(disclosure.protect(table, threshold))
+    comunas, inner = _comunas(cross), _inner(cross)
+    out = {}
+    for grupo in [*AGE_GROUPS, disclosure.TOTAL]:
+        in_group = [c for c in inner if grupo == disclosure.TOTAL or c[1] == grupo]
+        columns = {sexo: [c for c in in_group if c[0] == sexo] for sexo in schema.SEXOS}
+        columns[disclosure.TOTAL] = in_group
+        out.update(_records(disclosure.aggregate(cross, rows={grupo: comunas}, columns=columns)))
+    return out
 
 
-def compute(actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: list[str], provincias: list[str],
-            threshold: int) -> dict:
-    """The gender × territory keys of `indicadores.json` (docs/indicadores.md)."""
-    por_comuna = personas_por_comuna_sexo(actividades, asistencias_, comunas, threshold)
+def compute(actividades: pd.DataFrame, asistencias_: pd.DataFrame, cross: pd.DataFrame,
+            provincias: list[str]) -> dict:
+    """The gender × territory keys of `indicadores.json` (docs/indicadores.md); `cross` is the
+    protected comuna × (sexo, grupo) people table of the year."""
+    por_comuna = personas_por_comuna_sexo(cross)
     return {
         "asistencias_por_provincia_sexo": asistencias_por_provincia_sexo(actividades, provincias),
         "personas_por_comuna_sexo": por_comuna,
-        "pct_mujeres_por_comuna": pct_mujeres_por_comuna(actividades, por_comuna, comunas),
-        "personas_por_grupo_etario_sexo": personas_por_grupo_etario_sexo(actividades, asistencias_, threshold),
+        "pct_mujeres_por_comuna": pct_mujeres_por_comuna(actividades, por_comuna, _comunas(cross)),
+        "personas_por_grupo_etario_sexo": personas_por_grupo_etario_sexo(asistencias_, cross),
     }

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import matplotlib as mpl
 import pandas as pd
 import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -35,11 +36,16 @@ RC = {
     "axes.spines.right": False,
     "font.family": ["DejaVu Sans"],
 }
+# Labels come from the sheets: `$…$` is drawn as typed, never parsed as mathtext (a `$$` in a
+# línea would fail the stage and quote the cell in the error). Set apart from RC because
+# seaborn's contexts only take their own keys.
+TEXT_RC = {"text.parse_math": False, "text.usetex": False}
 
 
 @contextmanager
 def _theme():
-    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", rc=RC), sns.axes_style(rc=RC):
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", rc=RC), sns.axes_style(rc=RC), \
+            mpl.rc_context(TEXT_RC):
         yield
 
 

@@ -200,3 +200,17 @@ def html(frame: pd.DataFrame, empty: str = "Sin registros.") -> str:
     }
     return frame.to_html(index=False, escape=True, border=0, classes="tabla-calidad", na_rep="",
                          formatters=counts)
+
+
+def withheld(calidad: dict) -> pd.DataFrame:
+    """Where a value was withheld as personal data (a RUT or an attendee's name in a title, an
+    organisation, a línea, a header, a file or sheet name): file, sheet, column and rows. The
+    values themselves are never shown: the analyst opens the sheet at those rows."""
+    rows = [
+        {"Archivo": p.get("archivo"), "Hoja": p.get("hoja"), "Columna": p.get("columna"),
+         "Filas": ", ".join(str(f) for f in p.get("filas") or [])
+         + (f" (y {p['n'] - len(p['filas'])} más)" if p.get("n", 0) > len(p.get("filas") or []) else ""),
+         "Cantidad": p.get("n", 0)}
+        for p in calidad.get("datos_personales_retirados", [])
+    ]
+    return pd.DataFrame(rows, columns=["Archivo", "Hoja", "Columna", "Filas", "Cantidad"])

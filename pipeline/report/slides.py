@@ -8,9 +8,6 @@ featured activities and the next year's plan), never writing.
 """
 from __future__ import annotations
 
-import csv
-import io
-import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ from typing import Any
 from pipeline.report.formats import (  # noqa: F401  (re-exported for the notebook)
     MESES, NO_DATA, esc, fmt_date, fmt_int, fmt_num, fmt_pct, share,
 )
-from pipeline.report import titles
+from pipeline.report import photos, titles
 from pipeline.report.figures import (  # noqa: F401  (re-exported for the notebook)
     FIGURE_DPI, alt_comunas, alt_compare, alt_counts, data_uri, figure_img, figure_png, month_counts,
 )
@@ -28,9 +25,7 @@ from pipeline.report.titles import (  # noqa: F401
 
 
 HASHTAG = SECTION_PARTICIPACION
-PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
-PHOTO_MAX_BYTES = 15 * 1024 * 1024
-PHOTO_MAX_SIZE = (1280, 720)  # px: a 16:9 slide never needs more
+PHOTO_SUFFIXES, PHOTO_MAX_BYTES, PHOTO_MAX_SIZE = photos.PHOTO_SUFFIXES, photos.PHOTO_MAX_BYTES, photos.PHOTO_MAX_SIZE
 
 
 # ---------------------------------------------------------------- slide pieces
@@ -201,80 +196,25 @@ def trend_table(rows: list[Mapping[str, Any]]) -> str:
 
 # ---------------------------------------------------------------- highlights
 
-def _read_photo(raw_dir: Path, name: str) -> str | None:
-    """A photo beside destacadas.csv as a JPEG/PNG data URI, shrunk to slide size.
-
-    Re-encoding also drops EXIF metadata (GPS position, camera owner). Returns None and
-    warns (in the executed notebook, never on a slide) when the file is unusable.
-    """
-    from PIL import Image, UnidentifiedImageError  # Pillow ships with matplotlib
-
-    if Path(name).name != name or Path(name).suffix.lower() not in PHOTO_SUFFIXES:
-        warnings.warn(f"Foto omitida (nombre no permitido): {name!r} en {raw_dir}", stacklevel=2)
-        return None
-    path = raw_dir / name
-    if not path.is_file() or path.stat().st_size > PHOTO_MAX_BYTES:
-        warnings.warn(f"Foto omitida (no existe o supera 15 MB): {path}", stacklevel=2)
-        return None
-    try:
-        with Image.open(path) as img:
-            img.thumbnail(PHOTO_MAX_SIZE)
-            buffer = io.BytesIO()
-            if img.mode in ("RGBA", "LA", "P") and path.suffix.lower() == ".png":
-                img.save(buffer, format="PNG", optimize=True)
-                mime = "image/png"
-            else:
-                img.convert("RGB").save(buffer, format="JPEG", quality=80, optimize=True)
-                mime = "image/jpeg"
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        warnings.warn(f"Foto omitida (no es una imagen legible): {path}", stacklevel=2)
-        return None
-    return data_uri(buffer.getvalue(), mime)
-
-
-def _read_destacadas_csv(path: Path) -> list[dict[str, Any]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    sample = text[:2000]
-    delimiter = max([",", ";", "\t"], key=sample.count)
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    from pipeline.reference import comunas  # province of each comuna, for the slide
-    from pipeline.text import fold
-
-    province = {fold(r.comuna): r.provincia for r in comunas().itertuples()}
-    rows = []
-    for row in reader:
-        clean = {(k or "").strip().lower().replace("í", "i"): (v or "").strip() for k, v in row.items()}
-        if any(clean.values()):
-            rows.append({
-                "fecha": clean.get("fecha"), "comuna": clean.get("comuna"),
-                "provincia": clean.get("provincia") or province.get(fold(clean.get("comuna"))),
-                "titulo": clean.get("titulo"), "linea": clean.get("linea"), "foto": clean.get("foto") or None,
-            })
-    return rows
+def _read_photo(raw_dir: Path, name: str, fila: int = 0) -> str | None:
+    """A photo beside destacadas.csv as a data URI (`photos.read_photo`: a regular file of the
+    year's folder only, rebuilt from its pixels, refused by its row number, never its name)."""
+    return photos.read_photo(raw_dir, name, fila)
 
 
 def read_destacadas(ind: Mapping[str, Any], raw_dir: Path) -> list[dict[str, Any]]:
     """Featured activities, each with `foto_uri` (data URI or None).
 
-    Taken from `indicadores["destacadas"]` (stage 2 reads destacadas.csv); when that key is
-    absent, destacadas.csv beside the logs is read directly. No file: an empty list.
+    Taken from `indicadores["destacadas"]` (stage 2 reads destacadas.csv and screens it);
+    when that key is absent, destacadas.csv beside the logs is read directly. No file: an
+    empty list.
     """
     raw_dir = Path(raw_dir)
     if "destacadas" in ind and ind["destacadas"] is not None:
         rows = list(ind["destacadas"])
-    elif (raw_dir / "destacadas.csv").is_file():
-        rows = _read_destacadas_csv(raw_dir / "destacadas.csv")
     else:
-        rows = []
-    out = []
-    for row in rows:
-        foto = row.get("foto")
-        out.append({**row, "foto_uri": _read_photo(raw_dir, str(foto)) if foto else None})
-    return out
+        rows = photos.read_highlights(raw_dir / "destacadas.csv")
+    return photos.with_photos(rows, raw_dir)
 
 
 def highlight_slide(item: Mapping[str, Any]) -> str:

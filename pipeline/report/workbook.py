@@ -64,8 +64,9 @@ CROSS_TAB_SHEET = "Comuna, sexo y grupo etario"
 
 
 def cross_tab_table(data: dict, threshold: int | None) -> pd.DataFrame:
-    """"Asistencias por comuna, sexo y grupo etario" (already protected in the JSON: hidden
-    cells are the text "< 5"), one column per sex and age group, then the total, then a note."""
+    """"Personas por comuna, sexo y grupo etario" (already protected in the JSON: hidden
+    cells are the texts "< 5" and "reservado"), one column per sex and age group, then the
+    total, then a note."""
     rows = []
     for comuna, record in data.items():
         row = {"Comuna": comuna}
@@ -76,9 +77,9 @@ def cross_tab_table(data: dict, threshold: int | None) -> pd.DataFrame:
         rows.append(row)
     frame = pd.DataFrame(rows)
     if threshold:
-        note = (f"Asistencias por comuna, sexo y grupo etario. Las celdas con menos de {threshold} "
-                f"personas se muestran como \"< {threshold}\", y otras se ocultan para que no se "
-                "puedan deducir de los totales.")
+        note = (f"Personas distintas por comuna, sexo y grupo etario. Las celdas con menos de {threshold} "
+                f"personas se muestran como \"< {threshold}\"; otras celdas o totales se muestran como "
+                "\"reservado\" para que aquellas no se puedan deducir de lo publicado.")
         frame = pd.concat([frame, pd.DataFrame([{"Comuna": note}])], ignore_index=True)
     return frame.astype(object).where(frame.notna(), None)
 
@@ -140,8 +141,8 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
     }
     if ind.get("asistencias_por_grupo_etario"):
         out["Grupos etarios"] = _dict_table(ind["asistencias_por_grupo_etario"], "Grupo", "Asistencias")
-    if ind.get("asistencias_por_comuna_sexo_grupo"):
-        out[CROSS_TAB_SHEET] = cross_tab_table(ind["asistencias_por_comuna_sexo_grupo"],
+    if ind.get("personas_por_comuna_sexo_grupo"):
+        out[CROSS_TAB_SHEET] = cross_tab_table(ind["personas_por_comuna_sexo_grupo"],
                                                ind.get("umbral_celdas_pequenas"))
     if ind.get("cumplimiento_plan"):
         plan = pd.DataFrame(ind["cumplimiento_plan"]).rename(columns=PLAN_HEADERS)

@@ -88,7 +88,8 @@ def _publish(paths: Paths, region: str, pdf: bool, notebook: Path | None) -> Pat
         try:
             shutil.copytree(paths.out, staged.out)
             params = runner.stage_parameters("balance", staged, runner.YearRun(staged, region))
-            executed = execute_notebook("balance", source, staged.notebooks_out / NOTEBOOKS["balance"], params)
+            executed = execute_notebook("balance", source, staged.notebooks_out / NOTEBOOKS["balance"], params,
+                                        paths=staged)
             stages.publish_balance(executed, staged, pdf)
             staged.run_log.write_text(
                 f"Publicado desde JupyterLab: año {final.year}, región {region}, cuaderno {source.name}\n",

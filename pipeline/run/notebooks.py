@@ -12,6 +12,7 @@ from pathlib import Path
 import papermill as pm
 from jupyter_client.manager import AsyncKernelManager
 
+from pipeline.clean import screen_messages
 from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
 from pipeline.errors import StageFailed
 
@@ -51,13 +52,15 @@ def execute_stage(
 ) -> Path:
     """Execute the stage's notebook with papermill into outputs/<year>/notebooks/."""
     name = NOTEBOOKS[stage]
-    return execute_notebook(stage, notebooks_dir / name, paths.notebooks_out / name, params, progress)
+    return execute_notebook(stage, notebooks_dir / name, paths.notebooks_out / name, params, progress, paths)
 
 
-def execute_notebook(stage: str, source: Path, target: Path, params: dict, progress: bool = False) -> Path:
+def execute_notebook(stage: str, source: Path, target: Path, params: dict, progress: bool = False,
+                     paths: Paths | None = None) -> Path:
     """Execute `source` with papermill into `target` (working folder: the notebook's own).
 
-    Raises StageFailed naming the stage, the notebook and the failing cell.
+    Raises StageFailed naming the stage, the notebook and the failing cell; the message and the
+    executed copy pass the year's personal-data screen (`paths`: the year's files).
     """
     name = source.name
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -73,10 +76,11 @@ def execute_notebook(stage: str, source: Path, target: Path, params: dict, progr
         raise
     except pm.PapermillExecutionError as err:
         detalle = f"celda {err.exec_count} (índice {err.cell_index}): {err.ename}: {err.evalue}"
+        detalle = screen_messages.failure(detalle, target, paths)  # no personal datum on the console, run.log, .fallidas
         log.error("Falló %s: %s", name, detalle)
         raise StageFailed(stage, name, detalle, target) from None
     except Exception as err:  # kernel died, notebook missing or unreadable
-        detalle = f"{type(err).__name__}: {err}"
+        detalle = screen_messages.failure(f"{type(err).__name__}: {err}", target, paths)
         log.error("Falló %s: %s", name, detalle)
         raise StageFailed(stage, name, detalle, target if target.exists() else None) from None
     return target

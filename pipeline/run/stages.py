@@ -22,9 +22,11 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import reference
+from pipeline.clean import screen
 from pipeline.clean.year import CleanResult, clean_year
 from pipeline.config import DEFAULT_SMALL_CELL_THRESHOLD, Paths
 from pipeline.indicators import annual, trends
+from pipeline.report import photos
 from pipeline.report.workbook import write_workbook
 from pipeline.run import cache
 
@@ -144,9 +146,12 @@ def indicators_stage(paths: Paths, region: str, umbral_celdas: int = DEFAULT_SMA
     evaluations = plan_evaluations(paths, region, actividades, al)
     ind.update(plan_keys(paths, region, actividades, al, evaluations))
     ind["tendencia"] = trend(paths, region, umbral_celdas, ind)
+    ind["destacadas"] = photos.read_highlights(paths.destacadas)  # screened below with the rest
+    year_screen = screen.for_year(paths)
+    ind = year_screen.tree(ind)  # no personal datum in free text (README, «Datos personales»)
     annual.write_json(ind, paths.indicadores_json)
     write_workbook(ind, paths.indicadores_xlsx)
-    plan_pages.write_pages(ind, evaluations, paths)
+    plan_pages.write_pages(ind, evaluations, paths, screen=year_screen)
     return ind
 
 
@@ -165,6 +170,14 @@ def balance_inputs(paths: Paths) -> dict:
             "no hay balance que mostrar."
         )
     return indicadores
+
+
+def balance_texts(paths: Paths, indicadores: dict) -> dict:
+    """The office's words for the deck (`textos.yml`, optional), with their placeholders
+    filled and every text passed through the year's personal-data screen."""
+    from pipeline.report import texts
+
+    return texts.load(paths.textos, indicadores, screen=screen.for_year(paths))
 
 
 def publish_quality(executed: Path, paths: Paths) -> Path:

@@ -9,6 +9,8 @@ import pytest
 
 from pipeline.clean import pseudonyms as privacy
 
+SECRET = "6f1c0b9e4a7d2358e0c1f4a9b7d3e6028c5a1f9e7b3d0c4a2e8f6b1d9c7a5e3f"
+
 
 @pytest.fixture
 def no_env(monkeypatch, tmp_path):
@@ -18,21 +20,21 @@ def no_env(monkeypatch, tmp_path):
 
 
 def test_key_from_env(monkeypatch):
-    monkeypatch.setenv(privacy.ENV_KEY, "secreto")
-    expected = hmac.new(b"secreto", b"12345678-5", hashlib.sha256).hexdigest()
+    monkeypatch.setenv(privacy.ENV_KEY, SECRET)
+    expected = hmac.new(SECRET.encode(), b"12345678-5", hashlib.sha256).hexdigest()
     assert privacy.pseudonym("12345678-5") == expected
 
 
 def test_not_a_plain_hash(monkeypatch):
-    monkeypatch.setenv(privacy.ENV_KEY, "secreto")
+    monkeypatch.setenv(privacy.ENV_KEY, SECRET)
     assert privacy.pseudonym("12345678-5") != hashlib.sha256(b"12345678-5").hexdigest()
     assert len(privacy.pseudonym("12345678-5")) == 64
 
 
 def test_different_key_different_pseudonym(monkeypatch):
-    monkeypatch.setenv(privacy.ENV_KEY, "uno")
+    monkeypatch.setenv(privacy.ENV_KEY, SECRET)
     a = privacy.pseudonym("12345678-5")
-    monkeypatch.setenv(privacy.ENV_KEY, "dos")
+    monkeypatch.setenv(privacy.ENV_KEY, SECRET[::-1])
     assert privacy.pseudonym("12345678-5") != a
 
 
@@ -47,9 +49,9 @@ def test_key_file_created_owner_only_and_reused(no_env):
 
 def test_loose_key_file_is_tightened(no_env):
     no_env.parent.mkdir(parents=True)
-    no_env.write_text("clave-de-prueba\n")
+    no_env.write_text(SECRET + "\n")
     no_env.chmod(0o644)
-    assert privacy.clave() == b"clave-de-prueba"
+    assert privacy.clave() == SECRET.encode()
     assert stat.S_IMODE(no_env.stat().st_mode) == 0o600
 
 
@@ -61,7 +63,7 @@ def test_empty_key_file_is_an_error(no_env):
 
 
 def test_pseudonyms_match_pseudonym(monkeypatch):
-    monkeypatch.setenv(privacy.ENV_KEY, "k")
+    monkeypatch.setenv(privacy.ENV_KEY, SECRET)
     assert privacy.pseudonyms(["1-9", "14-0"]) == [privacy.pseudonym("1-9"), privacy.pseudonym("14-0")]
 
 
@@ -69,3 +71,49 @@ def test_pseudonyms_match_pseudonym(monkeypatch):
 def test_pseudonyms_equal_stdlib_hmac_for_any_key_length(key):
     ruts = ["1-9", "12345678-5", "10000013-K", ""]
     assert privacy.pseudonyms(ruts, key) == [hmac.new(key, r.encode(), "sha256").hexdigest() for r in ruts]
+
+
+# --------------------------------------------------------------------------- strength and trust of the key
+
+@pytest.mark.parametrize("weak", ["k", "clave-de-prueba", "x" * 200, "ab" * 50, "0123456789abcdef" * 3])
+def test_short_or_repetitive_env_key_is_refused(monkeypatch, weak):
+    monkeypatch.setenv(privacy.ENV_KEY, weak)
+    with pytest.raises(privacy.KeyFileError, match="demasiado corta o repetitiva") as info:
+        privacy.clave()
+    assert len(weak) < 5 or weak not in str(info.value)  # the message never quotes the key
+
+
+def test_generated_and_long_keys_are_accepted(monkeypatch):
+    import secrets
+
+    for _ in range(50):
+        key = secrets.token_hex(32)
+        assert privacy.key_bits(key.encode()) >= privacy.MIN_KEY_BITS
+    monkeypatch.setenv(privacy.ENV_KEY, secrets.token_urlsafe(32))  # 43 base64 characters
+    assert len(privacy.clave()) == 43
+
+
+def test_short_key_file_is_refused(no_env):
+    no_env.parent.mkdir(parents=True)
+    no_env.write_text("corta\n")
+    with pytest.raises(privacy.KeyFileError, match="demasiado corta"):
+        privacy.clave()
+
+
+def test_symlinked_key_file_is_refused_and_its_target_untouched(no_env, tmp_path):
+    import secrets
+
+    target = tmp_path / "ajena"
+    target.write_text(secrets.token_hex(32) + "\n")
+    target.chmod(0o644)
+    no_env.parent.mkdir(parents=True)
+    no_env.symlink_to(target)
+    with pytest.raises(privacy.KeyFileError, match="enlace simbólico"):
+        privacy.clave()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644  # never chmod-ed through the link
+
+
+def test_key_file_that_is_not_a_regular_file_is_refused(no_env):
+    no_env.mkdir(parents=True)
+    with pytest.raises((privacy.KeyFileError, IsADirectoryError, OSError)):
+        privacy.clave()

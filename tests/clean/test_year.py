@@ -16,7 +16,7 @@ from pipeline.errors import AccountingError, NoDataError
 from pipeline import config
 from pipeline.ingest.sheets import FILA, Reading, Sheet
 from pipeline import schema
-from tests.conftest import year_csv
+from tests.conftest import TEST_KEY, year_csv
 from tests.ingest.test_read import write_xlsx
 
 PERSONS = [
@@ -56,7 +56,7 @@ SUMMARY = [
 
 @pytest.fixture
 def year(tmp_path, monkeypatch):
-    monkeypatch.setenv("BALANCE_CLAVE", "clave-de-prueba")
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     raw = tmp_path / "raw" / "2017"
     raw.mkdir(parents=True)
     (raw / "01_personas.csv").write_bytes("\r\n".join(PERSONS).encode("cp1252"))
@@ -162,8 +162,9 @@ def test_asistencias_pseudonymised(result, year):
 def test_written_files(result, year):
     proc = year.processed
     assert sorted(p.name for p in proc.iterdir()) == ["actividades.parquet", "asistencias.parquet",
-                                                      "calidad.json", "cuarentena.csv"]
-    assert stat.S_IMODE((proc / "cuarentena.csv").stat().st_mode) == 0o600
+                                                      "calidad.json", "cuarentena.csv", "nombres.huellas"]
+    for person_rows in ("cuarentena.csv", "asistencias.parquet", "nombres.huellas"):
+        assert stat.S_IMODE((proc / person_rows).stat().st_mode) == 0o600, person_rows
     assert json.loads((proc / "calidad.json").read_text(encoding="utf-8")) == result.calidad
     back = pd.read_parquet(proc / "actividades.parquet")
     assert list(back.columns) == schema.ACTIVIDADES_COLUMNS and len(back) == 4
@@ -173,7 +174,7 @@ def test_written_files(result, year):
 
 
 def test_id_actividad_groups_rows_and_majority_picks_fecha(tmp_path, monkeypatch):
-    monkeypatch.setenv("BALANCE_CLAVE", "k")
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     raw = year_csv(tmp_path, "a.csv",
                    "Código actividad,fecha,comuna,actividad,sexo,rut\n"
                    "A-1,01/05/2017,Ovalle,Reunión,F,1-9\n"
@@ -237,7 +238,7 @@ def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
              max_size=15),
 )
 def test_accounting_holds_for_random_rows(monkeypatch, person_rows, summary_rows):
-    monkeypatch.setenv("BALANCE_CLAVE", "k")
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     sheets = [
         Sheet("p.csv", "", schema.SHAPE_PERSONS,
                     _frame(person_rows, ["fecha", "comuna", "actividad", "rut", "nombre", "sexo"])),
@@ -255,7 +256,7 @@ def test_accounting_holds_for_random_rows(monkeypatch, person_rows, summary_rows
 
 
 def test_head_counts_in_a_list_of_persons_are_reported_not_counted(tmp_path, monkeypatch):
-    monkeypatch.setenv("BALANCE_CLAVE", "k")
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     raw = year_csv(tmp_path, "a.csv",
                    "fecha,comuna,actividad,sexo,rut,Mujeres,Total asistentes\n"
                    "01/05/2017,Ovalle,Reunión,F,1-9,40,90\n"

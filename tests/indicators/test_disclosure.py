@@ -1,4 +1,9 @@
-"""Small-cell protection: hidden cells are < threshold and cannot be recovered from the totals."""
+"""Disclosure control you can prove: people (not attendances) are counted, and an attacker's
+linear program over everything published cannot narrow a `< 5` cell below the threshold.
+
+The audit here is written apart from `disclosure.ranges`: it reads only the published table
+(numbers, `< 5`, `reservado`), as an attacker would, and solves its own linear programs.
+"""
 from __future__ import annotations
 
 import json
@@ -12,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy.optimize import linprog
 
 from pipeline import config
 from pipeline.indicators import disclosure
@@ -26,67 +32,168 @@ def _table(rows):
                         columns=[f"g{j}" for j in range(len(rows[0]))])
 
 
-def _recoverable(values: np.ndarray, hidden: np.ndarray) -> list[tuple[int, int]]:
-    """Hidden non-zero cells an attacker deduces from the shown totals by elimination.
+# --------------------------------------------------------------------------- the attacker's audit
 
-    Repeated until nothing changes: in a row or column with one unknown cell, that cell is
-    total − known cells; in a line whose known cells already make the total, every unknown
-    cell is 0 (no count is negative). Returns the small cells found this way.
-    """
-    known = ~hidden
-    changed = True
-    while changed:
-        changed = False
-        for vals, kn in ((values, known), (values.T, known.T)):
-            for i in range(vals.shape[0]):
-                unknown = np.flatnonzero(~kn[i])
-                if unknown.size == 0:
-                    continue
-                rest = vals[i].sum() - vals[i][kn[i]].sum()
-                if unknown.size == 1 or rest == 0:
-                    kn[i, unknown] = True  # kn is a view of `known`
-                    changed = True
-    return [(int(i), int(j)) for i, j in zip(*np.nonzero(hidden & known & (values > 0)))]
+def attacker_ranges(published: pd.DataFrame, threshold: int,
+                    row_upper: list | None = None) -> dict[tuple[int, int], tuple[float, float]]:
+    """For each `< T` cell of a published table (inner cells, a `Total` column and row), the
+    lowest and highest value consistent with everything shown: visible numbers and totals,
+    `< T` = 1…T−1 (for the other cells), `reservado` = at least T (a hidden cell is never a
+    zero) or any total, every cell ≥ 0; `row_upper`: another published bound of each row's
+    people (the comuna's attendances)."""
+    label = f"< {threshold}"
+    inner = published.iloc[:-1, :-1].to_numpy(dtype=object)
+    row_tot = published.iloc[:-1, -1].tolist()
+    col_tot = published.iloc[-1, :-1].tolist()
+    grand = published.iloc[-1, -1]
+    unknown = [(i, j) for i, j in np.ndindex(inner.shape) if isinstance(inner[i, j], str)]
+    var = {p: k for k, p in enumerate(unknown)}
+    a_eq, b_eq = [], []
 
+    def line(cells, total):
+        if isinstance(total, str):
+            return
+        coef = np.zeros(len(unknown))
+        known = 0
+        for p in cells:
+            if p in var:
+                coef[var[p]] = 1
+            else:
+                known += inner[p]
+        if coef.any():
+            a_eq.append(coef)
+            b_eq.append(total - known)
+
+    for i in range(inner.shape[0]):
+        line([(i, j) for j in range(inner.shape[1])], row_tot[i])
+    for j in range(inner.shape[1]):
+        line([(i, j) for i in range(inner.shape[0])], col_tot[j])
+    line(list(np.ndindex(inner.shape)), grand)
+    a_ub, b_ub = [], []
+    for i, upper in enumerate(row_upper or []):
+        coef = np.zeros(len(unknown))
+        for j in range(inner.shape[1]):
+            if (i, j) in var:
+                coef[var[(i, j)]] = 1
+        if coef.any():
+            a_ub.append(coef)
+            b_ub.append(upper - sum(v for v in inner[i] if not isinstance(v, str)))
+    bounds = [(1, threshold - 1) if inner[p] == label else (threshold, None) for p in unknown]
+    out = {}
+    for p in unknown:
+        if inner[p] != label:
+            continue
+        b = list(bounds)
+        b[var[p]] = (0, None)
+        c = np.zeros(len(unknown))
+        c[var[p]] = 1
+        kw = dict(A_eq=np.array(a_eq) if a_eq else None, b_eq=np.array(b_eq) if b_eq else None, bounds=b,
+                  A_ub=np.array(a_ub) if a_ub else None, b_ub=np.array(b_ub) if b_ub else None, method="highs")
+        lo, hi = linprog(c, **kw), linprog(-c, **kw)
+        assert lo.status in (0, 3) and hi.status in (0, 3), "the published table must be consistent"
+        out[p] = (lo.fun if lo.status == 0 else 0.0, -hi.fun if hi.status == 0 else float("inf"))
+    return out
+
+
+def narrowed(published: pd.DataFrame, threshold: int, true: np.ndarray | None = None,
+             row_upper: list | None = None) -> list[tuple[int, int]]:
+    """Primary cells whose derivable range is narrower than the threshold (places only)."""
+    bad = []
+    for (i, j), (lo, hi) in attacker_ranges(published, threshold, row_upper).items():
+        if true is not None:
+            assert lo - 1e-6 <= true[i, j] <= hi + 1e-6
+        if hi - lo < threshold - 1e-6:
+            bad.append((i, j))
+    return bad
+
+
+def _check(values, threshold=5, row_upper=None) -> pd.DataFrame:
+    table = _table(values) if not isinstance(values, pd.DataFrame) else values
+    out = disclosure.protect(table, threshold, row_upper=row_upper)
+    true = table.to_numpy()
+    inner = out.iloc[:-1, :-1].to_numpy(dtype=object)
+    label = f"< {threshold}"
+    small = (true > 0) & (true < threshold)
+    assert ((inner == label) == small).all(), "exactly the small non-zero cells are labelled < T"
+    assert all(v == t for v, t in zip(inner.ravel(), true.ravel()) if not isinstance(v, str))
+    assert not ((inner == disclosure.RESERVED) & (true == 0)).any(), "a zero is never hidden"
+    assert narrowed(out, threshold, true, row_upper) == [], "a primary cell can be narrowed below the threshold"
+    return out
+
+
+# --------------------------------------------------------------------------- the audit can fail
+
+def test_audit_finds_a_cell_given_back_by_a_total():
+    published = _table([[1, 20], [12, 8]]).astype(object)
+    published.iloc[0, 0] = "< 5"
+    published["Total"] = [21, 20]
+    published.loc["Total"] = [13, 28, 41]
+    assert narrowed(published, 5) == [(0, 0)]
+
+
+def test_andacollo_example_beats_the_line_by_line_rule():
+    """The rule the previous version used — every line with a hidden cell has two — leaves the
+    boy from Andacollo (row 0) within 0 to 2: `B_y` is 1 to 4 and the rest follows from the
+    column total and the other comunas' row totals. The linear programs see it."""
+    values = np.array([[1, 6, 30], [6, 2, 40], [20, 20, 20]])
+    published = pd.DataFrame(values, dtype=object)
+    published.iloc[0, 0] = published.iloc[1, 1] = "< 5"
+    published.iloc[0, 1] = published.iloc[1, 0] = disclosure.RESERVED
+    published["Total"] = values.sum(axis=1)
+    published.loc["Total"] = list(values.sum(axis=0)) + [values.sum()]
+    assert (0, 0) in narrowed(published, 5)
+    _check(values)  # the new protection hides enough
+
+
+# --------------------------------------------------------------------------- protection
 
 def test_hand_computed_example():
-    table = _table([[10, 20, 1], [3, 8, 30], [0, 9, 40]])
-    out = disclosure.protect(table, 5)
-    # primary: 1 and 3; then the smallest visible cell beside each one, lines revisited
-    assert out.loc["c0"].tolist() == ["< 5", 20, "< 5", 31]
-    assert out.loc["c1"].tolist() == ["< 5", "< 5", "< 5", 41]
-    assert out.loc["c2"].tolist() == [0, "< 5", "< 5", 49]
-    assert out.loc["Total"].tolist() == [13, 37, 71, 121]
-    assert _recoverable(table.to_numpy(), disclosure.suppression_mask(table, 5).to_numpy()) == []
-
-
-def test_audit_finds_a_lone_hidden_cell():
-    # the audit itself can fail: primary suppression alone leaves the 1 recoverable
-    values = np.array([[10, 20, 1], [12, 8, 30]])
-    assert _recoverable(values, (values > 0) & (values < 5)) == [(0, 2)]
-    # and hidden zeros alone in a line are given back as zeros, then the rest follows
-    hidden = np.array([[True, True, False], [True, True, False]])
-    assert _recoverable(np.array([[3, 0, 5], [0, 0, 7]]), hidden) == [(0, 0)]
+    out = _check([[10, 20, 1], [3, 8, 30], [0, 9, 40]])
+    assert out.loc["c0", "g2"] == "< 5" and out.loc["c1", "g0"] == "< 5"
+    assert out.loc["c2", "g0"] == 0 and out.loc["Total", "Total"] in (121, disclosure.RESERVED)
 
 
 def test_zero_is_shown_and_large_table_untouched():
-    table = _table([[0, 12], [7, 0]])
-    out = disclosure.protect(table, 5)
+    out = disclosure.protect(_table([[0, 12], [7, 0]]), 5)
     assert out.loc["c0"].tolist() == [0, 12, 12]
     assert out.loc["c1"].tolist() == [7, 0, 7]
 
 
-def test_lone_small_cell_in_a_row_of_zeros_hides_a_zero_too():
-    # the comuna total (3) would give the cell back: a zero beside it is hidden as well
-    table = _table([[3, 0, 0], [20, 30, 40], [25, 35, 45]])
-    hidden = disclosure.suppression_mask(table, 5).to_numpy()
-    assert hidden[0].sum() >= 2 and _recoverable(table.to_numpy(), hidden) == []
+def test_tiny_comunas():
+    # comunas with one, two, three people in all: their totals alone would give the cells back
+    out = _check([[1, 0, 0, 0], [0, 2, 0, 0], [3, 0, 1, 0], [40, 30, 25, 60], [35, 22, 41, 18]])
+    assert out.loc["c0", "Total"] == disclosure.RESERVED
+
+
+def test_comuna_attendances_are_taken_into_account():
+    """The comunas' attendances are published beside the table and bound each row's people:
+    the protection takes them in, like the audit."""
+    values = [[1, 3, 0], [2, 0, 2], [30, 20, 25], [12, 40, 9]]
+    attendances = [9, 8, 90, 70]
+    _check(values, row_upper=attendances)
+
+
+def test_comuna_of_fewer_attendances_than_the_threshold_hides_all_it_can():
+    """A comuna where one person attended twice: its attendances (2) are published by the
+    contract, so no suppression in this table can widen its cell beyond 0–2; the table hides
+    every figure of that row and says so (`unprotectable`), and the rest stays audited."""
+    values = [[1, 0, 0], [0, 0, 2], [30, 20, 25], [12, 40, 9]]
+    attendances = [2, 6, 90, 70]
+    s = disclosure.suppress(_table(values), 5, attendances)
+    assert s.unprotectable == [(0, 0)] and s.row_total_hidden[0]
+    out = disclosure.protect(_table(values), 5, row_upper=attendances)
+    assert narrowed(out, 5, np.array(values), attendances) == [(0, 0)]
+
+
+def test_degenerate_table_hides_the_totals():
+    out = _check([[1, 0], [0, 0]])
+    assert out.loc["c0", "g0"] == "< 5" and out.loc["c0", "Total"] == disclosure.RESERVED
 
 
 def test_threshold_changes_what_is_hidden():
     table = _table([[6, 20, 30], [7, 25, 35]])
     assert not disclosure.suppression_mask(table, 5).to_numpy().any()
-    assert disclosure.protect(table, 10).loc["c0", "g0"] == "< 10"
+    assert _check(table, 10).loc["c0", "g0"] == "< 10"
 
 
 def test_argument_not_modified_and_negative_rejected():
@@ -98,77 +205,81 @@ def test_argument_not_modified_and_negative_rejected():
         disclosure.protect(_table([[-1, 2]]), 5)
 
 
-@settings(max_examples=200, deadline=None)
-@given(arrays(np.int64, st.tuples(st.integers(2, 8), st.integers(2, 8)), elements=st.integers(0, 30) | st.just(0)),
-       st.integers(2, 12))
-def test_property_no_hidden_cell_recoverable(values, threshold):
-    table = pd.DataFrame(values)
-    mask, hidden_rows, hidden_cols = disclosure._suppress(table, threshold)
-    hidden = mask.to_numpy()
-    small = (values > 0) & (values < threshold)
-    assert (hidden | ~small).all(), "every small non-zero cell is hidden"
-    out = disclosure.protect(table, threshold)
-    shown = out.iloc[:-1, :-1].to_numpy()
-    assert all((v == f"< {threshold}") == h for v, h in zip(shown.ravel(), hidden.ravel()))
-    if hidden_rows or hidden_cols:
-        # degenerate table (a lone person and nothing beside it): that line's total is hidden
-        assert (out.iloc[:-1, -1] == f"< {threshold}").sum() + (out.iloc[-1, :-1] == f"< {threshold}").sum() > 0
-        return
-    assert _recoverable(values, hidden) == []
-    assert out.iloc[:-1, -1].tolist() == values.sum(axis=1).tolist()
-    assert out.iloc[-1, :-1].tolist() == values.sum(axis=0).tolist()
+_skewed = st.sampled_from([0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 8, 12, 30])
 
 
-def test_degenerate_table_hides_the_total():
-    out = disclosure.protect(_table([[1, 0], [0, 0]]), 5)
-    assert out.loc["c0"].tolist() == ["< 5", 0, "< 5"]
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.int64, st.tuples(st.integers(1, 6), st.integers(1, 6)), elements=_skewed), st.integers(2, 8))
+def test_property_no_primary_cell_narrowed(values, threshold):
+    _check(pd.DataFrame(values), threshold)
 
+
+def test_aggregate_never_reveals_a_hidden_cell():
+    values = np.array([[1, 6, 30, 12], [6, 2, 40, 9], [20, 20, 20, 3], [50, 40, 30, 20]])
+    protected = _check(pd.DataFrame(values))
+    by_province = disclosure.aggregate(protected, rows={"P1": [0, 1], "P2": [2, 3]})
+    for name, rows in {"P1": [0, 1], "P2": [2, 3]}.items():
+        for j in range(4):
+            shown = by_province.loc[name, j]
+            cells = protected.iloc[rows, j].tolist()
+            if any(isinstance(v, str) for v in cells):
+                assert shown == disclosure.RESERVED
+            else:
+                assert shown == sum(cells)
+    whole_rows = disclosure.aggregate(protected, columns={"todas": [0, 1, 2, 3]})
+    assert whole_rows["todas"].tolist() == protected["Total"].iloc[:-1].tolist()
+
+
+# --------------------------------------------------------------------------- counting people
 
 def _small_year():
     acts = pd.DataFrame({
-        "clave_actividad": ["a1", "a2", "r1"],
-        "comuna": ["La Serena", "Ovalle", "Ovalle"],
-        "forma": [schema.SHAPE_PERSONS, schema.SHAPE_PERSONS, schema.SHAPE_SUMMARY],
-        "mujeres": [0, 0, 4], "hombres": [0, 0, 6], "sexo_sin_informacion": [0, 0, 1],
+        "clave_actividad": ["a1", "a2", "r1"] + [f"m{i}" for i in range(6)],
+        "comuna": ["La Serena", "Ovalle", "Ovalle"] + ["Andacollo"] * 6,
+        "forma": [schema.SHAPE_PERSONS, schema.SHAPE_PERSONS, schema.SHAPE_SUMMARY] + [schema.SHAPE_PERSONS] * 6,
+        "mujeres": [0, 0, 4] + [0] * 6, "hombres": [0, 0, 6] + [0] * 6, "sexo_sin_informacion": [0, 0, 1] + [0] * 6,
     })
     asis = pd.DataFrame({
-        "clave_actividad": ["a1"] * 12 + ["a2"] * 2,
-        "sexo": ["Mujer"] * 10 + ["Hombre"] * 2 + ["Mujer", "Sin información"],
-        "edad": pd.array([30] * 10 + [70, None] + [10, 65], dtype="Int64"),
+        "clave_actividad": ["a1"] * 12 + ["a2"] * 2 + [f"m{i}" for i in range(6)],
+        # one woman of Andacollo attends six activities: one person
+        "persona": [f"p{i}" for i in range(12)] + [None, "p99"] + ["una-vecina"] * 6,
+        "sexo": ["Mujer"] * 10 + ["Hombre"] * 2 + ["Mujer", "Sin información"] + ["Mujer"] * 6,
+        "edad": pd.array([30] * 10 + [70, None] + [10, 65] + [62] * 6, dtype="Int64"),
     })
     return acts, asis
 
 
-def test_cross_tab_by_hand():
+def test_people_by_hand_one_woman_at_six_activities_is_one():
     acts, asis = _small_year()
     comunas = reference.comunas_region("Coquimbo")
-    table = indicators.asistencias_por_comuna_sexo_edad(acts, asis, comunas)
+    table = indicators.personas_por_comuna_sexo_edad(acts, asis, comunas)
     assert list(table.index) == list(comunas["comuna"])
+    assert table.loc["Andacollo", ("Mujer", "60 años y más")] == 1
     assert table.loc["La Serena", ("Mujer", "18 a 59 años")] == 10
-    assert table.loc["La Serena", ("Hombre", "60 años y más")] == 1
-    assert table.loc["La Serena", ("Hombre", "Sin información")] == 1
-    assert table.loc["Ovalle", ("Mujer", "0 a 17 años")] == 1
-    assert table.loc["Ovalle", ("Sin información", "60 años y más")] == 1
-    # summary head counts: by sex, age unknown
-    assert table.loc["Ovalle", ("Hombre", "Sin información")] == 6
+    assert table.loc["Ovalle", ("Mujer", "0 a 17 años")] == 1  # no valid RUT: its own person
+    assert table.loc["Ovalle", ("Hombre", "Sin información")] == 6  # summary heads
     assert table.loc["Ovalle", ("Mujer", "Sin información")] == 4
-    assert table.sum(axis=1).loc[["La Serena", "Ovalle", "Coquimbo"]].tolist() == [12, 13, 0]
+    data = indicators.cross_tab_json(disclosure.protect(table, 5))
+    assert data["Andacollo"]["Mujer"]["60 años y más"] == "< 5"
 
 
 def test_cross_tab_in_json_and_workbook_is_protected():
     acts, asis = _small_year()
-    table = indicators.asistencias_por_comuna_sexo_edad(acts, asis, reference.comunas_region("Coquimbo"))
-    data = indicators.cross_tab_json(disclosure.protect(table, 5))
-    assert data["La Serena"]["Mujer"]["18 a 59 años"] == 10
+    table = indicators.personas_por_comuna_sexo_edad(acts, asis, reference.comunas_region("Coquimbo"))
+    protected = disclosure.protect(table, 5)
+    data = indicators.cross_tab_json(protected)
     assert data["La Serena"]["Hombre"]["60 años y más"] == "< 5"
-    assert data["La Serena"]["Total"] == 12 and data["Total"]["Total"] == 25
-    assert data["Coquimbo"]["Total"] == 0
-    assert all(v == 0 for s, g in data["Coquimbo"].items() if s != "Total" for v in g.values())
-    sheet = tables({**_minimal_ind(), "asistencias_por_comuna_sexo_grupo": data,
+    assert narrowed(protected, 5, table.to_numpy()) == []
+    sheet = tables({**_minimal_ind(), "personas_por_comuna_sexo_grupo": data,
                     "umbral_celdas_pequenas": 5})[CROSS_TAB_SHEET]
     row = sheet[sheet["Comuna"] == "La Serena"].iloc[0]
-    assert row["Mujer, 18 a 59 años"] == 10 and row["Hombre, 60 años y más"] == "< 5" and row["Total"] == 12
-    assert "menos de 5" in sheet["Comuna"].iloc[-1]
+    assert row["Hombre, 60 años y más"] == "< 5"
+    assert "menos de 5" in sheet["Comuna"].iloc[-1] and "reservado" in sheet["Comuna"].iloc[-1]
+
+
+def test_rare_free_text_categories_become_otras():
+    acts = pd.DataFrame({"linea": ["Barrios"] * 3 + ["Ximena Albornoz"] + ["Vivienda"] * 4 + [None] * 1})
+    assert indicators.actividades_por_linea(acts) == {"Vivienda": 4, "Barrios": 3, "Otras": 1, "Sin información": 1}
 
 
 def _minimal_ind() -> dict:
@@ -194,16 +305,25 @@ def test_threshold_from_environment():
     assert out.stdout.strip() == "11"
 
 
+def _published_frame(data: dict) -> pd.DataFrame:
+    """The JSON cross-tab back into a table (inner cells, `Total` column and row)."""
+    rows = {}
+    for comuna, rec in data.items():
+        row = {(s, g): v for s, groups in rec.items() if s != "Total" for g, v in groups.items()}
+        row[("Total", "")] = rec["Total"]
+        rows[comuna] = row
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    return frame.loc[[c for c in frame.index if c != "Total"] + ["Total"]]
+
+
 @pytest.mark.slow
-def test_sample_json_has_protected_cross_tab(sample_run):
+def test_sample_json_passes_the_linear_programming_audit(sample_run):
     ind = json.loads(sample_run.paths.indicadores_json.read_text(encoding="utf-8"))
-    data = ind["asistencias_por_comuna_sexo_grupo"]
+    data = ind["personas_por_comuna_sexo_grupo"]
     threshold = ind["umbral_celdas_pequenas"]
-    label = f"< {threshold}"
-    cells = [(c, s, g, v) for c, rec in data.items() if c != "Total"
-             for s, groups in rec.items() if s != "Total" for g, v in groups.items()]
-    assert any(v == label for *_, v in cells), "the sample has small cells: some must be hidden"
-    assert all(v == label or v == 0 or v >= threshold for *_, v in cells)
-    # row totals are the published comuna totals
-    assert {c: rec["Total"] for c, rec in data.items() if c != "Total"} == ind["asistencias_por_comuna"]
-    assert data["Total"]["Total"] == ind["asistencias"]
+    published = _published_frame(data)
+    cells = published.iloc[:-1, :-1].to_numpy(dtype=object).ravel()
+    assert any(v == f"< {threshold}" for v in cells), "the sample has small cells: some must be hidden"
+    assert all(isinstance(v, str) or v == 0 or v >= threshold for v in cells)
+    attendances = [ind["asistencias_por_comuna"][c] for c in published.index[:-1]]
+    assert narrowed(published, threshold, row_upper=attendances) == []

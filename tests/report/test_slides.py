@@ -126,7 +126,7 @@ def test_read_destacadas_falls_back_to_the_csv(tmp_path):
         "fecha;comuna;título;línea;foto\n2017-04-12;Río Hurtado;Escuela de dirigentes;Vivienda;\n", encoding="cp1252",
     )
     items = deck.read_destacadas({}, tmp_path)
-    assert items == [{"fecha": "2017-04-12", "comuna": "Río Hurtado", "provincia": "Limarí",
+    assert items == [{"fila": 2, "fecha": "2017-04-12", "comuna": "Río Hurtado", "provincia": "Limarí",
                       "titulo": "Escuela de dirigentes", "linea": "Vivienda", "foto": None, "foto_uri": None}]
     assert deck.read_destacadas({}, tmp_path / "vacia") == []
 

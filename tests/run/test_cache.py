@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from pipeline import config
-from tests.conftest import copy_sample, run_cli
+from tests.conftest import OTHER_KEY, TEST_KEY, copy_sample, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def tree(tmp_path_factory):
 
 
 def _run(args, year="2017", *extra):
-    out = run_cli("run", "--year", year, *args, *extra, env={"BALANCE_CLAVE": "k"})
+    out = run_cli("run", "--year", year, *args, *extra, env={"BALANCE_CLAVE": TEST_KEY})
     assert out.returncode == 0, out.stderr[-2000:]
 
 
@@ -122,7 +122,7 @@ def _keys(paths, **settings):
 
 @pytest.fixture()
 def one_year(tmp_path, monkeypatch):
-    monkeypatch.setenv("BALANCE_CLAVE", "clave-de-prueba-con-bastante-entropia-0123456789")
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     raw = tmp_path / "raw" / "2017"
     raw.mkdir(parents=True)
     (raw / "lista.csv").write_text("fecha,comuna,sexo\n2017-05-02,Ovalle,F\n", encoding="utf-8")
@@ -139,7 +139,7 @@ def test_each_setting_changes_exactly_the_stages_it_affects(one_year, monkeypatc
     assert _changed(before, _keys(one_year, umbral_celdas=10)) == {"indicadores", "balance"}
     assert _changed(before, _keys(one_year, pdf=False)) == {"balance"}
     assert _changed(before, _keys(one_year, region="Valparaíso")) == {"limpieza", "indicadores", "balance"}
-    monkeypatch.setenv("BALANCE_CLAVE", "otra-clave-de-prueba-con-bastante-entropia-987654")
+    monkeypatch.setenv("BALANCE_CLAVE", OTHER_KEY)
     assert _changed(before, _keys(one_year)) == {"limpieza", "indicadores", "balance"}
 
 
@@ -164,7 +164,7 @@ def test_run_log_names_every_setting_and_never_the_key(tree):
     _run(args, "2017", "--umbral-celdas", "7")
     log = paths.run_log.read_text(encoding="utf-8")
     assert "umbral de celdas pequeñas 7" in log and "región Coquimbo" in log
-    assert "huella de la clave de seudonimización" in log and "k\n" not in log.split("huella")[1][:40]
+    assert "huella de la clave de seudonimización" in log and TEST_KEY not in log
     assert str(base / "raw" / "2017") in log
 
 
@@ -175,7 +175,7 @@ def test_a_new_threshold_is_published_without_force(tree):
 
     base, args, paths = tree
     _run(args)
-    out = run_cli("run", "--year", "2017", *args, env={"BALANCE_CLAVE": "k", "BALANCE_UMBRAL_CELDAS": "10"})
+    out = run_cli("run", "--year", "2017", *args, env={"BALANCE_CLAVE": TEST_KEY, "BALANCE_UMBRAL_CELDAS": "10"})
     assert out.returncode == 0, out.stderr[-2000:]
     assert _reused(paths) == {"limpieza"}
     ind = json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
@@ -190,7 +190,7 @@ def test_a_new_key_rebuilds_the_pseudonyms(tree):
     base, args, paths = tree
     _run(args)
     before = set(pd.read_parquet(paths.asistencias)["persona"].dropna())
-    out = run_cli("run", "--year", "2017", *args, env={"BALANCE_CLAVE": "otra-clave"})
+    out = run_cli("run", "--year", "2017", *args, env={"BALANCE_CLAVE": OTHER_KEY})
     assert out.returncode == 0, out.stderr[-2000:]
     assert _reused(paths) == set()
     after = set(pd.read_parquet(paths.asistencias)["persona"].dropna())
@@ -216,7 +216,7 @@ def test_two_raw_folders_sharing_a_processed_folder_each_get_their_own_figures(t
         return subprocess.Popen(
             [sys.executable, "-m", "pipeline", "run", "--year", "2017", "--raw-dir", str(raw),
              "--out-dir", str(out), *common],
-            cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_CLAVE": "k"},
+            cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_CLAVE": TEST_KEY},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
     def asistencias(out):

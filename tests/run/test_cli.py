@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.run import cli
 from pipeline import config
-from tests.conftest import run_cli
+from tests.conftest import TEST_KEY, run_cli
 
 
 def test_parse_years():
@@ -251,7 +251,7 @@ def test_a_killed_cli_leaves_no_process_behind(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "run", "--years", "2016-2018", "--jobs", "2", "-q", "--sin-pdf",
          "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o")],
-        cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_CLAVE": "k"},
+        cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_CLAVE": TEST_KEY},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     family: set[int] = set()
