@@ -32,6 +32,9 @@ import pandas as pd
 
 from pipeline import config
 from pipeline.clean import pseudonyms
+from pipeline.ingest.files import log_files
+from pipeline.ingest.read import read_file
+from pipeline.ingest.sheets import FILA, Reading
 from pipeline.text import fold
 
 WITHHELD = "[dato personal retirado]"
@@ -276,11 +279,9 @@ def for_year(paths: config.Paths) -> Screen:
     path = index_path(paths)
     if path.is_file():
         return Screen(read_index(path), key)
-    from pipeline.ingest import read as ingest  # only when cleaning has not run
-
     names = []
-    for file in ingest.log_files(paths.raw):
-        for sheet in ingest.read_file(file).sheets:
+    for file in log_files(paths.raw):
+        for sheet in read_file(file).sheets:
             if "nombre" in sheet.frame:
                 names += _distinct(sheet.frame["nombre"])
     return Screen(fingerprints(names, key), key)
@@ -308,12 +309,10 @@ def build(paths: config.Paths, calidad: dict, reading=None) -> dict:
     `reading`: the year's `ingest.Reading` when the caller already has it (the cleaning does);
     without it the logs are read again (about a third of the cleaning's time on 1M rows).
     """
-    from pipeline.ingest import read as ingest
-
     if reading is None:
-        reading = ingest.Reading()
-        for f in ingest.log_files(paths.raw):
-            reading.extend(ingest.read_file(f, f.relative_to(paths.raw).as_posix()))
+        reading = Reading()
+        for f in log_files(paths.raw):
+            reading.extend(read_file(f, f.relative_to(paths.raw).as_posix()))
     key = pseudonyms.clave()
     names = [n for s in reading.sheets if "nombre" in s.frame for n in _distinct(s.frame["nombre"])]
     prints = fingerprints(names, key)
@@ -336,7 +335,7 @@ def build(paths: config.Paths, calidad: dict, reading=None) -> dict:
                 place(s.archivo, s.sheet, "encabezado desconocido")
         for col in SCREENED_COLUMNS:
             if col in s.frame:
-                rows = _hit_rows(screen, s.frame[col], s.frame[ingest.FILA])
+                rows = _hit_rows(screen, s.frame[col], s.frame[FILA])
                 if len(rows):
                     place(s.archivo, s.sheet, col, rows.tolist())
     for r in [*reading.rechazos, *reading.omitidas]:

@@ -114,33 +114,6 @@ def asistencias_por_grupo_etario(asistencias_: pd.DataFrame) -> dict[str, int] |
     return out
 
 
-def personas_por_comuna_sexo_edad(
-    actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: pd.DataFrame
-) -> pd.DataFrame:
-    """Distinct people by comuna (rows: every comuna of the region, code order) × sex × age
-    group (columns: a (sexo, grupo) MultiIndex), counted by `disclosure.people_table`: a person
-    once per cell, an attendance without a valid RUT and each summary head as one person (age
-    `Sin información`). True counts: publish only `disclosure.protect(table)`."""
-    columns = pd.MultiIndex.from_product([schema.SEXOS, AGE_GROUPS], names=["sexo", "grupo"])
-    return disclosure.people_table(asistencias_, actividades, ["comuna", "sexo", "grupo"],
-                                   index=list(comunas["comuna"]), columns=columns)
-
-
-def cross_tab_json(protected: pd.DataFrame) -> dict:
-    """`{comuna: {sexo: {grupo: value}, "Total": n}, ..., "Total": {...}}` of a protected
-    comuna × (sexo, grupo) table; hidden cells stay the strings `"< 5"` and `"reservado"`."""
-    out: dict = {}
-    for comuna, row in protected.iterrows():
-        record: dict = {}
-        for (sexo, grupo), value in row.items():
-            if sexo == disclosure.TOTAL:
-                record[disclosure.TOTAL] = value
-            else:
-                record.setdefault(sexo, {})[grupo] = value
-        out[str(comuna)] = record
-    return out
-
-
 def forma_registro(actividades: pd.DataFrame) -> str:
     """`personas`, `resumen` or `mixta`: the shapes of log the year came in."""
     forms = set(actividades["forma"].unique())
@@ -173,9 +146,6 @@ def compute(
     act_comuna = actividades_por_comuna(actividades, comunas)
     previo = anterior["asistencias"] if anterior else None
     variacion = None if not previo else round((total / previo - 1) * 100, 2)
-    # the comunas' attendances are published too: they bound each comuna's people
-    cross = disclosure.protect(personas_por_comuna_sexo_edad(actividades, asistencias_, comunas),
-                               umbral_celdas, row_upper=list(por_comuna.values()))
     result = {
         "anio": int(year),
         "region": reg.nombre,
@@ -205,8 +175,8 @@ def compute(
         "actividades_por_mes": actividades_por_mes(actividades),
         "asistencias_por_grupo_etario": asistencias_por_grupo_etario(asistencias_),
         "umbral_celdas_pequenas": int(umbral_celdas),
-        "personas_por_comuna_sexo_grupo": cross_tab_json(cross),
-        **gender.compute(actividades, asistencias_, cross, reference.provincias_region(reg.cut)),
+        **gender.compute(actividades, asistencias_, list(comunas["comuna"]),
+                         reference.provincias_region(reg.cut), por_comuna, umbral_celdas),
         "forma_registro": forma_registro(actividades),
         "anio_anterior": _summary_of(anterior),
         "calidad": _calidad_block(calidad),

@@ -3,13 +3,13 @@
 - Province (`asistencias_por_provincia_sexo`): attendances by sex and the share of women.
   A province holds several comunas and hundreds of attendances: published as counts, like
   the region's totals.
-- Comuna (`personas_por_comuna_sexo`, `pct_mujeres_por_comuna`) and age × sex
-  (`personas_por_grupo_etario_sexo`): person tables DERIVED from the protected comuna × sex ×
-  age table (`personas_por_comuna_sexo_grupo`) with `disclosure.aggregate`, never protected on
-  their own: a sum is shown only when every cell in it is visible or it is a total that table
-  already publishes, so everything published for the year is one audited system. A comuna's
-  share of women (of its attendances) is published only where both its women's and its men's
-  cells are visible; elsewhere it is null (the deck writes "reservado").
+- Comuna (`personas_por_comuna_sexo`) and the region's age groups (`personas_por_grupo_etario_sexo`):
+  person tables of DISTINCT PEOPLE (`disclosure.people_table`), each protected by
+  `disclosure.protect` (threshold on people plus secondary suppression, audited by linear
+  programming). These are the only person tables finer than the region that are published:
+  no comuna × sex × age table, whose sums would link the two (see README, «Datos personales»).
+  A comuna's share of women (of its attendances) is published only where both its women's
+  and its men's cells are visible; elsewhere it is null (the deck writes "reservado").
 
 Each function returns JSON-ready values; hidden cells are strings (`disclosure`'s labels).
 """
@@ -47,23 +47,15 @@ def _records(table: pd.DataFrame) -> dict[str, dict]:
             for idx, row in table.iterrows()}
 
 
-def _comunas(cross: pd.DataFrame) -> list:
-    return [r for r in cross.index if r != disclosure.TOTAL]
-
-
-def _inner(cross: pd.DataFrame) -> list:
-    return [c for c in cross.columns if c[0] != disclosure.TOTAL]
-
-
-def personas_por_comuna_sexo(cross: pd.DataFrame) -> dict[str, dict]:
-    """Distinct people per comuna × sex from the protected cross-tab: `{comuna: {Mujer, Hombre,
-    Sin información, Total}, ..., "Total": {...}}`; hidden cells are the disclosure labels."""
-    comunas, inner = _comunas(cross), _inner(cross)
-    rows = {c: [c] for c in comunas}
-    rows[disclosure.TOTAL] = comunas
-    columns = {sexo: [c for c in inner if c[0] == sexo] for sexo in schema.SEXOS}
-    columns[disclosure.TOTAL] = inner
-    return _records(disclosure.aggregate(cross, rows=rows, columns=columns))
+def personas_por_comuna_sexo(actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: list[str],
+                             threshold: int, asistencias_por_comuna: dict[str, int] | None = None) -> dict[str, dict]:
+    """Distinct people per comuna × sex, protected: `{comuna: {Mujer, Hombre, Sin información,
+    Total}, ..., "Total": {...}}`; hidden cells are the disclosure labels. The comunas'
+    published attendances bound their people (`row_upper`)."""
+    table = disclosure.people_table(asistencias_, actividades, ["comuna", "sexo"], index=comunas,
+                                    columns=schema.SEXOS)
+    upper = [asistencias_por_comuna.get(c, 0) for c in comunas] if asistencias_por_comuna else None
+    return _records(disclosure.protect(table, threshold, row_upper=upper))
 
 
 def pct_mujeres_por_comuna(actividades: pd.DataFrame, protected: dict[str, dict],
@@ -80,30 +72,23 @@ def pct_mujeres_por_comuna(actividades: pd.DataFrame, protected: dict[str, dict]
     return out
 
 
-def personas_por_grupo_etario_sexo(asistencias_: pd.DataFrame, cross: pd.DataFrame) -> dict[str, dict] | None:
-    """Distinct people per age group × sex of the region: sums over every comuna of the
-    cross-tab, i.e. its published column totals (`reservado` where a total is hidden); null
-    when the year has no recorded age."""
+def personas_por_grupo_etario_sexo(actividades: pd.DataFrame, asistencias_: pd.DataFrame,
+                                   threshold: int) -> dict[str, dict] | None:
+    """Distinct people per age group × sex of the region, protected; null without any age."""
     if asistencias_.empty or asistencias_["edad"].notna().sum() == 0:
         return None
-    comunas, inner = _comunas(cross), _inner(cross)
-    out = {}
-    for grupo in [*AGE_GROUPS, disclosure.TOTAL]:
-        in_group = [c for c in inner if grupo == disclosure.TOTAL or c[1] == grupo]
-        columns = {sexo: [c for c in in_group if c[0] == sexo] for sexo in schema.SEXOS}
-        columns[disclosure.TOTAL] = in_group
-        out.update(_records(disclosure.aggregate(cross, rows={grupo: comunas}, columns=columns)))
-    return out
+    table = disclosure.people_table(asistencias_, actividades, ["grupo", "sexo"], index=AGE_GROUPS,
+                                    columns=schema.SEXOS)
+    return _records(disclosure.protect(table, threshold))
 
 
-def compute(actividades: pd.DataFrame, asistencias_: pd.DataFrame, cross: pd.DataFrame,
-            provincias: list[str]) -> dict:
-    """The gender × territory keys of `indicadores.json` (docs/indicadores.md); `cross` is the
-    protected comuna × (sexo, grupo) people table of the year."""
-    por_comuna = personas_por_comuna_sexo(cross)
+def compute(actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: list[str], provincias: list[str],
+            asistencias_por_comuna: dict[str, int], threshold: int) -> dict:
+    """The gender × territory keys of `indicadores.json` (docs/indicadores.md)."""
+    por_comuna = personas_por_comuna_sexo(actividades, asistencias_, comunas, threshold, asistencias_por_comuna)
     return {
         "asistencias_por_provincia_sexo": asistencias_por_provincia_sexo(actividades, provincias),
         "personas_por_comuna_sexo": por_comuna,
-        "pct_mujeres_por_comuna": pct_mujeres_por_comuna(actividades, por_comuna, _comunas(cross)),
-        "personas_por_grupo_etario_sexo": personas_por_grupo_etario_sexo(asistencias_, cross),
+        "pct_mujeres_por_comuna": pct_mujeres_por_comuna(actividades, por_comuna, comunas),
+        "personas_por_grupo_etario_sexo": personas_por_grupo_etario_sexo(actividades, asistencias_, threshold),
     }

@@ -60,27 +60,21 @@ def _dict_table(data: dict | None, key: str, value: str) -> pd.DataFrame:
     return pd.DataFrame(list((data or {}).items()), columns=[key, value])
 
 
-CROSS_TAB_SHEET = "Comuna, sexo y grupo etario"
+PERSON_SHEETS = {  # JSON key → (sheet, first column): the published person tables
+    "personas_por_comuna_sexo": ("Personas por comuna y sexo", "Comuna"),
+    "personas_por_grupo_etario_sexo": ("Personas por edad y sexo", "Grupo etario"),
+}
 
 
-def cross_tab_table(data: dict, threshold: int | None) -> pd.DataFrame:
-    """"Personas por comuna, sexo y grupo etario" (already protected in the JSON: hidden
-    cells are the texts "< 5" and "reservado"), one column per sex and age group, then the
-    total, then a note."""
-    rows = []
-    for comuna, record in data.items():
-        row = {"Comuna": comuna}
-        for sexo, groups in record.items():
-            if isinstance(groups, dict):
-                row.update({f"{sexo}, {grupo}": value for grupo, value in groups.items()})
-        row["Total"] = record.get("Total")
-        rows.append(row)
-    frame = pd.DataFrame(rows)
+def person_table(data: dict, first: str, threshold: int | None) -> pd.DataFrame:
+    """A protected person table of the JSON (hidden cells are the texts "< 5" and
+    "reservado"), one row per comuna or group, then a note on the protection."""
+    frame = pd.DataFrame([{first: name, **record} for name, record in data.items()])
     if threshold:
-        note = (f"Personas distintas por comuna, sexo y grupo etario. Las celdas con menos de {threshold} "
-                f"personas se muestran como \"< {threshold}\"; otras celdas o totales se muestran como "
-                "\"reservado\" para que aquellas no se puedan deducir de lo publicado.")
-        frame = pd.concat([frame, pd.DataFrame([{"Comuna": note}])], ignore_index=True)
+        note = (f"Personas distintas. Las celdas con menos de {threshold} personas se muestran como "
+                f"\"< {threshold}\"; otras celdas o totales se muestran como \"reservado\" para que "
+                "aquellas no se puedan deducir de lo publicado.")
+        frame = pd.concat([frame, pd.DataFrame([{first: note}])], ignore_index=True)
     return frame.astype(object).where(frame.notna(), None)
 
 
@@ -141,9 +135,9 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
     }
     if ind.get("asistencias_por_grupo_etario"):
         out["Grupos etarios"] = _dict_table(ind["asistencias_por_grupo_etario"], "Grupo", "Asistencias")
-    if ind.get("personas_por_comuna_sexo_grupo"):
-        out[CROSS_TAB_SHEET] = cross_tab_table(ind["personas_por_comuna_sexo_grupo"],
-                                               ind.get("umbral_celdas_pequenas"))
+    for key, (sheet, first) in PERSON_SHEETS.items():
+        if ind.get(key):
+            out[sheet] = person_table(ind[key], first, ind.get("umbral_celdas_pequenas"))
     if ind.get("cumplimiento_plan"):
         plan = pd.DataFrame(ind["cumplimiento_plan"]).rename(columns=PLAN_HEADERS)
         total = {PLAN_HEADERS["nombre"]: "Cumplimiento ponderado del plan",

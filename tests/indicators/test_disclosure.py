@@ -24,7 +24,8 @@ from pipeline.indicators import disclosure
 from pipeline.indicators import annual as indicators
 from pipeline import reference
 from pipeline import schema
-from pipeline.report.workbook import CROSS_TAB_SHEET, tables
+from pipeline.indicators import gender
+from pipeline.report.workbook import PERSON_SHEETS, tables
 
 
 def _table(rows):
@@ -251,30 +252,32 @@ def _small_year():
 
 def test_people_by_hand_one_woman_at_six_activities_is_one():
     acts, asis = _small_year()
-    comunas = reference.comunas_region("Coquimbo")
-    table = indicators.personas_por_comuna_sexo_edad(acts, asis, comunas)
-    assert list(table.index) == list(comunas["comuna"])
-    assert table.loc["Andacollo", ("Mujer", "60 años y más")] == 1
-    assert table.loc["La Serena", ("Mujer", "18 a 59 años")] == 10
-    assert table.loc["Ovalle", ("Mujer", "0 a 17 años")] == 1  # no valid RUT: its own person
-    assert table.loc["Ovalle", ("Hombre", "Sin información")] == 6  # summary heads
-    assert table.loc["Ovalle", ("Mujer", "Sin información")] == 4
-    data = indicators.cross_tab_json(disclosure.protect(table, 5))
-    assert data["Andacollo"]["Mujer"]["60 años y más"] == "< 5"
+    comunas = list(reference.comunas_region("Coquimbo")["comuna"])
+    table = disclosure.people_table(asis, acts, ["comuna", "sexo"], index=comunas, columns=schema.SEXOS)
+    assert list(table.index) == comunas
+    assert table.loc["Andacollo", "Mujer"] == 1  # one woman at six activities: one person
+    assert table.loc["La Serena", "Mujer"] == 10
+    assert table.loc["Ovalle", "Mujer"] == 1 + 4  # no valid RUT: its own person; summary heads
+    assert table.loc["Ovalle", "Hombre"] == 6  # summary heads
+    data = gender.personas_por_comuna_sexo(acts, asis, comunas, 5)
+    assert data["Andacollo"]["Mujer"] == "< 5"
+    ages = disclosure.people_table(asis, acts, ["grupo", "sexo"], index=indicators.AGE_GROUPS, columns=schema.SEXOS)
+    assert ages.loc["60 años y más", "Mujer"] == 1
 
 
-def test_cross_tab_in_json_and_workbook_is_protected():
+def test_person_tables_in_json_and_workbook_are_protected():
     acts, asis = _small_year()
-    table = indicators.personas_por_comuna_sexo_edad(acts, asis, reference.comunas_region("Coquimbo"))
+    comunas = list(reference.comunas_region("Coquimbo")["comuna"])
+    table = disclosure.people_table(asis, acts, ["comuna", "sexo"], index=comunas, columns=schema.SEXOS)
     protected = disclosure.protect(table, 5)
-    data = indicators.cross_tab_json(protected)
-    assert data["La Serena"]["Hombre"]["60 años y más"] == "< 5"
+    assert protected.loc["La Serena", "Hombre"] == "< 5"
     assert narrowed(protected, 5, table.to_numpy()) == []
-    sheet = tables({**_minimal_ind(), "personas_por_comuna_sexo_grupo": data,
-                    "umbral_celdas_pequenas": 5})[CROSS_TAB_SHEET]
-    row = sheet[sheet["Comuna"] == "La Serena"].iloc[0]
-    assert row["Hombre, 60 años y más"] == "< 5"
-    assert "menos de 5" in sheet["Comuna"].iloc[-1] and "reservado" in sheet["Comuna"].iloc[-1]
+    data = gender.personas_por_comuna_sexo(acts, asis, comunas, 5)
+    sheet, first = PERSON_SHEETS["personas_por_comuna_sexo"]
+    book = tables({**_minimal_ind(), "personas_por_comuna_sexo": data, "umbral_celdas_pequenas": 5})[sheet]
+    row = book[book[first] == "La Serena"].iloc[0]
+    assert row["Hombre"] == "< 5"
+    assert "menos de 5" in book[first].iloc[-1] and "reservado" in book[first].iloc[-1]
 
 
 def test_rare_free_text_categories_become_otras():
@@ -306,24 +309,27 @@ def test_threshold_from_environment():
 
 
 def _published_frame(data: dict) -> pd.DataFrame:
-    """The JSON cross-tab back into a table (inner cells, `Total` column and row)."""
-    rows = {}
-    for comuna, rec in data.items():
-        row = {(s, g): v for s, groups in rec.items() if s != "Total" for g, v in groups.items()}
-        row[("Total", "")] = rec["Total"]
-        rows[comuna] = row
-    frame = pd.DataFrame.from_dict(rows, orient="index")
+    """A JSON person table back into a table (inner cells, `Total` column and row)."""
+    frame = pd.DataFrame.from_dict(data, orient="index")
     return frame.loc[[c for c in frame.index if c != "Total"] + ["Total"]]
 
 
 @pytest.mark.slow
 def test_sample_json_passes_the_linear_programming_audit(sample_run):
+    """Every person table the sample publishes: each has small cells hidden, and no hidden
+    primary cell can be narrowed below the threshold from what is published."""
     ind = json.loads(sample_run.paths.indicadores_json.read_text(encoding="utf-8"))
-    data = ind["personas_por_comuna_sexo_grupo"]
     threshold = ind["umbral_celdas_pequenas"]
-    published = _published_frame(data)
-    cells = published.iloc[:-1, :-1].to_numpy(dtype=object).ravel()
+    comunas = _published_frame(ind["personas_por_comuna_sexo"])
+    ages = _published_frame(ind["personas_por_grupo_etario_sexo"])
+    cells = comunas.iloc[:-1, :-1].to_numpy(dtype=object).ravel()
     assert any(v == f"< {threshold}" for v in cells), "the sample has small cells: some must be hidden"
-    assert all(isinstance(v, str) or v == 0 or v >= threshold for v in cells)
-    attendances = [ind["asistencias_por_comuna"][c] for c in published.index[:-1]]
-    assert narrowed(published, threshold, row_upper=attendances) == []
+    for table in (comunas, ages):
+        inner = table.iloc[:-1, :-1].to_numpy(dtype=object).ravel()
+        assert all(isinstance(v, str) or v == 0 or v >= threshold for v in inner)
+    attendances = [ind["asistencias_por_comuna"][c] for c in comunas.index[:-1]]
+    assert narrowed(comunas, threshold, row_upper=attendances) == []
+    assert narrowed(ages, threshold) == []
+    assert "personas_por_comuna_sexo_grupo" not in ind  # no comuna × sex × age table linking the two
+
+

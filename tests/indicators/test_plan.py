@@ -157,7 +157,9 @@ def test_plan_text_is_escaped_on_the_compliance_slide(plan_2018):
     html = deck.compliance_slide(plan.compliance_records(plan.compliance(plan_2018, ACT)), 2018)
     assert "<script>" not in html
     assert "Consultas ciudadanas &lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "33,3\u00a0%" in html and "60,9\u00a0%" in html   # Chilean decimal comma, total 60.92 at one decimal
+    assert "33,3\u00a0%" in html and "25,5\u00a0%" in html  # Chilean decimal comma, one decimal
+    # PMG rule (the default): only the commitment that CUMPLE earns its weight, 10 %
+    assert "Cumplimiento ponderado del plan: 10\u00a0%" in html
 
 
 @pytest.mark.parametrize("path", MALFORMED, ids=[p.stem for p in MALFORMED])
