@@ -56,103 +56,54 @@ NOTEBOOKS = {
 }
 
 
+def _file(folder: str, name: str) -> property:
+    """A file of one year's run: `folder` is the attribute of the folder it lives in (`raw`,
+    `processed`, `out`, `raw_root`, `out_root`), `name` a pattern of `{year}` / `{next_year}`."""
+    return property(lambda self: getattr(self, folder) / name.format(year=self.year, next_year=self.year + 1))
+
+
 @dataclass(frozen=True)
 class Paths:
-    """Every file a run of one year reads or writes."""
+    """Every file a run of one year reads or writes: the one table of file names."""
 
     year: int
     raw_root: Path
     processed_root: Path
     out_root: Path
 
-    @property
-    def raw(self) -> Path:
-        return self.raw_root / str(self.year)
-
-    @property
-    def processed(self) -> Path:
-        return self.processed_root / str(self.year)
-
-    @property
-    def out(self) -> Path:
-        return self.out_root / str(self.year)
-
-    # data/processed/<year>/ — internal, pseudonymised
-    @property
-    def actividades(self) -> Path:
-        return self.processed / "actividades.parquet"
-
-    @property
-    def asistencias(self) -> Path:
-        return self.processed / "asistencias.parquet"
-
-    @property
-    def cuarentena(self) -> Path:
-        return self.processed / "cuarentena.csv"
-
-    @property
-    def calidad(self) -> Path:
-        return self.processed / "calidad.json"
-
-    @property
-    def nombres_huellas(self) -> Path:
-        """Keyed hashes of the attendees' names (the personal-data screen's index), owner-only."""
-        return self.processed / "nombres.huellas"
-
-    # outputs/<year>/ — shared, no personal data
-    @property
-    def indicadores_json(self) -> Path:
-        return self.out / "indicadores.json"
-
-    @property
-    def indicadores_xlsx(self) -> Path:
-        return self.out / "indicadores.xlsx"
-
-    @property
-    def balance_html(self) -> Path:
-        return self.out / f"balance-{self.year}.html"
-
-    @property
-    def balance_pdf(self) -> Path:
-        return self.out / f"balance-{self.year}.pdf"
-
-    @property
-    def calidad_html(self) -> Path:
-        return self.out / f"calidad-{self.year}.html"
-
-    @property
-    def notebooks_out(self) -> Path:
-        return self.out / "notebooks"
-
-    @property
-    def run_log(self) -> Path:
-        return self.out / "run.log"
+    raw = _file("raw_root", "{year}")
+    processed = _file("processed_root", "{year}")
+    out = _file("out_root", "{year}")
 
     # optional inputs beside the logs
-    @property
-    def destacadas(self) -> Path:
-        return self.raw / "destacadas.csv"
+    destacadas = _file("raw", "destacadas.csv")
+    textos = _file("raw", "textos.yml")
+    plan_anio = _file("raw", "plan-{year}.yml")
+    plan_siguiente = _file("raw", "plan-{next_year}.yml")
+    verificadores = _file("raw", VERIFIERS_DIR)  # evidence of activities, one folder each
+    planes = _file("raw_root", "planes")  # plans of any period (PMG, COSOC): data/raw/planes/
 
-    @property
-    def plan_siguiente(self) -> Path:
-        return self.raw / f"plan-{self.year + 1}.yml"
+    # data/processed/<year>/: internal, pseudonymised (person rows owner-only)
+    actividades = _file("processed", "actividades.parquet")
+    asistencias = _file("processed", "asistencias.parquet")
+    cuarentena = _file("processed", "cuarentena.csv")
+    calidad = _file("processed", "calidad.json")
+    nombres_huellas = _file("processed", "nombres.huellas")  # keyed hashes of attendees' names
 
-    @property
-    def textos(self) -> Path:
-        return self.raw / "textos.yml"
+    # outputs/<year>/: shared, no personal data
+    indicadores_json = _file("out", "indicadores.json")
+    indicadores_xlsx = _file("out", "indicadores.xlsx")
+    balance_html = _file("out", "balance-{year}.html")
+    balance_pdf = _file("out", "balance-{year}.pdf")
+    calidad_html = _file("out", "calidad-{year}.html")
+    plan_html = _file("out", "plan-{year}.html")
+    verificadores_html = _file("out", "verificadores-{year}.html")
+    notebooks_out = _file("out", "notebooks")
+    run_log = _file("out", "run.log")
 
-    @property
-    def plan_anio(self) -> Path:
-        return self.raw / f"plan-{self.year}.yml"
-
-    # a run's bookkeeping beside outputs/<year>/ (hidden folders, never shared)
-    @property
-    def lock(self) -> Path:
-        return self.out_root / f".bloqueo-{self.year}.lock"
-
-    @property
-    def failed_root(self) -> Path:
-        return self.out_root / ".fallidas"
+    # a run's bookkeeping beside outputs/<year>/ (hidden, never shared)
+    lock = _file("out_root", ".bloqueo-{year}.lock")
+    failed_root = _file("out_root", ".fallidas")
 
     def staging_root(self, tag: str) -> Path:
         """The staging output tree of a run (`tag`: the process id, or `lab`)."""
@@ -162,22 +113,6 @@ class Paths:
     def is_staging(self) -> bool:
         """Whether these paths already point into a run's staging folder."""
         return self.out_root.name.startswith(STAGING_PREFIX)
-
-    @property
-    def planes(self) -> Path:  # plans of any period (PMG, COSOC): data/raw/planes/
-        return self.raw_root / "planes"
-
-    @property
-    def verificadores(self) -> Path:  # evidence of activities, one folder each
-        return self.raw / VERIFIERS_DIR
-
-    @property
-    def verificadores_html(self) -> Path:
-        return self.out / f"verificadores-{self.year}.html"
-
-    @property
-    def plan_html(self) -> Path:
-        return self.out / f"plan-{self.year}.html"
 
     def previous(self) -> "Paths":
         return Paths(self.year - 1, self.raw_root, self.processed_root, self.out_root)

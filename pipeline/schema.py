@@ -27,6 +27,8 @@ COLUMN_MEANING: dict[str, str] = {
     "asistentes_hombres": "hombres asistentes (resumen)",
     "asistentes_sin_informacion": "asistentes sin sexo informado (resumen)",
     "total_asistentes": "total de asistentes (resumen)",
+    "modalidad": "presencial o virtual (la leen los planes; aún no pasa a los datos limpios)",
+    "verificadores": "verificadores de la actividad (la leen los planes; aún no pasa a los datos limpios)",
 }
 
 # canonical column → synonyms seen in real sheets (the canonical name matches itself)

@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.report import export
 from tests.report.test_export import render_deck
+from tests.conftest import TEST_KEY
 
 pytestmark = pytest.mark.browser
 
@@ -222,7 +223,7 @@ def layout_decks(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("diseno")
     generate_sample(base / "raw")
-    env = {"BALANCE_CLAVE": "clave-de-prueba"}
+    env = {"BALANCE_CLAVE": TEST_KEY}
     decks = {}
     for year in (2016, 2017):
         result = run_cli("run", "--year", str(year), "-q", "--sin-pdf", "--raw-dir", str(base / "raw"),

@@ -67,9 +67,9 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
     readings: list[Reading] = []
     try:
         result = clean_folder(paths.raw, paths.year, region, on_asistencias=start, on_reading=readings.append)
-        # personal-data screen: the names index, calidad screened in place, places listed
-        screen.build(paths, result.calidad, reading=readings[0])
         with not_writable_as_spanish(processed):
+            # personal-data screen: the names index, calidad screened in place, places listed
+            screen.build(paths, result.calidad, reading=readings[0])
             write(result, paths, asistencias=early)
     finally:
         early.discard()

@@ -19,6 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from tests.conftest import TEST_KEY
 from pipeline import config
 from pipeline.clean import year as clean
 from pipeline.errors import OutputNotWritable
@@ -74,7 +75,7 @@ def merged_workbook(path: Path, footer: bool = True, formatted_to: int | None = 
 
 @pytest.fixture
 def paths(tmp_path, monkeypatch):
-    monkeypatch.setenv("BALANCE_CLAVE", "clave-de-prueba-de-oficinas-0123456789")
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     raw = tmp_path / "raw" / "2017"
     raw.mkdir(parents=True)
     return config.paths(2017, raw_dir=tmp_path / "raw", processed_dir=tmp_path / "proc", out_dir=tmp_path / "out")
@@ -145,7 +146,7 @@ def _as_nobody(script: str, *args: str) -> subprocess.CompletedProcess:
             pytest.skip("sin setpriv para ejecutar como usuario sin privilegios")
         cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *cmd]
     env = {**os.environ, "PYTHONPATH": str(Path(config.__file__).resolve().parents[1]),
-           "BALANCE_CLAVE": "clave-de-prueba-de-oficinas-0123456789", "HOME": "/tmp"}
+           "BALANCE_CLAVE": TEST_KEY, "HOME": "/tmp"}
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
 
 

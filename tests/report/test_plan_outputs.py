@@ -55,8 +55,9 @@ def test_pmg_slide_has_the_table_and_the_total_escaped(outputs):
     (html,) = plan_slides.pmg_slides(ind)
     assert "<script>" not in html and "&lt;script&gt;" in html and "Programa &lt;b&gt;PMG&lt;/b&gt;" in html
     assert plan_slides.pmg_rows(ind["planes"][0]) == [
-        ["Objetivo transversal 1: <script>alert(1)</script>", "Sesiones fuera de La Serena", "60%", "EN PROCESO", "0%"],
-        ["", "Consultas", "40%", "NO CUMPLE", "0%"],   # the objective is written once
+        ["Objetivo transversal 1: <script>alert(1)</script>", "Sesiones fuera de La Serena", "60\u00a0%", "EN PROCESO",
+         "0\u00a0%"],
+        ["", "Consultas", "40\u00a0%", "NO CUMPLE", "0\u00a0%"],   # the objective is written once
     ]
     assert "30 de junio de 2025" in html
     assert plan_slides.pmg_slides({**ind, "planes": [{**ind["planes"][0], "origen": "anual"}]}) == []

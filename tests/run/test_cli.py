@@ -336,7 +336,7 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing_half_written(tmp_pa
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "ejecutar", *years, "-q", "--sin-pdf", "--raw-dir", str(raw),
          "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o")],
-        cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_CLAVE": "k"},
+        cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_CLAVE": TEST_KEY},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out = tmp_path / "o"
     # a kernel is running a stage inside a staging folder

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 
 from pipeline import config
 from pipeline.report.formats import fmt_pct
-from tests.conftest import run_cli
+from tests.conftest import TEST_KEY, run_cli
 
-ENV = {"BALANCE_CLAVE": "clave-de-prueba"}
+ENV = {"BALANCE_CLAVE": TEST_KEY}
 
 
 def _text(fragment: str) -> str:

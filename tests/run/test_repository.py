@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from pipeline import config
-from pipeline.clean.values import check_digit
+from pipeline.clean.rut import check_digit
 
 ROOT = config.PROJ_ROOT
 RUT = re.compile(rb"(?<![\d.])(\d{1,2}(?:\.\d{3}){2}|\d{7,8})\s*-\s*([\dkK])(?!\d)")
-# Textbook example RUTs used on purpose by the tests of the RUT parser (not people).
-EXAMPLES = {12345678, 11111111, 7654321, 10000013}
+# Example RUTs used on purpose (not people): textbook ones of the RUT parser's tests, the
+# issue's own reproduction (8.765.432-K) and the values the leak tests plant.
+EXAMPLES = {12345678, 11111111, 7654321, 10000013, 8765432, 15555444, 99999999}
 
 
 def _made_up_rut() -> str:
