@@ -27,8 +27,8 @@ COLUMN_MEANING: dict[str, str] = {
     "asistentes_hombres": "hombres asistentes (resumen)",
     "asistentes_sin_informacion": "asistentes sin sexo informado (resumen)",
     "total_asistentes": "total de asistentes (resumen)",
-    "modalidad": "presencial o virtual (la leen los planes; aún no pasa a los datos limpios)",
-    "verificadores": "verificadores de la actividad (la leen los planes; aún no pasa a los datos limpios)",
+    "modalidad": "presencial o virtual (la usan los planes)",
+    "verificadores": "verificadores de la actividad, p. ej. «acta, fotografías» (los usan los planes)",
 }
 
 # canonical column → synonyms seen in real sheets (the canonical name matches itself)
@@ -63,7 +63,7 @@ for _canonical, _synonyms in COLUMN_SYNONYMS.items():
 
 ACTIVITY_COLUMNS = [
     "id_actividad", "fecha", "actividad", "tipo_actividad", "linea", "comuna",
-    "zona", "tipo_organizacion", "organizacion",
+    "zona", "tipo_organizacion", "organizacion", "modalidad", "verificadores",
 ]
 PERSON_COLUMNS = ["nombre", "rut", "sexo", "edad"]
 SUMMARY_COUNT_COLUMNS = [
@@ -133,6 +133,8 @@ ACTIVIDADES_COLUMNS = [
     "zona",                 # from ZONAS
     "tipo_organizacion",    # from TIPOS_ORGANIZACION
     "organizacion",         # str or null
+    "modalidad",            # str or null: as typed (most frequent form), read by the plans
+    "verificadores",        # str or null: as typed (most frequent form), read by the plans
     "forma",                # SHAPE_PERSONS or SHAPE_SUMMARY
     "mujeres", "hombres", "sexo_sin_informacion", "asistencias",  # int counts
 ]

@@ -89,6 +89,8 @@ def activity_labels(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
         tipo_organizacion=normalize.tipo_organizacion(raw["tipo_organizacion"]),
         organizacion=org_display,
         org_fold=org_fold,
+        modalidad=normalize.per_unique_many(raw["modalidad"], [_spaced], categorical=True)[0],
+        verificadores=normalize.per_unique_many(raw["verificadores"], [_spaced], categorical=True)[0],
     )
 
 

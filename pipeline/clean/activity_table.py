@@ -61,7 +61,7 @@ def _majority_counted(gid: np.ndarray, codes: np.ndarray, missing: np.ndarray, r
 
 def person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFrame, list[dict]]:
     used = ["clave_actividad", "sexo", "fecha", "cut_comuna", "actividad", "act_fold", "tipo_actividad", "linea",
-            "zona", "tipo_organizacion", "organizacion", "org_fold", "id_actividad"]
+            "zona", "tipo_organizacion", "organizacion", "org_fold", "id_actividad", "modalidad", "verificadores"]
     kept = norm[used].loc[keep].reset_index(drop=True)
     # groups numbered in order of first appearance, from the integer codes (every kept row
     # has an activity key)
@@ -89,6 +89,8 @@ def person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFram
             conflicts += _conflicts(kept, campo, clash.sort_values(["g", "first"]), rows, title_row)
     id_row, _ = _majority(gid, kept["id_actividad"], kept["id_actividad"].isna().to_numpy(), n_groups, grouped)
     org_row, _ = _majority(gid, kept["organizacion"], kept["organizacion"].isna().to_numpy(), n_groups, grouped)
+    extra_rows = {c: _majority(gid, kept[c], kept[c].isna().to_numpy(), n_groups, grouped)[0]
+                  for c in ("modalidad", "verificadores")}  # read by the plans only
 
     def pick(col: str, rows: np.ndarray) -> np.ndarray:
         return kept[col].iloc[rows].astype(object).to_numpy() if n_groups else np.array([], dtype=object)
@@ -104,6 +106,7 @@ def person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFram
         "zona": pick("zona", chosen_rows["zona"]),
         "tipo_organizacion": pick("tipo_organizacion", chosen_rows["tipo_organizacion"]),
         "organizacion": pick("organizacion", org_row),
+        **{c: pick(c, rows) for c, rows in extra_rows.items()},
         "forma": schema.SHAPE_PERSONS,
         "mujeres": counts[schema.SEXO_MUJER].to_numpy(),
         "hombres": counts[schema.SEXO_HOMBRE].to_numpy(),
@@ -149,7 +152,7 @@ def comuna_names() -> dict[str, str]:
 def summary_activities(norm: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     kept = norm.loc[keep]
     cols = ["clave_actividad", "id_actividad", "fecha", "actividad", "tipo_actividad", "linea", "cut_comuna",
-            "zona", "tipo_organizacion", "organizacion"]
+            "zona", "tipo_organizacion", "organizacion", "modalidad", "verificadores"]
     out = pd.DataFrame({c: kept[c].astype(object).to_numpy() if c != "fecha" else kept[c].to_numpy()
                         for c in cols})
     out["forma"] = schema.SHAPE_SUMMARY

@@ -84,3 +84,29 @@ def test_plans_of_the_planes_folder(tmp_path):
     (tmp_path / "~$a.yml").write_text("x", encoding="utf-8")
     assert [p.name for p in plan.plan_files(tmp_path)] == ["a.yml", "b.yaml"]
     assert plan.plan_files(tmp_path / "no-existe") == []
+
+
+def test_modalidad_and_verificadores_columns_of_the_logs_reach_the_plan(tmp_path, monkeypatch):
+    """A log with `Modalidad` and `Medios de verificación` columns: the cleaning carries both
+    per activity (most frequent value) into actividades.parquet, and the plan counts by them."""
+    from tests.conftest import TEST_KEY
+    from pipeline import config
+    from pipeline.clean import year as clean
+
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    raw = tmp_path / "raw" / "2025"
+    raw.mkdir(parents=True)
+    (raw / "lista.csv").write_text(
+        "Fecha;Comuna;Actividad;Tipo;Sexo;Modalidad;Medios de verificación\n"
+        "01/02/2025;La Serena;Escuela A;Escuela de dirigentes;F;Virtual;acta, fotografías\n"
+        "01/02/2025;La Serena;Escuela A;Escuela de dirigentes;M;Virtual;acta, fotografías\n"
+        "01/03/2025;La Serena;Escuela B;Escuela de dirigentes;F;Presencial;\n"
+        "01/04/2025;La Serena;Escuela C;Escuela de dirigentes;F;virtual;\n", encoding="utf-8")
+    paths = config.paths(2025, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
+    clean.clean_year(paths, "Coquimbo")
+    acts = pd.read_parquet(paths.actividades)
+    assert dict(zip(acts["actividad"], acts["modalidad"])) == {
+        "Escuela A": "Virtual", "Escuela B": "Presencial", "Escuela C": "virtual"}
+    assert acts.set_index("actividad").loc["Escuela A", "verificadores"] == "acta, fotografías"
+    p = plan.load_plan(COSOC, "Coquimbo")
+    assert plan.compliance(p, acts)["logrado"].tolist()[3] == 2   # the two virtual schools
