@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 YEAR = 2018
 REGION = "Coquimbo"
 SEED = 2017
-ENV = {**os.environ, "BALANCE_CLAVE": "clave-de-benchmark-de-limpieza-0123456789", "PYTHONHASHSEED": "0",
+ENV = {**os.environ, "BALANCE_CLAVE": "Zt4Wm8Qx1LpR6vNc3HsK9yBf2JdG7uEa0oTi5kYr_XwQ", "PYTHONHASHSEED": "0",
        "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 CHILD_READ = """

@@ -38,7 +38,7 @@ SAMPLE_FOLDERS = ("2016", "2017")  # the sample year and the previous one it com
 REGION = "Coquimbo"
 SEED = 2017
 # A fixed key: pseudonyms are computed as in production, no key file is created.
-CHILD_ENV = {**os.environ, "BALANCE_CLAVE": "clave-de-benchmark", "PYTHONHASHSEED": "0",
+CHILD_ENV = {**os.environ, "BALANCE_CLAVE": "Bq7Xn2Lz9KcV4bRm1TsW8fHp3JdG6yEu0aNi5kYr-MwQ", "PYTHONHASHSEED": "0",
              "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
 
 # --------------------------------------------------------------------------- child processes

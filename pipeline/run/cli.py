@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pipeline import reference
 from pipeline.config import DEFAULT_REGION, paths, small_cell_threshold
-from pipeline.errors import RunInProgress, StageFailed, UnknownRegion
+from pipeline.errors import KeyFileError, OutputNotWritable, RunInProgress, StageFailed, UnknownRegion
 from pipeline.report.formats import fmt_num
 from pipeline.run import locks, preflight
 from pipeline.run.runner import STAGES, YearRun, run_year
@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         for year in years
     ]
     refused = [line for job in jobs for line in preflight.problems(job.paths, job.stages)]
+    refused += preflight.key_problems()
     if refused:  # before any kernel starts
         for line in refused:
             print(f"Error: {line}", file=sys.stderr)
@@ -294,6 +295,9 @@ def run_one(job: YearRun) -> int:
         print(f"Error: {err}", file=sys.stderr)
         return EXIT_BUSY
     except StageFailed as err:
+        print(f"Error en {year}: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    except (KeyFileError, OutputNotWritable) as err:  # Spanish messages that name no cell value
         print(f"Error en {year}: {err}", file=sys.stderr)
         return EXIT_FAILED
     print(f"[{year}] listo en {fmt_num(time.perf_counter() - start, 1)} s: {job.paths.out}", file=sys.stderr)

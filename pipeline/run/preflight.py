@@ -60,3 +60,16 @@ def problems(paths: Paths, stages: tuple[str, ...]) -> list[str]:
 if __name__ == "__main__":  # `make report` asks for the latest year with logs
     found = latest_year(Path(sys.argv[1]) if len(sys.argv) > 1 else RAW_DIR)
     print(found if found is not None else "")
+
+
+def key_problems() -> list[str]:
+    """The pseudonymisation key, checked before any kernel starts (a weak `BALANCE_CLAVE` or a
+    key file that is not the user's own regular file): its Spanish message, never the key."""
+    from pipeline.clean import pseudonyms
+    from pipeline.errors import KeyFileError
+
+    try:
+        pseudonyms.clave()
+    except KeyFileError as err:
+        return [str(err)]
+    return []
