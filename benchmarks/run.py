@@ -123,7 +123,7 @@ def run_cmd(raw: Path, proc: Path, out: Path, *extra: str) -> list[str]:
 #     {"medida": "texto", "s": best seconds, "nota": "texto"}
 # that are printed in the table «Otras medidas de la limpieza» (same CSV as the cleaning of
 # each size). Nothing else here needs to change to add one.
-def extra_benchmarks() -> list[Callable[[Path, int], list[dict]]]:
+def extra_benchmarks() -> list[Callable[[Path], list[dict]]]:
     path = ROOT / "benchmarks" / "cleaning.py"
     if not path.exists():
         return []
@@ -172,11 +172,10 @@ def bench_size(n: int, repeat: int) -> dict:
         reads.append(child(CHILD_READ, csv_path))
         cleans.append(child(CHILD_CLEAN, raw, YEAR, REGION, proc, out))
     best_read, best_clean = min(r["s"] for r in reads), min(c["s"] for c in cleans)
-    extra = [row for fn in EXTRA_BENCHMARKS() for row in fn(csv_path, repeat)]
     return {
         "filas": n, "mb": csv_path.stat().st_size / 1e6, "lectura_pyarrow_s": best_read, "limpieza_s": best_clean,
         "filas_por_s": n / best_clean, "razon_limpieza_lectura": best_clean / best_read,
-        "rss_max_bytes": max(c["rss"] for c in cleans), "extra": extra,
+        "rss_max_bytes": max(c["rss"] for c in cleans),
     }
 
 
@@ -245,7 +244,7 @@ def ok(flag: bool) -> str:
     return "cumple" if flag else "**NO cumple**"
 
 
-def table(rows: list[dict], sample: dict | None, repeat: int) -> str:
+def table(rows: list[dict], sample: dict | None, repeat: int, extra: list[dict] | None = None) -> str:
     lines = ["# Resultados de benchmarks", "",
              f"Generado por `benchmarks/run.py` el {time.strftime('%Y-%m-%d %H:%M')}, en una sola corrida con "
              f"papermill y nbconvert tal como vienen; cada tiempo es el mejor de {repeat} repeticiones.", "",
@@ -265,11 +264,11 @@ def table(rows: list[dict], sample: dict | None, repeat: int) -> str:
             lines.append(f"| {label(r['filas'])} | {num(r['mb'], 0)} | {fmt_s(r['lectura_pyarrow_s'])} "
                          f"| {fmt_s(r['limpieza_s'])} | {num(r['filas_por_s'], 0)} "
                          f"| {num(r['razon_limpieza_lectura'], 1)}× | {mib(r['rss_max_bytes'])} |")
-        extra = [(r["filas"], e) for r in rows for e in r.get("extra", [])]
-        if extra:
-            lines += ["", "## Otras medidas de la limpieza (`benchmarks/cleaning.py`)", "",
-                      "| filas | medida | tiempo | nota |", "|---:|---|---:|---|"]
-            lines += [f"| {label(n)} | {e['medida']} | {fmt_s(e['s'])} | {e.get('nota', '')} |" for n, e in extra]
+        lines.append("")
+    if extra:
+        lines += ["## Limpieza de planillas difíciles (`benchmarks/cleaning.py`)", "",
+                  "| medida | valor | meta |", "|---|---:|---|"]
+        lines += [f"| {e['measure']} | {num(e['value'], 2)} {e['unit']} | {e.get('target', '')} |" for e in extra]
         lines.append("")
     lines += ["## Metas", "", "| meta | medido | resultado |", "|---|---|---|"]
     if sample:
@@ -305,11 +304,15 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         print(f"· limpieza de {label(n)} filas…", file=sys.stderr, flush=True)
         rows.append(bench_size(n, args.repeat))
-    text = table(rows, sample, args.repeat)
+    extra = []
+    for fn in EXTRA_BENCHMARKS():  # each makes its own files under benchmarks/_work
+        print(f"· {fn.__name__}…", file=sys.stderr, flush=True)
+        extra += fn(WORK / "limpieza")
+    text = table(rows, sample, args.repeat, extra)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
-    (WORK / "ultimo.json").write_text(json.dumps({"tamanos": rows, "muestra": sample}, indent=1))
+    (WORK / "ultimo.json").write_text(json.dumps({"tamanos": rows, "muestra": sample, "otras": extra}, indent=1))
     return 0
 
 

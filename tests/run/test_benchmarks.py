@@ -16,13 +16,13 @@ def test_table_states_each_target_and_whether_it_is_met():
     bench = _bench()
     sample = {"piso_s": 3.0, "run_frio_s": 7.0, "run_repetido_s": 0.5, "rss_max_bytes": 300 * 2**20}
     row = {"filas": 1_000_000, "mb": 158, "lectura_pyarrow_s": 0.2, "limpieza_s": 0.9, "filas_por_s": 1.1e6,
-           "razon_limpieza_lectura": 4.5, "rss_max_bytes": 800 * 2**20,
-           "extra": [{"medida": "solo fechas", "s": 0.1, "nota": "x"}]}
-    text = bench.table([row], sample, 3)
+           "razon_limpieza_lectura": 4.5, "rss_max_bytes": 800 * 2**20}
+    extra = [{"measure": "limpieza / lectura pyarrow", "value": 5.9, "unit": "×", "target": "≤ 5"}]
+    text = bench.table([row], sample, 3, extra)
     assert "≤ 2× el piso del framework | 7,00 s / 3,00 s = 2,33× | **NO cumple**" in text
     assert "≤ 30 % de la corrida en frío | 0,500 s / 7,00 s = 7 % | cumple" in text
     assert "≤ 5× la lectura pyarrow | 0,900 s / 0,200 s = 4,5× | cumple" in text
-    assert "| 1M | solo fechas | 0,100 s | x |" in text
+    assert "| limpieza / lectura pyarrow | 5,90 × | ≤ 5 |" in text
 
 
 def test_no_speed_machinery_is_measured():
@@ -35,9 +35,10 @@ def test_extra_cleaning_benchmarks_come_from_benchmarks_cleaning(tmp_path, monke
     bench = _bench()
     (tmp_path / "benchmarks").mkdir()
     (tmp_path / "benchmarks" / "cleaning.py").write_text(
-        "def solo(path, repeat):\n    return [{'medida': path.name, 's': float(repeat)}]\nBENCHMARKS = [solo]\n")
+        "def solo(workdir):\n    return [{'measure': workdir.name, 'value': 1.0, 'unit': 's', 'target': ''}]\n"
+        "BENCHMARKS = [solo]\n")
     monkeypatch.setattr(bench, "ROOT", tmp_path)
     [fn] = bench.EXTRA_BENCHMARKS()
-    assert fn(tmp_path / "escala.csv", 2) == [{"medida": "escala.csv", "s": 2.0}]
+    assert fn(tmp_path / "trabajo") == [{"measure": "trabajo", "value": 1.0, "unit": "s", "target": ""}]
     monkeypatch.setattr(bench, "ROOT", tmp_path / "nada")
     assert bench.EXTRA_BENCHMARKS() == []
