@@ -22,7 +22,7 @@ from pipeline.indicators import disclosure
 
 SEX_COLUMNS = {"mujeres": schema.SEXO_MUJER, "hombres": schema.SEXO_HOMBRE,
                "sexo_sin_informacion": schema.SIN_INFORMACION}
-AGE_GROUPS = ["0 a 17 años", "18 a 59 años", "60 años y más", schema.SIN_INFORMACION]
+AGE_GROUPS = disclosure.AGE_GROUPS
 
 
 def _pct(part: float, whole: float) -> float | None:
