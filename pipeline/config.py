@@ -48,6 +48,8 @@ STAGING_PREFIX = ".en-curso-"
 
 # the evidence folder beside a year's logs (never read as logs: ingest skips it)
 VERIFIERS_DIR = "verificadores"
+# the highlights beside a year's logs (a CSV that is not a log: ingest skips it)
+HIGHLIGHTS_FILE = "destacadas.csv"
 
 NOTEBOOKS = {
     "limpieza": "01_limpieza.ipynb",
@@ -76,7 +78,7 @@ class Paths:
     out = _file("out_root", "{year}")
 
     # optional inputs beside the logs
-    destacadas = _file("raw", "destacadas.csv")
+    destacadas = _file("raw", HIGHLIGHTS_FILE)
     textos = _file("raw", "textos.yml")
     plan_anio = _file("raw", "plan-{year}.yml")
     plan_siguiente = _file("raw", "plan-{next_year}.yml")

@@ -15,11 +15,11 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.config import VERIFIERS_DIR
+from pipeline.config import HIGHLIGHTS_FILE, VERIFIERS_DIR
 from pipeline.ingest import limits
 
 LOG_SUFFIXES = {".csv", ".xlsx"}
-NOT_LOGS = {"destacadas.csv"}  # optional inputs beside the logs (config.Paths)
+NOT_LOGS = {HIGHLIGHTS_FILE}  # optional inputs beside the logs (config.Paths)
 # Office documents that are not logs: listed in the quality report as ignored, with the reason.
 DOCUMENT_SUFFIXES = {".docx", ".doc", ".pdf", ".odt", ".rtf", ".pptx", ".ppt", ".msg", ".eml"}
 OLD_SPREADSHEET_SUFFIXES = {".xls", ".xlsm", ".xlsb", ".ods", ".numbers"}
@@ -49,19 +49,6 @@ class Survey:
 def _is_log_name(name: str) -> bool:
     return (Path(name).suffix.lower() in LOG_SUFFIXES and name.lower() not in NOT_LOGS
             and not name.startswith((".", "~$")))
-
-
-def is_log(path: Path) -> bool:
-    """A log: a regular, readable .csv/.xlsx under `raw`, not an optional input, not a hidden
-    or Excel lock file (`~$libro.xlsx`)."""
-    path = Path(path)
-    if not _is_log_name(path.name):
-        return False
-    try:
-        st = path.stat()
-    except OSError:
-        return False
-    return stat.S_ISREG(st.st_mode) and os.access(path, os.R_OK)
 
 
 def survey(raw: Path) -> Survey:

@@ -15,6 +15,7 @@ from typing import Any
 from pipeline.report.formats import (  # noqa: F401  (re-exported for the notebook)
     MESES, NO_DATA, esc, fmt_date, fmt_int, fmt_num, fmt_pct, share,
 )
+from pipeline.config import HIGHLIGHTS_FILE
 from pipeline.report import photos, titles
 from pipeline.report.figures import (  # noqa: F401  (re-exported for the notebook)
     FIGURE_DPI, alt_comunas, alt_compare, alt_counts, data_uri, figure_img, figure_png, month_counts,
@@ -196,12 +197,6 @@ def trend_table(rows: list[Mapping[str, Any]]) -> str:
 
 # ---------------------------------------------------------------- highlights
 
-def _read_photo(raw_dir: Path, name: str, fila: int = 0) -> str | None:
-    """A photo beside destacadas.csv as a data URI (`photos.read_photo`: a regular file of the
-    year's folder only, rebuilt from its pixels, refused by its row number, never its name)."""
-    return photos.read_photo(raw_dir, name, fila)
-
-
 def read_destacadas(ind: Mapping[str, Any], raw_dir: Path) -> list[dict[str, Any]]:
     """Featured activities, each with `foto_uri` (data URI or None).
 
@@ -213,7 +208,7 @@ def read_destacadas(ind: Mapping[str, Any], raw_dir: Path) -> list[dict[str, Any
     if "destacadas" in ind and ind["destacadas"] is not None:
         rows = list(ind["destacadas"])
     else:
-        rows = photos.read_highlights(raw_dir / "destacadas.csv")
+        rows = photos.read_highlights(raw_dir / HIGHLIGHTS_FILE)
     return photos.with_photos(rows, raw_dir)
 
 
