@@ -29,9 +29,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import config
 from pipeline.clean import pseudonyms
+from pipeline.clean.name_index import NameIndex
 from pipeline.ingest.files import log_files
 from pipeline.ingest.read import read_file
 from pipeline.ingest.sheets import FILA, Reading
@@ -95,15 +98,6 @@ def _name_token(token: str) -> tuple[str, ...]:
     return words
 
 
-def _name_keys(name: object) -> list[bytes]:
-    """What an attendee's name puts in the index: each pair of consecutive words, or the
-    word itself for a one-word name (words with digits are not parts of a name)."""
-    words = [w for token in str(name).split() for w in _name_token(token)]
-    if len(words) == 1:
-        return [b"1 " + words[0].encode()] if len(words[0]) >= MIN_ONE_WORD_NAME else []
-    return [f"2 {a} {b}".encode() for a, b in zip(words, words[1:])]
-
-
 def _text_keys(text: str) -> list[bytes]:
     """What a screened text is looked up by: its pairs of consecutive words and its words."""
     words = name_words(text)
@@ -116,11 +110,17 @@ def _digests(keys: list[bytes], key: bytes) -> list[bytes]:
 
 
 class Screen:
-    """`screen(text)` → the text, or WITHHELD. Non-text values are returned as they are."""
+    """`screen(text)` → the text, or WITHHELD. Non-text values are returned as they are.
 
-    def __init__(self, fingerprints: Iterable[bytes] = (), key: bytes | None = None):
+    `names`: the plain index the fingerprints were made from, when the caller has it (the
+    cleaning): `hits` then looks texts up in it over whole columns at once, without hashing.
+    """
+
+    def __init__(self, fingerprints: Iterable[bytes] = (), key: bytes | None = None,
+                 names: NameIndex | None = None):
         self._key = key
         self._prints = frozenset(fingerprints)
+        self._names = names
         self._memo: dict[str, bool] = {}
         self._keys: dict[bytes, bool] = {}  # lookup key → in the index (one HMAC per distinct key)
 
@@ -151,7 +151,10 @@ class Screen:
         return WITHHELD if self.hit(text) else text
 
     def hits(self, texts: list[str]) -> list[bool]:
-        """`hit` of many distinct texts, their lookup keys hashed in one batch."""
+        """`hit` of many distinct texts, their lookup keys hashed in one batch (or looked up in
+        the plain index, over all of them at once, when the screen has it)."""
+        if self._names is not None:
+            return self._hits_plain(texts)
         vocabulary = _vocabulary() if self._prints else set()
         found: dict[str, bool] = {}
         pending: dict[str, list[bytes]] = {}
@@ -176,6 +179,13 @@ class Screen:
             known = self._keys
             found.update((t, any(known[k] for k in keys)) for t, keys in pending.items())
         return [found[t] for t in texts]
+
+    def _hits_plain(self, texts: list[str]) -> list[bool]:
+        strings = [t if isinstance(t, str) else "" for t in texts]
+        candidate = self._names.hits(strings, _folded)
+        vocabulary = _vocabulary()
+        return [bool(t) and (has_rut(t) or (bool(c) and tuple(name_words(t)) not in vocabulary))
+                for t, c in zip(strings, candidate)]
 
     def tree(self, obj, on_hit: Callable[[str], None] | None = None):
         """A copy of `obj` (dicts, lists, tuples, text, numbers) with every text screened, dict
@@ -243,9 +253,15 @@ def index_path(paths: config.Paths) -> Path:
     return paths.nombres_huellas
 
 
-def fingerprints(names: Iterable[object], key: bytes) -> list[bytes]:
+def name_index(names: Iterable[object] | pa.Array) -> NameIndex:
+    """The plain index of the names (see the module docstring): words with digits are not
+    parts of a name, a one-word name shorter than `MIN_ONE_WORD_NAME` is not a name."""
+    return NameIndex(names, _name_token, MIN_ONE_WORD_NAME)
+
+
+def fingerprints(names: Iterable[object] | pa.Array | NameIndex, key: bytes) -> list[bytes]:
     """Sorted distinct fingerprints of the names (see the module docstring)."""
-    keys = sorted({k for name in names for k in _name_keys(name)})
+    keys = (names if isinstance(names, NameIndex) else name_index(names)).keys()
     return sorted(set(_digests(keys, key))) if keys else []
 
 
@@ -279,12 +295,10 @@ def for_year(paths: config.Paths) -> Screen:
     path = index_path(paths)
     if path.is_file():
         return Screen(read_index(path), key)
-    names = []
+    reading = Reading()
     for file in log_files(paths.raw):
-        for sheet in read_file(file).sheets:
-            if "nombre" in sheet.frame:
-                names += _distinct(sheet.frame["nombre"])
-    return Screen(fingerprints(names, key), key)
+        reading.extend(read_file(file))
+    return Screen(fingerprints(_names(reading), key), key)
 
 
 def rut_only() -> Screen:
@@ -292,10 +306,18 @@ def rut_only() -> Screen:
     return Screen()
 
 
-def _distinct(column: pd.Series) -> list[str]:
+def _distinct_array(column: pd.Series) -> pa.Array:
+    """The distinct values of a column as arrow text (no Python str per value)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return [str(v) for v in column.cat.categories.to_numpy(dtype=object).tolist()]
-    return [str(v) for v in column.dropna().unique().to_numpy(dtype=object).tolist()]
+        return pa.array(column.cat.categories, type=pa.large_string())
+    return pc.unique(pa.array(column, type=pa.large_string()).drop_null())
+
+
+def _names(reading: Reading) -> NameIndex:
+    """The plain index of every attendee name read."""
+    columns = [_distinct_array(s.frame["nombre"]) for s in reading.sheets if "nombre" in s.frame]
+    return name_index(pa.chunked_array(columns, type=pa.large_string()) if columns
+                      else pa.array([], pa.large_string()))
 
 
 # ---------------------------------------------------------------------------
@@ -314,10 +336,10 @@ def build(paths: config.Paths, calidad: dict, reading=None) -> dict:
         for f in log_files(paths.raw):
             reading.extend(read_file(f, f.relative_to(paths.raw).as_posix()))
     key = pseudonyms.clave()
-    names = [n for s in reading.sheets if "nombre" in s.frame for n in _distinct(s.frame["nombre"])]
+    names = _names(reading)
     prints = fingerprints(names, key)
     write_index(index_path(paths), prints)
-    screen = Screen(prints, key)
+    screen = Screen(prints, key, names=names)
     files = sorted({e.archivo for e in [*reading.sheets, *reading.rechazos, *reading.omitidas]})
     numbered = {archivo: i + 1 for i, archivo in enumerate(files)}  # the order files are read in
     places = []
