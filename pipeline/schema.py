@@ -141,7 +141,7 @@ ACTIVIDADES_COLUMNS = [
 # asistencias.parquet: one row per valid, non-duplicate person row (no name, no RUT)
 ASISTENCIAS_COLUMNS = [
     "clave_actividad",
-    "persona",              # str HMAC-SHA-256 of the normalised RUT, or null without a valid RUT
+    "persona",              # str AES-CMAC (hex) of the normalised RUT, or null without a valid RUT
     "sexo",                 # from SEXOS
     "edad",                 # Int64 or null
     "archivo", "hoja", "fila",

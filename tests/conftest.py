@@ -23,6 +23,21 @@ TEST_KEY = "Vb3kQ9xZr2mT7pLw0sYc4nHf8dJu6aGe1iKo5qRt-XyW"
 OTHER_KEY = "Oq7Hn2Lx9ZcV4bRm1TsK8fWp3JdG6yEu0aNi5kYr_MwQ"
 
 
+def reference_pseudonym(key: bytes, rut: str) -> str:
+    """A pseudonym as `cryptography`'s own AES-CMAC (RFC 4493) makes it, one RUT at a time:
+    the AES-256 key derived from the project key by HKDF-SHA-256, the RUT padded with spaces
+    to one block (the definition `pipeline.clean.pseudonyms` computes in batch)."""
+    from cryptography.hazmat.primitives import cmac, hashes
+    from cryptography.hazmat.primitives.ciphers import algorithms
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    aes_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"balance-participacion/seudonimos-rut/aes-cmac").derive(key)
+    mac = cmac.CMAC(algorithms.AES(aes_key))
+    mac.update(rut.ljust(16).encode("ascii"))
+    return mac.finalize().hex()
+
+
 def tree_digest(root: Path) -> dict[str, str]:
     """SHA-256 of every file below root, with its mode (to prove nothing was modified)."""
     return {

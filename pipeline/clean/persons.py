@@ -3,7 +3,6 @@ table, where the RUT leaves only as a keyed pseudonym.
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -14,7 +13,7 @@ from pipeline.ingest.sheets import FILA, Sheet
 from pipeline.clean import values as normalize
 from pipeline.clean import rut as ruts
 from pipeline.clean import pseudonyms as privacy
-from pipeline.clean.codes import cat_from_codes, cat_used, cat_used_codes, category_bytes, int_codes, used_codes
+from pipeline.clean.codes import cat_from_codes, cat_used, cat_used_codes, int_codes, used_codes
 from pipeline.text import fold
 
 
@@ -87,7 +86,7 @@ def asistencias_table(norm: pd.DataFrame, keep: np.ndarray, sheets: list[Sheet],
     """
     rows = np.flatnonzero(keep)
     if pseudonyms is None:
-        pseudonyms = pseudonym_array(category_bytes(norm["rut"]))
+        pseudonyms = privacy.pseudonym_array(pa.array(norm["rut"].cat.categories, type=pa.large_string()))
     codes, used = used_codes(norm["rut"].cat.codes.to_numpy()[rows], len(norm["rut"].cat.categories))
     seq = norm["_sheet"].to_numpy()[rows].astype(np.int64)
     return pd.DataFrame({
@@ -99,24 +98,3 @@ def asistencias_table(norm: pd.DataFrame, keep: np.ndarray, sheets: list[Sheet],
         "hoja": cat_used_codes(seq, [h.sheet for h in sheets]),
         "fila": pd.Series(norm[FILA].to_numpy()[rows], dtype="int64"),
     })[schema.ASISTENCIAS_COLUMNS]
-
-
-def pseudonym_array(ruts: list[bytes]) -> pa.Array:
-    """Hex HMAC of each RUT (UTF-8 bytes) as one arrow string array, built from the digests' bytes.
-
-    Made in a thread beside other work: the RUTs go in slices of about a millisecond each,
-    the GIL handed back after each one (`time.sleep(0)`), so the other thread's numpy and
-    arrow calls are not each kept waiting a whole switch interval (5 ms) for the GIL.
-    """
-    key = privacy.clave()
-    parts = []
-    for start in range(0, len(ruts), _HASH_SLICE):
-        parts.append(privacy.digests(ruts[start:start + _HASH_SLICE], key))
-        time.sleep(0)
-    blob = b"".join(parts).hex().encode("ascii")
-    n = len(blob) // 64
-    offsets = pa.py_buffer(np.arange(0, 64 * n + 1, 64, dtype=np.int64))
-    return pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(blob))
-
-
-_HASH_SLICE = 2048  # RUTs hashed between two hand-backs of the GIL (about a millisecond)

@@ -1,7 +1,9 @@
-"""Pseudonyms of persons: keyed hash (HMAC-SHA-256) of the normalised RUT.
+"""Pseudonyms of persons: a keyed MAC (AES-CMAC, RFC 4493) of the normalised RUT.
 
 Never a plain hash: the RUT space (~30 million bodies) is small enough to enumerate,
 so without the secret key anyone could reverse a SHA-256 of a RUT in minutes.
+The AES-256 key of the MAC is derived from the project key (HKDF-SHA-256); the same key
+also makes the keyed hashes of the screen's name index (`digests`, HMAC-SHA-256).
 The key comes from the environment variable `BALANCE_CLAVE`, or else from the key file
 `data/.clave` (git-ignored), created on first use with owner-only permissions (0600).
 """
@@ -19,6 +21,13 @@ import stat
 import string
 from pathlib import Path
 from typing import Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pipeline.config import PROJ_ROOT
 
@@ -130,22 +139,67 @@ def _read_existing(path: Path) -> bytes:
 
 
 def pseudonym(rut: str, key: bytes | None = None) -> str:
-    """Hex HMAC-SHA-256 of a normalised RUT (`12345678-K`, as `normalize.rut` returns it)."""
-    return hmac.digest(key if key is not None else clave(), rut.encode("utf-8"), "sha256").hex()
+    """Hex AES-CMAC of a normalised RUT (`12345678-K`, as `normalize.rut` returns it)."""
+    return pseudonym_array(pa.array([rut], type=pa.large_string()), key)[0].as_py()
 
 
 def pseudonyms(ruts: Iterable[str], key: bytes | None = None) -> list[str]:
-    """`pseudonym` of many RUTs with the key read once (call it on distinct RUTs only)."""
-    text = digests([r.encode("utf-8") for r in ruts], key).hex()
-    return [text[i:i + 64] for i in range(0, len(text), 64)]
+    """`pseudonym` of many RUTs with the key read once."""
+    return pseudonym_array(pa.array(list(ruts), type=pa.large_string()), key).to_pylist()
 
 
-def digests(ruts: Iterable[bytes], key: bytes | None = None) -> bytes:
-    """Raw 32-byte HMAC-SHA-256 of each RUT (UTF-8 bytes), concatenated in order.
+_CMAC_INFO = b"balance-participacion/seudonimos-rut/aes-cmac"
+_AES_BLOCK = 16
+
+
+def mac_key(key: bytes | None = None) -> bytes:
+    """The AES-256 key of the pseudonyms, derived from the project key (HKDF-SHA-256)."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_CMAC_INFO).derive(
+        key if key is not None else clave())
+
+
+def pseudonym_array(ruts: pa.Array, key: bytes | None = None) -> pa.LargeStringArray:
+    """Hex AES-CMAC (RFC 4493) of each normalised RUT, padded with spaces to one 16-byte block,
+    as one arrow string array (32 hex characters each).
+
+    CMAC of a message of exactly one block is AES(M xor K1): every RUT goes through AES in
+    one call, the blocks already XORed with the subkey K1, instead of one MAC object per RUT
+    (a million distinct RUTs: 0,1 s instead of 0,7 s for HMAC). No library computes CMAC over
+    many messages at once, so K1 (RFC 4493 §2.3) is derived here; the tests check every value
+    against `cryptography`'s own CMAC. ECB here is only AES applied to independent single
+    blocks, which is what CMAC itself does with a one-block message.
+    """
+    ruts = ruts.combine_chunks() if isinstance(ruts, pa.ChunkedArray) else ruts
+    ruts = ruts.cast(pa.large_string())
+    n = len(ruts)
+    if ruts.null_count or (n and (not pc.all(pc.string_is_ascii(ruts)).as_py()
+                                  or pc.max(pc.utf8_length(ruts)).as_py() > _AES_BLOCK)):
+        raise ValueError("pseudonym_array: only normalised RUTs (ASCII, up to 16 characters, no nulls)")
+    padded = pc.utf8_rpad(ruts, _AES_BLOCK, " ").cast(pa.large_binary())
+    start = np.frombuffer(padded.buffers()[1], dtype=np.int64, count=1, offset=8 * padded.offset)[0]
+    blocks = np.frombuffer(padded.buffers()[2], dtype=np.uint8, count=_AES_BLOCK * n, offset=start) \
+        if n else np.zeros(0, dtype=np.uint8)
+    aes = Cipher(algorithms.AES(mac_key(key)), modes.ECB()).encryptor()
+    k1 = _subkey(aes.update(bytes(_AES_BLOCK)))
+    tags = aes.update((blocks.reshape(-1, _AES_BLOCK) ^ k1).tobytes()) + aes.finalize()
+    text = tags.hex().encode("ascii")
+    offsets = np.arange(0, 2 * _AES_BLOCK * n + 1, 2 * _AES_BLOCK, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text))
+
+
+def _subkey(zero_block: bytes) -> np.ndarray:
+    """K1 of RFC 4493 §2.3 from L = AES(0): L shifted left one bit, xor 0x87 if its top bit was set."""
+    value = int.from_bytes(zero_block, "big")
+    k1 = ((value << 1) & ((1 << 128) - 1)) ^ (0x87 if value >> 127 else 0)
+    return np.frombuffer(k1.to_bytes(_AES_BLOCK, "big"), dtype=np.uint8)
+
+
+def digests(values: Iterable[bytes], key: bytes | None = None) -> bytes:
+    """Raw 32-byte HMAC-SHA-256 of each value (the screen's name keys), concatenated in order.
 
     HMAC (RFC 2104) written out over hashlib with both padded key states prepared once:
     the same bytes as `hmac.digest`, which re-keys on every call and so takes twice as long
-    over the hundreds of thousands of distinct RUTs of a national run.
+    over the hundreds of thousands of name keys of a big year.
     """
     k = key if key is not None else clave()
     if len(k) > _BLOCK:
@@ -155,7 +209,7 @@ def digests(ruts: Iterable[bytes], key: bytes | None = None) -> bytes:
     outer_copy = hashlib.sha256(k.translate(_OPAD)).copy
     out = []
     append = out.append
-    for r in ruts:  # methods bound once: this loop is the whole cost
+    for r in values:  # methods bound once: this loop is the whole cost
         h = inner_copy()
         h.update(r)
         o = outer_copy()

@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import union_categoricals
 
 from pipeline import config
@@ -29,10 +30,10 @@ from pipeline.ingest.sheets import FILA, SHIFTED, Reading, Rechazo, Sheet
 from pipeline.clean import comunas
 from pipeline.clean import rut as ruts
 from pipeline.clean import screen
-from pipeline.clean.codes import category_bytes
 from pipeline.clean.activities import activity_labels, activity_values, summary_counts
 from pipeline.clean.activity_table import finish_activities, person_activities, summary_activities
-from pipeline.clean.persons import asistencias_table, person_duplicates, person_fields, person_values, pseudonym_array
+from pipeline.clean.persons import asistencias_table, person_duplicates, person_fields, person_values
+from pipeline.clean.pseudonyms import pseudonym_array
 from pipeline.clean.quarantine import calidad_figures, check_accounting, quarantine_table
 from pipeline.clean.writing import BackgroundParquet, not_writable_as_spanish, write
 
@@ -123,7 +124,8 @@ def clean_sheets(reading: Reading, year: int, region: str,
     # the attendance table is built; only those of kept rows are ever used.
     with ThreadPoolExecutor(2, thread_name_prefix="limpieza") as pool:
         rut_checked = pool.submit(ruts.rut_codes_blank, p["rut"])
-        pseudonyms = pool.submit(lambda: pseudonym_array(category_bytes(rut_checked.result()[0])))
+        pseudonyms = pool.submit(lambda: pseudonym_array(pa.array(rut_checked.result()[0].cat.categories,
+                                                                  type=pa.large_string())))
         p_norm = activity_values(p, year, matcher)
         s_norm = activity_labels(s, activity_values(s, year, matcher))
         # the labels of activities, the head counts of summaries, the quarantine (no

@@ -5,9 +5,12 @@ import hashlib
 import hmac
 import stat
 
+import pyarrow as pa
 import pytest
 
 from pipeline.clean import pseudonyms as privacy
+from pipeline.clean.rut import check_digit
+from tests.conftest import reference_pseudonym
 
 SECRET = "6f1c0b9e4a7d2358e0c1f4a9b7d3e6028c5a1f9e7b3d0c4a2e8f6b1d9c7a5e3f"
 
@@ -21,14 +24,14 @@ def no_env(monkeypatch, tmp_path):
 
 def test_key_from_env(monkeypatch):
     monkeypatch.setenv(privacy.ENV_KEY, SECRET)
-    expected = hmac.new(SECRET.encode(), b"12345678-5", hashlib.sha256).hexdigest()
-    assert privacy.pseudonym("12345678-5") == expected
+    assert privacy.pseudonym("12345678-5") == reference_pseudonym(SECRET.encode(), "12345678-5")
 
 
 def test_not_a_plain_hash(monkeypatch):
     monkeypatch.setenv(privacy.ENV_KEY, SECRET)
-    assert privacy.pseudonym("12345678-5") != hashlib.sha256(b"12345678-5").hexdigest()
-    assert len(privacy.pseudonym("12345678-5")) == 64
+    assert privacy.pseudonym("12345678-5") != hashlib.sha256(b"12345678-5").hexdigest()[:32]
+    assert privacy.pseudonym("12345678-5") != hmac.new(SECRET.encode(), b"12345678-5", "sha256").hexdigest()[:32]
+    assert len(privacy.pseudonym("12345678-5")) == 32
 
 
 def test_different_key_different_pseudonym(monkeypatch):
@@ -68,9 +71,34 @@ def test_pseudonyms_match_pseudonym(monkeypatch):
 
 
 @pytest.mark.parametrize("key", [b"k", b"x" * 64, b"y" * 65, b"clave con tildes \xc3\xa1" * 9])
-def test_pseudonyms_equal_stdlib_hmac_for_any_key_length(key):
-    ruts = ["1-9", "12345678-5", "10000013-K", ""]
-    assert privacy.pseudonyms(ruts, key) == [hmac.new(key, r.encode(), "sha256").hexdigest() for r in ruts]
+def test_pseudonyms_equal_the_library_cmac_for_any_key(key):
+    ruts = ["1-9", "12345678-5", "10000013-K", "", "123456789-0", "99999999-9"]
+    assert privacy.pseudonyms(ruts, key) == [reference_pseudonym(key, r) for r in ruts]
+
+
+def test_batch_of_many_sliced_and_chunked_ruts_equals_one_by_one():
+    key = SECRET.encode()
+    ruts = [f"{b}-{check_digit(b)}" for b in range(1_000_000, 1_003_000)]
+    arr = pa.array(ruts, pa.large_string())
+    whole = privacy.pseudonym_array(arr, key).to_pylist()
+    assert whole[::97] == [reference_pseudonym(key, r) for r in ruts[::97]]
+    assert privacy.pseudonym_array(arr.slice(5, 100), key).to_pylist() == whole[5:105]
+    assert privacy.pseudonym_array(pa.chunked_array([arr[:10], arr[10:20]]), key).to_pylist() == whole[:20]
+    assert len(set(whole)) == len(whole)
+
+
+def test_cmac_subkey_is_rfc_4493s():
+    # RFC 4493 §4, subkey generation example: L = AES-128(K, 0), K1
+    l_block = bytes.fromhex("7df76b0c1ab899b33e42f047b91b546f")
+    assert privacy._subkey(l_block).tobytes().hex() == "fbeed618357133667c85e08f7236a8de"
+    assert privacy._subkey(bytes(16)).tobytes() == bytes(16)
+    assert privacy._subkey(b"\x80" + bytes(15)).tobytes() == bytes(15) + b"\x87"
+
+
+@pytest.mark.parametrize("bad", [["12345678901234567-K"], ["Ñuñoa-1"], [None]])
+def test_only_normalised_ruts_are_accepted(bad):
+    with pytest.raises(ValueError):
+        privacy.pseudonym_array(pa.array(bad, pa.large_string()), SECRET.encode())
 
 
 # --------------------------------------------------------------------------- strength and trust of the key

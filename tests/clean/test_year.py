@@ -153,7 +153,7 @@ def test_asistencias_pseudonymised(result, year):
     assert s["sexo"].tolist() == ["Mujer", "Hombre", "Sin información", "Hombre"]
     assert s["edad"].tolist()[0] == 30 and s["edad"][1:].isna().all()
     assert s["persona"].notna().tolist() == [True, False, True, False]
-    assert s["persona"].str.len().dropna().eq(64).all()
+    assert s["persona"].str.len().dropna().eq(32).all()
     files = b"".join(p.read_bytes() for p in year.processed.glob("*") if p.name != "cuarentena.csv")
     for secret in (b"12345678", b"12.345.678", b"Ana", b"Luis", b"7654321", b"Mar\xc3\xada"):
         assert secret not in files
