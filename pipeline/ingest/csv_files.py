@@ -43,12 +43,13 @@ class _NotUtf8(Exception):
 
 
 def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str, int]:
-    """(UTF-8 bytes without BOM, encoding name, lines decoded as Windows-1252 in a mixed file).
+    """(bytes without BOM, encoding name, lines decoded as Windows-1252 in a mixed file).
 
+    The bytes are UTF-8, except for a pure Windows-1252 file (encoding `cp1252`): its own
+    bytes, parsed as they are and converted to UTF-8 cell by cell (`_from_cp1252`).
     UTF-16/32 with a BOM, then UTF-8, then Windows-1252 (never Latin-1). A file that is not
     UTF-8 as a whole is decoded line by line when it mixes both: UTF-8 where a line is valid
-    UTF-8, else Windows-1252 (a file stitched from two sources); a pure Windows-1252 file is
-    decoded at once. Only the first megabyte is checked for UTF-8 here unless `whole`: the
+    UTF-8, else Windows-1252 (a file stitched from two sources). Only the first megabyte is checked for UTF-8 here unless `whole`: the
     rest is checked by arrow's CSV reader as it converts the cells (`_NotUtf8` then brings
     the file back here whole), so a big UTF-8 file is not scanned twice.
     """
@@ -68,19 +69,13 @@ def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str, int]:
     if _is_utf8(raw) if whole else _head_is_utf8(raw):
         return raw, "utf-8" if whole or len(raw) <= _SAMPLE_BYTES else "utf-8?", 0
     try:
-        # whether any UTF-8 character is there (numpy, without the GIL) is found while the
-        # whole file is decoded as Windows-1252, the usual case, beside it
-        with ThreadPoolExecutor(1, thread_name_prefix="utf8") as pool:
-            mixed = pool.submit(_has_utf8_character, raw)
-            try:
-                whole = codecs.decode(raw, "cp1252").encode("utf-8")
-            except UnicodeDecodeError:  # e.g. UTF-8's `Á` holds a byte Windows-1252 lacks
-                whole = None
-            if not mixed.result():  # no UTF-8 character anywhere: Windows-1252
-                if whole is None:
-                    raise UnicodeDecodeError("cp1252", b"", 0, 1, "undefined")
-                return whole, "cp1252", 0
-        del whole
+        mixed, undefined = _scan_high_bytes(raw)
+        if not mixed:  # no UTF-8 character anywhere: Windows-1252
+            if undefined:  # a byte Windows-1252 lacks, and no UTF-8 to explain it
+                raise UnicodeDecodeError("cp1252", b"", 0, 1, "undefined")
+            # parsed as it is (`;`, `,`, quotes and line ends are the same bytes in both), its
+            # cells converted to UTF-8 column by column: no whole-file copy
+            return raw, "cp1252", 0
         data = bytes(raw)
         fallback = 0
 
@@ -100,15 +95,24 @@ def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str, int]:
                        "el texto no está en UTF-8 ni en Windows-1252 (¿archivo dañado o binario?)") from None
 
 
-def _has_utf8_character(data: bytes) -> bool:
-    """Whether a lead byte of a multi-byte UTF-8 character is followed by a continuation byte
-    anywhere (numpy, one pass). Windows-1252 text practically never has one (an accented
-    letter is followed by an ASCII one); a false yes only costs the line-by-line decoding."""
+# bytes Windows-1252 leaves undefined (Python's cp1252 codec refuses them)
+_CP1252_UNDEFINED = np.isin(np.arange(256), [0x81, 0x8D, 0x8F, 0x90, 0x9D])
+
+
+def _scan_high_bytes(data: bytes) -> tuple[bool, bool]:
+    """(whether a UTF-8 character is there, whether a byte Windows-1252 lacks is there), in one
+    numpy pass over the file and then over its few bytes beyond ASCII only.
+
+    A UTF-8 character is a lead byte followed by a continuation byte: Windows-1252 text
+    practically never has one (an accented letter is followed by an ASCII one); a false yes
+    only costs the line-by-line decoding."""
     a = np.frombuffer(data, dtype=np.uint8)
-    lead = np.flatnonzero(a[:-1] >= 0xC2)  # one pass over the file; the rest over these few bytes only
-    lead = lead[a[lead] <= 0xF4]
+    high = np.flatnonzero(a >= 0x80)
+    values = a[high]
+    lead = high[(values >= 0xC2) & (values <= 0xF4) & (high + 1 < len(a))]
     following = a[lead + 1]
-    return bool(((following >= 0x80) & (following <= 0xBF)).any())
+    mixed = bool(((following >= 0x80) & (following <= 0xBF)).any())
+    return mixed, bool(_CP1252_UNDEFINED[values].any())
 
 
 def _head_is_utf8(raw: bytes) -> bool:
@@ -130,8 +134,8 @@ def _is_utf8(raw: bytes) -> bool:
     return True
 
 
-def _sample_lines(data: bytes) -> list[str]:
-    sample = bytes(data[:_SAMPLE_BYTES]).decode("utf-8", errors="ignore")
+def _sample_lines(data: bytes, encoding: str = "utf-8") -> list[str]:
+    sample = bytes(data[:_SAMPLE_BYTES]).decode(encoding, errors="ignore")
     lines = []
     for line in io.StringIO(sample, newline=""):
         lines.append(line)
@@ -178,7 +182,8 @@ def _map(path: Path) -> memoryview | bytes:
 
 def _read_csv_data(raw: bytes | memoryview, archivo: str, whole: bool) -> Reading:
     data, encoding, fallback = _decode(raw, whole)
-    lines = _sample_lines(data)
+    codec = "cp1252" if encoding == "cp1252" else "utf-8"  # of `data`
+    lines = _sample_lines(data, codec)
     best = None
     for delimiter in DELIMITERS:
         rows, ends = _records(lines, delimiter)
@@ -196,9 +201,9 @@ def _read_csv_data(raw: bytes | memoryview, archivo: str, whole: bool) -> Readin
     _score, delimiter, rows, ends = best
 
     def data_columns(header_i: int, plain: set[int] = frozenset()) -> tuple[list[pd.Series], np.ndarray | None]:
-        offset = len("".join(lines[: ends[header_i]]).encode("utf-8"))
+        offset = len("".join(lines[: ends[header_i]]).encode(codec))
         columns, shifted = _parse_body(data, offset, delimiter, len(rows[header_i]),
-                                       checked=encoding != "utf-8?", plain=plain)
+                                       checked=encoding != "utf-8?", plain=plain, codec=codec)
         if columns and len(columns[0]) > limits.MAX_CSV_ROWS:
             raise Rechazar("demasiadas_filas", f"el archivo tiene {len(columns[0])} filas (máximo {limits.MAX_CSV_ROWS})")
         return columns, shifted
@@ -211,12 +216,14 @@ def _read_csv_data(raw: bytes | memoryview, archivo: str, whole: bool) -> Readin
 
 
 def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: bool = True,
-                plain: set[int] = frozenset()) -> tuple[list[pd.Series], np.ndarray | None]:
+                plain: set[int] = frozenset(), codec: str = "utf-8") -> tuple[list[pd.Series], np.ndarray | None]:
     """(columns (text) of the records after the header, shifted rows or None): pyarrow, or
     Python's csv if pyarrow refuses (rows of the wrong width among them).
 
     `checked=False`: `data` is only known to start as UTF-8; `_NotUtf8` if it is not.
+    `codec`: of `data`, `utf-8` or `cp1252` (then every cell is converted to UTF-8).
     """
+    text_of = _from_cp1252 if codec == "cp1252" else (lambda column: column.cast(pa.large_string()))
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
@@ -232,14 +239,14 @@ def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: b
         # only, and the plain columns side by side (the check releases the GIL). Reading bytes
         # skips the reader's cell-by-cell check, the slowest part of its text conversion.
         with ThreadPoolExecutor(2, thread_name_prefix="utf8") as pool:
-            text = {i: pool.submit(table.column(i).cast, pa.large_string()) for i in plain if i < width}
-            dicts = {i: _categorical(table.column(i)) for i in range(width) if i not in plain}
+            text = {i: pool.submit(text_of, table.column(i)) for i in plain if i < width}
+            dicts = {i: _categorical(table.column(i), text_of) for i in range(width) if i not in plain}
             return [text[i].result().to_pandas() if i in plain else dicts[i] for i in range(width)], None
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         if not checked and not _is_utf8(data):
             raise _NotUtf8() from None
         # Rows of the wrong width, a quoted line break or a huge cell: the slow, lenient path.
-        return _parse_body_python(bytes(data[offset:]).decode("utf-8"), delimiter, width)
+        return _parse_body_python(bytes(data[offset:]).decode(codec), delimiter, width)
 
 
 # Cells are dictionary-encoded as arrow reads them (in its worker threads), as bytes checked
@@ -248,16 +255,50 @@ def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: b
 _DICT_BYTES = pa.dictionary(pa.int32(), pa.binary())
 
 
-def _categorical(column: pa.ChunkedArray) -> pd.Series:
-    """pandas categorical (str categories in order of first appearance) of a dictionary column."""
+def _categorical(column: pa.ChunkedArray, text_of) -> pd.Series:
+    """pandas categorical (str categories in order of first appearance) of a dictionary column;
+    `text_of` makes text of its bytes (checked as UTF-8, or converted from Windows-1252)."""
     column = column.unify_dictionaries()
     if column.num_chunks:
-        dictionary = column.chunk(0).dictionary.cast(pa.large_string())  # checks the bytes are UTF-8
+        dictionary = text_of(column.chunk(0).dictionary)
         indices = pa.chunked_array([c.indices for c in column.chunks], type=pa.int32()).combine_chunks()
         codes = indices.fill_null(-1).to_numpy(zero_copy_only=False)
     else:
         dictionary, codes = pa.array([], pa.large_string()), np.array([], dtype=np.int32)
     return pd.Series(pd.Categorical.from_codes(codes, dtype=unique_categories(dictionary), validate=False))
+
+
+# UTF-8 length minus one of each Windows-1252 byte: 0 for ASCII, 1 for most others, 2 for
+# the punctuation and signs of 0x80–0x9F beyond U+07FF (€, ‚, „, …, –, —, ™…)
+_CP1252_EXTRA = np.array([len(bytes([b]).decode("cp1252", errors="replace").encode("utf-8")) - 1
+                          for b in range(256)], dtype=np.int64)
+
+
+def _from_cp1252(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Windows-1252 cells (binary) as UTF-8 text: each chunk's bytes decoded in one call, the
+    offsets moved by what the bytes beyond ASCII grow to. (arrow reads text as UTF-8 only;
+    converting the cells after parsing, column by column, avoids a UTF-8 copy of the whole
+    file first.)"""
+    if isinstance(column, pa.ChunkedArray):
+        return pa.chunked_array([_from_cp1252(c) for c in column.chunks], type=pa.large_string())
+    column = column.cast(pa.large_binary())
+    n = len(column)
+    if n == 0:
+        return pa.array([], pa.large_string())
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int64, count=n + 1, offset=8 * column.offset)
+    start, end = int(offsets[0]), int(offsets[-1])
+    raw = memoryview(column.buffers()[2])[start:end] if end > start else b""
+    text = codecs.decode(raw, "cp1252").encode("utf-8")
+    data = np.frombuffer(raw, dtype=np.uint8)
+    high = np.flatnonzero(data >= 0x80)  # few: only these bytes grow
+    grown = np.concatenate([[0], np.cumsum(_CP1252_EXTRA[data[high]])])
+    relative = offsets - start
+    moved = relative + grown[np.searchsorted(high, relative)]
+    valid = column.buffers()[0]
+    if valid is not None and column.offset:
+        valid = pa.array(column.is_valid().to_numpy(zero_copy_only=False)).buffers()[1]
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(moved), pa.py_buffer(text), valid,
+                                            column.null_count)
 
 
 def _parse_body_python(text: str, delimiter: str, width: int) -> tuple[list[pd.Series], np.ndarray]:

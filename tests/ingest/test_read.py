@@ -226,3 +226,27 @@ def test_utf8_head_with_cp1252_body_is_read_as_cp1252(tmp_path):
     sheet = only_sheet(ingest.read_file(path))
     assert len(sheet.frame) == 50_001
     assert sheet.frame["actividad"].iloc[-1] == "Reunión – vecinos"
+
+
+def test_cp1252_cells_keep_every_character_in_plain_and_repeated_columns(tmp_path):
+    """A Windows-1252 file is parsed as it is and its cells converted column by column: every
+    defined character (€ „ … – — ™ ñ Á…) comes out right, in the names and RUTs (read as
+    plain text) and in the repeated columns, over a file bigger than one block of the reader."""
+    chars = "".join(bytes([b]).decode("cp1252") for b in range(0x80, 0x100)
+                    if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D, 0xA0, 0xAD))
+    rows = []
+    for i in range(60_000):
+        word = chars[i % len(chars)] + "a" + chars[(7 * i) % len(chars)]  # never two in a row: that could be UTF-8
+        name = "" if i % 11 == 0 else f"Nombre{word} Peña {i}"
+        rows.append(f"01/03/2017;Ovalle;Taller {chars[i % 5]} {word[:1]};{name};{i}-K;F\n")
+    text = "Fecha;Comuna;Actividad;Nombre;RUT;Sexo\n" + "".join(rows)
+    path = tmp_path / "ventana.csv"
+    path.write_bytes(text.encode("cp1252"))
+    assert path.stat().st_size > 1 << 20
+    sheet = only_sheet(ingest.read_file(path))
+    f = sheet.frame
+    assert sheet.codificacion == "cp1252"
+    expected = [r.rstrip("\n").split(";") for r in rows]
+    assert f["actividad"].tolist() == [r[2] for r in expected]
+    assert f["nombre"].fillna("").tolist() == [r[3] for r in expected]
+    assert f["rut"].tolist() == [r[4] for r in expected]
