@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.ingest.sheets import unique_categories
-from pipeline.clean.values import distinct_codes
+from pipeline.clean.values import as_arrow, distinct_codes
 
 
 _RUT_CLEAN = r"[\s.\-‐‑–]+"
@@ -32,15 +32,29 @@ def rut_codes(series: pd.Series) -> pd.Series:
 
 
 def rut_codes_blank(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """(`rut_codes`, `is_blank` as a bool array) of one column, its distinct values found once."""
-    indices, dictionary = distinct_codes(series)
-    blank = np.append(pc.equal(pc.utf8_trim_whitespace(dictionary), "").to_numpy(zero_copy_only=False), True)[indices]
-    encoded = pc.dictionary_encode(_rut_valid(dictionary))  # several typings → one RUT
-    table = np.append(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), -1)
-    # categories stay arrow strings (no Python str per RUT); a dictionary is unique, so the
-    # dtype is built as is, without pandas re-checking hundreds of thousands of categories
-    dtype = unique_categories(encoded.dictionary)
-    return pd.Series(pd.Categorical.from_codes(table[indices], dtype=dtype, validate=False), index=series.index), blank
+    """(`rut_codes`, `is_blank` as a bool array) of one column.
+
+    Each value is checked where it stands (arrow kernels over the column, or over the
+    categories of a categorical one); the RUTs are then told apart by their body as an
+    integer (several typings of one RUT are one category), which hashes far faster than
+    the text of a million distinct RUTs.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        indices, values = distinct_codes(series)
+    else:
+        indices, values = None, as_arrow(series)
+        values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(values), ""), True).to_numpy(zero_copy_only=False)
+    body, good = _rut_bodies(values)
+    encoded = pc.dictionary_encode(pa.array(body, mask=~good))
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if indices is not None:  # per category → per row (-1: missing)
+        codes = np.append(codes, -1)[indices]
+        blank = np.append(blank, True)[indices]
+    # categories stay arrow strings (no Python str per RUT); they are unique (one per body),
+    # so the dtype is built as is, without pandas re-checking hundreds of thousands of them
+    dtype = unique_categories(_normalised(encoded.dictionary.to_numpy(zero_copy_only=False)))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=series.index), blank
 
 
 _DV_CHARS = pa.array(["?", "1", "2", "3", "4", "5", "6", "7", "8", "9", "K", "0"], type=pa.large_string())
@@ -50,17 +64,26 @@ def _rut_valid(arr: pa.Array) -> pa.Array:
     """Arrow kernels only: the normalised RUT where it validates, null elsewhere."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
+    body, good = _rut_bodies(arr)
+    return pc.if_else(pa.array(good), _normalised(np.where(good, body, 1)), pa.scalar(None, type=pa.large_string()))
+
+
+def _rut_bodies(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(body of each value as an integer, whether the value is a valid RUT): separators
+    ignored, leading zeros dropped, a body of 1 to 9 digits, the check character right."""
     arr, ok = _rut_strip_upper(arr)
-    body_txt = pc.utf8_ltrim(pc.utf8_slice_codeunits(arr, 0, -1), "0")
-    dv = pc.utf8_slice_codeunits(arr, -1)
-    blen = pc.utf8_length(body_txt)
-    long_ok = pc.and_(ok, pc.and_(pc.greater_equal(blen, 1), pc.less_equal(blen, 9)))
-    long_ok = pc.fill_null(long_ok, False)
-    body = pc.cast(pc.if_else(long_ok, body_txt, "0"), pa.int64()).to_numpy(zero_copy_only=False)
+    body = pc.cast(pc.if_else(ok, pc.utf8_slice_codeunits(arr, 0, -1), "0"), pa.int64()).to_numpy(zero_copy_only=False)
     expected = pa.DictionaryArray.from_arrays(pa.array(_check_value(body), type=pa.int32()), _DV_CHARS)
-    good = pc.and_(long_ok, pc.and_(pa.array(body > 0), pc.equal(expected.cast(pa.large_string()), dv)))
-    joined = pc.binary_join_element_wise(body_txt, dv, pa.scalar("-", type=pa.large_string()))
-    return pc.if_else(pc.fill_null(good, False), joined, pa.scalar(None, type=joined.type))
+    right = pc.fill_null(pc.equal(expected.cast(pa.large_string()), pc.utf8_slice_codeunits(arr, -1)), False)
+    good = ok.to_numpy(zero_copy_only=False) & (body > 0) & (body < 10**9) & right.to_numpy(zero_copy_only=False)
+    return body, good
+
+
+def _normalised(body: np.ndarray) -> pa.Array:
+    """`12345678-K` of each body."""
+    digits = _DV_CHARS.take(pa.array(_check_value(np.asarray(body, dtype=np.int64))))
+    return pc.binary_join_element_wise(pc.cast(pa.array(body, type=pa.int64()), pa.large_string()), digits,
+                                       pa.scalar("-", type=pa.large_string()))
 
 
 _RUT_SHAPE = r"^[0-9]{1,12}[0-9K]$"
@@ -69,12 +92,15 @@ _RUT_SHAPE = r"^[0-9]{1,12}[0-9K]$"
 def _rut_strip_upper(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(`arr` without the separators of `_RUT_CLEAN`, upper case; whether that is shaped like a RUT).
 
-    Literal removal of `.` and `-` first (several times faster than the regex); the regex
+    Literal removal of `.`, `-` and spaces first (several times faster than the regex); the regex
     only runs on the values not shaped like a RUT after that: wherever the two removals
     could differ (whitespace or other dashes left) the value is not. ASCII upper case is
     enough: no other character's upper case is a digit or `K`, so the shape is the same.
     """
-    quick = pc.ascii_upper(pc.replace_substring(pc.replace_substring(arr, ".", ""), "-", ""))
+    quick = arr
+    for separator in (".", "-", " "):
+        quick = pc.replace_substring(quick, separator, "")
+    quick = pc.ascii_upper(quick)
     ok = pc.fill_null(pc.match_substring_regex(quick, _RUT_SHAPE), False)
     rest = np.flatnonzero(~ok.to_numpy(zero_copy_only=False))
     if len(rest) == 0:

@@ -170,6 +170,19 @@ def test_any_changed_check_digit_fails(case, other):
     assert pd.isna(nr.rut(s(wrong))[0])
 
 
+@given(st.lists(st.one_of(formatted_rut().map(lambda c: c[2]), st.sampled_from(["", " ", "abc", "0-0", "12.345.678-4"]),
+                         st.none()), max_size=20), st.booleans())
+def test_rut_codes_are_one_category_per_rut_whatever_the_typing(typed, categorical):
+    column = s(*typed) if typed else pd.Series([], dtype="str")
+    if categorical:
+        column = column.astype("category")
+    codes, blank = nr.rut_codes_blank(column)
+    assert codes.astype(object).where(codes.notna(), None).tolist() == \
+        nr.rut(s(*typed) if typed else column).astype(object).where(lambda x: x.notna(), None).tolist()
+    assert len(codes.cat.categories) == codes.nunique()  # several typings of one RUT: one category
+    assert blank.tolist() == [v is None or v.strip() == "" for v in typed]
+
+
 def test_check_digit_known():
     assert [nr.check_digit(b) for b in (12345678, 7654321, 11111111, 10000013, 14, 1)] == ["5", "6", "1", "K", "0", "9"]
 
