@@ -11,6 +11,7 @@ MAX_CSV_ROWS = 5_000_000            # data rows of one CSV file
 MAX_SIDE_FILE_BYTES = 1 << 20       # plans, highlights and other text inputs (1 MB)
 MEMORY_BUDGET_BYTES = 2 << 30       # what the limits above keep a run within (measured)
 MAX_LISTED_ROWS = 50                # rows listed one by one per sheet and problem in the report
+MAX_ROW_TEXT_CHARS = 300            # text kept of a listed row without attendee (whole cells only)
 
 
 def _n(value: int) -> str:
