@@ -55,6 +55,18 @@ def _text_column(values) -> pd.Series:
     return pd.Series(table[codes], dtype="str")
 
 
+def inflated_size(path: Path) -> int | None:
+    """What a workbook's parts take once inflated (declared in its zip directory; nothing is
+    inflated), or None when it is not a zip."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+
+
 def _check_zip(path: Path) -> None:
     """Reject a workbook whose parts would inflate absurdly (zip bomb) before reading it."""
     import zipfile
