@@ -66,7 +66,7 @@ def _over_year(this: str, before: str | None, limit: str) -> str:
     """Why a file was left out of its year, in plain Spanish (sizes and counts only)."""
     already = f" (los archivos anteriores, en orden alfabético, ya suman {before})" if before else ""
     return (f"con este archivo ({this}) el año pasaría de {limit}, el máximo por año para que la limpieza quepa "
-            f"en la memoria prevista{already}; no se usó y el resto del año se limpió sin él")
+            f"en la memoria prevista{already}; el resto del año se limpió sin él")
 
 
 def _size(path: Path) -> int:
