@@ -16,6 +16,11 @@ MAX_CSV_ROWS = 1_500_000            # data rows of one CSV file
 MAX_LENIENT_CSV_BYTES = 64 << 20
 MAX_YEAR_ROWS = 1_500_000           # data rows of all of one year's logs together
 MAX_YEAR_BYTES = 512 << 20          # size of all of one year's logs (an .xlsx: its inflated size)
+# distinct texts of the columns kept, names and RUTs aside (activities, organisations, líneas…),
+# each file's own, added up over the year: each distinct text costs about ten times its size
+# in memory while it is cleaned. Real years hold ~1 MB (1,5M rows, 50.000 activities); a
+# column with a different long text in every row would take gigabytes.
+MAX_YEAR_TEXT_BYTES = 32 << 20
 MAX_SIDE_FILE_BYTES = 1 << 20       # plans, highlights and other text inputs (1 MB)
 MEMORY_BUDGET_BYTES = 2 << 30       # what the limits above keep a year's cleaning within (measured)
 MAX_LISTED_ROWS = 50                # rows listed one by one per sheet and problem in the report
@@ -39,7 +44,9 @@ def markdown() -> str:
         f"de más o menos celdas que el encabezado, hasta {_n(MAX_LENIENT_CSV_BYTES // 2**20)} MB.",
         f"- Por año, hasta {_n(MAX_YEAR_ROWS)} filas de datos y {_n(MAX_YEAR_BYTES // 2**20)} MB de archivos "
         "(un .xlsx cuenta por su tamaño descomprimido) entre todos sus archivos, leídos en orden alfabético: "
-        "un archivo que haría pasar el año de esos límites se rechaza con ese motivo y el resto del año se publica.",
+        "un archivo que haría pasar el año de esos límites se rechaza con ese motivo y el resto del año se publica. "
+        f"También hasta {_n(MAX_YEAR_TEXT_BYTES // 2**20)} MB de textos distintos (nombres de actividades, "
+        "organizaciones, líneas…; un año real tiene alrededor de 1 MB).",
         "- Filas bajo la tabla sin asistente (firmas, notas, totales, una fecha arrastrada hasta el final de la "
         "hoja) no se cuentan como filas leídas: se listan en el informe de calidad con su texto, salvo que "
         "contenga un nombre de asistente o un RUT.",

@@ -11,8 +11,12 @@ import os
 import stat
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from pipeline.ingest import limits
-from pipeline.ingest.sheets import Reading, Rechazar, Rechazo
+from pipeline.ingest.sheets import FILA, PLAIN_COLUMNS, SHIFTED, Reading, Rechazar, Rechazo
 from pipeline.ingest.csv_files import read_csv
 from pipeline.ingest.xlsx_files import inflated_size, read_xlsx
 
@@ -21,13 +25,13 @@ def read_year(raw: Path, logs: list[Path]) -> Reading:
     """Every log of one year (`logs`, in name order), within the year's limits.
 
     A file that would take the year over `limits.MAX_YEAR_BYTES` is rejected without being
-    read; one whose rows would take it over `limits.MAX_YEAR_ROWS` is rejected once read (its
-    rows are dropped before the next file is read). Either way with that reason, and the next
-    files are still read: one big file never stops the year. Only the files whose sheets are
-    kept count towards the limits.
+    read; one whose rows or distinct texts would take it over `limits.MAX_YEAR_ROWS` or
+    `limits.MAX_YEAR_TEXT_BYTES` is rejected once read (its rows are dropped before the next
+    file is read). Either way with that reason, and the next files are still read: one big
+    file never stops the year. Only the files whose sheets are kept count towards the limits.
     """
     out = Reading()
-    size_total = rows_total = 0
+    size_total = rows_total = text_total = 0
     for path in logs:
         archivo = Path(path).relative_to(raw).as_posix()
         size = _size(path)
@@ -44,11 +48,34 @@ def read_year(raw: Path, logs: list[Path]) -> Reading:
                 _rows(rows), _rows(rows_total) if rows_total else None,
                 f"{limits.thousands(limits.MAX_YEAR_ROWS)} filas de datos")))
             continue
+        text = _distinct_text_bytes(reading)
+        if text_total + text > limits.MAX_YEAR_TEXT_BYTES:
+            del reading
+            out.rechazos.append(Rechazo(archivo, "", "anio_demasiado_grande", _over_year(
+                f"{_weight(text)} de textos distintos", _weight(text_total) if text_total else None,
+                f"{_weight(limits.MAX_YEAR_TEXT_BYTES)} de textos distintos en las columnas de actividad (nombres "
+                "de actividades, organizaciones, líneas…; ¿una columna con un texto distinto en cada fila?)")))
+            continue
         if reading.sheets:
             size_total += size
             rows_total += rows
+            text_total += text
         out.extend(reading)
     return out
+
+
+def _distinct_text_bytes(reading: Reading) -> int:
+    """Bytes of the distinct texts of the kept columns of a file's sheets, names and RUTs aside
+    (a CSV column's dictionary as read; an xlsx column's distinct values)."""
+    total = 0
+    for s in reading.sheets:
+        for name, col in s.frame.items():
+            if name in (FILA, SHIFTED) or name in PLAIN_COLUMNS:
+                continue
+            values = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.dropna().unique()
+            if len(values):
+                total += pc.sum(pc.binary_length(pa.array(values, type=pa.large_string()))).as_py() or 0
+    return total
 
 
 def _weight(size: int) -> str:

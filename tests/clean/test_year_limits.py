@@ -129,3 +129,16 @@ def test_xlsx_counts_by_its_inflated_size(paths, monkeypatch):
     q = clean.clean_year(paths, "Coquimbo").calidad
     assert [(r["archivo"], r["codigo"]) for r in q["archivos_rechazados"]] == [("lista.xlsx", "anio_demasiado_grande")]
     assert q["filas_validas"] == 2
+
+
+def test_file_over_the_year_distinct_text_limit_is_rejected(paths, monkeypatch):
+    """A column with a different long text in every row costs memory rows do not show."""
+    rows = [f"10/07/2017;Coquimbo;Feria {i} {'x' * 200};Persona {i};;F;40" for i in range(5)]
+    (paths.raw / "b.csv").write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setattr(limits, "MAX_YEAR_TEXT_BYTES", 600)
+    q = clean.clean_year(paths, "Coquimbo").calidad
+    [r] = q["archivos_rechazados"]
+    assert (r["archivo"], r["codigo"]) == ("b.csv", "anio_demasiado_grande")
+    assert "KB de textos distintos" in r["motivo"] and "un texto distinto en cada fila" in r["motivo"]
+    assert [x["archivo"] for x in q["por_archivo"]] == ["a.csv", "c.csv"] and q["filas_validas"] == 5
+    accounting_holds(q)
