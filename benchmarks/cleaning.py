@@ -185,9 +185,34 @@ def _malformed_csv(path: Path, size: int, seed: int = SEED) -> int:
     return data.count(b"\n") - 1
 
 
+def _distinct_text_csv(path: Path, n_rows: int, texts: int, chars: int, seed: int = SEED) -> None:
+    """A Windows-1252 CSV whose organisation is one of `texts` distinct texts of about `chars`
+    bytes (random two-letter words), taken in turn: many distinct texts, the costliest legal
+    text for the cleaning."""
+    import random
+
+    from pipeline.sample.scale import write_scale_csv
+
+    words = [f"{chr(97 + i % 26)}{chr(97 + i // 26)}".encode() for i in range(676)]
+    rnd = random.Random(seed)
+    pool = [b"J " + b" ".join(words[rnd.randrange(676)] for _ in range(chars // 3)) for _ in range(texts)]
+    full = path.with_suffix(".full")
+    write_scale_csv(full, n_rows, seed, regions=[REGION], year=YEAR, distinct_ruts=True, encoding="cp1252")
+    with open(full, "rb") as src, open(path, "wb") as dst:
+        header = src.readline()
+        column = header.rstrip(b"\r\n").split(b";").index("Organización".encode("cp1252"))
+        dst.write(header)
+        for k, line in enumerate(src):
+            cells = line.split(b";")
+            cells[column] = pool[k % texts]
+            dst.write(b";".join(cells))
+    full.unlink()
+
+
 def limpieza_en_el_limite(workdir: Path) -> list[dict]:
-    """Peak memory of a year at the largest legal size (`ingest.limits`), two ways: a CSV plus
-    a full xlsx sheet with merged cells, and a CSV plus the largest CSV read row by row."""
+    """Peak memory of a year at the largest legal size (`ingest.limits`), three ways: a CSV plus
+    a full xlsx sheet with merged cells; a CSV plus the largest CSV read row by row; two CSVs
+    with a different organisation in every row, near the year's limit of distinct text."""
     from pipeline.ingest import limits
     from pipeline.sample.scale import write_scale_csv
 
@@ -205,8 +230,18 @@ def limpieza_en_el_limite(workdir: Path) -> list[dict]:
         rows = _malformed_csv(lenient_year / "b.csv", limits.MAX_LENIENT_CSV_BYTES)
         write_scale_csv(lenient_year / "a.csv", limits.MAX_YEAR_ROWS - rows, SEED, regions=[REGION], year=YEAR,
                         distinct_ruts=True, encoding="cp1252")
+    text_year = base / "textos" / "raw" / str(YEAR)
+    text_year.mkdir(parents=True, exist_ok=True)
+    # near both limits on distinct texts: each file's activities (~25.000) and organisations
+    texts = int(limits.MAX_YEAR_DISTINCT_TEXTS * 0.95) // 2 - 27_000
+    chars = int(limits.MAX_YEAR_TEXT_BYTES * 0.9) // 2 // texts
+    if not (text_year / "b.csv").exists():
+        for name, seed in (("a.csv", SEED), ("b.csv", SEED + 1)):
+            _distinct_text_csv(text_year / name, limits.MAX_YEAR_ROWS // 2, texts, chars, seed)
     for name, label in (("xlsx", f"CSV + hoja xlsx de {_n(limits.MAX_SHEET_ROWS)} filas combinadas"),
-                        ("filas", f"CSV + CSV de {_n(limits.MAX_LENIENT_CSV_BYTES // 2**20)} MB leído fila por fila")):
+                        ("filas", f"CSV + CSV de {_n(limits.MAX_LENIENT_CSV_BYTES // 2**20)} MB leído fila por fila"),
+                        ("textos", f"dos CSV con {_n(2 * texts)} organizaciones distintas de {chars} caracteres, "
+                                   "cerca de los límites de textos")):
         clean = _child(CHILD_CLEAN, base / name / "raw", YEAR, REGION, base / name / "proc")
         if clean["rows"] != limits.MAX_YEAR_ROWS:
             raise RuntimeError(f"the year is not at its limit: {clean}")

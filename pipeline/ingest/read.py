@@ -31,7 +31,7 @@ def read_year(raw: Path, logs: list[Path]) -> Reading:
     file never stops the year. Only the files whose sheets are kept count towards the limits.
     """
     out = Reading()
-    size_total = rows_total = text_total = 0
+    size_total = rows_total = texts_total = text_total = 0
     for path in logs:
         archivo = Path(path).relative_to(raw).as_posix()
         size = _size(path)
@@ -48,34 +48,41 @@ def read_year(raw: Path, logs: list[Path]) -> Reading:
                 _rows(rows), _rows(rows_total) if rows_total else None,
                 f"{limits.thousands(limits.MAX_YEAR_ROWS)} filas de datos")))
             continue
-        text = _distinct_text_bytes(reading)
-        if text_total + text > limits.MAX_YEAR_TEXT_BYTES:
+        texts, text = _distinct_texts(reading)
+        if texts_total + texts > limits.MAX_YEAR_DISTINCT_TEXTS or text_total + text > limits.MAX_YEAR_TEXT_BYTES:
             del reading
             out.rechazos.append(Rechazo(archivo, "", "anio_demasiado_grande", _over_year(
-                f"{_weight(text)} de textos distintos", _weight(text_total) if text_total else None,
-                f"{_weight(limits.MAX_YEAR_TEXT_BYTES)} de textos distintos en las columnas de actividad (nombres "
-                "de actividades, organizaciones, líneas…; ¿una columna con un texto distinto en cada fila?)")))
+                f"{_texts(texts, text)}", _texts(texts_total, text_total) if texts_total else None,
+                f"{limits.thousands(limits.MAX_YEAR_DISTINCT_TEXTS)} textos distintos o "
+                f"{_weight(limits.MAX_YEAR_TEXT_BYTES)} de ellos en las columnas de actividad (nombres de "
+                "actividades, organizaciones, líneas…; ¿una columna con un texto distinto en cada fila?)")))
             continue
         if reading.sheets:
             size_total += size
             rows_total += rows
+            texts_total += texts
             text_total += text
         out.extend(reading)
     return out
 
 
-def _distinct_text_bytes(reading: Reading) -> int:
-    """Bytes of the distinct texts of the kept columns of a file's sheets, names and RUTs aside
-    (a CSV column's dictionary as read; an xlsx column's distinct values)."""
-    total = 0
+def _distinct_texts(reading: Reading) -> tuple[int, int]:
+    """(how many, bytes) distinct texts the kept columns of a file's sheets hold, names and RUTs
+    aside (a CSV column's dictionary as read; an xlsx column's distinct values)."""
+    count = size = 0
     for s in reading.sheets:
         for name, col in s.frame.items():
             if name in (FILA, SHIFTED) or name in PLAIN_COLUMNS:
                 continue
             values = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.dropna().unique()
             if len(values):
-                total += pc.sum(pc.binary_length(pa.array(values, type=pa.large_string()))).as_py() or 0
-    return total
+                count += len(values)
+                size += pc.sum(pc.binary_length(pa.array(values, type=pa.large_string()))).as_py() or 0
+    return count, size
+
+
+def _texts(count: int, size: int) -> str:
+    return f"{limits.thousands(count)} {'texto distinto' if count == 1 else 'textos distintos'}, {_weight(size)}"
 
 
 def _weight(size: int) -> str:

@@ -139,6 +139,17 @@ def test_file_over_the_year_distinct_text_limit_is_rejected(paths, monkeypatch):
     q = clean.clean_year(paths, "Coquimbo").calidad
     [r] = q["archivos_rechazados"]
     assert (r["archivo"], r["codigo"]) == ("b.csv", "anio_demasiado_grande")
-    assert "KB de textos distintos" in r["motivo"] and "un texto distinto en cada fila" in r["motivo"]
+    assert "textos distintos, 2 KB) el año pasaría de" in r["motivo"] and "un texto distinto en cada fila" in r["motivo"]
     assert [x["archivo"] for x in q["por_archivo"]] == ["a.csv", "c.csv"] and q["filas_validas"] == 5
+    accounting_holds(q)
+
+
+def test_file_over_the_year_count_of_distinct_texts_is_rejected(paths, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_YEAR_DISTINCT_TEXTS", 8)  # a.csv holds 5 (fecha, comuna, actividad, sexo, edad)
+    q = clean.clean_year(paths, "Coquimbo").calidad
+    assert [(r["archivo"], r["codigo"]) for r in q["archivos_rechazados"]] == [("b.csv", "anio_demasiado_grande"),
+                                                                             ("c.csv", "anio_demasiado_grande")]
+    assert "Con este archivo (5 textos distintos" in q["archivos_rechazados"][0]["motivo"]
+    assert "ya suman 5 textos distintos" in q["archivos_rechazados"][0]["motivo"]
+    assert q["filas_validas"] == 3
     accounting_holds(q)
