@@ -186,9 +186,9 @@ def _malformed_csv(path: Path, size: int, seed: int = SEED) -> int:
 
 
 def _distinct_text_csv(path: Path, n_rows: int, texts: int, chars: int, seed: int = SEED) -> None:
-    """A Windows-1252 CSV whose organisation is one of `texts` distinct texts of about `chars`
-    bytes (random two-letter words), taken in turn: many distinct texts, the costliest legal
-    text for the cleaning."""
+    """A Windows-1252 CSV whose first `texts` rows each have a different organisation of about
+    `chars` bytes (random two-letter words): many distinct texts, the costliest legal text for
+    the cleaning."""
     import random
 
     from pipeline.sample.scale import write_scale_csv
@@ -204,7 +204,8 @@ def _distinct_text_csv(path: Path, n_rows: int, texts: int, chars: int, seed: in
         dst.write(header)
         for k, line in enumerate(src):
             cells = line.split(b";")
-            cells[column] = pool[k % texts]
+            if k < texts:  # each once: the file stays under its size limit
+                cells[column] = pool[k]
             dst.write(b";".join(cells))
     full.unlink()
 

@@ -17,11 +17,12 @@ MAX_LENIENT_CSV_BYTES = 64 << 20
 MAX_YEAR_ROWS = 1_500_000           # data rows of all of one year's logs together
 MAX_YEAR_BYTES = 512 << 20          # size of all of one year's logs (an .xlsx: its inflated size)
 # distinct texts of the columns kept, names and RUTs aside (activities, organisations, líneas…),
-# each file's own, added up over the year: each costs about 0,6–1,5 KB of memory while it is
-# cleaned. The scale benchmark's year (1,5M rows, 50.000 activities) holds ~53.000 (1 MB); a
-# column with a different text in every row would take gigabytes.
+# each file's own, added up over the year: each costs 0,6 to 5 KB of memory while it is
+# cleaned, more the longer it is (measured). The scale benchmark's year (1,5M rows, 50.000
+# activities) holds ~53.000 (1 MB); a column with a different text in every row would take
+# gigabytes.
 MAX_YEAR_DISTINCT_TEXTS = 200_000
-MAX_YEAR_TEXT_BYTES = 32 << 20
+MAX_YEAR_TEXT_BYTES = 16 << 20
 MAX_SIDE_FILE_BYTES = 1 << 20       # plans, highlights and other text inputs (1 MB)
 MEMORY_BUDGET_BYTES = 2 << 30       # what the limits above keep a year's cleaning within (measured)
 MAX_LISTED_ROWS = 50                # rows listed one by one per sheet and problem in the report
