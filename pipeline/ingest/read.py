@@ -25,9 +25,9 @@ def read_year(raw: Path, logs: list[Path]) -> Reading:
     """Every log of one year (`logs`, in name order), within the year's limits.
 
     A file that would take the year over `limits.MAX_YEAR_BYTES` is rejected without being
-    read; one whose rows or distinct texts would take it over `limits.MAX_YEAR_ROWS` or
-    `limits.MAX_YEAR_TEXT_BYTES` is rejected once read (its rows are dropped before the next
-    file is read). Either way with that reason, and the next files are still read: one big
+    read; one whose rows or distinct texts would take it over `limits.MAX_YEAR_ROWS`,
+    `limits.MAX_YEAR_DISTINCT_TEXTS` or `limits.MAX_YEAR_TEXT_BYTES` is rejected once read
+    (its rows are dropped before the next file is read). Either way with that reason, and the next files are still read: one big
     file never stops the year. Only the files whose sheets are kept count towards the limits.
     """
     out = Reading()
