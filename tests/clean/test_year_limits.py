@@ -13,7 +13,7 @@ from pipeline.report import quality
 
 HEADER = "fecha;comuna;actividad;nombre;rut;sexo;edad\n"
 PEOPLE = [("Ana Soto", "12.345.678-5"), ("Luis Rojas", "7.654.321-6"), ("Rosa Díaz", "11.111.111-1"),
-          ("Pedro Vera", "9.876.543-3"), ("Elena Araya", "15.555.444-0")]
+          ("Pedro Vera", "10.000.013-2"), ("Elena Araya", "15.555.444-0")]
 
 
 def log(path, n: int, activity: str) -> None:
