@@ -8,6 +8,7 @@ peak memory is that child's own maximum resident set).
   tens of thousands of distinct activities and every RUT different (target ≤ 5×).
 - One xlsx sheet of 100k rows with each activity's fecha, actividad, comuna, tipo and zona
   merged down over its attendees, cleaned in ≤ 10 s and ≤ 1 GiB.
+- A year at the largest size `ingest.limits` allows, cleaned within the memory budget (2 GiB).
 
     python benchmarks/cleaning.py [workdir]     # runs both, prints the rows as JSON
 """
@@ -169,7 +170,89 @@ def clean_xlsx_merged(workdir: Path) -> list[dict]:
     ]
 
 
-BENCHMARKS = [clean_million_rows, clean_xlsx_merged]
+def _malformed_csv(path: Path, size: int, seed: int = SEED) -> int:
+    """A Windows-1252 CSV of about `size` bytes with one row of the wrong width (so it is read
+    row by row, the lenient path). Returns its data rows."""
+    from pipeline.sample.scale import write_scale_csv
+
+    full = path.with_suffix(".full")
+    write_scale_csv(full, size // 120, seed + 1, regions=[REGION], year=YEAR, distinct_ruts=True, encoding="cp1252")
+    data = full.read_bytes()[:size]
+    full.unlink()
+    data = data[:data.rfind(b"\n") + 1]
+    head, first, rest = data.split(b"\n", 2)
+    path.write_bytes(head + b"\n" + first + b";sobra;sobra\n" + rest)
+    return data.count(b"\n") - 1
+
+
+def _distinct_text_csv(path: Path, n_rows: int, texts: int, chars: int, seed: int = SEED) -> None:
+    """A Windows-1252 CSV whose first `texts` rows each have a different organisation of about
+    `chars` bytes (random two-letter words): many distinct texts, the costliest legal text for
+    the cleaning."""
+    import random
+
+    from pipeline.sample.scale import write_scale_csv
+
+    words = [f"{chr(97 + i % 26)}{chr(97 + i // 26)}".encode() for i in range(676)]
+    rnd = random.Random(seed)
+    pool = [b"J " + b" ".join(words[rnd.randrange(676)] for _ in range(chars // 3)) for _ in range(texts)]
+    full = path.with_suffix(".full")
+    write_scale_csv(full, n_rows, seed, regions=[REGION], year=YEAR, distinct_ruts=True, encoding="cp1252")
+    with open(full, "rb") as src, open(path, "wb") as dst:
+        header = src.readline()
+        column = header.rstrip(b"\r\n").split(b";").index("Organización".encode("cp1252"))
+        dst.write(header)
+        for k, line in enumerate(src):
+            cells = line.split(b";")
+            if k < texts:  # each once: the file stays under its size limit
+                cells[column] = pool[k]
+            dst.write(b";".join(cells))
+    full.unlink()
+
+
+def limpieza_en_el_limite(workdir: Path) -> list[dict]:
+    """Peak memory of a year at the largest legal size (`ingest.limits`), three ways: a CSV plus
+    a full xlsx sheet with merged cells; a CSV plus the largest CSV read row by row; two CSVs
+    with a different organisation in every row, near the year's limit of distinct text."""
+    from pipeline.ingest import limits
+    from pipeline.sample.scale import write_scale_csv
+
+    out = []
+    base = Path(workdir) / "limite"
+    xlsx_year = base / "xlsx" / "raw" / str(YEAR)
+    xlsx_year.mkdir(parents=True, exist_ok=True)
+    if not (xlsx_year / "b.xlsx").exists():
+        write_merged_xlsx(xlsx_year / "b.xlsx", limits.MAX_SHEET_ROWS)
+        write_scale_csv(xlsx_year / "a.csv", limits.MAX_YEAR_ROWS - limits.MAX_SHEET_ROWS, SEED, regions=[REGION],
+                        year=YEAR, distinct_ruts=True, encoding="cp1252")
+    lenient_year = base / "filas" / "raw" / str(YEAR)
+    lenient_year.mkdir(parents=True, exist_ok=True)
+    if not (lenient_year / "b.csv").exists():
+        rows = _malformed_csv(lenient_year / "b.csv", limits.MAX_LENIENT_CSV_BYTES)
+        write_scale_csv(lenient_year / "a.csv", limits.MAX_YEAR_ROWS - rows, SEED, regions=[REGION], year=YEAR,
+                        distinct_ruts=True, encoding="cp1252")
+    text_year = base / "textos" / "raw" / str(YEAR)
+    text_year.mkdir(parents=True, exist_ok=True)
+    # near both limits on distinct texts: each file's activities (~25.000) and organisations
+    texts = int(limits.MAX_YEAR_DISTINCT_TEXTS * 0.95) // 2 - 27_000
+    chars = int(limits.MAX_YEAR_TEXT_BYTES * 0.9) // 2 // texts
+    if not (text_year / "b.csv").exists():
+        for name, seed in (("a.csv", SEED), ("b.csv", SEED + 1)):
+            _distinct_text_csv(text_year / name, limits.MAX_YEAR_ROWS // 2, texts, chars, seed)
+    for name, label in (("xlsx", f"CSV + hoja xlsx de {_n(limits.MAX_SHEET_ROWS)} filas combinadas"),
+                        ("filas", f"CSV + CSV de {_n(limits.MAX_LENIENT_CSV_BYTES // 2**20)} MB leído fila por fila"),
+                        ("textos", f"dos CSV con {_n(2 * texts)} organizaciones distintas de {chars} caracteres, "
+                                   "cerca de los límites de textos")):
+        clean = _child(CHILD_CLEAN, base / name / "raw", YEAR, REGION, base / name / "proc")
+        if clean["rows"] != limits.MAX_YEAR_ROWS:
+            raise RuntimeError(f"the year is not at its limit: {clean}")
+        out.append({"measure": f"memoria máxima, año en el límite ({_n(clean['rows'])} filas: {label})",
+                     "value": round(clean["rss"] / 2**20), "unit": "MiB",
+                     "target": f"≤ {limits.MEMORY_BUDGET_BYTES // 2**20}"})
+    return out
+
+
+BENCHMARKS = [clean_million_rows, clean_xlsx_merged, limpieza_en_el_limite]
 
 
 if __name__ == "__main__":

@@ -117,6 +117,12 @@ REJECTION_REASONS: dict[str, str] = {
     "columna_ambigua": "Deje una sola de esas columnas o cambie el título de la otra.",
     "demasiadas_columnas": "Borre las columnas sobrantes a la derecha de la tabla.",
     "demasiadas_filas": "Divida la hoja en varias más pequeñas o entréguela como CSV.",
+    "archivo_demasiado_grande": "Divida el archivo en varios más pequeños (por ejemplo, uno por semestre) y vuelva "
+                                "a ejecutar.",
+    "anio_demasiado_grande": "Revise que la carpeta del año no tenga copias de un mismo archivo; si no las tiene, "
+                             "divida los datos del año en menos filas (por ejemplo, entregue las actividades "
+                             "grandes como resumen de actividades, con conteos en vez de una fila por persona) "
+                             "y vuelva a ejecutar.",
     "archivo_no_legible": "",  # its detail already says what to do
 }
 

@@ -504,6 +504,10 @@ def _hostile_raw(root: Path) -> tuple[Path, list[str]]:
     for person in people[:8]:
         ws.append([f"{HOSTILE_YEAR}-09-03", "Coquimbo", f"Visita a {PLANTED_RUTS[3]}", person[0], person[1],
                    person[2], person[3]])
+    ws.append([])  # footer rows without attendee: listed with their text only when it passes the screen
+    ws.append(["Firma encargado(a): ____"])
+    ws.append([f"Revisó {n5}"])
+    ws.append([None, None, f"Responsable {PLANTED_RUTS[4]}"])
     wb.save(raw / "planilla.xlsx")
     _photo_with_metadata(raw / "foto1.jpg", f"{n1} {PLANTED_RUTS[0]}")
     _photo_with_metadata(raw / f"{n4}.jpg", f"{n4}")
@@ -560,6 +564,15 @@ def test_hostile_year_withheld_values_are_located(hostile_run):
     assert all(p["filas"] for p in places if p["columna"] in ("actividad", "linea", "organizacion"))
     ind = json.loads((base / "out" / str(HOSTILE_YEAR) / "indicadores.json").read_text(encoding="utf-8"))
     assert "Barrios $$" in ind["actividades_por_linea"]  # drawn as text, the stage did not fail
+
+
+def test_hostile_year_footer_text_is_shown_when_harmless(hostile_run):
+    """The quality report the analyst reads lists the footer rows, with the harmless text; the
+    planted ones (an attendee's name, a RUT) are checked by the test above."""
+    base, _result, _needles = hostile_run
+    [report] = (base / "out").rglob("calidad-*.html")
+    text = report.read_text(encoding="utf-8")
+    assert "Firma encargado(a): ____" in text and "[dato personal retirado]" in text
 
 
 def test_hostile_search_sees_what_was_planted(hostile_run):

@@ -161,12 +161,24 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
         "rut_invalidos_filas": _rows_by_sheet(p_norm, _flag(p_norm, "rut_invalido"), sheets),
         "edades_invalidas_filas": _rows_by_sheet(p_norm, _flag(p_norm, "edad_invalida"), sheets),
         "sexo_no_reconocido": _unrecognised(p, p_norm, "sexo", sheets),
+        # rows without attendee, outside the accounting: where, and what they say (the text is
+        # screened for personal data with the rest of calidad before it is written)
         "sin_asistente": [{"archivo": h.archivo, "hoja": h.sheet, "n": int(len(h.sin_asistente)),
-                           "filas": [int(f) for f in h.sin_asistente[:limits.MAX_LISTED_ROWS]]}
+                           "filas": [int(f) for f in h.sin_asistente[:limits.MAX_LISTED_ROWS]],
+                           "textos": _texts_by_row(h)}
                           for h in sheets if len(h.sin_asistente)],
         "columnas_desconocidas": [{"archivo": h.archivo, "hoja": h.sheet, "columna": c}
                                   for h in sheets for c in h.columnas_desconocidas],
     }
+
+
+def _texts_by_row(sheet: Sheet) -> list[dict]:
+    """[{texto, filas}] of the listed rows without attendee: rows saying the same (a date filled
+    down, a run of blank formatted rows) share one entry, in order of first appearance."""
+    groups: dict[str, list[int]] = {}
+    for fila, texto in zip(sheet.sin_asistente[:limits.MAX_LISTED_ROWS], sheet.textos_sin_asistente):
+        groups.setdefault(texto, []).append(int(fila))
+    return [{"texto": t, "filas": f} for t, f in groups.items()]
 
 
 def _shown(value: object) -> str | None:

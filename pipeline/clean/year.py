@@ -88,8 +88,7 @@ def clean_folder(raw: Path, year: int, region: str,
         raise NoDataError(f"No hay listas de asistencia (.csv o .xlsx) en la carpeta {raw}.")
     reading = Reading(ignorados=found.ignorados)
     reading.rechazos += [Rechazo(r.archivo, "", "archivo_no_legible", r.motivo) for r in found.rechazados]
-    for path in found.logs:
-        reading.extend(ingest.read_file(path, path.relative_to(raw).as_posix()))
+    reading.extend(ingest.read_year(raw, found.logs))  # within the year's limits (ingest.limits)
     if not reading.sheets:
         raise NoDataError(
             f"Ninguna lista de asistencia de la carpeta {raw} se pudo usar: "

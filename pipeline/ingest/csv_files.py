@@ -162,8 +162,8 @@ def _records(lines: list[str], delimiter: str) -> tuple[list[list[object]], list
 def read_csv(path: Path, archivo: str) -> Reading:
     size = os.stat(path).st_size
     if size > limits.MAX_CSV_BYTES:
-        raise Rechazar("demasiadas_filas", f"el archivo pesa {size // 2**20} MB (máximo "
-                       f"{limits.MAX_CSV_BYTES // 2**20} MB)")
+        raise Rechazar("archivo_demasiado_grande", f"el archivo pesa {limits.thousands(size // 2**20)} MB (máximo "
+                       f"{limits.thousands(limits.MAX_CSV_BYTES // 2**20)} MB por archivo CSV)")
     raw = _map(path)
     try:
         return _read_csv_data(raw, archivo, whole=False)
@@ -203,9 +203,10 @@ def _read_csv_data(raw: bytes | memoryview, archivo: str, whole: bool) -> Readin
     def data_columns(header_i: int, plain: set[int] = frozenset()) -> tuple[list[pd.Series], np.ndarray | None]:
         offset = len("".join(lines[: ends[header_i]]).encode(codec))
         columns, shifted = _parse_body(data, offset, delimiter, len(rows[header_i]),
-                                       checked=encoding != "utf-8?", plain=plain, codec=codec)
+                                       checked=encoding != "utf-8?", plain=plain, size=len(raw), codec=codec)
         if columns and len(columns[0]) > limits.MAX_CSV_ROWS:
-            raise Rechazar("demasiadas_filas", f"el archivo tiene {len(columns[0])} filas (máximo {limits.MAX_CSV_ROWS})")
+            raise Rechazar("archivo_demasiado_grande", f"el archivo tiene {limits.thousands(len(columns[0]))} filas "
+                           f"(máximo {limits.thousands(limits.MAX_CSV_ROWS)} por archivo CSV)")
         return columns, shifted
 
     out = from_rows(archivo, "", rows, data_columns, first_data_row=1)
@@ -216,9 +217,11 @@ def _read_csv_data(raw: bytes | memoryview, archivo: str, whole: bool) -> Readin
 
 
 def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: bool = True,
-                plain: set[int] = frozenset(), codec: str = "utf-8") -> tuple[list[pd.Series], np.ndarray | None]:
+                plain: set[int] = frozenset(), size: int | None = None,
+                codec: str = "utf-8") -> tuple[list[pd.Series], np.ndarray | None]:
     """(columns (text) of the records after the header, shifted rows or None): pyarrow, or
-    Python's csv if pyarrow refuses (rows of the wrong width among them).
+    Python's csv if pyarrow refuses (rows of the wrong width among them), for a file of at most
+    limits.MAX_LENIENT_CSV_BYTES (`size`: the file's, default `data`'s).
 
     `checked=False`: `data` is only known to start as UTF-8; `_NotUtf8` if it is not.
     `codec`: of `data`, `utf-8` or `cp1252` (then every cell is converted to UTF-8).
@@ -245,6 +248,13 @@ def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: b
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         if not checked and not _is_utf8(data):
             raise _NotUtf8() from None
+        size = len(data) if size is None else size
+        if size > limits.MAX_LENIENT_CSV_BYTES:  # row by row costs ~15 times the file in memory
+            raise Rechazar("archivo_demasiado_grande",
+                           "el archivo tiene filas con más o menos celdas que el encabezado (falta o sobra un "
+                           "separador) o saltos de línea dentro de una celda, y un archivo así solo se lee hasta "
+                           f"{limits.thousands(limits.MAX_LENIENT_CSV_BYTES // 2**20)} MB (este pesa "
+                           f"{limits.thousands(-(-size // 2**20))} MB)") from None
         # Rows of the wrong width, a quoted line break or a huge cell: the slow, lenient path.
         return _parse_body_python(bytes(data[offset:]).decode(codec), delimiter, width)
 

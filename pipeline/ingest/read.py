@@ -11,9 +11,108 @@ import os
 import stat
 from pathlib import Path
 
-from pipeline.ingest.sheets import Reading, Rechazar, Rechazo
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.ingest import limits
+from pipeline.ingest.sheets import FILA, PLAIN_COLUMNS, SHIFTED, Reading, Rechazar, Rechazo
 from pipeline.ingest.csv_files import read_csv
-from pipeline.ingest.xlsx_files import read_xlsx
+from pipeline.ingest.xlsx_files import inflated_size, read_xlsx
+
+
+def read_year(raw: Path, logs: list[Path]) -> Reading:
+    """Every log of one year (`logs`, in name order), within the year's limits.
+
+    A file that would take the year over `limits.MAX_YEAR_BYTES` is rejected without being
+    read; one whose rows or distinct texts would take it over `limits.MAX_YEAR_ROWS`,
+    `limits.MAX_YEAR_DISTINCT_TEXTS` or `limits.MAX_YEAR_TEXT_BYTES` is rejected once read
+    (its rows are dropped before the next file is read). Either way with that reason, and the next files are still read: one big
+    file never stops the year. Only the files whose sheets are kept count towards the limits.
+    """
+    out = Reading()
+    size_total = rows_total = texts_total = text_total = 0
+    for path in logs:
+        archivo = Path(path).relative_to(raw).as_posix()
+        size = _size(path)
+        if size_total + size > limits.MAX_YEAR_BYTES:
+            out.rechazos.append(Rechazo(archivo, "", "anio_demasiado_grande", _over_year(
+                _weight(size), _weight(size_total) if size_total else None,
+                f"{_weight(limits.MAX_YEAR_BYTES)} de archivos")))
+            continue
+        reading = read_file(path, archivo)
+        rows = sum(len(s.frame) for s in reading.sheets)
+        if rows and rows_total + rows > limits.MAX_YEAR_ROWS:
+            del reading  # its rows are let go before the next file is read
+            out.rechazos.append(Rechazo(archivo, "", "anio_demasiado_grande", _over_year(
+                _rows(rows), _rows(rows_total) if rows_total else None,
+                f"{limits.thousands(limits.MAX_YEAR_ROWS)} filas de datos")))
+            continue
+        texts, text = _distinct_texts(reading)
+        if texts_total + texts > limits.MAX_YEAR_DISTINCT_TEXTS or text_total + text > limits.MAX_YEAR_TEXT_BYTES:
+            del reading
+            out.rechazos.append(Rechazo(archivo, "", "anio_demasiado_grande", _over_year(
+                f"{_texts(texts, text)}", _texts(texts_total, text_total) if texts_total else None,
+                f"{limits.thousands(limits.MAX_YEAR_DISTINCT_TEXTS)} textos distintos o "
+                f"{_weight(limits.MAX_YEAR_TEXT_BYTES)} de ellos en las columnas de actividad (nombres de "
+                "actividades, organizaciones, líneas…; ¿una columna con un texto distinto en cada fila?)")))
+            continue
+        if reading.sheets:
+            size_total += size
+            rows_total += rows
+            texts_total += texts
+            text_total += text
+        out.extend(reading)
+    return out
+
+
+def _distinct_texts(reading: Reading) -> tuple[int, int]:
+    """(how many, bytes) distinct texts the kept columns of a file's sheets hold, names and RUTs
+    aside (a CSV column's dictionary as read; an xlsx column's distinct values)."""
+    count = size = 0
+    for s in reading.sheets:
+        for name, col in s.frame.items():
+            if name in (FILA, SHIFTED) or name in PLAIN_COLUMNS:
+                continue
+            values = col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.dropna().unique()
+            if len(values):
+                count += len(values)
+                size += pc.sum(pc.binary_length(pa.array(values, type=pa.large_string()))).as_py() or 0
+    return count, size
+
+
+def _texts(count: int, size: int) -> str:
+    return f"{limits.thousands(count)} {'texto distinto' if count == 1 else 'textos distintos'}, {_weight(size)}"
+
+
+def _weight(size: int) -> str:
+    """`512 MB`, or `3 KB` under a megabyte (rounded up: never `0`)."""
+    if size >= 2**20:
+        return f"{limits.thousands(size // 2**20)} MB"
+    return f"{limits.thousands(-(-size // 1024))} KB"
+
+
+def _rows(n: int) -> str:
+    return f"{limits.thousands(n)} {'fila' if n == 1 else 'filas'}"
+
+
+def _over_year(this: str, before: str | None, limit: str) -> str:
+    """Why a file was left out of its year, in plain Spanish (sizes and counts only)."""
+    already = f" (los archivos anteriores, en orden alfabético, ya suman {before})" if before else ""
+    return (f"con este archivo ({this}) el año pasaría de {limit}, el máximo por año para que la limpieza quepa "
+            f"en la memoria prevista{already}; el resto del año se limpió sin él")
+
+
+def _size(path: Path) -> int:
+    """What a log weighs towards the year's limit: its size; an .xlsx, its inflated size."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return 0  # read_file gives the reason
+    if Path(path).suffix.lower() == ".xlsx":
+        inflated = inflated_size(path)
+        return max(size, inflated or 0)
+    return size
 
 
 def read_file(path: Path, archivo: str | None = None) -> Reading:

@@ -14,6 +14,8 @@ import pyarrow.compute as pc
 
 from pipeline import config
 from pipeline import schema
+from pipeline.ingest import limits
+from pipeline.text import collapse_spaces
 
 
 FILA = "fila"
@@ -31,6 +33,9 @@ class Sheet:
     columnas_desconocidas: list[str] = field(default_factory=list)
     # rows with text but no attendee (signatures, notes, totals, filled-down cells): not rows read
     sin_asistente: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    # the text of the first limits.MAX_LISTED_ROWS of them (`row_text`), in the same order;
+    # screened for personal data before it reaches the quality report
+    textos_sin_asistente: list[str] = field(default_factory=list)
     rangos_combinados: int = 0       # merged ranges whose value filled every cell (xlsx)
     lineas_cp1252: int = 0           # lines of a mixed-encoding CSV decoded as Windows-1252
     codificacion: str = ""           # of a CSV: utf-8, cp1252, utf-16, mixta…
@@ -193,8 +198,36 @@ def _build(archivo: str, sheet: str, header: list[object], data_columns, header_
     data[FILA] = pd.Series(np.flatnonzero(keep) + first_fila, dtype="int64")
     if shifted.any():
         data[SHIFTED] = pd.Series(shifted[keep])
+    listed = np.flatnonzero(no_attendee)[:limits.MAX_LISTED_ROWS]
+    personal = {positions[c] for c in schema.PERSONAL_COLUMNS if c in positions}
+    shown = [col for p, col in enumerate(columns) if p not in personal]
+    textos = [row_text(col.iloc[i] for col in shown) for i in listed]
     return Sheet(archivo, sheet, shape, pd.DataFrame(data), unknown,
-                 sin_asistente=(np.flatnonzero(no_attendee) + first_fila).astype(np.int64))
+                 sin_asistente=(np.flatnonzero(no_attendee) + first_fila).astype(np.int64),
+                 textos_sin_asistente=textos)
+
+
+def row_text(cells) -> str:
+    """What a row without attendee says: its non-empty cells, spaces collapsed, joined by ` | `.
+
+    Only whole cells, up to limits.MAX_ROW_TEXT_CHARS in all (then `…`): a cell is never cut
+    here, so the personal-data screen, which sees this text before the report does, always
+    sees a name or a RUT whole. The report shortens the screened text for display.
+    """
+    out: list[str] = []
+    size = 0
+    for cell in cells:
+        if cell is None or (isinstance(cell, float) and np.isnan(cell)) or cell is pd.NA:
+            continue
+        text = collapse_spaces(cell)
+        if not text:
+            continue
+        size += len(text) + (3 if out else 0)
+        if size > limits.MAX_ROW_TEXT_CHARS:
+            out.append("…")
+            break
+        out.append(text)
+    return " | ".join(out)
 
 
 def _blank_rows(columns: list[pd.Series], n: int) -> np.ndarray:

@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum
 from pipeline import config
 from pipeline import schema
 from pipeline.ingest import limits
-from pipeline.ingest.sheets import Omitida, Reading, Rechazar, Rechazo, from_rows, map_columns
+from pipeline.ingest.sheets import Omitida, Reading, Rechazar, Rechazo, from_rows, map_columns, row_text
 
 
 # Zip bombs: a workbook is refused before it is inflated when its parts would inflate past
@@ -53,6 +53,18 @@ def _text_column(values) -> pd.Series:
     codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     table = np.array([_cell_text(u) for u in uniques] + [None], dtype=object)
     return pd.Series(table[codes], dtype="str")
+
+
+def inflated_size(path: Path) -> int | None:
+    """What a workbook's parts take once inflated (declared in its zip directory; nothing is
+    inflated), or None when it is not a zip."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
 
 
 def _check_zip(path: Path) -> None:
@@ -115,7 +127,7 @@ def _read_sheet(sheet, archivo: str, name: str) -> Reading:
     stored = list(itertools.islice(rows_iter, config.HEADER_SCAN_ROWS))
     _fill_merged(stored, merged)
     top = [[_cell_text(v) for v in row] for row in stored]
-    extra: dict[str, object] = {"filled": 0, "trailing": np.array([], dtype=np.int64)}
+    extra: dict[str, object] = {"filled": 0, "trailing": np.array([], dtype=np.int64), "texts": []}
 
     def data_columns(header_i: int, plain: set[int] = frozenset()) -> tuple[list[pd.Series], None]:
         positions, shape, _unknown = map_columns(top[header_i])
@@ -125,12 +137,15 @@ def _read_sheet(sheet, archivo: str, name: str) -> Reading:
         stored.extend(itertools.islice(rows_iter, max(0, last - len(stored))))
         beyond = 0
         past, stored[last:] = stored[last:], []
+        texts = extra["texts"]
         for i, row in enumerate(itertools.chain(past, rows_iter), start=len(stored)):
             # past the limit: only whether an attendee is still there is looked at
             if any(j < len(row) and row[j] != "" for j in attendee_at):
                 raise Rechazar("demasiadas_filas", f"la hoja tiene más de {limits.MAX_SHEET_ROWS:,} filas de datos "
                                f"(hay asistentes en la fila {i + 1:,})".replace(",", "."))
             beyond = i + 1 - len(stored)
+            if len(texts) < limits.MAX_LISTED_ROWS:  # the text of the first ones, to be listed
+                texts.extend([""] * (beyond - 1 - len(texts)) + [row_text(_cell_text(v) for v in row)])
         if beyond:  # filled down or formatted to the end of the sheet, no attendee: not rows
             extra["trailing"] = np.arange(len(stored), len(stored) + beyond, dtype=np.int64) + 1
         extra["filled"] = _fill_merged(stored, merged)
@@ -144,6 +159,8 @@ def _read_sheet(sheet, archivo: str, name: str) -> Reading:
         s.rangos_combinados = int(extra["filled"])
         if len(extra["trailing"]):
             s.sin_asistente = np.concatenate([s.sin_asistente, extra["trailing"]])
+            texts = extra["texts"] + [""] * (len(extra["trailing"]) - len(extra["texts"]))
+            s.textos_sin_asistente = (s.textos_sin_asistente + texts)[:limits.MAX_LISTED_ROWS]
     return out
 
 

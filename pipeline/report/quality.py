@@ -87,9 +87,7 @@ def todo(calidad: dict) -> pd.DataFrame:
                       f"El sexo «{g['valor']}» no se reconoce (use Mujer/Hombre, F/M o 1/2): se contó como "
                       "«Sin información». Corríjalo si corresponde."))
     for g in calidad.get("sin_asistente", []):
-        items.append((g["archivo"], g["hoja"], _rows_text(g["filas"], g["n"]),
-                      f"{plural(g['n'], 'fila', 'filas')} sin asistente (firma, nota, total o celdas rellenadas "
-                      "hacia abajo): no se contaron. Si alguna era una asistencia, complete su nombre, RUT o sexo."))
+        items += _without_attendee(g)
     for c in calidad.get("columnas_desconocidas", []):
         items.append((c["archivo"], c["hoja"], "",
                       f"La columna «{c['columna']}» no se reconoce y no se usa en los indicadores. Si es un dato "
@@ -105,6 +103,48 @@ def todo(calidad: dict) -> pd.DataFrame:
                           "de un archivo UTF-8: se leyeron bien, pero conviene guardar el archivo en una sola "
                           "codificación (CSV UTF-8)."))
     return pd.DataFrame(items, columns=["Archivo", "Hoja", "Filas", "Qué pasa y qué hacer"])
+
+
+SHOWN_TEXT_CHARS = 120  # of a row without attendee, in the to-do list
+
+
+def _short(text: str) -> str:
+    """A screened row text cut for display at a word boundary (`…`)."""
+    if len(text) <= SHOWN_TEXT_CHARS:
+        return text
+    cut = text[:SHOWN_TEXT_CHARS].rsplit(" ", 1)[0] if " " in text[:SHOWN_TEXT_CHARS] else text[:SHOWN_TEXT_CHARS]
+    return cut.rstrip(" |") + "…"
+
+
+def _without_attendee(g: dict) -> list[tuple[str, str, str, str]]:
+    """Rows without attendee of one sheet: one line per text they hold (already screened: a name
+    or a RUT shows as the withheld mark), then the rows not listed one by one."""
+    todo = ("no se contó como fila leída (firma, nota, total o celdas rellenadas hacia abajo)",
+            "no se contaron como filas leídas (firmas, notas, totales o celdas rellenadas hacia abajo)")
+    fix = " Si era una asistencia, complete su nombre, RUT o sexo."
+    groups = g.get("textos")
+    if groups is None:  # a calidad.json written before the texts were kept
+        return [(g["archivo"], g["hoja"], _rows_text(g["filas"], g["n"]),
+                 f"{plural(g['n'], 'fila', 'filas')} sin asistente: {todo[g['n'] != 1]}.{fix}")]
+    merged: dict[str, list[int]] = {}  # texts withheld by the screen are one text now
+    for t in groups:
+        merged.setdefault(t.get("texto") or "", []).extend(t["filas"])
+    out = []
+    for texto, filas in merged.items():
+        t = {"texto": texto, "filas": sorted(filas)}
+        n = len(t["filas"])
+        if t.get("texto"):
+            said = f"con el texto «{_short(t['texto'])}»"
+        else:
+            said = "vacía, solo con formato" if n == 1 else "vacías, solo con formato"
+        out.append((g["archivo"], g["hoja"], _rows_text(t["filas"]),
+                    f"{'Fila' if n == 1 else plural(n, 'fila', 'filas')} sin asistente {said}: {todo[n != 1]}.{fix}"))
+    rest = g["n"] - len(g["filas"])
+    if rest > 0:
+        out.append((g["archivo"], g["hoja"], f"{fmt_int(rest)} más",
+                    f"{plural(rest, 'fila más', 'filas más')} sin asistente después de la fila {g['filas'][-1]} "
+                    f"(no se listan una a una): {todo[rest != 1]}."))
+    return out
 
 
 def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:

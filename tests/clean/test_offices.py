@@ -105,10 +105,14 @@ def test_merged_cells_fill_every_row_and_footer_is_not_a_row(paths):
     [sheet] = q["por_archivo"]
     assert sheet["rangos_combinados"] == 5 * 5 + 1  # five columns per activity, and the title
     # the signature footer is listed as a row without attendee, outside the accounting
-    assert q["sin_asistente"] == [{"archivo": "lista.xlsx", "hoja": "Asistencia", "n": 1, "filas": [26]}]
+    # with its text, which passed the personal-data screen
+    assert q["sin_asistente"] == [{"archivo": "lista.xlsx", "hoja": "Asistencia", "n": 1, "filas": [26],
+                                   "textos": [{"texto": "Firma encargado(a): ____________________",
+                                               "filas": [26]}]}]
     accounting_holds(q)
     todo = quality.todo(q)
     assert todo["Filas"].tolist() == ["26"] and "sin asistente" in todo.iloc[0, 3]
+    assert "«Firma encargado(a): ____________________»" in todo.iloc[0, 3]
 
 
 def test_filled_down_to_the_end_of_the_sheet_stops_with_the_data(paths, monkeypatch):
@@ -124,7 +128,13 @@ def test_filled_down_to_the_end_of_the_sheet_stops_with_the_data(paths, monkeypa
     assert q["filas_validas"] == 21 + 2 and not q["archivos_rechazados"]
     [gap] = [g for g in q["sin_asistente"] if g["archivo"] == "lista.xlsx"]
     assert gap["n"] == 399 - 25 + 1 and gap["filas"][:2] == [25, 26]
+    # the run of identical filled-down rows is one text, not one per row
+    assert gap["textos"] == [{"texto": "2017-06-01", "filas": list(range(25, 25 + limits.MAX_LISTED_ROWS))}]
     accounting_holds(q)
+    todo = quality.todo(q)
+    lines = todo[todo["Archivo"] == "lista.xlsx"]["Qué pasa y qué hacer"].tolist()
+    assert lines[0].startswith(f"{limits.MAX_LISTED_ROWS} filas sin asistente con el texto «2017-06-01»")
+    assert lines[1].startswith(f"{399 - 25 + 1 - limits.MAX_LISTED_ROWS} filas más sin asistente")
 
 
 def test_sheet_over_the_row_limit_is_rejected_with_that_reason(paths, monkeypatch):
@@ -388,3 +398,42 @@ def test_mixed_file_with_a_byte_windows_1252_lacks_is_decoded(tmp_path):
     assert not reading.rechazos
     [sheet] = reading.sheets
     assert sheet.frame["actividad"].tolist() == ["ÁREA VERDE", "Taller Río"] and sheet.lineas_cp1252 == 1
+
+
+@pytest.mark.parametrize("sheet_rows", [None, 5], ids=["bajo-el-limite", "pasado-el-limite"])
+def test_footer_text_is_listed_only_when_it_passes_the_screen(paths, monkeypatch, capsys, sheet_rows):
+    """Footer rows are listed with their text; one naming an attendee or holding a RUT is
+    withheld, whether the row is read with the sheet or found past its row limit."""
+    if sheet_rows:  # the planted rows lie past the limit: the trailing rows' path
+        monkeypatch.setattr(limits, "MAX_SHEET_ROWS", sheet_rows)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Asistencia"
+    ws.append(["Fecha", "Comuna", "Actividad", "Nombre", "RUT", "Sexo", "Edad"])
+    people = [("Ximena Albornoz Cárcamo", "8.765.432-K"), ("Pedro Muñoz Vera", "12.345.678-5"),
+              ("Rosa Díaz Fuentes", "7.654.321-6")]
+    for name, rut in people:
+        ws.append(["05/03/2017", "Ovalle", "Taller vecinal", name, rut, "F", 40])
+    ws.append([])
+    ws.append(["Firma encargado(a): ____"])
+    ws.append(["Revisó:", None, "Pedro Muñoz"])           # an attendee's name, in two cells
+    ws.append(["Responsable RUT 15.555.444-0"])          # a RUT-shaped token
+    ws.append(["Total", None, "3 asistentes"])
+    wb.save(paths.raw / "lista.xlsx")
+    result = clean.clean_year(paths, "Coquimbo")
+    q = result.calidad
+    assert (q["filas_leidas"], q["filas_validas"], q["cuarentena"]) == (3, 3, 0)
+    accounting_holds(q)
+    [g] = q["sin_asistente"]
+    assert g["n"] == 4 and g["filas"] == [6, 7, 8, 9]
+    assert g["textos"] == [{"texto": "Firma encargado(a): ____", "filas": [6]},
+                           {"texto": "[dato personal retirado]", "filas": [7]},
+                           {"texto": "[dato personal retirado]", "filas": [8]},
+                           {"texto": "Total | 3 asistentes", "filas": [9]}]
+    todo = quality.todo(q)
+    assert todo["Filas"].tolist() == ["6", "7, 8", "9"]  # withheld texts: one line
+    html = quality.html(todo)
+    assert "Firma encargado(a): ____" in html and "Total | 3 asistentes" in html
+    written = paths.calidad.read_text(encoding="utf-8") + html + "".join(capsys.readouterr())
+    for secret in ("Pedro", "Muñoz", "15.555.444", "155554440"):
+        assert secret not in written

@@ -82,7 +82,8 @@ def test_accounting_by_hand(result):
         {"archivo": "02_resumen.xlsx", "hoja": "Resumen", "forma": "resumen", "filas_leidas": 6,
          "filas_validas": 2, "duplicados": 2, "cuarentena": 2, "sin_asistente": 1},
     ]
-    assert q["sin_asistente"] == [{"archivo": "02_resumen.xlsx", "hoja": "Resumen", "n": 1, "filas": [10]}]
+    assert q["sin_asistente"] == [{"archivo": "02_resumen.xlsx", "hoja": "Resumen", "n": 1, "filas": [10],
+                                   "textos": [{"texto": "2017-04-04 | Ovalle | Vacía", "filas": [10]}]}]
 
 
 def test_quarantine_reasons_and_rows(result):

@@ -28,3 +28,28 @@ def test_text_from_the_sheets_is_escaped():
 def test_empty_table_says_so():
     assert quality.html(quality.rejected({"archivos_rechazados": []}), "Ningún archivo rechazado.") == \
         "<p><em>Ningún archivo rechazado.</em></p>"
+
+
+def test_rows_without_attendee_are_listed_with_their_text():
+    long = "Observaciones: " + " ".join(["la actividad se realizó con normalidad"] * 6)
+    calidad = {"sin_asistente": [{
+        "archivo": "lista.xlsx", "hoja": "Hoja1", "n": 60, "filas": [30, 31, 32, 33],
+        "textos": [{"texto": "Firma encargado(a): ____", "filas": [30]},
+                   {"texto": "[dato personal retirado]", "filas": [31]},
+                   {"texto": "[dato personal retirado]", "filas": [33]},
+                   {"texto": long, "filas": [32]}]}]}
+    todo = quality.todo(calidad)
+    assert todo["Filas"].tolist() == ["30", "31, 33", "32", "56 más"]
+    lines = todo["Qué pasa y qué hacer"].tolist()
+    assert lines[0].startswith("Fila sin asistente con el texto «Firma encargado(a): ____»: no se contó")
+    assert lines[1].startswith("2 filas sin asistente con el texto «[dato personal retirado]»: no se contaron")
+    shown = lines[2].split("«")[1].split("»")[0]
+    assert shown.endswith("…") and len(shown) <= quality.SHOWN_TEXT_CHARS + 1 and long.startswith(shown[:-1])
+    assert lines[3].startswith("56 filas más sin asistente después de la fila 33")
+    html = quality.html(todo)
+    assert "Firma encargado(a): ____" in html
+
+
+def test_rows_without_attendee_from_an_older_calidad_are_still_listed():
+    todo = quality.todo({"sin_asistente": [{"archivo": "a.csv", "hoja": "", "n": 1, "filas": [7]}]})
+    assert todo["Filas"].tolist() == ["7"] and todo.iloc[0, 3].startswith("1 fila sin asistente: no se contó")
