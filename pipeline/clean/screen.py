@@ -36,7 +36,7 @@ from pipeline import config
 from pipeline.clean import pseudonyms
 from pipeline.clean.name_index import NameIndex
 from pipeline.ingest.files import log_files
-from pipeline.ingest.read import read_file
+from pipeline.ingest.read import read_year
 from pipeline.ingest.sheets import FILA, Reading
 from pipeline.text import fold
 
@@ -56,6 +56,7 @@ _HEADER = b"huellas-nombres-v1\n"
 # activity-level columns whose text can reach the outputs (titles, categories, organisations)
 SCREENED_COLUMNS = ["id_actividad", "actividad", "tipo_actividad", "linea", "comuna", "zona",
                     "tipo_organizacion", "organizacion", "fecha"]
+MEMO_KEYS = 1_000_000  # lookup keys remembered by a screen (emptied past this)
 MAX_ROWS_PER_PLACE = 20  # rows listed per (file, sheet, column); the count is always given
 
 
@@ -124,13 +125,19 @@ class Screen:
         self._memo: dict[str, bool] = {}
         self._keys: dict[bytes, bool] = {}  # lookup key → in the index (one HMAC per distinct key)
 
-    def _known(self, keys: list[bytes]) -> bool:
-        missing = [k for k in dict.fromkeys(keys) if k not in self._keys]
+    def _lookup(self, keys: list[bytes]) -> dict[bytes, bool]:
+        """Whether each key is in the index (one HMAC per key not seen before; the memo is
+        emptied past `MEMO_KEYS`, never in the middle of a lookup)."""
+        if len(self._keys) > MEMO_KEYS:
+            self._keys.clear()
+        wanted = dict.fromkeys(keys)
+        missing = [k for k in wanted if k not in self._keys]
         if missing:
-            if len(self._keys) > 1_000_000:
-                self._keys.clear()
             self._keys.update(zip(missing, (d in self._prints for d in _digests(missing, self._key))))
-        return any(self._keys[k] for k in keys)
+        return {k: self._keys[k] for k in wanted}
+
+    def _known(self, keys: list[bytes]) -> bool:
+        return any(self._lookup(keys).values())
 
     def hit(self, text: object) -> bool:
         """True when `text` holds a RUT-shaped token or an attendee's name. The official names of
@@ -175,8 +182,7 @@ class Screen:
                     pending[t] = [f"2 {a} {b}".encode() for a, b in zip(words, words[1:])] + \
                                  [b"1 " + w.encode() for w in words]
         if pending:
-            self._known([k for keys in pending.values() for k in keys])
-            known = self._keys
+            known = self._lookup([k for keys in pending.values() for k in keys])
             found.update((t, any(known[k] for k in keys)) for t, keys in pending.items())
         return [found[t] for t in texts]
 
@@ -295,10 +301,13 @@ def for_year(paths: config.Paths) -> Screen:
     path = index_path(paths)
     if path.is_file():
         return Screen(read_index(path), key)
-    reading = Reading()
-    for file in log_files(paths.raw):
-        reading.extend(read_file(file))
+    reading = _read_logs(paths)
     return Screen(fingerprints(_names(reading), key), key)
+
+
+def _read_logs(paths: config.Paths) -> Reading:
+    """The year's logs read again, within the year's limits, as the cleaning reads them."""
+    return read_year(paths.raw, log_files(paths.raw))
 
 
 def rut_only() -> Screen:
@@ -332,9 +341,7 @@ def build(paths: config.Paths, calidad: dict, reading=None) -> dict:
     without it the logs are read again (about a third of the cleaning's time on 1M rows).
     """
     if reading is None:
-        reading = Reading()
-        for f in log_files(paths.raw):
-            reading.extend(read_file(f, f.relative_to(paths.raw).as_posix()))
+        reading = _read_logs(paths)
     key = pseudonyms.clave()
     names = _names(reading)
     prints = fingerprints(names, key)

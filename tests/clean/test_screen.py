@@ -120,3 +120,12 @@ def test_failed_notebook_copy_and_message_are_screened(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "345.678" not in out and "345.678" not in text and "8765432" not in text and "765.432" not in text
     assert "iVBORw0KGgo" in text and screen.WITHHELD in text
+
+
+def test_a_full_memo_of_lookup_keys_is_emptied_without_losing_a_lookup(monkeypatch):
+    monkeypatch.setattr(screen, "MEMO_KEYS", 10)
+    s = _screen("Ximena Albornoz Cárcamo")
+    texts = [f"palabra{i} otra{i}" for i in range(40)]
+    assert s.hits(texts) == [False] * 40
+    assert s.hits(["palabra1 otra1", "Visita de Albornoz Cárcamo"]) == [False, True]
+    assert s.hit("Ximena Albornoz") and not s.hit("palabra3 otra3")
