@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -332,14 +333,37 @@ def _names(reading: Reading) -> NameIndex:
 # ---------------------------------------------------------------------------
 # at cleaning: index, places of withheld values, calidad screened
 # ---------------------------------------------------------------------------
+@dataclass
+class Findings:
+    """What `find` learnt from the year's logs: the screen, where withheld values were, and how
+    each withheld file name is shown."""
+    screen: Screen
+    places: list[dict]
+    shown: dict[str, str]
+
+
 def build(paths: config.Paths, calidad: dict, reading=None) -> dict:
-    """Cleaning's hook: write the year's name index from every person row of the raw logs,
-    find every withheld value at its source, and screen `calidad` **in place** (it is written
-    after this) with the places under `datos_personales_retirados`. Returns `calidad`.
+    """Cleaning's hook: `find`, then `apply` to `calidad`. Returns `calidad`.
 
     `reading`: the year's `ingest.Reading` when the caller already has it (the cleaning does);
     without it the logs are read again (about a third of the cleaning's time on 1M rows).
     """
+    return apply(find(paths, reading), calidad)
+
+
+def apply(found: Findings, calidad: dict) -> dict:
+    """Screen `calidad` **in place** (it is written after this), with the places of withheld
+    values under `datos_personales_retirados`. Returns `calidad`."""
+    screened = found.screen.tree(_rename_files(calidad, found.shown))
+    calidad.clear()
+    calidad.update(screened)
+    calidad["datos_personales_retirados"] = found.places
+    return calidad
+
+
+def find(paths: config.Paths, reading=None) -> Findings:
+    """Write the year's name index from every person row of the raw logs and find every
+    withheld value at its source (file, sheet, column, rows)."""
     if reading is None:
         reading = _read_logs(paths)
     key = pseudonyms.clave()
@@ -371,11 +395,7 @@ def build(paths: config.Paths, calidad: dict, reading=None) -> dict:
         if screen.hit(r.archivo) or screen.hit(r.sheet):
             place(r.archivo, r.sheet, "nombre de archivo u hoja")
     shown = {a: _place_names(screen, a, "", n)["archivo"] for a, n in numbered.items() if screen.hit(a)}
-    screened = screen.tree(_rename_files(calidad, shown))
-    calidad.clear()
-    calidad.update(screened)
-    calidad["datos_personales_retirados"] = places
-    return calidad
+    return Findings(screen, places, shown)
 
 
 def _rename_files(obj, shown: dict[str, str]):

@@ -65,12 +65,17 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
         with not_writable_as_spanish(processed):
             early.start(frame)
 
-    readings: list[Reading] = []
-    try:
-        result = clean_folder(paths.raw, paths.year, region, on_asistencias=start, on_reading=readings.append)
+    found: list[screen.Findings] = []
+
+    def find(reading: Reading) -> None:
+        # personal-data screen: the names index written, the places of withheld values found
         with not_writable_as_spanish(processed):
-            # personal-data screen: the names index, calidad screened in place, places listed
-            screen.build(paths, result.calidad, reading=readings[0])
+            found.append(screen.find(paths, reading))
+
+    try:
+        result = clean_folder(paths.raw, paths.year, region, on_asistencias=start, alongside=find)
+        with not_writable_as_spanish(processed):
+            screen.apply(found[0], result.calidad)  # calidad screened in place
             write(result, paths, asistencias=early)
     finally:
         early.discard()
@@ -79,9 +84,10 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
 
 def clean_folder(raw: Path, year: int, region: str,
                  on_asistencias: Callable[[pd.DataFrame], None] | None = None,
-                 on_reading: Callable[[Reading], None] | None = None) -> CleanResult:
-    """Read and clean every log of one folder; nothing is written. `on_reading` receives what
-    was read (the personal-data screen indexes its names without reading the logs again)."""
+                 alongside: Callable[[Reading], None] | None = None) -> CleanResult:
+    """Read and clean every log of one folder; nothing is written. `alongside` receives what
+    was read, while the RUTs are checked (the personal-data screen indexes its names then,
+    without reading the logs again)."""
     raw = Path(raw)
     found = logfiles.survey(raw)
     if not found.logs and not found.rechazados:
@@ -95,14 +101,17 @@ def clean_folder(raw: Path, year: int, region: str,
             f"{len(reading.rechazos)} archivo(s) u hoja(s) rechazados y {len(reading.omitidas)} hoja(s) "
             "sin encabezado reconocible. Revise el informe de calidad o los archivos."
         )
-    if on_reading:
-        on_reading(reading)
-    return clean_sheets(reading, year, region, on_asistencias=on_asistencias)
+    return clean_sheets(reading, year, region, on_asistencias=on_asistencias,
+                        alongside=(lambda: alongside(reading)) if alongside else None)
 
 
 def clean_sheets(reading: Reading, year: int, region: str,
-                 on_asistencias: Callable[[pd.DataFrame], None] | None = None) -> CleanResult:
+                 on_asistencias: Callable[[pd.DataFrame], None] | None = None,
+                 alongside: Callable[[], None] | None = None) -> CleanResult:
     """Clean already-read sheets (the testable core of `clean_folder`).
+
+    `alongside`, if given, is the caller's own work, run while the RUTs are checked (arrow
+    kernels in a thread, without the GIL) rather than after the cleaning.
 
     `on_asistencias`, if given, receives the attendance table as soon as it is final, before
     the rest is computed (`clean_year` starts writing it then).
@@ -134,6 +143,8 @@ def clean_sheets(reading: Reading, year: int, region: str,
         s_norm = summary_counts(s, s_norm)
         cuarentena = quarantine_table(p, p_norm, s, s_norm, reading.sheets)
         p_norm = person_fields(p, p_norm)
+        if alongside is not None:
+            alongside()
         rut = rut_checked.result()
 
         # --- person rows -------------------------------------------------------
