@@ -17,12 +17,19 @@ def test_table_states_each_target_and_whether_it_is_met():
     sample = {"piso_s": 3.0, "run_frio_s": 7.0, "run_repetido_s": 0.5, "rss_max_bytes": 300 * 2**20}
     row = {"filas": 1_000_000, "mb": 158, "lectura_pyarrow_s": 0.2, "limpieza_s": 0.9, "filas_por_s": 1.1e6,
            "razon_limpieza_lectura": 4.5, "rss_max_bytes": 800 * 2**20}
-    extra = [{"measure": "limpieza / lectura pyarrow", "value": 5.9, "unit": "×", "target": "≤ 5"}]
+    extra = [{"measure": "limpieza / lectura pyarrow", "value": 5.9, "unit": "×", "target": "≤ 5"},
+             {"measure": "memoria máxima", "value": 1313.0, "unit": "MiB", "target": "≤ 2048"},
+             {"measure": "lectura", "value": 0.4, "unit": "s", "target": ""}]
     text = bench.table([row], sample, 3, extra)
     assert "≤ 2× el piso del framework | 7,00 s / 3,00 s = 2,33× | **NO cumple**" in text
     assert "≤ 30 % de la corrida en frío | 0,500 s / 7,00 s = 7 % | cumple" in text
     assert "≤ 5× la lectura pyarrow | 0,900 s / 0,200 s = 4,5× | cumple" in text
-    assert "| limpieza / lectura pyarrow | 5,90 × | ≤ 5 |" in text
+    assert "| limpieza / lectura pyarrow | 5,90 × | ≤ 5 | **NO cumple** |" in text
+    assert "| memoria máxima | 1.313,00 MiB | ≤ 2048 | cumple |" in text
+    assert "| lectura | 0,40 s |  |  |" in text
+    # the targets of benchmarks/cleaning.py are in the table of targets too
+    assert "| limpieza / lectura pyarrow ≤ 5 | 5,90 × | **NO cumple** |" in text
+    assert "| memoria máxima ≤ 2048 | 1.313,00 MiB | cumple |" in text
 
 
 def test_no_speed_machinery_is_measured():
