@@ -292,7 +292,7 @@ def table(rows: list[dict], sample: dict | None, repeat: int, extra: list[dict] 
             ratio = r["razon_limpieza_lectura"]
             lines.append(f"| limpieza de 1M filas del CSV de escala (UTF-8) ≤ 5× la lectura pyarrow | {fmt_s(r['limpieza_s'])} / "
                          f"{fmt_s(r['lectura_pyarrow_s'])} = {num(ratio, 1)}× | {ok(ratio <= 5)} |")
-    lines += [f"| {e['measure']} {e['target']} | {num(e['value'], 2)} {e['unit']} | {met(e)} |"
+    lines += [f"| {e['measure']}: {e['target']} {e['unit']} | {num(e['value'], 2)} {e['unit']} | {met(e)} |"
               for e in extra or [] if e.get("target")]
     lines.append("")
     return "\n".join(lines)
