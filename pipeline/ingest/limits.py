@@ -51,8 +51,9 @@ def markdown() -> str:
         "de ellos en las columnas de actividad (nombres de actividades, organizaciones, líneas…: un año de "
         "1.500.000 filas y 50.000 actividades tiene unos 53.000).",
         "- Filas bajo la tabla sin asistente (firmas, notas, totales, una fecha arrastrada hasta el final de la "
-        "hoja) no se cuentan como filas leídas: se listan en el informe de calidad con su texto, salvo que "
-        "contenga un nombre de asistente o un RUT.",
+        "hoja) no se cuentan como filas leídas: se listan en el informe de calidad con el texto de sus columnas "
+        "reconocidas (nunca nombre, RUT, edad ni columnas desconocidas), salvo que contenga un nombre de "
+        "asistente o un RUT.",
         f"- Planes, destacadas y otros archivos de texto: solo archivos comunes de hasta {_n(MAX_SIDE_FILE_BYTES // 1024)} KB.",
         "- Nunca se abren tuberías (FIFO), dispositivos ni enlaces que salen de la carpeta de datos; un archivo o "
         "carpeta sin permiso de lectura se rechaza con ese motivo y el año sigue con el resto.",

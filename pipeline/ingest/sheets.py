@@ -199,12 +199,19 @@ def _build(archivo: str, sheet: str, header: list[object], data_columns, header_
     if shifted.any():
         data[SHIFTED] = pd.Series(shifted[keep])
     listed = np.flatnonzero(no_attendee)[:limits.MAX_LISTED_ROWS]
-    personal = {positions[c] for c in schema.PERSONAL_COLUMNS if c in positions}
-    shown = [col for p, col in enumerate(columns) if p not in personal]
+    shown = [columns[p] for p in row_text_positions(positions) if p < len(columns)]
     textos = [row_text(col.iloc[i] for col in shown) for i in listed]
     return Sheet(archivo, sheet, shape, pd.DataFrame(data), unknown,
                  sin_asistente=(np.flatnonzero(no_attendee) + first_fila).astype(np.int64),
                  textos_sin_asistente=textos)
+
+
+def row_text_positions(positions: dict[str, int]) -> list[int]:
+    """Where the text of a row without attendee is taken from: the recognised columns other
+    than the personal ones, in sheet order. An unrecognised column (an e-mail, an address, a
+    name under a header the schema does not know) is never shown: the screen would not
+    know its values for personal data."""
+    return sorted(p for c, p in positions.items() if c not in schema.PERSONAL_COLUMNS)
 
 
 def row_text(cells) -> str:

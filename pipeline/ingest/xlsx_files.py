@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum
 from pipeline import config
 from pipeline import schema
 from pipeline.ingest import limits
-from pipeline.ingest.sheets import Omitida, Reading, Rechazar, Rechazo, from_rows, map_columns, row_text
+from pipeline.ingest.sheets import Omitida, Reading, Rechazar, Rechazo, from_rows, map_columns, row_text, row_text_positions
 
 
 # Zip bombs: a workbook is refused before it is inflated when its parts would inflate past
@@ -133,6 +133,7 @@ def _read_sheet(sheet, archivo: str, name: str) -> Reading:
         positions, shape, _unknown = map_columns(top[header_i])
         own = schema.PERSON_COLUMNS if shape == schema.SHAPE_PERSONS else schema.SUMMARY_COUNT_COLUMNS
         attendee_at = [positions[c] for c in own if c in positions]
+        text_at = row_text_positions(positions)
         last = header_i + 1 + limits.MAX_SHEET_ROWS  # rows [0, last) are kept
         stored.extend(itertools.islice(rows_iter, max(0, last - len(stored))))
         beyond = 0
@@ -145,7 +146,7 @@ def _read_sheet(sheet, archivo: str, name: str) -> Reading:
                                f"(hay asistentes en la fila {i + 1:,})".replace(",", "."))
             beyond = i + 1 - len(stored)
             if len(texts) < limits.MAX_LISTED_ROWS:  # the text of the first ones, to be listed
-                texts.extend([""] * (beyond - 1 - len(texts)) + [row_text(_cell_text(v) for v in row)])
+                texts.extend([""] * (beyond - 1 - len(texts)) + [row_text(_cell_text(row[j]) for j in text_at if j < len(row))])
         if beyond:  # filled down or formatted to the end of the sheet, no attendee: not rows
             extra["trailing"] = np.arange(len(stored), len(stored) + beyond, dtype=np.int64) + 1
         extra["filled"] = _fill_merged(stored, merged)

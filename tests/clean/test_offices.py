@@ -437,3 +437,25 @@ def test_footer_text_is_listed_only_when_it_passes_the_screen(paths, monkeypatch
     written = paths.calidad.read_text(encoding="utf-8") + html + "".join(capsys.readouterr())
     for secret in ("Pedro", "Muñoz", "15.555.444", "155554440"):
         assert secret not in written
+
+
+@pytest.mark.parametrize("sheet_rows", [None, 4], ids=["bajo-el-limite", "pasado-el-limite"])
+def test_footer_text_comes_only_from_recognised_columns(paths, monkeypatch, capsys, sheet_rows):
+    """An unrecognised column (an e-mail, a phone, a name under a header the schema does not
+    know) is never shown in a footer's text: the screen could not know its values."""
+    if sheet_rows:
+        monkeypatch.setattr(limits, "MAX_SHEET_ROWS", sheet_rows)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Fecha", "Comuna", "Actividad", "Nombre", "Sexo", "Correo", "Apoderado"])
+    for name in ("Ana Rojas", "Luis Soto", "Eva Pinto"):
+        ws.append(["05/03/2017", "Ovalle", "Taller vecinal", name, "F", "x@y.cl", None])
+    ws.append(["Firma encargado(a): ____", None, None, None, None, "maria.gonzalez@correo.cl", "Julia Tapia Lagos"])
+    wb.save(paths.raw / "lista.xlsx")
+    q = clean.clean_year(paths, "Coquimbo").calidad
+    accounting_holds(q)
+    [g] = q["sin_asistente"]
+    assert g["textos"] == [{"texto": "Firma encargado(a): ____", "filas": [5]}]
+    written = paths.calidad.read_text(encoding="utf-8") + quality.html(quality.todo(q)) + "".join(capsys.readouterr())
+    for secret in ("maria.gonzalez", "correo.cl", "Julia", "Tapia"):
+        assert secret not in written
