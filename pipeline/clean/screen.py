@@ -340,6 +340,7 @@ class Findings:
     screen: Screen
     places: list[dict]
     shown: dict[str, str]
+    prints: list[bytes]  # the name index to write (`write_index`) once the cleaning succeeds
 
 
 def build(paths: config.Paths, calidad: dict, reading=None) -> dict:
@@ -348,7 +349,9 @@ def build(paths: config.Paths, calidad: dict, reading=None) -> dict:
     `reading`: the year's `ingest.Reading` when the caller already has it (the cleaning does);
     without it the logs are read again (about a third of the cleaning's time on 1M rows).
     """
-    return apply(find(paths, reading), calidad)
+    found = find(paths, reading)
+    write_index(index_path(paths), found.prints)
+    return apply(found, calidad)
 
 
 def apply(found: Findings, calidad: dict) -> dict:
@@ -362,14 +365,13 @@ def apply(found: Findings, calidad: dict) -> dict:
 
 
 def find(paths: config.Paths, reading=None) -> Findings:
-    """Write the year's name index from every person row of the raw logs and find every
-    withheld value at its source (file, sheet, column, rows)."""
+    """The year's name index, from every person row of the raw logs, and every withheld value
+    found at its source (file, sheet, column, rows). Nothing is written."""
     if reading is None:
         reading = _read_logs(paths)
     key = pseudonyms.clave()
     names = _names(reading)
     prints = fingerprints(names, key)
-    write_index(index_path(paths), prints)
     screen = Screen(prints, key, names=names)
     files = sorted({e.archivo for e in [*reading.sheets, *reading.rechazos, *reading.omitidas]})
     numbered = {archivo: i + 1 for i, archivo in enumerate(files)}  # the order files are read in
@@ -395,7 +397,7 @@ def find(paths: config.Paths, reading=None) -> Findings:
         if screen.hit(r.archivo) or screen.hit(r.sheet):
             place(r.archivo, r.sheet, "nombre de archivo u hoja")
     shown = {a: _place_names(screen, a, "", n)["archivo"] for a, n in numbered.items() if screen.hit(a)}
-    return Findings(screen, places, shown)
+    return Findings(screen, places, shown, prints)
 
 
 def _rename_files(obj, shown: dict[str, str]):

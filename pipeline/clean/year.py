@@ -29,6 +29,7 @@ from pipeline.ingest import read as ingest
 from pipeline.ingest.sheets import FILA, SHIFTED, Reading, Rechazo, Sheet
 from pipeline.clean import comunas
 from pipeline.clean import rut as ruts
+from pipeline.clean import pseudonyms as privacy
 from pipeline.clean import screen
 from pipeline.clean.activities import activity_labels, activity_values, summary_counts
 from pipeline.clean.activity_table import finish_activities, person_activities, summary_activities
@@ -68,14 +69,15 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
     found: list[screen.Findings] = []
 
     def find(reading: Reading) -> None:
-        # personal-data screen: the names index written, the places of withheld values found
-        with not_writable_as_spanish(processed):
-            found.append(screen.find(paths, reading))
+        # personal-data screen: the names index made, the places of withheld values found
+        found.append(screen.find(paths, reading))
 
+    privacy.clave()  # read (or created) once, before the threads that use it start
     try:
         result = clean_folder(paths.raw, paths.year, region, on_asistencias=start, alongside=find)
         with not_writable_as_spanish(processed):
             screen.apply(found[0], result.calidad)  # calidad screened in place
+            screen.write_index(screen.index_path(paths), found[0].prints)
             write(result, paths, asistencias=early)
     finally:
         early.discard()
@@ -128,7 +130,7 @@ def clean_sheets(reading: Reading, year: int, region: str,
     # anything is normalised or pseudonymised.
     # RUTs are checked with arrow kernels, which release the GIL: in a thread, beside the
     # (mostly Python) activity normalisation. As soon as they are checked, a second thread
-    # makes the pseudonyms of every distinct valid RUT (hashlib), so they are ready when
+    # makes the pseudonyms of every distinct valid RUT (AES-CMAC), so they are ready when
     # the attendance table is built; only those of kept rows are ever used.
     with ThreadPoolExecutor(2, thread_name_prefix="limpieza") as pool:
         rut_checked = pool.submit(ruts.rut_codes_blank, p["rut"])

@@ -129,3 +129,29 @@ def test_a_full_memo_of_lookup_keys_is_emptied_without_losing_a_lookup(monkeypat
     assert s.hits(texts) == [False] * 40
     assert s.hits(["palabra1 otra1", "Visita de Albornoz Cárcamo"]) == [False, True]
     assert s.hit("Ximena Albornoz") and not s.hit("palabra3 otra3")
+
+
+def test_the_name_index_is_replaced_only_when_the_cleaning_succeeds(tmp_path, monkeypatch):
+    from pipeline.clean import year as clean
+
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    (tmp_path / "raw").mkdir()
+    raw = year_csv(tmp_path / "raw", "lista.csv",
+                   "fecha;comuna;actividad;nombre;rut;sexo\n05/03/2017;Ovalle;Taller;Ximena Albornoz;12.345.678-5;F\n")
+    paths = config.paths(2017, "Coquimbo", raw.parent, tmp_path / "p", tmp_path / "o")
+    clean_year(paths, "Coquimbo")
+    before = screen.index_path(paths).read_bytes()
+    (raw / "lista.csv").write_text("fecha;comuna;actividad;nombre;rut;sexo\n"
+                                   "05/03/2017;Ovalle;Taller;Pedro Muñoz Vera;7.654.321-6;M\n", encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("cuadratura")
+
+    monkeypatch.setattr(clean, "check_accounting", broken)
+    with pytest.raises(RuntimeError):
+        clean_year(paths, "Coquimbo")
+    assert screen.index_path(paths).read_bytes() == before  # the old index stays with the old tables
+    monkeypatch.undo()
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    clean_year(paths, "Coquimbo")
+    assert screen.index_path(paths).read_bytes() != before
