@@ -35,6 +35,12 @@ def read_year(raw: Path, logs: list[Path]) -> Reading:
     for path in logs:
         archivo = Path(path).relative_to(raw).as_posix()
         size = _size(path)
+        if size > limits.MAX_YEAR_BYTES:  # over the year's limit on its own: the file is too big
+            out.rechazos.append(Rechazo(archivo, "", "archivo_demasiado_grande", (
+                f"el archivo pesa {_weight(size)}{' descomprimido' if Path(path).suffix.lower() == '.xlsx' else ''}, "
+                f"más que el máximo de todo un año ({_weight(limits.MAX_YEAR_BYTES)} de archivos); "
+                "el resto del año se limpió sin él")))
+            continue
         if size_total + size > limits.MAX_YEAR_BYTES:
             out.rechazos.append(Rechazo(archivo, "", "anio_demasiado_grande", _over_year(
                 _weight(size), _weight(size_total) if size_total else None,

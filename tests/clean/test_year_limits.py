@@ -127,8 +127,20 @@ def test_xlsx_counts_by_its_inflated_size(paths, monkeypatch):
     assert inflated > on_disk
     monkeypatch.setattr(limits, "MAX_YEAR_BYTES", (on_disk + inflated) // 2)
     q = clean.clean_year(paths, "Coquimbo").calidad
-    assert [(r["archivo"], r["codigo"]) for r in q["archivos_rechazados"]] == [("lista.xlsx", "anio_demasiado_grande")]
+    # over the whole year's limit on its own: the file is too big, not the year
+    assert [(r["archivo"], r["codigo"]) for r in q["archivos_rechazados"]] == [("lista.xlsx", "archivo_demasiado_grande")]
+    assert "descomprimido, más que el máximo de todo un año" in q["archivos_rechazados"][0]["motivo"]
     assert q["filas_validas"] == 2
+
+
+def test_one_file_bigger_than_the_whole_year_limit_is_too_big_itself(paths, monkeypatch):
+    sizes = {p.name: p.stat().st_size for p in paths.raw.iterdir()}
+    monkeypatch.setattr(limits, "MAX_YEAR_BYTES", sizes["b.csv"] - 1)
+    q = clean.clean_year(paths, "Coquimbo").calidad
+    codes = {r["archivo"]: r["codigo"] for r in q["archivos_rechazados"]}
+    assert codes["b.csv"] == "archivo_demasiado_grande"
+    assert "Divida el archivo" in next(r["motivo"] for r in q["archivos_rechazados"] if r["archivo"] == "b.csv")
+    accounting_holds(q)
 
 
 def test_file_over_the_year_distinct_text_limit_is_rejected(paths, monkeypatch):
