@@ -52,9 +52,9 @@ def source(sheets: list[Sheet], seq: np.ndarray) -> tuple[pd.Series, pd.Series]:
     return str_from_codes(seq, [h.archivo for h in sheets]), str_from_codes(seq, [h.sheet for h in sheets])
 
 
-def category_bytes(values: pd.Series) -> list[bytes]:
-    """The categories of a categorical column as UTF-8 bytes, made by arrow (no str per value)."""
-    return pa.array(values.cat.categories, type=pa.large_string()).cast(pa.large_binary()).to_pylist()
+def category_text(values: pd.Series) -> pa.Array:
+    """The categories of a categorical column as one arrow text array (no str per value)."""
+    return pa.array(values.cat.categories, type=pa.large_string())
 
 
 def used_codes(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -77,7 +77,6 @@ class NameIndex:
 
     def __init__(self, names: Iterable[object] | pa.Array, fold_token: Callable[[str], tuple[str, ...]],
                  min_one_word: int):
-        self._fold_token = fold_token
         self.vocabulary: dict[str, int] = {}
         owner, ids, n = words_of(names, fold_token, self.vocabulary, grow=True)
         self._width = max(len(self.vocabulary), 1)

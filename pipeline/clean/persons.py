@@ -13,7 +13,7 @@ from pipeline.ingest.sheets import FILA, Sheet
 from pipeline.clean import values as normalize
 from pipeline.clean import rut as ruts
 from pipeline.clean import pseudonyms as privacy
-from pipeline.clean.codes import cat_from_codes, cat_used, cat_used_codes, int_codes, used_codes
+from pipeline.clean.codes import cat_from_codes, cat_used, cat_used_codes, category_text, int_codes, used_codes
 from pipeline.text import fold
 
 
@@ -86,7 +86,7 @@ def asistencias_table(norm: pd.DataFrame, keep: np.ndarray, sheets: list[Sheet],
     """
     rows = np.flatnonzero(keep)
     if pseudonyms is None:
-        pseudonyms = privacy.pseudonym_array(pa.array(norm["rut"].cat.categories, type=pa.large_string()))
+        pseudonyms = privacy.pseudonym_array(category_text(norm["rut"]))
     codes, used = used_codes(norm["rut"].cat.codes.to_numpy()[rows], len(norm["rut"].cat.categories))
     seq = norm["_sheet"].to_numpy()[rows].astype(np.int64)
     return pd.DataFrame({

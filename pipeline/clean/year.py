@@ -17,7 +17,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from pandas.api.types import union_categoricals
 
 from pipeline import config
@@ -31,10 +30,10 @@ from pipeline.clean import comunas
 from pipeline.clean import rut as ruts
 from pipeline.clean import pseudonyms as privacy
 from pipeline.clean import screen
+from pipeline.clean.codes import category_text
 from pipeline.clean.activities import activity_labels, activity_values, summary_counts
 from pipeline.clean.activity_table import finish_activities, person_activities, summary_activities
 from pipeline.clean.persons import asistencias_table, person_duplicates, person_fields, person_values
-from pipeline.clean.pseudonyms import pseudonym_array
 from pipeline.clean.quarantine import calidad_figures, check_accounting, quarantine_table
 from pipeline.clean.writing import BackgroundParquet, not_writable_as_spanish, write
 
@@ -134,8 +133,7 @@ def clean_sheets(reading: Reading, year: int, region: str,
     # the attendance table is built; only those of kept rows are ever used.
     with ThreadPoolExecutor(2, thread_name_prefix="limpieza") as pool:
         rut_checked = pool.submit(ruts.rut_codes_blank, p["rut"])
-        pseudonyms = pool.submit(lambda: pseudonym_array(pa.array(rut_checked.result()[0].cat.categories,
-                                                                  type=pa.large_string())))
+        pseudonyms = pool.submit(lambda: privacy.pseudonym_array(category_text(rut_checked.result()[0])))
         p_norm = activity_values(p, year, matcher)
         s_norm = activity_labels(s, activity_values(s, year, matcher))
         # the labels of activities, the head counts of summaries, the quarantine (no
