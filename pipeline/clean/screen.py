@@ -35,7 +35,8 @@ import pyarrow.compute as pc
 
 from pipeline import config
 from pipeline.clean import pseudonyms
-from pipeline.clean.name_index import NameIndex
+from pipeline.clean.codes import category_text
+from pipeline.clean.name_index import ONE, TWO, NameIndex
 from pipeline.ingest.files import log_files
 from pipeline.ingest.read import read_year
 from pipeline.ingest.sheets import FILA, Reading
@@ -100,10 +101,10 @@ def _name_token(token: str) -> tuple[str, ...]:
     return words
 
 
-def _text_keys(text: str) -> list[bytes]:
-    """What a screened text is looked up by: its pairs of consecutive words and its words."""
-    words = name_words(text)
-    return [f"2 {a} {b}".encode() for a, b in zip(words, words[1:])] + [b"1 " + w.encode() for w in words]
+def _text_keys(words: list[str]) -> list[bytes]:
+    """What a screened text is looked up by, from its `name_words`: its pairs of consecutive
+    words and its words (the keys of `NameIndex.keys`)."""
+    return [TWO + f"{a} {b}".encode() for a, b in zip(words, words[1:])] + [ONE + w.encode() for w in words]
 
 
 def _digests(keys: list[bytes], key: bytes) -> list[bytes]:
@@ -148,9 +149,9 @@ class Screen:
         found = self._memo.get(text)
         if found is None:
             found = has_rut(text)
-            if not found and self._prints and tuple(name_words(text)) not in _vocabulary():
-                keys = _text_keys(text)
-                found = bool(keys) and self._known(keys)
+            words = name_words(text) if not found and self._prints else []
+            if words and tuple(words) not in _vocabulary():
+                found = self._known(_text_keys(words))
             if len(self._memo) < 100_000:
                 self._memo[text] = found
         return found
@@ -180,8 +181,7 @@ class Screen:
                 if not words or tuple(words) in vocabulary:
                     found[t] = False
                 else:
-                    pending[t] = [f"2 {a} {b}".encode() for a, b in zip(words, words[1:])] + \
-                                 [b"1 " + w.encode() for w in words]
+                    pending[t] = _text_keys(words)
         if pending:
             known = self._lookup([k for keys in pending.values() for k in keys])
             found.update((t, any(known[k] for k in keys)) for t, keys in pending.items())
@@ -319,7 +319,7 @@ def rut_only() -> Screen:
 def _distinct_array(column: pd.Series) -> pa.Array:
     """The distinct values of a column as arrow text (no Python str per value)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return pa.array(column.cat.categories, type=pa.large_string())
+        return category_text(column)
     return pc.unique(pa.array(column, type=pa.large_string()).drop_null())
 
 
