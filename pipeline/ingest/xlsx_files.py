@@ -55,26 +55,28 @@ def _text_column(values) -> pd.Series:
     return pd.Series(table[codes], dtype="str")
 
 
-def inflated_size(path: Path) -> int | None:
-    """What a workbook's parts take once inflated (declared in its zip directory; nothing is
-    inflated), or None when it is not a zip."""
+def _zip_parts(path: Path) -> list | None:
+    """The parts a workbook's zip directory declares (nothing is inflated), or None when it is
+    not a zip."""
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as zf:
-            return sum(i.file_size for i in zf.infolist())
+            return zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return None
 
 
+def inflated_size(path: Path) -> int | None:
+    """What a workbook's parts take once inflated, or None when it is not a zip."""
+    infos = _zip_parts(path)
+    return None if infos is None else sum(i.file_size for i in infos)
+
+
 def _check_zip(path: Path) -> None:
     """Reject a workbook whose parts would inflate absurdly (zip bomb) before reading it."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    infos = _zip_parts(path)
+    if infos is None:
         return  # not a zip at all: calamine gives the reason
     total = sum(i.file_size for i in infos)
     bomb = any(i.file_size > _XLSX_RATIO_FROM and i.file_size > _XLSX_MAX_RATIO * max(i.compress_size, 1)
