@@ -34,29 +34,27 @@ def thousands(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-_n = thousands
-
 
 def markdown() -> str:
     """The README's list of limits, generated from the constants above."""
     return "\n".join([
-        f"- Hasta {_n(MAX_SHEET_ROWS)} filas de datos por hoja de Excel (.xlsx); una hoja con más se rechaza "
+        f"- Hasta {thousands(MAX_SHEET_ROWS)} filas de datos por hoja de Excel (.xlsx); una hoja con más se rechaza "
         "con ese motivo (divídala o entréguela como CSV).",
-        f"- Hasta {_n(MAX_CSV_ROWS)} filas y {_n(MAX_CSV_BYTES // 2**20)} MB por archivo CSV; un CSV con filas "
-        f"de más o menos celdas que el encabezado, hasta {_n(MAX_LENIENT_CSV_BYTES // 2**20)} MB.",
-        f"- Por año, hasta {_n(MAX_YEAR_ROWS)} filas de datos y {_n(MAX_YEAR_BYTES // 2**20)} MB de archivos "
+        f"- Hasta {thousands(MAX_CSV_ROWS)} filas y {thousands(MAX_CSV_BYTES // 2**20)} MB por archivo CSV; un CSV con filas "
+        f"de más o menos celdas que el encabezado, hasta {thousands(MAX_LENIENT_CSV_BYTES // 2**20)} MB.",
+        f"- Por año, hasta {thousands(MAX_YEAR_ROWS)} filas de datos y {thousands(MAX_YEAR_BYTES // 2**20)} MB de archivos "
         "(un .xlsx cuenta por su tamaño descomprimido) entre todos sus archivos, leídos en orden alfabético: "
         "un archivo que haría pasar el año de esos límites se rechaza con ese motivo y el resto del año se publica. "
-        f"También hasta {_n(MAX_YEAR_DISTINCT_TEXTS)} textos distintos y {_n(MAX_YEAR_TEXT_BYTES // 2**20)} MB "
+        f"También hasta {thousands(MAX_YEAR_DISTINCT_TEXTS)} textos distintos y {thousands(MAX_YEAR_TEXT_BYTES // 2**20)} MB "
         "de ellos en las columnas de actividad (nombres de actividades, organizaciones, líneas…: un año de "
         "1.500.000 filas y 50.000 actividades tiene unos 53.000).",
         "- Filas bajo la tabla sin asistente (firmas, notas, totales, una fecha arrastrada hasta el final de la "
         "hoja) no se cuentan como filas leídas: se listan en el informe de calidad con el texto de sus columnas "
         "reconocidas (nunca nombre, RUT, edad ni columnas desconocidas), salvo que contenga un nombre de "
         "asistente o un RUT.",
-        f"- Planes, destacadas y otros archivos de texto: solo archivos comunes de hasta {_n(MAX_SIDE_FILE_BYTES // 1024)} KB.",
+        f"- Planes, destacadas y otros archivos de texto: solo archivos comunes de hasta {thousands(MAX_SIDE_FILE_BYTES // 1024)} KB.",
         "- Nunca se abren tuberías (FIFO), dispositivos ni enlaces que salen de la carpeta de datos; un archivo o "
         "carpeta sin permiso de lectura se rechaza con ese motivo y el año sigue con el resto.",
-        f"- Con estos límites, la limpieza de un año cabe en {_n(MEMORY_BUDGET_BYTES // 2**30)} GiB de memoria "
+        f"- Con estos límites, la limpieza de un año cabe en {thousands(MEMORY_BUDGET_BYTES // 2**30)} GiB de memoria "
         "(medida en el año más grande permitido: `benchmarks/RESULTS.md`).",
     ]) + "\n"

@@ -131,13 +131,13 @@ def _without_attendee(g: dict) -> list[tuple[str, str, str, str]]:
         merged.setdefault(t.get("texto") or "", []).extend(t["filas"])
     out = []
     for texto, filas in merged.items():
-        t = {"texto": texto, "filas": sorted(filas)}
-        n = len(t["filas"])
-        if t.get("texto"):
-            said = f"con el texto «{_short(t['texto'])}»"
+        filas = sorted(filas)
+        n = len(filas)
+        if texto:
+            said = f"con el texto «{_short(texto)}»"
         else:
             said = "vacía, solo con formato" if n == 1 else "vacías, solo con formato"
-        out.append((g["archivo"], g["hoja"], _rows_text(t["filas"]),
+        out.append((g["archivo"], g["hoja"], _rows_text(filas),
                     f"{'Fila' if n == 1 else plural(n, 'fila', 'filas')} sin asistente {said}: {todo[n != 1]}.{fix}"))
     rest = g["n"] - len(g["filas"])
     if rest > 0:
