@@ -135,7 +135,13 @@ def side_files(raw: Path) -> list[Path]:
 
 
 def read_small_text(path: Path, limit: int = limits.MAX_SIDE_FILE_BYTES) -> str:
-    """Text of a side input (plan, highlights) read only when it is a regular file under `limit`.
+    """`read_small_bytes` as UTF-8 text (a BOM dropped)."""
+    return read_small_bytes(path, limit).decode("utf-8-sig")
+
+
+def read_small_bytes(path: Path, limit: int = limits.MAX_SIDE_FILE_BYTES) -> bytes:
+    """Bytes of a side input (plan, highlights, texts) read only when it is a regular file under
+    `limit`.
 
     Raises `ValueError` with a Spanish reason otherwise: a FIFO is never opened, a device
     such as /dev/zero never read without bound.
@@ -150,4 +156,4 @@ def read_small_text(path: Path, limit: int = limits.MAX_SIDE_FILE_BYTES) -> str:
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise ValueError(f"{path.name} pesa más de {limit // 1024} KB; no se lee")
-    return data.decode("utf-8-sig")
+    return data

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.clean.screen import WITHHELD
+from pipeline.ingest.files import read_small_bytes
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
@@ -33,7 +34,7 @@ def read_highlights(path: Path) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         return []
-    raw = path.read_bytes()
+    raw = read_small_bytes(path)  # a regular file under the side-input limit, else a Spanish ValueError
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InvalidTexts
+from pipeline.ingest.files import read_small_text
 from pipeline.report.formats import esc, fmt_int, fmt_pct, fmt_signed_pct
 
 SLIDE_KEYS = ("alcance", "mujeres", "mujeres_provincias", "mujeres_comunas", "edad_sexo", "provincias",
@@ -146,7 +147,12 @@ def load(path: Path, ind: Mapping[str, Any], screen: Callable[[str], str] = _ide
     path = Path(path)
     if not path.is_file():
         return Texts()
-    raw = path.read_text(encoding="utf-8-sig")
+    try:
+        raw = read_small_text(path)
+    except UnicodeDecodeError:
+        raise
+    except ValueError as exc:  # not a regular file, or over the size of a side input
+        raise InvalidTexts(f"{path}: {exc}.") from None
     try:
         doc = yaml.safe_load(raw) or {}
     except yaml.YAMLError as exc:

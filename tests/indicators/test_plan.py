@@ -1,5 +1,6 @@
 """Plan compliance: validation of real YAML files (errors name the line) and hand-computed compliance."""
 import json
+import os
 from datetime import date
 import re
 from pathlib import Path
@@ -193,6 +194,14 @@ def test_missing_empty_and_non_utf8_files(tmp_path):
     latin.write_bytes("anio: 2018\ncompromisos:\n  - nombre: Reunión\n    meta: 1\n    ponderacion: 100\n".encode("cp1252"))
     with pytest.raises(plan.InvalidPlan, match="no está en UTF-8"):
         plan.load_plan(latin, "Coquimbo")
+    big = tmp_path / "plan-grande.yml"
+    big.write_text("anio: 2018\n" + "# relleno\n" * 120_000, encoding="utf-8")
+    with pytest.raises(plan.InvalidPlan, match=r"Plan plan-grande\.yml: pesa más de 1024 KB; no se lee"):
+        plan.load_plan(big, "Coquimbo")
+    fifo = tmp_path / "plan-fifo.yml"
+    os.mkfifo(fifo)
+    with pytest.raises(plan.InvalidPlan, match="no es un archivo común"):
+        plan.load_plan(fifo, "Coquimbo")  # never opened: a FIFO would wait for a writer forever
 
 
 def test_comunas_resolve_in_the_region_reported(tmp_path):

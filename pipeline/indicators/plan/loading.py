@@ -33,6 +33,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from pipeline import reference
 from pipeline import schema
 from pipeline.errors import InvalidPlan
+from pipeline.ingest.files import read_small_text
 from pipeline.indicators import verifiers
 from pipeline.indicators.plan import windows
 from pipeline.indicators.plan.model import (
@@ -235,9 +236,11 @@ def _compromiso(reader: _Reader, node: Node, numero: int, region: str, periodo: 
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return read_small_text(path)
     except UnicodeDecodeError as exc:
         raise InvalidPlan(f"Plan {path.name}: el archivo no está en UTF-8; guárdelo con codificación UTF-8.") from exc
+    except ValueError as exc:  # not a regular file, or over the size of a side input
+        raise InvalidPlan(f"Plan {path.name}: {str(exc).removeprefix(path.name + ' ')}.") from None
     except OSError as exc:
         raise InvalidPlan(f"Plan {path.name}: el archivo no se puede leer ({exc.strerror or 'error de lectura'}).") from exc
 
