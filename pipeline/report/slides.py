@@ -15,7 +15,6 @@ from typing import Any
 from pipeline.report.formats import (  # noqa: F401  (re-exported for the notebook)
     MESES, NO_DATA, esc, fmt_date, fmt_int, fmt_num, fmt_pct, share,
 )
-from pipeline.config import HIGHLIGHTS_FILE
 from pipeline.report import photos, titles
 from pipeline.report.figures import (  # noqa: F401  (re-exported for the notebook)
     FIGURE_DPI, alt_comunas, alt_compare, alt_counts, data_uri, figure_img, figure_png, month_counts,
@@ -200,16 +199,11 @@ def trend_table(rows: list[Mapping[str, Any]]) -> str:
 def read_destacadas(ind: Mapping[str, Any], raw_dir: Path) -> list[dict[str, Any]]:
     """Featured activities, each with `foto_uri` (data URI or None).
 
-    Taken from `indicadores["destacadas"]` (stage 2 reads destacadas.csv and screens it);
-    when that key is absent, destacadas.csv beside the logs is read directly. No file: an
-    empty list.
+    Taken from `indicadores["destacadas"]` only: stage 2 reads destacadas.csv and screens it
+    for personal data (the file itself is never read here, unscreened). None: an empty list.
     """
     raw_dir = Path(raw_dir)
-    if "destacadas" in ind and ind["destacadas"] is not None:
-        rows = list(ind["destacadas"])
-    else:
-        rows = photos.read_highlights(raw_dir / HIGHLIGHTS_FILE)
-    return photos.with_photos(rows, raw_dir)
+    return photos.with_photos(list(ind.get("destacadas") or []), raw_dir)
 
 
 def highlight_slide(item: Mapping[str, Any]) -> str:

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from pipeline.report import slides as deck
+from pipeline.report import photos
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "deck"
 IND_2017 = json.loads((FIXTURES / "indicadores-2017.json").read_text(encoding="utf-8"))
@@ -121,14 +122,31 @@ def test_read_destacadas_embeds_photo_shrunk_and_skips_unsafe_names(tmp_path):
     assert 'src="data:image/jpeg;base64,' in deck.highlight_slide(items[0])
 
 
-def test_read_destacadas_falls_back_to_the_csv(tmp_path):
+def test_read_highlights_reads_the_csv_and_the_deck_only_the_screened_copy(tmp_path):
     (tmp_path / "destacadas.csv").write_text(
-        "fecha;comuna;título;línea;foto\n2017-04-12;Río Hurtado;Escuela de dirigentes;Vivienda;\n", encoding="cp1252",
+        "fecha;comuna;título;línea;foto\n2017-04-12;Río Hurtado;Escuela de Ximena Albornoz;Vivienda;\n",
+        encoding="cp1252",
     )
-    items = deck.read_destacadas({}, tmp_path)
-    assert items == [{"fila": 2, "fecha": "2017-04-12", "comuna": "Río Hurtado", "provincia": "Limarí",
-                      "titulo": "Escuela de dirigentes", "linea": "Vivienda", "foto": None, "foto_uri": None}]
-    assert deck.read_destacadas({}, tmp_path / "vacia") == []
+    assert photos.read_highlights(tmp_path / "destacadas.csv") == [
+        {"fila": 2, "fecha": "2017-04-12", "comuna": "Río Hurtado", "provincia": "Limarí",
+         "titulo": "Escuela de Ximena Albornoz", "linea": "Vivienda", "foto": None}]
+    # without stage 2's screened copy the deck shows none: it never reads the file unscreened
+    assert deck.read_destacadas({}, tmp_path) == []
+    assert deck.read_destacadas({"destacadas": None}, tmp_path) == []
+
+
+def test_side_inputs_over_the_limit_are_refused_with_a_reason(tmp_path):
+    from pipeline.errors import InvalidTexts
+    from pipeline.ingest import limits
+    from pipeline.report import texts
+
+    big = "# relleno\n" * (limits.MAX_SIDE_FILE_BYTES // 10 + 10)
+    (tmp_path / "destacadas.csv").write_text("fecha;comuna;título\n" + big, encoding="utf-8")
+    with pytest.raises(ValueError, match="pesa más de 1024 KB"):
+        photos.read_highlights(tmp_path / "destacadas.csv")
+    (tmp_path / "textos.yml").write_text(big, encoding="utf-8")
+    with pytest.raises(InvalidTexts, match="pesa más de 1024 KB"):
+        texts.load(tmp_path / "textos.yml", {})
 
 
 def test_plan_slide_from_the_validated_plan():
