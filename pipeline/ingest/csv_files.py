@@ -9,6 +9,7 @@ more or fewer fields than its header is never read by position: it is marked shi
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import io
 import mmap
@@ -314,16 +315,21 @@ def _from_cp1252(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArr
 def _parse_body_python(text: str, delimiter: str, width: int) -> tuple[list[pd.Series], np.ndarray]:
     """Columns and shifted rows, by Python's csv reader (malformed files only).
 
-    A record with more fields than the header (beyond empty trailing ones) or fewer, and
-    something in it, is shifted: its cells are never assigned to columns by position.
+    A record with more or fewer fields than the header, and something in it, is shifted: its
+    cells are never assigned to columns by position. Empty fields after the header's are
+    allowed only when that is how the file's rows are written (the most common width, e.g. a
+    `;` closing every row); one row with an empty field more than the others had a separator
+    too many in one of its cells.
     """
     csv.field_size_limit(2**31 - 1)  # a huge cell is quarantined later, not a read error
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    widths = collections.Counter(len(rec) for rec in records if any(v.strip() for v in rec))
+    usual = widths.most_common(1)[0][0] if widths else width
     cols: list[list[object]] = [[] for _ in range(width)]
     shifted = np.zeros(len(records), dtype=bool)
     for r, rec in enumerate(records):  # a fallback for malformed files only; the fast path is pyarrow
         if len(rec) != width and any(v.strip() for v in rec) and \
-                (len(rec) < width or any(v.strip() for v in rec[width:])):
+                (len(rec) < width or len(rec) != usual or any(v.strip() for v in rec[width:])):
             shifted[r] = True
             rec = []
         for i in range(width):

@@ -280,6 +280,32 @@ def test_shifted_rows_are_quarantined_never_read_by_position(paths):
     accounting_holds(q)
 
 
+def test_a_separator_too_many_is_shifted_even_when_the_last_cell_is_empty(paths):
+    # an extra `;` inside the organisation moves every later value one column right; the row's
+    # last field is empty (the header's last column, observacion, was empty for it)
+    (paths.raw / "separador.csv").write_text(
+        "fecha;comuna;actividad;organizacion;nombre;rut;sexo;edad;observacion\n"
+        "2017-10-10;Canela;Taller;Junta 5;Ana Rojas;12.345.678-5;F;44;ok\n"
+        "2017-10-10;Canela;Taller;Junta 5;Luis Soto;7.654.321-6;M;50;\n"
+        "2017-10-10;Canela;Taller;Junta; 5;Rosa Díaz;8.765.432-K;F;61;\n",
+        encoding="utf-8")
+    q = clean.clean_year(paths, "Coquimbo").calidad
+    assert (q["filas_leidas"], q["filas_validas"], q["cuarentena"]) == (3, 2, 1)
+    assert q["cuarentena_por_motivo"]["columnas_desplazadas"] == 1
+    accounting_holds(q)
+
+
+def test_a_separator_closing_every_row_is_not_a_shift(paths):
+    (paths.raw / "cierre.csv").write_text(
+        "fecha;comuna;actividad;nombre;rut;sexo;edad\n"
+        "2017-10-10;Canela;Taller;Ana Rojas;12.345.678-5;F;44;\n"
+        "2017-10-10;Canela;Taller;Luis Soto;7.654.321-6;M;50;\n",
+        encoding="utf-8")
+    q = clean.clean_year(paths, "Coquimbo").calidad
+    assert (q["filas_leidas"], q["filas_validas"], q["cuarentena"]) == (2, 2, 0)
+    accounting_holds(q)
+
+
 def test_quality_report_is_a_todo_list_with_values_that_are_not_personal(paths):
     (paths.raw / "errores.csv").write_text(
         "fecha;comuna;actividad;nombre;rut;sexo;edad\n"
