@@ -11,6 +11,7 @@ with its reason, never skipped in silence.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,6 +133,15 @@ def side_files(raw: Path) -> list[Path]:
             if regular and not _is_log_name(name) and os.access(path, os.R_OK):
                 out.append(path)
     return sorted(out)
+
+
+def years_with_logs(raw_root: Path) -> list[int]:
+    """Years (folders named like 2017) under `raw_root` that hold at least one log."""
+    raw_root = Path(raw_root)
+    if not raw_root.is_dir():
+        return []
+    years = [p for p in raw_root.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name)]
+    return sorted(int(p.name) for p in years if log_files(p))
 
 
 def read_small_text(path: Path, limit: int = limits.MAX_SIDE_FILE_BYTES) -> str:

@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -51,10 +50,7 @@ def log_files(paths: Paths) -> list[Path]:
 
 def years_with_logs(paths: Paths) -> list[int]:
     """Years under the raw root that hold at least one log."""
-    if not paths.raw_root.is_dir():
-        return []
-    years = [int(p.name) for p in paths.raw_root.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name)]
-    return sorted(y for y in years if log_files(replace(paths, year=y)))
+    return rawfiles.years_with_logs(paths.raw_root)
 
 
 def side_files(paths: Paths) -> list[Path]:

@@ -6,7 +6,6 @@ notebook seconds later. No heavy import here (the CLI answers in well under a se
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -22,12 +21,7 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def years_with_logs(raw_root: Path) -> list[int]:
-    """Years (folders named like 2017) under `raw_root` that hold at least one log."""
-    if not raw_root.is_dir():
-        return []
-    years = [p for p in raw_root.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}", p.name)]
-    return sorted(int(p.name) for p in years if rawfiles.log_files(p))
+years_with_logs = rawfiles.years_with_logs
 
 
 def latest_year(raw_root: Path = RAW_DIR) -> int | None:
