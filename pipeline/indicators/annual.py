@@ -29,10 +29,6 @@ def _counts(series: pd.Series, categories: list[str]) -> dict[str, int]:
     return out
 
 
-def _pct(part: float, whole: float) -> float | None:
-    return None if not whole else round(part / whole * 100, 2)
-
-
 def asistencias(actividades: pd.DataFrame) -> int:
     """Valid attendances: person rows after cleaning + summary head counts."""
     return int(actividades["asistencias"].sum())
@@ -159,7 +155,7 @@ def compute(
         "comunas_alcanzadas": int(sum(1 for n in act_comuna.values() if n > 0)),
         "comunas_region": int(len(comunas)),
         **sexo,
-        "pct_mujeres": _pct(sexo["mujeres"], total),
+        "pct_mujeres": gender.pct(sexo["mujeres"], total),
         "actividades_por_provincia": actividades_por_provincia(
             actividades, reference.provincias_region(reg.cut)
         ),

@@ -25,7 +25,9 @@ SEX_COLUMNS = {"mujeres": schema.SEXO_MUJER, "hombres": schema.SEXO_HOMBRE,
 AGE_GROUPS = disclosure.AGE_GROUPS
 
 
-def _pct(part: float, whole: float) -> float | None:
+def pct(part: float, whole: float) -> float | None:
+    """`part` as a percentage of `whole`, two decimals (None without a whole); also
+    `annual`'s `pct_mujeres`."""
     return None if not whole else round(part / whole * 100, 2)
 
 
@@ -37,7 +39,7 @@ def asistencias_por_provincia_sexo(actividades: pd.DataFrame, provincias: list[s
     for prov in provincias:
         row = sums.loc[prov] if prov in sums.index else None
         values = {col: int(row[col]) if row is not None else 0 for col in ["asistencias", *SEX_COLUMNS]}
-        values["pct_mujeres"] = _pct(values["mujeres"], values["asistencias"])
+        values["pct_mujeres"] = pct(values["mujeres"], values["asistencias"])
         out[prov] = values
     return out
 
@@ -68,7 +70,7 @@ def pct_mujeres_por_comuna(actividades: pd.DataFrame, protected: dict[str, dict]
         cells = protected.get(comuna, {})
         visible = not isinstance(cells.get(schema.SEXO_MUJER), str) and not isinstance(cells.get(schema.SEXO_HOMBRE), str)
         total = int(sums.loc[comuna, "asistencias"]) if comuna in sums.index else 0
-        out[comuna] = _pct(int(sums.loc[comuna, "mujeres"]), total) if visible and total else None
+        out[comuna] = pct(int(sums.loc[comuna, "mujeres"]), total) if visible and total else None
     return out
 
 

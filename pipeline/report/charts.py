@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from pipeline.indicators import disclosure
 from pipeline.report.formats import fmt_int, fmt_pct, fmt_rate, share
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
@@ -221,7 +222,7 @@ def pct_bars(
     labels: tuple[str, str] = ("", ""),
     *,
     xlabel: str = "% de mujeres",
-    reserved_label: str = "reservado",
+    reserved_label: str = disclosure.RESERVED,
 ) -> Figure:
     """Percentages given per category (e.g. women's share per province), the previous year's
     beside when given; instead of a bar, a str value is written as given ("sin actividades")
@@ -254,7 +255,7 @@ def pct_bars(
         return _finish(fig)
 
 
-def age_sex_bars(table: Mapping[str, Mapping[str, Any]], *, reserved_label: str = "reservado") -> Figure:
+def age_sex_bars(table: Mapping[str, Mapping[str, Any]], *, reserved_label: str = disclosure.RESERVED) -> Figure:
     """People per age group: women and men side by side (from a protected table; a hidden
     cell — any str — is written "reservado")."""
     groups = [g for g in table if g != "Total"]

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pipeline.indicators import disclosure
 from pipeline.report import charts, maps, titles
 from pipeline.report.figures import figure_img
 from pipeline.report.formats import esc, fmt_int, fmt_pct, fmt_rate
 from pipeline.report.slides import _header, _lead, _slide, chart_slide
 from pipeline.report.titles import SECTION_MUJERES, SECTION_PARTICIPACION, SECTION_PROVINCIAS
 
-RESERVADO = "reservado"
+RESERVADO = disclosure.RESERVED
 
 
 def _alt_pcts(title: str, values: Mapping[str, Any], previous: Mapping[str, Any] | None, labels) -> str:
