@@ -9,15 +9,15 @@ A text is withheld, whole, as ``[dato personal retirado]`` when it holds
 - the name of an attendee of the year: the whole name, or two or more of its words in a
   row (case, accents, punctuation and the particles `de`, `del`, `la`, `los`, `y`… ignored).
 
-The names themselves are never stored: cleaning (`build`) keeps, in
+The names themselves are never stored: cleaning (`find`, then `write_index`) keeps, in
 `data/processed/<year>/nombres.huellas` (owner-only), a keyed hash (HMAC-SHA-256 with the
 pseudonym key, first 16 bytes) of every pair of consecutive words of every name and of every
 one-word name. Without the key the file says nothing; with it, a name can only be tested,
 never read. Later stages load it with `for_year(paths)`.
 
-`build` also screens, at the source, every distinct text of the activity columns, the file and
+`find` also screens, at the source, every distinct text of the activity columns, the file and
 sheet names and the unknown headers, and records where each withheld value was found
-(file, sheet, row and column) in `calidad["datos_personales_retirados"]`, so the analyst
+(file, sheet, row and column) in `calidad["datos_personales_retirados"]` (`apply`), so the analyst
 can fix the sheet; values themselves are never recorded.
 """
 from __future__ import annotations
@@ -343,17 +343,6 @@ class Findings:
     prints: list[bytes]  # the name index to write (`write_index`) once the cleaning succeeds
 
 
-def build(paths: config.Paths, calidad: dict, reading=None) -> dict:
-    """Cleaning's hook: `find`, then `apply` to `calidad`. Returns `calidad`.
-
-    `reading`: the year's `ingest.Reading` when the caller already has it (the cleaning does);
-    without it the logs are read again (about a third of the cleaning's time on 1M rows).
-    """
-    found = find(paths, reading)
-    write_index(index_path(paths), found.prints)
-    return apply(found, calidad)
-
-
 def apply(found: Findings, calidad: dict) -> dict:
     """Screen `calidad` **in place** (it is written after this), with the places of withheld
     values under `datos_personales_retirados`. Returns `calidad`."""
@@ -364,11 +353,9 @@ def apply(found: Findings, calidad: dict) -> dict:
     return calidad
 
 
-def find(paths: config.Paths, reading=None) -> Findings:
-    """The year's name index, from every person row of the raw logs, and every withheld value
-    found at its source (file, sheet, column, rows). Nothing is written."""
-    if reading is None:
-        reading = _read_logs(paths)
+def find(reading: Reading) -> Findings:
+    """The year's name index, from every person row read, and every withheld value found at
+    its source (file, sheet, column, rows). Nothing is written."""
     key = pseudonyms.clave()
     names = _names(reading)
     prints = fingerprints(names, key)

@@ -69,7 +69,7 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
 
     def find(reading: Reading) -> None:
         # personal-data screen: the names index made, the places of withheld values found
-        found.append(screen.find(paths, reading))
+        found.append(screen.find(reading))
 
     privacy.clave()  # read (or created) once, before the threads that use it start
     try:
