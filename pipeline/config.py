@@ -20,20 +20,26 @@ NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 INDICATOR_DOCS = PROJ_ROOT / "docs" / "indicadores.md"
 
 DEFAULT_REGION = "Coquimbo"
-# Person tables hide cells with fewer distinct people than this (see README): the default of
-# `--umbral-celdas` and of the notebooks' `umbral_celdas`, changed with BALANCE_UMBRAL_CELDAS.
+# Person tables hide cells with fewer distinct people than this (see README). Read only through
+# `small_cell_threshold`, the one resolver of the CLI, the runner, the stages and the notebooks.
 DEFAULT_SMALL_CELL_THRESHOLD = 5
 THRESHOLD_ENV = "BALANCE_UMBRAL_CELDAS"
 
 
-def small_cell_threshold() -> int:
-    """The small-cell threshold for a run: `$BALANCE_UMBRAL_CELDAS` when set, else 5."""
-    text = os.environ.get(THRESHOLD_ENV, "").strip()
-    if not text:
-        return DEFAULT_SMALL_CELL_THRESHOLD
+def small_cell_threshold(value: int | str | None = None) -> int:
+    """The small-cell threshold of a run: `value` when given (`--umbral-celdas`, the notebook's
+    `umbral_celdas`), else `$BALANCE_UMBRAL_CELDAS` when set, else 5."""
+    source = "--umbral-celdas / umbral_celdas"
+    if value is None or str(value).strip() == "":
+        value, source = os.environ.get(THRESHOLD_ENV, "").strip(), THRESHOLD_ENV
+        if not value:
+            return DEFAULT_SMALL_CELL_THRESHOLD
+    text = str(value).strip()
     if not text.isdigit() or int(text) < 1:
-        raise ValueError(f"{THRESHOLD_ENV} debe ser un número entero mayor que 0 (es {text!r}).")
+        raise ValueError(f"{source} debe ser un número entero mayor que 0 (es {text!r}).")
     return int(text)
+
+
 # Maximum Levenshtein distance for a typed comuna to be corrected (data contract §3).
 COMUNA_MAX_DISTANCE = 2
 # Longest text accepted in a cell; longer cells send the row to quarantine.

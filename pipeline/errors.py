@@ -56,3 +56,7 @@ class OutputNotWritable(RuntimeError):
 
 class InvalidTexts(ValueError):
     """A textos.yml that cannot be used; the message names the file and the line."""
+
+
+class StaleProcessed(RuntimeError):
+    """data/processed/<year>/ is missing or was built from other inputs: clean the year first."""

@@ -10,8 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from pipeline import config
+
+# Property tests give the same result every run (CI included): examples are derived from the
+# test itself, not from a random seed or a saved database. A counterexample found while
+# exploring (HYPOTHESIS_PROFILE=explorar) becomes a plain test.
+settings.register_profile("determinista", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("explorar", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "determinista"))
 
 SAMPLE_YEAR = 2017
 # The synthetic sample's folders: tests copy these into tmp_path and never look at anything

@@ -9,7 +9,8 @@ import papermill as pm
 import pytest
 
 from pipeline import config
-from pipeline.run import stages
+from pipeline.indicators.definitions import indicator_definitions
+from pipeline.run import lab
 from tests.conftest import TEST_KEY, copy_sample
 
 pytestmark = pytest.mark.slow
@@ -84,7 +85,7 @@ def test_outputs_stay_staged_until_the_last_cell_publishes(lab):
 def test_indicators_notebook_shows_definitions_and_charts(lab):
     _, _, executed, _ = lab
     text = _text(executed["indicadores"])
-    definitions = stages.indicator_definitions()
+    definitions = indicator_definitions()
     for key in ("asistencias", "sexo_sin_informacion", "pct_mujeres", "actividades_por_zona",
                 "asistencias_por_1000_habitantes", "actividades_por_mes"):
         assert definitions[key] in text, key
@@ -94,20 +95,20 @@ def test_indicators_notebook_shows_definitions_and_charts(lab):
 def test_definitions_cover_every_key_of_indicadores_json(lab):
     _, final, _, _ = lab
     ind = json.loads(final.indicadores_json.read_text(encoding="utf-8"))
-    definitions = stages.indicator_definitions()
+    definitions = indicator_definitions()
     assert [k for k in ind if k not in definitions] == []
 
 
 def test_under_the_runner_the_publish_cell_does_nothing(tmp_path):
     staged = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o" / ".en-curso-2017-123")
-    same = stages.notebook_paths(2017, "Coquimbo", str(tmp_path / "raw"), str(tmp_path / "p"), str(staged.out_root))
+    same = lab.notebook_paths(2017, "Coquimbo", str(tmp_path / "raw"), str(tmp_path / "p"), str(staged.out_root))
     assert same == staged
-    assert stages.publish_from_lab(same, "Coquimbo") is None
+    assert lab.publish(same, "Coquimbo") is None
     assert not (tmp_path / "o" / "2017").exists()
 
 
 def test_an_explicit_out_dir_is_used_as_given(tmp_path):
     """Scripts and tests that pass `out_dir` write there directly (no staging, no publishing)."""
-    paths = stages.notebook_paths(2017, "Coquimbo", "", str(tmp_path / "p"), str(tmp_path / "o"))
+    paths = lab.notebook_paths(2017, "Coquimbo", "", str(tmp_path / "p"), str(tmp_path / "o"))
     assert paths == config.paths(2017, "Coquimbo", None, tmp_path / "p", tmp_path / "o")
     assert not (tmp_path / "o").exists()

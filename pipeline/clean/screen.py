@@ -37,8 +37,7 @@ from pipeline import config
 from pipeline.clean import pseudonyms
 from pipeline.clean.codes import category_text
 from pipeline.clean.name_index import ONE, TWO, NameIndex
-from pipeline.ingest.files import log_files
-from pipeline.ingest.read import read_year
+from pipeline.errors import StaleProcessed
 from pipeline.ingest.sheets import FILA, Reading
 from pipeline.text import fold
 
@@ -296,19 +295,15 @@ def read_index(path: Path) -> list[bytes]:
 
 
 def for_year(paths: config.Paths) -> Screen:
-    """The screen of one year: RUT-shaped tokens and the names of the year's attendees (the
-    index the cleaning wrote; built again from the raw logs when it is missing)."""
-    key = pseudonyms.clave()
+    """The screen of one year: RUT-shaped tokens and the names of the year's attendees, from
+    the index the cleaning wrote. Without it the year was not cleaned: `StaleProcessed`
+    («ejecute limpiar»); the logs are never read again here."""
     path = index_path(paths)
-    if path.is_file():
-        return Screen(read_index(path), key)
-    reading = _read_logs(paths)
-    return Screen(fingerprints(_names(reading), key), key)
-
-
-def _read_logs(paths: config.Paths) -> Reading:
-    """The year's logs read again, within the year's limits, as the cleaning reads them."""
-    return read_year(paths.raw, log_files(paths.raw))
+    if not path.is_file():
+        raise StaleProcessed(
+            f"Falta el índice de nombres de {paths.year} ({path}). Ejecute antes la limpieza: "
+            f"python -m pipeline limpiar --anio {paths.year}")
+    return Screen(read_index(path), pseudonyms.clave())
 
 
 def rut_only() -> Screen:

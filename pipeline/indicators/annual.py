@@ -127,13 +127,14 @@ def compute(
     year: int,
     region: str,
     anterior: dict | None = None,
-    umbral_celdas: int = config.DEFAULT_SMALL_CELL_THRESHOLD,
+    umbral_celdas: int | None = None,
 ) -> dict:
     """The `indicadores.json` dictionary of one year (contract §5, docs/indicadores.md).
 
     `anterior` is the previous year's dictionary (as returned by this function) or None;
-    `umbral_celdas` the small-cell threshold of the person tables.
+    `umbral_celdas` the small-cell threshold of the person tables (None: `config.small_cell_threshold`).
     """
+    umbral_celdas = config.small_cell_threshold(umbral_celdas)
     reg = reference.region(region)
     comunas = reference.comunas_region(reg.cut)
     total = asistencias(actividades)

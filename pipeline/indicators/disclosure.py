@@ -199,24 +199,16 @@ def ranges(values: np.ndarray, primary: np.ndarray, secondary: np.ndarray, row_t
     return out
 
 
-_DONE: dict[tuple, Suppression] = {}  # the same table is protected once per process (years compared)
-
-
 def suppress(table: pd.DataFrame, threshold: int | None = None, row_upper=None) -> Suppression:
     """Primary and secondary suppression of a table of inner counts (no margins). `row_upper`:
     what else is published about each row's total (an upper bound, e.g. the comuna's
     attendances), taken into account like the rest."""
-    threshold = config.DEFAULT_SMALL_CELL_THRESHOLD if threshold is None else int(threshold)
+    threshold = config.small_cell_threshold(threshold)
     values = np.ascontiguousarray(table.to_numpy(dtype="int64"))
     if (values < 0).any():
         raise ValueError("Una tabla de conteos no puede tener valores negativos.")
     upper = None if row_upper is None else np.asarray(row_upper, dtype="float64")
-    memo = (values.shape, values.tobytes(), threshold, None if upper is None else upper.tobytes())
-    if memo not in _DONE:
-        if len(_DONE) > 64:
-            _DONE.clear()
-        _DONE[memo] = _suppress(values, threshold, upper)
-    return _DONE[memo]
+    return _suppress(values, threshold, upper)
 
 
 def _suppress(values: np.ndarray, threshold: int, row_upper: np.ndarray | None = None) -> Suppression:
@@ -287,7 +279,7 @@ def protect(table: pd.DataFrame, threshold: int | None = None, row_upper=None) -
     of objects: Python ints, ``"< {threshold}"`` for a primary cell, ``"reservado"`` for a
     secondary cell or a hidden total.
     """
-    threshold = config.DEFAULT_SMALL_CELL_THRESHOLD if threshold is None else int(threshold)
+    threshold = config.small_cell_threshold(threshold)
     counts = table.astype("int64")
     s = suppress(counts, threshold, row_upper)
     label = suppressed_label(threshold)

@@ -87,7 +87,7 @@ def comuna_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> 
     labels = (str(ind["anio"]), str(prev_ind.get("anio", "")))
     prev = {c: previous.get(c) for c in cur} if previous and len(cur) <= 10 else None
     note = ("«Reservado»: la comuna tiene menos de "
-            f"{fmt_int(ind.get('umbral_celdas_pequenas', 5))} mujeres u hombres distintos; "
+            f"{fmt_int(ind['umbral_celdas_pequenas'])} mujeres u hombres distintos; "
             "su porcentaje no se publica para no identificar a nadie.")
     return chart_slide(titles.comuna_women_title(cur), charts.pct_bars(cur, prev, labels),
                        _alt_pcts("Porcentaje de mujeres en las asistencias por comuna", cur, prev, labels),

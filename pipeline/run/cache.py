@@ -13,24 +13,17 @@ runs with different inputs never read each other's entry. Deleting it is always 
 """
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import os
 import shutil
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
-from pipeline.clean import pseudonyms
-from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
+from pipeline.clean import processed, pseudonyms
+from pipeline.config import NOTEBOOKS_DIR, Paths
+from pipeline.fingerprint import code_version, file_digest, fingerprint
 from pipeline.indicators import verifiers
 from pipeline.indicators.plan.windows import resolve_al
-from pipeline.ingest import files as rawfiles
-from pipeline.run import locks
-
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
+from pipeline.ingest import files
 
 
 @dataclass(frozen=True)
@@ -45,58 +38,17 @@ class Settings:
 
 def log_files(paths: Paths) -> list[Path]:
     """The year's logs (the cleaning stage reads exactly these)."""
-    return rawfiles.log_files(paths.raw)
+    return files.log_files(paths.raw)
 
 
 def years_with_logs(paths: Paths) -> list[int]:
     """Years under the raw root that hold at least one log."""
-    return rawfiles.years_with_logs(paths.raw_root)
+    return files.years_with_logs(paths.raw_root)
 
 
 def side_files(paths: Paths) -> list[Path]:
     """Files beside the logs (highlights, photos, plans): inputs of indicators and deck."""
-    return rawfiles.side_files(paths.raw)
-
-
-def _file_digest(path: Path) -> str:
-    """SHA-256 of the file's contents, read once per process while the file is unchanged:
-    a year's logs enter its cleaning key, the freshness check of data/processed/ and every
-    later year's keys."""
-    st = os.stat(path)
-    return _contents_digest(str(path), st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-@lru_cache(maxsize=4096)
-def _contents_digest(path: str, size: int, mtime_ns: int, inode: int) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-@lru_cache(maxsize=None)
-def code_version(notebooks_dir: Path = NOTEBOOKS_DIR) -> str:
-    """Digest of the package (code, reference data, templates) and the stage notebooks."""
-    h = hashlib.sha256()
-    files = sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    files += sorted(notebooks_dir / name for name in NOTEBOOKS.values() if (notebooks_dir / name).exists())
-    for p in files:
-        h.update(str(p.relative_to(p.parents[1])).encode())
-        h.update(_file_digest(p).encode())
-    return h.hexdigest()
-
-
-def fingerprint(stage: str, params: dict, root: Path, files: list[Path], upstream: list[str], code: str) -> str:
-    """SHA-256 of a stage's parameters, upstream fingerprints, code, and its input files
-    named by their path below `root` (a file moved to a subfolder is a change)."""
-    h = hashlib.sha256()
-    h.update(json.dumps({"stage": stage, "params": params, "code": code, "upstream": upstream},
-                        sort_keys=True, default=str).encode())
-    for p in files:
-        h.update(p.relative_to(root).as_posix().encode())
-        h.update(_file_digest(p).encode())
-    return h.hexdigest()
+    return files.side_files(paths.raw)
 
 
 class StageCache:
@@ -132,62 +84,16 @@ class StageCache:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _raw_identity(paths: Paths) -> str:
-    """Where the year's logs come from: two raw folders never share a fingerprint."""
-    return str(paths.raw.resolve())
-
-
-def clean_params(paths: Paths, region: str) -> dict:
-    return {"anio": paths.year, "region": region, "raw": _raw_identity(paths),
-            "clave": pseudonyms.key_fingerprint()}
-
-
-def clean_key(paths: Paths, region: str, code: str | None = None) -> str:
-    """Fingerprint of a year's cleaning: its raw folder and log files, the region, the
-    pseudonym key's fingerprint and the code."""
-    return fingerprint("limpieza", clean_params(paths, region), paths.raw, log_files(paths), [],
-                       code or code_version())
-
-
-def _marker(paths: Paths) -> Path:
-    return paths.processed_root / ".cache" / str(paths.year) / "procesado.huella"
-
-
-def mark_processed(paths: Paths, region: str) -> None:
-    """Record which inputs data/processed/<year>/ was built from."""
-    marker = _marker(paths)
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(clean_key(paths, region))
-
-
-def processed_is_fresh(paths: Paths, region: str) -> bool:
-    """data/processed/<year>/ exists and was built from these logs, key and code."""
-    marker = _marker(paths)
-    return (
-        paths.actividades.exists() and paths.asistencias.exists() and paths.calidad.exists()
-        and marker.exists() and marker.read_text() == clean_key(paths, region)
-    )
-
-
-@contextlib.contextmanager
-def processed_lock(paths: Paths) -> Iterator[None]:
-    """Blocking lock on data/processed/<year>/: two runs sharing a processed folder (the same
-    year from two raw folders, or 2018 needing 2017 while 2017 runs beside it) take turns to
-    clean and read it, and each checks that what it reads was built from its own inputs."""
-    with locks.held(paths.processed_root / ".cache" / f"{paths.year}.lock", wait=True):
-        yield
-
-
 def stage_keys(paths: Paths, settings: Settings, notebooks_dir: Path = NOTEBOOKS_DIR) -> dict[str, str]:
     """Fingerprint of each stage: its settings, what it reads, the stages it depends on, the code."""
     code = code_version(notebooks_dir)
     region = settings.region
-    earlier = [clean_key(replace(paths, year=y), region, code)
+    earlier = [processed.clean_key(replace(paths, year=y), region, code)
                for y in years_with_logs(paths) if y < paths.year]
-    limpieza = clean_key(paths, region, code)
+    limpieza = processed.clean_key(paths, region, code)
     side = side_files(paths)
     al = plan_al(paths, settings)
-    planes = [[p.relative_to(paths.raw_root).as_posix(), _file_digest(p)]
+    planes = [[p.relative_to(paths.raw_root).as_posix(), file_digest(p)]
               for p in verifiers.input_files(paths.raw_root, paths.planes)]
     indicadores = fingerprint("indicadores", {"anio": paths.year, "umbral_celdas": settings.umbral_celdas,
                                               "al": al, "planes": planes},
@@ -226,7 +132,7 @@ def stages_to_run(
     keys = stage_keys(paths, settings, notebooks_dir)
 
     def reusable(stage: str) -> bool:
-        fresh = stage != "limpieza" or processed_is_fresh(paths, settings.region)
+        fresh = stage != "limpieza" or processed.is_fresh(paths, settings.region)
         return not force and StageCache(paths, stage, keys[stage]).hit() and fresh
 
     return keys, [stage for stage in stages if not reusable(stage)]

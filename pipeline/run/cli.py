@@ -27,7 +27,8 @@ from pipeline import reference
 from pipeline.config import DEFAULT_REGION, paths, small_cell_threshold
 from pipeline.errors import KeyFileError, OutputNotWritable, RunInProgress, StageFailed, UnknownRegion
 from pipeline.report.formats import fmt_num
-from pipeline.run import locks, preflight
+from pipeline import locks
+from pipeline.run import preflight
 from pipeline.run.runner import STAGES, YearRun, run_year
 
 # Spanish commands; today's English names stay as aliases.
@@ -137,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="recalcula todo, aunque nada haya cambiado")
         p.add_argument("--procesos", "--jobs", dest="jobs", type=int, default=1, metavar="N",
                        help="años en paralelo con --anios, cada uno en su propio proceso (por defecto 1)")
-        p.add_argument("--umbral-celdas", type=int, default=None, metavar="N",
+        p.add_argument("--umbral-celdas", type=str, default=None, metavar="N",
                        help="oculta en las tablas de personas las celdas con menos de N personas "
                             "(por defecto 5, o $BALANCE_UMBRAL_CELDAS)")
         p.add_argument("--al", type=_as_of, default=None, metavar="AAAA-MM-DD",
@@ -169,12 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("pipeline").setLevel(logging.INFO)
     try:
         reg = reference.region(args.region)
-        umbral = small_cell_threshold() if args.umbral_celdas is None else args.umbral_celdas
+        umbral = small_cell_threshold(args.umbral_celdas)
     except (UnknownRegion, ValueError) as err:
         print(f"Error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    if umbral < 1:
-        print("Error: --umbral-celdas debe ser un número entero mayor que 0.", file=sys.stderr)
         return EXIT_USAGE
     if args.jobs < 1:
         print("Error: --procesos debe ser un número entero mayor que 0.", file=sys.stderr)

@@ -5,7 +5,7 @@ as the command line.
   runner passes its staging folder; scripts and tests pass theirs) the paths are used as they
   are; with `out_dir` empty, as an analyst opens the notebook in JupyterLab, they point into
   `outputs/.en-curso-<year>-lab/`, a copy of the year's outputs (02_indicadores starts it afresh). `data/processed/` is shared, under its lock and
-  fingerprint (stages.processed_tables), as for the CLI.
+  fingerprint (clean/processed.py), as for the CLI.
 - `publish` (last cell of 03_balance): under the year's lock, executes the deck notebook as
   saved on disk with papermill into a staging folder, exports `balance-<year>.html` (and the
   PDF) and swaps the folder into `outputs/<year>/`. Under the runner it does nothing.
@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 from pipeline import config
-from pipeline.config import INDICATOR_DOCS, NOTEBOOKS, NOTEBOOKS_DIR, Paths
+from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
 
 log = logging.getLogger("pipeline")
 
@@ -76,7 +75,8 @@ def publish(paths: Paths, region: str, pdf: bool = True, notebook: Path | None =
 
 
 def _publish(paths: Paths, region: str, pdf: bool, notebook: Path | None) -> Path:
-    from pipeline.run import runner, stages
+    from pipeline import stages
+    from pipeline.run import runner
     from pipeline.run.notebooks import execute_notebook
 
     final = final_paths(paths)
@@ -100,17 +100,3 @@ def _publish(paths: Paths, region: str, pdf: bool, notebook: Path | None) -> Pat
         shutil.rmtree(paths.out_root, ignore_errors=True)
     log.info("Balance publicado: %s", final.balance_html)
     return final.balance_html
-
-
-def indicator_definitions(doc: Path = INDICATOR_DOCS) -> dict[str, str]:
-    """Each key of indicadores.json → its definition, read from the table of
-    docs/indicadores.md (one source: the notebook 02 quotes what the documentation says)."""
-    found: dict[str, str] = {}
-    for line in doc.read_text(encoding="utf-8").splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 3 or not cells[0].startswith("`"):
-            continue
-        definition = cells[2] or f"conteo por categoría: {cells[1].strip('{}').split(':')[0]}"
-        for key in re.findall(r"`([a-z0-9_]+)`", cells[0]):
-            found[key] = definition.replace("`", "")
-    return found

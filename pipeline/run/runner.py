@@ -15,10 +15,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pipeline.config import DEFAULT_SMALL_CELL_THRESHOLD, NOTEBOOKS, NOTEBOOKS_DIR, Paths
+from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths, small_cell_threshold
 from pipeline.errors import RunInProgress, StageFailed
 from pipeline.report.formats import fmt_num
-from pipeline.run import cache, failed, locks
+from pipeline import locks
+from pipeline.run import cache, failed
 
 log = logging.getLogger("pipeline")
 
@@ -37,11 +38,11 @@ class YearRun:
     pdf: bool = True
     notebooks_dir: Path = NOTEBOOKS_DIR
     force: bool = False
-    umbral_celdas: int = DEFAULT_SMALL_CELL_THRESHOLD
+    umbral_celdas: int | None = None  # None: config.small_cell_threshold (env or 5)
     al: str | None = None  # plans' "as of" date (--al AAAA-MM-DD); None: end of year or today
 
     def settings(self) -> cache.Settings:
-        return cache.Settings(self.region, self.umbral_celdas, self.pdf, self.al)
+        return cache.Settings(self.region, small_cell_threshold(self.umbral_celdas), self.pdf, self.al)
 
 
 @contextlib.contextmanager
@@ -110,6 +111,8 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
                     log.info("Etapa %s sin cambios: se reutiliza el resultado anterior", stage)
                     continue
                 start = time.perf_counter()
+                if stage == "indicadores":
+                    clean_earlier_years(final, job.region)
                 _run_stage(stage, staged, job)
                 stored.store(staged.out, produced_files(stage, staged))
                 log.info("Etapa %s lista en %s s", stage, fmt_num(time.perf_counter() - start, 1))
@@ -135,6 +138,20 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
     return final
 
 
+def clean_earlier_years(paths: Paths, region: str) -> None:
+    """Clean, in this process, every earlier year stage 2 compares with whose processed data
+    is missing or stale (stage 2 itself never cleans; no quality report is published for them)."""
+    from pipeline import stages
+    from pipeline.clean import processed
+
+    for year in stages.years_needed(paths):
+        earlier = replace(paths, year=year)
+        if year < paths.year and not processed.is_fresh(earlier, region):
+            log.info("Limpiando %s, que el año %s compara: sus datos limpios faltan o no corresponden",
+                     year, paths.year)
+            stages.clean_stage(earlier, region)
+
+
 def stage_parameters(stage: str, paths: Paths, job: YearRun) -> dict:
     """The values papermill injects into a stage's `parameters` cell: the paths of the run
     and the settings that apply to that stage (names in Spanish, as analysts read them)."""
@@ -143,14 +160,14 @@ def stage_parameters(stage: str, paths: Paths, job: YearRun) -> dict:
         "processed_dir": str(paths.processed_root), "out_dir": str(paths.out_root),
     }
     if stage == "indicadores":
-        params["umbral_celdas"] = int(job.umbral_celdas)
+        params["umbral_celdas"] = small_cell_threshold(job.umbral_celdas)
         params["al"] = str(job.al or "")
     return params
 
 
 def _run_stage(stage: str, paths: Paths, job: YearRun) -> None:
     """Execute the stage's notebook, then export it."""
-    from pipeline.run import stages
+    from pipeline import stages
     from pipeline.run.notebooks import execute_stage  # papermill loads here, not when the CLI starts
 
     executed = execute_stage(stage, paths, stage_parameters(stage, paths, job), progress=job.progress,

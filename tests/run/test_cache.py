@@ -75,6 +75,7 @@ def test_changed_highlights_rerun_indicators_and_deck_only(tree):
 
 
 def test_fingerprint_covers_exactly_the_files_cleaning_reads(tmp_path):
+    from pipeline.clean import processed
     from pipeline.run import cache
     from pipeline.ingest import files as ingest
 
@@ -86,9 +87,9 @@ def test_fingerprint_covers_exactly_the_files_cleaning_reads(tmp_path):
     assert cache.log_files(paths) == ingest.log_files(raw) == [raw / "a.xlsx", raw / "sub" / "b.csv"]
     assert raw / "sub" / "b.csv" not in cache.side_files(paths)
     assert raw / "destacadas.csv" in cache.side_files(paths)
-    before = cache.clean_key(paths, "Coquimbo")
+    before = processed.clean_key(paths, "Coquimbo")
     (raw / "sub" / "b.csv").write_bytes(b"y")  # a log in a subfolder changes the cleaning's fingerprint
-    assert cache.clean_key(paths, "Coquimbo") != before
+    assert processed.clean_key(paths, "Coquimbo") != before
 
 
 def test_file_digest_is_read_once_but_follows_every_change(tmp_path):
@@ -96,19 +97,19 @@ def test_file_digest_is_read_once_but_follows_every_change(tmp_path):
     the same size, is read again."""
     import os
 
-    from pipeline.run import cache as stage_cache
+    from pipeline import fingerprint
 
     log = tmp_path / "lista.csv"
     log.write_text("fecha,comuna\n2017-05-02,Ovalle\n", encoding="utf-8")
-    first = stage_cache._file_digest(log)
-    hits = stage_cache._contents_digest.cache_info().hits
-    assert stage_cache._file_digest(log) == first
-    assert stage_cache._contents_digest.cache_info().hits == hits + 1  # not read again
+    first = fingerprint.file_digest(log)
+    hits = fingerprint._contents_digest.cache_info().hits
+    assert fingerprint.file_digest(log) == first
+    assert fingerprint._contents_digest.cache_info().hits == hits + 1  # not read again
     st = log.stat()
     log.write_text("fecha,comuna\n2017-05-03,Ovalle\n", encoding="utf-8")  # same size
     os.utime(log, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
     assert log.stat().st_size == st.st_size
-    assert stage_cache._file_digest(log) != first
+    assert fingerprint.file_digest(log) != first
 
 
 # ---------------------------------------------------------------- every setting is an input
@@ -152,9 +153,9 @@ def test_the_raw_folder_is_an_input_not_only_its_file_names(one_year, tmp_path):
 
 
 def test_reference_data_is_part_of_the_code_version(monkeypatch, tmp_path):
-    from pipeline.run import cache
+    from pipeline.fingerprint import PACKAGE_DIR
 
-    files = {p.relative_to(cache.PACKAGE_DIR).as_posix() for p in cache.PACKAGE_DIR.rglob("*") if p.is_file()}
+    files = {p.relative_to(PACKAGE_DIR).as_posix() for p in PACKAGE_DIR.rglob("*") if p.is_file()}
     assert "reference/data/comunas.csv" in files and "reference/data/census2017_comunas.csv" in files
     assert "report/templates/balance_reveal/index.html.j2" in files
 

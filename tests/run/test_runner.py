@@ -73,7 +73,7 @@ def test_a_waiting_run_never_trusts_a_lock_file_that_was_removed(tmp_path):
     import threading
     import time
 
-    from pipeline.run import locks
+    from pipeline import locks
 
     path = tmp_path / "x.lock"
     b_holds, c_result = threading.Event(), []

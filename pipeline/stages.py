@@ -1,0 +1,172 @@
+"""The three stages as plain functions: the notebooks (run by the runner through papermill, or
+by hand in JupyterLab) and the tests call these, never a copy of them.
+
+  clean_stage        raw logs → data/processed/<year>/ and the quality report's data
+  indicators_stage   data/processed/ → indicadores.json, the workbook and the plan pages
+  balance_inputs     what the deck notebook shows (indicadores.json, checked)
+  balance_texts      the office's words for the deck (textos.yml), screened
+  publish_quality    the executed cleaning notebook → calidad-<year>.html
+  publish_balance    the executed deck notebook → balance-<year>.html (+ PDF)
+
+Imports point down only (ingest, clean, indicators, report); `run/` calls in, nothing here
+calls back. Stage 2 never cleans: it reads each year's processed tables once, after checking
+they were built from this run's inputs, and stops with «ejecute limpiar» otherwise (the runner
+cleans every year it needs first). Each earlier year's indicators are computed once per call.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import config, reference
+from pipeline.clean import processed, screen
+from pipeline.config import Paths
+from pipeline.indicators import annual, plan, trends, verifiers
+from pipeline.ingest import files
+from pipeline.report import photos, plan_pages
+from pipeline.report.workbook import write_workbook
+
+log = logging.getLogger(__name__)
+
+Tables = tuple[pd.DataFrame, pd.DataFrame, dict]
+
+
+def clean_stage(paths: Paths, region: str):
+    """Stage 1: clean one year's raw logs into data/processed/<year>/ (a CleanResult)."""
+    from pipeline.clean.year import clean_year  # the cleaning is stage 1's alone
+
+    with processed.lock(paths):
+        result = clean_year(paths, region)
+        processed.mark(paths, region)
+    return result
+
+
+def years_needed(paths: Paths) -> list[int]:
+    """The years stage 2 reads: this one and every earlier year with logs (comparison, trend
+    and plans that span years), oldest first."""
+    return sorted({y for y in files.years_with_logs(paths.raw_root) if y < paths.year} | {paths.year})
+
+
+def processed_tables(paths: Paths, region: str) -> Tables:
+    """A year's clean tables, read under the processed lock once their mark says they were
+    built from this run's inputs (otherwise `StaleProcessed`: «ejecute limpiar»)."""
+    with processed.lock(paths):
+        processed.require_fresh(paths, region)
+        return annual.load_processed(paths)
+
+
+def plan_evaluations(paths: Paths, region: str, tables: dict[int, Tables], al=None) -> list:
+    """Every plan that covers the year, evaluated as of `al` (default: the year's last day, or
+    today for the current year): `plan-<year>.yml` beside the logs first, then the plans of
+    `data/raw/planes/` whose period includes the year. Each counts the processed activities of
+    every year its period spans up to `al`, with the verifiers of those years."""
+    when = plan.resolve_al(paths.year, al)
+    found = []
+    if paths.plan_anio.exists():
+        found.append((plan.load_plan(paths.plan_anio, region, paths.year), plan.ORIGEN_ANUAL))
+    for path in plan.plan_files(paths.planes):
+        loaded = plan.load_plan(path, region)
+        if loaded.vigencia.inicio.year <= paths.year <= loaded.vigencia.fin.year:
+            found.append((loaded, plan.ORIGEN_PLANES))
+    # only logs up to the year reported count, even when `al` is later
+    years = sorted({y for p, _ in found for y in plan.windows.years_counted(p.vigencia, when) if y <= paths.year})
+    frames, evidence = [], verifiers.Verificadores()
+    for year in years:
+        if year not in tables:
+            continue
+        acts = tables[year][0]
+        frames.append(acts)
+        evidence = evidence.merge(verifiers.discover(replace(paths, year=year).raw, acts))
+    this_year = tables[paths.year][0]
+    every = pd.concat(frames, ignore_index=True) if frames else this_year.iloc[0:0]
+    return [(plan.evaluate(p, every, when, evidence), origen) for p, origen in found]
+
+
+def plan_keys(paths: Paths, region: str, evaluations: list) -> dict:
+    """This year's plan (`plan-<year>.yml`: `cumplimiento_plan`…), every plan covering the year
+    (`planes`, `planes_al`) and next year's plan (`plan_siguiente`), when present."""
+    out: dict = {}
+    for ev, origen in evaluations:
+        if origen == plan.ORIGEN_ANUAL:
+            out.update({"plan_titulo": ev.plan.titulo, "cumplimiento_plan": plan.compliance_records(ev.tabla),
+                        "cumplimiento_plan_total": plan.compliance_total(ev.tabla)})
+    if evaluations:
+        out["planes_al"] = evaluations[0][0].al.isoformat()
+        out["planes"] = [plan.plan_result(ev, origen) for ev, origen in evaluations]
+    if paths.plan_siguiente.exists():
+        next_year = plan.load_plan(paths.plan_siguiente, region, paths.year + 1)
+        out["plan_siguiente"] = {"anio": paths.year + 1, "titulo": next_year.titulo,
+                                 "compromisos": plan.plan_records(next_year)}
+    return out
+
+
+def indicators_stage(paths: Paths, region: str, umbral_celdas: int | None = None, al=None) -> dict:
+    """Stage 2: compute the indicators and write `indicadores.json`, the workbook and, when
+    plans cover the year, the plan follow-up and verifiers pages. `umbral_celdas`: the
+    small-cell threshold (None: `config.small_cell_threshold`); `al`: the plans' "as of" date
+    (`--al`; None for the default)."""
+    threshold = config.small_cell_threshold(umbral_celdas)
+    reference.region(region)  # fail early on an unknown region
+    tables = {y: processed_tables(replace(paths, year=y), region) for y in years_needed(paths)}
+    by_year: dict[int, dict] = {}
+    for year, (actividades, asistencias, calidad) in tables.items():  # oldest first
+        by_year[year] = annual.compute(actividades, asistencias, calidad, year, region,
+                                       by_year.get(year - 1) if year == paths.year else None, threshold)
+    ind = by_year[paths.year]
+    evaluations = plan_evaluations(paths, region, tables, al)
+    ind.update(plan_keys(paths, region, evaluations))
+    ind["tendencia"] = trends.trend_records(trends.trend_frame(by_year))
+    ind["destacadas"] = photos.read_highlights(paths.destacadas)  # screened below with the rest
+    year_screen = screen.for_year(paths)
+    ind = year_screen.tree(ind)  # no personal datum in free text (README, «Datos personales»)
+    annual.write_json(ind, paths.indicadores_json)
+    write_workbook(ind, paths.indicadores_xlsx)
+    plan_pages.write_pages(ind, evaluations, paths, screen=year_screen)
+    return ind
+
+
+def balance_inputs(paths: Paths) -> dict:
+    """Stage 3's input: the year's `indicadores.json`, refused loudly when it is missing, of
+    another year or without activities (no deck with empty slides)."""
+    if not paths.indicadores_json.is_file():
+        raise FileNotFoundError(
+            f"No existe {paths.indicadores_json}. Ejecute antes la etapa de indicadores "
+            f"(python -m pipeline indicadores --anio {paths.year})."
+        )
+    indicadores = json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
+    if indicadores.get("anio") != paths.year or not indicadores.get("actividades"):
+        raise ValueError(
+            f"{paths.indicadores_json} no corresponde al año {paths.year} o no tiene actividades: "
+            "no hay balance que mostrar."
+        )
+    return indicadores
+
+
+def balance_texts(paths: Paths, indicadores: dict) -> dict:
+    """The office's words for the deck (`textos.yml`, optional), with their placeholders
+    filled and every text passed through the year's personal-data screen."""
+    from pipeline.report import texts
+
+    return texts.load(paths.textos, indicadores, screen=screen.for_year(paths))
+
+
+def publish_quality(executed: Path, paths: Paths) -> Path:
+    """The executed cleaning notebook → `calidad-<year>.html` (code hidden, offline)."""
+    from pipeline.report import export
+
+    return export.export_document(executed, paths.calidad_html)
+
+
+def publish_balance(executed: Path, paths: Paths, pdf: bool = True) -> Path:
+    """Stage 3's product: the executed deck notebook → `balance-<year>.html`, one offline
+    reveal.js file, and its PDF when `pdf` and Chromium is installed."""
+    from pipeline.report import export
+
+    html = export.export_slides(executed, paths.balance_html)
+    if pdf:
+        export.export_pdf(paths.balance_html, paths.balance_pdf)
+    return html
