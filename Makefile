@@ -38,9 +38,22 @@ report: $(STAMP)
 	@test -n "$(YEAR)" || { echo "No hay planillas en $(RAW)/<año>/: copie ahí las de un año." >&2; exit 2; }
 	$(PY) -m pipeline ejecutar --anio $(YEAR) --region "$(REGION)" --raw-dir "$(RAW)" $(ARGS)
 
-## test: ejecuta todas las pruebas (unidad, notebooks, navegador)
-test: $(STAMP) chromium
+## test: revisa el código (ruff, cuadernos sin salidas) y ejecuta todas las pruebas (unidad, notebooks, navegador)
+test: $(STAMP) chromium lint
 	$(PY) -m pytest -q $(ARGS)
+
+## test-rapido: las pruebas rápidas, sin cuadernos ni navegador (menos de un minuto)
+test-rapido: $(STAMP)
+	$(PY) -m pytest -q -m "not slow and not browser" $(ARGS)
+
+## lint: ruff sobre el código y las pruebas; los cuadernos se guardan sin salidas
+lint: $(STAMP)
+	$(VENV)/bin/ruff check pipeline tests benchmarks
+	$(VENV)/bin/nbstripout --verify --keep-id notebooks/*.ipynb
+
+## hooks: git limpia las salidas de los cuadernos al guardarlos en un commit (nbstripout)
+hooks: $(STAMP)
+	$(VENV)/bin/nbstripout --install --keep-id
 
 ## lab: abre JupyterLab en notebooks/ (sin navegador; también como root: copie la URL con su token)
 lab: $(STAMP)
@@ -59,4 +72,4 @@ clean:
 	rm -rf data/processed/[0-9]* data/processed/regiones data/processed/.cache \
 	       outputs/[0-9]* outputs/regiones outputs/.fallidas outputs/tendencias.* outputs/.bloqueo-*
 
-.PHONY: help venv chromium report test lab sample bench clean
+.PHONY: help venv chromium report test test-rapido lint hooks lab sample bench clean

@@ -1,11 +1,17 @@
-"""Every exception of the package, in one place: the CLI turns them into Spanish messages
-and exit codes (no heavy imports here)."""
+"""Every exception of the package, in one place, under one base (`BalanceError`, as papermill
+has `PapermillException`): the CLI turns them into Spanish messages and exit codes (no heavy
+imports here). Where a caller already catches a built-in kind (a bad value, a missing file),
+the exception is that kind too."""
 from __future__ import annotations
 
 from pathlib import Path
 
 
-class StageFailed(RuntimeError):
+class BalanceError(Exception):
+    """Base of every error the pipeline raises on purpose; its message is Spanish and says what to do."""
+
+
+class StageFailed(BalanceError):
     """A stage's notebook failed; the message says which stage, notebook and cell."""
 
     def __init__(self, stage: str, notebook: str, detalle: str, copia: Path | None):
@@ -16,35 +22,39 @@ class StageFailed(RuntimeError):
         super().__init__(msg)
 
 
-class RunInProgress(RuntimeError):
+class RunInProgress(BalanceError):
     """Another run of the same year and output tree holds the lock."""
 
 
-class InvalidPlan(ValueError):
+class LockBusy(BalanceError):
+    """A lock asked for without waiting is held by another process."""
+
+
+class InvalidPlan(BalanceError, ValueError):
     """A plan file that cannot be used; the message names the file and the line."""
 
 
-class ExportError(RuntimeError):
+class ExportError(BalanceError):
     """An export could not be produced (message in Spanish)."""
 
 
-class NoDataError(RuntimeError):
+class NoDataError(BalanceError):
     """No usable log in the year's folder."""
 
 
-class AccountingError(AssertionError):
+class AccountingError(BalanceError):
     """Rows read ≠ valid + duplicates + quarantined: a bug of the cleaning, never of the data."""
 
 
-class KeyFileError(RuntimeError):
+class KeyFileError(BalanceError):
     """The pseudonymisation key cannot be read, created or trusted."""
 
 
-class UnknownRegion(ValueError):
+class UnknownRegion(BalanceError, ValueError):
     """A region name or code that is not one of Chile's 16 regions."""
 
 
-class OutputNotWritable(RuntimeError):
+class OutputNotWritable(BalanceError):
     """A folder the pipeline writes to is full, read-only or not ours: one Spanish line naming
     the folder and what to do; the previous outputs stay as they were."""
 
@@ -54,9 +64,9 @@ class OutputNotWritable(RuntimeError):
                          "Los resultados anteriores quedan como estaban.")
 
 
-class InvalidTexts(ValueError):
+class InvalidTexts(BalanceError, ValueError):
     """A textos.yml that cannot be used; the message names the file and the line."""
 
 
-class StaleProcessed(RuntimeError):
+class StaleProcessed(BalanceError, FileNotFoundError):
     """data/processed/<year>/ is missing or was built from other inputs: clean the year first."""

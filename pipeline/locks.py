@@ -16,9 +16,7 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-
-class Busy(Exception):
-    """The lock is held by another process (only with `wait=False`)."""
+from pipeline.errors import LockBusy
 
 
 def _main_thread() -> bool:
@@ -77,7 +75,7 @@ def held(path: Path, wait: bool = True) -> Iterator[None]:
                         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     handle.close()
-                    raise Busy(str(path)) from None
+                    raise LockBusy(f"{path} está tomado por otro proceso.") from None
                 try:
                     same = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
                 except FileNotFoundError:

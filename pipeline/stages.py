@@ -36,7 +36,28 @@ Tables = tuple[pd.DataFrame, pd.DataFrame, dict]
 
 
 def clean_stage(paths: Paths, region: str):
-    """Stage 1: clean one year's raw logs into data/processed/<year>/ (a CleanResult)."""
+    """Stage 1: clean one year's raw logs into data/processed/<year>/ (its CleanResult), and
+    every earlier year stage 2 will read whose processed tables are missing or stale."""
+    result = _clean(paths, region)
+    clean_earlier(paths, region)
+    return result
+
+
+def clean_earlier(paths: Paths, region: str) -> list[int]:
+    """Clean the earlier years stage 2 compares with whose processed tables are missing or
+    stale (no quality report is published for them); returns those years."""
+    done = []
+    for year in years_needed(paths):
+        earlier = replace(paths, year=year)
+        if year < paths.year and not processed.is_fresh(earlier, region):
+            log.info("Limpiando %s, que el año %s compara: sus datos limpios faltan o no corresponden",
+                     year, paths.year)
+            _clean(earlier, region)
+            done.append(year)
+    return done
+
+
+def _clean(paths: Paths, region: str):
     from pipeline.clean.year import clean_year  # the cleaning is stage 1's alone
 
     with processed.lock(paths):
@@ -151,6 +172,8 @@ def balance_texts(paths: Paths, indicadores: dict) -> dict:
     filled and every text passed through the year's personal-data screen."""
     from pipeline.report import texts
 
+    if not paths.textos.is_file():  # nothing of the office's to screen (a deck drawn from a JSON alone)
+        return texts.load(paths.textos, indicadores)
     return texts.load(paths.textos, indicadores, screen=screen.for_year(paths))
 
 

@@ -112,3 +112,20 @@ def sample_run(tmp_path_factory) -> SampleRun:
     )
     paths = config.paths(SAMPLE_YEAR, "Coquimbo", raw, base / "processed", base / "outputs")
     return SampleRun(paths, result, raw_before)
+
+
+# A tiny year: one activity, two attendances (one without RUT), cleaned by stage 1.
+TINY_LOG = "fecha,comuna,actividad,rut,sexo\n2017-05-02,Ovalle,Taller,12.345.678-5,F\n2017-05-02,Ovalle,Taller,,M\n"
+
+
+@pytest.fixture
+def cleaned(tmp_path, monkeypatch):
+    """Paths of a tiny 2017 year already cleaned by stage 1 (key from the environment)."""
+    from pipeline import stages
+
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    (tmp_path / "raw").mkdir()
+    year_csv(tmp_path / "raw", "lista.csv", TINY_LOG)
+    paths = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
+    stages.clean_stage(paths, "Coquimbo")
+    return paths

@@ -264,7 +264,7 @@ def test_workbook_neutralises_formulas_from_the_sheets(tmp_path):
 
     ind = indicators.compute(res.actividades, res.asistencias, res.calidad, 2017, "Coquimbo")
     lines = set(ind["actividades_por_linea"])
-    assert any(l.startswith(("=", "+", "-", "@")) for l in lines), lines
+    assert any(line.startswith(("=", "+", "-", "@")) for line in lines), lines
     path = write_workbook(ind, tmp_path / "indicadores.xlsx")
     with zipfile.ZipFile(path) as zf:
         for name in zf.namelist():

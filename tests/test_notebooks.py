@@ -10,7 +10,7 @@ import pytest
 
 from pipeline import config
 from pipeline.indicators.definitions import indicator_definitions
-from pipeline.run import lab
+import pipeline.run.lab
 from tests.conftest import TEST_KEY, copy_sample
 
 pytestmark = pytest.mark.slow
@@ -101,14 +101,14 @@ def test_definitions_cover_every_key_of_indicadores_json(lab):
 
 def test_under_the_runner_the_publish_cell_does_nothing(tmp_path):
     staged = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o" / ".en-curso-2017-123")
-    same = lab.notebook_paths(2017, "Coquimbo", str(tmp_path / "raw"), str(tmp_path / "p"), str(staged.out_root))
+    same = pipeline.run.lab.notebook_paths(2017, "Coquimbo", str(tmp_path / "raw"), str(tmp_path / "p"), str(staged.out_root))
     assert same == staged
-    assert lab.publish(same, "Coquimbo") is None
+    assert pipeline.run.lab.publish(same, "Coquimbo") is None
     assert not (tmp_path / "o" / "2017").exists()
 
 
 def test_an_explicit_out_dir_is_used_as_given(tmp_path):
     """Scripts and tests that pass `out_dir` write there directly (no staging, no publishing)."""
-    paths = lab.notebook_paths(2017, "Coquimbo", "", str(tmp_path / "p"), str(tmp_path / "o"))
+    paths = pipeline.run.lab.notebook_paths(2017, "Coquimbo", "", str(tmp_path / "p"), str(tmp_path / "o"))
     assert paths == config.paths(2017, "Coquimbo", None, tmp_path / "p", tmp_path / "o")
     assert not (tmp_path / "o").exists()

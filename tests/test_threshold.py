@@ -8,7 +8,6 @@ import re
 import pytest
 
 from pipeline import config
-from tests.test_architecture import cleaned  # noqa: F401 — a cleaned tiny year
 
 
 def test_explicit_value_then_environment_then_default(monkeypatch):
@@ -45,7 +44,7 @@ def test_the_notebook_leaves_the_threshold_to_the_resolver():
     assert re.search(r"^umbral_celdas = None\b", "".join(cell["source"]), re.M)
 
 
-def test_stage_two_in_jupyterlab_honours_the_environment(cleaned, monkeypatch):  # noqa: F811
+def test_stage_two_in_jupyterlab_honours_the_environment(cleaned, monkeypatch):
     """As a notebook opened by hand calls it: no threshold given, the environment decides, and
     the published JSON says which threshold was applied."""
     from pipeline import stages

@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths, small_cell_threshold
-from pipeline.errors import RunInProgress, StageFailed
-from pipeline.report.formats import fmt_num
 from pipeline import locks
+from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths, small_cell_threshold
+from pipeline.errors import LockBusy, RunInProgress, StageFailed
+from pipeline.report.formats import fmt_num
 from pipeline.run import cache, failed
 
 log = logging.getLogger("pipeline")
@@ -52,7 +52,7 @@ def year_lock(paths: Paths) -> Iterator[None]:
     try:
         with locks.held(paths.lock, wait=False):
             yield
-    except locks.Busy:
+    except LockBusy:
         raise RunInProgress(
             f"Ya hay una ejecución en curso del año {paths.year} en {paths.out_root}. "
             "Espere a que termine o, si no hay ninguna, vuelva a intentarlo."
@@ -111,8 +111,10 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
                     log.info("Etapa %s sin cambios: se reutiliza el resultado anterior", stage)
                     continue
                 start = time.perf_counter()
-                if stage == "indicadores":
-                    clean_earlier_years(final, job.region)
+                if stage == "indicadores":  # stage 1 may have been reused while an earlier year changed
+                    from pipeline import stages  # pandas and the rest load only when a stage runs
+
+                    stages.clean_earlier(final, job.region)
                 _run_stage(stage, staged, job)
                 stored.store(staged.out, produced_files(stage, staged))
                 log.info("Etapa %s lista en %s s", stage, fmt_num(time.perf_counter() - start, 1))
@@ -136,20 +138,6 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
             swap_into_place(staged.out, final.out)
             shutil.rmtree(stage_root, ignore_errors=True)
     return final
-
-
-def clean_earlier_years(paths: Paths, region: str) -> None:
-    """Clean, in this process, every earlier year stage 2 compares with whose processed data
-    is missing or stale (stage 2 itself never cleans; no quality report is published for them)."""
-    from pipeline import stages
-    from pipeline.clean import processed
-
-    for year in stages.years_needed(paths):
-        earlier = replace(paths, year=year)
-        if year < paths.year and not processed.is_fresh(earlier, region):
-            log.info("Limpiando %s, que el año %s compara: sus datos limpios faltan o no corresponden",
-                     year, paths.year)
-            stages.clean_stage(earlier, region)
 
 
 def stage_parameters(stage: str, paths: Paths, job: YearRun) -> dict:

@@ -70,7 +70,7 @@ def render_deck(root: Path, fixture: str, *, photo: bool = True, plan: bool = Tr
     executed = root / "03_balance.ipynb"
     pm.execute_notebook(
         str(NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
-        parameters={"anio": year, "raw_dir": str(raw), "out_dir": str(out)},
+        parameters={"anio": year, "raw_dir": str(raw), "processed_dir": str(root / "processed"), "out_dir": str(out)},
     )
     html = export.export_slides(executed, root / f"balance-{year}.html")
     return executed, html
@@ -136,7 +136,7 @@ def test_missing_indicadores_fails_loudly(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match="No existe"):
         pm.execute_notebook(
             str(NOTEBOOK), str(tmp_path / "nb.ipynb"), kernel_name="python3", progress_bar=False,
-            parameters={"anio": 2017, "raw_dir": str(tmp_path), "out_dir": str(tmp_path)},
+            parameters={"anio": 2017, "raw_dir": str(tmp_path), "processed_dir": str(tmp_path), "out_dir": str(tmp_path)},
         )
 
 

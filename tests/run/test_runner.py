@@ -74,6 +74,7 @@ def test_a_waiting_run_never_trusts_a_lock_file_that_was_removed(tmp_path):
     import time
 
     from pipeline import locks
+    from pipeline.errors import LockBusy
 
     path = tmp_path / "x.lock"
     b_holds, c_result = threading.Event(), []
@@ -91,7 +92,7 @@ def test_a_waiting_run_never_trusts_a_lock_file_that_was_removed(tmp_path):
     try:
         with locks.held(path, wait=False):
             c_result.append("entró")
-    except locks.Busy:
+    except LockBusy:
         c_result.append("ocupado")
     thread.join()
     assert c_result == ["ocupado"]
