@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from pipeline import config
-from pipeline.clean.screen import RUT_TOKEN, WITHHELD, Screen, for_year, index_path, rut_only
+from pipeline.clean.screen import WITHHELD, Screen, for_year, index_path, replace_ruts, rut_only
 
 
 def message(text: str, paths: config.Paths | None = None) -> str:
@@ -57,7 +57,7 @@ def scrub_notebook(path: Path, paths: config.Paths | None = None) -> None:
 
 def _screen_words(screen: Screen, line: str) -> str:
     """`line` with each RUT token and each quoted or path-like part holding a name withheld."""
-    line = RUT_TOKEN.sub(WITHHELD, line)
+    line = replace_ruts(line)
     if not screen.hit(line):
         return line
     parts = re.split(r"(['\"«»/\\:,;()\[\]{}]|\s{2,})", line)
