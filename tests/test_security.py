@@ -102,7 +102,7 @@ def test_weak_key_stops_the_run_with_a_clear_message(tmp_path):
     result = run_cli("clean", "--year", "2017", "-q", "--raw-dir", str(raw.parent), "--processed-dir",
                      str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"), env={"BALANCE_CLAVE": "corta"})
     assert result.returncode == 2  # refused before any kernel starts
-    assert "demasiado corta" in result.stderr and "12.345.678" not in result.stderr + result.stdout
+    assert "no sirve" in result.stderr and "secrets.token_hex(32)" in result.stderr and "12.345.678" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1  # one Spanish line
 
 
