@@ -88,11 +88,17 @@ def test_quarantine_file_owner_only(sample_run):
 
 
 @pytest.mark.slow
-def test_every_processed_file_with_person_rows_is_owner_only(sample_run):
-    """Attendances (pseudonym, sex, age, file and row), the quarantine and the names index."""
+def test_every_processed_file_is_owner_only(sample_run):
+    """Every file under data/processed/ (tables, quarantine, names index, stage cache) is 0600
+    and every folder 0700 after a whole run, whatever the umask the run was started under."""
     paths = sample_run.paths
-    for path in (paths.asistencias, paths.cuarentena, paths.nombres_huellas):
+    for path in (paths.asistencias, paths.cuarentena, paths.nombres_huellas, paths.actividades):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    loose = {p.relative_to(paths.processed_root).as_posix(): oct(stat.S_IMODE(p.stat().st_mode))
+             for p in [paths.processed_root, *paths.processed_root.rglob("*")]
+             if stat.S_IMODE(p.stat().st_mode) != (0o700 if p.is_dir() else 0o600)}
+    assert loose == {}
+    assert list((paths.processed_root / ".cache").rglob("*.ipynb"))  # the cache copies were looked at
 
 
 def test_weak_key_stops_the_run_with_a_clear_message(tmp_path):

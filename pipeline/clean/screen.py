@@ -353,8 +353,10 @@ def fingerprints(names: Iterable[object] | pa.Array | NameIndex, key: bytes) -> 
 
 def write_index(path: Path, prints: list[bytes]) -> None:
     """The fingerprints, owner-only, replacing the old file only once written."""
+    from pipeline.clean.writing import private_folder
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

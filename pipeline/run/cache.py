@@ -10,6 +10,7 @@ data and templates included, and the stage's notebook).
 The cache is plain files under `data/processed/.cache/<year>/<stage>-<fingerprint>/`: a
 copy of what the stage wrote to `outputs/<year>/`. One folder per fingerprint, so two
 runs with different inputs never read each other's entry. Deleting it is always safe.
+Like all of `data/processed/`, it is the owner's only (folders 0700, files 0600).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline.clean import pseudonyms
+from pipeline.clean.writing import private_folder, tighten
 from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
 from pipeline.indicators import verifiers
 from pipeline.indicators.plan.windows import resolve_al
@@ -117,6 +119,7 @@ class StageCache:
     def store(self, out: Path, produced: list[Path]) -> None:
         """Keep a copy of what the stage produced; older entries of this stage are dropped."""
         tmp = self.parent / f".{self.dir.name}-{os.getpid()}"
+        private_folder(self.parent)
         shutil.rmtree(tmp, ignore_errors=True)
         for p in produced:
             if p.exists():
@@ -124,6 +127,7 @@ class StageCache:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(p, target)
         tmp.mkdir(parents=True, exist_ok=True)
+        tighten(tmp)  # copy2 kept the outputs' modes
         for old in self.parent.glob(f"{self.stage}-*"):
             shutil.rmtree(old, ignore_errors=True)
         try:
@@ -156,8 +160,9 @@ def _marker(paths: Paths) -> Path:
 def mark_processed(paths: Paths, region: str) -> None:
     """Record which inputs data/processed/<year>/ was built from."""
     marker = _marker(paths)
-    marker.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(marker.parent)
     marker.write_text(clean_key(paths, region))
+    os.chmod(marker, 0o600)
 
 
 def processed_is_fresh(paths: Paths, region: str) -> bool:
@@ -174,6 +179,7 @@ def processed_lock(paths: Paths) -> Iterator[None]:
     """Blocking lock on data/processed/<year>/: two runs sharing a processed folder (the same
     year from two raw folders, or 2018 needing 2017 while 2017 runs beside it) take turns to
     clean and read it, and each checks that what it reads was built from its own inputs."""
+    private_folder(paths.processed_root / ".cache")
     with locks.held(paths.processed_root / ".cache" / f"{paths.year}.lock", wait=True):
         yield
 

@@ -214,3 +214,41 @@ def test_the_name_index_is_replaced_only_when_the_cleaning_succeeds(tmp_path, mo
     monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     clean_year(paths, "Coquimbo")
     assert screen.index_path(paths).read_bytes() != before
+
+
+def test_processed_files_are_owner_only_whatever_the_umask(tmp_path, monkeypatch):
+    """Under umask 022, the cleaning, the name index, the marker and the stage cache give
+    folders 0700 and files 0600 under data/processed/ (an earlier run's loose file is tightened)."""
+    import os
+
+    from pipeline.run import cache
+
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    (tmp_path / "raw").mkdir()
+    raw = year_csv(tmp_path / "raw", "lista.csv",
+                   "fecha,comuna,actividad,nombre,rut,sexo\n2017-05-02,Ovalle,Taller,Ana Díaz,12.345.678-5,F\n")
+    processed = tmp_path / "datos" / "processed"
+    paths = config.paths(2017, "Coquimbo", raw.parent, processed, tmp_path / "o")
+    previous = os.umask(0o022)
+    try:
+        processed.mkdir(parents=True)
+        (processed / "viejo.txt").write_text("de una versión anterior")
+        with cache.processed_lock(paths):
+            clean_year(paths, "Coquimbo")
+            cache.mark_processed(paths, "Coquimbo")
+        out = tmp_path / "o" / "2017"
+        out.mkdir(parents=True)
+        (out / "indicadores.json").write_text("{}")
+        (out / "notebooks").mkdir()
+        (out / "notebooks" / "01_limpieza.ipynb").write_text("{}")
+        cache.StageCache(paths, "indicadores", "0" * 64).store(
+            out, [out / "indicadores.json", out / "notebooks" / "01_limpieza.ipynb"])
+    finally:
+        os.umask(previous)
+    found = {p.relative_to(processed).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in processed.rglob("*")}
+    assert {"2017/actividades.parquet", "2017/asistencias.parquet", "2017/calidad.json", "2017/cuarentena.csv",
+            "2017/nombres.huellas", ".cache/2017/procesado.huella", "viejo.txt",
+            ".cache/2017/indicadores-00000000000000000000000000000000/notebooks/01_limpieza.ipynb"} <= set(found)
+    loose = {name: oct(mode) for name, mode in found.items()
+             if mode != (0o700 if (processed / name).is_dir() else 0o600)}
+    assert loose == {} and stat.S_IMODE(processed.stat().st_mode) == 0o700
