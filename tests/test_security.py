@@ -347,3 +347,27 @@ def test_two_years_side_by_side(tmp_path):
     # 2018 compares with 2017, cleaned by both runs at once: the same figures
     assert ind["2018"]["asistencias_anio_anterior"] == ind["2017"]["asistencias"]
     assert not list((tmp_path / "out").glob(".en-curso-*"))
+
+
+def test_read_only_out_dir_gives_one_spanish_line(tmp_path):
+    """An output folder the user cannot write: one Spanish line naming it, no traceback."""
+    import os
+
+    (tmp_path / "raw").mkdir()
+    raw = year_csv(tmp_path / "raw", "lista.csv", "fecha,actividad,comuna,nombre,rut,sexo\n"
+                                                  "2017-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n")
+    out = tmp_path / "solo-lectura"
+    out.mkdir()
+    out.chmod(0o555)
+    if os.geteuid() == 0:  # root writes through modes: a folder where even root cannot create anything
+        out = Path("/sys/balance-solo-lectura")
+        if not Path("/sys").is_dir():
+            pytest.skip("sin /sys")
+    try:
+        result = run_cli("run", "--year", "2017", "-q", "--sin-pdf", "--raw-dir", str(raw.parent),
+                         "--processed-dir", str(tmp_path / "p"), "--out-dir", str(out), env=KEY)
+    finally:
+        (tmp_path / "solo-lectura").chmod(0o755)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "PermissionError" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and f"No se pudo escribir en la carpeta {out}" in result.stderr

@@ -10,7 +10,8 @@ A text is withheld, whole, as ``[dato personal retirado]`` when it holds
   written `AAAAMMDD` or `DDMMAAAA`, a phone number with its prefix (`+56 9 8802 1886`),
   an amount with `$` (`$8.802.188`), a camera or phone photo name (`IMG_20190412_103512`,
   `IMG-20190412-WA0012`), and a bare number in a code column (`id_actividad`:
-  `ACT-2019-1234567`; a dotted RUT or one with its check digit there is still withheld); or
+  `ACT-2019-1234567`; a dotted RUT or one with its check digit there is still withheld), and
+  a lowercase hexadecimal fingerprint of 16 characters or more (`9faee634fafc3081`); or
 - the name of an attendee of the year: two or more of its words, in any order, within a
   window of four words («Taller con Ximena Quintrequeo», «Tralma, Rigoberto»), a one-word
   name, or a name typed without spaces («BernarditaPincheira»: a long word cut in two or
@@ -79,6 +80,8 @@ _NOT_RUT = re.compile("|".join([
     r"\(?(?:\+|(?<!\d)00)\s*56\)?(?:[\s.()-]*\d){9}(?!\d)",
     # an amount in pesos
     r"\$\s*\d{1,3}(?:[.,\s]?\d{3})*(?:,\d+)?",
+    # a hexadecimal fingerprint of 16 characters or more (the key's and the code's in run.log)
+    r"(?<![0-9A-Za-z])[0-9a-f]{16,}(?![0-9A-Za-z])",
 ]))
 # a whole text that is only a date without separators (AAAAMMDD or DDMMAAAA)
 _WHOLE_DATE = re.compile(r"\s*(?:" + _DATE_COMPACT

@@ -12,7 +12,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 import pyarrow as pa
@@ -75,15 +75,16 @@ def write_quarantine_csv(frame: pd.DataFrame, path: str) -> None:
 
 
 @contextlib.contextmanager
-def not_writable_as_spanish(folder: Path):
-    """Turn a full, read-only or forbidden output folder into `OutputNotWritable` (one Spanish line)."""
+def not_writable_as_spanish(folder: Path | Callable[[OSError], Path]):
+    """Turn a full, read-only or forbidden output folder into `OutputNotWritable` (one Spanish
+    line). `folder`: the folder to name, or a function choosing it from the error."""
     try:
         yield
     except OSError as exc:
         causa = _CAUSES.get(exc.errno)
         if causa is None:
             raise
-        raise OutputNotWritable(folder, causa) from None
+        raise OutputNotWritable(folder(exc) if callable(folder) else folder, causa) from None
 
 
 _CAUSES = {

@@ -83,4 +83,5 @@ def execute_notebook(stage: str, source: Path, target: Path, params: dict, progr
         detalle = screen_messages.failure(f"{type(err).__name__}: {err}", target, paths)
         log.error("Falló %s: %s", name, detalle)
         raise StageFailed(stage, name, detalle, target if target.exists() else None) from None
+    screen_messages.scrub_notebook(target, paths, streams_only=True)  # warnings and log lines it printed
     return target

@@ -40,6 +40,7 @@ def test_rut_shaped_numbers_are_withheld_valid_or_not(text):
     "IMG_20190412_103512.jpg", "DSC_0012.JPG", "DSCN1234.JPG", "WhatsApp Image 2019-04-12 at 10.35.12.jpeg",
     "IMG-20190412-WA0012.jpg", "PXL_20190412_103512345.jpg", "20190412_103512.jpg",
     "Screenshot_20190412-103512.png", "VID_20190412_103512.mp4",
+    "huella de la clave 9fa1234567fc3081",  # a hexadecimal fingerprint (run.log)
 ])
 def test_documented_exceptions_pass(text):
     assert screen.rut_only()(text) == text
