@@ -253,3 +253,36 @@ def test_processed_files_are_owner_only_whatever_the_umask(tmp_path, monkeypatch
     loose = {name: oct(mode) for name, mode in found.items()
              if mode != (0o700 if (processed / name).is_dir() else 0o600)}
     assert loose == {} and stat.S_IMODE(processed.stat().st_mode) == 0o700
+
+
+def test_log_lines_pass_the_years_screen(tmp_path, monkeypatch):
+    """run.log and the console: a record naming a file after an attendee, or a RUT, leaves
+    screened; the rest of the line stays readable."""
+    import logging
+
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    (tmp_path / "raw").mkdir()
+    raw = year_csv(tmp_path / "raw", "a.csv", "fecha,comuna,actividad,nombre,sexo\n"
+                                              "2017-05-02,Ovalle,Taller,Rigoberto Tralma Soto,M\n")
+    paths = config.paths(2017, "Coquimbo", raw.parent, tmp_path / "p", tmp_path / "o")
+    clean_year(paths, "Coquimbo")
+    record = logging.LogRecord("pipeline", logging.INFO, __file__, 1, "Leyendo «%s» (fila %s, RUT %s)",
+                               ("lista Tralma Rigoberto.csv", 3, "8802188"), None)
+    assert screen_messages.ScreenFilter(paths).filter(record)
+    text = record.getMessage()
+    assert "Tralma" not in text and "8802188" not in text and text.startswith("Leyendo ") and "fila 3" in text
+
+
+def test_a_successful_notebook_keeps_its_displays_and_screens_what_it_printed(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="aviso: RUT8802188-6 en la fila 4\n"),
+                    nbformat.v4.new_output("display_data", data={"text/html": "<td>1.234.567 filas</td>"})]
+    nb.cells.append(cell)
+    path = tmp_path / "01.ipynb"
+    nbformat.write(nb, path)
+    screen_messages.scrub_notebook(path, None, streams_only=True)
+    text = path.read_text(encoding="utf-8")
+    assert "8802188" not in text and "en la fila 4" in text and "1.234.567 filas" in text
