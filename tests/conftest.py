@@ -26,7 +26,7 @@ SAMPLE_YEAR = 2017
 # else an analyst may have put in data/raw/.
 SAMPLE_FOLDERS = ("2016", "2017", "2018", "regiones/valparaiso/2018")
 
-# Pseudonymisation keys of the tests: long enough for `pseudonyms.check_key` (32 bytes of entropy).
+# Pseudonymisation keys of the tests: random base64 keys, as `pseudonyms.check_key` asks.
 TEST_KEY = "Vb3kQ9xZr2mT7pLw0sYc4nHf8dJu6aGe1iKo5qRt-XyW"
 OTHER_KEY = "Oq7Hn2Lx9ZcV4bRm1TsK8fWp3JdG6yEu0aNi5kYr_MwQ"
 

@@ -46,6 +46,10 @@ class Needles:
     pairs: set[tuple[str, str]] = field(default_factory=set)       # first + surname, surname + surname
     bodies: set[str] = field(default_factory=set)                  # RUT bodies, digits only
     examples: dict[str, str] = field(default_factory=dict)         # body → a raw RUT as typed
+    # with `anywhere`, also any two words of one name in any order within four words, and two
+    # words of one name glued together (the forms the issue's attacker wrote)
+    anywhere: bool = False
+    owners: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)  # word → the names holding it
 
     def add_name(self, value: object) -> None:
         tokens = tuple(fold(value).split())
@@ -56,6 +60,9 @@ class Needles:
         self.pairs.update((first, t) for t in rest)
         if len(rest) >= 2:
             self.pairs.add((rest[-2], rest[-1]))
+        for t in tokens:
+            if len(t) >= 3 and t not in _PARTICLES:
+                self.owners.setdefault(t, set()).add(tokens)
 
     def add_rut(self, value: object) -> None:
         if value is None:
@@ -253,9 +260,24 @@ def rut_hits(text: str, bodies: set[str]) -> list[tuple[str, str]]:
     return hits
 
 
+_PARTICLES = frozenset("de del la las los el y".split())
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def name_hits(text: str, needles: Needles) -> list[tuple[str, str]]:
-    words = fold(text).split()
+    words = fold(text.translate(_INVISIBLE)).split()
     found = []
+    if needles.anywhere:
+        owners = needles.owners
+        kept = [w for w in words if w not in _PARTICLES]
+        for i, a in enumerate(kept):
+            for b in kept[i + 1:i + 4]:
+                if a != b and owners.get(a, set()) & owners.get(b, set()):
+                    found.append((f"{a} {b}", "dos palabras de un nombre"))
+            if 6 <= len(a) <= 40 and a not in owners:
+                for k in range(3, len(a) - 2):
+                    if owners.get(a[:k], set()) & owners.get(a[k:], set()):
+                        found.append((a, "nombre pegado"))
     pair_set = set(zip(words, words[1:]))
     for pair in needles.pairs & pair_set:
         found.append((" ".join(pair), "pareja nombre-apellido"))
@@ -443,6 +465,15 @@ def test_processed_has_no_name_or_rut_except_quarantine(sample_run, needles):
 # is what the screen knows); planted RUTs need not be valid.
 
 HOSTILE_YEAR = 2019
+# the attendees of the issue and the forms their names and RUTs were written in elsewhere
+ISSUE_PEOPLE = [("María José Huenchumil Aldunate", "8.802.188-6", "F", 51),
+                ("Ximena Zorrilla Quintrequeo", "12.204.411-3", "F", 38),
+                ("Rigoberto Tralma Fuentealba", "7.531.598-8", "M", 66),
+                ("Bernardita Llancaqueo Pincheira", "15.203.990-5", "F", 29),
+                ("Rigoberto Caniullan Mora", "10.456.123-2", "M", 47)]
+NAME_FORMS = ["Taller con Ximena Quintrequeo", "Visita de María Huenchumil", "Tralma, Rigoberto",
+              "Llancaqueo Bernardita", "BernarditaPincheira", "Bernar\u00addita Pin\u00adcheira"]
+RUT_FORMS = ["RUT8802188-6", "8.802.188", "8802188", "RUN 8.802.188"]
 _FIRST = ["Ximena", "Rosa", "Pedro", "Luis", "Carmen", "Jorge", "Elena", "Tomás", "Paula", "Marcos"]
 _LAST = ["Albornoz", "Cárcamo", "Muñoz", "Soto", "Rojas", "Pérez", "Díaz", "Vera", "Fuentes", "Araya"]
 PLANTED_RUTS = ["8.765.432-K", "12345678-5", "123456785", "15.555.444-0", "9 876 543 2"]
@@ -462,7 +493,7 @@ def _people() -> list[tuple[str, str, str, int]]:
     for i in range(60):
         name = f"{_FIRST[i % 10]} {_LAST[(i * 3) % 10]} {_LAST[(i * 7 + 1) % 10]}"
         out.append((name, _rut(10_000_000 + 7919 * i), "F" if i % 2 else "M", 18 + i))
-    return out
+    return out + [(n, _rut(int(r.split("-")[0].replace(".", ""))), sx, age) for n, r, sx, age in ISSUE_PEOPLE]
 
 
 def _photo_with_metadata(path: Path, secret: str) -> None:
@@ -486,17 +517,23 @@ def _hostile_raw(root: Path) -> tuple[Path, list[str]]:
               "nombre", "rut", "sexo", "edad", f"Observación de {n4}"]
     lines = [";".join(header)]
     titles = [f"Taller con {n1}", f"Reunión {PLANTED_RUTS[0]}", "Taller vecinal Ovalle", "Jornada Vicuña",
-              "Taller Illapel", "Cabildo Combarbalá", f"Escuela {n2.upper()}", "Jornada Canela"]
+              "Taller Illapel", "Cabildo Combarbalá", f"Escuela {n2.upper()}", "Jornada Canela",
+              *NAME_FORMS, *(f"Visita {r}" for r in RUT_FORMS)]
     lineas = ["Barrios $$", "Barrios $$", "Barrios $$", f"Línea de {n3}", "Vivienda", "Vivienda", "Vivienda",
-              PLANTED_RUTS[1]]
+              PLANTED_RUTS[1], *RUT_FORMS, *NAME_FORMS]
     orgs = [f"JJVV {n5}", "Comité Los Aromos", PLANTED_RUTS[2], "Comité Los Aromos", "JJVV Norte",
-            f"Comité {n1}", "JJVV Norte", "JJVV Norte"]
-    comunas = ["Ovalle", "Ovalle", "Ovalle", "Vicuña", "Illapel", "Combarbalá", "La Serena", "Canela"]
+            f"Comité {n1}", "JJVV Norte", "JJVV Norte", *reversed(NAME_FORMS), *reversed(RUT_FORMS)]
+    comunas = ["Ovalle", "Ovalle", "Ovalle", "Vicuña", "Illapel", "Combarbalá", "La Serena", "Canela"] * 3
     for k, person in enumerate(people):
         a = k % len(titles)
-        lines.append(";".join([f"{HOSTILE_YEAR}-0{1 + a}-1{a}", comunas[a], titles[a], "Taller participativo",
+        lines.append(";".join([f"{HOSTILE_YEAR}-0{1 + a % 9}-1{a % 9}", comunas[a], titles[a], "Taller participativo",
                                lineas[a], orgs[a], person[0], person[1], person[2], str(person[3]), "x"]))
     (raw / f"asistencia de {n2}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # a file named after an attendee, surname first; an unknown header with a name
+    (raw / "lista Tralma Rigoberto.csv").write_text(
+        "fecha;comuna;actividad;tipo_actividad;nombre;rut;sexo;edad;Obs Rigoberto Caniullan\n"
+        f"{HOSTILE_YEAR}-06-20;Ovalle;Taller vecinal Ovalle;Taller participativo;{ISSUE_PEOPLE[2][0]};"
+        f"{ISSUE_PEOPLE[2][1]};M;66;x\n", encoding="utf-8")
     wb = Workbook()
     ws = wb.active
     ws.title = f"Hoja {n3}"[:31]
@@ -508,22 +545,49 @@ def _hostile_raw(root: Path) -> tuple[Path, list[str]]:
     ws.append(["Firma encargado(a): ____"])
     ws.append([f"Revisó {n5}"])
     ws.append([None, None, f"Responsable {PLANTED_RUTS[4]}"])
+    ws.append(["Encargada: Bernardita Llancaqueo"])
+    ws.append(["Firma Tralma, Rigoberto 7.531.598"])
+    named = wb.create_sheet("Huenchumil María")  # a sheet named after an attendee, surname first
+    named.append(["Fecha", "Comuna", "Actividad", "Nombre", "RUT", "Sexo", "Edad"])
+    named.append([f"{HOSTILE_YEAR}-09-04", "Coquimbo", "Taller vecinal", ISSUE_PEOPLE[0][0], ISSUE_PEOPLE[0][1],
+                  "F", 51])
     wb.save(raw / "planilla.xlsx")
     _photo_with_metadata(raw / "foto1.jpg", f"{n1} {PLANTED_RUTS[0]}")
     _photo_with_metadata(raw / f"{n4}.jpg", f"{n4}")
+    _photo_with_metadata(raw / "IMG_20190412_103512.jpg", "foto de cámara")
     (raw / "destacadas.csv").write_text(
         "fecha,comuna,titulo,linea,foto\n"
         f"{HOSTILE_YEAR}-03-10,Ovalle,Visita a {n1} {PLANTED_RUTS[4]},{n2},foto1.jpg\n"
-        f"{HOSTILE_YEAR}-04-11,Vicuña,Taller vecinal,Barrios,{n4}.jpg\n", encoding="utf-8")
+        f"{HOSTILE_YEAR}-04-11,Vicuña,Taller vecinal,Barrios,{n4}.jpg\n"
+        f"{HOSTILE_YEAR}-04-12,Ovalle,Visita de María Huenchumil,RUN 8.802.188,IMG_20190412_103512.jpg\n"
+        f"{HOSTILE_YEAR}-04-13,Ovalle,Tralma\u00ad Rigoberto,Llancaqueo Bernardita,foto1.jpg\n", encoding="utf-8")
+    (raw / "textos.yml").write_text(
+        "parrafos:\n  mujeres: Agradecemos a Ximena Quintrequeo y a BernarditaPincheira.\n"
+        "  comunas: \"Con {comunas_alcanzadas} comunas; contacto RUT8802188-6.\"\n"
+        "logros:\n  - Visita de María Huenchumil\n  - \"**3** talleres con Tralma, Rigoberto\"\n  - RUN 8.802.188\n"
+        "cierre:\n  titulo: Gracias, Llancaqueo Bernardita\n  texto: 8802188\n", encoding="utf-8")
     (raw / f"plan-{HOSTILE_YEAR + 1}.yml").write_text(
         f"anio: {HOSTILE_YEAR + 1}\ntitulo: Plan con {n5}\ncompromisos:\n"
         f"  - nombre: Reunión con {n3} {PLANTED_RUTS[0]}\n    meta: 2\n    ponderacion: 100\n"
         "    filtro:\n      tipo_actividad: [Taller participativo]\n", encoding="utf-8")
+    # this year's plan: its commitments list the activities they count (planes[].compromisos[].actividades)
+    (raw / f"plan-{HOSTILE_YEAR}.yml").write_text(
+        f"anio: {HOSTILE_YEAR}\ntitulo: Plan de Tralma, Rigoberto\ncompromisos:\n"
+        "  - nombre: Talleres con Llancaqueo Bernardita 8802188\n    meta: 5\n    ponderacion: 100\n"
+        "    verificadores: [acta]\n    filtro:\n      tipo_actividad: [Taller participativo]\n", encoding="utf-8")
+    # verifier folders: one of an activity (its files named after people), one of no activity
+    acta = raw / "verificadores" / f"{HOSTILE_YEAR}-01-10 Ovalle Taller con {n1}"
+    acta.mkdir(parents=True)
+    (acta / "acta Llancaqueo Bernardita.pdf").write_bytes(b"%PDF-1.4\n")
+    (acta / "lista RUT8802188-6.pdf").write_bytes(b"%PDF-1.4\n")
+    orphan = raw / "verificadores" / "Tralma, Rigoberto 8.802.188"
+    orphan.mkdir()
+    (orphan / "acta.pdf").write_bytes(b"%PDF-1.4\n")
     return raw.parent, [p[0] for p in people]
 
 
 def _needles_of(names: list[str], ruts: list[str]) -> Needles:
-    found = Needles()
+    found = Needles(anywhere=True)
     for n in names:
         found.add_name(n)
     for r in ruts:
@@ -578,6 +642,10 @@ def test_hostile_year_footer_text_is_shown_when_harmless(hostile_run):
 def test_hostile_search_sees_what_was_planted(hostile_run):
     """The same search finds the planted values in the raw folder: it can fail."""
     base, _result, needles = hostile_run
+    for form in [*NAME_FORMS, *RUT_FORMS, "Obs Rigoberto Caniullan", "Encargada: Bernardita Llancaqueo",
+                 "Firma Tralma, Rigoberto 7.531.598", "Huenchumil María"]:
+        assert search({"texto": f"x {form} y".encode()}, needles), form
+    assert search({"foto": b"IMG_20190412_103512.jpg"}, needles) == []
     raw = tree_files(base / "raw")
     assert any("RUT" in leak for leak in search(raw, needles))
     assert any("nombre completo" in leak for leak in search(raw, needles))

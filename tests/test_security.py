@@ -88,11 +88,17 @@ def test_quarantine_file_owner_only(sample_run):
 
 
 @pytest.mark.slow
-def test_every_processed_file_with_person_rows_is_owner_only(sample_run):
-    """Attendances (pseudonym, sex, age, file and row), the quarantine and the names index."""
+def test_every_processed_file_is_owner_only(sample_run):
+    """Every file under data/processed/ (tables, quarantine, names index, stage cache) is 0600
+    and every folder 0700 after a whole run, whatever the umask the run was started under."""
     paths = sample_run.paths
-    for path in (paths.asistencias, paths.cuarentena, paths.nombres_huellas):
+    for path in (paths.asistencias, paths.cuarentena, paths.nombres_huellas, paths.actividades):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    loose = {p.relative_to(paths.processed_root).as_posix(): oct(stat.S_IMODE(p.stat().st_mode))
+             for p in [paths.processed_root, *paths.processed_root.rglob("*")]
+             if stat.S_IMODE(p.stat().st_mode) != (0o700 if p.is_dir() else 0o600)}
+    assert loose == {}
+    assert list((paths.processed_root / ".cache").rglob("*.ipynb"))  # the cache copies were looked at
 
 
 def test_weak_key_stops_the_run_with_a_clear_message(tmp_path):
@@ -102,7 +108,7 @@ def test_weak_key_stops_the_run_with_a_clear_message(tmp_path):
     result = run_cli("clean", "--year", "2017", "-q", "--raw-dir", str(raw.parent), "--processed-dir",
                      str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"), env={"BALANCE_CLAVE": "corta"})
     assert result.returncode == 2  # refused before any kernel starts
-    assert "demasiado corta" in result.stderr and "12.345.678" not in result.stderr + result.stdout
+    assert "no sirve" in result.stderr and "secrets.token_hex(32)" in result.stderr and "12.345.678" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1  # one Spanish line
 
 
@@ -341,3 +347,27 @@ def test_two_years_side_by_side(tmp_path):
     # 2018 compares with 2017, cleaned by both runs at once: the same figures
     assert ind["2018"]["asistencias_anio_anterior"] == ind["2017"]["asistencias"]
     assert not list((tmp_path / "out").glob(".en-curso-*"))
+
+
+def test_read_only_out_dir_gives_one_spanish_line(tmp_path):
+    """An output folder the user cannot write: one Spanish line naming it, no traceback."""
+    import os
+
+    (tmp_path / "raw").mkdir()
+    raw = year_csv(tmp_path / "raw", "lista.csv", "fecha,actividad,comuna,nombre,rut,sexo\n"
+                                                  "2017-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n")
+    out = tmp_path / "solo-lectura"
+    out.mkdir()
+    out.chmod(0o555)
+    if os.geteuid() == 0:  # root writes through modes: a folder where even root cannot create anything
+        out = Path("/sys/balance-solo-lectura")
+        if not Path("/sys").is_dir():
+            pytest.skip("sin /sys")
+    try:
+        result = run_cli("run", "--year", "2017", "-q", "--sin-pdf", "--raw-dir", str(raw.parent),
+                         "--processed-dir", str(tmp_path / "p"), "--out-dir", str(out), env=KEY)
+    finally:
+        (tmp_path / "solo-lectura").chmod(0o755)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "PermissionError" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and f"No se pudo escribir en la carpeta {out}" in result.stderr

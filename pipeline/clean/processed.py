@@ -7,11 +7,13 @@ mark matches their own inputs, and otherwise stop with «ejecute limpiar» — t
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Iterator
 
 from pipeline import locks
 from pipeline.clean import pseudonyms
+from pipeline.clean.writing import private_folder
 from pipeline.config import Paths
 from pipeline.errors import StaleProcessed
 from pipeline.fingerprint import code_version, fingerprint
@@ -42,8 +44,9 @@ def _tables(paths: Paths) -> tuple[Path, ...]:
 def mark(paths: Paths, region: str) -> None:
     """Record which inputs data/processed/<year>/ was built from."""
     marker = _marker(paths)
-    marker.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(marker.parent)
     marker.write_text(clean_key(paths, region))
+    os.chmod(marker, 0o600)
 
 
 def is_fresh(paths: Paths, region: str) -> bool:
@@ -72,5 +75,6 @@ def lock(paths: Paths) -> Iterator[None]:
     """Blocking lock on data/processed/<year>/: two runs sharing a processed folder (the same
     year from two raw folders, or 2018 reading 2017 while 2017 is cleaned beside it) take
     turns to write and read it, and each checks that what it reads was built from its own inputs."""
+    private_folder(paths.processed_root / ".cache")
     with locks.held(paths.processed_root / ".cache" / f"{paths.year}.lock", wait=True):
         yield

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 from pipeline.errors import KeyFileError  # noqa: F401  (raised here)
 
-import collections
+import functools
 import hashlib
 import hmac
-import math
 import os
+import re
 import secrets
 import stat
-import string
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import zxcvbn
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -33,42 +33,41 @@ from pipeline.config import PROJ_ROOT
 
 ENV_KEY = "BALANCE_CLAVE"
 KEY_FILE = PROJ_ROOT / "data" / ".clave"
-# A key must carry at least 32 bytes (256 bits) of entropy, estimated as below: 64 hex
-# characters, 43 base64 characters, or about 40 characters of any printable kind.
-MIN_KEY_BITS = 256
-# …and not be a repetition: at least this many bits per character by its own letter counts
-# (Shannon): 64 random hex digits give about 3.7, `xxxx…` gives 0, `abab…` gives 1.
-MIN_BITS_PER_CHAR = 3.0
-_ALPHABETS = [  # the smallest standard alphabet holding every character decides bits per character
-    (set(string.digits + "abcdef"), 4.0),
-    (set(string.digits + "ABCDEF"), 4.0),
-    (set(string.ascii_letters + string.digits + "+/=-_"), 6.0),
-    (set(string.printable) - set(string.whitespace) | {" "}, math.log2(95)),
-]
+# A key is one generated at random: 64 hexadecimal characters (`secrets.token_hex(32)`, what
+# `data/.clave` holds) or 43 or more base64 characters (`secrets.token_urlsafe(32)`: 32 bytes)…
+_HEX_KEY = re.compile(r"[0-9a-fA-F]{64}")
+_BASE64_KEY = re.compile(r"[A-Za-z0-9_+/-]{43,}={0,2}")
+# …that a password-strength estimator (zxcvbn: dictionaries, repeats, sequences, keyboard
+# patterns) does not guess in fewer than 10^30 tries: random keys of these formats are above
+# 10^40, `0123456789abcdef` × 4 is 10^4.8, the base64 alphabet in order 10^12, a passphrase of
+# this project's words glued together 10^18.
+MIN_GUESSES_LOG10 = 30
+# words of this project a guessed key would be made of (zxcvbn's own dictionaries are English)
+PROJECT_WORDS = ["serviu", "minvu", "coquimbo", "la serena", "chile", "participacion", "ciudadana",
+                 "balance", "clave", "contrasena", "seudonimo", "vivienda", "region", "asistencia"]
 
 
-def key_bits(key: bytes) -> float:
-    """Estimated entropy of a key in bits: length × bits per character of the smallest standard
-    alphabet (hex, base64, printable, else any byte) holding it, or 0 for a repetitive key."""
-    text = key.decode("latin-1")
-    if not text:
-        return 0.0
-    counts = collections.Counter(text)
-    shannon = -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
-    if shannon < MIN_BITS_PER_CHAR:
-        return 0.0
-    per_char = next((bits for alphabet, bits in _ALPHABETS if set(text) <= alphabet), 8.0)
-    return len(text) * per_char
+@functools.lru_cache(maxsize=8)
+def key_problem(key: bytes) -> str | None:
+    """Why `key` is refused (in Spanish, never quoting it), or None for a random key."""
+    text = key.decode("utf-8", errors="replace")
+    if not (_HEX_KEY.fullmatch(text) or _BASE64_KEY.fullmatch(text)):
+        return ("no tiene el formato de una clave generada al azar (64 caracteres hexadecimales, "
+                "o 43 o más caracteres base64)")
+    if zxcvbn.zxcvbn(text, max_length=len(text), user_inputs=PROJECT_WORDS)["guesses_log10"] < MIN_GUESSES_LOG10:
+        return "es adivinable: repite un patrón, sigue una secuencia o contiene palabras"
+    return None
 
 
 def check_key(key: bytes, origin: str) -> bytes:
-    """`key` when it is strong enough, else a KeyFileError saying what to do (never the key)."""
-    if key_bits(key) < MIN_KEY_BITS:
+    """`key` when it is random (`key_problem`), else a KeyFileError saying what to do (never the key)."""
+    problem = key_problem(key)
+    if problem is not None:
         raise KeyFileError(
-            f"La clave de seudonimización de {origin} es demasiado corta o repetitiva: debe tener al menos "
-            f"32 bytes de azar (por ejemplo 64 caracteres hexadecimales). Genere una con "
-            f"`python -c \"import secrets; print(secrets.token_hex(32))\"`, o quite {ENV_KEY} para que "
-            "el proceso cree data/.clave por usted."
+            f"La clave de seudonimización de {origin} no sirve: {problem}. Con una clave adivinable se "
+            "podrían recuperar los RUT desde los seudónimos. Genere una al azar con "
+            f"`python -c \"import secrets; print(secrets.token_hex(32))\"`, o quite {ENV_KEY} (y borre "
+            "una data/.clave que no sirva) para que el proceso cree data/.clave por usted."
         )
     return key
 
@@ -76,7 +75,7 @@ def check_key(key: bytes, origin: str) -> bytes:
 def clave(key_file: Path | None = None) -> bytes:
     """The secret key: `$BALANCE_CLAVE` if set and not empty, else the key file (created if missing).
 
-    Either must carry at least 32 bytes of entropy (`key_bits`); the key file must be a regular
+    Either must be a random key (`key_problem`); the key file must be a regular
     file owned by the user (a symbolic link is refused, never followed).
     """
     env = os.environ.get(ENV_KEY, "")

@@ -3,16 +3,31 @@ a plan or a photo passes it before it reaches `outputs/` or the console (data co
 
 A text is withheld, whole, as ``[dato personal retirado]`` when it holds
 
-- a RUT-shaped token, in any format and valid or not (`12.345.678-5`, `12345678-5`,
-  `123456785`, `12 345 678 k`, `1.234.567-K`): seven or eight digits, grouped by dots or
-  spaces or not, then a check character; or
-- the name of an attendee of the year: the whole name, or two or more of its words in a
-  row (case, accents, punctuation and the particles `de`, `del`, `la`, `los`, `y`… ignored).
+- a RUT-shaped number (`rut_spans`): seven or eight digits in the RUT range (1.000.000 to
+  99.999.999), with or without dots, with or without check character and separator, alone,
+  after RUT/RUN or glued to letters (`12.345.678-5`, `8802188`, `RUN 8.802.188`,
+  `RUT8802188-6`, `123456785`, `12 345 678 k`). Not a RUT: a whole text that is a date
+  written `AAAAMMDD` or `DDMMAAAA`, a phone number with its prefix (`+56 9 8802 1886`),
+  an amount with `$` (`$8.802.188`), a camera or phone photo name (`IMG_20190412_103512`,
+  `IMG-20190412-WA0012`), and a bare number in a code column (`id_actividad`:
+  `ACT-2019-1234567`; a dotted RUT or one with its check digit there is still withheld), and
+  a lowercase hexadecimal fingerprint of 16 characters or more (`9faee634fafc3081`); or
+- the name of an attendee of the year: two or more of its words, in any order, within a
+  window of four words («Taller con Ximena Quintrequeo», «Tralma, Rigoberto»), a one-word
+  name, or a name typed without spaces («BernarditaPincheira»: a long word cut in two or
+  three parts, two of them a pair of words of one name). Case, accents, punctuation, soft
+  hyphens and zero-width characters, and the particles `de`, `del`, `la`, `los`, `y`… are
+  ignored. One word of a longer name alone (a surname) is not enough.
+
+False positives, accepted: a text where two words of one attendee's name meet by chance
+(«Escuela Gabriela Mistral» when «Gabriela Mistral Rojas» attended), a long word that splits
+into two words of one name, any seven- or eight-digit number (a budget without `$`, a phone
+without `+56`). The quality report lists where each withheld text was, so the analyst can judge.
 
 The names themselves are never stored: cleaning (`find`, then `write_index`) keeps, in
 `data/processed/<year>/nombres.huellas` (owner-only), a keyed hash (HMAC-SHA-256 with the
-pseudonym key, first 16 bytes) of every pair of consecutive words of every name and of every
-one-word name. Without the key the file says nothing; with it, a name can only be tested,
+pseudonym key, first 16 bytes) of every unordered pair of words of every name and of every
+one-word name (`name_index`); a text is tested by hashing its own pairs the same way. Without the key the file says nothing; with it, a name can only be tested,
 never read. Later stages load it with `for_year(paths)`.
 
 `find` also screens, at the source, every distinct text of the activity columns, the file and
@@ -36,18 +51,46 @@ import pyarrow.compute as pc
 from pipeline import config
 from pipeline.clean import pseudonyms
 from pipeline.clean.codes import category_text
-from pipeline.clean.name_index import ONE, TWO, NameIndex
+from pipeline.clean.name_index import ONE, WINDOW, NameIndex, glued_keys, pair_key
 from pipeline.errors import StaleProcessed
 from pipeline.ingest.sheets import FILA, Reading
 from pipeline.text import fold
 
 WITHHELD = "[dato personal retirado]"
-# 7 or 8 digits (optionally 1-2 + groups of 3 split by dots or spaces), an optional dash, the
-# check character; not glued to other letters or digits. Over-withholds a phone number or an
-# 8-digit date: both are better kept out of a shared report anyway.
+# a RUT-shaped number: 7 or 8 digits in the RUT range (dotted, spaced in groups of 3 or plain),
+# then an optional check character with an optional separator. Letters may touch it
+# («RUT8802188-6»); another digit, or a digit and a dot or comma before it (a longer number,
+# a decimal), may not.
 RUT_TOKEN = re.compile(
-    r"(?<![0-9A-Za-z])(?:\d{1,2}[.\s]?\d{3}[.\s]?\d{3})\s*[-‐‑–—]?\s*[0-9kK](?![0-9A-Za-z])"
+    r"(?<!\d)(?<!\d\.)"
+    r"(?:[1-9]\d?\.\d{3}\.\d{3}|[1-9]\d?\ \d{3}\ \d{3}|[1-9]\d{6,7})"
+    r"(?:\s*[-‐‑–—]?\s*[0-9kK](?![0-9A-Za-z]))?(?!\d)"
 )
+# what is not a RUT though it has its digits (masked before RUT_TOKEN is looked for)
+_DATE_COMPACT = r"(?:(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))"
+_CAMERA_TIME = r"(?:[ _-]+(?:\d{6,9}|WA\d{4}))"
+_NOT_RUT = re.compile("|".join([
+    # a camera or phone photo: IMG_20190412_103512, PXL_20190412_103512345, IMG-20190412-WA0012,
+    # 20190412_103512 (a date, then a time or WhatsApp's number)
+    r"(?i:IMG|VID|PXL|MVIMG|PANO|BURST|DSC|DSCN|DSCF|Screenshot|Captura|Foto|Photo)[ _-]*"
+    + _DATE_COMPACT + _CAMERA_TIME + "?(?!\\d)",
+    _DATE_COMPACT + _CAMERA_TIME + "(?!\\d)",
+    # a phone number with its country prefix: +56, 0056 or (+56), then its nine digits
+    r"\(?(?:\+|(?<!\d)00)\s*56\)?(?:[\s.()-]*\d){9}(?!\d)",
+    # an amount in pesos
+    r"\$\s*\d{1,3}(?:[.,\s]?\d{3})*(?:,\d+)?",
+    # a hexadecimal fingerprint of 16 characters or more (the key's and the code's in run.log)
+    r"(?<![0-9A-Za-z])[0-9a-f]{16,}(?![0-9A-Za-z])",
+]))
+# a whole text that is only a date without separators (AAAAMMDD or DDMMAAAA)
+_WHOLE_DATE = re.compile(r"\s*(?:" + _DATE_COMPACT
+                         + r"|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d)\s*")
+# in a code column only a RUT written as one (dotted, with its check digit after a separator,
+# or after RUT/RUN) is withheld: `ACT-2019-1234567` is a code
+_CODE_RUT = re.compile(r"\.|[-‐‑–—]\s*[0-9kK]$")
+_RUT_WORD = re.compile(r"(?i)\bru[tn]\W*$")
+# characters that do not show: soft hyphen, zero-width space/joiners, word joiner, BOM
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 # words that join the parts of a Spanish name; skipped on both sides, so that "María de los
 # Ángeles" is the pair ("maria", "angeles") and "Taller de los vecinos" never matches "de los"
 PARTICLES = frozenset("de del la las lo los el y e i da das do dos di du van von der".split())
@@ -61,8 +104,36 @@ MEMO_KEYS = 1_000_000  # lookup keys remembered by a screen (emptied past this)
 MAX_ROWS_PER_PLACE = 20  # rows listed per (file, sheet, column); the count is always given
 
 
-def has_rut(text: str) -> bool:
-    return RUT_TOKEN.search(text) is not None
+def visible(text: str) -> str:
+    """`text` without the characters that do not show (a soft hyphen inside a name or a RUT)."""
+    return text.translate(INVISIBLE)
+
+
+def rut_spans(text: str, code: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of each RUT-shaped number of `text` (see the module docstring), as found
+    in `visible(text)`. `code`: the text is from a code column."""
+    text = visible(text)
+    if _WHOLE_DATE.fullmatch(text):
+        return []
+    masked = _NOT_RUT.sub(lambda m: " " * len(m[0]), text)
+    spans = []
+    for m in RUT_TOKEN.finditer(masked):
+        if code and not (_CODE_RUT.search(m[0]) or _RUT_WORD.search(masked[:m.start()])):
+            continue
+        spans.append(m.span())
+    return spans
+
+
+def has_rut(text: str, code: bool = False) -> bool:
+    return bool(rut_spans(text, code))
+
+
+def replace_ruts(text: str) -> str:
+    """`text` (made `visible`) with each RUT-shaped number replaced by WITHHELD."""
+    text = visible(text)
+    for start, end in reversed(rut_spans(text)):
+        text = text[:start] + WITHHELD + text[end:]
+    return text
 
 
 _FOLDED: dict[str, tuple[str, ...]] = {}
@@ -73,7 +144,7 @@ def _folded(token: str) -> tuple[str, ...]:
     year's names are folded token by token, not name by name."""
     words = _FOLDED.get(token)
     if words is None:
-        words = tuple(w for w in fold(token).split() if w not in PARTICLES)
+        words = tuple(w for w in fold(visible(token)).split() if w not in PARTICLES)
         if len(_FOLDED) > 1_000_000:
             _FOLDED.clear()
         _FOLDED[token] = words
@@ -101,9 +172,13 @@ def _name_token(token: str) -> tuple[str, ...]:
 
 
 def _text_keys(words: list[str]) -> list[bytes]:
-    """What a screened text is looked up by, from its `name_words`: its pairs of consecutive
-    words and its words (the keys of `NameIndex.keys`)."""
-    return [TWO + f"{a} {b}".encode() for a, b in zip(words, words[1:])] + [ONE + w.encode() for w in words]
+    """What a screened text is looked up by, from its `name_words`: each two of its words at
+    most `WINDOW` - 1 apart, the cuts of its long words (`glued_keys`) and its words (the keys
+    of `NameIndex.keys`)."""
+    keys = [pair_key(a, b) for i, a in enumerate(words) for b in words[i + 1:i + WINDOW]]
+    for w in dict.fromkeys(words):
+        keys += glued_keys(w)
+    return keys + [ONE + w.encode() for w in words]
 
 
 def _digests(keys: list[bytes], key: bytes) -> list[bytes]:
@@ -140,11 +215,14 @@ class Screen:
     def _known(self, keys: list[bytes]) -> bool:
         return any(self._lookup(keys).values())
 
-    def hit(self, text: object) -> bool:
+    def hit(self, text: object, code: bool = False) -> bool:
         """True when `text` holds a RUT-shaped token or an attendee's name. The official names of
-        comunas, provinces and regions and the fixed categories are never names."""
+        comunas, provinces and regions and the fixed categories are never names. `code`: the
+        text is from a code column (a bare number there is a code, not a RUT)."""
         if not isinstance(text, str) or not text:
             return False
+        if code:
+            return has_rut(text, code=True) or self.hit(_NO_DIGITS.sub(" ", text))
         found = self._memo.get(text)
         if found is None:
             found = has_rut(text)
@@ -158,9 +236,11 @@ class Screen:
     def __call__(self, text):
         return WITHHELD if self.hit(text) else text
 
-    def hits(self, texts: list[str]) -> list[bool]:
+    def hits(self, texts: list[str], code: bool = False) -> list[bool]:
         """`hit` of many distinct texts, their lookup keys hashed in one batch (or looked up in
         the plain index, over all of them at once, when the screen has it)."""
+        if code:
+            return [self.hit(t, code=True) for t in texts]
         if self._names is not None:
             return self._hits_plain(texts)
         vocabulary = _vocabulary() if self._prints else set()
@@ -199,9 +279,9 @@ class Screen:
         `on_hit(path)` is told where (e.g. `conflictos_actividad[3].valores`), never what."""
         return self._tree(obj, "", on_hit)
 
-    def _tree(self, obj, where: str, on_hit):
+    def _tree(self, obj, where: str, on_hit, code: bool = False):
         if isinstance(obj, str):
-            if self.hit(obj):
+            if self.hit(obj, code):
                 if on_hit is not None:
                     on_hit(where)
                 return WITHHELD
@@ -210,7 +290,7 @@ class Screen:
             out: dict = {}
             for k, v in obj.items():
                 here = f"{where}.{WITHHELD if self.hit(k) else k}".lstrip(".")
-                value = self._tree(v, here, on_hit)
+                value = self._tree(v, here, on_hit, k in CODE_KEYS)
                 key = self._tree(k, f"{where} (clave)", on_hit) if isinstance(k, str) else k
                 if key in out:
                     if isinstance(out[key], (int, float)) and isinstance(value, (int, float)) \
@@ -229,6 +309,8 @@ class Screen:
         return obj
 
 
+_NO_DIGITS = re.compile(r"\d+")
+CODE_KEYS = frozenset({"id_actividad", "codigo", "código"})  # keys of indicadores.json holding codes
 _VOCABULARY: set[tuple[str, ...]] = set()
 
 
@@ -273,8 +355,10 @@ def fingerprints(names: Iterable[object] | pa.Array | NameIndex, key: bytes) -> 
 
 def write_index(path: Path, prints: list[bytes]) -> None:
     """The fingerprints, owner-only, replacing the old file only once written."""
+    from pipeline.clean.writing import private_folder
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -372,7 +456,7 @@ def find(reading: Reading) -> Findings:
                 place(s.archivo, s.sheet, "encabezado desconocido")
         for col in SCREENED_COLUMNS:
             if col in s.frame:
-                rows = _hit_rows(screen, s.frame[col], s.frame[FILA])
+                rows = _hit_rows(screen, s.frame[col], s.frame[FILA], code=col in CODE_KEYS)
                 if len(rows):
                     place(s.archivo, s.sheet, col, rows.tolist())
     for r in [*reading.rechazos, *reading.omitidas]:
@@ -399,15 +483,15 @@ def _place_names(screen: Screen, archivo: str, hoja: str, n: int) -> dict:
             "hoja": screen(hoja)}
 
 
-def _hit_rows(screen: Screen, values: pd.Series, filas: pd.Series) -> np.ndarray:
+def _hit_rows(screen: Screen, values: pd.Series, filas: pd.Series, code: bool = False) -> np.ndarray:
     """Row numbers (as the sheet shows them) whose value is withheld; each distinct value
-    screened once."""
+    screened once. `code`: a code column."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         cats = values.cat.categories
-        bad = np.array(screen.hits([str(c) for c in cats]) + [False], dtype=bool)
+        bad = np.array(screen.hits([str(c) for c in cats], code) + [False], dtype=bool)
         mask = bad[values.cat.codes.to_numpy()]
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        bad = np.array(screen.hits([str(u) for u in uniques]) + [False], dtype=bool)
+        bad = np.array(screen.hits([str(u) for u in uniques], code) + [False], dtype=bool)
         mask = bad[codes]
     return filas.to_numpy()[mask]

@@ -1,5 +1,8 @@
 """Writing `data/processed/<year>/`: every file to a temporary name first, all replaced
 together once written; the attendance table written in a background thread.
+
+Everything under `data/processed/` is the owner's only, whatever the umask: folders 0700
+(`private_folder`), files 0600 (created so, and `tighten` for copies made by other code).
 """
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 import pyarrow as pa
@@ -23,21 +26,65 @@ if TYPE_CHECKING:  # only for the annotation: year imports this module
     from pipeline.config import Paths
 
 
+PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
+
+
+def private_folder(path: Path) -> Path:
+    """`path` and every missing folder above it created owner-only (0700) whatever the umask;
+    `path` tightened to 0700 when it already existed."""
+    path = Path(path)
+    missing = []
+    here = path
+    while not here.exists():
+        missing.append(here)
+        here = here.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another run made it at the same moment
+            folder.mkdir(mode=PRIVATE_FOLDER)
+    with contextlib.suppress(PermissionError):  # a shared folder of another user stays as it is
+        os.chmod(path, PRIVATE_FOLDER)
+    for folder in missing[1:]:
+        os.chmod(folder, PRIVATE_FOLDER)
+    return path
+
+
+def tighten(root: Path) -> None:
+    """Every folder under `root` (itself included) 0700 and every file 0600 (symbolic links
+    left alone): for copies whose modes another library chose (the stage cache)."""
+    root = Path(root)
+    if not root.is_dir() or root.is_symlink():
+        return
+    with contextlib.suppress(PermissionError):
+        os.chmod(root, PRIVATE_FOLDER)
+    for folder, folders, files in os.walk(root):
+        for name in folders:
+            p = os.path.join(folder, name)
+            if not os.path.islink(p):
+                with contextlib.suppress(PermissionError, FileNotFoundError):
+                    os.chmod(p, PRIVATE_FOLDER)
+        for name in files:
+            p = os.path.join(folder, name)
+            if not os.path.islink(p):
+                with contextlib.suppress(PermissionError, FileNotFoundError):
+                    os.chmod(p, PRIVATE_FILE)
+
+
 def write_quarantine_csv(frame: pd.DataFrame, path: str) -> None:
     """The analyst's quarantine as Excel in Chile opens it: `;`-separated, UTF-8 with a BOM."""
     frame.to_csv(path, index=False, sep=";", encoding="utf-8-sig")
 
 
 @contextlib.contextmanager
-def not_writable_as_spanish(folder: Path):
-    """Turn a full, read-only or forbidden output folder into `OutputNotWritable` (one Spanish line)."""
+def not_writable_as_spanish(folder: Path | Callable[[OSError], Path]):
+    """Turn a full, read-only or forbidden output folder into `OutputNotWritable` (one Spanish
+    line). `folder`: the folder to name, or a function choosing it from the error."""
     try:
         yield
     except OSError as exc:
         causa = _CAUSES.get(exc.errno)
         if causa is None:
             raise
-        raise OutputNotWritable(folder, causa) from None
+        raise OutputNotWritable(folder(exc) if callable(folder) else folder, causa) from None
 
 
 _CAUSES = {
@@ -50,19 +97,20 @@ _CAUSES = {
 
 
 def write(result: "CleanResult", paths: "Paths", asistencias: "BackgroundParquet | None" = None) -> None:
-    """Write the four processed files; the quarantine (raw personal values) is owner-only.
+    """Write the four processed files, owner-only (the quarantine holds raw personal values,
+    the activities unscreened titles and organisations).
 
     `asistencias`: that table already being written in the background (`clean_year`). The
     other three are written to temporary names meanwhile; all four replace the old files
     only once every one of them has been written.
     """
-    Path(paths.processed).mkdir(parents=True, exist_ok=True)
+    private_folder(paths.processed)
     pending: list[tuple[Path, Path, int]] = []
     replaced: Path | None = None
     try:
         pending.append(_to_tmp(paths.actividades, lambda p: _write_parquet(result.actividades, p)))
         pending.append(_to_tmp(paths.cuarentena,
-                               lambda p: write_quarantine_csv(result.cuarentena, p), mode=0o600))
+                               lambda p: write_quarantine_csv(result.cuarentena, p)))
         pending.append(_to_tmp(paths.calidad,
                                lambda p: Path(p).write_text(json.dumps(result.calidad, ensure_ascii=False),
                                                             encoding="utf-8")))
@@ -70,7 +118,7 @@ def write(result: "CleanResult", paths: "Paths", asistencias: "BackgroundParquet
             asistencias.finish()
             replaced = asistencias.replaced
         else:
-            tmp, target, mode = _to_tmp(paths.asistencias, lambda p: _write_parquet(result.asistencias, p), mode=0o600)
+            tmp, target, mode = _to_tmp(paths.asistencias, lambda p: _write_parquet(result.asistencias, p))
             try:
                 replaced = _replace_keeping_old(tmp, target)
             finally:
@@ -112,7 +160,7 @@ def _write_parquet(frame: pd.DataFrame, path: str) -> None:
 class BackgroundParquet:
     """One parquet file written by a thread into a temporary name, moved into place by `finish`."""
 
-    def __init__(self, target: Path, mode: int = 0o644):
+    def __init__(self, target: Path, mode: int = PRIVATE_FILE):
         self.target = Path(target)
         self.tmp = self.target.with_name(f".{self.target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         self.mode = mode
@@ -178,7 +226,7 @@ def _delete_later(paths: list[Path]) -> None:
         threading.Thread(target=lambda: [p.unlink(missing_ok=True) for p in paths], name="borra-anteriores").start()
 
 
-def _to_tmp(target: Path, writer, mode: int = 0o644) -> tuple[Path, Path, int]:
+def _to_tmp(target: Path, writer, mode: int = PRIVATE_FILE) -> tuple[Path, Path, int]:
     """Write `target`'s content into a temporary name beside it: (temporary, target, mode)."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)

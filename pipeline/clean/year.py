@@ -35,7 +35,7 @@ from pipeline.clean.activities import activity_labels, activity_values, summary_
 from pipeline.clean.activity_table import finish_activities, person_activities, summary_activities
 from pipeline.clean.persons import asistencias_table, person_duplicates, person_fields, person_values
 from pipeline.clean.quarantine import calidad_figures, check_accounting, quarantine_table
-from pipeline.clean.writing import BackgroundParquet, not_writable_as_spanish, write
+from pipeline.clean.writing import BackgroundParquet, not_writable_as_spanish, private_folder, tighten, write
 
 
 @dataclass
@@ -56,10 +56,11 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
     """
     processed = Path(paths.processed)
     with not_writable_as_spanish(processed):
-        processed.mkdir(parents=True, exist_ok=True)
+        private_folder(processed)
+        tighten(paths.processed_root)  # files an earlier version left readable by others
         for stale in processed.glob(".asistencias.parquet.*.old"):  # left by a run stopped while replacing
             stale.unlink(missing_ok=True)
-    early = BackgroundParquet(paths.asistencias, mode=0o600)  # person rows: owner only
+    early = BackgroundParquet(paths.asistencias)  # owner only, like every processed file
 
     def start(frame: pd.DataFrame) -> None:
         with not_writable_as_spanish(processed):

@@ -140,8 +140,10 @@ def _as_text(value: Any, path: Path, where: str) -> str:
 
 
 def load(path: Path, ind: Mapping[str, Any], screen: Callable[[str], str] = _identity) -> Texts:
-    """Read `textos.yml` (no file: empty `Texts`). Placeholders are filled, then each text
-    goes through `screen` (the personal-data screen), so a figure never hides a name."""
+    """Read `textos.yml` (no file: empty `Texts`). Each text goes through `screen` (the
+    personal-data screen) with its placeholders blank, so a figure the pipeline computed (an
+    attendance count of seven digits) is never taken for a RUT; a withheld text stays
+    withheld, its placeholders unfilled."""
     import yaml
 
     path = Path(path)
@@ -167,8 +169,14 @@ def load(path: Path, ind: Mapping[str, Any], screen: Callable[[str], str] = _ide
                            f"«{sorted(unknown)[0]}»; use parrafos, logros o cierre.")
     values = placeholders(ind)
 
+    blanks = dict.fromkeys(values, " ")
+
     def clean(value: Any, where: str) -> str:
-        return screen(fill(_as_text(value, path, where), values, path, raw))
+        text = _as_text(value, path, where)
+        filled = fill(text, values, path, raw)
+        blank = fill(text, blanks, path, raw)
+        screened = screen(blank)
+        return filled if screened == blank else screened
 
     parrafos = {}
     for key, value in (doc.get("parrafos") or {}).items():

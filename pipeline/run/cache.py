@@ -10,6 +10,7 @@ data and templates included, and the stage's notebook).
 The cache is plain files under `data/processed/.cache/<year>/<stage>-<fingerprint>/`: a
 copy of what the stage wrote to `outputs/<year>/`. One folder per fingerprint, so two
 runs with different inputs never read each other's entry. Deleting it is always safe.
+Like all of `data/processed/`, it is the owner's only (folders 0700, files 0600).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.clean import processed, pseudonyms
+from pipeline.clean.writing import private_folder, tighten
 from pipeline.config import NOTEBOOKS_DIR, Paths
 from pipeline.fingerprint import code_version, file_digest, fingerprint
 from pipeline.indicators import verifiers
@@ -69,6 +71,7 @@ class StageCache:
     def store(self, out: Path, produced: list[Path]) -> None:
         """Keep a copy of what the stage produced; older entries of this stage are dropped."""
         tmp = self.parent / f".{self.dir.name}-{os.getpid()}"
+        private_folder(self.parent)
         shutil.rmtree(tmp, ignore_errors=True)
         for p in produced:
             if p.exists():
@@ -76,6 +79,7 @@ class StageCache:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(p, target)
         tmp.mkdir(parents=True, exist_ok=True)
+        tighten(tmp)  # copy2 kept the outputs' modes
         for old in self.parent.glob(f"{self.stage}-*"):
             shutil.rmtree(old, ignore_errors=True)
         try:

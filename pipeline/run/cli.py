@@ -186,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         for year in years
     ]
-    refused = [line for job in jobs for line in preflight.problems(job.paths, job.stages)]
-    refused += preflight.key_problems()
+    refused = [say(line, job.paths) for job in jobs for line in preflight.problems(job.paths, job.stages)]
+    refused += [say(line) for line in preflight.key_problems()]
     if refused:  # before any kernel starts
         for line in refused:
             print(f"Error: {line}", file=sys.stderr)
@@ -203,6 +203,14 @@ def main(argv: list[str] | None = None) -> int:
         _, html_path = write_trends_page(jobs[0], reg.nombre)
         print(f"Tendencias: {html_path}", file=sys.stderr)
     return failed
+
+
+def say(text: object, paths=None) -> str:
+    """What the console may show of `text`: through the year's personal-data screen (the
+    names of its attendees when its index exists, RUT-shaped numbers always)."""
+    from pipeline.clean.screen_messages import message
+
+    return message(str(text), paths)
 
 
 def interrupted() -> int:
@@ -284,20 +292,28 @@ def run_one(job: YearRun) -> int:
     def on_stage(stage: str) -> None:
         print(f"[{year}] etapa {next(counter)}/{total}: {stage}…", file=sys.stderr, flush=True)
 
+    from pipeline.clean.screen_messages import ScreenFilter
+
     start = time.perf_counter()
+    console = ScreenFilter(job.paths)  # log lines on the console pass the year's screen, as run.log's
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(console)
     try:
         run_year(job, on_stage)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except RunInProgress as err:
-        print(f"Error: {err}", file=sys.stderr)
+        print(f"Error: {say(err, job.paths)}", file=sys.stderr)
         return EXIT_BUSY
     except StageFailed as err:
-        print(f"Error en {year}: {err}", file=sys.stderr)
+        print(f"Error en {year}: {say(err, job.paths)}", file=sys.stderr)
         return EXIT_FAILED
     except (KeyFileError, OutputNotWritable) as err:  # Spanish messages that name no cell value
-        print(f"Error en {year}: {err}", file=sys.stderr)
+        print(f"Error en {year}: {say(err, job.paths)}", file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(console)
     print(f"[{year}] listo en {fmt_num(time.perf_counter() - start, 1)} s: {job.paths.out}", file=sys.stderr)
     return 0
 

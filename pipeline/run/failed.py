@@ -19,7 +19,9 @@ MAX_OUTPUT_BYTES = 5 * 1024 * 1024
 def keep(staged_out: Path, final: Paths) -> Path:
     """Move a failed run's outputs to `.fallidas/`, trim its notebooks, drop older failures."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # sorts by time
-    target = final.failed_root / f"{final.year}-{stamp}-{os.getpid()}"
+    # the process id in hexadecimal (at most 6 characters): a decimal one of 7 digits would
+    # look like a RUT and be withheld from the message that names this folder
+    target = final.failed_root / f"{final.year}-{stamp}-{os.getpid():x}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if staged_out.exists():
         staged_out.rename(target)

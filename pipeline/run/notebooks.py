@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import subprocess
 import weakref
 import tempfile
 import uuid
@@ -30,6 +31,16 @@ class LocalKernelManager(AsyncKernelManager):
         kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(), f"balance-kernel-{uuid.uuid4().hex[:12]}"))
         super().__init__(**kwargs)
         _managers.add(self)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw):
+        """The kernel's own log never reaches the console: jupyter_client interrupts a kernel
+        before shutting it down, which it reports on its stderr («[IPKernelApp] ERROR |
+        KeyboardInterrupt caught in kernel» after every successful run, a ZMQ traceback after
+        Ctrl-C). What the cells print comes over ZMQ into the notebook, not through it. (The
+        override point jupyter_client documents for launching kernels differently.)"""
+        kw.setdefault("stdout", subprocess.DEVNULL)
+        kw.setdefault("stderr", subprocess.DEVNULL)
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
 
 
 _managers: "weakref.WeakSet[LocalKernelManager]" = weakref.WeakSet()
@@ -83,4 +94,5 @@ def execute_notebook(stage: str, source: Path, target: Path, params: dict, progr
         detalle = screen_messages.failure(f"{type(err).__name__}: {err}", target, paths)
         log.error("Falló %s: %s", name, detalle)
         raise StageFailed(stage, name, detalle, target if target.exists() else None) from None
+    screen_messages.scrub_notebook(target, paths, streams_only=True)  # warnings and log lines it printed
     return target

@@ -59,8 +59,12 @@ def year_lock(paths: Paths) -> Iterator[None]:
         ) from None
 
 
-def _file_log(path: Path) -> logging.Handler:
+def _file_log(path: Path, paths: Paths | None = None) -> logging.Handler:
+    """run.log: every line through the year's personal-data screen."""
+    from pipeline.clean.screen_messages import ScreenFilter
+
     handler = logging.FileHandler(path, encoding="utf-8")
+    handler.addFilter(ScreenFilter(paths))
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     handler.setLevel(logging.INFO)
     logger = logging.getLogger("pipeline")
@@ -80,10 +84,26 @@ def swap_into_place(staged: Path, final: Path) -> None:
         shutil.rmtree(old)
 
 
+def _folder_of(final: Paths) -> Callable[[OSError], Path]:
+    """Which folder a write error is about: data/processed (the stage cache) or outputs/."""
+    def folder(exc: OSError) -> Path:
+        name = Path(exc.filename) if exc.filename else final.out_root
+        return final.processed_root if final.processed_root in (name, *name.parents) else final.out_root
+    return folder
+
+
 def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Paths:
     """Run the requested stages of one year; returns the final paths. `on_stage` is called
-    as each stage begins."""
+    as each stage begins. A folder it cannot write (read-only, full, not ours) ends the run
+    with `OutputNotWritable`, one Spanish line."""
+    from pipeline.clean.writing import not_writable_as_spanish
+
     final = job.paths
+    with not_writable_as_spanish(_folder_of(final)):
+        return _run_year(job, final, on_stage)
+
+
+def _run_year(job: YearRun, final: Paths, on_stage: Callable[[str], None] | None) -> Paths:
     with year_lock(final):
         # with the year's lock held, a staging folder of this year is a killed run's leftover
         for leftover in final.out_root.glob(final.staging_root("*").name):
@@ -95,7 +115,7 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
             shutil.copytree(final.out, staged.out)  # a single stage keeps the other stages' files
         staged.out.mkdir(parents=True, exist_ok=True)
         staged.run_log.unlink(missing_ok=True)
-        handler = _file_log(staged.run_log)
+        handler = _file_log(staged.run_log, final)
         try:
             settings = job.settings()
             log.info("Inicio: año %s, etapas %s", final.year, ", ".join(job.stages))

@@ -103,28 +103,43 @@ def test_only_normalised_ruts_are_accepted(bad):
 
 # --------------------------------------------------------------------------- strength and trust of the key
 
-@pytest.mark.parametrize("weak", ["k", "clave-de-prueba", "x" * 200, "ab" * 50, "0123456789abcdef" * 3])
-def test_short_or_repetitive_env_key_is_refused(monkeypatch, weak):
+@pytest.mark.parametrize("weak, why", [
+    ("k", "formato"), ("clave-de-prueba", "formato"), ("x" * 200, "adivinable"), ("ab" * 50, "adivinable"),
+    ("0123456789abcdef" * 3, "adivinable"),
+    # guessable keys of the generated formats: a repeated sequence, the alphabet, a hex word repeated
+    ("0123456789abcdef" * 4, "adivinable"), ("deadbeef" * 8, "adivinable"), ("0" * 63 + "1", "adivinable"),
+    ("abcdefghijklmnopqrstuvwxyz", "formato"),
+    ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", "adivinable"),
+    ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", "adivinable"),
+    # a passphrase: long, but words a dictionary attack tries first
+    ("contrasena del serviu coquimbo 2019 participacion!", "formato"),
+    ("contrasenadelserviucoquimbo2019participacion", "adivinable"),
+])
+def test_guessable_or_non_random_env_key_is_refused(monkeypatch, weak, why):
     monkeypatch.setenv(privacy.ENV_KEY, weak)
-    with pytest.raises(privacy.KeyFileError, match="demasiado corta o repetitiva") as info:
+    with pytest.raises(privacy.KeyFileError, match=f"no sirve: .*{why}") as info:
         privacy.clave()
-    assert len(weak) < 5 or weak not in str(info.value)  # the message never quotes the key
+    message = str(info.value)
+    assert len(weak) < 5 or weak not in message  # the message never quotes the key
+    assert "secrets.token_hex(32)" in message  # it says how to generate one
 
 
-def test_generated_and_long_keys_are_accepted(monkeypatch):
+def test_generated_keys_are_accepted(monkeypatch, no_env):
     import secrets
 
     for _ in range(50):
-        key = secrets.token_hex(32)
-        assert privacy.key_bits(key.encode()) >= privacy.MIN_KEY_BITS
+        assert privacy.key_problem(secrets.token_hex(32).encode()) is None
+        assert privacy.key_problem(secrets.token_urlsafe(32).encode()) is None
     monkeypatch.setenv(privacy.ENV_KEY, secrets.token_urlsafe(32))  # 43 base64 characters
     assert len(privacy.clave()) == 43
+    monkeypatch.delenv(privacy.ENV_KEY)
+    assert len(privacy.clave()) == 64 and no_env.is_file()  # the generated key file passes its own check
 
 
 def test_short_key_file_is_refused(no_env):
     no_env.parent.mkdir(parents=True)
     no_env.write_text("corta\n")
-    with pytest.raises(privacy.KeyFileError, match="demasiado corta"):
+    with pytest.raises(privacy.KeyFileError, match="no sirve"):
         privacy.clave()
 
 

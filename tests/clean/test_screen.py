@@ -1,6 +1,8 @@
-"""The personal-data screen: RUT-shaped tokens in any format, attendees' names (whole, or two
-words in a row; case, accents and particles ignored), the index stored as keyed hashes only,
-and the places of withheld values recorded at cleaning (file, sheet, row), never the values."""
+"""The personal-data screen: RUT-shaped numbers in any format (with the documented exceptions:
+dates, phones with their prefix, amounts with `$`, photo names, code columns), attendees' names
+(two or more words in any order within four words, glued, case, accents, punctuation, soft
+hyphens and particles ignored), the index stored as keyed hashes only, and the places of
+withheld values recorded at cleaning (file, sheet, row), never the values."""
 from __future__ import annotations
 
 import json
@@ -19,28 +21,86 @@ KEY = TEST_KEY.encode()
 @pytest.mark.parametrize("text", [
     "12.345.678-5", "12345678-5", "123456785", "12.345.678-K", "1.234.567-k", "12 345 678 5",
     "Taller (RUT 8.765.432-K)", "rut:12345678k", "12.345.678 - 0", "99.999.999-9",
+    # without check digit, after RUT/RUN, glued to letters, invisible characters inside
+    "8.802.188", "8802188", "RUN 8.802.188", "RUT8802188-6", "Firma Tralma 7.531.598", "rut8802188",
+    "8.802\u00ad.188-6", "lista 8802188.csv", "RUTs: 8802188,9123456", "Reunión 20190412",
+    "12 345 678", "IMG_8802188.jpg", "Fono 988021886",
 ])
-def test_rut_shaped_tokens_are_withheld_valid_or_not(text):
+def test_rut_shaped_numbers_are_withheld_valid_or_not(text):
     assert screen.rut_only()(text) == screen.WITHHELD
 
 
-@pytest.mark.parametrize("text", ["Taller 2019", "2019-10-10", "Sesión 12", "Fono 2 2345", "Plan 2020-2021",
-                                  "Jornada 1.500 viviendas"])
-def test_ordinary_numbers_pass(text):
+@pytest.mark.parametrize("text", [
+    "Taller 2019", "2019-10-10", "Sesión 12", "Fono 2 2345", "Plan 2020-2021", "Jornada 1.500 viviendas",
+    "Proyecto 123456",  # six digits: below the RUT range
+    # a whole text that is a date; a phone with its prefix; an amount with $
+    "20190412", "12042019", "12.04.2019", "+56 9 8802 1886", "+56988021886", "(+56) 9 8802 1886",
+    "Contacto +56 51 220 1234", "Subsidio de $8.802.188", "$ 8802188", "Monto $12.345.678,50",
+    # camera and phone photo names
+    "IMG_20190412_103512.jpg", "DSC_0012.JPG", "DSCN1234.JPG", "WhatsApp Image 2019-04-12 at 10.35.12.jpeg",
+    "IMG-20190412-WA0012.jpg", "PXL_20190412_103512345.jpg", "20190412_103512.jpg",
+    "Screenshot_20190412-103512.png", "VID_20190412_103512.mp4",
+    "huella de la clave 9fa1234567fc3081",  # a hexadecimal fingerprint (run.log)
+])
+def test_documented_exceptions_pass(text):
     assert screen.rut_only()(text) == text
+
+
+def test_a_code_column_keeps_its_numbers_but_not_a_rut():
+    s = screen.rut_only()
+    assert not s.hit("ACT-2019-1234567", code=True) and s.hit("ACT-2019-1234567")
+    for text in ["A-8.802.188", "RUT 8802188", "8802188-6", "A-8802188-6"]:
+        assert s.hit(text, code=True), text
+    names = _screen("Rigoberto Tralma")
+    assert names.hit("ACT Tralma Rigoberto 1234567", code=True)
+    assert names.tree({"id_actividad": "ACT-2019-1234567", "actividad": "ACT-2019-1234567"}) == \
+        {"id_actividad": "ACT-2019-1234567", "actividad": screen.WITHHELD}
+
+
+def test_rut_replaced_in_a_message_keeps_the_rest():
+    assert screen.replace_ruts("fila 3: RUT8802188-6 y +56 9 8802 1886") == \
+        f"fila 3: RUT{screen.WITHHELD} y +56 9 8802 1886"
 
 
 def _screen(*names: str) -> screen.Screen:
     return screen.Screen(screen.fingerprints(names, KEY), KEY)
 
 
-def test_names_whole_or_two_words_in_a_row_accents_and_case_ignored():
+ATTENDEES = ("María José Huenchumil Aldunate", "Ximena Zorrilla Quintrequeo", "Rigoberto Tralma Soto",
+             "Bernardita Llancaqueo Pincheira", "Rigoberto Caniullan")
+
+
+@pytest.mark.parametrize("text", [
+    "Taller con Ximena Quintrequeo", "Visita de María Huenchumil", "Tralma, Rigoberto", "Llancaqueo Bernardita",
+    "BernarditaPincheira", "bernarditapincheira", "Bernar\u00addita Pin\u00adcheira", "Bernardita\u200bPincheira",
+    "MaríaJoséHuenchumil", "lista Tralma Rigoberto.csv", "Obs Rigoberto Caniullan", "Encargada: Bernardita Llancaqueo",
+    "Firma Tralma, Rigoberto", "HUENCHUMIL, MARÍA JOSÉ", "Aldunate con María", "Quintrequeo y la vecina Ximena",
+    "Tralma,Rigoberto", "Sra. Huenchumil-Aldunate", "Taller María José",
+])
+def test_name_variants_of_one_attendee_are_withheld(text):
+    plain_index = screen.name_index(ATTENDEES)
+    prints = screen.fingerprints(plain_index, KEY)
+    assert screen.Screen(prints, KEY)(text) == screen.WITHHELD
+    assert screen.Screen(prints, KEY, names=plain_index).hits([text]) == [True]  # the cleaning's lookup
+
+
+@pytest.mark.parametrize("text", [
+    "Huenchumil", "Taller Pincheira", "Visita a Rigoberto",  # one word of a longer name alone
+    "Ximena fue con las vecinas a la villa Quintrequeo",  # two words of a name farther than four words apart
+    "María Caniullan",  # words of two different attendees
+    "Taller de vivienda", "Comité Los Aromos",
+])
+def test_one_word_or_words_far_apart_or_of_two_people_pass(text):
+    assert _screen(*ATTENDEES)(text) == text
+
+
+def test_names_accents_case_and_particles_ignored():
     s = _screen("Ximena Albornoz Cárcamo", "María de los Ángeles Rojas")
     for text in ["Ximena Albornoz Cárcamo", "XIMENA ALBORNOZ CARCAMO", "Visita de albornoz  cárcamo",
-                 "Junta Ximena-Albornoz", "Comité María de los Ángeles", "maria angeles", "Ángeles Rojas"]:
+                 "Junta Ximena-Albornoz", "Comité María de los Ángeles", "maria angeles", "Ángeles Rojas",
+                 "Ximena Cárcamo", "Cárcamo, Ximena"]:
         assert s(text) == screen.WITHHELD, text
-    for text in ["Ximena", "Taller Albornoz", "Ximena Cárcamo", "Taller de los vecinos", "Junta de Vecinos Ovalle",
-                 "Los Ángeles"]:
+    for text in ["Ximena", "Taller Albornoz", "Taller de los vecinos", "Junta de Vecinos Ovalle", "Los Ángeles"]:
         assert s(text) == text, text
 
 
@@ -155,3 +215,73 @@ def test_the_name_index_is_replaced_only_when_the_cleaning_succeeds(tmp_path, mo
     monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     clean_year(paths, "Coquimbo")
     assert screen.index_path(paths).read_bytes() != before
+
+
+def test_processed_files_are_owner_only_whatever_the_umask(tmp_path, monkeypatch):
+    """Under umask 022, the cleaning, the name index, the marker and the stage cache give
+    folders 0700 and files 0600 under data/processed/ (an earlier run's loose file is tightened)."""
+    import os
+
+    from pipeline import stages
+    from pipeline.run import cache
+
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    (tmp_path / "raw").mkdir()
+    raw = year_csv(tmp_path / "raw", "lista.csv",
+                   "fecha,comuna,actividad,nombre,rut,sexo\n2017-05-02,Ovalle,Taller,Ana Díaz,12.345.678-5,F\n")
+    processed = tmp_path / "datos" / "processed"
+    paths = config.paths(2017, "Coquimbo", raw.parent, processed, tmp_path / "o")
+    previous = os.umask(0o022)
+    try:
+        processed.mkdir(parents=True)
+        (processed / "viejo.txt").write_text("de una versión anterior")
+        stages.clean_stage(paths, "Coquimbo")  # the cleaning, the name index and the marker
+        out = tmp_path / "o" / "2017"
+        out.mkdir(parents=True)
+        (out / "indicadores.json").write_text("{}")
+        (out / "notebooks").mkdir()
+        (out / "notebooks" / "01_limpieza.ipynb").write_text("{}")
+        cache.StageCache(paths, "indicadores", "0" * 64).store(
+            out, [out / "indicadores.json", out / "notebooks" / "01_limpieza.ipynb"])
+    finally:
+        os.umask(previous)
+    found = {p.relative_to(processed).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in processed.rglob("*")}
+    assert {"2017/actividades.parquet", "2017/asistencias.parquet", "2017/calidad.json", "2017/cuarentena.csv",
+            "2017/nombres.huellas", ".cache/2017/procesado.huella", "viejo.txt",
+            ".cache/2017/indicadores-00000000000000000000000000000000/notebooks/01_limpieza.ipynb"} <= set(found)
+    loose = {name: oct(mode) for name, mode in found.items()
+             if mode != (0o700 if (processed / name).is_dir() else 0o600)}
+    assert loose == {} and stat.S_IMODE(processed.stat().st_mode) == 0o700
+
+
+def test_log_lines_pass_the_years_screen(tmp_path, monkeypatch):
+    """run.log and the console: a record naming a file after an attendee, or a RUT, leaves
+    screened; the rest of the line stays readable."""
+    import logging
+
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    (tmp_path / "raw").mkdir()
+    raw = year_csv(tmp_path / "raw", "a.csv", "fecha,comuna,actividad,nombre,sexo\n"
+                                              "2017-05-02,Ovalle,Taller,Rigoberto Tralma Soto,M\n")
+    paths = config.paths(2017, "Coquimbo", raw.parent, tmp_path / "p", tmp_path / "o")
+    clean_year(paths, "Coquimbo")
+    record = logging.LogRecord("pipeline", logging.INFO, __file__, 1, "Leyendo «%s» (fila %s, RUT %s)",
+                               ("lista Tralma Rigoberto.csv", 3, "8802188"), None)
+    assert screen_messages.ScreenFilter(paths).filter(record)
+    text = record.getMessage()
+    assert "Tralma" not in text and "8802188" not in text and text.startswith("Leyendo ") and "fila 3" in text
+
+
+def test_a_successful_notebook_keeps_its_displays_and_screens_what_it_printed(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="aviso: RUT8802188-6 en la fila 4\n"),
+                    nbformat.v4.new_output("display_data", data={"text/html": "<td>1.234.567 filas</td>"})]
+    nb.cells.append(cell)
+    path = tmp_path / "01.ipynb"
+    nbformat.write(nb, path)
+    screen_messages.scrub_notebook(path, None, streams_only=True)
+    text = path.read_text(encoding="utf-8")
+    assert "8802188" not in text and "en la fila 4" in text and "1.234.567 filas" in text

@@ -352,3 +352,53 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing_half_written(tmp_pa
     assert sorted(p.name for p in out.iterdir()) == [], "quedó algo en outputs"
     assert not list((tmp_path / "p").rglob("*.lock"))
     assert _wait_for(lambda: not [p for p in family if _running(p)], 20), "quedaron procesos"
+
+
+def _tiny_year(tmp_path):
+    raw = tmp_path / "raw" / "2017"
+    raw.mkdir(parents=True)
+    (raw / "lista.csv").write_text("fecha,comuna,actividad,nombre,rut,sexo\n"
+                                   "2017-05-02,Ovalle,Taller,Ana Díaz,12.345.678-5,F\n", encoding="utf-8")
+    return raw.parent
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", [2, 3], ids=["indicadores", "balance"])
+def test_ctrl_c_from_the_terminal_in_any_stage_prints_one_line(tmp_path, stage):
+    """Ctrl-C as a terminal sends it (to the whole foreground process group) while stage 2 or 3
+    runs: the one Spanish line, no ZMQ traceback nor «DeadKernelError» from the kernel."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "ejecutar", "--anio", "2017", "-q", "--sin-pdf", "--raw-dir",
+         str(_tiny_year(tmp_path)), "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o")],
+        cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_CLAVE": TEST_KEY}, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+    reader.start()
+    assert _wait_for(lambda: any(f"etapa {stage}/3" in line for line in lines), 120), "".join(lines)
+    time.sleep(2)  # the stage's kernel is running
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=60)
+    reader.join(10)
+    err = "".join(lines)
+    assert proc.returncode == cli.EXIT_INTERRUPTED, err
+    shown = [line for line in err.splitlines() if not line.startswith(("[20", "Ejecutando", "Etapa", "Inicio", "Entrada"))]
+    assert shown == ["Interrumpido: no se publicó nada; las salidas anteriores quedan como estaban."], err
+    assert "Traceback" not in err and "DeadKernelError" not in err and "ZMQ" not in err
+
+
+@pytest.mark.slow
+def test_a_successful_run_prints_no_kernel_error_line(tmp_path):
+    """jupyter_client interrupts each kernel before shutting it down; what the kernel logs then
+    («[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel») never reaches the console."""
+    result = run_cli("ejecutar", "--anio", "2017", "--sin-pdf", "--raw-dir", str(_tiny_year(tmp_path)),
+                     "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"),
+                     env={"BALANCE_CLAVE": TEST_KEY})
+    assert result.returncode == 0, result.stderr
+    assert "[IPKernelApp]" not in result.stderr and "ERROR" not in result.stderr, result.stderr
