@@ -10,7 +10,6 @@ normalised over its distinct values, so cost grows with distinct values, not row
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -35,7 +34,7 @@ from pipeline.clean.activities import activity_labels, activity_values, summary_
 from pipeline.clean.activity_table import finish_activities, person_activities, summary_activities
 from pipeline.clean.persons import asistencias_table, person_duplicates, person_fields, person_values
 from pipeline.clean.quarantine import calidad_figures, check_accounting, quarantine_table
-from pipeline.clean.writing import BackgroundParquet, not_writable_as_spanish, private_folder, tighten, write
+from pipeline.clean.writing import not_writable_as_spanish, private_folder, tighten, write
 
 
 @dataclass
@@ -47,48 +46,32 @@ class CleanResult:
 
 
 def clean_year(paths: config.Paths, region: str) -> CleanResult:
-    """Clean every log under `paths.raw` and write the processed tables into `paths.processed`.
-
-    The attendance table (the big one) starts being written to a temporary file in a
-    background thread as soon as it is built, while the rest of the cleaning goes on
-    (pyarrow writes without holding the GIL); it replaces the old file only once the
-    accounting has been checked, like the other three.
-    """
+    """Clean every log under `paths.raw` and write the processed tables into `paths.processed`
+    (once the accounting has been checked; the old files are replaced all at once)."""
     processed = Path(paths.processed)
     with not_writable_as_spanish(processed):
         private_folder(processed)
         tighten(paths.processed_root)  # files an earlier version left readable by others
-        for stale in processed.glob(".asistencias.parquet.*.old"):  # left by a run stopped while replacing
+        for stale in processed.glob(".asistencias.parquet.*.old"):  # an earlier version's leftovers
             stale.unlink(missing_ok=True)
-    early = BackgroundParquet(paths.asistencias)  # owner only, like every processed file
-
-    def start(frame: pd.DataFrame) -> None:
-        with not_writable_as_spanish(processed):
-            early.start(frame)
-
     found: list[screen.Findings] = []
 
     def find(reading: Reading) -> None:
         # personal-data screen: the names index made, the places of withheld values found
         found.append(screen.find(reading))
 
-    privacy.clave()  # read (or created) once, before the threads that use it start
-    try:
-        result = clean_folder(paths.raw, paths.year, region, on_asistencias=start, alongside=find)
-        with not_writable_as_spanish(processed):
-            screen.apply(found[0], result.calidad)  # calidad screened in place
-            screen.write_index(screen.index_path(paths), found[0].prints)
-            write(result, paths, asistencias=early)
-    finally:
-        early.discard()
+    result = clean_folder(paths.raw, paths.year, region, alongside=find)
+    with not_writable_as_spanish(processed):
+        screen.apply(found[0], result.calidad)  # calidad screened in place
+        screen.write_index(screen.index_path(paths), found[0].prints)
+        write(result, paths)
     return result
 
 
 def clean_folder(raw: Path, year: int, region: str,
-                 on_asistencias: Callable[[pd.DataFrame], None] | None = None,
                  alongside: Callable[[Reading], None] | None = None) -> CleanResult:
     """Read and clean every log of one folder; nothing is written. `alongside` receives what
-    was read, while the RUTs are checked (the personal-data screen indexes its names then,
+    was read, once the raw RUTs are checked (the personal-data screen indexes its names then,
     without reading the logs again)."""
     raw = Path(raw)
     found = logfiles.survey(raw)
@@ -103,21 +86,14 @@ def clean_folder(raw: Path, year: int, region: str,
             f"{len(reading.rechazos)} archivo(s) u hoja(s) rechazados y {len(reading.omitidas)} hoja(s) "
             "sin encabezado reconocible. Revise el informe de calidad o los archivos."
         )
-    return clean_sheets(reading, year, region, on_asistencias=on_asistencias,
-                        alongside=(lambda: alongside(reading)) if alongside else None)
+    return clean_sheets(reading, year, region, alongside=(lambda: alongside(reading)) if alongside else None)
 
 
 def clean_sheets(reading: Reading, year: int, region: str,
-                 on_asistencias: Callable[[pd.DataFrame], None] | None = None,
                  alongside: Callable[[], None] | None = None) -> CleanResult:
-    """Clean already-read sheets (the testable core of `clean_folder`).
-
-    `alongside`, if given, is the caller's own work, run while the RUTs are checked (arrow
-    kernels in a thread, without the GIL) rather than after the cleaning.
-
-    `on_asistencias`, if given, receives the attendance table as soon as it is final, before
-    the rest is computed (`clean_year` starts writing it then).
-    """
+    """Clean already-read sheets (the testable core of `clean_folder`). `alongside`, if
+    given, is the caller's own work on the raw reading, run before the person rows are
+    resolved."""
     matcher = comunas.comuna_matcher(reference.region(region).nombre)
     persons = [h for h in reading.sheets if h.forma == schema.SHAPE_PERSONS]
     summaries = [h for h in reading.sheets if h.forma == schema.SHAPE_SUMMARY]
@@ -128,37 +104,23 @@ def clean_sheets(reading: Reading, year: int, region: str,
     # `p["nombre"]` and `p["rut"]` are the raw names and RUTs of every person row read
     # (shifted rows hold none): the one place the year's personal data is whole, before
     # anything is normalised or pseudonymised.
-    # RUTs are checked with arrow kernels, which release the GIL: in a thread, beside the
-    # (mostly Python) activity normalisation. As soon as they are checked, a second thread
-    # makes the pseudonyms of every distinct valid RUT (AES-CMAC), so they are ready when
-    # the attendance table is built; only those of kept rows are ever used.
-    with ThreadPoolExecutor(2, thread_name_prefix="limpieza") as pool:
-        rut_checked = pool.submit(ruts.rut_codes_blank, p["rut"])
-        pseudonyms = pool.submit(lambda: privacy.pseudonym_array(category_text(rut_checked.result()[0])))
-        p_norm = activity_values(p, year, matcher)
-        s_norm = activity_labels(s, activity_values(s, year, matcher))
-        # the labels of activities, the head counts of summaries, the quarantine (no
-        # quarantine reason depends on a person's values) and the sexo and edad of persons
-        # fill the wait for the RUTs (the thread checking them runs without the GIL)
-        p_norm = activity_labels(p, p_norm)
-        s_norm = summary_counts(s, s_norm)
-        cuarentena = quarantine_table(p, p_norm, s, s_norm, reading.sheets)
-        p_norm = person_fields(p, p_norm)
-        if alongside is not None:
-            alongside()
-        rut = rut_checked.result()
+    rut = ruts.rut_codes_blank(p["rut"])
+    p_norm = activity_labels(p, activity_values(p, year, matcher))
+    s_norm = summary_counts(s, activity_labels(s, activity_values(s, year, matcher)))
+    # no quarantine reason depends on a person's values
+    cuarentena = quarantine_table(p, p_norm, s, s_norm, reading.sheets)
+    p_norm = person_fields(p, p_norm)
+    if alongside is not None:
+        alongside()
 
-        # --- person rows -------------------------------------------------------
-        p_norm = person_values(p, p_norm, rut)
-        p_valid = p_norm["motivo"].isna().to_numpy()
-        p_dup = person_duplicates(p_norm, p_valid)
-        p_keep = p_valid & ~p_dup
-
-        # the attendance table is made first and handed to `on_asistencias` (its writer runs
-        # beside the rest, without the GIL): nothing else holds the GIL while it is built
-        asistencias = asistencias_table(p_norm, p_keep, reading.sheets, pseudonyms.result())
-    if on_asistencias is not None:
-        on_asistencias(asistencias)
+    # --- person rows -----------------------------------------------------------
+    p_norm = person_values(p, p_norm, rut)
+    p_valid = p_norm["motivo"].isna().to_numpy()
+    p_dup = person_duplicates(p_norm, p_valid)
+    p_keep = p_valid & ~p_dup
+    # pseudonyms of every distinct valid RUT (AES-CMAC); only those of kept rows are used
+    pseudonyms = privacy.pseudonym_array(category_text(rut[0]))
+    asistencias = asistencias_table(p_norm, p_keep, reading.sheets, pseudonyms)
     act_p, conflicts = person_activities(p_norm, p_keep)
 
     # --- summary rows --------------------------------------------------------

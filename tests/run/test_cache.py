@@ -41,37 +41,57 @@ def test_second_run_reuses_every_stage(tree):
     assert paths.balance_html.exists() and paths.calidad_html.exists()
 
 
+def _to_run(paths, force=False, **settings) -> set[str]:
+    """The stages a run with these settings would execute now (the runner's own decision)."""
+    import os
+    from unittest import mock
+
+    from pipeline.run import cache
+
+    base = {"region": "Coquimbo", "umbral_celdas": 5, "pdf": False}
+    with mock.patch.dict(os.environ, {"BALANCE_CLAVE": TEST_KEY}):  # the key the runs used
+        _, to_run = cache.stages_to_run(paths, cache.Settings(**{**base, **settings}),
+                                        ("limpieza", "indicadores", "balance"), force=force)
+    return set(to_run)
+
+
 def test_force_recomputes(tree):
     base, args, paths = tree
-    _run(args, "2017", "--force")
-    assert _reused(paths) == set()
+    assert _to_run(paths) == set()  # after the runs above, nothing left to do…
+    assert _to_run(paths, force=True) == {"limpieza", "indicadores", "balance"}  # …unless forced
 
 
 def test_changed_previous_year_reruns_only_what_depends_on_it(tree):
+    """A real run: 2017's cleaning is reused, and the runner cleans 2016 again before the
+    indicators (stage 2 itself never cleans)."""
     base, args, paths = tree
-    _run(args)
+    marker = base / "proc" / ".cache" / "2016" / "procesado.huella"
+    before = marker.read_text()
     # 2016 is 2017's previous year: its logs feed 2017's indicators, not 2017's cleaning
     victim = sorted(p for p in (base / "raw" / "2016").iterdir() if p.suffix == ".csv")[0]
     victim.write_bytes(victim.read_bytes() + b"\n")
     _run(args)
     assert _reused(paths) == {"limpieza"}
+    assert "Limpiando 2016" in paths.run_log.read_text(encoding="utf-8")
+    assert marker.read_text() != before  # 2016's tables were rebuilt from its new logs
 
 
 def test_changed_raw_file_of_the_year_reruns_all_its_stages(tree):
     base, args, paths = tree
     victim = sorted(p for p in (base / "raw" / "2017").iterdir() if p.suffix == ".csv")[0]
-    victim.write_bytes(victim.read_bytes() + b"\n")
-    _run(args)
-    assert _reused(paths) == set()
+    original = victim.read_bytes()
+    victim.write_bytes(original + b"\n")
+    assert _to_run(paths) == {"limpieza", "indicadores", "balance"}
+    victim.write_bytes(original)
 
 
 def test_changed_highlights_rerun_indicators_and_deck_only(tree):
     base, args, paths = tree
-    _run(args)
-    (base / "raw" / "2017" / "destacadas.csv").write_text(
-        (base / "raw" / "2017" / "destacadas.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    _run(args)
-    assert _reused(paths) == {"limpieza"}
+    highlights = base / "raw" / "2017" / "destacadas.csv"
+    original = highlights.read_text(encoding="utf-8")
+    highlights.write_text(original + "\n", encoding="utf-8")
+    assert _to_run(paths) == {"indicadores", "balance"}
+    highlights.write_text(original, encoding="utf-8")
 
 
 def test_fingerprint_covers_exactly_the_files_cleaning_reads(tmp_path):
@@ -160,22 +180,13 @@ def test_reference_data_is_part_of_the_code_version(monkeypatch, tmp_path):
     assert "report/templates/balance_reveal/index.html.j2" in files
 
 
-def test_run_log_names_every_setting_and_never_the_key(tree):
-    base, args, paths = tree
-    _run(args, "2017", "--umbral-celdas", "7")
-    log = paths.run_log.read_text(encoding="utf-8")
-    assert "umbral de celdas pequeñas 7" in log and "región Coquimbo" in log
-    assert "huella de la clave de seudonimización" in log and TEST_KEY not in log
-    assert str(base / "raw" / "2017") in log
-
-
-def test_a_new_threshold_is_published_without_force(tree):
-    """BALANCE_UMBRAL_CELDAS=10 re-runs the indicators and the deck (the table is published
-    with threshold 10), not the cleaning."""
+def test_a_new_threshold_is_published_without_force_and_logged(tree):
+    """BALANCE_UMBRAL_CELDAS=10 re-runs the indicators and the deck (published with threshold
+    10, the injected parameters cell says so), not the cleaning; run.log names every setting,
+    never the key."""
     import json
 
     base, args, paths = tree
-    _run(args)
     out = run_cli("run", "--year", "2017", *args, env={"BALANCE_CLAVE": TEST_KEY, "BALANCE_UMBRAL_CELDAS": "10"})
     assert out.returncode == 0, out.stderr[-2000:]
     assert _reused(paths) == {"limpieza"}
@@ -183,13 +194,18 @@ def test_a_new_threshold_is_published_without_force(tree):
     assert ind["umbral_celdas_pequenas"] == 10
     executed = (paths.notebooks_out / "02_indicadores.ipynb").read_text(encoding="utf-8")
     assert "umbral_celdas = 10" in executed  # the injected parameters cell says so
+    log = paths.run_log.read_text(encoding="utf-8")
+    assert "umbral de celdas pequeñas 10" in log and "región Coquimbo" in log
+    assert "huella de la clave de seudonimización" in log and TEST_KEY not in log
+    assert str(base / "raw" / "2017") in log
 
 
 def test_a_new_key_rebuilds_the_pseudonyms(tree):
     import pandas as pd
 
     base, args, paths = tree
-    _run(args)
+    if not paths.asistencias.exists():  # run alone (-k): the earlier tests' state is not there
+        _run(args)
     before = set(pd.read_parquet(paths.asistencias)["persona"].dropna())
     out = run_cli("run", "--year", "2017", *args, env={"BALANCE_CLAVE": OTHER_KEY})
     assert out.returncode == 0, out.stderr[-2000:]
@@ -198,7 +214,7 @@ def test_a_new_key_rebuilds_the_pseudonyms(tree):
     assert len(after) == len(before) and not (after & before)
 
 
-def test_two_raw_folders_sharing_a_processed_folder_each_get_their_own_figures(tmp_path):
+def test_two_raw_folders_sharing_a_processed_folder_each_get_their_own_figures(tmp_path, monkeypatch):
     """Run at the same time, then one of them again alone: each run publishes the
     attendances of its own raw folder, never the other's (nor from the cache)."""
     import json
@@ -223,11 +239,15 @@ def test_two_raw_folders_sharing_a_processed_folder_each_get_their_own_figures(t
     def asistencias(out):
         return json.loads((out / "2017" / "indicadores.json").read_text(encoding="utf-8"))["asistencias"]
 
-    alone_a, alone_b = tmp_path / "solo-a", tmp_path / "solo-b"
-    for raw, out in ((raw_a, alone_a), (raw_b, alone_b)):
-        proc = start(raw, out)
-        assert proc.wait(600) == 0, proc.stderr.read()[-2000:]
-    expected_a, expected_b = asistencias(alone_a), asistencias(alone_b)
+    def alone(raw, name):  # each folder's figure, cleaned alone in-process (no notebooks)
+        from pipeline.clean.year import clean_year
+        from pipeline.indicators import annual
+
+        own = config.paths(2017, "Coquimbo", raw, tmp_path / name, tmp_path / name)
+        monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+        return annual.asistencias(clean_year(own, "Coquimbo").actividades)
+
+    expected_a, expected_b = alone(raw_a, "solo-a"), alone(raw_b, "solo-b")
     assert expected_b > expected_a
     both = [start(raw_a, tmp_path / "out-a"), start(raw_b, tmp_path / "out-b")]
     assert [p.wait(600) for p in both] == [0, 0], [p.stderr.read()[-2000:] for p in both]
