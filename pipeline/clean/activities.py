@@ -11,7 +11,6 @@ from pipeline import schema
 from pipeline.ingest.sheets import FILA, SHIFTED
 from pipeline.clean import values as normalize
 from pipeline.clean import comunas
-from pipeline.clean.codes import factorize_runs
 from pipeline.text import collapse_spaces, fold
 
 from pipeline.clean.quarantine import Reasons, first_reason, too_long_cells
@@ -119,7 +118,7 @@ def _activity_keys(norm: pd.DataFrame) -> pd.Series:
         fc = pd.factorize(fecha * n_c + cut)[0].astype(np.int64)
         composite = pd.factorize(fc * n_a + act)[0].astype(np.int64)
     # groups numbered in order of first appearance, as a groupby(sort=False).ngroup() would
-    gid = factorize_runs(np.where(has_id, id_codes, id_codes.max(initial=-1) + 1 + composite))[0]
+    gid = pd.factorize(np.where(has_id, id_codes, id_codes.max(initial=-1) + 1 + composite))[0]
     seen = np.maximum.accumulate(gid)
     first = np.flatnonzero(np.r_[True, gid[1:] > seen[:-1]])
 

@@ -12,43 +12,18 @@ import pyarrow.compute as pc
 from pipeline import reference
 from pipeline import schema
 from pipeline.clean import comunas
-from pipeline.clean.codes import (codes_of,
-                                  factorize_runs, group_order)
+from pipeline.clean.codes import codes_of
 
 
-def _majority(gid: np.ndarray, values: pd.Series, missing: np.ndarray, n_groups: int,
-              grouped: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+def _majority(gid: np.ndarray, values: pd.Series, missing: np.ndarray, n_groups: int
               ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Row index (into `values`) of each group's most frequent value, and the conflicting groups.
-
-    Fast path: groups whose rows all agree (the usual case) take their first row; only
-    the rows of groups holding more than one value go through the counting groupby.
-    """
-    codes = codes_of(values)
-    order, g_sorted, starts = grouped if grouped is not None else group_order(gid)
-    chosen = np.empty(n_groups, dtype=np.int64)
-    chosen[g_sorted[starts]] = order[starts]
-    c_sorted = codes[order]
-    differs = (c_sorted[1:] != c_sorted[:-1]) & (g_sorted[1:] == g_sorted[:-1])
-    mixed = np.unique(g_sorted[1:][differs])
-    empty = pd.DataFrame({"g": [], "v": [], "n": [], "first": [], "m": []})
-    if len(mixed) == 0:
-        return chosen, empty
-    rows = np.flatnonzero(np.isin(gid, mixed))
-    sub_chosen, clash = _majority_counted(gid[rows], codes[rows], missing[rows], rows, n_groups)
-    chosen[mixed] = sub_chosen[mixed]
-    return chosen, clash
-
-
-def _majority_counted(gid: np.ndarray, codes: np.ndarray, missing: np.ndarray, rows: np.ndarray,
-                      n_groups: int) -> tuple[np.ndarray, pd.DataFrame]:
     """Row index (into `values`) of each group's most frequent value, and the conflicting groups.
 
     Informed values beat missing/`Sin información`; ties go to the value seen first.
     Returns (chosen row per group, frame of (group, value code, n, missing) for groups with
     more than one informed value).
     """
-    df = pd.DataFrame({"g": gid, "v": codes, "m": missing, "o": rows})
+    df = pd.DataFrame({"g": gid, "v": codes_of(values), "m": missing, "o": np.arange(len(gid))})
     agg = df.groupby(["g", "v"], sort=False).agg(n=("o", "size"), first=("o", "min"), m=("m", "first")).reset_index()
     agg = agg.sort_values(["g", "m", "n", "first"], ascending=[True, True, False, True], kind="stable")
     chosen = np.empty(n_groups, dtype=np.int64)
@@ -65,7 +40,7 @@ def person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFram
     kept = norm[used].loc[keep].reset_index(drop=True)
     # groups numbered in order of first appearance, from the integer codes (every kept row
     # has an activity key)
-    gid, first = factorize_runs(kept["clave_actividad"].cat.codes.to_numpy())
+    gid, first = pd.factorize(kept["clave_actividad"].cat.codes.to_numpy())
     claves = np.asarray(kept["clave_actividad"].cat.categories, dtype=object)[first]
     n_groups = len(claves)
     sexo_codes = kept["sexo"].cat.codes.to_numpy().astype(np.int64)  # categories = schema.SEXOS
@@ -76,20 +51,19 @@ def person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFram
     compare = {"fecha": "fecha", "cut_comuna": "cut_comuna", "actividad": "act_fold",
                "tipo_actividad": "tipo_actividad", "linea": "linea", "zona": "zona",
                "tipo_organizacion": "tipo_organizacion", "organizacion": "org_fold"}
-    grouped = group_order(gid)
-    title_row, _ = _majority(gid, kept["actividad"], kept["actividad"].isna().to_numpy(), n_groups, grouped)
+    title_row, _ = _majority(gid, kept["actividad"], kept["actividad"].isna().to_numpy(), n_groups)
     for campo, col in compare.items():
         values = kept[col]
         missing = values.isna().to_numpy().copy()
         if isinstance(values.dtype, pd.CategoricalDtype):
             missing |= values.cat.codes.to_numpy() == values.cat.categories.get_indexer([schema.SIN_INFORMACION])[0]
-        rows, clash = _majority(gid, values, missing, n_groups, grouped)
+        rows, clash = _majority(gid, values, missing, n_groups)
         chosen_rows[campo] = rows
         if len(clash):
             conflicts += _conflicts(kept, campo, clash.sort_values(["g", "first"]), rows, title_row)
-    id_row, _ = _majority(gid, kept["id_actividad"], kept["id_actividad"].isna().to_numpy(), n_groups, grouped)
-    org_row, _ = _majority(gid, kept["organizacion"], kept["organizacion"].isna().to_numpy(), n_groups, grouped)
-    extra_rows = {c: _majority(gid, kept[c], kept[c].isna().to_numpy(), n_groups, grouped)[0]
+    id_row, _ = _majority(gid, kept["id_actividad"], kept["id_actividad"].isna().to_numpy(), n_groups)
+    org_row, _ = _majority(gid, kept["organizacion"], kept["organizacion"].isna().to_numpy(), n_groups)
+    extra_rows = {c: _majority(gid, kept[c], kept[c].isna().to_numpy(), n_groups)[0]
                   for c in ("modalidad", "verificadores")}  # read by the plans only
 
     def pick(col: str, rows: np.ndarray) -> np.ndarray:

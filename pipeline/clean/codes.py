@@ -17,19 +17,6 @@ def values_at(values: pd.Series, rows: np.ndarray) -> np.ndarray:
     return values.iloc[rows].to_numpy(dtype=object)
 
 
-def factorize_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`pd.factorize` of integers (codes in order of first appearance, and the uniques).
-
-    Rows of one activity mostly come one after another: only the first value of each run
-    of equal values is hashed, the codes are repeated over the runs.
-    """
-    if len(values) == 0:
-        return np.array([], dtype=np.intp), values[:0]
-    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
-    codes, uniques = pd.factorize(values[starts])
-    return np.repeat(codes, np.diff(np.r_[starts, len(values)])), uniques
-
-
 def int_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     """(int64 code per row, -1 = missing; number of codes): equal values, equal codes."""
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -101,11 +88,3 @@ def codes_of(values: pd.Series) -> np.ndarray:
     if values.dtype.kind == "M":
         return values.to_numpy().view("int64")
     return pd.factorize(values, use_na_sentinel=True)[0]
-
-
-def group_order(gid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(stable order by group, sorted groups, start of each group in that order) — sorted once."""
-    order = np.argsort(gid, kind="stable")
-    g_sorted = gid[order]
-    starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]]) if len(gid) else np.array([], int)
-    return order, g_sorted, starts
