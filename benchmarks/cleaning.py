@@ -4,8 +4,10 @@ Each function takes a working folder and returns rows {measure, value, unit, tar
 Every measure runs in a fresh child interpreter (imports excluded from the timed part;
 peak memory is that child's own maximum resident set).
 
-- Cleaning 1M person rows vs the pyarrow read of the same file: a Windows-1252 CSV with
-  tens of thousands of distinct activities and every RUT different (target ≤ 5×).
+- Cleaning 1M person rows: a Windows-1252 CSV with tens of thousands of distinct activities
+  and every RUT different, by `python -m pipeline limpiar` end to end as a user runs it
+  (≤ 15 s and ≤ 2 GiB), and the cleaning function beside pyarrow's read of the same file
+  (measurements, no target).
 - One xlsx sheet of 100k rows with each activity's fecha, actividad, comuna, tipo and zona
   merged down over its attendees, cleaned in ≤ 10 s and ≤ 1 GiB.
 - A year at the largest size `ingest.limits` allows, cleaned within the memory budget (2 GiB).
@@ -37,6 +39,20 @@ table = pacsv.read_csv(sys.argv[1], read_options=pacsv.ReadOptions(encoding="cp1
                        parse_options=pacsv.ParseOptions(delimiter=";"))
 print(json.dumps({"s": time.perf_counter() - t, "rows": table.num_rows,
                   "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+# `limpiar` by the command line, end to end (interpreter start, papermill, the quality report):
+# wall time and the peak memory of the largest process (the CLI or its kernel).
+CHILD_CLI = """
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+out = subprocess.run([sys.executable, "-m", "pipeline", "limpiar", "--anio", sys.argv[2], "--region", sys.argv[3],
+                      "--raw-dir", sys.argv[1], "--processed-dir", sys.argv[4], "--out-dir", sys.argv[5], "-q"],
+                     capture_output=True, text=True)
+dt = time.perf_counter() - t
+if out.returncode:
+    sys.stderr.write(out.stderr[-3000:]); sys.exit(1)
+print(json.dumps({"s": dt, "rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}))
 """
 
 CHILD_CLEAN = """
@@ -87,11 +103,17 @@ def clean_million_rows(workdir: Path) -> list[dict]:
     read = min(reads, key=lambda r: r["s"])
     clean = min(cleans, key=lambda r: r["s"])
     ratio = clean["s"] / read["s"]
+    work = Path(workdir) / "millon"
+    cli = _best(CHILD_CLI, raw, YEAR, REGION, work / "proc-cli", work / "out-cli")
     return [
+        {"measure": "`limpiar` de 1M filas cp1252 por la línea de comandos, de punta a punta",
+         "value": round(cli["s"], 2), "unit": "s", "target": "≤ 15"},
+        {"measure": "memoria máxima de `limpiar` de 1M filas (la CLI o su kernel)", "value": round(cli["rss"] / 2**20),
+         "unit": "MiB", "target": "≤ 2048"},
         {"measure": "lectura pyarrow, 1M filas cp1252", "value": round(read["s"], 2), "unit": "s", "target": ""},
         {"measure": f"limpieza 1M filas cp1252, RUT todos distintos, {_n(clean['actividades'])} actividades",
          "value": round(clean["s"], 2), "unit": "s", "target": ""},
-        {"measure": "limpieza 1M filas cp1252 / lectura pyarrow", "value": round(ratio, 2), "unit": "×", "target": "≤ 5"},
+        {"measure": "limpieza 1M filas cp1252 / lectura pyarrow", "value": round(ratio, 2), "unit": "×", "target": ""},
         {"measure": "memoria máxima de la limpieza, 1M filas", "value": round(clean["rss"] / 2**20),
          "unit": "MiB", "target": "≤ 2048"},
     ]

@@ -12,7 +12,6 @@ import pyarrow.compute as pc
 from pipeline import reference
 from pipeline import schema
 from pipeline.clean import comunas
-from pipeline.clean.codes import codes_of
 
 
 def _majority(gid: np.ndarray, values: pd.Series, missing: np.ndarray, n_groups: int
@@ -23,7 +22,7 @@ def _majority(gid: np.ndarray, values: pd.Series, missing: np.ndarray, n_groups:
     Returns (chosen row per group, frame of (group, value code, n, missing) for groups with
     more than one informed value).
     """
-    df = pd.DataFrame({"g": gid, "v": codes_of(values), "m": missing, "o": np.arange(len(gid))})
+    df = pd.DataFrame({"g": gid, "v": pd.factorize(values)[0], "m": missing, "o": np.arange(len(gid))})
     agg = df.groupby(["g", "v"], sort=False).agg(n=("o", "size"), first=("o", "min"), m=("m", "first")).reset_index()
     agg = agg.sort_values(["g", "m", "n", "first"], ascending=[True, True, False, True], kind="stable")
     chosen = np.empty(n_groups, dtype=np.int64)

@@ -13,7 +13,7 @@ from pipeline.ingest.sheets import FILA, Sheet
 from pipeline.clean import values as normalize
 from pipeline.clean import rut as ruts
 from pipeline.clean import pseudonyms as privacy
-from pipeline.clean.codes import cat_from_codes, cat_used, cat_used_codes, category_text, int_codes, used_codes
+from pipeline.clean.codes import category_text
 from pipeline.text import fold
 
 
@@ -60,41 +60,36 @@ def person_duplicates(norm: pd.DataFrame, valid: np.ndarray) -> np.ndarray:
     dup = np.zeros(len(norm), dtype=bool)
     if not valid.any():
         return dup
-    rut_codes, n_ruts = int_codes(norm["rut"])
-    no_rut = rut_codes < 0
-    # names are folded only where they decide (rows without a valid RUT)
+    # a person is the RUT's category, else (no valid RUT) the folded name's, numbered after them
+    person = norm["rut"].cat.codes.to_numpy().astype(np.int64)
     nombre = norm.get("_nombre_fold")
-    person = rut_codes
-    if no_rut.any() and nombre is not None:
-        name_codes = np.where(no_rut, int_codes(nombre)[0], -1)
-        person = np.where(name_codes >= 0, n_ruts + name_codes, person)
+    if nombre is not None:
+        named = (person < 0) & (nombre.cat.codes.to_numpy() >= 0)
+        person[named] = len(norm["rut"].cat.categories) + nombre.cat.codes.to_numpy()[named]
     usable = valid & (person >= 0)
-    activity = norm["clave_actividad"].cat.codes.to_numpy().astype(np.int64)[usable] + 1
-    # (activity, person) packed in one integer: one hash per row instead of a frame of two
-    key = activity * (int(person.max(initial=0)) + 1) + person[usable]
-    dup[np.flatnonzero(usable)] = pd.Series(key).duplicated(keep="first").to_numpy()
+    pairs = pd.DataFrame({"actividad": norm["clave_actividad"].cat.codes.to_numpy()[usable], "persona": person[usable]})
+    dup[usable] = pairs.duplicated(keep="first").to_numpy()
     return dup
 
 
 def asistencias_table(norm: pd.DataFrame, keep: np.ndarray, sheets: list[Sheet],
-                 pseudonyms: pa.Array | None = None) -> pd.DataFrame:
+                      pseudonyms: pa.Array | None = None) -> pd.DataFrame:
     """One row per valid, non-duplicate person row; the RUT leaves as a keyed pseudonym only.
 
     `pseudonyms`: those of every category of `norm["rut"]`, in order, when already made.
-    Repeated text columns stay categorical (written to parquet dictionary-encoded): a
-    million rows hold a few hundred thousand distinct pseudonyms, never a million strings.
+    Repeated text columns stay categorical (written to parquet dictionary-encoded).
     """
-    rows = np.flatnonzero(keep)
+    kept = norm.loc[keep].reset_index(drop=True)
     if pseudonyms is None:
         pseudonyms = privacy.pseudonym_array(category_text(norm["rut"]))
-    codes, used = used_codes(norm["rut"].cat.codes.to_numpy()[rows], len(norm["rut"].cat.categories))
-    seq = norm["_sheet"].to_numpy()[rows].astype(np.int64)
+    seq = kept["_sheet"].to_numpy().astype(np.int64)
     return pd.DataFrame({
-        "clave_actividad": cat_used(norm["clave_actividad"].iloc[rows]),
-        "persona": cat_from_codes(codes, pseudonyms.take(pa.array(used))),
-        "sexo": cat_used(norm["sexo"].iloc[rows]),
-        "edad": pd.Series(norm["edad"].to_numpy()[rows], dtype="Int64"),
-        "archivo": cat_used_codes(seq, [h.archivo for h in sheets]),
-        "hoja": cat_used_codes(seq, [h.sheet for h in sheets]),
-        "fila": pd.Series(norm[FILA].to_numpy()[rows], dtype="int64"),
+        "clave_actividad": kept["clave_actividad"].cat.remove_unused_categories(),
+        # one pseudonym per RUT category (AES-CMAC is one-to-one on RUTs)
+        "persona": kept["rut"].cat.rename_categories(pseudonyms.to_pylist()).cat.remove_unused_categories(),
+        "sexo": kept["sexo"].cat.remove_unused_categories(),
+        "edad": kept["edad"].astype("Int64"),
+        "archivo": pd.Series([h.archivo for h in sheets], dtype="str").iloc[seq].reset_index(drop=True).astype("category"),
+        "hoja": pd.Series([h.sheet for h in sheets], dtype="str").iloc[seq].reset_index(drop=True).astype("category"),
+        "fila": kept[FILA].astype("int64"),
     })[schema.ASISTENCIAS_COLUMNS]

@@ -16,7 +16,6 @@ from pipeline.ingest import limits
 from pipeline.ingest.sheets import FILA, SHIFTED, Sheet
 from pipeline.clean import values as normalize
 from pipeline.clean import comunas
-from pipeline.clean.codes import source, values_at
 from pipeline.text import collapse_spaces
 
 from pipeline.clean.activity_table import comuna_names
@@ -75,14 +74,16 @@ def quarantine_table(p: pd.DataFrame, p_norm: pd.DataFrame, s: pd.DataFrame, s_n
         bad = norm["motivo"].notna().to_numpy()
         if bad.any():
             part = raw.loc[bad].copy()
-            part["motivo"] = values_at(norm["motivo"], bad)
+            part["motivo"] = norm["motivo"].iloc[np.flatnonzero(bad)].to_numpy(dtype=object)
             parts.append(part)
     cols = QUARANTINE_COLUMNS
     if not parts:
         return pd.DataFrame({c: pd.Series([], dtype="int64" if c == FILA else "str") for c in cols})
     out = pd.concat(parts, ignore_index=True)
     out = out.sort_values(["_sheet", FILA], kind="stable").reset_index(drop=True)
-    out["archivo"], out["hoja"] = source(sheets, out["_sheet"].to_numpy())
+    seq = out["_sheet"].to_numpy()
+    out["archivo"] = np.asarray([h.archivo for h in sheets], dtype=object)[seq]
+    out["hoja"] = np.asarray([h.sheet for h in sheets], dtype=object)[seq]
     out = out.reindex(columns=cols)
     for c in RAW_COLUMNS:  # a 10 MB cell is cut: the file must stay readable
         out[c] = out[c].astype("str").str.slice(0, config.MAX_CELL_CHARS)
@@ -116,7 +117,7 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
                             "sin_asistente": int(len(h.sin_asistente)), "rangos_combinados": int(h.rangos_combinados),
                             "codificacion": h.codificacion, "lineas_cp1252": int(h.lineas_cp1252)})
         bad = np.flatnonzero(mine & ~valid)
-        reasons = values_at(norm["motivo"], bad)
+        reasons = norm["motivo"].iloc[bad].to_numpy(dtype=object)
         shown = {c: raw[c].iloc[bad].to_numpy(dtype=object) for c in ("fecha", "comuna")}
         counts = [raw[c].iloc[bad].to_numpy(dtype=object) for c in schema.SUMMARY_COUNT_COLUMNS] if not persons else []
         for k, (fila, motivo) in enumerate(zip(norm[FILA].to_numpy()[bad], reasons)):
