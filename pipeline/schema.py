@@ -6,6 +6,8 @@ spaces and punctuation never matter.
 """
 from __future__ import annotations
 
+import re
+
 from pipeline.text import fold
 
 # What each canonical column holds, in the words of the README (generated from this table).
@@ -169,5 +171,17 @@ def accepted_names(canonical: str) -> list[str]:
 
 
 def canonical_column(header: object) -> str | None:
-    """Canonical name of a raw header, or None when it is not a known column."""
-    return COLUMN_KEYS.get(fold(header))
+    """Canonical name of a raw header, or None when it is not a known column.
+
+    A note in brackets after the name is not part of it: «Sexo (H/M)», «Edad (años)»,
+    «RUT (sin puntos)» are `sexo`, `edad` and `rut`.
+    """
+    found = COLUMN_KEYS.get(fold(header))
+    if found is None and header is not None and "(" in str(header):
+        bare = _BRACKETS.sub(" ", str(header))
+        if bare.strip():
+            found = COLUMN_KEYS.get(fold(bare))
+    return found
+
+
+_BRACKETS = re.compile(r"\([^()]*\)?")

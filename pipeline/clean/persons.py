@@ -12,17 +12,24 @@ from pipeline import schema
 from pipeline.ingest.sheets import FILA, Sheet
 from pipeline.clean import values as normalize
 from pipeline.clean import rut as ruts
+from pipeline.clean import sex_codes
 from pipeline.clean import pseudonyms as privacy
 from pipeline.clean.codes import cat_from_codes, cat_used, cat_used_codes, category_text, int_codes, used_codes
 from pipeline.text import fold
 
 
-def person_fields(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
-    """`norm` with the person values that do not depend on the RUT: sexo and edad."""
+def person_fields(raw: pd.DataFrame, norm: pd.DataFrame, sheets: list[Sheet] | None = None) -> pd.DataFrame:
+    """`norm` with the person values that do not depend on the RUT: sexo (the letter M read
+    per file, `sex_codes`; `sexo_m_ambigua` where the file does not tell) and edad."""
     edad = normalize.edad(raw["edad"])
     edad_blank = normalize.is_blank(raw["edad"]).to_numpy()
+    if sheets is None:
+        sexo, ambiguous = normalize.sexo(raw["sexo"]), np.zeros(len(raw), dtype=bool)
+    else:
+        sexo, _lecturas, ambiguous = sex_codes.sexo(raw, sheets)
     return norm.assign(
-        sexo=normalize.sexo(raw["sexo"]),
+        sexo=sexo,
+        sexo_m_ambigua=ambiguous,
         edad=edad,
         edad_invalida=~edad_blank & edad.isna().to_numpy(),
     )

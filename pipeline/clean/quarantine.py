@@ -16,6 +16,7 @@ from pipeline.ingest import limits
 from pipeline.ingest.sheets import FILA, SHIFTED, Sheet
 from pipeline.clean import values as normalize
 from pipeline.clean import comunas
+from pipeline.clean import sex_codes
 from pipeline.clean.codes import source, values_at
 from pipeline.text import collapse_spaces
 
@@ -160,7 +161,9 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
         # where: file, sheet and rows only (a RUT or an age is personal: never its value)
         "rut_invalidos_filas": _rows_by_sheet(p_norm, _flag(p_norm, "rut_invalido"), sheets),
         "edades_invalidas_filas": _rows_by_sheet(p_norm, _flag(p_norm, "edad_invalida"), sheets),
-        "sexo_no_reconocido": _unrecognised(p, p_norm, "sexo", sheets),
+        "sexo_no_reconocido": _unrecognised(p, p_norm, "sexo", sheets, skip=_flag(p_norm, "sexo_m_ambigua")),
+        # what the letter M was read as, per file (H/M: Mujer; F/M: Hombre; ambigua: asked)
+        "sexo_lecturas": [lectura.as_dict() for lectura in sex_codes.readings(p, sheets)[1].values()],
         # rows without attendee, outside the accounting: where, and what they say (the text is
         # screened for personal data with the rest of calidad before it is written)
         "sin_asistente": [{"archivo": h.archivo, "hoja": h.sheet, "n": int(len(h.sin_asistente)),
@@ -207,13 +210,17 @@ def _rows_by_sheet(norm: pd.DataFrame, mask: np.ndarray, sheets: list[Sheet]) ->
     return out
 
 
-def _unrecognised(raw: pd.DataFrame, norm: pd.DataFrame, column: str, sheets: list[Sheet]) -> list[dict]:
-    """Typed values of a coded column read as `Sin información` (e.g. sexo `X`): value and rows."""
+def _unrecognised(raw: pd.DataFrame, norm: pd.DataFrame, column: str, sheets: list[Sheet],
+                  skip: np.ndarray | None = None) -> list[dict]:
+    """Typed values of a coded column read as `Sin información` (e.g. sexo `X`): value and rows.
+    `skip`: rows reported elsewhere (an ambiguous M: `sexo_lecturas`)."""
     if column not in norm or not len(norm):
         return []
     coded = norm[column].cat
     unknown = (coded.codes.to_numpy() == coded.categories.get_loc(schema.SIN_INFORMACION)) & \
         ~normalize.is_blank(raw[column]).to_numpy() & ~raw[SHIFTED].to_numpy(dtype=bool)
+    if skip is not None:
+        unknown &= ~skip
     out = []
     if not unknown.any():
         return out

@@ -132,8 +132,9 @@ def fecha(series: pd.Series) -> pd.Series:
 
 _SEXO = {
     **{k: schema.SEXO_MUJER for k in ("mujer", "f", "femenino", "fem", "2", "mujeres")},
-    **{k: schema.SEXO_HOMBRE for k in ("hombre", "m", "masculino", "masc", "1", "hombres")},
+    **{k: schema.SEXO_HOMBRE for k in ("hombre", "h", "m", "masculino", "masc", "1", "hombres")},
 }
+# `m` here is the F/M reading; what M means is decided per file (`clean.sex_codes`)
 
 
 def sexo_one(value: object) -> str:
@@ -144,7 +145,8 @@ def sexo_one(value: object) -> str:
 
 
 def sexo(series: pd.Series) -> pd.Series:
-    """`Mujer`, `Hombre` or `Sin información` (INE codes 1 = Hombre, 2 = Mujer)."""
+    """`Mujer`, `Hombre` or `Sin información` (INE codes 1 = Hombre, 2 = Mujer; the letter M as
+    in F/M: `clean.sex_codes.sexo` reads it per file)."""
     return _categories(_per_unique(series, sexo_one, categorical=True), schema.SEXOS)
 
 

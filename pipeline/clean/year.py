@@ -142,7 +142,7 @@ def clean_sheets(reading: Reading, year: int, region: str,
         p_norm = activity_labels(p, p_norm)
         s_norm = summary_counts(s, s_norm)
         cuarentena = quarantine_table(p, p_norm, s, s_norm, reading.sheets)
-        p_norm = person_fields(p, p_norm)
+        p_norm = person_fields(p, p_norm, reading.sheets)
         if alongside is not None:
             alongside()
         rut = rut_checked.result()

@@ -39,6 +39,10 @@ class Sheet:
     rangos_combinados: int = 0       # merged ranges whose value filled every cell (xlsx)
     lineas_cp1252: int = 0           # lines of a mixed-encoding CSV decoded as Windows-1252
     codificacion: str = ""           # of a CSV: utf-8, cp1252, utf-16, mixta…
+    # what the sheet says about its codes outside the table: the text of its title block
+    # and of its header cells (e.g. «Sexo: H = Hombre, M = Mujer», «Sexo (H/M)»); read by
+    # the cleaning (`clean.sex_codes`) to tell what the letter M means in this file
+    notas: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -259,9 +263,11 @@ def from_rows(archivo: str, sheet: str, rows: list[list[object]], data_columns, 
                                                               rows[near]))])
         return Reading(omitidas=[Omitida(archivo, sheet)])
     try:
-        return Reading(sheets=[_build(archivo, sheet, rows[header_i], data_columns, header_i, first_data_row)])
+        built = _build(archivo, sheet, rows[header_i], data_columns, header_i, first_data_row)
     except Rechazar as r:
         return Reading(rechazos=[Rechazo(archivo, sheet, r.codigo, r.detalle)])
+    built.notas = [t for t in (row_text(row) for row in rows[:header_i + 1]) if t]
+    return Reading(sheets=[built])
 
 
 PLAIN_COLUMNS = ("nombre", "rut")  # nearly all distinct: hashed later, where needed (RUTs in a thread)

@@ -84,8 +84,16 @@ def todo(calidad: dict) -> pd.DataFrame:
                       "Edad no válida (debe ser un número entero de 0 a 110): la fila quedó sin edad. Corríjala."))
     for g in calidad.get("sexo_no_reconocido", []):
         items.append((g["archivo"], g["hoja"], _rows_text(g["filas"], g["n"]),
-                      f"El sexo «{g['valor']}» no se reconoce (use Mujer/Hombre, F/M o 1/2): se contó como "
+                      f"El sexo «{g['valor']}» no se reconoce (use Mujer/Hombre, F/M, H/M o 1/2): se contó como "
                       "«Sin información». Corríjalo si corresponde."))
+    for g in calidad.get("sexo_lecturas", []):
+        if g["lectura"] == "ambigua":
+            letters = "F, H y M" if "F, H y M" in g["razon"] else "M"
+            items.append((g["archivo"], ", ".join(h for h in g.get("hojas", []) if h), _rows_text(g["filas"], g["filas_m"]),
+                          f"Esta planilla usa {letters} ({g['razon']}): indique qué significa M. "
+                          f"{plural(g['filas_m'], 'fila con M se contó', 'filas con M se contaron')} como «Sin "
+                          "información». Reemplace M por Mujer u Hombre, o escriba sobre la tabla «Sexo: H = "
+                          "Hombre, M = Mujer» (o «Sexo: F = Femenino, M = Masculino»), y vuelva a ejecutar."))
     for g in calidad.get("sin_asistente", []):
         items += _without_attendee(g)
     for c in calidad.get("columnas_desconocidas", []):
@@ -221,6 +229,16 @@ def value_problems(calidad: dict) -> pd.DataFrame:
         ],
         columns=["Concepto", "Filas"],
     )
+
+
+def sex_readings(calidad: dict) -> pd.DataFrame:
+    """What the letter M was read as in each file that uses it, and why (data contract §3)."""
+    meaning = {"H/M": "Mujer (H = Hombre, M = Mujer)", "F/M": "Hombre (F = Femenino, M = Masculino)",
+               "ambigua": "Sin información (no se sabe: corrija la planilla)"}
+    rows = [{"Archivo": g["archivo"], "Filas con M": g["filas_m"], "M se leyó como": meaning[g["lectura"]],
+             "Por qué": g["razon"][:1].upper() + g["razon"][1:]}
+            for g in calidad.get("sexo_lecturas", [])]
+    return pd.DataFrame(rows, columns=["Archivo", "Filas con M", "M se leyó como", "Por qué"])
 
 
 def unknown_columns(calidad: dict) -> pd.DataFrame:
