@@ -160,7 +160,7 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
         "edades_invalidas": int(p_norm["edad_invalida"].sum()) if "edad_invalida" in p_norm else 0,
         # where: file, sheet and rows only (a RUT or an age is personal: never its value)
         "rut_invalidos_filas": _rows_by_sheet(p_norm, _flag(p_norm, "rut_invalido"), sheets),
-        "edades_invalidas_filas": _rows_by_sheet(p_norm, _flag(p_norm, "edad_invalida"), sheets),
+        "edades_invalidas_filas": _invalid_ages(p, p_norm, sheets),
         "sexo_no_reconocido": _unrecognised(p, p_norm, "sexo", sheets, skip=_flag(p_norm, "sexo_m_ambigua")),
         # what the letter M was read as, per file (H/M: Mujer; F/M: Hombre; ambigua: asked)
         "sexo_lecturas": [lectura.as_dict() for lectura in sex_codes.readings(p, sheets)[1].values()],
@@ -208,6 +208,23 @@ def _rows_by_sheet(norm: pd.DataFrame, mask: np.ndarray, sheets: list[Sheet]) ->
         out.append({"archivo": sheets[i].archivo, "hoja": sheets[i].sheet, "n": int(len(rows)),
                     "filas": [int(f) for f in rows[:limits.MAX_LISTED_ROWS]]})
     return out
+
+
+def _invalid_ages(raw: pd.DataFrame, norm: pd.DataFrame, sheets: list[Sheet]) -> list[dict]:
+    """[{archivo, hoja, problema, n, filas}] of ages that could not be read, by sheet and by what
+    is wrong with them (a range, a decimal, a text): the age itself is personal, never shown."""
+    mask = _flag(norm, "edad_invalida")
+    if not mask.any():
+        return []
+    rows = np.flatnonzero(mask)
+    problems = normalize.per_unique_many(raw["edad"].iloc[rows].astype("str"), [normalize.edad_problema])[0]
+    seq = norm["_sheet"].to_numpy()[rows]
+    filas = norm[FILA].to_numpy()[rows]
+    groups: dict[tuple[int, str], list[int]] = {}
+    for i, problema, fila in zip(seq, problems.to_numpy(dtype=object), filas):
+        groups.setdefault((int(i), problema), []).append(int(fila))
+    return [{"archivo": sheets[i].archivo, "hoja": sheets[i].sheet, "problema": problema, "n": len(f),
+             "filas": f[:limits.MAX_LISTED_ROWS]} for (i, problema), f in sorted(groups.items())]
 
 
 def _unrecognised(raw: pd.DataFrame, norm: pd.DataFrame, column: str, sheets: list[Sheet],

@@ -7,6 +7,7 @@ million rows cost about as much as their few thousand distinct values.
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import numpy as np
@@ -230,13 +231,31 @@ def _categories(series: pd.Series, order: list[str]) -> pd.Series:
     return series.cat.set_categories(order).fillna(SIN_INFO)
 
 
+# a whole number of years, optionally with its unit: «45», «45.0», «45 años», «45 a.», «45años»
+_EDAD = r"(?i)^\s*(\d{1,3})(?:[.,]0+)?\s*(?:a(?:ñ|n|nn)?os?\.?|a\.?)?\s*$"
+
+
 def edad(series: pd.Series) -> pd.Series:
-    """Whole years 0–110 as Int64; anything else (blank, 12.5, -1, 'veinte') is NA."""
+    """Whole years 0–110 as Int64, also written with a unit (`45 años`, `45 a.`); anything else
+    (blank, 12.5, -1, `40-45`, 'veinte') is NA."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    num = pd.to_numeric(pd.Series(uniques, dtype="str").str.strip(), errors="coerce")
-    num = num.where((num >= 0) & (num <= 110) & (num == np.floor(num)))
+    text = pd.Series(uniques, dtype="str")
+    num = pd.to_numeric(text.str.extract(_EDAD, expand=False), errors="coerce")
+    num = num.where((num >= 0) & (num <= 110))
     table = np.append(num.to_numpy(dtype=float, na_value=np.nan), np.nan)
     return pd.Series(table[codes], index=series.index).astype("Int64")
+
+
+def edad_problema(value: object) -> str:
+    """What is wrong with an age that could not be read, without repeating it (an age is personal)."""
+    text = collapse_spaces(value).lower()
+    if re.fullmatch(r"\d+\s*(?:-|a|–|/|y)\s*\d+\s*(?:años?|a\.?)?", text):
+        return "un rango de edades (escriba una sola edad)"
+    if re.fullmatch(r"-?\d+(?:[.,]\d+)?\s*(?:años?|a\.?)?", text):
+        number = float(re.sub(r"[^\d.,-]", "", text).replace(",", "."))
+        return ("un número con decimales (escriba años cumplidos)" if not number.is_integer()
+                else "un número fuera de 0 a 110")
+    return "un texto que no es una edad (escríbala en números)"
 
 
 def conteo(series: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -5,6 +5,7 @@ apart, each row numbered as the user sees it (`fila`). The result types of readi
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -188,6 +189,10 @@ def _build(archivo: str, sheet: str, header: list[object], data_columns, header_
     # (names, RUTs) are then only looked at in the few rows still without a value
     person_columns.sort(key=lambda col: not isinstance(col.dtype, pd.CategoricalDtype))
     attendee = ~_blank_rows(person_columns, n)
+    # signature and total lines are told by their text, wherever it sits (under the RUT too)
+    labels = _footer_rows(columns, positions, shape, np.flatnonzero(attendee & ~blank & ~shifted))
+    if labels:
+        attendee[list(labels)] = False
     keep = (~blank & attendee) | shifted
     no_attendee = ~blank & ~attendee & ~shifted
     data = {}
@@ -204,10 +209,74 @@ def _build(archivo: str, sheet: str, header: list[object], data_columns, header_
         data[SHIFTED] = pd.Series(shifted[keep])
     listed = np.flatnonzero(no_attendee)[:limits.MAX_LISTED_ROWS]
     shown = [columns[p] for p in row_text_positions(positions) if p < len(columns)]
-    textos = [row_text(col.iloc[i] for col in shown) for i in listed]
+    textos = [_with_label(row_text(col.iloc[i] for col in shown), labels.get(int(i))) for i in listed]
     return Sheet(archivo, sheet, shape, pd.DataFrame(data), unknown,
                  sin_asistente=(np.flatnonzero(no_attendee) + first_fila).astype(np.int64),
                  textos_sin_asistente=textos)
+
+
+# A signature, approval or total line (data contract §1): its first words, in any column.
+FOOTER_TEXT = re.compile(
+    r"^\s*(?:v\s*[°º.o]\s*b\s*[°º.o]?|visto\s+bueno\b|firmas?\b|timbre\b|sub\s*total(?:es)?\b|total(?:es)?\b"
+    r"|nombre\s+y\s+firma\b|jefatura\b|jef[ea]\s+(?:de\s+)?(?:secci[oó]n|departamento|depto|unidad|oficina)\b"
+    r"|encargad[oa]\s+(?:de\s+la\s+actividad|de\s+participaci[oó]n)\b|responsable\s*:|observaci[oó]n(?:es)?\s*:)",
+    re.IGNORECASE)
+# A sex an attendee row would hold (`clean.values.sexo` reads the same words)
+_SEXO_TEXT = r"(?i)^\s*(?:mujer(?:es)?|f|fem(?:enino)?|hombres?|h|m|masc(?:ulino)?|[12](?:\.0)?)\s*$"
+
+
+def _footer_rows(columns: list[pd.Series], positions: dict[str, int], shape: str,
+                 candidates: np.ndarray) -> dict[int, str | None]:
+    """{row: label} of rows with a person value that are signature or total lines after all:
+    a cell (any column) starting like «V°B° Jefatura», «Total asistentes hoja:» or «Firma», in
+    a row with no readable sex (a list of persons) or no date (a summary). The label is the
+    words that told it when they sit in a personal column (the rest of that cell is not shown),
+    else None (the row's text shows them)."""
+    if not len(candidates):
+        return {}
+    key = "sexo" if shape == schema.SHAPE_PERSONS else "fecha"
+    if key in positions and positions[key] < len(columns):
+        col = columns[positions[key]]
+        if shape == schema.SHAPE_PERSONS:
+            told = _cells(col, candidates)
+            candidates = candidates[~pc.fill_null(pc.match_substring_regex(told, _SEXO_TEXT), False)
+                                    .to_numpy(zero_copy_only=False)]
+        else:
+            candidates = candidates[~_filled(col, candidates)]
+    if not len(candidates):
+        return {}
+    personal = {positions[c] for c in schema.PERSONAL_COLUMNS if c in positions}
+    out: dict[int, str | None] = {}
+    for p, col in enumerate(columns):
+        cells = _cells(col, candidates)
+        hits = np.flatnonzero(pc.fill_null(pc.match_substring_regex(cells, FOOTER_TEXT.pattern, ignore_case=True),
+                                           False).to_numpy(zero_copy_only=False))
+        for row, cell in zip(candidates[hits], cells.take(pa.array(hits)).to_pylist()):
+            found = FOOTER_TEXT.match(cell)
+            if not found:
+                continue
+            label = None
+            if p in personal:
+                label = collapse_spaces(found.group(0)) + ("…" if len(cell.strip()) > len(found.group(0).strip()) else "")
+            if label or int(row) not in out:
+                out[int(row)] = label
+    return out
+
+
+def _cells(col: pd.Series, rows: np.ndarray) -> pa.Array:
+    """The text of `rows` of a column, as arrow text."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()[rows]
+        cats = pa.array(col.cat.categories, type=pa.large_string())
+        return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0, type=pa.int32()), cats).cast(
+            pa.large_string())
+    return pa.array(col, type=pa.large_string(), from_pandas=True).take(pa.array(rows))
+
+
+def _with_label(text: str, label: str | None) -> str:
+    if not label:
+        return text
+    return f"{text} | {label}" if text else label
 
 
 def row_text_positions(positions: dict[str, int]) -> list[int]:

@@ -80,8 +80,10 @@ def todo(calidad: dict) -> pd.DataFrame:
                       "RUT no válido (formato o dígito verificador): la asistencia se cuenta, pero no se atribuye "
                       "a una persona. Corrija el RUT en la planilla."))
     for g in calidad.get("edades_invalidas_filas", []):
+        what = f": {g['problema']}" if g.get("problema") else ""
         items.append((g["archivo"], g["hoja"], _rows_text(g["filas"], g["n"]),
-                      "Edad no válida (debe ser un número entero de 0 a 110): la fila quedó sin edad. Corríjala."))
+                      f"Edad no válida{what}. Debe ser un número entero de 0 a 110 (se acepta «45 años»): la "
+                      "fila quedó sin edad. Corríjala."))
     for g in calidad.get("sexo_no_reconocido", []):
         items.append((g["archivo"], g["hoja"], _rows_text(g["filas"], g["n"]),
                       f"El sexo «{g['valor']}» no se reconoce (use Mujer/Hombre, F/M, H/M o 1/2): se contó como "
