@@ -95,7 +95,10 @@ _DATE_FORMATS = [
     ("%d/%m/%Y", r"^\d{1,2}/\d{1,2}/\d{4}$"),
     ("%d-%m-%Y", r"^\d{1,2}-\d{1,2}-\d{4}$"),
     ("%d.%m.%Y", r"^\d{1,2}\.\d{1,2}\.\d{4}$"),
+    ("%Y/%m/%d", r"^\d{4}/\d{1,2}/\d{1,2}$"),
 ]
+# a time after a date (not after an ISO date: those have their own formats above)
+_TIME_OF_DAY = r"(?i)^(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}/\d{1,2}/\d{1,2})\s+\d{1,2}:\d{2}(?::\d{2})?\b.*$"
 
 
 _SERIAL = r"^\d{1,7}(\.0+)?$"
@@ -115,7 +118,9 @@ def fecha(series: pd.Series) -> pd.Series:
     never re-read month-first).
     """
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    text = pd.Series(uniques, dtype="str").str.strip()
+    # the time of day never matters: a form's «12/04/2019 10:35:12» or «2019/04/12 10:35:12 a. m.
+    # GMT-4» is its date
+    text = pd.Series(uniques, dtype="str").str.strip().str.replace(_TIME_OF_DAY, r"\1", regex=True)
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
     for fmt, pattern in _DATE_FORMATS:
         mask = text.str.match(pattern).fillna(False).to_numpy(bool)

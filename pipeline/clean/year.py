@@ -92,7 +92,7 @@ def clean_folder(raw: Path, year: int, region: str,
     raw = Path(raw)
     found = logfiles.survey(raw)
     if not found.logs and not found.rechazados:
-        raise NoDataError(f"No hay listas de asistencia (.csv o .xlsx) en la carpeta {raw}.")
+        raise NoDataError(f"No hay listas de asistencia (.csv, .xlsx, .xls u .ods) en la carpeta {raw}.")
     reading = Reading(ignorados=found.ignorados)
     reading.rechazos += [Rechazo(r.archivo, "", "archivo_no_legible", r.motivo) for r in found.rechazados]
     reading.extend(ingest.read_year(raw, found.logs))  # within the year's limits (ingest.limits)

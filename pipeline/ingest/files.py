@@ -19,14 +19,16 @@ from pathlib import Path
 from pipeline.config import HIGHLIGHTS_FILE, VERIFIERS_DIR
 from pipeline.ingest import limits
 
-LOG_SUFFIXES = {".csv", ".xlsx"}
+# .xls (Excel 97–2003) and .ods (LibreOffice) are read by calamine like .xlsx
+LOG_SUFFIXES = {".csv", ".xlsx", ".xls", ".ods"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xls", ".ods"}
 NOT_LOGS = {HIGHLIGHTS_FILE}  # optional inputs beside the logs (config.Paths)
 # Office documents that are not logs: listed in the quality report as ignored, with the reason.
 DOCUMENT_SUFFIXES = {".docx", ".doc", ".pdf", ".odt", ".rtf", ".pptx", ".ppt", ".msg", ".eml"}
-OLD_SPREADSHEET_SUFFIXES = {".xls", ".xlsm", ".xlsb", ".ods", ".numbers"}
+OLD_SPREADSHEET_SUFFIXES = {".xlsm", ".xlsb", ".numbers"}
 
 MOTIVO_BLOQUEO = "archivo de bloqueo de Excel (el libro estaba abierto cuando se copió); no es una planilla"
-MOTIVO_DOCUMENTO = "no es una planilla (.csv o .xlsx); si trae asistencias, cópielas a una planilla"
+MOTIVO_DOCUMENTO = "no es una planilla (.csv, .xlsx, .xls u .ods); si trae asistencias, cópielas a una planilla"
 MOTIVO_FORMATO = "planilla en un formato que no se lee; ábrala en Excel y guárdela como .xlsx"
 
 

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from pipeline import config
 from pipeline import schema
 from pipeline.ingest import limits
-from pipeline.text import collapse_spaces
+from pipeline.text import collapse_spaces, fold
 
 
 FILA = "fila"
@@ -102,7 +102,7 @@ def find_header(rows: list[list[object]]) -> tuple[int | None, int | None]:
                             f"la fila {i + 1} tiene {len(row)} columnas (máximo {config.MAX_COLUMNS})")
         known = [c for c in (schema.canonical_column(v) for v in row if v is not None) if c]
         if len(known) >= 2:
-            if "fecha" in known or "comuna" in known:
+            if "fecha" in known or "comuna" in known or "marca_temporal" in known:
                 return i, None
             if near is None:
                 near = i
@@ -141,6 +141,12 @@ def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
                            f"las columnas «{first}» y «{str(cell).strip()}» corresponden ambas a «{canonical}»")
         else:
             positions[canonical] = i
+    if "marca_temporal" in positions:  # a form export (Google Forms, Microsoft Forms)
+        if "fecha" not in positions:  # the time of the response gives the date
+            positions["fecha"] = positions.pop("marca_temporal")
+        if "id_actividad" in positions and fold(header[positions["id_actividad"]]) == "id":
+            # Microsoft Forms numbers its responses «Id»: not an activity's code
+            unknown.append(str(header[positions.pop("id_actividad")]).strip())
     if any(c in positions for c in ("sexo", "nombre", "rut")):
         shape, required = schema.SHAPE_PERSONS, schema.REQUIRED_PERSONS
     elif any(c in positions for c in schema.SUMMARY_COUNT_COLUMNS):
@@ -335,7 +341,7 @@ def from_rows(archivo: str, sheet: str, rows: list[list[object]], data_columns, 
         built = _build(archivo, sheet, rows[header_i], data_columns, header_i, first_data_row)
     except Rechazar as r:
         return Reading(rechazos=[Rechazo(archivo, sheet, r.codigo, r.detalle)])
-    built.notas = [t for t in (row_text(row) for row in rows[:header_i + 1]) if t]
+    built.notas = [t for t in (row_text(dict.fromkeys(row)) for row in rows[:header_i + 1]) if t]
     return Reading(sheets=[built])
 
 

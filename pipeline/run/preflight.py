@@ -42,7 +42,7 @@ def problems(paths: Paths, stages: tuple[str, ...]) -> list[str]:
     if not found:
         return [f"La carpeta {shown(raw)} está vacía: copie ahí las planillas del año {year} (CSV o Excel)."]
     if not rawfiles.log_files(raw):
-        return [f"La carpeta {shown(raw)} no tiene planillas de asistencia (archivos .csv o .xlsx), solo "
+        return [f"La carpeta {shown(raw)} no tiene planillas de asistencia (archivos .csv, .xlsx, .xls u .ods), solo "
                 f"{len(found)} archivo(s) de apoyo (planes, destacadas, fotos): copie ahí las planillas "
                 f"del año {year}."]
     if stages == ("balance",) and not paths.indicadores_json.is_file():
