@@ -147,8 +147,16 @@ def years_with_logs(raw_root: Path) -> list[int]:
 
 
 def read_small_text(path: Path, limit: int = limits.MAX_SIDE_FILE_BYTES) -> str:
-    """`read_small_bytes` as UTF-8 text (a BOM dropped)."""
-    return read_small_bytes(path, limit).decode("utf-8-sig")
+    """`read_small_bytes` decoded as logs are: UTF-8 (a BOM dropped), UTF-16/32 with a BOM
+    («Texto Unicode» of Excel, Notepad's «Unicode»), Windows-1252, or UTF-8 and Windows-1252
+    mixed line by line. `ValueError` with a Spanish reason when it is none of them."""
+    from pipeline.ingest.csv_files import decode_text
+    from pipeline.ingest.sheets import Rechazar
+
+    try:
+        return decode_text(read_small_bytes(path, limit))[0]
+    except Rechazar as r:
+        raise ValueError(f"{Path(path).name} no se puede leer: {r.detalle}; guárdelo como texto UTF-8") from None
 
 
 def read_small_bytes(path: Path, limit: int = limits.MAX_SIDE_FILE_BYTES) -> bytes:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.clean.screen import WITHHELD
-from pipeline.ingest.files import read_small_bytes
+from pipeline.ingest.files import read_small_text
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
@@ -34,11 +34,8 @@ def read_highlights(path: Path) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         return []
-    raw = read_small_bytes(path)  # a regular file under the side-input limit, else a Spanish ValueError
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
+    # a regular file under the side-input limit, decoded as logs are, else a Spanish ValueError
+    text = read_small_text(path)
     delimiter = max([",", ";", "\t"], key=text[:2000].count)
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     from pipeline.reference import comunas  # province of each comuna, for the slide
