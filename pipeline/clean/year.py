@@ -36,6 +36,7 @@ from pipeline.clean.activity_table import finish_activities, person_activities, 
 from pipeline.clean.persons import asistencias_table, person_duplicates, person_fields, person_values
 from pipeline.clean.quarantine import calidad_figures, check_accounting, quarantine_table
 from pipeline.clean.writing import BackgroundParquet, not_writable_as_spanish, write
+from pipeline.report import side_inputs
 
 
 @dataclass
@@ -74,6 +75,8 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
     privacy.clave()  # read (or created) once, before the threads that use it start
     try:
         result = clean_folder(paths.raw, paths.year, region, on_asistencias=start, alongside=find)
+        # plans, highlights and texts beside the logs: which will be left out, and why
+        result.calidad["entradas_omitidas"] = side_inputs.check(paths, region, found[0].screen)
         with not_writable_as_spanish(processed):
             screen.apply(found[0], result.calidad)  # calidad screened in place
             screen.write_index(screen.index_path(paths), found[0].prints)

@@ -98,6 +98,9 @@ def todo(calidad: dict) -> pd.DataFrame:
                           "Hombre, M = Mujer» (o «Sexo: F = Femenino, M = Masculino»), y vuelva a ejecutar."))
     for g in calidad.get("sin_asistente", []):
         items += _without_attendee(g)
+    for o in calidad.get("entradas_omitidas", []):
+        items.append((o["archivo"], "", str(o["fila"]) if o.get("fila") else "",
+                      f"No se usó: {o['motivo']} {o['que_hacer']}"))
     for c in calidad.get("columnas_desconocidas", []):
         items.append((c["archivo"], c["hoja"], "",
                       f"La columna «{c['columna']}» no se reconoce y no se usa en los indicadores. Si es un dato "
@@ -241,6 +244,14 @@ def sex_readings(calidad: dict) -> pd.DataFrame:
              "Por qué": g["razon"][:1].upper() + g["razon"][1:]}
             for g in calidad.get("sexo_lecturas", [])]
     return pd.DataFrame(rows, columns=["Archivo", "Filas con M", "M se leyó como", "Por qué"])
+
+
+def side_inputs_left_out(calidad: dict) -> pd.DataFrame:
+    """Plans, highlights (and their photos, by row) and texts the indicators and the deck leave
+    out, why, and what to do."""
+    rows = [{"Archivo": o["archivo"], "Fila": o.get("fila") or "", "Motivo": o["motivo"], "Qué hacer": o["que_hacer"]}
+            for o in calidad.get("entradas_omitidas", [])]
+    return pd.DataFrame(rows, columns=["Archivo", "Fila", "Motivo", "Qué hacer"])
 
 
 def unknown_columns(calidad: dict) -> pd.DataFrame:

@@ -184,11 +184,15 @@ def stage_keys(paths: Paths, settings: Settings, notebooks_dir: Path = NOTEBOOKS
     region = settings.region
     earlier = [clean_key(replace(paths, year=y), region, code)
                for y in years_with_logs(paths) if y < paths.year]
-    limpieza = clean_key(paths, region, code)
     side = side_files(paths)
     al = plan_al(paths, settings)
     planes = [[p.relative_to(paths.raw_root).as_posix(), _file_digest(p)]
               for p in verifiers.input_files(paths.raw_root, paths.planes)]
+    # the quality report also lists the side inputs (plans, highlights, texts) left out
+    plan_files = [[p.name, _file_digest(p)] for p in sorted(paths.planes.glob("*")) if p.is_file()] \
+        if paths.planes.is_dir() else []
+    limpieza = fingerprint("limpieza", {"planes": plan_files}, paths.raw, side,
+                           [clean_key(paths, region, code)], code)
     indicadores = fingerprint("indicadores", {"anio": paths.year, "umbral_celdas": settings.umbral_celdas,
                                               "al": al, "planes": planes},
                               paths.raw, side, [limpieza, *earlier], code)

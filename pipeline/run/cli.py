@@ -301,7 +301,21 @@ def run_one(job: YearRun) -> int:
         print(f"Error en {year}: {err}", file=sys.stderr)
         return EXIT_FAILED
     print(f"[{year}] listo en {fmt_num(time.perf_counter() - start, 1)} s: {job.paths.out}", file=sys.stderr)
+    for line in _left_out(job.paths):
+        print(f"[{year}] {line}", file=sys.stderr)
     return 0
+
+
+def _left_out(paths) -> list[str]:
+    """The side inputs (plans, highlights, photos, texts) the year was published without, as the
+    quality report lists them (calidad.json, already screened for personal data)."""
+    from pipeline.report import side_inputs
+
+    try:
+        calidad = json.loads(paths.calidad.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return side_inputs.console_lines(calidad, paths.calidad_html)
 
 
 def write_trends_page(job: YearRun, region: str) -> tuple[Path, Path]:

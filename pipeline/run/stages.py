@@ -26,7 +26,7 @@ from pipeline.clean import screen
 from pipeline.clean.year import CleanResult, clean_year
 from pipeline.config import DEFAULT_SMALL_CELL_THRESHOLD, Paths
 from pipeline.indicators import annual, trends
-from pipeline.report import photos
+from pipeline.report import side_inputs
 from pipeline.report.workbook import write_workbook
 from pipeline.run import cache
 
@@ -88,11 +88,13 @@ def plan_evaluations(paths: Paths, region: str, actividades, al=None) -> list:
 
     when = plan.resolve_al(paths.year, al)
     found = []
-    if paths.plan_anio.exists():
-        found.append((plan.load_plan(paths.plan_anio, region, paths.year), plan.ORIGEN_ANUAL))
+    # a plan that cannot be used is left out (the quality report says why: side_inputs)
+    yearly = side_inputs.usable_plan(paths.plan_anio, region, paths.year) if paths.plan_anio.exists() else None
+    if yearly is not None:
+        found.append((yearly, plan.ORIGEN_ANUAL))
     for path in plan.plan_files(paths.planes):
-        loaded = plan.load_plan(path, region)
-        if loaded.vigencia.inicio.year <= paths.year <= loaded.vigencia.fin.year:
+        loaded = side_inputs.usable_plan(path, region)
+        if loaded is not None and loaded.vigencia.inicio.year <= paths.year <= loaded.vigencia.fin.year:
             found.append((loaded, plan.ORIGEN_PLANES))
     # only logs up to the year reported count, even when `al` is later
     years = sorted({y for p, _ in found for y in plan.windows.years_counted(p.vigencia, when) if y <= paths.year})
@@ -126,8 +128,9 @@ def plan_keys(paths: Paths, region: str, actividades, al=None, evaluations: list
     if evaluations:
         out["planes_al"] = evaluations[0][0].al.isoformat()
         out["planes"] = [plan.plan_result(ev, origen) for ev, origen in evaluations]
-    if paths.plan_siguiente.exists():
-        next_year = plan.load_plan(paths.plan_siguiente, region, paths.year + 1)
+    next_year = side_inputs.usable_plan(paths.plan_siguiente, region, paths.year + 1) \
+        if paths.plan_siguiente.exists() else None
+    if next_year is not None:
         out["plan_siguiente"] = {"anio": paths.year + 1, "titulo": next_year.titulo,
                                  "compromisos": plan.plan_records(next_year)}
     return out
@@ -146,7 +149,7 @@ def indicators_stage(paths: Paths, region: str, umbral_celdas: int = DEFAULT_SMA
     evaluations = plan_evaluations(paths, region, actividades, al)
     ind.update(plan_keys(paths, region, actividades, al, evaluations))
     ind["tendencia"] = trend(paths, region, umbral_celdas, ind)
-    ind["destacadas"] = photos.read_highlights(paths.destacadas)  # screened below with the rest
+    ind["destacadas"] = side_inputs.usable_highlights(paths.destacadas)  # screened below with the rest
     year_screen = screen.for_year(paths)
     ind = year_screen.tree(ind)  # no personal datum in free text (README, «Datos personales»)
     annual.write_json(ind, paths.indicadores_json)
@@ -175,9 +178,7 @@ def balance_inputs(paths: Paths) -> dict:
 def balance_texts(paths: Paths, indicadores: dict) -> dict:
     """The office's words for the deck (`textos.yml`, optional), with their placeholders
     filled and every text passed through the year's personal-data screen."""
-    from pipeline.report import texts
-
-    return texts.load(paths.textos, indicadores, screen=screen.for_year(paths))
+    return side_inputs.usable_texts(paths.textos, indicadores, screen.for_year(paths))
 
 
 def publish_quality(executed: Path, paths: Paths) -> Path:
