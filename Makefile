@@ -1,5 +1,6 @@
 # Balance de Participación Ciudadana — the only two commands a newcomer needs:
 #   make report   builds the environment if missing and writes the latest sample year's balance
+#                 (the synthetic sample of data/muestra; RAW=data/raw for the real logs)
 #   make test     builds the environment if missing and runs the whole test suite
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
@@ -8,10 +9,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP ?= $(VENV)/.instalado
-# Latest year in data/raw that holds logs (a folder with only a plan does not count);
-# worked out when `make report` runs, after the environment exists.
-RAW ?= data/raw
-YEAR ?= $(shell $(PY) -m pipeline.run.preflight $(RAW))
+# Without RAW, `make report` builds the synthetic sample (data/muestra, outputs in
+# outputs/muestra); RAW=data/raw builds the real logs. YEAR: the latest year of that folder
+# that holds logs (a folder with only a plan does not count), worked out when `make report`
+# runs, after the environment exists.
+RAW ?=
+SOURCE = $(if $(RAW),--raw-dir "$(RAW)",--muestra)
+YEAR ?= $(shell $(PY) -m pipeline.run.preflight $(or $(RAW),data/muestra))
 REGION ?= Coquimbo
 ARGS ?=
 
@@ -33,10 +37,10 @@ venv: $(STAMP)
 chromium:
 	@bash scripts/instalar-chromium.sh
 
-## report: construye el balance del último año con planillas en data/raw (YEAR=2017 para otro)
+## report: construye el balance de la muestra (outputs/muestra); RAW=data/raw para los datos reales, YEAR=2017 para otro año
 report: $(STAMP)
-	@test -n "$(YEAR)" || { echo "No hay planillas en $(RAW)/<año>/: copie ahí las de un año." >&2; exit 2; }
-	$(PY) -m pipeline ejecutar --anio $(YEAR) --region "$(REGION)" --raw-dir "$(RAW)" $(ARGS)
+	@test -n "$(YEAR)" || { echo "No hay planillas en $(or $(RAW),data/muestra)/<año>/: copie ahí las de un año." >&2; exit 2; }
+	$(PY) -m pipeline ejecutar --anio $(YEAR) --region "$(REGION)" $(SOURCE) $(ARGS)
 
 ## test: ejecuta todas las pruebas (unidad, notebooks, navegador)
 test: $(STAMP) chromium
@@ -46,9 +50,9 @@ test: $(STAMP) chromium
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.root_dir=notebooks $(ARGS)
 
-## sample: regenera los datos de muestra de data/raw con la semilla fija
+## sample: regenera la muestra sintética de data/muestra con la semilla fija (nunca toca data/raw)
 sample: $(STAMP)
-	$(PY) -m pipeline.sample --out data/raw
+	$(PY) -m pipeline.sample --out data/muestra
 
 ## bench: corre los benchmarks y escribe la tabla en benchmarks/RESULTS.md
 bench: $(STAMP)
