@@ -18,7 +18,7 @@ from pipeline.clean import values as normalize
 from pipeline.clean import comunas
 from pipeline.clean import sex_codes
 from pipeline.clean.codes import source, values_at
-from pipeline.text import collapse_spaces
+from pipeline.text import collapse_spaces, fold
 
 from pipeline.clean.activity_table import comuna_names
 
@@ -172,7 +172,36 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
                           for h in sheets if len(h.sin_asistente)],
         "columnas_desconocidas": [{"archivo": h.archivo, "hoja": h.sheet, "columna": c}
                                   for h in sheets for c in h.columnas_desconocidas],
+        # free text read as a category (a kind of activity or organisation, a zone): each distinct
+        # value that is not already the category's own name, what it was read as, and how many rows
+        "textos_mapeados": _mapped_texts([p, s]),
     }
+
+
+MAPPED_COLUMNS = {"tipo_actividad": normalize.tipo_actividad_one, "tipo_organizacion": normalize.tipo_organizacion_one,
+                  "zona": normalize.zona_one}
+
+
+def _mapped_texts(frames: list[pd.DataFrame]) -> list[dict]:
+    """[{columna, valor, categoria, n}] of every distinct typed value (spaces collapsed) of the
+    coded columns whose category is not its own name (case and accents aside), most rows first."""
+    counts: dict[tuple[str, str], int] = {}
+    for column, read_as in MAPPED_COLUMNS.items():
+        for frame in frames:
+            if column not in frame or not len(frame):
+                continue
+            codes, dictionary = normalize.distinct_codes(frame[column])
+            n = np.bincount(codes[codes >= 0], minlength=len(dictionary))
+            for value, rows in zip(dictionary.to_pylist(), n):
+                typed = collapse_spaces(value)
+                if rows and typed:
+                    counts[column, typed] = counts.get((column, typed), 0) + int(rows)
+    out = []
+    for (column, typed), rows in counts.items():
+        category = MAPPED_COLUMNS[column](typed)
+        if fold(typed) != fold(category):
+            out.append({"columna": column, "valor": _shown(typed), "categoria": category, "n": rows})
+    return sorted(out, key=lambda r: (list(MAPPED_COLUMNS).index(r["columna"]), -r["n"], r["valor"]))
 
 
 def _texts_by_row(sheet: Sheet) -> list[dict]:

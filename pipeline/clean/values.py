@@ -214,6 +214,13 @@ def tipo_actividad_one(value: object) -> str:
     return "Otra"
 
 
+def tipo_actividad_markdown() -> str:
+    """The README's table of the rules above, in the order they are tried (a test keeps them equal)."""
+    lines = ["| en este orden: si el texto (sin tildes ni mayúsculas) contiene | se lee como |", "|---|---|"]
+    lines += [f"| {' y '.join(f'«{w}»' for w in words)} | {category} |" for words, category in _TIPO_ACTIVIDAD_RULES]
+    return "\n".join(lines) + "\n"
+
+
 def tipo_actividad(series: pd.Series) -> pd.Series:
     return _categories(_per_unique(series, tipo_actividad_one, categorical=True), schema.TIPOS_ACTIVIDAD)
 

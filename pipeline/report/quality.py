@@ -246,6 +246,20 @@ def sex_readings(calidad: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Archivo", "Filas con M", "M se leyó como", "Por qué"])
 
 
+_MAPPED_COLUMN_NAMES = {"tipo_actividad": "Tipo de actividad", "tipo_organizacion": "Tipo de organización",
+                        "zona": "Zona"}
+
+
+def mapped_texts(calidad: dict) -> pd.DataFrame:
+    """Each distinct free text read as a category (a kind of activity or organisation, a zone),
+    what it was read as and in how many rows: «Reunión informativa» → «Jornada informativa»,
+    «Mesa técnica» → «Otra»."""
+    rows = [{"Columna": _MAPPED_COLUMN_NAMES.get(r["columna"], r["columna"]), "Escrito": r["valor"],
+             "Se leyó como": r["categoria"], "Filas": r["n"]}
+            for r in calidad.get("textos_mapeados", [])]
+    return pd.DataFrame(rows, columns=["Columna", "Escrito", "Se leyó como", "Filas"])
+
+
 def side_inputs_left_out(calidad: dict) -> pd.DataFrame:
     """Plans, highlights (and their photos, by row) and texts the indicators and the deck leave
     out, why, and what to do."""
