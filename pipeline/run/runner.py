@@ -149,9 +149,15 @@ def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Pat
             raise
         logging.getLogger("pipeline").removeHandler(handler)
         handler.close()
+        # --sin-pdf after a run with a PDF: the old PDF would not match the new deck, so it goes,
+        # and the console says so (never a silent deletion)
+        pdf_dropped = not staged.balance_pdf.exists() and final.balance_pdf.exists()
         with locks.deferred_interrupts():
             swap_into_place(staged.out, final.out)
             shutil.rmtree(stage_root, ignore_errors=True)
+        if pdf_dropped:
+            log.warning("Se quitó %s, del balance anterior: no corresponde al balance nuevo, hecho sin PDF "
+                        "(--sin-pdf). Para tenerlo, vuelva a ejecutar sin --sin-pdf.", final.balance_pdf)
     return final
 
 

@@ -13,9 +13,8 @@ from PIL import Image
 from tests.conftest import TEST_KEY
 from pipeline import config
 from pipeline.clean import year as clean
-from pipeline.errors import StageFailed
 from pipeline.report import quality, side_inputs
-from pipeline.run import cli, runner, stages
+from pipeline.run import cli, stages
 
 
 @pytest.fixture
@@ -90,22 +89,3 @@ def test_the_console_says_which_side_inputs_were_left_out(paths):
     assert any(line.startswith("Aviso: 2017/destacadas.csv, fila 3 no se usó: la foto de esta fila no se muestra")
                for line in lines)
     assert all(str(paths.calidad_html) in line for line in lines)
-
-
-def test_a_failed_balance_still_publishes_the_quality_report(paths, monkeypatch, caplog):
-    def fake_stage(stage, staged, job):
-        if stage == "limpieza":
-            staged.out.mkdir(parents=True, exist_ok=True)
-            staged.calidad_html.write_text("<p>informe nuevo</p>", encoding="utf-8")
-        elif stage == "balance":
-            raise StageFailed("balance", "03_balance.ipynb", "celda 4: InvalidTexts", None)
-
-    monkeypatch.setattr(runner, "_run_stage", fake_stage)
-    paths.out.mkdir(parents=True)
-    paths.indicadores_json.write_text('{"anterior": true}', encoding="utf-8")
-    job = runner.YearRun(paths, "Coquimbo", force=True)
-    with pytest.raises(StageFailed):
-        runner.run_year(job)
-    assert paths.calidad_html.read_text(encoding="utf-8") == "<p>informe nuevo</p>"
-    assert paths.indicadores_json.read_text(encoding="utf-8") == '{"anterior": true}'  # the rest as it was
-    assert f"su informe de calidad quedó publicado en {paths.calidad_html}" in caplog.text
