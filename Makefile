@@ -46,9 +46,14 @@ report: $(STAMP)
 test: $(STAMP) chromium
 	$(PY) -m pytest -q $(ARGS)
 
-## lab: abre JupyterLab en notebooks/ (sin navegador; también como root: copie la URL con su token)
+# `make lab`: the sample (as `make report`) unless RAW is given; the year of the three notebooks is
+# set here once (ANIO=2019, else the latest of that folder) through BALANCE_ANIO, and notebooks
+# are saved without outputs (pipeline.run.lab.strip_for_git), so running them never dirties git.
+LAB_DIRS = $(if $(RAW),BALANCE_RAW_DIR="$(abspath $(RAW))",BALANCE_RAW_DIR="$(CURDIR)/data/muestra" BALANCE_PROCESSED_DIR="$(CURDIR)/data/processed/muestra" BALANCE_OUT_DIR="$(CURDIR)/outputs/muestra")
+
+## lab: abre JupyterLab en notebooks/ sobre la muestra (RAW=data/raw para los datos reales; ANIO=2019 fija el año de los tres cuadernos)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.root_dir=notebooks $(ARGS)
+	$(LAB_DIRS) BALANCE_ANIO="$(or $(ANIO),$(YEAR))" $(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.root_dir=notebooks --ContentsManager.pre_save_hook=pipeline.run.lab.strip_for_git $(ARGS)
 
 ## sample: regenera la muestra sintética de data/muestra con la semilla fija (nunca toca data/raw)
 sample: $(STAMP)
