@@ -36,6 +36,8 @@ def problems(paths: Paths, stages: tuple[str, ...]) -> list[str]:
     if not raw.is_dir():
         known = years_with_logs(paths.raw_root)
         hint = f" Años con planillas en {shown(paths.raw_root)}: {', '.join(map(str, known))}." if known else ""
+        if not known and paths.raw_root.resolve() == RAW_DIR.resolve():
+            hint = " Para probar con la muestra sintética (datos ficticios): agregue --muestra, o use make report."
         return [f"No existe la carpeta {shown(raw)} del año {year}: cree {shown(raw)} y copie ahí "
                 f"las planillas del año (CSV o Excel).{hint}"]
     found = [p for p in raw.rglob("*") if p.is_file() and not p.name.startswith(".")]

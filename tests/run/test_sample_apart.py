@@ -93,3 +93,12 @@ def test_make_sample_writes_data_muestra_never_data_raw(tmp_path):
     out = subprocess.run(["make", "-s", "-n", "sample", f"PY={sys.executable}", f"STAMP={tmp_path / 'listo'}"],
                          cwd=config.PROJ_ROOT, capture_output=True, text=True)
     assert "pipeline.sample --out data/muestra" in out.stdout and "data/raw" not in out.stdout
+
+
+def test_a_fresh_clone_without_real_data_points_to_the_sample(capsys, monkeypatch):
+    from pipeline.run import preflight
+
+    monkeypatch.setattr(preflight, "years_with_logs", lambda root: [])
+    paths = config.paths(2030)  # data/raw of the checkout: no such year
+    [line] = preflight.problems(paths, ("limpieza",))
+    assert "agregue --muestra, o use make report" in line
