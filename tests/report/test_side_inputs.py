@@ -89,3 +89,17 @@ def test_the_console_says_which_side_inputs_were_left_out(paths):
     assert any(line.startswith("Aviso: 2017/destacadas.csv, fila 3 no se usó: la foto de esta fila no se muestra")
                for line in lines)
     assert all(str(paths.calidad_html) in line for line in lines)
+
+
+def test_a_photo_whose_name_the_screen_withholds_is_listed_by_its_row(paths):
+    """A photo the deck cannot show because its file name was withheld as personal data is in
+    the quality report by row (never only a Python warning inside a notebook)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(buffer, format="JPEG")
+    (paths.raw / "IMG_20170412_103512.jpg").write_bytes(buffer.getvalue())
+    paths.destacadas.write_text("fecha,comuna,titulo,linea,foto\n2017-04-12,Ovalle,Taller,,IMG_20170412_103512.jpg\n",
+                                encoding="utf-8")
+    withheld = side_inputs.check(paths, "Coquimbo", screen=lambda text: "[dato personal retirado]")
+    assert [(o["archivo"], o["fila"]) for o in withheld] == [("2017/destacadas.csv", 2)]
+    assert "su nombre de archivo contiene un dato personal" in withheld[0]["motivo"]
+    assert side_inputs.check(paths, "Coquimbo") == []  # shown when the screen lets it through
