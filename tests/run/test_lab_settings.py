@@ -72,3 +72,12 @@ def test_jupyter_accepts_the_hook_and_make_lab_uses_it(tmp_path):
                              env={**os.environ, "PYTHONPATH": str(config.PROJ_ROOT)}).stdout
     assert "--ContentsManager.pre_save_hook=pipeline.run.lab.strip_for_git" in command
     assert 'BALANCE_ANIO="2017"' in command and "data/muestra" in command
+
+
+def test_papermill_reads_every_parameter_of_the_three_notebooks():
+    """A parameter papermill cannot parse is «unknown» to it (and warned about on every run)."""
+    import papermill as pm
+
+    for name in config.NOTEBOOKS.values():
+        found = set(pm.inspect_notebook(str(config.NOTEBOOKS_DIR / name)))
+        assert {"anio", "region", "raw_dir", "processed_dir", "out_dir"} <= found, name
