@@ -204,7 +204,10 @@ QUESTION_RULES: list[tuple[tuple[str, ...], str]] = [
     (("edad",), "edad"),
     (("cuantos", "anos"), "edad"),
     (("tipo", "organizacion"), "tipo_organizacion"),
-    (("organizacion",), "organizacion"),
+    # «¿A qué organización pertenece?», not «¿Pertenece a alguna organización?» (a yes or no)
+    (("que", "organizacion"), "organizacion"),
+    (("cual", "organizacion"), "organizacion"),
+    (("nombre", "organizacion"), "organizacion"),
     (("tipo", "actividad"), "tipo_actividad"),
     (("nombre", "actividad"), "actividad"),
     (("nombre",), "nombre"),

@@ -122,31 +122,44 @@ def _missing_message(missing: list[str], header: list[object] | None = None) -> 
     return text
 
 
+def _is_question(cell: object) -> bool:
+    """A form's question used as a column title («¿En qué comuna…?»)."""
+    return cell is not None and ("?" in str(cell) or "¿" in str(cell))
+
+
 def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
     """(canonical → position, shape, unknown headers) or `Rechazar` (ambiguous, missing, too wide)."""
     if len(header) > config.MAX_COLUMNS:
         raise Rechazar("demasiadas_columnas",
                         f"el encabezado tiene {len(header)} columnas (máximo {config.MAX_COLUMNS})")
     positions: dict[str, int] = {}
-    unknown: list[str] = []
+    set_aside: set[int] = set()  # named, but not used: listed with the unknown columns
     for i, cell in enumerate(header):
         if cell is None or str(cell).strip() == "":
             continue
         canonical = schema.canonical_column(cell)
         if canonical is None:
-            unknown.append(str(cell).strip())
-        elif canonical in positions:
-            first = str(header[positions[canonical]]).strip()
+            continue
+        if canonical in positions:
+            first = header[positions[canonical]]
+            if _is_question(first) or _is_question(cell):
+                # a form's questions are matched by their words: a plain title wins over a
+                # question, and the shorter question over a longer one («¿Nombre de la
+                # actividad?» over «¿Es primera vez que asiste a una actividad?»)
+                keep = min((positions[canonical], i), key=lambda j: (_is_question(header[j]), len(fold(header[j]))))
+                set_aside.add(i if keep == positions[canonical] else positions[canonical])
+                positions[canonical] = keep
+                continue
             raise Rechazar("columna_ambigua",
-                           f"las columnas «{first}» y «{str(cell).strip()}» corresponden ambas a «{canonical}»")
-        else:
-            positions[canonical] = i
+                           f"las columnas «{str(first).strip()}» y «{str(cell).strip()}» corresponden ambas a "
+                           f"«{canonical}»")
+        positions[canonical] = i
     if "marca_temporal" in positions:  # a form export (Google Forms, Microsoft Forms)
         if "fecha" not in positions:  # the time of the response gives the date
             positions["fecha"] = positions.pop("marca_temporal")
         if "id_actividad" in positions and fold(header[positions["id_actividad"]]) == "id":
             # Microsoft Forms numbers its responses «Id»: not an activity's code
-            unknown.append(str(header[positions.pop("id_actividad")]).strip())
+            set_aside.add(positions.pop("id_actividad"))
     if any(c in positions for c in ("sexo", "nombre", "rut")):
         shape, required = schema.SHAPE_PERSONS, schema.REQUIRED_PERSONS
     elif any(c in positions for c in schema.SUMMARY_COUNT_COLUMNS):
@@ -165,11 +178,10 @@ def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
         schema.PERSON_COLUMNS if shape == schema.SHAPE_PERSONS else schema.SUMMARY_COUNT_COLUMNS)
     # a known column of the other shape (head counts in a list of persons, an age in a
     # summary) is not used either: it is named in the quality report like an unknown one
-    unused = {p for c, p in positions.items() if c not in wanted}
-    if unused:
-        unknown = [str(cell).strip() for i, cell in enumerate(header)
-                   if i in unused or (cell is not None and str(cell).strip() != ""
-                                      and schema.canonical_column(cell) is None)]
+    unused = {p for c, p in positions.items() if c not in wanted} | set_aside
+    unknown = [str(cell).strip() for i, cell in enumerate(header)
+               if i in unused or (cell is not None and str(cell).strip() != ""
+                                  and schema.canonical_column(cell) is None)]
     return {c: p for c, p in positions.items() if c in wanted}, shape, unknown
 
 

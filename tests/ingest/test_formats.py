@@ -147,3 +147,16 @@ def test_a_form_with_a_date_question_takes_the_date_from_it(paths):
     result = clean.clean_year(paths, "Coquimbo")
     assert str(result.actividades["fecha"].iloc[0].date()) == "2017-11-28"
     assert {c["columna"] for c in result.calidad["columnas_desconocidas"]} == {"Marca temporal"}
+
+
+def test_a_yes_no_question_never_makes_a_form_ambiguous(paths):
+    """Two questions naming the same thing: the plain one is the column, the other is listed."""
+    (paths.raw / "f.csv").write_text(
+        '"Marca temporal","¿En qué comuna se realizó la actividad?","¿Nombre de la actividad?",'
+        '"¿Es primera vez que asiste a una actividad?","¿Pertenece a alguna organización?","Sexo"\n'
+        '"2017/12/01 9:00:00 a. m. GMT-3","Ovalle","Taller de barrio","Sí","No","F"\n', encoding="utf-8")
+    result = clean.clean_year(paths, "Coquimbo")
+    assert result.calidad["archivos_rechazados"] == []
+    assert result.actividades["actividad"].tolist() == ["Taller de barrio"]
+    unknown = {c["columna"] for c in result.calidad["columnas_desconocidas"]}
+    assert unknown == {"¿Es primera vez que asiste a una actividad?", "¿Pertenece a alguna organización?"}
