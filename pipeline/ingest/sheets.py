@@ -239,6 +239,8 @@ FOOTER_TEXT = re.compile(
     r"|nombre\s+y\s+firma\b|jefatura\b|jef[ea]\s+(?:de\s+)?(?:secci[oó]n|departamento|depto|unidad|oficina)\b"
     r"|encargad[oa]\s+(?:de\s+la\s+actividad|de\s+participaci[oó]n)\b|responsable\s*:|observaci[oó]n(?:es)?\s*:)",
     re.IGNORECASE)
+# A total line of a summary (its head counts are sums, never an activity's)
+_TOTAL_TEXT = re.compile(r"^\s*(?:sub\s*total(?:es)?|total(?:es)?)\b", re.IGNORECASE)
 # A sex an attendee row would hold (`clean.values.sexo` reads the same words)
 _SEXO_TEXT = r"(?i)^\s*(?:mujer(?:es)?|f|fem(?:enino)?|hombres?|h|m|masc(?:ulino)?|[12](?:\.0)?)\s*$"
 
@@ -247,30 +249,42 @@ def _footer_rows(columns: list[pd.Series], positions: dict[str, int], shape: str
                  candidates: np.ndarray) -> dict[int, str | None]:
     """{row: label} of rows with a person value that are signature or total lines after all:
     a cell (any column) starting like «V°B° Jefatura», «Total asistentes hoja:» or «Firma», in
-    a row with no readable sex (a list of persons) or no date (a summary). The label is the
-    words that told it when they sit in a personal column (the rest of that cell is not shown),
-    else None (the row's text shows them)."""
+    a row that holds no person — no readable sex, and a name and a RUT that are blank or such
+    lines themselves or a line to sign on (an attendee of «Firma de convenio» keeps their
+    row) — or, in a summary,
+    a «Total» line without date. The label is the words that told it when they sit in a
+    personal column (the rest of that cell is not shown), else None (the row's text shows them)."""
     if not len(candidates):
         return {}
-    key = "sexo" if shape == schema.SHAPE_PERSONS else "fecha"
-    if key in positions and positions[key] < len(columns):
-        col = columns[positions[key]]
-        if shape == schema.SHAPE_PERSONS:
-            told = _cells(col, candidates)
-            candidates = candidates[~pc.fill_null(pc.match_substring_regex(told, _SEXO_TEXT), False)
-                                    .to_numpy(zero_copy_only=False)]
-        else:
-            candidates = candidates[~_filled(col, candidates)]
+
+    def keep(column: str, rule) -> None:
+        nonlocal candidates
+        if column in positions and positions[column] < len(columns) and len(candidates):
+            candidates = candidates[rule(columns[positions[column]], candidates)]
+
+    def no_match(pattern: str):
+        return lambda col, rows: ~pc.fill_null(pc.match_substring_regex(_cells(col, rows), pattern, ignore_case=True),
+                                               False).to_numpy(zero_copy_only=False)
+
+    if shape == schema.SHAPE_PERSONS:
+        keep("sexo", no_match(_SEXO_TEXT))
+        for column in ("nombre", "rut"):  # blank, a line to sign on («_____»), or a footer itself
+            keep(column, lambda col, rows: ~_filled(col, rows) | ~no_match(FOOTER_TEXT.pattern)(col, rows)
+                 | ~no_match(r"^[\W_]+$")(col, rows))
+        pattern = FOOTER_TEXT
+    else:
+        keep("fecha", lambda col, rows: ~_filled(col, rows))
+        pattern = _TOTAL_TEXT
     if not len(candidates):
         return {}
     personal = {positions[c] for c in schema.PERSONAL_COLUMNS if c in positions}
     out: dict[int, str | None] = {}
     for p, col in enumerate(columns):
         cells = _cells(col, candidates)
-        hits = np.flatnonzero(pc.fill_null(pc.match_substring_regex(cells, FOOTER_TEXT.pattern, ignore_case=True),
+        hits = np.flatnonzero(pc.fill_null(pc.match_substring_regex(cells, pattern.pattern, ignore_case=True),
                                            False).to_numpy(zero_copy_only=False))
         for row, cell in zip(candidates[hits], cells.take(pa.array(hits)).to_pylist()):
-            found = FOOTER_TEXT.match(cell)
+            found = pattern.match(cell)
             if not found:
                 continue
             label = None

@@ -544,3 +544,25 @@ def test_an_attendee_named_like_a_footer_is_still_an_attendee(paths):
                                      "03/04/2017;Ovalle;Taller;Total Soto;Hombre\n", encoding="utf-8")
     result = clean.clean_year(paths, "Coquimbo")
     assert len(result.asistencias) == 2 and result.calidad["sin_asistente"] == []
+
+
+def test_attendees_of_an_activity_named_like_a_footer_keep_their_rows(paths):
+    """«Firma de convenio» is an activity: its attendees (sex left blank) are rows read."""
+    (paths.raw / "l.csv").write_text("fecha;comuna;actividad;nombre;rut;sexo\n"
+                                     "03/04/2017;Ovalle;Firma de convenio;Ana Soto;12.345.678-5;\n"
+                                     "03/04/2017;Ovalle;Firma de convenio;Luis Rojas;;\n"
+                                     ";;Total asistentes;;;\n", encoding="utf-8")
+    result = clean.clean_year(paths, "Coquimbo")
+    assert len(result.asistencias) == 2 and result.calidad["filas_leidas"] == 2
+
+
+def test_a_total_line_of_a_summary_is_not_an_activity(paths):
+    (paths.raw / "resumen.csv").write_text("fecha;comuna;actividad;mujeres;hombres;total\n"
+                                           "03/04/2017;Ovalle;Cabildo;10;5;15\n"
+                                           "05/05/2017;Ovalle;Firma de convenio;3;2;5\n"
+                                           ";;Total;13;7;20\n", encoding="utf-8")
+    result = clean.clean_year(paths, "Coquimbo")
+    q = result.calidad
+    assert q["filas_leidas"] == 2 and q["cuarentena"] == 0
+    assert int(result.actividades["asistencias"].sum()) == 20
+    assert q["sin_asistente"][0]["textos"] == [{"texto": "Total | 13 | 7 | 20", "filas": [4]}]
