@@ -74,6 +74,13 @@ def notes_say(texts: list[str]) -> set[str]:
     return out
 
 
+def _files(sheets: list[Sheet]) -> tuple[list[str], np.ndarray]:
+    """(the files, in name order; the file number of each sheet)."""
+    files = sorted({h.archivo for h in sheets})
+    number = {a: i for i, a in enumerate(files)}
+    return files, np.array([number[h.archivo] for h in sheets], dtype=np.int64)
+
+
 def _letter(value: str) -> str:
     key = squash(value)
     return key if key in ("f", "h", "m") else ""
@@ -90,8 +97,7 @@ def readings(raw: pd.DataFrame, sheets: list[Sheet]) -> tuple[np.ndarray, dict[s
     row_letter = letters[codes]
     is_m = row_letter == "m"
     seq = raw["_sheet"].to_numpy().astype(np.int64)
-    files = sorted({h.archivo for h in sheets})
-    file_of_sheet = np.array([files.index(h.archivo) for h in sheets] + [-1], dtype=np.int64)
+    files, file_of_sheet = _files(sheets)
     row_file = file_of_sheet[seq]
     out: dict[str, Lectura] = {}
     filas = raw[FILA].to_numpy()
@@ -136,10 +142,9 @@ def sexo(raw: pd.DataFrame, sheets: list[Sheet]) -> tuple[pd.Series, dict[str, L
     ambiguous = np.zeros(len(raw), dtype=bool)
     if not lecturas:
         return base, lecturas, ambiguous
-    files = sorted({h.archivo for h in sheets})
+    files, file_of_sheet = _files(sheets)
     meaning = np.array([schema.SEXOS.index(lecturas[a].significado) if a in lecturas else -1 for a in files],
                        dtype=np.int8)
-    file_of_sheet = np.array([files.index(h.archivo) for h in sheets], dtype=np.int64)
     row_meaning = meaning[file_of_sheet[raw["_sheet"].to_numpy().astype(np.int64)]]
     codes = base.cat.codes.to_numpy().copy()
     codes[is_m] = row_meaning[is_m]
