@@ -63,9 +63,9 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py $(ARGS)
 
-## clean: borra data/processed y outputs (nunca data/raw)
+## clean: borra data/processed y outputs, también los de la muestra (nunca data/raw ni data/muestra)
 clean:
-	rm -rf data/processed/[0-9]* data/processed/regiones data/processed/.cache \
-	       outputs/[0-9]* outputs/regiones outputs/.fallidas outputs/tendencias.* outputs/.bloqueo-*
+	rm -rf data/processed/[0-9]* data/processed/regiones data/processed/.cache data/processed/muestra \
+	       outputs/[0-9]* outputs/regiones outputs/.fallidas outputs/tendencias.* outputs/.bloqueo-* outputs/muestra
 
 .PHONY: help venv chromium report test lab sample bench clean
