@@ -50,6 +50,7 @@ class Lectura:
     filas_m: int = 0                 # rows whose sex is the letter M
     hojas: list[str] = field(default_factory=list)
     filas: list[int] = field(default_factory=list)  # rows with M, the first MAX_LISTED_ROWS (ambiguous files)
+    letras: str = "M"                # the single letters the file uses: «F, H y M», «H y M»…
 
     @property
     def significado(self) -> str:
@@ -57,7 +58,7 @@ class Lectura:
 
     def as_dict(self) -> dict:
         return {"archivo": self.archivo, "lectura": self.lectura, "m_es": self.significado, "razon": self.razon,
-                "filas_m": self.filas_m, "hojas": self.hojas, "filas": self.filas}
+                "letras": self.letras, "filas_m": self.filas_m, "hojas": self.hojas, "filas": self.filas}
 
 
 def notes_say(texts: list[str]) -> set[str]:
@@ -112,8 +113,14 @@ def readings(raw: pd.DataFrame, sheets: list[Sheet]) -> tuple[np.ndarray, dict[s
         out[archivo] = Lectura(archivo, lectura, razon, int(len(with_m)),
                                sorted({sheets[int(s)].sheet for s in np.unique(seq[with_m])}),
                                [int(x) for x in filas[with_m[:limits.MAX_LISTED_ROWS]]]
-                               if lectura == AMBIGUA else [])
+                               if lectura == AMBIGUA else [], _letters(present))
     return is_m, out
+
+
+def _letters(present: set[str]) -> str:
+    """«F, H y M», «H y M», «M»: the single letters a file uses, in that order."""
+    used = [x.upper() for x in ("f", "h", "m") if x in present]
+    return used[0] if len(used) == 1 else ", ".join(used[:-1]) + " y " + used[-1]
 
 
 def _decide(letters: set[str], notes: set[str]) -> tuple[str, str]:
@@ -132,7 +139,7 @@ def _decide(letters: set[str], notes: set[str]) -> tuple[str, str]:
         return HM, "la planilla usa H y M, sin F"
     if by_values == FM:
         return FM, "la planilla usa F y M, sin H"
-    return AMBIGUA, "la planilla usa M sin F ni H, y nada en ella dice qué significa"
+    return AMBIGUA, "nada en ella dice si M es Mujer u Hombre: no tiene F ni H, ni una nota como «Sexo: H = Hombre, M = Mujer»"
 
 
 def sexo(raw: pd.DataFrame, sheets: list[Sheet]) -> tuple[pd.Series, dict[str, Lectura], np.ndarray]:

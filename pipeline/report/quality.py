@@ -90,9 +90,10 @@ def todo(calidad: dict) -> pd.DataFrame:
                       "«Sin información». Corríjalo si corresponde."))
     for g in calidad.get("sexo_lecturas", []):
         if g["lectura"] == "ambigua":
-            letters = "F, H y M" if "F, H y M" in g["razon"] else "M"
+            letters = g.get("letras") or "M"
+            why = "" if g["razon"].startswith("la planilla usa") else f" ({g['razon']})"
             items.append((g["archivo"], ", ".join(h for h in g.get("hojas", []) if h), _rows_text(g["filas"], g["filas_m"]),
-                          f"Esta planilla usa {letters} ({g['razon']}): indique qué significa M. "
+                          f"Esta planilla usa {letters}{why}: indique qué significa M. "
                           f"{plural(g['filas_m'], 'fila con M se contó', 'filas con M se contaron')} como «Sin "
                           "información». Reemplace M por Mujer u Hombre, o escriba sobre la tabla «Sexo: H = "
                           "Hombre, M = Mujer» (o «Sexo: F = Femenino, M = Masculino»), y vuelva a ejecutar."))

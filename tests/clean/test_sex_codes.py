@@ -106,7 +106,7 @@ def test_f_h_and_m_in_one_file_is_asked_not_guessed(paths):
     assert lectura["lectura"] == "ambigua" and lectura["filas"] == [4, 5]
     todo = quality.todo(result.calidad)
     [line] = [t for t in todo["Qué pasa y qué hacer"] if "indique qué significa M" in t]
-    assert line.startswith("Esta planilla usa F, H y M")
+    assert line.startswith("Esta planilla usa F, H y M: indique qué significa M.")
     assert "2 filas con M se contaron como «Sin información»" in line
     assert todo[todo["Qué pasa y qué hacer"] == line]["Filas"].tolist() == ["4, 5"]
     # not reported twice as an unrecognised value
@@ -118,6 +118,10 @@ def test_only_m_and_nothing_that_tells_is_ambiguous(paths):
     result = clean.clean_year(paths, "Coquimbo")
     assert by_sex(result) == {"Sin información": 2, "Hombre": 1}
     assert "nada en ella dice" in result.calidad["sexo_lecturas"][0]["razon"]
+    todo = quality.todo(result.calidad)
+    assert any(t.startswith("Esta planilla usa M (nada en ella dice si M es Mujer u Hombre: no tiene F ni H, ni "
+                            "una nota como «Sexo: H = Hombre, M = Mujer»): indique qué significa M.")
+               for t in todo["Qué pasa y qué hacer"])
 
 
 def test_note_contradicting_values_is_ambiguous(paths):
@@ -125,6 +129,9 @@ def test_note_contradicting_values_is_ambiguous(paths):
     result = clean.clean_year(paths, "Coquimbo")
     assert result.calidad["sexo_lecturas"][0]["lectura"] == "ambigua"
     assert by_sex(result) == {"Sin información": 2, "Hombre": 2}
+    todo = quality.todo(result.calidad)
+    assert any(t.startswith("Esta planilla usa H y M (la nota de la planilla dice F/M, pero sus valores usan H/M): "
+                            "indique qué significa M.") for t in todo["Qué pasa y qué hacer"])
 
 
 def test_year_mixing_f_m_and_h_m_sheets_publishes_the_true_share_of_women(paths):
