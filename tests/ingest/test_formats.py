@@ -160,3 +160,17 @@ def test_a_yes_no_question_never_makes_a_form_ambiguous(paths):
     assert result.actividades["actividad"].tolist() == ["Taller de barrio"]
     unknown = {c["columna"] for c in result.calidad["columnas_desconocidas"]}
     assert unknown == {"¿Es primera vez que asiste a una actividad?", "¿Pertenece a alguna organización?"}
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="sin LibreOffice (los archivos guardados bastan)")
+def test_files_saved_by_libreoffice_today_read_the_same(tmp_path, paths):
+    """With LibreOffice installed, the fixtures are made again and read to the same figures."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    maker.main(paths.raw)
+    assert sorted(p.name for p in paths.raw.iterdir()) == ["lista-elqui-2017.ods", "lista-limari-2017.xls"]
+    result = clean.clean_year(paths, "Coquimbo")
+    assert by_sex(result) == {"Mujer": 10, "Hombre": 5} and result.calidad["filas_leidas"] == 15
