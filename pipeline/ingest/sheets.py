@@ -235,7 +235,7 @@ def _build(archivo: str, sheet: str, header: list[object], data_columns, header_
 
 # A signature, approval or total line (data contract §1): its first words, in any column.
 FOOTER_TEXT = re.compile(
-    r"^\s*(?:v\s*[°º.o]\s*b\s*[°º.o]?|visto\s+bueno\b|firmas?\b|timbre\b|sub\s*total(?:es)?\b|total(?:es)?\b"
+    r"^\s*(?:v\s*[°º.o]\s*b(?:\s*[°º.o]|\b)|visto\s+bueno\b|firmas?\b|timbre\b|sub\s*total(?:es)?\b|total(?:es)?\b"
     r"|nombre\s+y\s+firma\b|jefatura\b|jef[ea]\s+(?:de\s+)?(?:secci[oó]n|departamento|depto|unidad|oficina)\b"
     r"|encargad[oa]\s+(?:de\s+la\s+actividad|de\s+participaci[oó]n)\b|responsable\s*:|observaci[oó]n(?:es)?\s*:)",
     re.IGNORECASE)
