@@ -191,7 +191,9 @@ def stage_keys(paths: Paths, settings: Settings, notebooks_dir: Path = NOTEBOOKS
     # the quality report also lists the side inputs (plans, highlights, texts) left out
     plan_files = [[p.name, _file_digest(p)] for p in sorted(paths.planes.glob("*")) if p.is_file()] \
         if paths.planes.is_dir() else []
-    limpieza = fingerprint("limpieza", {"planes": plan_files}, paths.raw, side,
+    # (not the evidence folders: a new acta re-runs the plans, never the cleaning)
+    checked = [p for p in side if verifiers.FOLDER not in p.relative_to(paths.raw).parts]
+    limpieza = fingerprint("limpieza", {"planes": plan_files}, paths.raw, checked,
                            [clean_key(paths, region, code)], code)
     indicadores = fingerprint("indicadores", {"anio": paths.year, "umbral_celdas": settings.umbral_celdas,
                                               "al": al, "planes": planes},

@@ -50,3 +50,19 @@ def test_as_of_date_is_a_notebook_parameter_and_a_run_log_line(tmp_path):
         paths, replace(job, al=None).settings())
     assert paths.plan_html in runner.produced_files("indicadores", paths)
     assert paths.verificadores_html in runner.produced_files("indicadores", paths)
+
+
+def test_the_quality_report_follows_side_inputs_not_evidence(tmp_path):
+    """The cleaning's fingerprint (its quality report lists the side inputs it cannot use) changes
+    with destacadas.csv or textos.yml, never with a verifier of the year."""
+    (tmp_path / "2018").mkdir()
+    (tmp_path / "2018" / "registro.csv").write_text("fecha,comuna,actividad,sexo\n", encoding="utf-8")
+    paths = config.Paths(2018, tmp_path, tmp_path / "processed", tmp_path / "out")
+    settings = cache.Settings("Coquimbo", 5, False)
+    before = cache.stage_keys(paths, settings)["limpieza"]
+    acta = tmp_path / "2018" / "verificadores" / "2018-05-01 Ovalle Sesión" / "acta.pdf"
+    acta.parent.mkdir(parents=True)
+    acta.write_bytes(b"x")
+    assert cache.stage_keys(paths, settings)["limpieza"] == before
+    (tmp_path / "2018" / "textos.yml").write_text("logros:\n  - Uno\n", encoding="utf-8")
+    assert cache.stage_keys(paths, settings)["limpieza"] != before
