@@ -1,5 +1,6 @@
 # Balance de Participación Ciudadana — the only two commands a newcomer needs:
 #   make report   builds the environment if missing and writes the latest sample year's balance
+#                 (the synthetic sample of data/muestra; RAW=data/raw for the real logs)
 #   make test     builds the environment if missing and runs the whole test suite
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
@@ -8,10 +9,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP ?= $(VENV)/.instalado
-# Latest year in data/raw that holds logs (a folder with only a plan does not count);
-# worked out when `make report` runs, after the environment exists.
-RAW ?= data/raw
-YEAR ?= $(shell $(PY) -m pipeline.run.preflight $(RAW))
+# Without RAW, `make report` builds the synthetic sample (data/muestra, outputs in
+# outputs/muestra); RAW=data/raw builds the real logs. YEAR: the latest year of that folder
+# that holds logs (a folder with only a plan does not count), worked out when `make report`
+# runs, after the environment exists.
+RAW ?=
+SOURCE = $(if $(RAW),--raw-dir "$(RAW)",--muestra)
+YEAR ?= $(shell $(PY) -m pipeline.run.preflight $(or $(RAW),data/muestra))
 REGION ?= Coquimbo
 ARGS ?=
 
@@ -33,10 +37,10 @@ venv: $(STAMP)
 chromium:
 	@bash scripts/instalar-chromium.sh
 
-## report: construye el balance del último año con planillas en data/raw (YEAR=2017 para otro)
+## report: construye el balance de la muestra (outputs/muestra); RAW=data/raw para los datos reales, YEAR=2017 para otro año
 report: $(STAMP)
-	@test -n "$(YEAR)" || { echo "No hay planillas en $(RAW)/<año>/: copie ahí las de un año." >&2; exit 2; }
-	$(PY) -m pipeline ejecutar --anio $(YEAR) --region "$(REGION)" --raw-dir "$(RAW)" $(ARGS)
+	@test -n "$(YEAR)" || { echo "No hay planillas en $(or $(RAW),data/muestra)/<año>/: copie ahí las de un año." >&2; exit 2; }
+	$(PY) -m pipeline ejecutar --anio $(YEAR) --region "$(REGION)" $(SOURCE) $(ARGS)
 
 ## test: revisa el código (ruff, cuadernos sin salidas) y ejecuta todas las pruebas (unidad, notebooks, navegador)
 test: $(STAMP) chromium lint
@@ -55,21 +59,26 @@ lint: $(STAMP)
 hooks: $(STAMP)
 	$(VENV)/bin/nbstripout --install --keep-id
 
-## lab: abre JupyterLab en notebooks/ (sin navegador; también como root: copie la URL con su token)
-lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.root_dir=notebooks $(ARGS)
+# `make lab`: the sample (as `make report`) unless RAW is given; the year of the three notebooks is
+# set here once (ANIO=2019, else the latest of that folder) through BALANCE_ANIO, and notebooks
+# are saved without outputs (pipeline.run.lab.strip_for_git), so running them never dirties git.
+LAB_DIRS = $(if $(RAW),BALANCE_RAW_DIR="$(abspath $(RAW))",BALANCE_RAW_DIR="$(CURDIR)/data/muestra" BALANCE_PROCESSED_DIR="$(CURDIR)/data/processed/muestra" BALANCE_OUT_DIR="$(CURDIR)/outputs/muestra")
 
-## sample: regenera los datos de muestra de data/raw con la semilla fija
+## lab: abre JupyterLab en notebooks/ sobre la muestra (RAW=data/raw para los datos reales; ANIO=2019 fija el año de los tres cuadernos)
+lab: $(STAMP)
+	$(LAB_DIRS) BALANCE_ANIO="$(or $(ANIO),$(YEAR))" $(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.root_dir=notebooks --ContentsManager.pre_save_hook=pipeline.run.lab.strip_for_git $(ARGS)
+
+## sample: regenera la muestra sintética de data/muestra con la semilla fija (nunca toca data/raw)
 sample: $(STAMP)
-	$(PY) -m pipeline.sample --out data/raw
+	$(PY) -m pipeline.sample --out data/muestra
 
 ## bench: corre los benchmarks y escribe la tabla en benchmarks/RESULTS.md
 bench: $(STAMP)
 	$(PY) benchmarks/run.py $(ARGS)
 
-## clean: borra data/processed y outputs (nunca data/raw)
+## clean: borra data/processed y outputs, también los de la muestra (nunca data/raw ni data/muestra)
 clean:
-	rm -rf data/processed/[0-9]* data/processed/regiones data/processed/.cache \
-	       outputs/[0-9]* outputs/regiones outputs/.fallidas outputs/tendencias.* outputs/.bloqueo-*
+	rm -rf data/processed/[0-9]* data/processed/regiones data/processed/.cache data/processed/muestra \
+	       outputs/[0-9]* outputs/regiones outputs/.fallidas outputs/tendencias.* outputs/.bloqueo-* outputs/muestra
 
 .PHONY: help venv chromium report test test-rapido lint hooks lab sample bench clean

@@ -185,7 +185,7 @@ def bench_sample(repeat: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-muestra-") as d:
         raw = Path(d) / "raw"
         for folder in SAMPLE_FOLDERS:
-            shutil.copytree(ROOT / "data" / "raw" / folder, raw / folder)
+            shutil.copytree(ROOT / "data" / "muestra" / folder, raw / folder)
         for n in range(repeat):
             floor_dir = Path(d) / f"piso-{n}"
             floor_dir.mkdir()

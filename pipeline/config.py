@@ -15,6 +15,12 @@ PROJ_ROOT = Path(__file__).resolve().parents[1]
 RAW_DIR = PROJ_ROOT / "data" / "raw"
 PROCESSED_DIR = PROJ_ROOT / "data" / "processed"
 OUTPUTS_DIR = PROJ_ROOT / "outputs"
+# The synthetic sample (years 2016–2018, plans, another region) lives apart from data/raw/, so a
+# real year is never compared with, nor decorated by, synthetic data; its processed tables and
+# outputs too (`--muestra`, `make report`).
+SAMPLE_DIR = PROJ_ROOT / "data" / "muestra"
+SAMPLE_PROCESSED_DIR = PROCESSED_DIR / "muestra"
+SAMPLE_OUTPUTS_DIR = OUTPUTS_DIR / "muestra"
 NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 # Every key of indicadores.json with its definition: the one source the notebooks quote.
 INDICATOR_DOCS = PROJ_ROOT / "docs" / "indicadores.md"
@@ -126,6 +132,19 @@ class Paths:
         return Paths(self.year - 1, self.raw_root, self.processed_root, self.out_root)
 
 
+def region_subdir(region: str) -> Path:
+    """Where a region's folders sit in each tree: the default region at the top, any other under
+    `regiones/<slug>/`."""
+    reg = find_region(region)
+    return Path() if reg.nombre == find_region(DEFAULT_REGION).nombre else Path("regiones") / reg.slug
+
+
+def sample_dirs(region: str = DEFAULT_REGION) -> tuple[Path, Path, Path]:
+    """(raw, processed, outputs) of the synthetic sample for `region` (`--muestra`)."""
+    sub = region_subdir(region)
+    return SAMPLE_DIR / sub, SAMPLE_PROCESSED_DIR / sub, SAMPLE_OUTPUTS_DIR / sub
+
+
 def paths(
     year: int,
     region: str = DEFAULT_REGION,
@@ -139,8 +158,7 @@ def paths(
     any other region lives under `regiones/<slug>/` in each of the three trees, so two regions
     never share a folder. Explicit directories are used as given (the year is appended).
     """
-    reg = find_region(region)
-    sub = Path() if reg.nombre == find_region(DEFAULT_REGION).nombre else Path("regiones") / reg.slug
+    sub = region_subdir(region)
 
     def resolve(p: str | Path | None, default: Path) -> Path:
         if p is None or str(p) == "":

@@ -6,6 +6,8 @@ spaces and punctuation never matter.
 """
 from __future__ import annotations
 
+import re
+
 from pipeline.text import fold
 
 # What each canonical column holds, in the words of the README (generated from this table).
@@ -29,6 +31,8 @@ COLUMN_MEANING: dict[str, str] = {
     "total_asistentes": "total de asistentes (resumen)",
     "modalidad": "presencial o virtual (la usan los planes)",
     "verificadores": "verificadores de la actividad, p. ej. «acta, fotografías» (los usan los planes)",
+    "marca_temporal": "hora de la respuesta de un formulario de Google o Microsoft: da la fecha cuando no hay "
+                      "columna de fecha",
 }
 
 # canonical column → synonyms seen in real sheets (the canonical name matches itself)
@@ -53,6 +57,9 @@ COLUMN_SYNONYMS: dict[str, list[str]] = {
     # read by plans (pipeline/indicators/plan, verifiers) when the logs carry them
     "modalidad": ["presencial/virtual", "presencial o virtual", "modalidad de la actividad"],
     "verificadores": ["verificador", "medios de verificación", "medio de verificación"],
+    # the response time of a form export (Google Forms, Microsoft Forms): the date when no
+    # column gives it (`ingest.sheets.map_columns`)
+    "marca_temporal": ["marca temporal", "hora de inicio", "timestamp", "marca de tiempo"],
 }
 
 # folded header text → canonical name
@@ -169,5 +176,56 @@ def accepted_names(canonical: str) -> list[str]:
 
 
 def canonical_column(header: object) -> str | None:
-    """Canonical name of a raw header, or None when it is not a known column."""
-    return COLUMN_KEYS.get(fold(header))
+    """Canonical name of a raw header, or None when it is not a known column.
+
+    A note in brackets after the name is not part of it: «Sexo (H/M)», «Edad (años)»,
+    «RUT (sin puntos)» are `sexo`, `edad` and `rut`.
+    """
+    found = COLUMN_KEYS.get(fold(header))
+    if found is None and header is not None and "(" in str(header):
+        bare = _BRACKETS.sub(" ", str(header))
+        if bare.strip():
+            found = COLUMN_KEYS.get(fold(bare))
+    if found is None and header is not None and ("?" in str(header) or "¿" in str(header)):
+        found = question_column(str(header))
+    return found
+
+
+# A form's question (Google Forms, Microsoft Forms) names its column in words: the first rule
+# whose words are all in the question gives the column («¿En qué comuna se realizó la
+# actividad?» is `comuna`; «¿Cuál es su nombre completo?» is `nombre`).
+QUESTION_RULES: list[tuple[tuple[str, ...], str]] = [
+    (("comuna",), "comuna"),
+    (("fecha",), "fecha"),
+    (("rut",), "rut"),
+    (("run",), "rut"),
+    (("sexo",), "sexo"),
+    (("genero",), "sexo"),
+    (("edad",), "edad"),
+    (("cuantos", "anos"), "edad"),
+    (("tipo", "organizacion"), "tipo_organizacion"),
+    # «¿A qué organización pertenece?», not «¿Pertenece a alguna organización?» (a yes or no)
+    (("que", "organizacion"), "organizacion"),
+    (("cual", "organizacion"), "organizacion"),
+    (("nombre", "organizacion"), "organizacion"),
+    (("tipo", "actividad"), "tipo_actividad"),
+    (("nombre", "actividad"), "actividad"),
+    (("nombre",), "nombre"),
+    (("actividad",), "actividad"),
+    (("zona",), "zona"),
+    (("urbano",), "zona"),
+    (("linea",), "linea"),
+    (("programa",), "linea"),
+]
+
+
+def question_column(question: str) -> str | None:
+    """Canonical column a form's question asks for, or None."""
+    words = set(fold(question).split())
+    for needed, canonical in QUESTION_RULES:
+        if all(w in words for w in needed):
+            return canonical
+    return None
+
+
+_BRACKETS = re.compile(r"\([^()]*\)?")

@@ -27,7 +27,7 @@ from pipeline.clean import processed, screen
 from pipeline.config import Paths
 from pipeline.indicators import annual, plan, trends, verifiers
 from pipeline.ingest import files
-from pipeline.report import photos, plan_pages
+from pipeline.report import plan_pages, side_inputs
 from pipeline.report.workbook import write_workbook
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def _clean(paths: Paths, region: str):
     from pipeline.clean.year import clean_year  # the cleaning is stage 1's alone
 
     with processed.lock(paths):
-        result = clean_year(paths, region)
+        result = clean_year(paths, region, side_inputs=side_inputs.check)
         processed.mark(paths, region)
     return result
 
@@ -87,11 +87,13 @@ def plan_evaluations(paths: Paths, region: str, tables: dict[int, Tables], al=No
     every year its period spans up to `al`, with the verifiers of those years."""
     when = plan.resolve_al(paths.year, al)
     found = []
-    if paths.plan_anio.exists():
-        found.append((plan.load_plan(paths.plan_anio, region, paths.year), plan.ORIGEN_ANUAL))
+    # a plan that cannot be used is left out (the quality report says why: side_inputs)
+    yearly = side_inputs.usable_plan(paths.plan_anio, region, paths.year) if paths.plan_anio.exists() else None
+    if yearly is not None:
+        found.append((yearly, plan.ORIGEN_ANUAL))
     for path in plan.plan_files(paths.planes):
-        loaded = plan.load_plan(path, region)
-        if loaded.vigencia.inicio.year <= paths.year <= loaded.vigencia.fin.year:
+        loaded = side_inputs.usable_plan(path, region)
+        if loaded is not None and loaded.vigencia.inicio.year <= paths.year <= loaded.vigencia.fin.year:
             found.append((loaded, plan.ORIGEN_PLANES))
     # only logs up to the year reported count, even when `al` is later
     years = sorted({y for p, _ in found for y in plan.windows.years_counted(p.vigencia, when) if y <= paths.year})
@@ -118,8 +120,9 @@ def plan_keys(paths: Paths, region: str, evaluations: list) -> dict:
     if evaluations:
         out["planes_al"] = evaluations[0][0].al.isoformat()
         out["planes"] = [plan.plan_result(ev, origen) for ev, origen in evaluations]
-    if paths.plan_siguiente.exists():
-        next_year = plan.load_plan(paths.plan_siguiente, region, paths.year + 1)
+    next_year = side_inputs.usable_plan(paths.plan_siguiente, region, paths.year + 1) \
+        if paths.plan_siguiente.exists() else None
+    if next_year is not None:
         out["plan_siguiente"] = {"anio": paths.year + 1, "titulo": next_year.titulo,
                                  "compromisos": plan.plan_records(next_year)}
     return out
@@ -141,7 +144,7 @@ def indicators_stage(paths: Paths, region: str, umbral_celdas: int | None = None
     evaluations = plan_evaluations(paths, region, tables, al)
     ind.update(plan_keys(paths, region, evaluations))
     ind["tendencia"] = trends.trend_records(trends.trend_frame(by_year))
-    ind["destacadas"] = photos.read_highlights(paths.destacadas)  # screened below with the rest
+    ind["destacadas"] = side_inputs.usable_highlights(paths.destacadas)  # screened below with the rest
     year_screen = screen.for_year(paths)
     ind = year_screen.tree(ind)  # no personal datum in free text (README, «Datos personales»)
     annual.write_json(ind, paths.indicadores_json)
@@ -170,11 +173,9 @@ def balance_inputs(paths: Paths) -> dict:
 def balance_texts(paths: Paths, indicadores: dict) -> dict:
     """The office's words for the deck (`textos.yml`, optional), with their placeholders
     filled and every text passed through the year's personal-data screen."""
-    from pipeline.report import texts
-
     if not paths.textos.is_file():  # nothing of the office's to screen (a deck drawn from a JSON alone)
-        return texts.load(paths.textos, indicadores)
-    return texts.load(paths.textos, indicadores, screen=screen.for_year(paths))
+        return side_inputs.usable_texts(paths.textos, indicadores, lambda text: text)
+    return side_inputs.usable_texts(paths.textos, indicadores, screen.for_year(paths))
 
 
 def publish_quality(executed: Path, paths: Paths) -> Path:

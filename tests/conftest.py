@@ -22,8 +22,8 @@ settings.register_profile("explorar", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "determinista"))
 
 SAMPLE_YEAR = 2017
-# The synthetic sample's folders: tests copy these into tmp_path and never look at anything
-# else an analyst may have put in data/raw/.
+# The synthetic sample's folders (under data/muestra/): tests copy these into tmp_path and
+# never look at data/raw/, where an analyst's real logs go.
 SAMPLE_FOLDERS = ("2016", "2017", "2018", "regiones/valparaiso/2018")
 
 # Pseudonymisation keys of the tests: random base64 keys, as `pseudonyms.check_key` asks.
@@ -79,13 +79,12 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 900) -> subproce
 
 
 def sample_files(folder: str) -> list[Path]:
-    """The sample's files in data/raw/<folder>: those git does not ignore (an analyst's real
-    files there are ignored by .gitignore, so they are never copied nor read)."""
+    """The sample's files in data/muestra/<folder>: those git does not ignore."""
     listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", f"data/raw/{folder}"],
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", f"data/muestra/{folder}"],
         cwd=config.PROJ_ROOT, capture_output=True, text=True)
     if listed.returncode != 0:  # not a git checkout: the folder as it is
-        return sorted(p for p in (config.RAW_DIR / folder).rglob("*") if p.is_file())
+        return sorted(p for p in (config.SAMPLE_DIR / folder).rglob("*") if p.is_file())
     return sorted(config.PROJ_ROOT / f for f in listed.stdout.split("\0") if f)
 
 
@@ -93,7 +92,7 @@ def copy_sample(raw: Path, folders=SAMPLE_FOLDERS) -> Path:
     """Copy the sample's year folders (only those, only its files) into `raw`; returns `raw`."""
     for folder in folders:
         for src in sample_files(folder):
-            target = raw / src.relative_to(config.RAW_DIR)
+            target = raw / src.relative_to(config.SAMPLE_DIR)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, target)
     return raw

@@ -36,7 +36,7 @@ KEY = {"BALANCE_CLAVE": TEST_KEY}
 
 
 def _valid_sample_ruts(n: int = 20) -> list[str]:
-    path = config.RAW_DIR / "2017" / "cosoc-y-escuelas-2017.csv"
+    path = config.SAMPLE_DIR / "2017" / "cosoc-y-escuelas-2017.csv"
     sheet = ingest.read_file(path).sheets[0]
     ruts = rutcheck.rut(sheet.frame["rut"])
     values = [v for v in pd.Series(ruts).dropna().unique() if isinstance(v, str)]
@@ -250,7 +250,7 @@ def _audited_env(tmp_path: Path, raw: Path) -> tuple[dict, Path]:
 def _read_only_copy(tmp_path: Path, years=("2016", "2017")) -> Path:
     raw = tmp_path / "crudos"
     for y in years:
-        shutil.copytree(config.RAW_DIR / y, raw / y)
+        shutil.copytree(config.SAMPLE_DIR / y, raw / y)
     for p in sorted(raw.rglob("*"), reverse=True):
         p.chmod(0o444 if p.is_file() else 0o555)
     raw.chmod(0o555)

@@ -12,17 +12,24 @@ from pipeline import schema
 from pipeline.ingest.sheets import FILA, Sheet
 from pipeline.clean import values as normalize
 from pipeline.clean import rut as ruts
+from pipeline.clean import sex_codes
 from pipeline.clean import pseudonyms as privacy
 from pipeline.clean.codes import category_text
 from pipeline.text import fold
 
 
-def person_fields(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
-    """`norm` with the person values that do not depend on the RUT: sexo and edad."""
+def person_fields(raw: pd.DataFrame, norm: pd.DataFrame, sheets: list[Sheet] | None = None) -> pd.DataFrame:
+    """`norm` with the person values that do not depend on the RUT: sexo (the letter M read
+    per file, `sex_codes`; `sexo_m_ambigua` where the file does not tell) and edad."""
     edad = normalize.edad(raw["edad"])
     edad_blank = normalize.is_blank(raw["edad"]).to_numpy()
+    if sheets is None:
+        sexo, ambiguous = normalize.sexo(raw["sexo"]), np.zeros(len(raw), dtype=bool)
+    else:
+        sexo, _lecturas, ambiguous = sex_codes.sexo(raw, sheets)
     return norm.assign(
-        sexo=normalize.sexo(raw["sexo"]),
+        sexo=sexo,
+        sexo_m_ambigua=ambiguous,
         edad=edad,
         edad_invalida=~edad_blank & edad.isna().to_numpy(),
     )
@@ -65,7 +72,7 @@ def person_duplicates(norm: pd.DataFrame, valid: np.ndarray) -> np.ndarray:
     nombre = norm.get("_nombre_fold")
     if nombre is not None:
         named = (person < 0) & (nombre.cat.codes.to_numpy() >= 0)
-        person[named] = len(norm["rut"].cat.categories) + nombre.cat.codes.to_numpy()[named]
+        person[named] = len(norm["rut"].cat.categories) + nombre.cat.codes.to_numpy()[named].astype(np.int64)
     usable = valid & (person >= 0)
     pairs = pd.DataFrame({"actividad": norm["clave_actividad"].cat.codes.to_numpy()[usable], "persona": person[usable]})
     dup[usable] = pairs.duplicated(keep="first").to_numpy()

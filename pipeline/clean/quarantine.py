@@ -16,7 +16,9 @@ from pipeline.ingest import limits
 from pipeline.ingest.sheets import FILA, SHIFTED, Sheet
 from pipeline.clean import values as normalize
 from pipeline.clean import comunas
-from pipeline.text import collapse_spaces
+from pipeline.clean import sex_codes
+
+from pipeline.text import collapse_spaces, fold
 
 from pipeline.clean.activity_table import comuna_names
 
@@ -160,8 +162,10 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
         "edades_invalidas": int(p_norm["edad_invalida"].sum()) if "edad_invalida" in p_norm else 0,
         # where: file, sheet and rows only (a RUT or an age is personal: never its value)
         "rut_invalidos_filas": _rows_by_sheet(p_norm, _flag(p_norm, "rut_invalido"), sheets),
-        "edades_invalidas_filas": _rows_by_sheet(p_norm, _flag(p_norm, "edad_invalida"), sheets),
-        "sexo_no_reconocido": _unrecognised(p, p_norm, "sexo", sheets),
+        "edades_invalidas_filas": _invalid_ages(p, p_norm, sheets),
+        "sexo_no_reconocido": _unrecognised(p, p_norm, "sexo", sheets, skip=_flag(p_norm, "sexo_m_ambigua")),
+        # what the letter M was read as, per file (H/M: Mujer; F/M: Hombre; ambigua: asked)
+        "sexo_lecturas": [lectura.as_dict() for lectura in sex_codes.readings(p, sheets)[1].values()],
         # rows without attendee, outside the accounting: where, and what they say (the text is
         # screened for personal data with the rest of calidad before it is written)
         "sin_asistente": [{"archivo": h.archivo, "hoja": h.sheet, "n": int(len(h.sin_asistente)),
@@ -170,7 +174,36 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
                           for h in sheets if len(h.sin_asistente)],
         "columnas_desconocidas": [{"archivo": h.archivo, "hoja": h.sheet, "columna": c}
                                   for h in sheets for c in h.columnas_desconocidas],
+        # free text read as a category (a kind of activity or organisation, a zone): each distinct
+        # value that is not already the category's own name, what it was read as, and how many rows
+        "textos_mapeados": _mapped_texts([p, s]),
     }
+
+
+MAPPED_COLUMNS = {"tipo_actividad": normalize.tipo_actividad_one, "tipo_organizacion": normalize.tipo_organizacion_one,
+                  "zona": normalize.zona_one}
+
+
+def _mapped_texts(frames: list[pd.DataFrame]) -> list[dict]:
+    """[{columna, valor, categoria, n}] of every distinct typed value (spaces collapsed) of the
+    coded columns whose category is not its own name (case and accents aside), most rows first."""
+    counts: dict[tuple[str, str], int] = {}
+    for column in MAPPED_COLUMNS:
+        for frame in frames:
+            if column not in frame or not len(frame):
+                continue
+            codes, dictionary = normalize.distinct_codes(frame[column])
+            n = np.bincount(codes[codes >= 0], minlength=len(dictionary))
+            for value, rows in zip(dictionary.to_pylist(), n):
+                typed = collapse_spaces(value)
+                if rows and typed:
+                    counts[column, typed] = counts.get((column, typed), 0) + int(rows)
+    out = []
+    for (column, typed), rows in counts.items():
+        category = MAPPED_COLUMNS[column](typed)
+        if fold(typed) != fold(category):
+            out.append({"columna": column, "valor": _shown(typed), "categoria": category, "n": rows})
+    return sorted(out, key=lambda r: (list(MAPPED_COLUMNS).index(r["columna"]), -r["n"], r["valor"]))
 
 
 def _texts_by_row(sheet: Sheet) -> list[dict]:
@@ -208,13 +241,34 @@ def _rows_by_sheet(norm: pd.DataFrame, mask: np.ndarray, sheets: list[Sheet]) ->
     return out
 
 
-def _unrecognised(raw: pd.DataFrame, norm: pd.DataFrame, column: str, sheets: list[Sheet]) -> list[dict]:
-    """Typed values of a coded column read as `Sin información` (e.g. sexo `X`): value and rows."""
+def _invalid_ages(raw: pd.DataFrame, norm: pd.DataFrame, sheets: list[Sheet]) -> list[dict]:
+    """[{archivo, hoja, problema, n, filas}] of ages that could not be read, by sheet and by what
+    is wrong with them (a range, a decimal, a text): the age itself is personal, never shown."""
+    mask = _flag(norm, "edad_invalida")
+    if not mask.any():
+        return []
+    rows = np.flatnonzero(mask)
+    problems = normalize.per_unique_many(raw["edad"].iloc[rows].astype("str"), [normalize.edad_problema])[0]
+    seq = norm["_sheet"].to_numpy()[rows]
+    filas = norm[FILA].to_numpy()[rows]
+    groups: dict[tuple[int, str], list[int]] = {}
+    for i, problema, fila in zip(seq, problems.to_numpy(dtype=object), filas):
+        groups.setdefault((int(i), problema), []).append(int(fila))
+    return [{"archivo": sheets[i].archivo, "hoja": sheets[i].sheet, "problema": problema, "n": len(f),
+             "filas": f[:limits.MAX_LISTED_ROWS]} for (i, problema), f in sorted(groups.items())]
+
+
+def _unrecognised(raw: pd.DataFrame, norm: pd.DataFrame, column: str, sheets: list[Sheet],
+                  skip: np.ndarray | None = None) -> list[dict]:
+    """Typed values of a coded column read as `Sin información` (e.g. sexo `X`): value and rows.
+    `skip`: rows reported elsewhere (an ambiguous M: `sexo_lecturas`)."""
     if column not in norm or not len(norm):
         return []
     coded = norm[column].cat
     unknown = (coded.codes.to_numpy() == coded.categories.get_loc(schema.SIN_INFORMACION)) & \
         ~normalize.is_blank(raw[column]).to_numpy() & ~raw[SHIFTED].to_numpy(dtype=bool)
+    if skip is not None:
+        unknown &= ~skip
     out = []
     if not unknown.any():
         return out

@@ -7,6 +7,7 @@ million rows cost about as much as their few thousand distinct values.
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import numpy as np
@@ -94,7 +95,10 @@ _DATE_FORMATS = [
     ("%d/%m/%Y", r"^\d{1,2}/\d{1,2}/\d{4}$"),
     ("%d-%m-%Y", r"^\d{1,2}-\d{1,2}-\d{4}$"),
     ("%d.%m.%Y", r"^\d{1,2}\.\d{1,2}\.\d{4}$"),
+    ("%Y/%m/%d", r"^\d{4}/\d{1,2}/\d{1,2}$"),
 ]
+# a time after a date (not after an ISO date: those have their own formats above)
+_TIME_OF_DAY = r"(?i)^(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}/\d{1,2}/\d{1,2})\s+\d{1,2}:\d{2}(?::\d{2})?\b.*$"
 
 
 _SERIAL = r"^\d{1,7}(\.0+)?$"
@@ -114,7 +118,9 @@ def fecha(series: pd.Series) -> pd.Series:
     never re-read month-first).
     """
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    text = pd.Series(uniques, dtype="str").str.strip()
+    # the time of day never matters: a form's «12/04/2019 10:35:12» or «2019/04/12 10:35:12 a. m.
+    # GMT-4» is its date
+    text = pd.Series(uniques, dtype="str").str.strip().str.replace(_TIME_OF_DAY, r"\1", regex=True)
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
     for fmt, pattern in _DATE_FORMATS:
         mask = text.str.match(pattern).fillna(False).to_numpy(bool)
@@ -132,8 +138,9 @@ def fecha(series: pd.Series) -> pd.Series:
 
 _SEXO = {
     **{k: schema.SEXO_MUJER for k in ("mujer", "f", "femenino", "fem", "2", "mujeres")},
-    **{k: schema.SEXO_HOMBRE for k in ("hombre", "m", "masculino", "masc", "1", "hombres")},
+    **{k: schema.SEXO_HOMBRE for k in ("hombre", "h", "m", "masculino", "masc", "1", "hombres")},
 }
+# `m` here is the F/M reading; what M means is decided per file (`clean.sex_codes`)
 
 
 def sexo_one(value: object) -> str:
@@ -144,7 +151,8 @@ def sexo_one(value: object) -> str:
 
 
 def sexo(series: pd.Series) -> pd.Series:
-    """`Mujer`, `Hombre` or `Sin información` (INE codes 1 = Hombre, 2 = Mujer)."""
+    """`Mujer`, `Hombre` or `Sin información` (INE codes 1 = Hombre, 2 = Mujer; the letter M as
+    in F/M: `clean.sex_codes.sexo` reads it per file)."""
     return _categories(_per_unique(series, sexo_one, categorical=True), schema.SEXOS)
 
 
@@ -206,6 +214,13 @@ def tipo_actividad_one(value: object) -> str:
     return "Otra"
 
 
+def tipo_actividad_markdown() -> str:
+    """The README's table of the rules above, in the order they are tried (a test keeps them equal)."""
+    lines = ["| en este orden: si el texto (sin tildes ni mayúsculas) contiene | se lee como |", "|---|---|"]
+    lines += [f"| {' y '.join(f'«{w}»' for w in words)} | {category} |" for words, category in _TIPO_ACTIVIDAD_RULES]
+    return "\n".join(lines) + "\n"
+
+
 def tipo_actividad(series: pd.Series) -> pd.Series:
     return _categories(_per_unique(series, tipo_actividad_one, categorical=True), schema.TIPOS_ACTIVIDAD)
 
@@ -228,13 +243,31 @@ def _categories(series: pd.Series, order: list[str]) -> pd.Series:
     return series.cat.set_categories(order).fillna(SIN_INFO)
 
 
+# a whole number of years, optionally with its unit: «45», «45.0», «45 años», «45 a.», «45años»
+_EDAD = r"(?i)^\s*(\d{1,3})(?:[.,]0+)?\s*(?:a(?:ñ|n|nn)?os?\.?|a\.?)?\s*$"
+
+
 def edad(series: pd.Series) -> pd.Series:
-    """Whole years 0–110 as Int64; anything else (blank, 12.5, -1, 'veinte') is NA."""
+    """Whole years 0–110 as Int64, also written with a unit (`45 años`, `45 a.`); anything else
+    (blank, 12.5, -1, `40-45`, 'veinte') is NA."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    num = pd.to_numeric(pd.Series(uniques, dtype="str").str.strip(), errors="coerce")
-    num = num.where((num >= 0) & (num <= 110) & (num == np.floor(num)))
+    text = pd.Series(uniques, dtype="str")
+    num = pd.to_numeric(text.str.extract(_EDAD, expand=False), errors="coerce")
+    num = num.where((num >= 0) & (num <= 110))
     table = np.append(num.to_numpy(dtype=float, na_value=np.nan), np.nan)
     return pd.Series(table[codes], index=series.index).astype("Int64")
+
+
+def edad_problema(value: object) -> str:
+    """What is wrong with an age that could not be read, without repeating it (an age is personal)."""
+    text = collapse_spaces(value).lower()
+    if re.fullmatch(r"\d+\s*(?:-|a|–|/|y)\s*\d+\s*(?:años?|a\.?)?", text):
+        return "un rango de edades (escriba una sola edad)"
+    if re.fullmatch(r"-?\d+(?:[.,]\d+)?\s*(?:años?|a\.?)?", text):
+        number = float(re.sub(r"[^\d.,-]", "", text).replace(",", "."))
+        return ("un número con decimales (escriba años cumplidos)" if not number.is_integer()
+                else "un número fuera de 0 a 110")
+    return "un texto que no es una edad (escríbala en números)"
 
 
 def conteo(series: pd.Series) -> tuple[pd.Series, pd.Series]:

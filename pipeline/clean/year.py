@@ -45,9 +45,12 @@ class CleanResult:
     calidad: dict
 
 
-def clean_year(paths: config.Paths, region: str) -> CleanResult:
+def clean_year(paths: config.Paths, region: str,
+               side_inputs: Callable[[config.Paths, str, Callable[[str], str]], list] | None = None) -> CleanResult:
     """Clean every log under `paths.raw` and write the processed tables into `paths.processed`
-    (once the accounting has been checked; the old files are replaced all at once)."""
+    (once the accounting has been checked; the old files are replaced all at once).
+    `side_inputs(paths, region, screen)`: the check of the files beside the logs, whose
+    findings the quality report lists (`report.side_inputs.check`, given by the stage)."""
     processed = Path(paths.processed)
     with not_writable_as_spanish(processed):
         private_folder(processed)
@@ -61,6 +64,8 @@ def clean_year(paths: config.Paths, region: str) -> CleanResult:
         found.append(screen.find(reading))
 
     result = clean_folder(paths.raw, paths.year, region, alongside=find)
+    if side_inputs is not None:  # plans, highlights and texts beside the logs: which will be left out, and why
+        result.calidad["entradas_omitidas"] = side_inputs(paths, region, found[0].screen)
     with not_writable_as_spanish(processed):
         screen.apply(found[0], result.calidad)  # calidad screened in place
         screen.write_index(screen.index_path(paths), found[0].prints)
@@ -76,7 +81,7 @@ def clean_folder(raw: Path, year: int, region: str,
     raw = Path(raw)
     found = logfiles.survey(raw)
     if not found.logs and not found.rechazados:
-        raise NoDataError(f"No hay listas de asistencia (.csv o .xlsx) en la carpeta {raw}.")
+        raise NoDataError(f"No hay listas de asistencia (.csv, .xlsx, .xls u .ods) en la carpeta {raw}.")
     reading = Reading(ignorados=found.ignorados)
     reading.rechazos += [Rechazo(r.archivo, "", "archivo_no_legible", r.motivo) for r in found.rechazados]
     reading.extend(ingest.read_year(raw, found.logs))  # within the year's limits (ingest.limits)
@@ -109,7 +114,7 @@ def clean_sheets(reading: Reading, year: int, region: str,
     s_norm = summary_counts(s, activity_labels(s, activity_values(s, year, matcher)))
     # no quarantine reason depends on a person's values
     cuarentena = quarantine_table(p, p_norm, s, s_norm, reading.sheets)
-    p_norm = person_fields(p, p_norm)
+    p_norm = person_fields(p, p_norm, reading.sheets)
     if alongside is not None:
         alongside()
 

@@ -96,6 +96,13 @@ def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str, int]:
                        "el texto no está en UTF-8 ni en Windows-1252 (¿archivo dañado o binario?)") from None
 
 
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """(text, encoding) of a small text file decoded as logs are (`_decode`): UTF-16/32 with a
+    BOM, UTF-8, Windows-1252, or both mixed line by line. `Rechazar` when it is none of them."""
+    body, encoding, _ = _decode(raw, whole=True)
+    return bytes(body).decode("cp1252" if encoding == "cp1252" else "utf-8"), encoding
+
+
 # bytes Windows-1252 leaves undefined (Python's cp1252 codec refuses them)
 _CP1252_UNDEFINED = np.isin(np.arange(256), [0x81, 0x8D, 0x8F, 0x90, 0x9D])
 

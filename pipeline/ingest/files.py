@@ -19,14 +19,16 @@ from pathlib import Path
 from pipeline.config import HIGHLIGHTS_FILE, VERIFIERS_DIR
 from pipeline.ingest import limits
 
-LOG_SUFFIXES = {".csv", ".xlsx"}
+# .xls (Excel 97–2003) and .ods (LibreOffice) are read by calamine like .xlsx
+LOG_SUFFIXES = {".csv", ".xlsx", ".xls", ".ods"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xls", ".ods"}
 NOT_LOGS = {HIGHLIGHTS_FILE}  # optional inputs beside the logs (config.Paths)
 # Office documents that are not logs: listed in the quality report as ignored, with the reason.
 DOCUMENT_SUFFIXES = {".docx", ".doc", ".pdf", ".odt", ".rtf", ".pptx", ".ppt", ".msg", ".eml"}
-OLD_SPREADSHEET_SUFFIXES = {".xls", ".xlsm", ".xlsb", ".ods", ".numbers"}
+OLD_SPREADSHEET_SUFFIXES = {".xlsm", ".xlsb", ".numbers"}
 
 MOTIVO_BLOQUEO = "archivo de bloqueo de Excel (el libro estaba abierto cuando se copió); no es una planilla"
-MOTIVO_DOCUMENTO = "no es una planilla (.csv o .xlsx); si trae asistencias, cópielas a una planilla"
+MOTIVO_DOCUMENTO = "no es una planilla (.csv, .xlsx, .xls u .ods); si trae asistencias, cópielas a una planilla"
 MOTIVO_FORMATO = "planilla en un formato que no se lee; ábrala en Excel y guárdela como .xlsx"
 
 
@@ -145,8 +147,16 @@ def years_with_logs(raw_root: Path) -> list[int]:
 
 
 def read_small_text(path: Path, limit: int = limits.MAX_SIDE_FILE_BYTES) -> str:
-    """`read_small_bytes` as UTF-8 text (a BOM dropped)."""
-    return read_small_bytes(path, limit).decode("utf-8-sig")
+    """`read_small_bytes` decoded as logs are: UTF-8 (a BOM dropped), UTF-16/32 with a BOM
+    («Texto Unicode» of Excel, Notepad's «Unicode»), Windows-1252, or UTF-8 and Windows-1252
+    mixed line by line. `ValueError` with a Spanish reason when it is none of them."""
+    from pipeline.ingest.csv_files import decode_text
+    from pipeline.ingest.sheets import Rechazar
+
+    try:
+        return decode_text(read_small_bytes(path, limit))[0]
+    except Rechazar as r:
+        raise ValueError(f"{Path(path).name} no se puede leer: {r.detalle}; guárdelo como texto UTF-8") from None
 
 
 def read_small_bytes(path: Path, limit: int = limits.MAX_SIDE_FILE_BYTES) -> bytes:

@@ -38,19 +38,20 @@ def thousands(value: int) -> str:
 def markdown() -> str:
     """The README's list of limits, generated from the constants above."""
     return "\n".join([
-        f"- Hasta {thousands(MAX_SHEET_ROWS)} filas de datos por hoja de Excel (.xlsx); una hoja con más se rechaza "
+        f"- Hasta {thousands(MAX_SHEET_ROWS)} filas de datos por hoja de cálculo (.xlsx, .xls, .ods); una hoja con más se rechaza "
         "con ese motivo (divídala o entréguela como CSV).",
         f"- Hasta {thousands(MAX_CSV_ROWS)} filas y {thousands(MAX_CSV_BYTES // 2**20)} MB por archivo CSV; un CSV con filas "
         f"de más o menos celdas que el encabezado, hasta {thousands(MAX_LENIENT_CSV_BYTES // 2**20)} MB.",
         f"- Por año, hasta {thousands(MAX_YEAR_ROWS)} filas de datos y {thousands(MAX_YEAR_BYTES // 2**20)} MB de archivos "
-        "(un .xlsx cuenta por su tamaño descomprimido) entre todos sus archivos, leídos en orden alfabético: "
+        "(un .xlsx o .ods cuenta por su tamaño descomprimido) entre todos sus archivos, leídos en orden alfabético: "
         "un archivo que haría pasar el año de esos límites se rechaza con ese motivo y el resto del año se publica. "
         f"También hasta {thousands(MAX_YEAR_DISTINCT_TEXTS)} textos distintos y {thousands(MAX_YEAR_TEXT_BYTES // 2**20)} MB "
         "de ellos en las columnas de actividad (nombres de actividades, organizaciones, líneas…: un año de "
         "1.500.000 filas y 50.000 actividades tiene unos 53.000).",
         "- Filas bajo la tabla sin asistente (firmas, notas, totales, una fecha arrastrada hasta el final de la "
         "hoja) no se cuentan como filas leídas: se listan en el informe de calidad con el texto de sus columnas "
-        "reconocidas (nunca nombre, RUT, edad ni columnas desconocidas), salvo que contenga un nombre de "
+        "reconocidas (nunca nombre, RUT, edad ni columnas desconocidas: de una firma o un total escrito bajo "
+        "`nombre` o `rut` solo las palabras que lo delatan, «V°B°…»), salvo que contenga un nombre de "
         "asistente o un RUT.",
         f"- Planes, destacadas y otros archivos de texto: solo archivos comunes de hasta {thousands(MAX_SIDE_FILE_BYTES // 1024)} KB.",
         "- Nunca se abren tuberías (FIFO), dispositivos ni enlaces que salen de la carpeta de datos; un archivo o "

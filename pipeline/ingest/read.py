@@ -1,6 +1,6 @@
 """Read any raw log file or sheet into a frame of text with canonical columns; nothing else.
 
-Data contract §1–§3: `.csv` (`csv_files`) and `.xlsx` (`xlsx_files`, every sheet); the
+Data contract §1–§3: `.csv` (`csv_files`), `.xlsx`, `.xls` and `.ods` (`xlsx_files`, every sheet); the
 header and columns of each sheet are found by `sheets`. Values stay text: converting them
 is the cleaning's job. A file that cannot be used becomes a `Rechazo`, never an exception,
 so one bad file never stops a run.
@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from pipeline.ingest import limits
 from pipeline.ingest.sheets import FILA, PLAIN_COLUMNS, SHIFTED, Reading, Rechazar, Rechazo
 from pipeline.ingest.csv_files import read_csv
+from pipeline.ingest.files import WORKBOOK_SUFFIXES
 from pipeline.ingest.xlsx_files import inflated_size, read_xlsx
 
 
@@ -37,7 +38,7 @@ def read_year(raw: Path, logs: list[Path]) -> Reading:
         size = _size(path)
         if size > limits.MAX_YEAR_BYTES:  # over the year's limit on its own: the file is too big
             out.rechazos.append(Rechazo(archivo, "", "archivo_demasiado_grande", (
-                f"el archivo pesa {_weight(size)}{' descomprimido' if Path(path).suffix.lower() == '.xlsx' else ''}, "
+                f"el archivo pesa {_weight(size)}{' descomprimido' if Path(path).suffix.lower() in ('.xlsx', '.ods') else ''}, "
                 f"más que el máximo de todo un año ({_weight(limits.MAX_YEAR_BYTES)} de archivos); "
                 "el resto del año se limpió sin él")))
             continue
@@ -110,12 +111,12 @@ def _over_year(this: str, before: str | None, limit: str) -> str:
 
 
 def _size(path: Path) -> int:
-    """What a log weighs towards the year's limit: its size; an .xlsx, its inflated size."""
+    """What a log weighs towards the year's limit: its size; an .xlsx or .ods, its inflated size."""
     try:
         size = os.stat(path).st_size
     except OSError:
         return 0  # read_file gives the reason
-    if Path(path).suffix.lower() == ".xlsx":
+    if Path(path).suffix.lower() in (".xlsx", ".ods"):
         inflated = inflated_size(path)
         return max(size, inflated or 0)
     return size
@@ -132,7 +133,7 @@ def read_file(path: Path, archivo: str | None = None) -> Reading:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
             raise Rechazar("archivo_no_legible", "no es un archivo común (tubería, dispositivo o similar); no se abre")
-        if path.suffix.lower() == ".xlsx":
+        if path.suffix.lower() in WORKBOOK_SUFFIXES:
             return read_xlsx(path, archivo)
         return read_csv(path, archivo)
     except Rechazar as r:

@@ -5,6 +5,7 @@ apart, each row numbered as the user sees it (`fila`). The result types of readi
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +16,7 @@ import pyarrow.compute as pc
 from pipeline import config
 from pipeline import schema
 from pipeline.ingest import limits
-from pipeline.text import collapse_spaces
+from pipeline.text import collapse_spaces, fold
 
 
 FILA = "fila"
@@ -39,6 +40,10 @@ class Sheet:
     rangos_combinados: int = 0       # merged ranges whose value filled every cell (xlsx)
     lineas_cp1252: int = 0           # lines of a mixed-encoding CSV decoded as Windows-1252
     codificacion: str = ""           # of a CSV: utf-8, cp1252, utf-16, mixta…
+    # what the sheet says about its codes outside the table: the text of its title block
+    # and of its header cells (e.g. «Sexo: H = Hombre, M = Mujer», «Sexo (H/M)»); read by
+    # the cleaning (`clean.sex_codes`) to tell what the letter M means in this file
+    notas: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -97,7 +102,7 @@ def find_header(rows: list[list[object]]) -> tuple[int | None, int | None]:
                             f"la fila {i + 1} tiene {len(row)} columnas (máximo {config.MAX_COLUMNS})")
         known = [c for c in (schema.canonical_column(v) for v in row if v is not None) if c]
         if len(known) >= 2:
-            if "fecha" in known or "comuna" in known:
+            if "fecha" in known or "comuna" in known or "marca_temporal" in known:
                 return i, None
             if near is None:
                 near = i
@@ -117,25 +122,44 @@ def _missing_message(missing: list[str], header: list[object] | None = None) -> 
     return text
 
 
+def _is_question(cell: object) -> bool:
+    """A form's question used as a column title («¿En qué comuna…?»)."""
+    return cell is not None and ("?" in str(cell) or "¿" in str(cell))
+
+
 def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
     """(canonical → position, shape, unknown headers) or `Rechazar` (ambiguous, missing, too wide)."""
     if len(header) > config.MAX_COLUMNS:
         raise Rechazar("demasiadas_columnas",
                         f"el encabezado tiene {len(header)} columnas (máximo {config.MAX_COLUMNS})")
     positions: dict[str, int] = {}
-    unknown: list[str] = []
+    set_aside: set[int] = set()  # named, but not used: listed with the unknown columns
     for i, cell in enumerate(header):
         if cell is None or str(cell).strip() == "":
             continue
         canonical = schema.canonical_column(cell)
         if canonical is None:
-            unknown.append(str(cell).strip())
-        elif canonical in positions:
-            first = str(header[positions[canonical]]).strip()
+            continue
+        if canonical in positions:
+            first = header[positions[canonical]]
+            if _is_question(first) or _is_question(cell):
+                # a form's questions are matched by their words: a plain title wins over a
+                # question, and the shorter question over a longer one («¿Nombre de la
+                # actividad?» over «¿Es primera vez que asiste a una actividad?»)
+                keep = min((positions[canonical], i), key=lambda j: (_is_question(header[j]), len(fold(header[j]))))
+                set_aside.add(i if keep == positions[canonical] else positions[canonical])
+                positions[canonical] = keep
+                continue
             raise Rechazar("columna_ambigua",
-                           f"las columnas «{first}» y «{str(cell).strip()}» corresponden ambas a «{canonical}»")
-        else:
-            positions[canonical] = i
+                           f"las columnas «{str(first).strip()}» y «{str(cell).strip()}» corresponden ambas a "
+                           f"«{canonical}»")
+        positions[canonical] = i
+    if "marca_temporal" in positions:  # a form export (Google Forms, Microsoft Forms)
+        if "fecha" not in positions:  # the time of the response gives the date
+            positions["fecha"] = positions.pop("marca_temporal")
+        if "id_actividad" in positions and fold(header[positions["id_actividad"]]) == "id":
+            # Microsoft Forms numbers its responses «Id»: not an activity's code
+            set_aside.add(positions.pop("id_actividad"))
     if any(c in positions for c in ("sexo", "nombre", "rut")):
         shape, required = schema.SHAPE_PERSONS, schema.REQUIRED_PERSONS
     elif any(c in positions for c in schema.SUMMARY_COUNT_COLUMNS):
@@ -154,11 +178,10 @@ def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
         schema.PERSON_COLUMNS if shape == schema.SHAPE_PERSONS else schema.SUMMARY_COUNT_COLUMNS)
     # a known column of the other shape (head counts in a list of persons, an age in a
     # summary) is not used either: it is named in the quality report like an unknown one
-    unused = {p for c, p in positions.items() if c not in wanted}
-    if unused:
-        unknown = [str(cell).strip() for i, cell in enumerate(header)
-                   if i in unused or (cell is not None and str(cell).strip() != ""
-                                      and schema.canonical_column(cell) is None)]
+    unused = {p for c, p in positions.items() if c not in wanted} | set_aside
+    unknown = [str(cell).strip() for i, cell in enumerate(header)
+               if i in unused or (cell is not None and str(cell).strip() != ""
+                                  and schema.canonical_column(cell) is None)]
     return {c: p for c, p in positions.items() if c in wanted}, shape, unknown
 
 
@@ -184,6 +207,10 @@ def _build(archivo: str, sheet: str, header: list[object], data_columns, header_
     # (names, RUTs) are then only looked at in the few rows still without a value
     person_columns.sort(key=lambda col: not isinstance(col.dtype, pd.CategoricalDtype))
     attendee = ~_blank_rows(person_columns, n)
+    # signature and total lines are told by their text, wherever it sits (under the RUT too)
+    labels = _footer_rows(columns, positions, shape, np.flatnonzero(attendee & ~blank & ~shifted))
+    if labels:
+        attendee[list(labels)] = False
     keep = (~blank & attendee) | shifted
     no_attendee = ~blank & ~attendee & ~shifted
     data = {}
@@ -200,10 +227,88 @@ def _build(archivo: str, sheet: str, header: list[object], data_columns, header_
         data[SHIFTED] = pd.Series(shifted[keep])
     listed = np.flatnonzero(no_attendee)[:limits.MAX_LISTED_ROWS]
     shown = [columns[p] for p in row_text_positions(positions) if p < len(columns)]
-    textos = [row_text(col.iloc[i] for col in shown) for i in listed]
+    textos = [_with_label(row_text(col.iloc[i] for col in shown), labels.get(int(i))) for i in listed]
     return Sheet(archivo, sheet, shape, pd.DataFrame(data), unknown,
                  sin_asistente=(np.flatnonzero(no_attendee) + first_fila).astype(np.int64),
                  textos_sin_asistente=textos)
+
+
+# A signature, approval or total line (data contract §1): its first words, in any column.
+FOOTER_TEXT = re.compile(
+    r"^\s*(?:v\s*[°º.o]\s*b(?:\s*[°º.o]|\b)|visto\s+bueno\b|firmas?\b|timbre\b|sub\s*total(?:es)?\b|total(?:es)?\b"
+    r"|nombre\s+y\s+firma\b|jefatura\b|jef[ea]\s+(?:de\s+)?(?:secci[oó]n|departamento|depto|unidad|oficina)\b"
+    r"|encargad[oa]\s+(?:de\s+la\s+actividad|de\s+participaci[oó]n)\b|responsable\s*:|observaci[oó]n(?:es)?\s*:)",
+    re.IGNORECASE)
+# A total line of a summary (its head counts are sums, never an activity's)
+_TOTAL_TEXT = re.compile(r"^\s*(?:sub\s*total(?:es)?|total(?:es)?)\b", re.IGNORECASE)
+# A sex an attendee row would hold (`clean.values.sexo` reads the same words)
+_SEXO_TEXT = r"(?i)^\s*(?:mujer(?:es)?|f|fem(?:enino)?|hombres?|h|m|masc(?:ulino)?|[12](?:\.0)?)\s*$"
+
+
+def _footer_rows(columns: list[pd.Series], positions: dict[str, int], shape: str,
+                 candidates: np.ndarray) -> dict[int, str | None]:
+    """{row: label} of rows with a person value that are signature or total lines after all:
+    a cell (any column) starting like «V°B° Jefatura», «Total asistentes hoja:» or «Firma», in
+    a row that holds no person — no readable sex, and a name and a RUT that are blank or such
+    lines themselves or a line to sign on (an attendee of «Firma de convenio» keeps their
+    row) — or, in a summary,
+    a «Total» line without date. The label is the words that told it when they sit in a
+    personal column (the rest of that cell is not shown), else None (the row's text shows them)."""
+    if not len(candidates):
+        return {}
+
+    def keep(column: str, rule) -> None:
+        nonlocal candidates
+        if column in positions and positions[column] < len(columns) and len(candidates):
+            candidates = candidates[rule(columns[positions[column]], candidates)]
+
+    def no_match(pattern: str):
+        return lambda col, rows: ~pc.fill_null(pc.match_substring_regex(_cells(col, rows), pattern, ignore_case=True),
+                                               False).to_numpy(zero_copy_only=False)
+
+    if shape == schema.SHAPE_PERSONS:
+        keep("sexo", no_match(_SEXO_TEXT))
+        for column in ("nombre", "rut"):  # blank, a line to sign on («_____»), or a footer itself
+            keep(column, lambda col, rows: ~_filled(col, rows) | ~no_match(FOOTER_TEXT.pattern)(col, rows)
+                 | ~no_match(r"^[\W_]+$")(col, rows))
+        pattern = FOOTER_TEXT
+    else:
+        keep("fecha", lambda col, rows: ~_filled(col, rows))
+        pattern = _TOTAL_TEXT
+    if not len(candidates):
+        return {}
+    personal = {positions[c] for c in schema.PERSONAL_COLUMNS if c in positions}
+    out: dict[int, str | None] = {}
+    for p, col in enumerate(columns):
+        cells = _cells(col, candidates)
+        hits = np.flatnonzero(pc.fill_null(pc.match_substring_regex(cells, pattern.pattern, ignore_case=True),
+                                           False).to_numpy(zero_copy_only=False))
+        for row, cell in zip(candidates[hits], cells.take(pa.array(hits)).to_pylist()):
+            found = pattern.match(cell)
+            if not found:
+                continue
+            label = None
+            if p in personal:
+                label = collapse_spaces(found.group(0)) + ("…" if len(cell.strip()) > len(found.group(0).strip()) else "")
+            if label or int(row) not in out:
+                out[int(row)] = label
+    return out
+
+
+def _cells(col: pd.Series, rows: np.ndarray) -> pa.Array:
+    """The text of `rows` of a column, as arrow text."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()[rows]
+        cats = pa.array(col.cat.categories, type=pa.large_string())
+        return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0, type=pa.int32()), cats).cast(
+            pa.large_string())
+    return pa.array(col, type=pa.large_string(), from_pandas=True).take(pa.array(rows))
+
+
+def _with_label(text: str, label: str | None) -> str:
+    if not label:
+        return text
+    return f"{text} | {label}" if text else label
 
 
 def row_text_positions(positions: dict[str, int]) -> list[int]:
@@ -259,9 +364,11 @@ def from_rows(archivo: str, sheet: str, rows: list[list[object]], data_columns, 
                                                               rows[near]))])
         return Reading(omitidas=[Omitida(archivo, sheet)])
     try:
-        return Reading(sheets=[_build(archivo, sheet, rows[header_i], data_columns, header_i, first_data_row)])
+        built = _build(archivo, sheet, rows[header_i], data_columns, header_i, first_data_row)
     except Rechazar as r:
         return Reading(rechazos=[Rechazo(archivo, sheet, r.codigo, r.detalle)])
+    built.notas = [t for t in (row_text(dict.fromkeys(row)) for row in rows[:header_i + 1]) if t]
+    return Reading(sheets=[built])
 
 
 PLAIN_COLUMNS = ("nombre", "rut")  # nearly all distinct: hashed later, where needed (RUTs in a thread)

@@ -1,4 +1,7 @@
-"""xlsx logs: every sheet, read by calamine (cached formula results, nothing evaluated)."""
+"""Workbook logs: every sheet of an .xlsx, .xls (Excel 97–2003) or .ods (LibreOffice), read by
+calamine (cached formula results, nothing evaluated). Merged ranges come from calamine (xlsx,
+xls); an .ods declares them on its cells, read here from its content without loading it whole.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -88,13 +91,17 @@ def _check_zip(path: Path) -> None:
 
 
 def read_xlsx(path: Path, archivo: str) -> Reading:
-    """Every worksheet of a workbook, streamed by calamine (Rust): cached formula results are
-    values, so nothing in a sheet is ever evaluated."""
-    _check_zip(path)
+    """Every worksheet of a workbook (.xlsx, .xls, .ods), streamed by calamine (Rust): cached
+    formula results are values, so nothing in a sheet is ever evaluated."""
+    ods = Path(path).suffix.lower() == ".ods"
+    if Path(path).suffix.lower() != ".xls":  # .xls is not a zip
+        _check_zip(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception:  # noqa: BLE001 — corrupt, truncated or not a workbook
-        raise Rechazar("archivo_ilegible", "no es un libro Excel válido o está dañado") from None
+        kind = "LibreOffice (.ods)" if ods else "Excel"
+        raise Rechazar("archivo_ilegible", f"no es un libro {kind} válido o está dañado") from None
+    ods_merged = _ods_merged(path) if ods else {}
     out = Reading()
     try:
         for meta in book.sheets_metadata:
@@ -103,7 +110,7 @@ def read_xlsx(path: Path, archivo: str) -> Reading:
                 out.omitidas.append(Omitida(archivo, name))
                 continue
             try:
-                out.extend(_read_sheet(book.get_sheet_by_name(meta.name), archivo, name))
+                out.extend(_read_sheet(book.get_sheet_by_name(meta.name), archivo, name, ods_merged.get(name)))
             except Rechazar as r:
                 out.rechazos.append(Rechazo(archivo, name, r.codigo, r.detalle))
             except MemoryError:
@@ -116,15 +123,16 @@ def read_xlsx(path: Path, archivo: str) -> Reading:
     return out
 
 
-def _read_sheet(sheet, archivo: str, name: str) -> Reading:
-    """One worksheet: merged ranges filled, data cut where the attendees end, limits checked."""
+def _read_sheet(sheet, archivo: str, name: str, merged_ranges: list | None = None) -> Reading:
+    """One worksheet: merged ranges filled, data cut where the attendees end, limits checked.
+    `merged_ranges`: those of an .ods sheet (calamine gives the others)."""
     if sheet.height == 0:
         return Reading(omitidas=[Omitida(archivo, name)])
     if sheet.width > config.MAX_COLUMNS:
         raise Rechazar("demasiadas_columnas", f"la hoja tiene {sheet.width} columnas (máximo {config.MAX_COLUMNS})")
     col0 = sheet.start[1]
-    merged = [((r0, c0 - col0), (r1, c1 - col0)) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])
-              if c1 >= col0]
+    merged = [((r0, c0 - col0), (r1, c1 - col0))
+              for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or merged_ranges or []) if c1 >= col0]
     rows_iter = sheet.iter_rows()  # absolute rows from the first; columns from the first used one
     stored = list(itertools.islice(rows_iter, config.HEADER_SCAN_ROWS))
     _fill_merged(stored, merged)
@@ -185,3 +193,45 @@ def _fill_merged(rows: list[list[object]], merged: list[tuple[tuple[int, int], t
                 row[c] = value
         filled += 1
     return filled
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def _ods_merged(path: Path) -> dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """{sheet name: merged ranges ((first row, first column), (last row, last column)), 0-based}
+    of an .ods, from the spans its cells declare in content.xml (streamed, never loaded whole).
+    Rows and columns repeated by `number-*-repeated` are counted, not expanded."""
+    import zipfile
+    import xml.etree.ElementTree as ET
+
+    t = _ODS_TABLE
+    out: dict[str, list] = {}
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("content.xml") as fh:
+            sheet: list | None = None
+            row = col = 0
+            for event, el in ET.iterparse(fh, events=("start", "end")):
+                tag = el.tag
+                if event == "start":
+                    if tag == t + "table":
+                        sheet = out.setdefault(el.get(t + "name", ""), [])
+                        row = 0
+                    elif tag == t + "table-row":
+                        col = 0
+                    elif tag in (t + "table-cell", t + "covered-table-cell") and sheet is not None:
+                        rows_spanned = int(el.get(t + "number-rows-spanned", "1"))
+                        cols_spanned = int(el.get(t + "number-columns-spanned", "1"))
+                        if rows_spanned > 1 or cols_spanned > 1:
+                            sheet.append(((row, col), (row + rows_spanned - 1, col + cols_spanned - 1)))
+                        col += int(el.get(t + "number-columns-repeated", "1"))
+                    continue
+                if tag == t + "table-row":
+                    row += int(el.get(t + "number-rows-repeated", "1"))
+                    el.clear()
+                elif tag == t + "table":
+                    sheet = None
+                    el.clear()
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError, ValueError):
+        return {}
+    return out

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.clean.screen import WITHHELD
-from pipeline.ingest.files import read_small_bytes
+from pipeline.ingest.files import read_small_text
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
@@ -34,11 +34,8 @@ def read_highlights(path: Path) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         return []
-    raw = read_small_bytes(path)  # a regular file under the side-input limit, else a Spanish ValueError
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
+    # a regular file under the side-input limit, decoded as logs are, else a Spanish ValueError
+    text = read_small_text(path)
     delimiter = max([",", ";", "\t"], key=text[:2000].count)
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     from pipeline.reference import comunas  # province of each comuna, for the slide
@@ -58,24 +55,27 @@ def read_highlights(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def with_photos(rows: list[Mapping[str, Any]], raw_dir: Path) -> list[dict[str, Any]]:
-    """Each row with `foto_uri`: its photo as a data URI, or None."""
+def with_photos(rows: list[Mapping[str, Any]], raw_dir: Path, omitted: list[dict] | None = None) -> list[dict[str, Any]]:
+    """Each row with `foto_uri`: its photo as a data URI, or None (`read_photo`)."""
     out = []
     for k, row in enumerate(rows):
         fila = row.get("fila") or k + FIRST_DATA_ROW
         foto = row.get("foto")
-        out.append({**row, "foto_uri": read_photo(Path(raw_dir), str(foto), fila) if foto else None})
+        out.append({**row, "foto_uri": read_photo(Path(raw_dir), str(foto), fila, omitted) if foto else None})
     return out
 
 
-def _skip(fila: int, why: str) -> None:
-    warnings.warn(f"Foto de la fila {fila} de destacadas.csv omitida: {why}.", stacklevel=3)
-
-
-def read_photo(raw_dir: Path, name: str, fila: int) -> str | None:
+def read_photo(raw_dir: Path, name: str, fila: int, omitted: list[dict] | None = None) -> str | None:
     """The photo `name` beside destacadas.csv as a JPEG/PNG data URI, shrunk to slide size and
-    rebuilt from its pixels; None (and a warning naming the row) when it cannot be used."""
+    rebuilt from its pixels; None when it cannot be used, and why, by row: appended to
+    `omitted` as {fila, motivo} (the quality report lists them), or a warning without it."""
     from PIL import Image, ImageOps, UnidentifiedImageError  # Pillow ships with matplotlib
+
+    def _skip(fila: int, why: str) -> None:
+        if omitted is not None:
+            omitted.append({"fila": int(fila), "motivo": why})
+        else:
+            warnings.warn(f"Foto de la fila {fila} de destacadas.csv omitida: {why}.", stacklevel=3)
 
     if name == WITHHELD:
         _skip(fila, "su nombre de archivo contiene un dato personal; cámbielo en la carpeta y en destacadas.csv")

@@ -80,14 +80,28 @@ def todo(calidad: dict) -> pd.DataFrame:
                       "RUT no válido (formato o dígito verificador): la asistencia se cuenta, pero no se atribuye "
                       "a una persona. Corrija el RUT en la planilla."))
     for g in calidad.get("edades_invalidas_filas", []):
+        what = f": {g['problema']}" if g.get("problema") else ""
         items.append((g["archivo"], g["hoja"], _rows_text(g["filas"], g["n"]),
-                      "Edad no válida (debe ser un número entero de 0 a 110): la fila quedó sin edad. Corríjala."))
+                      f"Edad no válida{what}. Debe ser un número entero de 0 a 110 (se acepta «45 años»): la "
+                      "fila quedó sin edad. Corríjala."))
     for g in calidad.get("sexo_no_reconocido", []):
         items.append((g["archivo"], g["hoja"], _rows_text(g["filas"], g["n"]),
-                      f"El sexo «{g['valor']}» no se reconoce (use Mujer/Hombre, F/M o 1/2): se contó como "
+                      f"El sexo «{g['valor']}» no se reconoce (use Mujer/Hombre, F/M, H/M o 1/2): se contó como "
                       "«Sin información». Corríjalo si corresponde."))
+    for g in calidad.get("sexo_lecturas", []):
+        if g["lectura"] == "ambigua":
+            letters = g.get("letras") or "M"
+            why = "" if g["razon"].startswith("la planilla usa") else f" ({g['razon']})"
+            items.append((g["archivo"], ", ".join(h for h in g.get("hojas", []) if h), _rows_text(g["filas"], g["filas_m"]),
+                          f"Esta planilla usa {letters}{why}: indique qué significa M. "
+                          f"{plural(g['filas_m'], 'fila con M se contó', 'filas con M se contaron')} como «Sin "
+                          "información». Reemplace M por Mujer u Hombre, o escriba sobre la tabla «Sexo: H = "
+                          "Hombre, M = Mujer» (o «Sexo: F = Femenino, M = Masculino»), y vuelva a ejecutar."))
     for g in calidad.get("sin_asistente", []):
         items += _without_attendee(g)
+    for o in calidad.get("entradas_omitidas", []):
+        items.append((o["archivo"], "", str(o["fila"]) if o.get("fila") else "",
+                      f"No se usó: {o['motivo']} {o['que_hacer']}"))
     for c in calidad.get("columnas_desconocidas", []):
         items.append((c["archivo"], c["hoja"], "",
                       f"La columna «{c['columna']}» no se reconoce y no se usa en los indicadores. Si es un dato "
@@ -221,6 +235,38 @@ def value_problems(calidad: dict) -> pd.DataFrame:
         ],
         columns=["Concepto", "Filas"],
     )
+
+
+def sex_readings(calidad: dict) -> pd.DataFrame:
+    """What the letter M was read as in each file that uses it, and why (data contract §3)."""
+    meaning = {"H/M": "Mujer (H = Hombre, M = Mujer)", "F/M": "Hombre (F = Femenino, M = Masculino)",
+               "ambigua": "Sin información (no se sabe: corrija la planilla)"}
+    rows = [{"Archivo": g["archivo"], "Filas con M": g["filas_m"], "M se leyó como": meaning[g["lectura"]],
+             "Por qué": g["razon"][:1].upper() + g["razon"][1:]}
+            for g in calidad.get("sexo_lecturas", [])]
+    return pd.DataFrame(rows, columns=["Archivo", "Filas con M", "M se leyó como", "Por qué"])
+
+
+_MAPPED_COLUMN_NAMES = {"tipo_actividad": "Tipo de actividad", "tipo_organizacion": "Tipo de organización",
+                        "zona": "Zona"}
+
+
+def mapped_texts(calidad: dict) -> pd.DataFrame:
+    """Each distinct free text read as a category (a kind of activity or organisation, a zone),
+    what it was read as and in how many rows: «Reunión informativa» → «Jornada informativa»,
+    «Mesa técnica» → «Otra»."""
+    rows = [{"Columna": _MAPPED_COLUMN_NAMES.get(r["columna"], r["columna"]), "Escrito": r["valor"],
+             "Se leyó como": r["categoria"], "Filas": r["n"]}
+            for r in calidad.get("textos_mapeados", [])]
+    return pd.DataFrame(rows, columns=["Columna", "Escrito", "Se leyó como", "Filas"])
+
+
+def side_inputs_left_out(calidad: dict) -> pd.DataFrame:
+    """Plans, highlights (and their photos, by row) and texts the indicators and the deck leave
+    out, why, and what to do."""
+    rows = [{"Archivo": o["archivo"], "Fila": o.get("fila") or "", "Motivo": o["motivo"], "Qué hacer": o["que_hacer"]}
+            for o in calidad.get("entradas_omitidas", [])]
+    return pd.DataFrame(rows, columns=["Archivo", "Fila", "Motivo", "Qué hacer"])
 
 
 def unknown_columns(calidad: dict) -> pd.DataFrame:

@@ -133,68 +133,92 @@ class Texts:
         return markdown(text) if text else None
 
 
-def _as_text(value: Any, path: Path, where: str) -> str:
+def _as_text(value: Any, path: Path, where: str, node=None) -> str:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value)
-    raise InvalidTexts(f"{path}: «{where}» debe ser un texto; revise la indentación y las comillas.")
+    line = f", línea {node.start_mark.line + 1}" if node is not None else ""
+    if isinstance(value, dict) and node is not None:
+        raise InvalidTexts(
+            f"{path}{line}: «{where}» debe ser un texto, pero YAML leyó «clave: valor» porque tiene dos puntos "
+            "seguidos de un espacio. Escriba ese texto entre comillas, por ejemplo: - \"Logramos: 3 talleres\".")
+    raise InvalidTexts(f"{path}{line}: «{where}» debe ser un texto; revise la indentación y las comillas.")
+
+
+def _entries(node, loader) -> list[tuple[str, Any]]:
+    """(key, value node) of a YAML mapping node, keys as text."""
+    return [(str(loader.construct_object(k, deep=True)), v) for k, v in node.value]
 
 
 def load(path: Path, ind: Mapping[str, Any], screen: Callable[[str], str] = _identity) -> Texts:
     """Read `textos.yml` (no file: empty `Texts`). Each text goes through `screen` (the
     personal-data screen) with its placeholders blank, so a figure the pipeline computed (an
     attendance count of seven digits) is never taken for a RUT; a withheld text stays
-    withheld, its placeholders unfilled."""
+    withheld, its placeholders unfilled. Every error names the file and the line (syntax
+    errors also the column), in Spanish."""
     import yaml
+    from yaml.nodes import MappingNode, SequenceNode
+
+    from pipeline import yaml_es
 
     path = Path(path)
     if not path.is_file():
         return Texts()
     try:
-        raw = read_small_text(path)
-    except UnicodeDecodeError:
-        raise
-    except ValueError as exc:  # not a regular file, or over the size of a side input
+        raw = read_small_text(path)  # decoded as logs are (UTF-8, UTF-16, Windows-1252, mixed)
+    except ValueError as exc:  # not a regular file, over the size of a side input, not text
         raise InvalidTexts(f"{path}: {exc}.") from None
+    loader = yaml.SafeLoader(raw)
     try:
-        doc = yaml.safe_load(raw) or {}
+        root = loader.get_single_node()
     except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        where = f", línea {line + 1}" if line is not None else ""
-        raise InvalidTexts(f"{path}{where}: no es un YAML válido ({getattr(exc, 'problem', exc)}).") from None
-    if not isinstance(doc, dict):
+        raise InvalidTexts(f"{path}{yaml_es.where(exc)}: no es un YAML válido. {yaml_es.problem(exc)}") from None
+    finally:
+        loader.dispose()
+    if root is None:
+        return Texts()
+    if not isinstance(root, MappingNode):
         raise InvalidTexts(f"{path}: se esperaba un documento con las claves parrafos, logros y cierre.")
-    unknown = set(doc) - {"parrafos", "logros", "cierre"}
+
+    def at(node) -> str:
+        return f", línea {node.start_mark.line + 1}"
+
+    doc = _entries(root, loader)
+    unknown = [(k, v) for k, v in doc if k not in ("parrafos", "logros", "cierre")]
     if unknown:
-        raise InvalidTexts(f"{path}, línea {_line_of(raw, sorted(unknown)[0])}: clave desconocida "
-                           f"«{sorted(unknown)[0]}»; use parrafos, logros o cierre.")
+        raise InvalidTexts(f"{path}{at(unknown[0][1])}: clave desconocida «{unknown[0][0]}»; use parrafos, logros o "
+                           "cierre.")
     values = placeholders(ind)
 
     blanks = dict.fromkeys(values, " ")
 
-    def clean(value: Any, where: str) -> str:
-        text = _as_text(value, path, where)
-        filled = fill(text, values, path, raw)
-        blank = fill(text, blanks, path, raw)
+    def clean(node, where: str) -> str:
+        text = _as_text(loader.construct_object(node, deep=True), path, where, node)
+        line = node.start_mark.line
+        source = "\n" * line + raw.split("\n", line)[-1] if line else raw
+        filled = fill(text, values, path, source)
+        blank = fill(text, blanks, path, source)
         screened = screen(blank)
         return filled if screened == blank else screened
 
-    parrafos = {}
-    for key, value in (doc.get("parrafos") or {}).items():
-        if key not in SLIDE_KEYS:
-            raise InvalidTexts(f"{path}, línea {_line_of(raw, str(key) + ':')}: la diapositiva «{key}» no existe; "
-                               f"use una de: {', '.join(SLIDE_KEYS)}.")
-        parrafos[key] = clean(value, f"parrafos.{key}")
-    logros = doc.get("logros")
-    if logros is not None:
-        if not isinstance(logros, list):
-            raise InvalidTexts(f"{path}, línea {_line_of(raw, 'logros')}: «logros» debe ser una lista (líneas con «- »).")
-        logros = [clean(item, "logros") for item in logros]
-    cierre = doc.get("cierre")
-    if cierre is not None:
-        if not isinstance(cierre, dict):
-            raise InvalidTexts(f"{path}, línea {_line_of(raw, 'cierre')}: «cierre» lleva titulo y texto.")
-        cierre = {k: clean(v, f"cierre.{k}") for k, v in cierre.items() if k in ("titulo", "texto")}
-    return Texts(parrafos, logros, cierre)
+    parrafos, logros, cierre = {}, None, None
+    for key, node in doc:
+        if key == "parrafos" and isinstance(node, MappingNode):
+            for slide, value in _entries(node, loader):
+                if slide not in SLIDE_KEYS:
+                    raise InvalidTexts(f"{path}{at(value)}: la diapositiva «{slide}» no existe; "
+                                       f"use una de: {', '.join(SLIDE_KEYS)}.")
+                parrafos[slide] = clean(value, f"parrafos.{slide}")
+        elif key == "parrafos" and loader.construct_object(node) is not None:
+            raise InvalidTexts(f"{path}{at(node)}: «parrafos» lleva una diapositiva por línea (mujeres: …).")
+        elif key == "logros" and isinstance(node, SequenceNode):
+            logros = [clean(item, "logros") for item in node.value]
+        elif key == "logros" and loader.construct_object(node) is not None:
+            raise InvalidTexts(f"{path}{at(node)}: «logros» debe ser una lista (líneas con «- »).")
+        elif key == "cierre" and isinstance(node, MappingNode):
+            cierre = {k: clean(v, f"cierre.{k}") for k, v in _entries(node, loader) if k in ("titulo", "texto")}
+        elif key == "cierre" and loader.construct_object(node) is not None:
+            raise InvalidTexts(f"{path}{at(node)}: «cierre» lleva titulo y texto.")
+    return Texts(parrafos, logros, cierre or None)
 
 
 def drafted_achievements(ind: Mapping[str, Any]) -> list[str]:

@@ -127,7 +127,12 @@ def province_women_title(por_provincia: Mapping[str, Mapping[str, Any]]) -> str:
         return "Mujeres por provincia: sin registro del sexo"
     if all(p > 50 for p in pcts.values()):
         low = min(pcts.values())
-        return f"Las mujeres fueron mayoría en {'todas las' if len(pcts) > 1 else 'la'} provincia{'s' if len(pcts) > 1 else ''}: al menos el {fmt_pct(low)}"
+        # provinces without attendances have no share: «todas» covers only those with activities
+        some = " con actividades" if len(pcts) < len(por_provincia) else ""
+        where = f"todas las provincias{some}" if len(pcts) > 1 else f"la provincia{some}" if some else "la provincia"
+        if len(pcts) == 1 and some:
+            where = f"{next(iter(pcts))}, la única provincia con actividades"
+        return f"Las mujeres fueron mayoría en {where}: al menos el {fmt_pct(low)}"
     top = max(pcts.items(), key=lambda kv: kv[1])
     return f"{top[0]} tuvo la mayor participación de mujeres: {fmt_pct(top[1])}"
 
@@ -167,18 +172,36 @@ def age_title(groups: Mapping[str, int] | None) -> str:
     return f"El {fmt_pct(share(top[1], sum(known.values())))} del público con edad registrada tenía {top[0]}"
 
 
+UNKNOWN = "Sin información"
+LARGE_UNKNOWN_PCT = 25.0  # a share of «Sin información» above this is said in the title
+
+
+def unknown_note(counts: Mapping[str, Any], what: str) -> str:
+    """`; el 64 % sin registro de zona` when more than a quarter of the counts are unknown: a
+    share of the known ones must not read as a share of all."""
+    values = {k: v for k, v in counts.items() if isinstance(v, (int, float)) and not missing(v)}
+    pct = share(values.get(UNKNOWN, 0), sum(values.values()))
+    if pct is None or pct <= LARGE_UNKNOWN_PCT:
+        return ""
+    return f"; el {fmt_pct(pct)} sin registro de {what}"
+
+
 def organisations_title(counts: Mapping[str, int], previous: Mapping[str, int] | None, prev_year: Any) -> str:
-    known = {k: v for k, v in counts.items() if k != "Sin información"}
+    known = {k: v for k, v in counts.items() if k != UNKNOWN}
     top = _top(known)
     if top is None:
         return "Actividades por tipo de organización"
     pct = share(top[1], sum(counts.values()))
     title = f"El {fmt_pct(pct)} de nuestras actividades fue con {_plural(top[0])}"
     if previous and sum(previous.values()):
-        before = share(previous.get(top[0], 0), sum(previous.values()))
-        if change(pct, before, tolerance=SAME_SHARE_POINTS - 0.05) != SAME:
-            title += f" ({fmt_pct(before)} en {prev_year})"
-    return title
+        if not sum(v for k, v in previous.items() if k != UNKNOWN):
+            # the previous year's files did not say: unknown, never «0 %»
+            title += f" (sin dato en {prev_year})"
+        else:
+            before = share(previous.get(top[0], 0), sum(previous.values()))
+            if change(pct, before, tolerance=SAME_SHARE_POINTS - 0.05) != SAME:
+                title += f" ({fmt_pct(before)} en {prev_year})"
+    return title + unknown_note(counts, "organización")
 
 
 def _plural(category: str) -> str:
@@ -191,14 +214,15 @@ def zone_title(zonas: Mapping[str, int]) -> str:
     pct = share(zonas.get("Urbano", 0), total)
     if pct is None or not (zonas.get("Urbano") or zonas.get("Rural")):
         return "Equidad territorial: sin registro de zona"
-    return f"El {fmt_pct(pct)} de nuestras acciones se desarrolló en contextos urbanos"
+    return f"El {fmt_pct(pct)} de nuestras acciones se desarrolló en contextos urbanos" + unknown_note(zonas, "zona")
 
 
 def types_title(counts: Mapping[str, int]) -> str:
     top = _top({k: v for k, v in counts.items() if k != "Sin información"})
     if top is None:
         return "Tipos de actividad"
-    return f"{top[0]}: el {fmt_pct(share(top[1], sum(counts.values())))} de las actividades"
+    return (f"{top[0]}: el {fmt_pct(share(top[1], sum(counts.values())))} de las actividades"
+            + unknown_note(counts, "tipo"))
 
 
 def lines_title(counts: Mapping[str, int]) -> str:
@@ -216,6 +240,10 @@ def month_title(per_month: Mapping[str, int]) -> str:
     month = MESES[int(top[0]) - 1].capitalize()
     if sum(1 for v in per_month.values() if v) == 1:
         return f"{month}: {count(top[1], 'actividad', 'actividades')}, el único mes con actividades"
+    tied = [MESES[int(m) - 1] for m, v in sorted(per_month.items()) if v == top[1]]
+    if len(tied) > 1:  # a tie is named whole: never one month picked among equals
+        names = ", ".join(tied[:-1]) + f" y {tied[-1]}"
+        return f"{names[:1].upper() + names[1:]} fueron los meses con más actividades, con {fmt_int(top[1])} cada uno"
     return f"{month} fue el mes con más actividades: {fmt_int(top[1])}"
 
 

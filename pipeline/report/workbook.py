@@ -12,6 +12,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from pipeline import schema
+from pipeline.report.formats import MESES
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -26,10 +29,15 @@ def safe_cell_value(value):
     return value, False
 
 
+# Every column of a plan's compliance (indicadores.json `cumplimiento_plan`), as its reader says it
 PLAN_HEADERS = {
-    "nombre": "Compromiso", "meta": "Meta", "logrado": "Logrado", "pct_cumplimiento": "Cumplimiento (%)",
-    "estado": "Estado", "ponderacion": "Ponderación", "ponderacion_ganada": "Ponderación ganada",
+    "objetivo": "Objetivo", "nombre": "Compromiso", "meta": "Meta", "logrado": "Logrado",
+    "pct_cumplimiento": "Cumplimiento (%)", "estado": "Estado", "ponderacion": "Ponderación",
+    "ponderacion_ganada": "Ponderación ganada", "plazo": "Fecha del plazo", "plazo_texto": "Plazo",
+    "vencido": "Plazo vencido", "actividades_verificadas": "Actividades con verificadores",
+    "verificadores_completos": "Verificadores completos",
 }
+YES_NO = {True: "Sí", False: "No"}
 TREND_HEADERS = {
     "anio": "Año", "asistencias": "Asistencias", "actividades": "Actividades", "pct_mujeres": "Mujeres (%)",
     "comunas_alcanzadas": "Comunas alcanzadas", "variacion_asistencias_pct": "Variación de asistencias (%)",
@@ -54,6 +62,11 @@ def pmg_table(planes: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["Plan", "Objetivo", "Actividad", "Plazo", "Ponderación", "Estado",
                                         "Ponderación ganada"])
     return frame.astype(object).where(frame.notna(), None)
+
+
+def _month(key: str) -> str:
+    """`04` → `Abril` (a key that is not a month number is kept as it is)."""
+    return MESES[int(key) - 1].capitalize() if str(key).isdigit() and 1 <= int(key) <= 12 else str(key)
 
 
 def _dict_table(data: dict | None, key: str, value: str) -> pd.DataFrame:
@@ -131,7 +144,7 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
         "Organizaciones": with_previous("actividades_por_tipo_organizacion", "Tipo de organización"),
         "Tipos de actividad": _dict_table(ind["actividades_por_tipo_actividad"], "Tipo de actividad", "Actividades"),
         "Líneas de trabajo": _dict_table(ind["actividades_por_linea"], "Línea", "Actividades"),
-        "Meses": _dict_table(ind["actividades_por_mes"], "Mes", "Actividades"),
+        "Meses": _dict_table({_month(k): v for k, v in ind["actividades_por_mes"].items()}, "Mes", "Actividades"),
     }
     if ind.get("asistencias_por_grupo_etario"):
         out["Grupos etarios"] = _dict_table(ind["asistencias_por_grupo_etario"], "Grupo", "Asistencias")
@@ -139,7 +152,9 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
         if ind.get(key):
             out[sheet] = person_table(ind[key], first, ind.get("umbral_celdas_pequenas"))
     if ind.get("cumplimiento_plan"):
-        plan = pd.DataFrame(ind["cumplimiento_plan"]).rename(columns=PLAN_HEADERS)
+        records = [{k: YES_NO.get(v, v) if isinstance(v, bool) else v for k, v in r.items() if k in PLAN_HEADERS}
+                   for r in ind["cumplimiento_plan"]]
+        plan = pd.DataFrame(records).rename(columns=PLAN_HEADERS)
         total = {PLAN_HEADERS["nombre"]: "Cumplimiento ponderado del plan",
                  PLAN_HEADERS["ponderacion_ganada"]: ind.get("cumplimiento_plan_total")}
         out["Cumplimiento plan"] = pd.concat([plan, pd.DataFrame([total])], ignore_index=True)
@@ -154,7 +169,8 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
             ("Filas válidas", cal["filas_validas"]),
             ("Duplicados", cal["duplicados"]),
             ("En cuarentena", cal["cuarentena"]),
-            *[(f"Cuarentena: {k}", v) for k, v in cal["cuarentena_por_motivo"].items()],
+            *[(f"En cuarentena: {schema.QUARANTINE_REASONS.get(k, k).rstrip('.')}", v)
+              for k, v in cal["cuarentena_por_motivo"].items()],
             ("Archivos u hojas rechazados", len(cal["archivos_rechazados"])),
         ],
         columns=["Concepto", "Filas"],

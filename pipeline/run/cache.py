@@ -94,11 +94,17 @@ def stage_keys(paths: Paths, settings: Settings, notebooks_dir: Path = NOTEBOOKS
     region = settings.region
     earlier = [processed.clean_key(replace(paths, year=y), region, code)
                for y in years_with_logs(paths) if y < paths.year]
-    limpieza = processed.clean_key(paths, region, code)
     side = side_files(paths)
     al = plan_al(paths, settings)
     planes = [[p.relative_to(paths.raw_root).as_posix(), file_digest(p)]
               for p in verifiers.input_files(paths.raw_root, paths.planes)]
+    # the quality report also lists the side inputs (plans, highlights, texts) left out
+    plan_files = [[p.name, file_digest(p)] for p in sorted(paths.planes.glob("*")) if p.is_file()] \
+        if paths.planes.is_dir() else []
+    # (not the evidence folders: a new acta re-runs the plans, never the cleaning)
+    checked = [p for p in side if verifiers.FOLDER not in p.relative_to(paths.raw).parts]
+    limpieza = fingerprint("limpieza", {"planes": plan_files}, paths.raw, checked,
+                           [processed.clean_key(paths, region, code)], code)
     indicadores = fingerprint("indicadores", {"anio": paths.year, "umbral_celdas": settings.umbral_celdas,
                                               "al": al, "planes": planes},
                               paths.raw, side, [limpieza, *earlier], code)

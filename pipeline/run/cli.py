@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline import reference
-from pipeline.config import DEFAULT_REGION, paths, small_cell_threshold
+from pipeline.config import DEFAULT_REGION, paths, sample_dirs, small_cell_threshold
 from pipeline.errors import KeyFileError, OutputNotWritable, RunInProgress, StageFailed, UnknownRegion
 from pipeline.report.formats import fmt_num
 from pipeline import locks
@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="varios años: 2016-2018 o 2016,2018")
         p.add_argument("--region", default=DEFAULT_REGION, metavar="REGIÓN",
                        help="región por nombre o código (por defecto: %(default)s)")
+        p.add_argument("--muestra", action="store_true",
+                       help="usa la muestra sintética (data/muestra), con sus salidas en outputs/muestra y "
+                            "data/processed/muestra: nunca se mezcla con los datos reales de data/raw")
         p.add_argument("--raw-dir", type=Path, metavar="CARPETA", help="carpeta de registros crudos (por defecto data/raw)")
         p.add_argument("--processed-dir", type=Path, metavar="CARPETA",
                        help="carpeta de datos procesados (por defecto data/processed)")
@@ -178,6 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         print("Error: --procesos debe ser un número entero mayor que 0.", file=sys.stderr)
         return EXIT_USAGE
     years = args.anio or args.anios
+    if args.muestra:
+        if args.raw_dir is not None:
+            print("Error: use --muestra o --raw-dir, no ambos.", file=sys.stderr)
+            return EXIT_USAGE
+        args.raw_dir, processed, out = sample_dirs(reg.nombre)
+        args.processed_dir = args.processed_dir or processed
+        args.out_dir = args.out_dir or out
     jobs = [
         YearRun(
             paths(year, reg.nombre, _abs(args.raw_dir), _abs(args.processed_dir), _abs(args.out_dir)),
@@ -315,7 +325,21 @@ def run_one(job: YearRun) -> int:
         for handler in logging.getLogger().handlers:
             handler.removeFilter(console)
     print(f"[{year}] listo en {fmt_num(time.perf_counter() - start, 1)} s: {job.paths.out}", file=sys.stderr)
+    for line in _left_out(job.paths):
+        print(f"[{year}] {line}", file=sys.stderr)
     return 0
+
+
+def _left_out(paths) -> list[str]:
+    """The side inputs (plans, highlights, photos, texts) the year was published without, as the
+    quality report lists them (calidad.json, already screened for personal data)."""
+    from pipeline.report import side_inputs
+
+    try:
+        calidad = json.loads(paths.calidad.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return side_inputs.console_lines(calidad, paths.calidad_html)
 
 
 def write_trends_page(job: YearRun, region: str) -> tuple[Path, Path]:

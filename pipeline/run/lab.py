@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -37,10 +38,55 @@ def final_paths(paths: Paths) -> Paths:
     return replace(paths, out_root=paths.out_root.parent) if paths.is_staging else paths
 
 
+YEAR_ENV = "BALANCE_ANIO"
+
+
+def strip_for_git(model: dict, path: str = "", contents_manager=None, **kwargs) -> None:
+    """JupyterLab's pre-save hook (`make lab`): a notebook is saved without outputs, execution
+    counts or run metadata, so running the three notebooks never leaves the repository dirty
+    (the outputs are published in outputs/<year>/; only a change to the code shows in git)."""
+    if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+        return
+    nb = model["content"]
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        for key in ("execution", "papermill", "collapsed", "scrolled"):
+            cell.get("metadata", {}).pop(key, None)
+    metadata = nb.setdefault("metadata", {})
+    for key in ("papermill", "widgets"):
+        metadata.pop(key, None)
+    if "language_info" in metadata:
+        metadata["language_info"] = {"name": metadata["language_info"].get("name", "python")}
+
+
+def notebook_year(anio: int, region: str, raw_dir: str = "") -> int:
+    """The year a notebook works on: `anio` when given (the runner always gives it); else, the one
+    place an analyst sets it for the three notebooks in JupyterLab, `$BALANCE_ANIO` (`make lab
+    ANIO=2019`); else the latest year with logs in the raw folder."""
+    if anio:
+        return int(anio)
+    text = os.environ.get(YEAR_ENV, "").strip()
+    if text:
+        if not re.fullmatch(r"\d{4}", text):
+            raise ValueError(f"{YEAR_ENV} debe ser un año de cuatro cifras (es {text!r}).")
+        return int(text)
+    from pipeline.ingest.files import years_with_logs
+
+    raw_root = config.paths(2000, region, raw_dir or None).raw_root
+    years = years_with_logs(raw_root)
+    if not years:
+        raise ValueError(f"No hay años con planillas en {raw_root}: copie ahí las de un año, o indique el año con "
+                         f"{YEAR_ENV} (make lab ANIO=2019).")
+    return years[-1]
+
+
 def notebook_paths(anio: int, region: str, raw_dir: str = "", processed_dir: str = "", out_dir: str = "",
                    fresh: bool = False) -> Paths:
     """The paths a notebook works with; see the module's docstring. `fresh`: start the
-    JupyterLab staging folder again from the published outputs."""
+    JupyterLab staging folder again from the published outputs. `anio` 0: `notebook_year`."""
+    anio = notebook_year(anio, region, raw_dir)
     final = config.paths(anio, region, raw_dir or None, processed_dir or None, out_dir or None)
     if out_dir or final.is_staging:  # run by the runner, by `publish` below, or by a script
         return final

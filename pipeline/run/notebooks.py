@@ -57,6 +57,13 @@ def stop_kernels() -> None:
             pass
 
 
+def progress_bar(name: str) -> dict:
+    """papermill's progress bar (tqdm) in Spanish: «01_limpieza.ipynb:  40%|████  | 12/30 celdas
+    [00:05<00:07]», never «Executing: … cell/s»."""
+    return {"desc": name, "unit": "celda",
+            "bar_format": "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} celdas [{elapsed}<{remaining}]"}
+
+
 def execute_stage(
     stage: str, paths: Paths, params: dict, progress: bool = False,
     notebooks_dir: Path = NOTEBOOKS_DIR,
@@ -80,7 +87,7 @@ def execute_notebook(stage: str, source: Path, target: Path, params: dict, progr
         pm.execute_notebook(
             str(source), str(target), parameters=params, kernel_name="python3",
             kernel_manager_class=LocalKernelManager,
-            progress_bar=progress, cwd=str(source.parent), log_output=False,
+            progress_bar=progress_bar(name) if progress else False, cwd=str(source.parent), log_output=False,
         )
     except KeyboardInterrupt:
         stop_kernels()

@@ -36,13 +36,15 @@ def problems(paths: Paths, stages: tuple[str, ...]) -> list[str]:
     if not raw.is_dir():
         known = years_with_logs(paths.raw_root)
         hint = f" Años con planillas en {shown(paths.raw_root)}: {', '.join(map(str, known))}." if known else ""
+        if not known and paths.raw_root.resolve() == RAW_DIR.resolve():
+            hint = " Para probar con la muestra sintética (datos ficticios): agregue --muestra, o use make report."
         return [f"No existe la carpeta {shown(raw)} del año {year}: cree {shown(raw)} y copie ahí "
                 f"las planillas del año (CSV o Excel).{hint}"]
     found = [p for p in raw.rglob("*") if p.is_file() and not p.name.startswith(".")]
     if not found:
         return [f"La carpeta {shown(raw)} está vacía: copie ahí las planillas del año {year} (CSV o Excel)."]
     if not rawfiles.log_files(raw):
-        return [f"La carpeta {shown(raw)} no tiene planillas de asistencia (archivos .csv o .xlsx), solo "
+        return [f"La carpeta {shown(raw)} no tiene planillas de asistencia (archivos .csv, .xlsx, .xls u .ods), solo "
                 f"{len(found)} archivo(s) de apoyo (planes, destacadas, fotos): copie ahí las planillas "
                 f"del año {year}."]
     if stages == ("balance",) and not paths.indicadores_json.is_file():

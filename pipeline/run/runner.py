@@ -92,6 +92,21 @@ def _folder_of(final: Paths) -> Callable[[OSError], Path]:
     return folder
 
 
+def publish_quality_only(staged: Paths, final: Paths) -> Path | None:
+    """After a later stage failed: the quality report this run made, put in place (the rest of
+    the year's outputs stay as they were), and where it is said on the console."""
+    source = staged.calidad_html
+    if not source.is_file():
+        return None
+    final.out.mkdir(parents=True, exist_ok=True)
+    tmp = final.calidad_html.with_name(f".{final.calidad_html.name}.{os.getpid()}")
+    shutil.copy2(source, tmp)
+    os.replace(tmp, final.calidad_html)
+    log.warning("La limpieza de %s terminó bien: su informe de calidad quedó publicado en %s (el resto de las "
+                "salidas del año no cambió).", final.year, final.calidad_html)
+    return final.calidad_html
+
+
 def run_year(job: YearRun, on_stage: Callable[[str], None] | None = None) -> Paths:
     """Run the requested stages of one year; returns the final paths. `on_stage` is called
     as each stage begins. A folder it cannot write (read-only, full, not ours) ends the run
@@ -110,6 +125,7 @@ def _run_year(job: YearRun, final: Paths, on_stage: Callable[[str], None] | None
             if leftover.name.rsplit("-", 1)[-1].isdigit():  # not JupyterLab's (lab.py)
                 shutil.rmtree(leftover, ignore_errors=True)
         stage_root = final.staging_root(str(os.getpid()))
+        current = None
         staged = replace(final, out_root=stage_root)
         if final.out.exists() and set(job.stages) != set(STAGES):
             shutil.copytree(final.out, staged.out)  # a single stage keeps the other stages' files
@@ -123,6 +139,7 @@ def _run_year(job: YearRun, final: Paths, on_stage: Callable[[str], None] | None
                 log.info("Entrada: %s", line)
             keys, to_run = cache.stages_to_run(final, settings, job.stages, job.notebooks_dir, job.force)
             for stage in job.stages:
+                current = stage
                 if on_stage:
                     on_stage(stage)
                 stored = cache.StageCache(final, stage, keys[stage])
@@ -146,6 +163,9 @@ def _run_year(job: YearRun, final: Paths, on_stage: Callable[[str], None] | None
                 if isinstance(err, KeyboardInterrupt):  # interrupted: nothing is kept
                     shutil.rmtree(stage_root, ignore_errors=True)
                     raise
+                if "limpieza" in job.stages and current not in (None, "limpieza"):
+                    # the year's cleaning is good: its quality report is published all the same
+                    publish_quality_only(staged, final)
                 kept = failed.keep(staged.out, final)
                 shutil.rmtree(stage_root, ignore_errors=True)
             if isinstance(err, StageFailed) and err.copia is not None:
@@ -154,9 +174,15 @@ def _run_year(job: YearRun, final: Paths, on_stage: Callable[[str], None] | None
             raise
         logging.getLogger("pipeline").removeHandler(handler)
         handler.close()
+        # --sin-pdf after a run with a PDF: the old PDF would not match the new deck, so it goes,
+        # and the console says so (never a silent deletion)
+        pdf_dropped = not staged.balance_pdf.exists() and final.balance_pdf.exists()
         with locks.deferred_interrupts():
             swap_into_place(staged.out, final.out)
             shutil.rmtree(stage_root, ignore_errors=True)
+        if pdf_dropped:
+            log.warning("Se quitó %s, del balance anterior: no corresponde al balance nuevo, hecho sin PDF "
+                        "(--sin-pdf). Para tenerlo, vuelva a ejecutar sin --sin-pdf.", final.balance_pdf)
     return final
 
 

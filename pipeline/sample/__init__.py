@@ -19,7 +19,7 @@ Public functions
 - ``write_scale_logs(root, n_rows, seed, years=(2018,), regions="all") -> list[Path]``: the
   same spread over one CSV per region and year, in the layout of ``config.paths``.
 
-Run ``python -m pipeline.sample --out data/raw`` to regenerate the shipped sample; CSV
+Run ``python -m pipeline.sample --out data/muestra`` to regenerate the shipped sample; CSV
 bytes are identical on every run, and xlsx files are made byte-stable by fixing their
 zip timestamps and document dates.
 

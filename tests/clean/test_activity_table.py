@@ -36,3 +36,4 @@ def test_groups_that_agree_take_their_first_row():
     values = pd.Series(["a", "a", "b", "b"], dtype="category")
     rows, clash = _majority(np.array([1, 1, 0, 0]), values, np.zeros(4, bool), 2)
     assert rows.tolist() == [2, 0] and clash.empty
+

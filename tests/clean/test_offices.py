@@ -485,3 +485,84 @@ def test_footer_text_comes_only_from_recognised_columns(paths, monkeypatch, caps
     written = paths.calidad.read_text(encoding="utf-8") + quality.html(quality.todo(q)) + "".join(capsys.readouterr())
     for secret in ("maria.gonzalez", "correo.cl", "Julia", "Tapia"):
         assert secret not in written
+
+
+def signed_workbook(path: Path) -> Path:
+    """A Choapa list as it came (issue 24): ages written «45 años», a signature block whose lines
+    sit under the RUT column and others under the name, a sheet total, a range and a text age."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Hoja1"
+    ws.append(["Lista de asistencia"])
+    ws.append(HEADER)
+    ages = ["45 años", "45 a.", "45años", "38 AÑOS", "40-45", "no sabe", "52"]
+    for i, age in enumerate(ages):
+        ws.append([dt.datetime(2017, 8, 3), "Reunión comité", "Illapel", "Taller participativo", "Urbano",
+                   f"Persona {i}", "12.345.678-5" if i == 0 else None, "F" if i % 2 else "M", age])
+    ws.append([])
+    ws.append([None, None, None, None, None, None, "V°B° Jefatura Sección", None, None])
+    ws.append([None, None, None, None, None, None, "Total asistentes hoja:", None, 7])
+    ws.append([None, None, None, None, None, "Firma encargado(a)", "_______________", None, None])
+    ws.append([None, "Total asistentes hoja: 7", None, None, None, None, None, None, None])
+    wb.save(path)
+    return path
+
+
+def test_signature_and_total_lines_under_the_rut_column_are_not_attendees(paths):
+    signed_workbook(paths.raw / "choapa.xlsx")
+    result = clean.clean_year(paths, "Coquimbo")
+    q = result.calidad
+    assert q["filas_leidas"] == 7 and q["cuarentena"] == 0 and len(result.asistencias) == 7
+    assert q["rut_invalidos"] == 0 and q["cuarentena_por_motivo"]["fecha_faltante"] == 0
+    [g] = q["sin_asistente"]
+    assert g["filas"] == [11, 12, 13, 14]
+    texts = {t["texto"]: t["filas"] for t in g["textos"]}
+    # the words that told it are shown; the rest of a cell under a personal column is not
+    assert texts == {"V°B°…": [11], "Total…": [12], "Firma…": [13], "Total asistentes hoja: 7": [14]}
+    accounting_holds(q)
+    todo = quality.todo(q)
+    assert not any("Falta la fecha" in t or "RUT no válido" in t for t in todo["Qué pasa y qué hacer"])
+
+
+def test_ages_written_with_their_unit_are_read(paths):
+    signed_workbook(paths.raw / "choapa.xlsx")
+    result = clean.clean_year(paths, "Coquimbo")
+    assert sorted(result.asistencias["edad"].dropna().tolist()) == [38, 45, 45, 45, 52]
+    q = result.calidad
+    assert q["edades_invalidas"] == 2
+    by_problem = {g["problema"]: g["filas"] for g in q["edades_invalidas_filas"]}
+    assert by_problem == {"un rango de edades (escriba una sola edad)": [7],
+                          "un texto que no es una edad (escríbala en números)": [8]}
+    todo = quality.todo(q)
+    lines = [t for t in todo["Qué pasa y qué hacer"] if t.startswith("Edad no válida")]
+    assert lines[0].startswith("Edad no válida: un rango de edades")
+    assert not any("40-45" in t or "no sabe" in t for t in todo["Qué pasa y qué hacer"])  # an age is personal
+
+
+def test_an_attendee_named_like_a_footer_is_still_an_attendee(paths):
+    (paths.raw / "l.csv").write_text("fecha;comuna;actividad;nombre;sexo\n03/04/2017;Ovalle;Taller;Firmani Rojas;F\n"
+                                     "03/04/2017;Ovalle;Taller;Total Soto;Hombre\n", encoding="utf-8")
+    result = clean.clean_year(paths, "Coquimbo")
+    assert len(result.asistencias) == 2 and result.calidad["sin_asistente"] == []
+
+
+def test_attendees_of_an_activity_named_like_a_footer_keep_their_rows(paths):
+    """«Firma de convenio» is an activity: its attendees (sex left blank) are rows read."""
+    (paths.raw / "l.csv").write_text("fecha;comuna;actividad;nombre;rut;sexo\n"
+                                     "03/04/2017;Ovalle;Firma de convenio;Ana Soto;12.345.678-5;\n"
+                                     "03/04/2017;Ovalle;Firma de convenio;Luis Rojas;;\n"
+                                     ";;Total asistentes;;;\n", encoding="utf-8")
+    result = clean.clean_year(paths, "Coquimbo")
+    assert len(result.asistencias) == 2 and result.calidad["filas_leidas"] == 2
+
+
+def test_a_total_line_of_a_summary_is_not_an_activity(paths):
+    (paths.raw / "resumen.csv").write_text("fecha;comuna;actividad;mujeres;hombres;total\n"
+                                           "03/04/2017;Ovalle;Cabildo;10;5;15\n"
+                                           "05/05/2017;Ovalle;Firma de convenio;3;2;5\n"
+                                           ";;Total;13;7;20\n", encoding="utf-8")
+    result = clean.clean_year(paths, "Coquimbo")
+    q = result.calidad
+    assert q["filas_leidas"] == 2 and q["cuarentena"] == 0
+    assert int(result.actividades["asistencias"].sum()) == 20
+    assert q["sin_asistente"][0]["textos"] == [{"texto": "Total | 13 | 7 | 20", "filas": [4]}]

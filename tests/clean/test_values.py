@@ -195,6 +195,23 @@ def test_edad():
     assert str(got.dtype) == "Int64"
 
 
+def test_edad_with_its_unit():
+    got = n.edad(s("45 años", "45 a.", "45años", "45 AÑOS", "45 anos", " 45 a ", "45,0"))
+    assert got.tolist() == [45] * 7
+    # a range, a text, a decimal with a unit: still not an age
+    assert n.edad(s("40-45", "40 a 45", "cuarenta años", "12.5 años", "años", "a.")).isna().all()
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("40-45", "un rango de edades"), ("40 a 45", "un rango de edades"), ("12,5", "un número con decimales"),
+    ("111 años", "un número fuera de 0 a 110"), ("-3", "un número fuera de 0 a 110"),
+    ("no sabe", "un texto que no es una edad"),
+])
+def test_edad_problema_names_the_kind_never_the_value(value, problem):
+    said = n.edad_problema(value)
+    assert said.startswith(problem) and value not in said
+
+
 def test_conteo():
     value, invalid = n.conteo(s("3", "3.0", "-1", "x", None, "2.5", ""))
     assert value.tolist()[:2] == [3, 3] and value[2:].isna().all()

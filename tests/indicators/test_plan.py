@@ -190,10 +190,16 @@ def test_missing_empty_and_non_utf8_files(tmp_path):
     vacio.write_text("# sólo un comentario\n", encoding="utf-8")
     with pytest.raises(plan.InvalidPlan, match="está vacío"):
         plan.load_plan(vacio, "Coquimbo")
-    latin = tmp_path / "plan-cp1252.yml"
-    latin.write_bytes("anio: 2018\ncompromisos:\n  - nombre: Reunión\n    meta: 1\n    ponderacion: 100\n".encode("cp1252"))
-    with pytest.raises(plan.InvalidPlan, match="no está en UTF-8"):
-        plan.load_plan(latin, "Coquimbo")
+    # saved by Notepad as ANSI (Windows-1252) or «Unicode» (UTF-16 with BOM): read as logs are
+    text = "anio: 2018\ncompromisos:\n  - nombre: Reunión\n    meta: 1\n    ponderacion: 100\n"
+    for encoding in ("cp1252", "utf-16"):
+        other = tmp_path / f"plan-{encoding}.yml"
+        other.write_bytes(text.encode(encoding))
+        assert plan.load_plan(other, "Coquimbo").compromisos[0].nombre == "Reunión"
+    binary = tmp_path / "plan-binario.yml"
+    binary.write_bytes(b"anio: 2018\n\x00\x01\x02")
+    with pytest.raises(plan.InvalidPlan, match=r"Plan plan-binario\.yml: no se puede leer: .*binarios"):
+        plan.load_plan(binary, "Coquimbo")
     big = tmp_path / "plan-grande.yml"
     big.write_text("anio: 2018\n" + "# relleno\n" * 120_000, encoding="utf-8")
     with pytest.raises(plan.InvalidPlan, match=r"Plan plan-grande\.yml: pesa más de 1024 KB; no se lee"):
@@ -248,3 +254,13 @@ def test_example_plan_of_the_issue_loads():
     ejemplo = plan.load_plan(FIXTURES / "plan-ejemplo-2018.yml", "Coquimbo", year=2018)
     assert [c.meta for c in ejemplo.compromisos] == [8, 2, 3, 6]
     assert ejemplo.compromisos[3].filtro.comunas_incluidas == ("04301", "04302", "04303", "04304", "04305")
+
+
+def test_yaml_error_is_spanish_with_line_and_column(tmp_path):
+    bad = tmp_path / "plan-2018.yml"
+    bad.write_text("anio: 2018\ncompromisos:\n  - nombre: Sesiones: fuera de La Serena\n    meta: 2\n", encoding="utf-8")
+    with pytest.raises(plan.InvalidPlan) as err:
+        plan.load_plan(bad, "Coquimbo")
+    message = str(err.value)
+    assert message.startswith("Plan plan-2018.yml, línea 3, columna 21: el YAML no se puede leer.")
+    assert "dos puntos («:») seguidos de un espacio" in message and "mapping" not in message

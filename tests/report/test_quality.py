@@ -53,3 +53,31 @@ def test_rows_without_attendee_are_listed_with_their_text():
 def test_rows_without_attendee_from_an_older_calidad_are_still_listed():
     todo = quality.todo({"sin_asistente": [{"archivo": "a.csv", "hoja": "", "n": 1, "filas": [7]}]})
     assert todo["Filas"].tolist() == ["7"] and todo.iloc[0, 3].startswith("1 fila sin asistente: no se contó")
+
+
+def test_free_text_read_as_a_category_is_listed_with_its_count(tmp_path, monkeypatch):
+    """Issue 24: «Reunión informativa» became «Jornada informativa» and «Mesa técnica» «Otra»
+    without a word; the quality report now lists each such value and its rows."""
+    from tests.conftest import TEST_KEY
+    from pipeline import config
+    from pipeline.clean import year as clean
+
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    raw = tmp_path / "raw" / "2017"
+    raw.mkdir(parents=True)
+    (raw / "l.csv").write_text(
+        "fecha;comuna;actividad;tipo;tipo de organización;zona;sexo\n"
+        "03/04/2017;Ovalle;A;Reunión informativa;JJVV Villa Sur;U;F\n"
+        "03/04/2017;Ovalle;A;Reunión informativa;JJVV Villa Sur;U;M\n"
+        "05/04/2017;Ovalle;B;Mesa técnica;Comité de Vivienda;Rural;F\n"
+        "06/04/2017;Ovalle;C;Jornada informativa;;;F\n", encoding="utf-8")
+    paths = config.paths(2017, raw_dir=tmp_path / "raw", processed_dir=tmp_path / "p", out_dir=tmp_path / "o")
+    q = clean.clean_year(paths, "Coquimbo").calidad
+    got = {(r["columna"], r["valor"]): (r["categoria"], r["n"]) for r in q["textos_mapeados"]}
+    assert got == {("tipo_actividad", "Reunión informativa"): ("Jornada informativa", 2),
+                   ("tipo_actividad", "Mesa técnica"): ("Otra", 1),
+                   ("tipo_organizacion", "JJVV Villa Sur"): ("Junta de Vecinos", 2),
+                   ("zona", "U"): ("Urbano", 2)}
+    table = quality.mapped_texts(q)
+    assert table.iloc[0].to_dict() == {"Columna": "Tipo de actividad", "Escrito": "Reunión informativa",
+                                       "Se leyó como": "Jornada informativa", "Filas": 2}

@@ -60,3 +60,32 @@ def test_without_a_file_achievements_are_drafted_from_the_plan(tmp_path):
     html = territory.achievements_slide(IND, t)
     assert "<strong>4</strong> Escuelas de Formación de Dirigentes Sociales" in html and "Consultas" not in html
     assert territory.achievements_slide({**IND, "cumplimiento_plan": None}, t) is None
+
+
+def test_a_colon_inside_an_achievement_names_its_line(tmp_path):
+    path = _write(tmp_path, "logros:\n  - \"**2** Consultas\"\n  - Logramos: 3 talleres en Choapa\n")
+    with pytest.raises(InvalidTexts) as err:
+        texts.load(path, IND)
+    message = str(err.value)
+    assert "textos.yml, línea 3: «logros» debe ser un texto" in message
+    assert "dos puntos" in message and "entre comillas" in message
+
+
+@pytest.mark.parametrize("text, where, said", [
+    ("logros:\n  - \"Dos consultas\n", "línea 3, columna 1", "terminó antes de cerrar una comilla"),
+    ("parrafos:\n  mujeres: Fueron: muchas\n", "línea 2, columna 18", "dos puntos («:») seguidos de un espacio"),
+    ("parrafos:\n\tmujeres: Hola\n", "línea 2, columna 1", "tabulador"),
+])
+def test_yaml_syntax_errors_are_spanish_with_line_and_column(tmp_path, text, where, said):
+    with pytest.raises(InvalidTexts) as err:
+        texts.load(_write(tmp_path, text), IND)
+    message = str(err.value)
+    assert where in message and said in message
+    assert "found" not in message and "expected" not in message and "stream" not in message
+
+
+def test_textos_saved_as_utf16_or_windows_1252_are_read(tmp_path):
+    for encoding in ("utf-16", "cp1252"):
+        path = tmp_path / "textos.yml"
+        path.write_bytes("logros:\n  - Reunión en Ñuñoa – 3 talleres\n".encode(encoding))
+        assert texts.load(path, IND).logros == ["Reunión en Ñuñoa – 3 talleres"]

@@ -59,3 +59,38 @@ def test_one_of_a_kind_is_singular():
     assert titles.reach_title({"anio": 2017, "asistencias": 2, "actividades": 1}) == (
         "2 asistencias en 1 actividad durante 2017")
     assert titles.month_title({"04": 1}) == "Abril: 1 actividad, el único mes con actividades"
+
+
+def test_an_unknown_is_never_stated_as_a_number():
+    """Issue 24: 2018's files had no organisation column: «sin dato en 2018», not «0 %»."""
+    now = {"Comité de Vivienda": 10, "Junta de Vecinos": 16, "Otras organizaciones": 74, "Sin información": 0}
+    before = {"Comité de Vivienda": 0, "Junta de Vecinos": 0, "Otras organizaciones": 0, "Sin información": 40}
+    title = titles.organisations_title(now, before, 2018)
+    assert title == f"El 74{NB}% de nuestras actividades fue con otras organizaciones (sin dato en 2018)"
+    assert "0" + NB + "%" not in title
+
+
+def test_a_large_share_of_unknowns_is_stated():
+    zonas = {"Urbano": 28, "Rural": 8, "Sin información": 64}
+    assert titles.zone_title(zonas) == (
+        f"El 28{NB}% de nuestras acciones se desarrolló en contextos urbanos; el 64{NB}% sin registro de zona")
+    # a quarter or less is not said
+    assert titles.zone_title({"Urbano": 60, "Rural": 15, "Sin información": 25}).endswith("contextos urbanos")
+    orgs = {"Comité de Vivienda": 30, "Junta de Vecinos": 10, "Otras organizaciones": 10, "Sin información": 50}
+    assert titles.organisations_title(orgs, None, 2016).endswith(f"; el 50{NB}% sin registro de organización")
+
+
+def test_tied_months_are_named_together():
+    per_month = {"01": 1, "04": 3, "05": 3, "06": 3, "07": 2}
+    assert titles.month_title(per_month) == "Abril, mayo y junio fueron los meses con más actividades, con 3 cada uno"
+    assert titles.month_title({"03": 2, "09": 2}) == "Marzo y septiembre fueron los meses con más actividades, con 2 cada uno"
+
+
+def test_all_provinces_means_those_with_activities():
+    prov = {"Elqui": {"asistencias": 200, "pct_mujeres": 60.0}, "Limarí": {"asistencias": 300, "pct_mujeres": 80.0},
+            "Choapa": {"asistencias": 0, "pct_mujeres": None}}
+    assert titles.province_women_title(prov) == (
+        f"Las mujeres fueron mayoría en todas las provincias con actividades: al menos el 60{NB}%")
+    one = {"Elqui": {"asistencias": 20, "pct_mujeres": 70.0}, "Choapa": {"asistencias": 0, "pct_mujeres": None}}
+    assert titles.province_women_title(one) == (
+        f"Las mujeres fueron mayoría en Elqui, la única provincia con actividades: al menos el 70{NB}%")

@@ -70,3 +70,29 @@ def test_plan_and_trend_sheets_in_spanish(tmp_path):
     assert rows[-1][0] == "Cumplimiento ponderado del plan" and rows[-1][-1] == 90.0
     trend = list(wb["Tendencia"].iter_rows(values_only=True))
     assert trend[0][0] == "Año" and trend[2] == (2017, 27, 3, 51.85, 2, 170.0)
+
+
+def test_readers_see_spanish_headers_names_and_reasons(tmp_path):
+    """Issue 24: no `plazo_texto`, `vencido` or «Cuarentena: fecha_faltante»; months by name."""
+    ind = indicators.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo")
+    ind["cumplimiento_plan"] = [
+        {"objetivo": None, "nombre": "COSOC", "meta": 2, "logrado": 2, "pct_cumplimiento": 100.0, "estado": "CUMPLE",
+         "ponderacion": 100.0, "ponderacion_ganada": 100.0, "plazo": "2017-12-31", "plazo_texto": "todo el periodo",
+         "vencido": True, "actividades_verificadas": 2, "verificadores_completos": False},
+    ]
+    ind["calidad"] = {**ind["calidad"], "cuarentena_por_motivo": {"fecha_faltante": 2, "comuna_desconocida": 0}}
+    wb = load_workbook(excel.write_workbook(ind, tmp_path / "x.xlsx"))
+    rows = list(wb["Cumplimiento plan"].iter_rows(values_only=True))
+    assert rows[0] == ("Objetivo", "Compromiso", "Meta", "Logrado", "Cumplimiento (%)", "Estado", "Ponderación",
+                       "Ponderación ganada", "Fecha del plazo", "Plazo", "Plazo vencido",
+                       "Actividades con verificadores", "Verificadores completos")
+    assert rows[1][-3:] == ("Sí", 2, "No")
+    every = [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert not any(code in every for code in ("plazo_texto", "vencido", "actividades_verificadas"))
+    concepts = [r[0] for r in wb["Calidad"].iter_rows(min_row=2, values_only=True)]
+    assert "En cuarentena: La fila no tiene fecha" in concepts
+    assert not any("_" in c for c in concepts)
+    months = [r[0] for r in wb["Meses"].iter_rows(min_row=2, values_only=True)]
+    assert months and all(m in [x.capitalize() for x in ("enero", "febrero", "marzo", "abril", "mayo", "junio",
+                                                          "julio", "agosto", "septiembre", "octubre", "noviembre",
+                                                          "diciembre")] for m in months)

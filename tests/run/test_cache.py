@@ -85,12 +85,15 @@ def test_changed_raw_file_of_the_year_reruns_all_its_stages(tree):
     victim.write_bytes(original)
 
 
-def test_changed_highlights_rerun_indicators_and_deck_only(tree):
+def test_changed_highlights_rerun_every_stage_of_the_year(tree):
+    """The quality report checks destacadas.csv (and plans, textos.yml, photos): it is made again
+    with the indicators and the deck, so it never lists a problem already fixed."""
     base, args, paths = tree
     highlights = base / "raw" / "2017" / "destacadas.csv"
     original = highlights.read_text(encoding="utf-8")
     highlights.write_text(original + "\n", encoding="utf-8")
-    assert _to_run(paths) == {"indicadores", "balance"}
+    # the quality report checks the side inputs: all three stages of the year run again
+    assert _to_run(paths) == {"limpieza", "indicadores", "balance"}
     highlights.write_text(original, encoding="utf-8")
 
 

@@ -52,3 +52,21 @@ def test_failure_names_stage_notebook_and_cell(nbdir, tmp_path):
 
 
 
+
+
+def test_progress_bar_speaks_spanish():
+    """papermill's bar is given a Spanish format: no «Executing», no «cell/s»."""
+    import io
+
+    from tqdm import tqdm
+
+    from pipeline.run.notebooks import progress_bar
+
+    out = io.StringIO()
+    options = progress_bar("01_limpieza.ipynb")
+    bar = tqdm(total=30, file=out, **{"unit": "cell", "desc": "Executing", **options})
+    bar.update(12)
+    bar.close()
+    text = out.getvalue()
+    assert "01_limpieza.ipynb:  40%" in text and "12/30 celdas" in text
+    assert "Executing" not in text and "cell/s" not in text and "it/s" not in text

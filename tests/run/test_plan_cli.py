@@ -1,4 +1,4 @@
-"""End to end with the real CLI on the shipped sample (2018, into temporary folders): the
+"""End to end with the real CLI on the shipped sample (`--muestra` 2018, into temporary folders): the
 two-year COSOC plan counts 2017's and 2018's logs, and indicadores.json, the workbook, the deck
 and the two plan pages agree on every status and weight. `--al` changes the states."""
 from __future__ import annotations
@@ -24,10 +24,10 @@ def _text(fragment: str) -> str:
 @pytest.fixture(scope="module")
 def run_2018(tmp_path_factory):
     base = tmp_path_factory.mktemp("planes")
-    result = run_cli("run", "--year", "2018", "-q", "--sin-pdf", "--processed-dir", str(base / "processed"),
+    result = run_cli("run", "--year", "2018", "-q", "--sin-pdf", "--muestra", "--processed-dir", str(base / "processed"),
                      "--out-dir", str(base / "outputs"), env=ENV)
     assert result.returncode == 0, result.stderr
-    paths = config.paths(2018, "Coquimbo", None, base / "processed", base / "outputs")
+    paths = config.paths(2018, "Coquimbo", config.SAMPLE_DIR, base / "processed", base / "outputs")
     return base, paths, json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
 
 
@@ -123,7 +123,7 @@ def test_verifiers_page_names_what_is_missing_and_embeds_nothing(run_2018):
 
 def test_as_of_date_changes_states_and_is_recorded(run_2018):
     base, paths, _ = run_2018
-    result = run_cli("indicators", "--year", "2018", "-q", "--al", "2018-06-30", "--processed-dir",
+    result = run_cli("indicators", "--year", "2018", "-q", "--muestra", "--al", "2018-06-30", "--processed-dir",
                      str(base / "processed"), "--out-dir", str(base / "outputs"), env=ENV)
     assert result.returncode == 0, result.stderr
     ind = json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
@@ -140,7 +140,7 @@ def test_as_of_date_changes_states_and_is_recorded(run_2018):
     assert not any(p["archivo"] == "programa-pmg-2018-2019.yml" and any(c["logrado"] for c in p["compromisos"])
                    for p in ind["planes"])   # its period has not started
     assert "estado de los planes al 2018-06-30" in paths.run_log.read_text(encoding="utf-8")
-    bad = run_cli("indicators", "--year", "2018", "--al", "2018-02-30", env=ENV)
+    bad = run_cli("indicators", "--year", "2018", "--muestra", "--al", "2018-02-30", env=ENV)
     assert bad.returncode == 2 and "fecha no válida" in bad.stderr
 
 

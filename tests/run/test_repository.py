@@ -1,5 +1,5 @@
-"""Real data stays out of git: everything an analyst adds under data/raw/ is ignored, and no
-tracked file outside the synthetic sample holds a valid RUT."""
+"""Real data stays out of git: everything an analyst adds under data/raw/ is ignored, the
+synthetic sample lives apart in data/muestra/, and no tracked file outside it holds a valid RUT."""
 import re
 import subprocess
 from pathlib import Path
@@ -33,7 +33,7 @@ def _tracked() -> list[str]:
 
 
 def _sample_files() -> set[str]:
-    return {f for f in _tracked() if f.startswith("data/raw/")}
+    return {f for f in _tracked() if f.startswith("data/muestra/")}
 
 
 def files_with_ruts(paths: list[Path], root: Path) -> list[str]:
@@ -55,7 +55,9 @@ def files_with_ruts(paths: list[Path], root: Path) -> list[str]:
 @pytest.mark.parametrize("name", [
     "data/raw/2019/asistencia-2019.xlsx",
     "data/raw/2019/sub/lista.csv",
-    "data/raw/2017/asistencia-real-2017.csv",      # a real file beside the sample's
+    "data/raw/2017/asistencia-real-2017.csv",
+    "data/raw/2017/textos.yml",                     # names the sample uses are real here
+    "data/raw/planes/plan-2019.yml",
     "data/raw/regiones/biobio/2019/lista.csv",
     "data/raw/regiones/valparaiso/2018/otra.xlsx",
     "data/raw/planes/notas.csv",
@@ -66,10 +68,16 @@ def test_what_an_analyst_adds_under_raw_is_ignored(name):
 
 
 @pytest.mark.parametrize("name", [
-    "data/raw/2017/textos.yml", "data/raw/2018/verificadores/1/acta.pdf", "data/raw/planes/plan-2019.yml",
+    "data/muestra/2017/textos.yml", "data/muestra/2018/verificadores/1/acta.pdf",
+    "data/muestra/planes/plan-2019.yml", "data/muestra/2019/nuevo.csv",
 ])
 def test_sample_patterns_other_engineers_add_are_allowed(name):
     assert _git("check-ignore", "-q", "--no-index", name).returncode == 1, f"git ignora {name}"
+
+
+def test_data_raw_holds_no_sample():
+    """The sample is never in data/raw/: a real year there is never compared with it."""
+    assert [f for f in _tracked() if f.startswith("data/raw/")] == ["data/raw/README.md"]
 
 
 def test_every_sample_file_stays_tracked():

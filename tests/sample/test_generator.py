@@ -16,7 +16,7 @@ from pipeline import reference
 from pipeline import sample as synthetic
 from pipeline.text import fold
 
-RAW = config.RAW_DIR
+RAW = config.SAMPLE_DIR
 RUT_RE = re.compile(r"^\s*([\d.\s]+?)\s*-?\s*([\dkK])\s*$")
 
 
@@ -220,11 +220,10 @@ def test_highlights_and_plans(generated):
 # --------------------------------------------------------------------------- shipped sample
 
 def shipped_files() -> list[Path]:
-    """The sample's files in data/raw: what git does not ignore (an analyst's real data there is
-    ignored, see .gitignore, and never read here)."""
+    """The sample's files in data/muestra: what git does not ignore."""
     import subprocess
 
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "data/raw"],
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "data/muestra"],
                             cwd=config.PROJ_ROOT, capture_output=True, text=True)
     if listed.returncode != 0:
         pytest.skip("sin git no se distingue la muestra de los datos reales")
@@ -236,7 +235,7 @@ def test_shipped_sample_is_what_the_generator_writes_today(generated):
     out = generated[0]
     made = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
     shipped = shipped_files()
-    assert made == shipped, "data/raw está desactualizada: python -m pipeline.sample --out data/raw"
+    assert made == shipped, "data/muestra está desactualizada: make sample"
     for rel in made:
         new, old = out / rel, RAW / rel
         if rel.suffix == ".xlsx" and zipfile.is_zipfile(new):

@@ -32,6 +32,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pipeline import reference
 from pipeline import schema
+from pipeline import yaml_es
 from pipeline.errors import InvalidPlan
 from pipeline.ingest.files import read_small_text
 from pipeline.indicators import verifiers
@@ -48,10 +49,7 @@ _FILTRO_KEYS = {"tipo_actividad", "linea", "comunas_incluidas", "comunas_excluid
 _TIPOS_BY_KEY = {fold(label): label for label in schema.TIPOS_ACTIVIDAD}
 
 
-_YAML_HINT = (
-    "Revise la sangría (espacios, no tabuladores), los dos puntos después de cada clave y que "
-    "cada corchete o comilla que se abre también se cierre."
-)
+_YAML_HINT = yaml_es.HINT
 
 
 # --------------------------------------------------------------------------- loading
@@ -237,10 +235,8 @@ def _compromiso(reader: _Reader, node: Node, numero: int, region: str, periodo: 
 def _read_text(path: Path) -> str:
     try:
         return read_small_text(path)
-    except UnicodeDecodeError as exc:
-        raise InvalidPlan(f"Plan {path.name}: el archivo no está en UTF-8; guárdelo con codificación UTF-8.") from exc
     except ValueError as exc:  # not a regular file, or over the size of a side input
-        raise InvalidPlan(f"Plan {path.name}: {str(exc).removeprefix(path.name + ' ')}.") from None
+        raise InvalidPlan(f"Plan {path.name}: {str(exc).removeprefix(path.name).lstrip(': ')}.") from None
     except OSError as exc:
         raise InvalidPlan(f"Plan {path.name}: el archivo no se puede leer ({exc.strerror or 'error de lectura'}).") from exc
 
@@ -293,12 +289,9 @@ def load_plan(path: Path, region: str, year: int | None = None) -> Plan:
             raise reader.fail(lista, "compromisos debe ser una lista con al menos un compromiso (cada uno con '- ').")
         compromisos = tuple(_compromiso(reader, item, n, reg.nombre, periodo) for n, item in enumerate(lista.value, 1))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f", línea {mark.line + 1}" if mark is not None else ""
-        context = exc.context_mark
-        if context is not None and mark is not None and context.line != mark.line:
-            where += f" (lo abierto en la línea {context.line + 1} no se cerró bien)"
-        raise InvalidPlan(f"Plan {archivo}{where}: el YAML no se puede leer. {_YAML_HINT}") from exc
+        said = yaml_es.problem(exc)
+        hint = "" if _YAML_HINT in said else f" {_YAML_HINT}"
+        raise InvalidPlan(f"Plan {archivo}{yaml_es.where(exc)}: el YAML no se puede leer. {said}{hint}") from exc
     except yaml.YAMLError as exc:
         raise InvalidPlan(f"Plan {archivo}: el YAML no se puede leer. {_YAML_HINT}") from exc
     finally:
