@@ -626,6 +626,16 @@ def test_hostile_year_withheld_values_are_located(hostile_run):
     columns = {p["columna"] for p in places}
     assert {"actividad", "linea", "organizacion", "encabezado desconocido", "nombre de archivo u hoja"} <= columns
     assert all(p["filas"] for p in places if p["columna"] in ("actividad", "linea", "organizacion"))
+    # «lista Tralma Rigoberto.csv» (2nd file by name) and its header «Obs Rigoberto Caniullan»; the
+    # sheet «Huenchumil María» of planilla.xlsx
+    second = [p["columna"] for p in places if "archivo n.º 2 " in p["archivo"]]
+    assert {"nombre de archivo u hoja", "encabezado desconocido"} <= set(second)
+    assert [p["hoja"] for p in places if p["archivo"] == "planilla.xlsx" and p["columna"] == "nombre de archivo u hoja"] \
+        == ["[dato personal retirado]"] * 2
+    # the footers «Encargada: Bernardita Llancaqueo», «Firma Tralma, Rigoberto 7.531.598» (rows 14, 15)
+    [footers] = [g["textos"] for g in calidad["sin_asistente"] if g["archivo"] == "planilla.xlsx"]
+    shown = {f: t["texto"] for t in footers for f in t["filas"]}
+    assert shown[11] == "Firma encargado(a): ____" and shown[14] == shown[15] == "[dato personal retirado]"
     ind = json.loads((base / "out" / str(HOSTILE_YEAR) / "indicadores.json").read_text(encoding="utf-8"))
     assert "Barrios $$" in ind["actividades_por_linea"]  # drawn as text, the stage did not fail
 

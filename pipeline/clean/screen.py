@@ -27,8 +27,9 @@ without `+56`). The quality report lists where each withheld text was, so the an
 The names themselves are never stored: cleaning (`find`, then `write_index`) keeps, in
 `data/processed/<year>/nombres.huellas` (owner-only), a keyed hash (HMAC-SHA-256 with the
 pseudonym key, first 16 bytes) of every unordered pair of words of every name and of every
-one-word name (`name_index`); a text is tested by hashing its own pairs the same way. Without the key the file says nothing; with it, a name can only be tested,
-never read. Later stages load it with `for_year(paths)`.
+one-word name (`name_index`); a text is tested by hashing its own pairs the same way.
+Without the key the file says nothing; with it, a name can only be tested, never read. Later
+stages load it with `for_year(paths)`.
 
 `find` also screens, at the source, every distinct text of the activity columns, the file and
 sheet names and the unknown headers, and records where each withheld value was found
@@ -96,7 +97,7 @@ INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 PARTICLES = frozenset("de del la las lo los el y e i da das do dos di du van von der".split())
 MIN_ONE_WORD_NAME = 3  # a one-word name shorter than this ("F", "NN") is not a name
 _DIGEST_BYTES = 16
-_HEADER = b"huellas-nombres-v1\n"
+_HEADER = b"huellas-nombres-v2\n"  # v2: unordered pairs of any two words of a name
 # activity-level columns whose text can reach the outputs (titles, categories, organisations)
 SCREENED_COLUMNS = ["id_actividad", "actividad", "tipo_actividad", "linea", "comuna", "zona",
                     "tipo_organizacion", "organizacion", "fecha"]
@@ -380,14 +381,17 @@ def read_index(path: Path) -> list[bytes]:
 
 def for_year(paths: config.Paths) -> Screen:
     """The screen of one year: RUT-shaped tokens and the names of the year's attendees, from
-    the index the cleaning wrote. Without it the year was not cleaned: `StaleProcessed`
-    («ejecute limpiar»); the logs are never read again here."""
+    the index the cleaning wrote. Without it (or with an earlier version's) the year was not
+    cleaned by this code: `StaleProcessed` («ejecute limpiar»); the logs are never read again here."""
     path = index_path(paths)
+    again = (f"Ejecute antes la limpieza: python -m pipeline limpiar --anio {paths.year}")
     if not path.is_file():
-        raise StaleProcessed(
-            f"Falta el índice de nombres de {paths.year} ({path}). Ejecute antes la limpieza: "
-            f"python -m pipeline limpiar --anio {paths.year}")
-    return Screen(read_index(path), pseudonyms.clave())
+        raise StaleProcessed(f"Falta el índice de nombres de {paths.year} ({path}). {again}")
+    try:
+        return Screen(read_index(path), pseudonyms.clave())
+    except ValueError:  # an index of an earlier version
+        raise StaleProcessed(f"El índice de nombres de {paths.year} ({path}) es de una versión anterior. "
+                             f"{again}") from None
 
 
 def rut_only() -> Screen:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pipeline import config
 from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths
+from pipeline.clean.screen_messages import message
 
 log = logging.getLogger("pipeline")
 
@@ -137,9 +138,9 @@ def _publish(paths: Paths, region: str, pdf: bool, notebook: Path | None) -> Pat
             executed = execute_notebook("balance", source, staged.notebooks_out / NOTEBOOKS["balance"], params,
                                         paths=staged)
             stages.publish_balance(executed, staged, pdf)
-            staged.run_log.write_text(
-                f"Publicado desde JupyterLab: año {final.year}, región {region}, cuaderno {source.name}\n",
-                encoding="utf-8")
+            staged.run_log.write_text(message(  # the notebook's name, as the analyst saved it, screened
+                f"Publicado desde JupyterLab: año {final.year}, región {region}, cuaderno «{source.name}»", final)
+                + "\n", encoding="utf-8")
             runner.swap_into_place(staged.out, final.out)
         finally:
             shutil.rmtree(stage_root, ignore_errors=True)

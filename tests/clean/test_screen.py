@@ -285,3 +285,14 @@ def test_a_successful_notebook_keeps_its_displays_and_screens_what_it_printed(tm
     screen_messages.scrub_notebook(path, None, streams_only=True)
     text = path.read_text(encoding="utf-8")
     assert "8802188" not in text and "en la fila 4" in text and "1.234.567 filas" in text
+
+
+def test_an_index_of_an_earlier_version_is_built_again_from_the_logs(tmp_path, monkeypatch):
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    (tmp_path / "raw").mkdir()
+    raw = year_csv(tmp_path / "raw", "a.csv", "fecha,comuna,actividad,nombre,sexo\n"
+                                              "2017-05-02,Ovalle,Taller,Rigoberto Tralma Soto,M\n")
+    paths = config.paths(2017, "Coquimbo", raw.parent, tmp_path / "p", tmp_path / "o")
+    paths.nombres_huellas.parent.mkdir(parents=True)
+    paths.nombres_huellas.write_bytes(b"huellas-nombres-v1\n" + bytes(32))  # consecutive pairs only
+    assert screen.for_year(paths)("Tralma, Rigoberto") == screen.WITHHELD

@@ -12,8 +12,9 @@ from pipeline.clean.rut import check_digit
 ROOT = config.PROJ_ROOT
 RUT = re.compile(rb"(?<![\d.])(\d{1,2}(?:\.\d{3}){2}|\d{7,8})\s*-\s*([\dkK])(?!\d)")
 # Example RUTs used on purpose (not people): textbook ones of the RUT parser's tests, the
-# issue's own reproduction (8.765.432-K) and the values the leak tests plant.
-EXAMPLES = {12345678, 11111111, 7654321, 10000013, 8765432, 15555444, 99999999}
+# issues' own reproductions (8.765.432-K; issue 23's attendees 8.802.188-6, 7.531.598-8 and
+# 15.203.990-5, made up for the attacker's trial) and the values the leak tests plant.
+EXAMPLES = {12345678, 11111111, 7654321, 10000013, 8765432, 15555444, 99999999, 8802188, 7531598, 15203990}
 
 
 def _made_up_rut() -> str:
