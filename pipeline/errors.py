@@ -70,3 +70,12 @@ class InvalidTexts(BalanceError, ValueError):
 
 class StaleProcessed(BalanceError, FileNotFoundError):
     """data/processed/<year>/ is missing or was built from other inputs: clean the year first."""
+
+
+class SheetRejected(BalanceError):
+    """A file or sheet that cannot be read as a log: `codigo` is the quarantine reason
+    (schema.MOTIVOS_RECHAZO), `detalle` what is wrong, in Spanish; the rest of the year goes on."""
+
+    def __init__(self, codigo: str, detalle: str):
+        super().__init__(detalle)
+        self.codigo, self.detalle = codigo, detalle

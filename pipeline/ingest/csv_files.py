@@ -8,14 +8,12 @@ more or fewer fields than its header is never read by position: it is marked shi
 """
 from __future__ import annotations
 
-import codecs
 import collections
 import csv
 import io
 import mmap
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +21,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from pipeline.errors import SheetRejected
 from pipeline import config
 from pipeline import schema
 from pipeline.ingest import limits
-from pipeline.ingest.sheets import Reading, Rechazar, from_rows, find_header, unique_categories
+from pipeline.ingest.sheets import Reading, from_rows, find_header, unique_categories
 
 DELIMITERS = [",", ";", "\t"]
 _SAMPLE_BYTES = 1 << 20                 # enough for the title block and the header row
@@ -39,20 +38,14 @@ _WIDE_BOMS = [(b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-
 _NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*")
 
 
-class _NotUtf8(Exception):
-    """The body of a file taken for UTF-8 by its first megabyte is not UTF-8 after all."""
-
-
-def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str, int]:
+def _decode(raw: bytes) -> tuple[bytes, str, int]:
     """(bytes without BOM, encoding name, lines decoded as Windows-1252 in a mixed file).
 
-    The bytes are UTF-8, except for a pure Windows-1252 file (encoding `cp1252`): its own
-    bytes, parsed as they are and converted to UTF-8 cell by cell (`_from_cp1252`).
-    UTF-16/32 with a BOM, then UTF-8, then Windows-1252 (never Latin-1). A file that is not
-    UTF-8 as a whole is decoded line by line when it mixes both: UTF-8 where a line is valid
-    UTF-8, else Windows-1252 (a file stitched from two sources). Only the first megabyte is checked for UTF-8 here unless `whole`: the
-    rest is checked by arrow's CSV reader as it converts the cells (`_NotUtf8` then brings
-    the file back here whole), so a big UTF-8 file is not scanned twice.
+    UTF-16/32 with a BOM, then UTF-8, then Windows-1252 (never Latin-1). A pure Windows-1252
+    file keeps its own bytes (`cp1252`): pyarrow's reader decodes it (`ReadOptions.encoding`).
+    A file that is neither as a whole but mixes both line by line (a file stitched from two
+    sources) is converted here, line by line: UTF-8 where a line is valid UTF-8, else
+    Windows-1252 — no library decodes mixed encodings, so this part is hand-made.
     """
     head = bytes(raw[:4])
     for bom, encoding in _WIDE_BOMS:
@@ -60,22 +53,20 @@ def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str, int]:
             try:
                 text = bytes(raw[len(bom):]).decode(encoding)
             except UnicodeDecodeError:
-                raise Rechazar("archivo_ilegible",
+                raise SheetRejected("archivo_ilegible",
                                f"el texto dice estar en {encoding.upper()} pero no lo está (¿archivo dañado?)") from None
             return text.encode("utf-8"), encoding.split("-")[0] + "-" + encoding.split("-")[1], 0
     if b"\x00" in bytes(raw[:_SAMPLE_BYTES]):
-        raise Rechazar("archivo_ilegible", "el archivo contiene datos binarios; no es un CSV de texto")
+        raise SheetRejected("archivo_ilegible", "el archivo contiene datos binarios; no es un CSV de texto")
     if bytes(raw[:len(_BOM)]) == _BOM:
         raw = raw[len(_BOM):]
-    if _is_utf8(raw) if whole else _head_is_utf8(raw):
-        return raw, "utf-8" if whole or len(raw) <= _SAMPLE_BYTES else "utf-8?", 0
+    if _is_utf8(raw):
+        return raw, "utf-8", 0
     try:
         mixed, undefined = _scan_high_bytes(raw)
         if not mixed:  # no UTF-8 character anywhere: Windows-1252
             if undefined:  # a byte Windows-1252 lacks, and no UTF-8 to explain it
                 raise UnicodeDecodeError("cp1252", b"", 0, 1, "undefined")
-            # parsed as it is (`;`, `,`, quotes and line ends are the same bytes in both), its
-            # cells converted to UTF-8 column by column: no whole-file copy
             return raw, "cp1252", 0
         data = bytes(raw)
         fallback = 0
@@ -92,14 +83,14 @@ def _decode(raw: bytes, whole: bool = False) -> tuple[bytes, str, int]:
 
         return _NON_ASCII_LINE.sub(one_line, data), "mixta", fallback
     except UnicodeDecodeError:
-        raise Rechazar("archivo_ilegible",
+        raise SheetRejected("archivo_ilegible",
                        "el texto no está en UTF-8 ni en Windows-1252 (¿archivo dañado o binario?)") from None
 
 
 def decode_text(raw: bytes) -> tuple[str, str]:
     """(text, encoding) of a small text file decoded as logs are (`_decode`): UTF-16/32 with a
-    BOM, UTF-8, Windows-1252, or both mixed line by line. `Rechazar` when it is none of them."""
-    body, encoding, _ = _decode(raw, whole=True)
+    BOM, UTF-8, Windows-1252, or both mixed line by line. `SheetRejected` when it is none of them."""
+    body, encoding, _ = _decode(raw)
     return bytes(body).decode("cp1252" if encoding == "cp1252" else "utf-8"), encoding
 
 
@@ -121,15 +112,6 @@ def _scan_high_bytes(data: bytes) -> tuple[bool, bool]:
     following = a[lead + 1]
     mixed = bool(((following >= 0x80) & (following <= 0xBF)).any())
     return mixed, bool(_CP1252_UNDEFINED[values].any())
-
-
-def _head_is_utf8(raw: bytes) -> bool:
-    """Whether the first megabyte is UTF-8 (a character cut at its end is fine)."""
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(raw[:_SAMPLE_BYTES], final=False)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -170,13 +152,9 @@ def _records(lines: list[str], delimiter: str) -> tuple[list[list[object]], list
 def read_csv(path: Path, archivo: str) -> Reading:
     size = os.stat(path).st_size
     if size > limits.MAX_CSV_BYTES:
-        raise Rechazar("archivo_demasiado_grande", f"el archivo pesa {limits.thousands(size // 2**20)} MB (máximo "
+        raise SheetRejected("archivo_demasiado_grande", f"el archivo pesa {limits.thousands(size // 2**20)} MB (máximo "
                        f"{limits.thousands(limits.MAX_CSV_BYTES // 2**20)} MB por archivo CSV)")
-    raw = _map(path)
-    try:
-        return _read_csv_data(raw, archivo, whole=False)
-    except _NotUtf8:
-        return _read_csv_data(raw, archivo, whole=True)
+    return _read_csv_data(_map(path), archivo)
 
 
 def _map(path: Path) -> memoryview | bytes:
@@ -188,8 +166,8 @@ def _map(path: Path) -> memoryview | bytes:
             return path.read_bytes()
 
 
-def _read_csv_data(raw: bytes | memoryview, archivo: str, whole: bool) -> Reading:
-    data, encoding, fallback = _decode(raw, whole)
+def _read_csv_data(raw: bytes | memoryview, archivo: str) -> Reading:
+    data, encoding, fallback = _decode(raw)
     codec = "cp1252" if encoding == "cp1252" else "utf-8"  # of `data`
     lines = _sample_lines(data, codec)
     best = None
@@ -197,7 +175,7 @@ def _read_csv_data(raw: bytes | memoryview, archivo: str, whole: bool) -> Readin
         rows, ends = _records(lines, delimiter)
         try:
             header_i, near = find_header(rows)
-        except Rechazar:  # too wide: beats "no header", loses to a real header
+        except SheetRejected:  # too wide: beats "no header", loses to a real header
             if best is None or best[0] < 0.5:
                 best = (0.5, delimiter, rows, ends)
             continue
@@ -210,55 +188,44 @@ def _read_csv_data(raw: bytes | memoryview, archivo: str, whole: bool) -> Readin
 
     def data_columns(header_i: int, plain: set[int] = frozenset()) -> tuple[list[pd.Series], np.ndarray | None]:
         offset = len("".join(lines[: ends[header_i]]).encode(codec))
-        columns, shifted = _parse_body(data, offset, delimiter, len(rows[header_i]),
-                                       checked=encoding != "utf-8?", plain=plain, size=len(raw), codec=codec)
+        columns, shifted = _parse_body(data, offset, delimiter, len(rows[header_i]), plain=plain, size=len(raw),
+                                       codec=codec)
         if columns and len(columns[0]) > limits.MAX_CSV_ROWS:
-            raise Rechazar("archivo_demasiado_grande", f"el archivo tiene {limits.thousands(len(columns[0]))} filas "
+            raise SheetRejected("archivo_demasiado_grande", f"el archivo tiene {limits.thousands(len(columns[0]))} filas "
                            f"(máximo {limits.thousands(limits.MAX_CSV_ROWS)} por archivo CSV)")
         return columns, shifted
 
     out = from_rows(archivo, "", rows, data_columns, first_data_row=1)
     for sheet in out.sheets:
-        sheet.codificacion = encoding.rstrip("?")
+        sheet.codificacion = encoding
         sheet.lineas_cp1252 = fallback
     return out
 
 
-def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: bool = True,
-                plain: set[int] = frozenset(), size: int | None = None,
-                codec: str = "utf-8") -> tuple[list[pd.Series], np.ndarray | None]:
+def _parse_body(data: bytes, offset: int, delimiter: str, width: int, plain: set[int] = frozenset(),
+                size: int | None = None, codec: str = "utf-8") -> tuple[list[pd.Series], np.ndarray | None]:
     """(columns (text) of the records after the header, shifted rows or None): pyarrow, or
     Python's csv if pyarrow refuses (rows of the wrong width among them), for a file of at most
-    limits.MAX_LENIENT_CSV_BYTES (`size`: the file's, default `data`'s).
-
-    `checked=False`: `data` is only known to start as UTF-8; `_NotUtf8` if it is not.
-    `codec`: of `data`, `utf-8` or `cp1252` (then every cell is converted to UTF-8).
+    limits.MAX_LENIENT_CSV_BYTES (`size`: the file's, default `data`'s). `codec`: of `data`,
+    `utf-8` or `cp1252` (pyarrow decodes it). Columns in `plain` are read as plain text, the
+    others dictionary-encoded (normalisers then work on each column's distinct values).
     """
-    text_of = _from_cp1252 if codec == "cp1252" else (lambda column: column.cast(pa.large_string()))
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data)[offset:] if offset else pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24, encoding=codec),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.large_binary() if i in plain else _DICT_BYTES for i, n in enumerate(names)},
+                column_types={n: pa.large_string() if i in plain else _DICT_TEXT for i, n in enumerate(names)},
                 null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
-        # Cells are read as bytes and checked as UTF-8 here (an invalid one raises ArrowInvalid,
-        # as arrow's own text conversion would): the distinct values of the dictionary columns
-        # only, and the plain columns side by side (the check releases the GIL). Reading bytes
-        # skips the reader's cell-by-cell check, the slowest part of its text conversion.
-        with ThreadPoolExecutor(2, thread_name_prefix="utf8") as pool:
-            text = {i: pool.submit(text_of, table.column(i)) for i in plain if i < width}
-            dicts = {i: _categorical(table.column(i), text_of) for i in range(width) if i not in plain}
-            return [text[i].result().to_pandas() if i in plain else dicts[i] for i in range(width)], None
+        return [table.column(i).to_pandas() if i in plain else _categorical(table.column(i))
+                for i in range(width)], None
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        if not checked and not _is_utf8(data):
-            raise _NotUtf8() from None
         size = len(data) if size is None else size
         if size > limits.MAX_LENIENT_CSV_BYTES:  # row by row costs ~15 times the file in memory
-            raise Rechazar("archivo_demasiado_grande",
+            raise SheetRejected("archivo_demasiado_grande",
                            "el archivo tiene filas con más o menos celdas que el encabezado (falta o sobra un "
                            "separador) o saltos de línea dentro de una celda, y un archivo así solo se lee hasta "
                            f"{limits.thousands(limits.MAX_LENIENT_CSV_BYTES // 2**20)} MB (este pesa "
@@ -267,56 +234,19 @@ def _parse_body(data: bytes, offset: int, delimiter: str, width: int, checked: b
         return _parse_body_python(bytes(data[offset:]).decode(codec), delimiter, width)
 
 
-# Cells are dictionary-encoded as arrow reads them (in its worker threads), as bytes checked
-# as UTF-8 afterwards (see `_parse_body`): normalisers then
-# work on each column's distinct values and integer codes, never on a million strings.
-_DICT_BYTES = pa.dictionary(pa.int32(), pa.binary())
+_DICT_TEXT = pa.dictionary(pa.int32(), pa.string())
 
 
-def _categorical(column: pa.ChunkedArray, text_of) -> pd.Series:
-    """pandas categorical (str categories in order of first appearance) of a dictionary column;
-    `text_of` makes text of its bytes (checked as UTF-8, or converted from Windows-1252)."""
+def _categorical(column: pa.ChunkedArray) -> pd.Series:
+    """pandas categorical (str categories in order of first appearance) of a dictionary column."""
     column = column.unify_dictionaries()
     if column.num_chunks:
-        dictionary = text_of(column.chunk(0).dictionary)
+        dictionary = column.chunk(0).dictionary
         indices = pa.chunked_array([c.indices for c in column.chunks], type=pa.int32()).combine_chunks()
         codes = indices.fill_null(-1).to_numpy(zero_copy_only=False)
     else:
         dictionary, codes = pa.array([], pa.large_string()), np.array([], dtype=np.int32)
     return pd.Series(pd.Categorical.from_codes(codes, dtype=unique_categories(dictionary), validate=False))
-
-
-# UTF-8 length minus one of each Windows-1252 byte: 0 for ASCII, 1 for most others, 2 for
-# the punctuation and signs of 0x80–0x9F beyond U+07FF (€, ‚, „, …, –, —, ™…)
-_CP1252_EXTRA = np.array([len(bytes([b]).decode("cp1252", errors="replace").encode("utf-8")) - 1
-                          for b in range(256)], dtype=np.int64)
-
-
-def _from_cp1252(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Windows-1252 cells (binary) as UTF-8 text: each chunk's bytes decoded in one call, the
-    offsets moved by what the bytes beyond ASCII grow to. (arrow reads text as UTF-8 only;
-    converting the cells after parsing, column by column, avoids a UTF-8 copy of the whole
-    file first.)"""
-    if isinstance(column, pa.ChunkedArray):
-        return pa.chunked_array([_from_cp1252(c) for c in column.chunks], type=pa.large_string())
-    column = column.cast(pa.large_binary())
-    n = len(column)
-    if n == 0:
-        return pa.array([], pa.large_string())
-    offsets = np.frombuffer(column.buffers()[1], dtype=np.int64, count=n + 1, offset=8 * column.offset)
-    start, end = int(offsets[0]), int(offsets[-1])
-    raw = memoryview(column.buffers()[2])[start:end] if end > start else b""
-    text = codecs.decode(raw, "cp1252").encode("utf-8")
-    data = np.frombuffer(raw, dtype=np.uint8)
-    high = np.flatnonzero(data >= 0x80)  # few: only these bytes grow
-    grown = np.concatenate([[0], np.cumsum(_CP1252_EXTRA[data[high]])])
-    relative = offsets - start
-    moved = relative + grown[np.searchsorted(high, relative)]
-    valid = column.buffers()[0]
-    if valid is not None and column.offset:
-        valid = pa.array(column.is_valid().to_numpy(zero_copy_only=False)).buffers()[1]
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(moved), pa.py_buffer(text), valid,
-                                            column.null_count)
 
 
 def _parse_body_python(text: str, delimiter: str, width: int) -> tuple[list[pd.Series], np.ndarray]:

@@ -151,11 +151,11 @@ def read_small_text(path: Path, limit: int = limits.MAX_SIDE_FILE_BYTES) -> str:
     («Texto Unicode» of Excel, Notepad's «Unicode»), Windows-1252, or UTF-8 and Windows-1252
     mixed line by line. `ValueError` with a Spanish reason when it is none of them."""
     from pipeline.ingest.csv_files import decode_text
-    from pipeline.ingest.sheets import Rechazar
+    from pipeline.errors import SheetRejected
 
     try:
         return decode_text(read_small_bytes(path, limit))[0]
-    except Rechazar as r:
+    except SheetRejected as r:
         raise ValueError(f"{Path(path).name} no se puede leer: {r.detalle}; guárdelo como texto UTF-8") from None
 
 

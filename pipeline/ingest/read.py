@@ -7,6 +7,7 @@ so one bad file never stops a run.
 """
 from __future__ import annotations
 
+import csv
 import os
 import stat
 from pathlib import Path
@@ -15,11 +16,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.errors import SheetRejected
 from pipeline.ingest import limits
-from pipeline.ingest.sheets import FILA, PLAIN_COLUMNS, SHIFTED, Reading, Rechazar, Rechazo
+from pipeline.ingest.sheets import FILA, PLAIN_COLUMNS, SHIFTED, Reading, Rechazo
 from pipeline.ingest.csv_files import read_csv
 from pipeline.ingest.files import WORKBOOK_SUFFIXES
-from pipeline.ingest.xlsx_files import inflated_size, read_xlsx
+from pipeline.ingest.xlsx_files import UNREADABLE, inflated_size, read_xlsx
 
 
 def read_year(raw: Path, logs: list[Path]) -> Reading:
@@ -132,11 +134,11 @@ def read_file(path: Path, archivo: str | None = None) -> Reading:
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
-            raise Rechazar("archivo_no_legible", "no es un archivo común (tubería, dispositivo o similar); no se abre")
+            raise SheetRejected("archivo_no_legible", "no es un archivo común (tubería, dispositivo o similar); no se abre")
         if path.suffix.lower() in WORKBOOK_SUFFIXES:
             return read_xlsx(path, archivo)
         return read_csv(path, archivo)
-    except Rechazar as r:
+    except SheetRejected as r:
         return Reading(rechazos=[Rechazo(archivo, "", r.codigo, r.detalle)])
     except PermissionError:
         return Reading(rechazos=[Rechazo(archivo, "", "archivo_no_legible",
@@ -146,5 +148,5 @@ def read_file(path: Path, archivo: str | None = None) -> Reading:
                                          "el archivo desapareció o cambió durante la lectura")])
     except MemoryError:
         return Reading(rechazos=[Rechazo(archivo, "", "demasiadas_filas", "el archivo es demasiado grande para leerlo")])
-    except Exception:  # noqa: BLE001 — any failure reading one file rejects that file only
+    except (*UNREADABLE, csv.Error, pa.ArrowException, UnicodeError):  # a damaged file: that file only
         return Reading(rechazos=[Rechazo(archivo, "", "archivo_ilegible", "el archivo no se pudo leer")])

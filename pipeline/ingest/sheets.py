@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.errors import SheetRejected
 from pipeline import config
 from pipeline import schema
 from pipeline.ingest import limits
@@ -81,13 +82,6 @@ class Reading:
         self.ignorados += other.ignorados
 
 
-class Rechazar(Exception):
-    def __init__(self, codigo: str, detalle: str):
-        super().__init__(detalle)
-        self.codigo = codigo
-        self.detalle = detalle
-
-
 def find_header(rows: list[list[object]]) -> tuple[int | None, int | None]:
     """(header row index, best near-header index) among the first HEADER_SCAN_ROWS rows.
 
@@ -98,7 +92,7 @@ def find_header(rows: list[list[object]]) -> tuple[int | None, int | None]:
     near = None
     for i, row in enumerate(rows[: config.HEADER_SCAN_ROWS]):
         if len(row) > config.MAX_COLUMNS:
-            raise Rechazar("demasiadas_columnas",
+            raise SheetRejected("demasiadas_columnas",
                             f"la fila {i + 1} tiene {len(row)} columnas (máximo {config.MAX_COLUMNS})")
         known = [c for c in (schema.canonical_column(v) for v in row if v is not None) if c]
         if len(known) >= 2:
@@ -128,9 +122,9 @@ def _is_question(cell: object) -> bool:
 
 
 def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
-    """(canonical → position, shape, unknown headers) or `Rechazar` (ambiguous, missing, too wide)."""
+    """(canonical → position, shape, unknown headers) or `SheetRejected` (ambiguous, missing, too wide)."""
     if len(header) > config.MAX_COLUMNS:
-        raise Rechazar("demasiadas_columnas",
+        raise SheetRejected("demasiadas_columnas",
                         f"el encabezado tiene {len(header)} columnas (máximo {config.MAX_COLUMNS})")
     positions: dict[str, int] = {}
     set_aside: set[int] = set()  # named, but not used: listed with the unknown columns
@@ -150,7 +144,7 @@ def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
                 set_aside.add(i if keep == positions[canonical] else positions[canonical])
                 positions[canonical] = keep
                 continue
-            raise Rechazar("columna_ambigua",
+            raise SheetRejected("columna_ambigua",
                            f"las columnas «{str(first).strip()}» y «{str(cell).strip()}» corresponden ambas a "
                            f"«{canonical}»")
         positions[canonical] = i
@@ -165,15 +159,15 @@ def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
     elif any(c in positions for c in schema.SUMMARY_COUNT_COLUMNS):
         shape, required = schema.SHAPE_SUMMARY, schema.REQUIRED_SUMMARY
     else:
-        raise Rechazar("sin_columna_requerida",
+        raise SheetRejected("sin_columna_requerida",
                        _missing_message(["sexo"], header) + " (lista de asistencia); o una columna de conteo "
                        "de asistentes (resumen de actividades): " + ", ".join(
                            n for c in schema.SUMMARY_COUNT_COLUMNS for n in schema.accepted_names(c)))
     missing = [c for c in required if c not in positions]
     if missing:
-        raise Rechazar("sin_columna_requerida", _missing_message(missing, header))
+        raise SheetRejected("sin_columna_requerida", _missing_message(missing, header))
     if "actividad" not in positions and "id_actividad" not in positions:
-        raise Rechazar("sin_columna_requerida", _missing_message(["actividad"], header))
+        raise SheetRejected("sin_columna_requerida", _missing_message(["actividad"], header))
     wanted = set(schema.ACTIVITY_COLUMNS) | set(
         schema.PERSON_COLUMNS if shape == schema.SHAPE_PERSONS else schema.SUMMARY_COUNT_COLUMNS)
     # a known column of the other shape (head counts in a list of persons, an age in a
@@ -365,7 +359,7 @@ def from_rows(archivo: str, sheet: str, rows: list[list[object]], data_columns, 
         return Reading(omitidas=[Omitida(archivo, sheet)])
     try:
         built = _build(archivo, sheet, rows[header_i], data_columns, header_i, first_data_row)
-    except Rechazar as r:
+    except SheetRejected as r:
         return Reading(rechazos=[Rechazo(archivo, sheet, r.codigo, r.detalle)])
     built.notas = [t for t in (row_text(dict.fromkeys(row)) for row in rows[:header_i + 1]) if t]
     return Reading(sheets=[built])
@@ -389,10 +383,5 @@ def _filled(col: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
 
 def unique_categories(values, dtype="str") -> pd.CategoricalDtype:
     """Categorical dtype of str categories known to be unique (an arrow dictionary or hash result).
-
-    pandas would hash them all again to check; its fast path skips that when available.
-    `dtype`: of the categories' index (`object` where a column always had object categories).
-    """
-    index = pd.Index(values, dtype=dtype)
-    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
-    return fast(index, False) if fast is not None else pd.CategoricalDtype(index)
+    `dtype`: of the categories' index (`object` where a column always had object categories)."""
+    return pd.CategoricalDtype(pd.Index(values, dtype=dtype))

@@ -7,16 +7,23 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import zipfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from python_calamine import CalamineWorkbook, SheetTypeEnum
+from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
+from pipeline.errors import SheetRejected
 from pipeline import config
 from pipeline import schema
 from pipeline.ingest import limits
-from pipeline.ingest.sheets import Omitida, Reading, Rechazar, Rechazo, from_rows, map_columns, row_text, row_text_positions
+from pipeline.ingest.sheets import Omitida, Reading, Rechazo, from_rows, map_columns, row_text, row_text_positions
+
+# What a damaged, truncated or odd workbook makes calamine and the readers raise; any other
+# exception is a bug of ours and stops the run with its traceback.
+UNREADABLE = (CalamineError, ValueError, OverflowError, EOFError, zipfile.BadZipFile, ET.ParseError)
 
 
 # Zip bombs: a workbook is refused before it is inflated when its parts would inflate past
@@ -86,7 +93,7 @@ def _check_zip(path: Path) -> None:
                for i in infos)
     if total > _XLSX_MAX_INFLATED or bomb:
         megas = f"{total / 2**20:,.0f}".replace(",", ".")
-        raise Rechazar("archivo_ilegible",
+        raise SheetRejected("archivo_ilegible",
                         f"el libro descomprimido ocuparía {megas} MB (posible bomba zip); no se lee")
 
 
@@ -98,9 +105,9 @@ def read_xlsx(path: Path, archivo: str) -> Reading:
         _check_zip(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
-    except Exception:  # noqa: BLE001 — corrupt, truncated or not a workbook
+    except UNREADABLE:  # corrupt, truncated or not a workbook
         kind = "LibreOffice (.ods)" if ods else "Excel"
-        raise Rechazar("archivo_ilegible", f"no es un libro {kind} válido o está dañado") from None
+        raise SheetRejected("archivo_ilegible", f"no es un libro {kind} válido o está dañado") from None
     ods_merged = _ods_merged(path) if ods else {}
     out = Reading()
     try:
@@ -111,12 +118,12 @@ def read_xlsx(path: Path, archivo: str) -> Reading:
                 continue
             try:
                 out.extend(_read_sheet(book.get_sheet_by_name(meta.name), archivo, name, ods_merged.get(name)))
-            except Rechazar as r:
+            except SheetRejected as r:
                 out.rechazos.append(Rechazo(archivo, name, r.codigo, r.detalle))
             except MemoryError:
                 out.rechazos.append(Rechazo(archivo, name, "demasiadas_filas",
                                             "la hoja es demasiado grande para leerla en la memoria disponible"))
-            except Exception:  # noqa: BLE001 — one bad sheet never stops the others
+            except UNREADABLE:  # one bad sheet never stops the others
                 out.rechazos.append(Rechazo(archivo, name, "archivo_ilegible", "la hoja no se pudo leer"))
     finally:
         book.close()
@@ -129,7 +136,7 @@ def _read_sheet(sheet, archivo: str, name: str, merged_ranges: list | None = Non
     if sheet.height == 0:
         return Reading(omitidas=[Omitida(archivo, name)])
     if sheet.width > config.MAX_COLUMNS:
-        raise Rechazar("demasiadas_columnas", f"la hoja tiene {sheet.width} columnas (máximo {config.MAX_COLUMNS})")
+        raise SheetRejected("demasiadas_columnas", f"la hoja tiene {sheet.width} columnas (máximo {config.MAX_COLUMNS})")
     col0 = sheet.start[1]
     merged = [((r0, c0 - col0), (r1, c1 - col0))
               for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or merged_ranges or []) if c1 >= col0]
@@ -152,7 +159,7 @@ def _read_sheet(sheet, archivo: str, name: str, merged_ranges: list | None = Non
         for i, row in enumerate(itertools.chain(past, rows_iter), start=len(stored)):
             # past the limit: only whether an attendee is still there is looked at
             if any(j < len(row) and row[j] != "" for j in attendee_at):
-                raise Rechazar("demasiadas_filas", f"la hoja tiene más de {limits.MAX_SHEET_ROWS:,} filas de datos "
+                raise SheetRejected("demasiadas_filas", f"la hoja tiene más de {limits.MAX_SHEET_ROWS:,} filas de datos "
                                f"(hay asistentes en la fila {i + 1:,})".replace(",", "."))
             beyond = i + 1 - len(stored)
             if len(texts) < limits.MAX_LISTED_ROWS:  # the text of the first ones, to be listed

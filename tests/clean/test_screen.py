@@ -287,7 +287,12 @@ def test_a_successful_notebook_keeps_its_displays_and_screens_what_it_printed(tm
     assert "8802188" not in text and "en la fila 4" in text and "1.234.567 filas" in text
 
 
-def test_an_index_of_an_earlier_version_is_built_again_from_the_logs(tmp_path, monkeypatch):
+def test_an_index_of_an_earlier_version_is_never_trusted(tmp_path, monkeypatch):
+    """An index written by an earlier version (consecutive pairs only) would let «Tralma,
+    Rigoberto» through: the stages stop and ask for the cleaning, which writes it anew."""
+    from pipeline import stages
+    from pipeline.errors import StaleProcessed
+
     monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     (tmp_path / "raw").mkdir()
     raw = year_csv(tmp_path / "raw", "a.csv", "fecha,comuna,actividad,nombre,sexo\n"
@@ -295,4 +300,7 @@ def test_an_index_of_an_earlier_version_is_built_again_from_the_logs(tmp_path, m
     paths = config.paths(2017, "Coquimbo", raw.parent, tmp_path / "p", tmp_path / "o")
     paths.nombres_huellas.parent.mkdir(parents=True)
     paths.nombres_huellas.write_bytes(b"huellas-nombres-v1\n" + bytes(32))  # consecutive pairs only
+    with pytest.raises(StaleProcessed, match="versión anterior.*limpiar --anio 2017"):
+        screen.for_year(paths)
+    stages.clean_stage(paths, "Coquimbo")
     assert screen.for_year(paths)("Tralma, Rigoberto") == screen.WITHHELD
