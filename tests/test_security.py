@@ -308,7 +308,8 @@ def _popen(*args: str) -> subprocess.Popen:
 
 
 def _dirs(tmp_path: Path) -> list[str]:
-    return ["--processed-dir", str(tmp_path / "proc"), "--out-dir", str(tmp_path / "out"), "-q", "--sin-pdf"]
+    return ["--muestra", "--processed-dir", str(tmp_path / "proc"), "--out-dir", str(tmp_path / "out"), "-q",
+            "--sin-pdf"]
 
 
 @pytest.mark.slow

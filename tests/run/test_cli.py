@@ -250,7 +250,7 @@ def test_a_killed_cli_leaves_no_process_behind(tmp_path):
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "run", "--years", "2016-2018", "--jobs", "2", "-q", "--sin-pdf",
-         "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o")],
+         "--muestra", "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o")],
         cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_CLAVE": TEST_KEY},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
