@@ -39,20 +39,21 @@ def clean_stage(paths: Paths, region: str):
     """Stage 1: clean one year's raw logs into data/processed/<year>/ (its CleanResult), and
     every earlier year stage 2 will read whose processed tables are missing or stale."""
     result = _clean(paths, region)
-    clean_earlier(paths, region)
+    clean_needed(paths, region)
     return result
 
 
-def clean_earlier(paths: Paths, region: str) -> list[int]:
-    """Clean the earlier years stage 2 compares with whose processed tables are missing or
-    stale (no quality report is published for them); returns those years."""
+def clean_needed(paths: Paths, region: str) -> list[int]:
+    """Clean the years stage 2 will read (this one and the earlier ones it compares with) whose
+    processed tables are missing or stale; no quality report is published for them. The
+    runner calls it before stage 2 (whose own function never cleans). Returns those years."""
     done = []
     for year in years_needed(paths):
-        earlier = replace(paths, year=year)
-        if year < paths.year and not processed.is_fresh(earlier, region):
-            log.info("Limpiando %s, que el año %s compara: sus datos limpios faltan o no corresponden",
-                     year, paths.year)
-            _clean(earlier, region)
+        needed = replace(paths, year=year)
+        if not processed.is_fresh(needed, region):
+            log.info("Limpiando %s, que lee la etapa de indicadores de %s: sus datos limpios faltan o no "
+                     "corresponden a sus planillas", year, paths.year)
+            _clean(needed, region)
             done.append(year)
     return done
 

@@ -77,5 +77,5 @@ def test_stage_one_also_cleans_the_stale_earlier_years_stage_two_reads(cleaned):
     assert not processed.is_fresh(earlier, "Coquimbo")
     stages.clean_stage(paths, "Coquimbo")
     assert processed.is_fresh(earlier, "Coquimbo")
-    assert stages.clean_earlier(paths, "Coquimbo") == []  # nothing left to do
+    assert stages.clean_needed(paths, "Coquimbo") == []  # nothing left to do
     assert stages.indicators_stage(paths, "Coquimbo")["asistencias_anio_anterior"] == 2

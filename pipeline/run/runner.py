@@ -148,10 +148,10 @@ def _run_year(job: YearRun, final: Paths, on_stage: Callable[[str], None] | None
                     log.info("Etapa %s sin cambios: se reutiliza el resultado anterior", stage)
                     continue
                 start = time.perf_counter()
-                if stage == "indicadores":  # stage 1 may have been reused while an earlier year changed
+                if stage == "indicadores":  # stage 1 reused or not asked for, or an earlier year changed
                     from pipeline import stages  # pandas and the rest load only when a stage runs
 
-                    stages.clean_earlier(final, job.region)
+                    stages.clean_needed(final, job.region)
                 _run_stage(stage, staged, job)
                 stored.store(staged.out, produced_files(stage, staged))
                 log.info("Etapa %s lista en %s s", stage, fmt_num(time.perf_counter() - start, 1))
