@@ -34,6 +34,7 @@ Activity counts are never protected: an activity is not a person.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -129,6 +130,199 @@ def share_of_women(table: pd.DataFrame, threshold: int) -> dict[str, float | Non
         women, men = int(cells.get(schema.SEXO_MUJER, 0)), int(cells.get(schema.SEXO_HOMBRE, 0))
         out[str(row)] = round(women / (women + men) * 100, 2) if publishable(women, men, int(threshold)) else None
     return out
+
+
+# ---------------------------------------------------------------------------
+# shares that would give a small cell back: withheld too
+# ---------------------------------------------------------------------------
+@dataclass
+class Level:
+    """One level at which shares are published (comunas, provinces or age groups): true
+    distinct people and attendances per unit × sex (`schema.SEXOS`), and the shares."""
+    people: pd.DataFrame
+    attendances: pd.DataFrame
+    shares: dict[str, float | None]
+
+
+class _Exposure:
+    """What a reader can derive about the cells of women and men from the published figures,
+    as an integer program (HiGHS): attendances per comuna, province and age group, the
+    region's by sex, its distinct people, and the shares shown. A share fixes women / (women
+    + men); where people are as many as attendances (nobody came twice, which the region's
+    count of people can prove) and the sex of everyone is known, the shares of all comunas
+    but one, with the region's totals, give that one's women and men by difference."""
+
+    SEX = list(schema.SEXOS)
+
+    def __init__(self, levels: dict[str, Level], parent: dict[str, str], region: dict[str, int],
+                 people_total: int | None, threshold: int):
+        self.ub: list[float] = []
+        self.rows: list[tuple[dict[int, float], float, float]] = []
+        self.cells: dict[tuple[str, str, str, str], dict[int, float]] = {}
+        comunas, provinces, ages = levels["comuna"], levels["provincia"], levels.get("grupo")
+        size = comunas.attendances.sum(axis=1)
+        a = {(c, s): self._var(size[c]) for c in comunas.attendances.index for s in self.SEX}
+        p = {(c, s): self._var(size[c]) for c in comunas.attendances.index for s in self.SEX}
+        for c in comunas.attendances.index:
+            self._row({a[c, s]: 1 for s in self.SEX}, size[c], size[c])
+            for s in self.SEX:
+                self._someone({p[c, s]: 1}, {a[c, s]: 1}, size[c])
+                self.cells["comuna", c, s, "a"], self.cells["comuna", c, s, "p"] = {a[c, s]: 1}, {p[c, s]: 1}
+        for s in self.SEX:
+            self._row({a[c, s]: 1 for c in comunas.attendances.index}, region[s], region[s])
+        if people_total is not None:
+            self._row({v: 1 for v in p.values()}, people_total, np.inf)
+        pp = {}
+        for prov in provinces.attendances.index:
+            mine = [c for c in comunas.attendances.index if parent.get(c) == prov]
+            n = float(size[mine].sum()) if mine else 0.0
+            for s in self.SEX:
+                v = pp[prov, s] = self._var(n)
+                self._someone({v: 1}, {a[c, s]: 1 for c in mine}, n)
+                for c in mine:
+                    self._row({v: 1, p[c, s]: -1}, 0, np.inf)
+                self._row({v: 1, **{p[c, s]: -1 for c in mine}}, -np.inf, 0)
+                self.cells["provincia", prov, s, "a"] = {a[c, s]: 1 for c in mine}
+                self.cells["provincia", prov, s, "p"] = {v: 1}
+        self._shares(comunas, p, threshold)
+        self._shares(provinces, pp, threshold)
+        if ages is not None:
+            b_size = ages.attendances.sum(axis=1)
+            b = {(g, s): self._var(b_size[g]) for g in ages.attendances.index for s in self.SEX}
+            q = {(g, s): self._var(b_size[g]) for g in ages.attendances.index for s in self.SEX}
+            heads = {s: self._var(region[s]) for s in self.SEX}  # summary heads: no age
+            rest = sum(region.values()) - float(b_size.sum())
+            self._row({v: 1 for v in heads.values()}, rest, rest)
+            for s in self.SEX:
+                self._row({heads[s]: 1, **{b[g, s]: 1 for g in ages.attendances.index}}, region[s], region[s])
+            for g in ages.attendances.index:
+                self._row({b[g, s]: 1 for s in self.SEX}, b_size[g], b_size[g])
+                for s in self.SEX:
+                    self._someone({q[g, s]: 1}, {b[g, s]: 1}, b_size[g])
+                    self.cells["grupo", g, s, "a"], self.cells["grupo", g, s, "p"] = {b[g, s]: 1}, {q[g, s]: 1}
+            self._shares(ages, q, threshold)
+
+    def _var(self, ub) -> int:
+        self.ub.append(float(ub))
+        return len(self.ub) - 1
+
+    def _row(self, coefs: dict, lo: float, hi: float) -> None:
+        self.rows.append((coefs, float(lo), float(hi)))
+
+    def _someone(self, people: dict, attendances: dict, size: float) -> None:
+        """people ≤ attendances, and a cell with attendances has someone: attendances ≤ size × people."""
+        self._row({**{k: -1 for k in attendances}, **people}, -np.inf, 0)
+        self._row({**{k: -1 for k in attendances}, **{k: size for k in people}}, 0, np.inf)
+
+    def _shares(self, level: Level, people: dict, threshold: int) -> None:
+        women, men = schema.SEXO_MUJER, schema.SEXO_HOMBRE
+        for unit, share in level.shares.items():
+            if share is None:
+                continue
+            low, high = (share - 0.0051) / 100, (share + 0.0051) / 100
+            w, m = people[unit, women], people[unit, men]
+            self._row({w: 1}, threshold, np.inf)
+            self._row({m: 1}, threshold, np.inf)
+            self._row({w: 1 - high, m: -high}, -np.inf, 0)
+            self._row({w: 1 - low, m: -low}, 0, np.inf)
+
+    def lowest(self, target: dict[int, float], sign: float = 1.0) -> float:
+        """The lowest value of `target`·x (of −`target`·x with `sign` −1) over every solution."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        n = len(self.ub)
+        if not hasattr(self, "_kw"):
+            matrix = np.zeros((len(self.rows), n))
+            for k, (coefs, _, _) in enumerate(self.rows):
+                for i, c in coefs.items():
+                    matrix[k, i] += c
+            self._kw = dict(constraints=LinearConstraint(matrix, [r[1] for r in self.rows], [r[2] for r in self.rows]),
+                            integrality=np.ones(n), bounds=Bounds(np.zeros(n), np.array(self.ub)))
+        c = np.zeros(n)
+        for i, v in target.items():
+            c[i] = sign * v
+        res = milp(c, **self._kw)
+        return res.fun if res.status == 0 else -np.inf
+
+
+def _narrowed(levels: dict[str, Level], parent, region, people_total, threshold) -> list[tuple[str, str]]:
+    """(level, unit) of each hidden unit whose 1 to threshold − 1 women or men (people or
+    attendances) the published figures narrow below the threshold, having shown that someone
+    of that sex is there (a range from 0 does not say whether anyone of that sex came)."""
+    model = _Exposure(levels, parent, region, people_total, threshold)
+    out = []
+    for name, level in levels.items():
+        for unit, share in level.shares.items():
+            if share is not None:
+                continue
+            for sex in (schema.SEXO_MUJER, schema.SEXO_HOMBRE):
+                truths = {"p": int(level.people.loc[unit, sex]), "a": int(level.attendances.loc[unit, sex])}
+                for kind, value in truths.items():
+                    if 1 <= value < threshold and (name, unit) not in out:
+                        cell = model.cells[name, unit, sex, kind]
+                        lo = model.lowest(cell)
+                        if lo >= 0.5 and -model.lowest(cell, -1.0) - lo < threshold:
+                            out.append((name, unit))
+    return out
+
+
+def _candidates(levels: dict[str, Level], parent: dict[str, str], cell: tuple[str, str]) -> list[tuple[str, str]]:
+    """Shown shares to withhold for a narrowed `cell`, nearest first, each group cheapest
+    first (fewest people): the comunas of its province, its province, the other units of its
+    level, then the rest."""
+    def shown(name, units=None):
+        level = levels.get(name)
+        if level is None:
+            return []
+        found = [u for u, v in level.shares.items() if v is not None and (units is None or u in units)]
+        return [(name, u) for u in sorted(found, key=lambda u: (int(level.people.loc[u].sum()), u))]
+
+    name, unit = cell
+    province = parent.get(unit) if name == "comuna" else unit if name == "provincia" else None
+    mine = {c for c, p in parent.items() if p == province}
+    order = shown("comuna", mine) + shown("provincia", {province}) + shown(name) + [
+        c for other in levels for c in shown(other)]
+    return list(dict.fromkeys(order))
+
+
+def withhold_differences(levels: dict[str, Level], parent: dict[str, str], region: dict[str, int],
+                         people_total: int | None, threshold: int) -> list[tuple[str, str]]:
+    """Withhold more shares until no small cell of women or men can be told by difference
+    (modifies each level's `shares`); returns the (level, unit) withheld this way, in order.
+
+    For the first narrowed cell, the nearest, cheapest shown share whose withholding leaves
+    fewer cells narrowed goes (else the nearest). If a cell by age is still narrowed with
+    every share withheld, the age breakdown itself gives it away (a tiny year whose ages are
+    nearly all in one group): the level `grupo` is removed — the year publishes nothing by
+    age — and the shares are decided again without it. What may still narrow a cell then is
+    the region's exact headline figures and the contract's attendances per comuna."""
+    rule = {name: dict(level.shares) for name, level in levels.items()}
+    withheld = []
+    narrowed = _narrowed(levels, parent, region, people_total, threshold)
+    while narrowed:
+        candidates = _candidates(levels, parent, narrowed[0])
+        if not candidates:
+            if "grupo" in levels and any(name == "grupo" for name, _ in narrowed):
+                del levels["grupo"]
+                for name, level in levels.items():
+                    level.shares.update(rule[name])
+                withheld = [("grupo", "*")]
+                narrowed = _narrowed(levels, parent, region, people_total, threshold)
+                continue
+            break
+        choice, after = candidates[0], None
+        for name, unit in candidates:
+            share = levels[name].shares[unit]
+            levels[name].shares[unit] = None
+            trial = _narrowed(levels, parent, region, people_total, threshold)
+            levels[name].shares[unit] = share
+            if len(trial) < len(narrowed):
+                choice, after = (name, unit), trial
+                break
+        levels[choice[0]].shares[choice[1]] = None
+        withheld.append(choice)
+        narrowed = after if after is not None else _narrowed(levels, parent, region, people_total, threshold)
+    return withheld
 
 
 # ---------------------------------------------------------------------------

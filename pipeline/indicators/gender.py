@@ -16,6 +16,8 @@ from pipeline import schema
 from pipeline.indicators import disclosure
 
 AGE_GROUPS = disclosure.AGE_GROUPS
+SEX_COLUMNS = {"mujeres": schema.SEXO_MUJER, "hombres": schema.SEXO_HOMBRE,
+               "sexo_sin_informacion": schema.SIN_INFORMACION}
 
 
 def pct(part: float, whole: float) -> float | None:
@@ -37,28 +39,51 @@ def people_by_sex(actividades: pd.DataFrame, asistencias_: pd.DataFrame, by: str
     return disclosure.people_table(asistencias_, actividades, [by, "sexo"], index=index, columns=schema.SEXOS)
 
 
-def pct_mujeres_por_provincia(actividades, asistencias_, provincias, threshold: int) -> dict[str, float | None]:
-    return disclosure.share_of_women(people_by_sex(actividades, asistencias_, "provincia", provincias), threshold)
+def attendances_by_sex(actividades: pd.DataFrame, asistencias_: pd.DataFrame, by: str,
+                       index: list[str]) -> pd.DataFrame:
+    """Attendances per `by` × sex (`schema.SEXOS`): comunas and provinces from the activities'
+    counts (summaries included), age groups from person rows. True counts, never published."""
+    if by == "grupo":
+        rows = asistencias_.assign(grupo=disclosure.age_group(asistencias_["edad"]).to_numpy())
+        table = rows.groupby(["grupo", "sexo"]).size().unstack("sexo", fill_value=0)
+    else:
+        table = actividades.groupby(by)[list(SEX_COLUMNS)].sum().rename(columns=SEX_COLUMNS)
+    return table.reindex(index=index, columns=schema.SEXOS, fill_value=0).fillna(0).astype("int64")
 
 
-def pct_mujeres_por_comuna(actividades, asistencias_, comunas, threshold: int) -> dict[str, float | None]:
-    return disclosure.share_of_women(people_by_sex(actividades, asistencias_, "comuna", comunas), threshold)
-
-
-def pct_mujeres_por_grupo_etario(actividades, asistencias_, threshold: int) -> dict[str, float | None] | None:
-    """By age group of the region; null when the year has no age at all (as
-    `asistencias_por_grupo_etario`)."""
-    if asistencias_.empty or asistencias_["edad"].notna().sum() == 0:
-        return None
-    return disclosure.share_of_women(people_by_sex(actividades, asistencias_, "grupo", AGE_GROUPS), threshold)
+def _age_data(actividades: pd.DataFrame, asistencias_: pd.DataFrame) -> bool:
+    return not asistencias_.empty and asistencias_["edad"].notna().sum() > 0
 
 
 def compute(actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: list[str], provincias: list[str],
-            threshold: int) -> dict:
-    """The gender × territory keys of `indicadores.json` (docs/indicadores.md)."""
+            threshold: int, parent: dict[str, str] | None = None, por_grupo_etario: dict | None = None) -> dict:
+    """The gender × territory keys of `indicadores.json` (docs/indicadores.md): the shares
+    where `disclosure.publishable`, less those `disclosure.withhold_differences` keeps back
+    so that no small cell is given back by difference. `parent`: comuna → province;
+    `por_grupo_etario`: the attendances by age group (`asistencias_por_grupo_etario`),
+    returned as they are, or null when the age breakdown itself would give a cell away."""
+    threshold = int(threshold)
+    if parent is None:
+        parent = dict(zip(actividades["comuna"], actividades["provincia"]))
+    # a summary's heads have no age: the age groups count person rows, as asistencias_por_grupo_etario
+    person_rows = actividades[actividades["forma"] != schema.SHAPE_SUMMARY]
+    levels = {}
+    for by, index, acts in (("comuna", comunas, actividades), ("provincia", provincias, actividades),
+                            ("grupo", AGE_GROUPS, person_rows)):
+        if by == "grupo" and not _age_data(actividades, asistencias_):
+            continue
+        people = people_by_sex(acts, asistencias_, by, index)
+        levels[by] = disclosure.Level(people, attendances_by_sex(actividades, asistencias_, by, index),
+                                      disclosure.share_of_women(people, threshold))
+    region = {sexo: int(actividades[col].sum()) for col, sexo in SEX_COLUMNS.items()}
+    people_total = disclosure.personas_distintas(asistencias_, actividades)
+    if people_total is None:  # a year of summaries: each head is a person
+        people_total = sum(region.values())
+    disclosure.withhold_differences(levels, parent, region, people_total, threshold)
     return {
         "asistencias_por_provincia": asistencias_por_provincia(actividades, provincias),
-        "pct_mujeres_por_provincia": pct_mujeres_por_provincia(actividades, asistencias_, provincias, threshold),
-        "pct_mujeres_por_comuna": pct_mujeres_por_comuna(actividades, asistencias_, comunas, threshold),
-        "pct_mujeres_por_grupo_etario": pct_mujeres_por_grupo_etario(actividades, asistencias_, threshold),
+        "pct_mujeres_por_provincia": levels["provincia"].shares,
+        "pct_mujeres_por_comuna": levels["comuna"].shares,
+        "pct_mujeres_por_grupo_etario": levels["grupo"].shares if "grupo" in levels else None,
+        "asistencias_por_grupo_etario": por_grupo_etario if "grupo" in levels else None,
     }

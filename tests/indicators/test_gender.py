@@ -1,10 +1,16 @@
 """Gender × territory indicators, by hand on the tiny year of test_annual."""
 import pandas as pd
 
+from pipeline import schema
 from pipeline.indicators import annual, disclosure, gender
 from tests.indicators.test_annual import ACT, ASIS, CALIDAD
 
 COMUNAS = ["La Serena", "Ovalle", "Río Hurtado"]
+
+
+def _shares(by, index, threshold, acts=ACT):
+    """The rule alone (before any share is withheld to stop a difference)."""
+    return disclosure.share_of_women(gender.people_by_sex(acts, ASIS, by, index), threshold)
 
 
 def test_province_attendances_without_sex():
@@ -22,13 +28,13 @@ def test_distinct_people_per_comuna_and_sex():
 
 def test_share_of_women_among_people_with_sex_recorded():
     # threshold 1: every comuna with a woman and a man; sex not recorded left out
-    pct = gender.pct_mujeres_por_comuna(ACT, ASIS, COMUNAS, threshold=1)
+    pct = _shares("comuna", COMUNAS, 1)
     assert pct == {"La Serena": round(13 / 19 * 100, 2), "Ovalle": 50.0, "Río Hurtado": None}
     # threshold 6: La Serena has 13 women and 6 men; Ovalle one of each
-    assert gender.pct_mujeres_por_comuna(ACT, ASIS, COMUNAS, threshold=6) == {
+    assert _shares("comuna", COMUNAS, 6) == {
         "La Serena": 68.42, "Ovalle": None, "Río Hurtado": None}
     # threshold 7: fewer than 7 men in La Serena
-    assert gender.pct_mujeres_por_comuna(ACT, ASIS, COMUNAS, threshold=7)["La Serena"] is None
+    assert _shares("comuna", COMUNAS, 7)["La Serena"] is None
 
 
 def test_a_person_counts_once_per_cell():
@@ -40,10 +46,14 @@ def test_age_group_by_sex():
     table = gender.people_by_sex(ACT, ASIS, "grupo", gender.AGE_GROUPS)
     assert table.loc["0 a 17 años"].tolist() == [1, 0, 1]
     assert table.loc["18 a 59 años"].tolist() == [2, 0, 0]
-    assert table.loc["Sin información"].tolist() == [11, 6, 5]
-    assert gender.pct_mujeres_por_grupo_etario(ACT, ASIS, threshold=1) == {
-        "0 a 17 años": None, "18 a 59 años": None, "60 años y más": None, "Sin información": 64.71}
-    assert gender.pct_mujeres_por_grupo_etario(ACT, ASIS.iloc[:0], threshold=1) is None
+    assert table.loc["Sin información"].tolist() == [11, 6, 5]  # with the summary's heads
+    # the published share counts person rows only, like asistencias_por_grupo_etario
+    person_rows = ACT[ACT["forma"] != schema.SHAPE_SUMMARY]
+    assert _shares("grupo", gender.AGE_GROUPS, 1, person_rows) == {
+        "0 a 17 años": None, "18 a 59 años": None, "60 años y más": None, "Sin información": 50.0}
+    assert gender.compute(ACT, ASIS, COMUNAS, ["Elqui"], 1)["pct_mujeres_por_grupo_etario"] == {
+        "0 a 17 años": None, "18 a 59 años": None, "60 años y más": None, "Sin información": 50.0}
+    assert gender.compute(ACT, ASIS.iloc[:0], COMUNAS, ["Elqui"], 1)["pct_mujeres_por_grupo_etario"] is None
 
 
 def test_distinct_people_of_the_year():
