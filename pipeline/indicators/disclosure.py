@@ -34,7 +34,7 @@ Activity counts are never protected: an activity is not a person.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -138,10 +138,13 @@ def share_of_women(table: pd.DataFrame, threshold: int) -> dict[str, float | Non
 @dataclass
 class Level:
     """One level at which shares are published (comunas, provinces or age groups): true
-    distinct people and attendances per unit × sex (`schema.SEXOS`), and the shares."""
+    distinct people and attendances per unit × sex (`schema.SEXOS`), the shares, and the
+    units whose share is withheld only so that another is not told by difference (the
+    README says so, and names them: they have at least the threshold of each sex)."""
     people: pd.DataFrame
     attendances: pd.DataFrame
     shares: dict[str, float | None]
+    withheld: list[str] = field(default_factory=list)
 
 
 class _Exposure:
@@ -215,16 +218,24 @@ class _Exposure:
         self._row({**{k: -1 for k in attendances}, **{k: size for k in people}}, 0, np.inf)
 
     def _shares(self, level: Level, people: dict, threshold: int) -> None:
+        """What each unit's share says: shown, at least `threshold` of each sex and the ratio
+        to two decimals; withheld by difference, at least `threshold` of each sex; reserved
+        with attendances, fewer than `threshold` women or fewer than `threshold` men."""
         women, men = schema.SEXO_MUJER, schema.SEXO_HOMBRE
+        size = level.attendances.sum(axis=1)
         for unit, share in level.shares.items():
-            if share is None:
-                continue
-            low, high = (share - 0.0051) / 100, (share + 0.0051) / 100
             w, m = people[unit, women], people[unit, men]
-            self._row({w: 1}, threshold, np.inf)
-            self._row({m: 1}, threshold, np.inf)
-            self._row({w: 1 - high, m: -high}, -np.inf, 0)
-            self._row({w: 1 - low, m: -low}, 0, np.inf)
+            if share is not None or unit in level.withheld:
+                self._row({w: 1}, threshold, np.inf)
+                self._row({m: 1}, threshold, np.inf)
+            if share is not None:
+                low, high = (share - 0.0051) / 100, (share + 0.0051) / 100
+                self._row({w: 1 - high, m: -high}, -np.inf, 0)
+                self._row({w: 1 - low, m: -low}, 0, np.inf)
+            elif unit not in level.withheld and size[unit]:
+                z, n = self._var(1), float(size[unit])  # z = 0: few women; z = 1: few men
+                self._row({w: 1, z: -n}, -np.inf, threshold - 1)
+                self._row({m: 1, z: n}, -np.inf, threshold - 1 + n)
 
     def lowest(self, target: dict[int, float], sign: float = 1.0) -> float:
         """The lowest value of `target`·x (of −`target`·x with `sign` −1) over every solution."""
@@ -288,7 +299,8 @@ def _candidates(levels: dict[str, Level], parent: dict[str, str], cell: tuple[st
 def withhold_differences(levels: dict[str, Level], parent: dict[str, str], region: dict[str, int],
                          people_total: int | None, threshold: int) -> list[tuple[str, str]]:
     """Withhold more shares until no small cell of women or men can be told by difference
-    (modifies each level's `shares`); returns the (level, unit) withheld this way, in order.
+    (modifies each level's `shares` and `withheld`); returns the (level, unit) withheld this
+    way, in order.
 
     For the first narrowed cell, the nearest, cheapest shown share whose withholding leaves
     fewer cells narrowed goes (else the nearest). If a cell by age is still narrowed with
@@ -306,20 +318,25 @@ def withhold_differences(levels: dict[str, Level], parent: dict[str, str], regio
                 del levels["grupo"]
                 for name, level in levels.items():
                     level.shares.update(rule[name])
+                    level.withheld.clear()
                 withheld = [("grupo", "*")]
                 narrowed = _narrowed(levels, parent, region, people_total, threshold)
                 continue
             break
         choice, after = candidates[0], None
         for name, unit in candidates:
-            share = levels[name].shares[unit]
-            levels[name].shares[unit] = None
+            level = levels[name]
+            share = level.shares[unit]
+            level.shares[unit] = None
+            level.withheld.append(unit)
             trial = _narrowed(levels, parent, region, people_total, threshold)
-            levels[name].shares[unit] = share
+            level.shares[unit] = share
+            level.withheld.pop()
             if len(trial) < len(narrowed):
                 choice, after = (name, unit), trial
                 break
         levels[choice[0]].shares[choice[1]] = None
+        levels[choice[0]].withheld.append(choice[1])
         withheld.append(choice)
         narrowed = after if after is not None else _narrowed(levels, parent, region, people_total, threshold)
     return withheld

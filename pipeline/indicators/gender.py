@@ -86,4 +86,5 @@ def compute(actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: list
         "pct_mujeres_por_comuna": levels["comuna"].shares,
         "pct_mujeres_por_grupo_etario": levels["grupo"].shares if "grupo" in levels else None,
         "asistencias_por_grupo_etario": por_grupo_etario if "grupo" in levels else None,
+        "reservas_por_diferencia": {name: list(level.withheld) for name, level in levels.items()},
     }

@@ -27,13 +27,25 @@ def _alt_pcts(title: str, values: Mapping[str, Any], previous: Mapping[str, Any]
     return text + (f" {labels[1]}: {words(previous)}." if previous else "")
 
 
-def reserved_note(ind: Mapping[str, Any], where: str) -> str:
-    """The true reason a share is missing, with the configured threshold: the only rule that
-    hides one (`disclosure.share_of_women`)."""
+LEVEL_OF = {"pct_mujeres_por_comuna": "comuna", "pct_mujeres_por_provincia": "provincia",
+            "pct_mujeres_por_grupo_etario": "grupo"}
+
+
+def reserved_note(ind: Mapping[str, Any], key: str, where: str, shown: list[str] | None = None) -> str:
+    """The true reason a share is missing, with the configured threshold: fewer than the
+    threshold of women or of men; or, for the units named in `reservas_por_diferencia`,
+    that their share would give another reserved figure back by difference."""
     n = fmt_int(ind["umbral_celdas_pequenas"])
-    return (f"Porcentaje de mujeres entre las personas distintas con sexo registrado. «Reservado»: {where} "
+    note = (f"Porcentaje de mujeres entre las personas distintas con sexo registrado. «Reservado»: {where} "
             f"tiene menos de {n} mujeres o menos de {n} hombres distintos; su porcentaje no se publica "
             "para no identificar a nadie.")
+    withheld = [u for u in (ind.get("reservas_por_diferencia") or {}).get(LEVEL_OF[key], [])
+                if shown is None or u in shown]
+    if withheld:
+        note += (f" En {', '.join(withheld[:-1]) + ' y ' + withheld[-1] if len(withheld) > 1 else withheld[0]} "
+                 f"hay {n} o más de cada sexo, pero su porcentaje, con las demás cifras publicadas, "
+                 "permitiría deducir el de otra reservada.")
+    return note
 
 
 def _shares(pcts: Mapping[str, Any] | None, counts: Mapping[str, Any] | None, names) -> dict[str, Any] | None:
@@ -54,7 +66,7 @@ def _shares_slide(ind: Mapping[str, Any], key: str, counts_key: str, names: list
     if compare_up_to is not None and len(names) > compare_up_to:
         prev = None
     return chart_slide(title, charts.pct_bars(cur, prev, labels), _alt_pcts(alt_title, cur, prev, labels),
-                       reserved_note(ind, where), SECTION_MUJERES, paragraph)
+                       reserved_note(ind, key, where, names), SECTION_MUJERES, paragraph)
 
 
 def province_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
@@ -146,7 +158,7 @@ def map_slides(ind: Mapping[str, Any], texts=None) -> list[str]:
         alt = "Mapa del porcentaje de mujeres por comuna: " + "; ".join(
             f"{c}: {fmt_pct(v) if v is not None else (RESERVADO if c in reserved else 'sin actividades')}"
             for c, v in pcts.items()) + "."
-        note = reserved_note(ind, "la comuna") + _omitted_note(shapes)
+        note = reserved_note(ind, "pct_mujeres_por_comuna", "la comuna") + _omitted_note(shapes)
         out.append(_map_slide(titles.comuna_women_title(pcts), fig, alt, note, SECTION_MUJERES, para("mapa_mujeres")))
     return out
 

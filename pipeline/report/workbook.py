@@ -73,18 +73,32 @@ WOMEN_KEYS = {  # JSON key → level written in the sheet
 
 def women_table(ind: dict) -> pd.DataFrame | None:
     """The published shares of women by province, comuna and age group, "reservado" where the
-    JSON has null, then a note on why (with the configured threshold)."""
+    JSON has null and why, then a note on the rule (with the configured threshold)."""
+    n = ind["umbral_celdas_pequenas"]
+    attendances = {"Provincia": ind.get("asistencias_por_provincia") or {},
+                   "Comuna": ind.get("asistencias_por_comuna") or {},
+                   "Grupo etario": ind.get("asistencias_por_grupo_etario") or {}}
+    by_difference = ind.get("reservas_por_diferencia") or {}
+    levels = {"Provincia": "provincia", "Comuna": "comuna", "Grupo etario": "grupo"}
     rows = []
     for key, level in WOMEN_KEYS.items():
         for name, value in (ind.get(key) or {}).items():
-            rows.append({"Nivel": level, "Nombre": name, WOMEN_COLUMN: RESERVED if value is None else value})
+            if value is not None:
+                reason = None
+            elif not attendances[level].get(name):
+                reason = "sin asistencias"
+            elif name in by_difference.get(levels[level], []):
+                reason = "permitiría deducir por diferencia otra cifra reservada"
+            else:
+                reason = f"menos de {n} mujeres o menos de {n} hombres distintos"
+            rows.append({"Nivel": level, "Nombre": name, WOMEN_COLUMN: RESERVED if value is None else value,
+                         "Motivo": reason})
     if not rows:
         return None
-    n = ind["umbral_celdas_pequenas"]
-    note = (f"Porcentaje de mujeres entre las personas distintas con sexo registrado. «{RESERVED}»: menos de "
-            f"{n} mujeres o menos de {n} hombres distintos (o ninguna asistencia); no se publica para no "
-            "identificar a nadie. No se publican cantidades de mujeres ni de hombres por debajo de la región.")
-    return pd.DataFrame(rows + [{"Nivel": note}], columns=["Nivel", "Nombre", WOMEN_COLUMN])
+    note = (f"Porcentaje de mujeres entre las personas distintas con sexo registrado; se publica solo con al menos "
+            f"{n} mujeres y {n} hombres distintos. No se publican cantidades de mujeres ni de hombres por debajo "
+            "de la región.")
+    return pd.DataFrame(rows + [{"Nivel": note}], columns=["Nivel", "Nombre", WOMEN_COLUMN, "Motivo"])
 
 
 def tables(ind: dict) -> dict[str, pd.DataFrame]:

@@ -11,7 +11,9 @@ facts it uses always hold:
   (so a published zero of one is a zero of the other);
 - a person counts once in a cell however often they came;
 - what the labels say: a published share of women means at least T women and T men and
-  their ratio to two decimals; in a year of summaries each head is one person (README).
+  their ratio to two decimals; a «reservado» one, fewer than T women or fewer than T men,
+  unless it is named as withheld for a difference (then at least T of each); in a year of
+  summaries each head is one person (README).
 
 A *primary* cell is a count of 1 to T − 1 women or men (people or attendances) in a comuna,
 a province or an age group. It is disclosed when the attacker can tell that it is not zero
@@ -165,14 +167,16 @@ class Attacker:
             m.eq({heads[s]: 1 for s in SEXES}, ind["asistencias"] - sum(ages.values()))
             for s in SEXES:
                 m.eq({heads[s]: 1, **{self.b[g, s]: 1 for g in ages}}, region[s])
-        for key, people, size in (
-            ("pct_mujeres_por_comuna", self.p, att),
-            ("pct_mujeres_por_provincia", self.pp, ind.get("asistencias_por_provincia") or {}),
-            ("pct_mujeres_por_grupo_etario", self.q, ages),
+        by_difference = ind.get("reservas_por_diferencia") or {}
+        for key, level, people, size in (
+            ("pct_mujeres_por_comuna", "comuna", self.p, att),
+            ("pct_mujeres_por_provincia", "provincia", self.pp, ind.get("asistencias_por_provincia") or {}),
+            ("pct_mujeres_por_grupo_etario", "grupo", self.q, ages),
         ):
             for unit, share in (ind.get(key) or {}).items():
                 if (unit, W) in people:
-                    self._share(people[unit, W], people[unit, M], share, size.get(unit, 0), t)
+                    self._share(people[unit, W], people[unit, M], share, size.get(unit, 0), t,
+                                unit in by_difference.get(level, []))
 
     def _everyone(self, people: int) -> None:
         """Everyone attended somewhere: the cells of people hold at least that many."""
@@ -184,16 +188,22 @@ class Attacker:
         # a cell with attendances has someone in it: attendances ≤ size × people
         self.model.add(_total({person: size}, {i: -c for i, c in attendances.items()}), lo=0)
 
-    def _share(self, women: int, men: int, share, size: int, t: int) -> None:
+    def _share(self, women: int, men: int, share, size: int, t: int, by_difference: bool) -> None:
+        """What the README says a share means. Shown: at least t women and t men, and their
+        ratio to two decimals. «Reservado» for a difference (named): at least t of each.
+        Other «reservado» with attendances: fewer than t women, or fewer than t men."""
         m = self.model
-        if share is not None:  # shown: at least t of each, and the ratio to two decimals
+        if share is not None or by_difference:
             m.add({women: 1}, lo=t)
             m.add({men: 1}, lo=t)
+        if share is not None:
             lo, hi = (float(share) - 0.0051) / 100, (float(share) + 0.0051) / 100
             m.add({women: 1 - hi, men: -hi}, hi=0)
             m.add({women: 1 - lo, men: -lo}, lo=0)
-        # «reservado» says nothing the attacker can use as a row: fewer than t women or men, or
-        # withheld so that another unit's cell is not given back by difference (README)
+        elif not by_difference and size:
+            z = m.var(1)  # 0: fewer than t women; 1: fewer than t men
+            m.add({women: 1, z: -size}, hi=t - 1)
+            m.add({men: 1, z: size}, hi=t - 1 + size)
 
     def cell(self, kind: str, unit: str, sex: str) -> dict[int, float] | None:
         """The target of a cell: (`comuna` | `provincia` | `grupo`, `personas` | `asistencias`)."""
@@ -525,8 +535,12 @@ def test_women_hidden_by_comuna_but_published_by_age():
 def test_tiny_comunas():
     ind = case("comunas diminutas")
     assert all(ind["pct_mujeres_por_comuna"][c] is None for c in ("Paiguano", "La Higuera", "Canela", "Río Hurtado"))
-    # nobody came twice: some shares of large comunas are withheld so the tiny ones are not told by difference
-    assert sum(v is not None for v in ind["pct_mujeres_por_comuna"].values()) < 5
+    # nobody came twice: some shares of large comunas are withheld so the tiny ones are not told
+    # by difference, and the deck's note names them with that reason
+    withheld = ind["reservas_por_diferencia"]["comuna"]
+    assert withheld and all(c in BULK and ind["pct_mujeres_por_comuna"][c] is None for c in withheld)
+    text = deck_texts(ind)
+    assert all(c in text for c in withheld) and "permitiría deducir el de otra reservada" in text
 
 
 def test_tiny_comunas_where_people_come_back_cost_nothing():
@@ -662,12 +676,13 @@ def test_workbook_states_what_json_states(sample):
     ind = {**ind, "pct_mujeres_por_comuna": {**ind["pct_mujeres_por_comuna"], "Canela": None}}
     path = workbook.write_workbook(ind, base / "indicadores-reservado.xlsx")
     ws = openpyxl.load_workbook(path, read_only=True)[workbook.WOMEN_SHEET]
-    rows = {(r[0], r[1]): r[2] for r in ws.iter_rows(min_row=2, values_only=True) if r[1]}
+    rows = {(r[0], r[1]): r[2:] for r in ws.iter_rows(min_row=2, values_only=True) if r[1]}
     for key, level in workbook.WOMEN_KEYS.items():
         for name, value in (ind[key] or {}).items():
-            assert rows[level, name] == (disclosure.RESERVED if value is None else value)
+            assert rows[level, name][0] == (disclosure.RESERVED if value is None else value)
+    assert rows["Comuna", "Canela"][1] == "menos de 5 mujeres o menos de 5 hombres distintos"
     note = [r[0] for r in ws.iter_rows(min_row=2, values_only=True) if not r[1]][-1]
-    assert "menos de 5 mujeres o menos de 5 hombres" in note
+    assert "al menos 5 mujeres y 5 hombres distintos" in note
 
 
 # =========================================================================== the rest of disclosure
