@@ -11,17 +11,22 @@ pequeñas»; docs/indicadores.md), decided together rather than table by table:
   was recorded** (`share_of_women`), published only where it has at least `threshold`
   distinct women and at least `threshold` distinct men; elsewhere null («reservado»). A
   share is a ratio of two counts that are never published; shown only where both are large
-  it pins neither, and no sum of published figures gives one back (people do not add up:
-  one person may attend in two comunas). Cells of people whose sex was not recorded carry
+  it pins neither by itself, and people do not add up (one person may attend in two
+  comunas). Cells of people whose sex was not recorded carry
   nobody's sex: they are never published below the region and do not enter the share.
 - **The region's headline figures are exact** (attendances, women, men and sex not
   recorded among them, % women, distinct people): a reader needs them and, summed over
   fifteen comunas, they single out nobody in a comuna.
 
-Nothing is suppressed in a second round, because nothing published adds up to a hidden
-figure: the protection is which figures exist, not which cells are blanked afterwards.
-`tests/indicators/test_disclosure.py` checks it as an attacker would, by integer linear
-programming over everything published, on the sample, adversarial and generated years.
+A share can still give a small cell back by difference: in a year where nearly nobody came
+twice, people are as many as attendances (the region's count of people proves it), so the
+shares of every comuna but one, with the region's exact totals by sex, give that one's women.
+`withhold_differences` finds such cells with an integer program over everything published
+(HiGHS) and withholds the cheapest share that stops it — the smallest comuna of the same
+province first — naming it in `reservas_por_diferencia`; in a tiny year whose ages would give
+a cell away, nothing by age is published. `tests/indicators/test_disclosure.py` checks the
+result as an attacker would, with its own integer programs over the published JSON, on the
+sample, adversarial and generated years.
 
 **Persona distinta** (one definition for every figure about people): a distinct pseudonym
 (valid RUT); an attendance without a valid RUT and each attendee of a summary count cannot

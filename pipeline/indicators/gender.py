@@ -5,6 +5,8 @@ people whose sex was recorded, published only where there are at least `threshol
 women and `threshold` distinct men; elsewhere null (the deck writes «reservado»). No count of
 women or men below the region is published (see `disclosure` and README, «Protección de
 celdas pequeñas»); attendances per province are published without sex, like the comunas'.
+A share that would give another reserved figure back by difference is withheld too
+(`disclosure.withhold_differences`), and named in `reservas_por_diferencia`.
 
 Each function returns JSON-ready values.
 """
