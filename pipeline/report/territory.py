@@ -29,18 +29,26 @@ def _alt_pcts(title: str, values: Mapping[str, Any], previous: Mapping[str, Any]
 
 LEVEL_OF = {"pct_mujeres_por_comuna": "comuna", "pct_mujeres_por_provincia": "provincia",
             "pct_mujeres_por_grupo_etario": "grupo"}
+COUNTS_OF = {"pct_mujeres_por_comuna": "asistencias_por_comuna", "pct_mujeres_por_provincia": "asistencias_por_provincia",
+             "pct_mujeres_por_grupo_etario": "asistencias_por_grupo_etario"}
 
 
-def reserved_note(ind: Mapping[str, Any], key: str, where: str, shown: list[str] | None = None) -> str:
-    """The true reason a share is missing, with the configured threshold: fewer than the
-    threshold of women or of men; or, for the units named in `reservas_por_diferencia`,
-    that their share would give another reserved figure back by difference."""
+def reserved_note(ind: Mapping[str, Any], key: str, where: str, shown: Mapping[str, Any] | None = None) -> str:
+    """The rule, with the configured threshold, and the true reason a share is missing: fewer
+    than the threshold of women or of men; or, for the units named in
+    `reservas_por_diferencia`, that their share would give another reserved figure back by
+    difference. `shown`: the units drawn (default: all of `key`)."""
     n = fmt_int(ind["umbral_celdas_pequenas"])
-    note = (f"Porcentaje de mujeres entre las personas distintas con sexo registrado. «Reservado»: {where} "
-            f"tiene menos de {n} mujeres o menos de {n} hombres distintos; su porcentaje no se publica "
-            "para no identificar a nadie.")
-    withheld = [u for u in (ind.get("reservas_por_diferencia") or {}).get(LEVEL_OF[key], [])
-                if shown is None or u in shown]
+    if shown is None:  # the units with attendances
+        counts = ind.get(COUNTS_OF[key]) or {}
+        shown = {u: v for u, v in (ind.get(key) or {}).items() if counts.get(u)}
+    note = (f"Porcentaje de mujeres entre las personas distintas con sexo registrado, donde hay al menos {n} "
+            f"mujeres y {n} hombres distintos.")
+    if not any(v is None for v in shown.values()):
+        return note
+    note += (f" «Reservado»: {where} tiene menos de {n} mujeres o menos de {n} hombres distintos; su porcentaje "
+             "no se publica para no identificar a nadie.")
+    withheld = [u for u in (ind.get("reservas_por_diferencia") or {}).get(LEVEL_OF[key], []) if u in shown]
     if withheld:
         note += (f" En {', '.join(withheld[:-1]) + ' y ' + withheld[-1] if len(withheld) > 1 else withheld[0]} "
                  f"hay {n} o más de cada sexo, pero su porcentaje, con las demás cifras publicadas, "
@@ -66,7 +74,7 @@ def _shares_slide(ind: Mapping[str, Any], key: str, counts_key: str, names: list
     if compare_up_to is not None and len(names) > compare_up_to:
         prev = None
     return chart_slide(title, charts.pct_bars(cur, prev, labels), _alt_pcts(alt_title, cur, prev, labels),
-                       reserved_note(ind, key, where, names), SECTION_MUJERES, paragraph)
+                       reserved_note(ind, key, where, cur), SECTION_MUJERES, paragraph)
 
 
 def province_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
@@ -158,7 +166,8 @@ def map_slides(ind: Mapping[str, Any], texts=None) -> list[str]:
         alt = "Mapa del porcentaje de mujeres por comuna: " + "; ".join(
             f"{c}: {fmt_pct(v) if v is not None else (RESERVADO if c in reserved else 'sin actividades')}"
             for c, v in pcts.items()) + "."
-        note = reserved_note(ind, "pct_mujeres_por_comuna", "la comuna") + _omitted_note(shapes)
+        drawn = {c: v for c, v in pcts.items() if por_comuna.get(c)}
+        note = reserved_note(ind, "pct_mujeres_por_comuna", "la comuna", drawn) + _omitted_note(shapes)
         out.append(_map_slide(titles.comuna_women_title(pcts), fig, alt, note, SECTION_MUJERES, para("mapa_mujeres")))
     return out
 

@@ -405,7 +405,7 @@ def attack(act, asis, threshold: int = 5, check_deck: bool = False) -> dict:
     if check_deck:
         text = deck_texts(ind)
         assert small_sex_counts_in_text(text, threshold) == []
-        assert f"menos de {threshold} mujeres o menos de {threshold} hombres" in text
+        assert f"al menos {threshold} mujeres y {threshold} hombres distintos" in text
     disclosed, accepted = audit(ind, truth_of(act, asis))
     assert disclosed == [], f"narrowed by what the year publishes: {disclosed}"
     ind["_aceptadas"] = accepted
@@ -609,6 +609,10 @@ def test_the_threshold_is_the_configured_one(threshold):
     act, asis = build_year([Person("Canela")] * 4 + [Person("Canela", schema.SEXO_HOMBRE)] * 4, background=BULK)
     ind = attack(act, asis, threshold, check_deck=True)
     assert (ind["pct_mujeres_por_comuna"]["Canela"] is None) == (threshold > 4)
+    note = territory.reserved_note(ind, "pct_mujeres_por_comuna", "la comuna")
+    assert (f"«Reservado»: la comuna tiene menos de {threshold} mujeres o menos de {threshold} hombres" in note) == (
+        threshold > 4)
+    assert "5" not in note
 
 
 # =========================================================================== generated years
