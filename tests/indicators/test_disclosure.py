@@ -639,44 +639,52 @@ def test_generated_years(people, background, summaries, threshold):
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
-    """The shipped sample's 2016–2018 cleaned in a tmp folder, and each year's indicators
-    (with the previous year's), as stage 2 computes them."""
+    """The shipped sample's 2016–2018 through stages 1 and 2 (the CLI) in a tmp folder: what
+    each year publishes (indicadores.json, indicadores.xlsx) and its cleaned tables."""
     base = tmp_path_factory.mktemp("muestra-proteccion")
     raw = copy_sample(base / "raw", ("2016", "2017", "2018"))
-    done = run_cli("limpiar", "--anios", "2016-2018", "-q", "--raw-dir", str(raw), "--processed-dir",
+    done = run_cli("indicadores", "--anios", "2016-2018", "-q", "--raw-dir", str(raw), "--processed-dir",
                    str(base / "processed"), "--out-dir", str(base / "outputs"), env={"BALANCE_CLAVE": TEST_KEY})
-    assert done.returncode == 0, done.stderr
-    years, previous = {}, None
+    assert done.returncode == 0, done.stderr[-3000:]
+    years = {}
     for year in (2016, 2017, 2018):
         paths = config.paths(year, REGION, raw, base / "processed", base / "outputs")
-        act, asis, calidad = annual.load_processed(paths)
-        ind = annual.compute(act, asis, calidad, year, REGION, anterior=previous, umbral_celdas=5)
-        years[year] = (ind, act, asis)
-        previous = ind
+        act, asis, _ = annual.load_processed(paths)
+        years[year] = (json.loads(paths.indicadores_json.read_text(encoding="utf-8")), act, asis, paths)
     return years, base
 
 
 @pytest.mark.parametrize("year", [2016, 2017, 2018])
 def test_sample_passes_the_audit_and_shows_every_eligible_comuna(sample, year, capsys):
-    years, base = sample
-    ind, act, asis = years[year]
-    text = deck_texts(json.loads(json.dumps(ind)))
-    assert small_sex_counts_in_json(ind) == [] and small_sex_counts_in_text(text, 5) == []
-    book = workbook.write_workbook(ind, base / f"indicadores-{year}.xlsx")
-    assert small_sex_counts_in_workbook(book, 5) == []
+    years, _ = sample
+    ind, act, asis, paths = years[year]
+    threshold = ind["umbral_celdas_pequenas"]
+    assert small_sex_counts_in_json(ind) == [] and small_sex_counts_in_text(deck_texts(ind), threshold) == []
+    assert small_sex_counts_in_workbook(paths.indicadores_xlsx, threshold) == []
     truth = truth_of(act, asis)
     disclosed, accepted = audit(ind, truth)
     assert disclosed == [] and accepted == []
     shown, eligible = utility(ind, truth)
     assert shown == eligible == 15
+    assert ind["reservas_por_diferencia"]["comuna"] == []
     with capsys.disabled():
         print(f"\nmuestra {year}: % de mujeres en {shown} de {eligible} comunas elegibles")
+
+
+def test_previous_year_comparison_repeats_what_that_year_published(sample):
+    """The comparison with the previous year publishes nothing new: the same protected figures."""
+    years, _ = sample
+    for year in (2017, 2018):
+        before, now = years[year - 1][0], years[year][0]["anio_anterior"]
+        for key in ("asistencias_por_provincia", "pct_mujeres_por_provincia", "pct_mujeres_por_comuna",
+                    "pct_mujeres_por_grupo_etario", "mujeres", "pct_mujeres"):
+            assert now[key] == before[key], (year, key)
 
 
 def test_workbook_states_what_json_states(sample):
     """The workbook's shares are the JSON's, «reservado» where null (one figure everywhere)."""
     years, base = sample
-    ind, _, _ = years[2018]
+    ind = years[2018][0]
     ind = {**ind, "pct_mujeres_por_comuna": {**ind["pct_mujeres_por_comuna"], "Canela": None}}
     path = workbook.write_workbook(ind, base / "indicadores-reservado.xlsx")
     ws = openpyxl.load_workbook(path, read_only=True)[workbook.WOMEN_SHEET]
