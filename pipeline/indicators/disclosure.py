@@ -242,8 +242,9 @@ class _Exposure:
                 self._row({w: 1, z: -n}, -np.inf, threshold - 1)
                 self._row({m: 1, z: n}, -np.inf, threshold - 1 + n)
 
-    def lowest(self, target: dict[int, float], sign: float = 1.0) -> float:
-        """The lowest value of `target`·x (of −`target`·x with `sign` −1) over every solution."""
+    def lowest(self, target: dict[int, float], sign: float = 1.0) -> float | None:
+        """The lowest value of `target`·x (of −`target`·x with `sign` −1) over every solution;
+        None when the solver does not prove it (then the cell counts as narrowed)."""
         from scipy.optimize import Bounds, LinearConstraint, milp
 
         n = len(self.ub)
@@ -253,12 +254,13 @@ class _Exposure:
                 for i, c in coefs.items():
                     matrix[k, i] += c
             self._kw = dict(constraints=LinearConstraint(matrix, [r[1] for r in self.rows], [r[2] for r in self.rows]),
-                            integrality=np.ones(n), bounds=Bounds(np.zeros(n), np.array(self.ub)))
+                            integrality=np.ones(n), bounds=Bounds(np.zeros(n), np.array(self.ub)),
+                            options={"time_limit": 30.0})
         c = np.zeros(n)
         for i, v in target.items():
             c[i] = sign * v
         res = milp(c, **self._kw)
-        return res.fun if res.status == 0 else -np.inf
+        return res.fun if res.status == 0 else None
 
 
 def _narrowed(levels: dict[str, Level], parent, region, people_total, threshold) -> list[tuple[str, str]]:
@@ -277,7 +279,10 @@ def _narrowed(levels: dict[str, Level], parent, region, people_total, threshold)
                     if 1 <= value < threshold and (name, unit) not in out:
                         cell = model.cells[name, unit, sex, kind]
                         lo = model.lowest(cell)
-                        if lo >= 0.5 and -model.lowest(cell, -1.0) - lo < threshold:
+                        if lo is not None and lo < 0.5:
+                            continue
+                        high = model.lowest(cell, -1.0)
+                        if lo is None or high is None or -high - lo < threshold:
                             out.append((name, unit))
     return out
 
