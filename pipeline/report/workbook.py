@@ -74,6 +74,8 @@ WOMEN_KEYS = {  # JSON key → level written in the sheet
 def women_table(ind: dict) -> pd.DataFrame | None:
     """The published shares of women by province, comuna and age group, "reservado" where the
     JSON has null and why, then a note on the rule (with the configured threshold)."""
+    if not any(ind.get(key) for key in WOMEN_KEYS):
+        return None
     n = ind["umbral_celdas_pequenas"]
     attendances = {"Provincia": ind.get("asistencias_por_provincia") or {},
                    "Comuna": ind.get("asistencias_por_comuna") or {},
@@ -93,8 +95,6 @@ def women_table(ind: dict) -> pd.DataFrame | None:
                 reason = f"menos de {n} mujeres o menos de {n} hombres distintos"
             rows.append({"Nivel": level, "Nombre": name, WOMEN_COLUMN: RESERVED if value is None else value,
                          "Motivo": reason})
-    if not rows:
-        return None
     note = (f"Porcentaje de mujeres entre las personas distintas con sexo registrado; se publica solo con al menos "
             f"{n} mujeres y {n} hombres distintos. No se publican cantidades de mujeres ni de hombres por debajo "
             "de la región.")
