@@ -654,6 +654,7 @@ def sample(tmp_path_factory):
     return years, base
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("year", [2016, 2017, 2018])
 def test_sample_passes_the_audit_and_shows_every_eligible_comuna(sample, year, capsys):
     years, _ = sample
@@ -671,6 +672,7 @@ def test_sample_passes_the_audit_and_shows_every_eligible_comuna(sample, year, c
         print(f"\nmuestra {year}: % de mujeres en {shown} de {eligible} comunas elegibles")
 
 
+@pytest.mark.slow
 def test_previous_year_comparison_repeats_what_that_year_published(sample):
     """The comparison with the previous year publishes nothing new: the same protected figures."""
     years, _ = sample
@@ -681,6 +683,7 @@ def test_previous_year_comparison_repeats_what_that_year_published(sample):
             assert now[key] == before[key], (year, key)
 
 
+@pytest.mark.slow
 def test_workbook_states_what_json_states(sample):
     """The workbook's shares are the JSON's, «reservado» where null (one figure everywhere)."""
     years, base = sample
