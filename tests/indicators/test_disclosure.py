@@ -590,6 +590,25 @@ def test_summary_counts_and_rows_without_rut():
     assert ind["pct_mujeres_por_comuna"]["Canela"] is None
 
 
+# counterexamples hypothesis found, kept as plain tests
+
+def test_ages_that_would_give_a_woman_away_are_not_published():
+    """The region's two women are in Andacollo (18–59); the one attendance without age is a
+    man: the age groups alone would say a woman aged 18–59 came. Nothing by age is published."""
+    act, asis = build_year([Person("Canela", H, None)], (), {"Andacollo": (2, 20), "Punitaqui": (0, 20)})
+    ind = attack(act, asis, threshold=3)
+    assert ind["asistencias_por_grupo_etario"] is None and ind["pct_mujeres_por_grupo_etario"] is None
+    assert ind["reservas_por_diferencia"] == {"comuna": [], "provincia": []}
+
+
+def test_a_year_held_in_one_comuna_is_its_headline():
+    """Everything in La Serena: the region's exact figures are La Serena's; that is accepted
+    (and reported), nothing else published narrows it further."""
+    act, asis = build_year([Person("La Serena", rut=False, veces=2, edad=None)])
+    ind = attack(act, asis, threshold=3)
+    assert ind["_aceptadas"] and all(kind.startswith(("comuna", "provincia")) for kind, *_ in ind["_aceptadas"])
+
+
 def test_utility_of_the_adversarial_years(capsys):
     """Comunas whose share is shown / comunas with at least the threshold of women and of men
     (benchmarks/RESULTS.md quotes this table)."""
