@@ -201,6 +201,8 @@ class _Exposure:
             heads = {s: self._var(region[s]) for s in self.SEX}  # summary heads: no age
             rest = sum(region.values()) - float(b_size.sum())
             self._row({v: 1 for v in heads.values()}, rest, rest)
+            if people_total is not None:  # the person rows hold the region's people but the heads
+                self._row({v: 1 for v in q.values()}, people_total - rest, np.inf)
             for s in self.SEX:
                 self._row({heads[s]: 1, **{b[g, s]: 1 for g in ages.attendances.index}}, region[s], region[s])
             for g in ages.attendances.index:

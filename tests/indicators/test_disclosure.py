@@ -163,10 +163,14 @@ class Attacker:
                 self._people_vs_attendances(self.q[g, s], {self.b[g, s]: 1}, n)
             m.eq({self.b[g, s]: 1 for s in SEXES}, n)
         if ages:  # the rest of the region's attendances are summary heads (no age), whatever their sex
+            rest = ind["asistencias"] - sum(ages.values())
             heads = {s: m.var(region[s]) for s in SEXES}
-            m.eq({heads[s]: 1 for s in SEXES}, ind["asistencias"] - sum(ages.values()))
+            m.eq({heads[s]: 1 for s in SEXES}, rest)
             for s in SEXES:
                 m.eq({heads[s]: 1, **{self.b[g, s]: 1 for g in ages}}, region[s])
+            # the people of the person rows are the region's people but the heads (one person each)
+            if ind.get("personas_distintas"):
+                m.add({self.q[g, s]: 1 for g in ages for s in SEXES}, lo=ind["personas_distintas"] - rest)
         by_difference = ind.get("reservas_por_diferencia") or {}
         for key, level, people, size in (
             ("pct_mujeres_por_comuna", "comuna", self.p, att),
