@@ -23,8 +23,10 @@ twice, people are as many as attendances (the region's count of people proves it
 shares of every comuna but one, with the region's exact totals by sex, give that one's women.
 `withhold_differences` finds such cells with an integer program over everything published
 (HiGHS) and withholds the cheapest share that stops it — the smallest comuna of the same
-province first — naming it in `reservas_por_diferencia`; in a tiny year whose ages would give
-a cell away, nothing by age is published. `tests/indicators/test_disclosure.py` checks the
+province first. It is marked «reservado» like the others, as complementary cells are: a
+reader cannot tell which reserved share has few women or men and which was withheld, so the
+label says only that one of the two holds. In a tiny year whose ages would give a cell away,
+nothing by age is published. `tests/indicators/test_disclosure.py` checks the
 result as an attacker would, with its own integer programs over the published JSON, on the
 sample, adversarial and generated years.
 
@@ -144,8 +146,8 @@ def share_of_women(table: pd.DataFrame, threshold: int) -> dict[str, float | Non
 class Level:
     """One level at which shares are published (comunas, provinces or age groups): true
     distinct people and attendances per unit × sex (`schema.SEXOS`), the shares, and the
-    units whose share is withheld only so that another is not told by difference (the
-    README says so, and names them: they have at least the threshold of each sex)."""
+    units whose share is withheld only so that another is not told by difference (never
+    published as such: their «reservado» is the same as the others')."""
     people: pd.DataFrame
     attendances: pd.DataFrame
     shares: dict[str, float | None]
@@ -225,24 +227,19 @@ class _Exposure:
         self._row({**{k: -1 for k in attendances}, **{k: size for k in people}}, 0, np.inf)
 
     def _shares(self, level: Level, people: dict, threshold: int) -> None:
-        """What each unit's share says: shown, at least `threshold` of each sex and the ratio
-        to two decimals; withheld by difference, at least `threshold` of each sex; reserved
-        with attendances, fewer than `threshold` women or fewer than `threshold` men."""
+        """What each shown share says: at least `threshold` of each sex, and their ratio to
+        two decimals. A «reservado» says nothing a reader can use: few women or men, or
+        withheld for a difference, and the label does not tell which."""
         women, men = schema.SEXO_MUJER, schema.SEXO_HOMBRE
-        size = level.attendances.sum(axis=1)
         for unit, share in level.shares.items():
+            if share is None:
+                continue
             w, m = people[unit, women], people[unit, men]
-            if share is not None or unit in level.withheld:
-                self._row({w: 1}, threshold, np.inf)
-                self._row({m: 1}, threshold, np.inf)
-            if share is not None:
-                low, high = (share - 0.0051) / 100, (share + 0.0051) / 100
-                self._row({w: 1 - high, m: -high}, -np.inf, 0)
-                self._row({w: 1 - low, m: -low}, 0, np.inf)
-            elif unit not in level.withheld and size[unit]:
-                z, n = self._var(1), float(size[unit])  # z = 0: few women; z = 1: few men
-                self._row({w: 1, z: -n}, -np.inf, threshold - 1)
-                self._row({m: 1, z: n}, -np.inf, threshold - 1 + n)
+            self._row({w: 1}, threshold, np.inf)
+            self._row({m: 1}, threshold, np.inf)
+            low, high = (share - 0.0051) / 100, (share + 0.0051) / 100
+            self._row({w: 1 - high, m: -high}, -np.inf, 0)
+            self._row({w: 1 - low, m: -low}, 0, np.inf)
 
     def lowest(self, target: dict[int, float], sign: float = 1.0) -> float | None:
         """The lowest value of `target`·x (of −`target`·x with `sign` −1) over every solution;

@@ -6,7 +6,7 @@ women and `threshold` distinct men; elsewhere null (the deck writes «reservado�
 women or men below the region is published (see `disclosure` and README, «Protección de
 celdas pequeñas»); attendances per province are published without sex, like the comunas'.
 A share that would give another reserved figure back by difference is withheld too
-(`disclosure.withhold_differences`), and named in `reservas_por_diferencia`.
+(`disclosure.withhold_differences`), marked «reservado» like the others.
 
 Each function returns JSON-ready values.
 """
@@ -88,5 +88,4 @@ def compute(actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: list
         "pct_mujeres_por_comuna": levels["comuna"].shares,
         "pct_mujeres_por_grupo_etario": levels["grupo"].shares if "grupo" in levels else None,
         "asistencias_por_grupo_etario": por_grupo_etario if "grupo" in levels else None,
-        "reservas_por_diferencia": {name: list(level.withheld) for name, level in levels.items()},
     }

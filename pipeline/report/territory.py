@@ -27,17 +27,15 @@ def _alt_pcts(title: str, values: Mapping[str, Any], previous: Mapping[str, Any]
     return text + (f" {labels[1]}: {words(previous)}." if previous else "")
 
 
-LEVEL_OF = {"pct_mujeres_por_comuna": "comuna", "pct_mujeres_por_provincia": "provincia",
-            "pct_mujeres_por_grupo_etario": "grupo"}
 COUNTS_OF = {"pct_mujeres_por_comuna": "asistencias_por_comuna", "pct_mujeres_por_provincia": "asistencias_por_provincia",
              "pct_mujeres_por_grupo_etario": "asistencias_por_grupo_etario"}
 
 
 def reserved_note(ind: Mapping[str, Any], key: str, where: str, shown: Mapping[str, Any] | None = None) -> str:
-    """The rule, with the configured threshold, and the true reason a share is missing: fewer
-    than the threshold of women or of men; or, for the units named in
-    `reservas_por_diferencia`, that their share would give another reserved figure back by
-    difference. `shown`: the units drawn (default: all of `key`)."""
+    """The rule, with the configured threshold, and why a share is missing: fewer than the
+    threshold of women or of men, or (withheld like a complementary cell, which the label
+    must not tell apart) that it would give another reserved share back by difference.
+    `shown`: the units drawn (default: those of `key` with attendances)."""
     n = fmt_int(ind["umbral_celdas_pequenas"])
     if shown is None:  # the units with attendances
         counts = ind.get(COUNTS_OF[key]) or {}
@@ -46,14 +44,9 @@ def reserved_note(ind: Mapping[str, Any], key: str, where: str, shown: Mapping[s
             f"mujeres y {n} hombres distintos.")
     if not any(v is None for v in shown.values()):
         return note
-    note += (f" «Reservado»: {where} tiene menos de {n} mujeres o menos de {n} hombres distintos; su porcentaje "
-             "no se publica para no identificar a nadie.")
-    withheld = [u for u in (ind.get("reservas_por_diferencia") or {}).get(LEVEL_OF[key], []) if u in shown]
-    if withheld:
-        note += (f" En {', '.join(withheld[:-1]) + ' y ' + withheld[-1] if len(withheld) > 1 else withheld[0]} "
-                 f"hay {n} o más de cada sexo, pero su porcentaje, con las demás cifras publicadas, "
-                 "permitiría deducir el de otra reservada.")
-    return note
+    return note + (f" «Reservado»: {where} tiene menos de {n} mujeres o menos de {n} hombres distintos, o su "
+                   "porcentaje, con las demás cifras publicadas, permitiría deducir el de otra reservada; no se "
+                   "publica para no identificar a nadie.")
 
 
 def _shares(pcts: Mapping[str, Any] | None, counts: Mapping[str, Any] | None, names) -> dict[str, Any] | None:

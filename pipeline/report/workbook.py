@@ -80,8 +80,6 @@ def women_table(ind: dict) -> pd.DataFrame | None:
     attendances = {"Provincia": ind.get("asistencias_por_provincia") or {},
                    "Comuna": ind.get("asistencias_por_comuna") or {},
                    "Grupo etario": ind.get("asistencias_por_grupo_etario") or {}}
-    by_difference = ind.get("reservas_por_diferencia") or {}
-    levels = {"Provincia": "provincia", "Comuna": "comuna", "Grupo etario": "grupo"}
     rows = []
     for key, level in WOMEN_KEYS.items():
         for name, value in (ind.get(key) or {}).items():
@@ -89,10 +87,9 @@ def women_table(ind: dict) -> pd.DataFrame | None:
                 reason = None
             elif not attendances[level].get(name):
                 reason = "sin asistencias"
-            elif name in by_difference.get(levels[level], []):
-                reason = "permitiría deducir por diferencia otra cifra reservada"
             else:
-                reason = f"menos de {n} mujeres o menos de {n} hombres distintos"
+                reason = (f"menos de {n} mujeres o menos de {n} hombres distintos, o permitiría deducir por "
+                          "diferencia otra cifra reservada")
             rows.append({"Nivel": level, "Nombre": name, WOMEN_COLUMN: RESERVED if value is None else value,
                          "Motivo": reason})
     note = (f"Porcentaje de mujeres entre las personas distintas con sexo registrado; se publica solo con al menos "

@@ -11,9 +11,9 @@ facts it uses always hold:
   (so a published zero of one is a zero of the other);
 - a person counts once in a cell however often they came;
 - what the labels say: a published share of women means at least T women and T men and
-  their ratio to two decimals; a «reservado» one, fewer than T women or fewer than T men,
-  unless it is named as withheld for a difference (then at least T of each); in a year of
-  summaries each head is one person (README).
+  their ratio to two decimals; a «reservado» one means fewer than T women or men, or a share
+  withheld so that another is not told by difference — the label does not say which, so it
+  gives the attacker no row; in a year of summaries each head is one person (README).
 
 A *primary* cell is a count of 1 to T − 1 women or men (people or attendances) in a comuna,
 a province or an age group. It is disclosed when the attacker can tell that it is not zero
@@ -171,16 +171,11 @@ class Attacker:
             # the people of the person rows are the region's people but the heads (one person each)
             if ind.get("personas_distintas"):
                 m.add({self.q[g, s]: 1 for g in ages for s in SEXES}, lo=ind["personas_distintas"] - rest)
-        by_difference = ind.get("reservas_por_diferencia") or {}
-        for key, level, people, size in (
-            ("pct_mujeres_por_comuna", "comuna", self.p, att),
-            ("pct_mujeres_por_provincia", "provincia", self.pp, ind.get("asistencias_por_provincia") or {}),
-            ("pct_mujeres_por_grupo_etario", "grupo", self.q, ages),
-        ):
+        for key, people in (("pct_mujeres_por_comuna", self.p), ("pct_mujeres_por_provincia", self.pp),
+                            ("pct_mujeres_por_grupo_etario", self.q)):
             for unit, share in (ind.get(key) or {}).items():
-                if (unit, W) in people:
-                    self._share(people[unit, W], people[unit, M], share, size.get(unit, 0), t,
-                                unit in by_difference.get(level, []))
+                if (unit, W) in people and share is not None:
+                    self._share(people[unit, W], people[unit, M], share, t)
 
     def _everyone(self, people: int) -> None:
         """Everyone attended somewhere: the cells of people hold at least that many."""
@@ -192,22 +187,15 @@ class Attacker:
         # a cell with attendances has someone in it: attendances ≤ size × people
         self.model.add(_total({person: size}, {i: -c for i, c in attendances.items()}), lo=0)
 
-    def _share(self, women: int, men: int, share, size: int, t: int, by_difference: bool) -> None:
-        """What the README says a share means. Shown: at least t women and t men, and their
-        ratio to two decimals. «Reservado» for a difference (named): at least t of each.
-        Other «reservado» with attendances: fewer than t women, or fewer than t men."""
+    def _share(self, women: int, men: int, share, t: int) -> None:
+        """What the README says a shown share means: at least t women and t men, and their
+        ratio to two decimals."""
         m = self.model
-        if share is not None or by_difference:
-            m.add({women: 1}, lo=t)
-            m.add({men: 1}, lo=t)
-        if share is not None:
-            lo, hi = (float(share) - 0.0051) / 100, (float(share) + 0.0051) / 100
-            m.add({women: 1 - hi, men: -hi}, hi=0)
-            m.add({women: 1 - lo, men: -lo}, lo=0)
-        elif not by_difference and size:
-            z = m.var(1)  # 0: fewer than t women; 1: fewer than t men
-            m.add({women: 1, z: -size}, hi=t - 1)
-            m.add({men: 1, z: size}, hi=t - 1 + size)
+        m.add({women: 1}, lo=t)
+        m.add({men: 1}, lo=t)
+        lo, hi = (float(share) - 0.0051) / 100, (float(share) + 0.0051) / 100
+        m.add({women: 1 - hi, men: -hi}, hi=0)
+        m.add({women: 1 - lo, men: -lo}, lo=0)
 
     def cell(self, kind: str, unit: str, sex: str) -> dict[int, float] | None:
         """The target of a cell: (`comuna` | `provincia` | `grupo`, `personas` | `asistencias`)."""
@@ -540,11 +528,9 @@ def test_tiny_comunas():
     ind = case("comunas diminutas")
     assert all(ind["pct_mujeres_por_comuna"][c] is None for c in ("Paiguano", "La Higuera", "Canela", "Río Hurtado"))
     # nobody came twice: some shares of large comunas are withheld so the tiny ones are not told
-    # by difference, and the deck's note names them with that reason
-    withheld = ind["reservas_por_diferencia"]["comuna"]
-    assert withheld and all(c in BULK and ind["pct_mujeres_por_comuna"][c] is None for c in withheld)
-    text = deck_texts(ind)
-    assert all(c in text for c in withheld) and "permitiría deducir el de otra reservada" in text
+    # by difference, and the deck's note gives that reason too
+    assert any(ind["pct_mujeres_por_comuna"][c] is None for c in BULK)
+    assert "permitiría deducir el de otra reservada" in deck_texts(ind)
 
 
 def test_tiny_comunas_where_people_come_back_cost_nothing():
@@ -596,13 +582,21 @@ def test_summary_counts_and_rows_without_rut():
 
 # counterexamples hypothesis found, kept as plain tests
 
+def test_reserved_labels_that_named_their_reason_gave_men_away():
+    """Canela and Illapel (Choapa, the whole year) each have 2 men and few people came twice:
+    when «reservado» said «fewer than 3 women or men» for each, with the region's exact
+    totals the two were pinned to 2 men each. A withheld share now looks like the others."""
+    people = [Person("Illapel", edad=9, veces=3, rut=False), Person("Canela", edad=None, rut=False)]
+    act, asis = build_year(people, [("Canela", 6, 2, 2), ("Illapel", 6, 2, 2)], {})
+    ind = attack(act, asis, threshold=3, check_deck=True)
+    assert ind["pct_mujeres_por_comuna"]["Canela"] is None and ind["pct_mujeres_por_comuna"]["Illapel"] is None
+
 def test_ages_that_would_give_a_woman_away_are_not_published():
     """The region's two women are in Andacollo (18–59); the one attendance without age is a
     man: the age groups alone would say a woman aged 18–59 came. Nothing by age is published."""
     act, asis = build_year([Person("Canela", H, None)], (), {"Andacollo": (2, 20), "Punitaqui": (0, 20)})
     ind = attack(act, asis, threshold=3)
     assert ind["asistencias_por_grupo_etario"] is None and ind["pct_mujeres_por_grupo_etario"] is None
-    assert ind["reservas_por_diferencia"] == {"comuna": [], "provincia": []}
 
 
 def test_a_year_held_in_one_comuna_is_its_headline():
@@ -690,7 +684,6 @@ def test_sample_passes_the_audit_and_shows_every_eligible_comuna(sample, year, c
     assert disclosed == [] and accepted == []
     shown, eligible = utility(ind, truth)
     assert shown == eligible == 15
-    assert ind["reservas_por_diferencia"]["comuna"] == []
     with capsys.disabled():
         print(f"\nmuestra {year}: % de mujeres en {shown} de {eligible} comunas elegibles")
 
@@ -718,7 +711,7 @@ def test_workbook_states_what_json_states(sample):
     for key, level in workbook.WOMEN_KEYS.items():
         for name, value in (ind[key] or {}).items():
             assert rows[level, name][0] == (disclosure.RESERVED if value is None else value)
-    assert rows["Comuna", "Canela"][1] == "menos de 5 mujeres o menos de 5 hombres distintos"
+    assert rows["Comuna", "Canela"][1].startswith("menos de 5 mujeres o menos de 5 hombres distintos")
     note = [r[0] for r in ws.iter_rows(min_row=2, values_only=True) if not r[1]][-1]
     assert "al menos 5 mujeres y 5 hombres distintos" in note
 
