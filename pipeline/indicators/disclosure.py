@@ -162,7 +162,7 @@ class _Exposure:
     count of people can prove) and the sex of everyone is known, the shares of all comunas
     but one, with the region's totals, give that one's women and men by difference."""
 
-    SEX = list(schema.SEXOS)
+    SEX = tuple(schema.SEXOS)
 
     def __init__(self, levels: dict[str, Level], parent: dict[str, str], region: dict[str, int],
                  people_total: int | None, threshold: int):
@@ -252,9 +252,9 @@ class _Exposure:
             for k, (coefs, _, _) in enumerate(self.rows):
                 for i, c in coefs.items():
                     matrix[k, i] += c
-            self._kw = dict(constraints=LinearConstraint(matrix, [r[1] for r in self.rows], [r[2] for r in self.rows]),
-                            integrality=np.ones(n), bounds=Bounds(np.zeros(n), np.array(self.ub)),
-                            options={"time_limit": 30.0})
+            self._kw = {"constraints": LinearConstraint(matrix, [r[1] for r in self.rows], [r[2] for r in self.rows]),
+                        "integrality": np.ones(n), "bounds": Bounds(np.zeros(n), np.array(self.ub)),
+                        "options": {"time_limit": 30.0}}
         c = np.zeros(n)
         for i, v in target.items():
             c[i] = sign * v

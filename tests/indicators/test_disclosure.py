@@ -84,7 +84,7 @@ class Model:
                 for i, c in coefs.items():
                     a[k, i] += c
             cons = LinearConstraint(a, [r[1] for r in self.rows], [r[2] for r in self.rows])
-            self._kw = dict(constraints=cons, integrality=np.ones(n), bounds=Bounds(np.zeros(n), np.array(self.ub)))
+            self._kw = {"constraints": cons, "integrality": np.ones(n), "bounds": Bounds(np.zeros(n), np.array(self.ub))}
             self._built = len(self.rows)
         c = np.zeros(n)
         for i, v in target.items():
@@ -92,10 +92,10 @@ class Model:
         lo = milp(c, **self._kw)
         assert lo.status == 0, "what is published must be consistent (the model is feasible)"
         if not upper:
-            return int(round(lo.fun)), None
+            return round(lo.fun), None
         hi = milp(-c, **self._kw)
         assert hi.status == 0
-        return int(round(lo.fun)), int(round(-hi.fun))
+        return round(lo.fun), round(-hi.fun)
 
 
 def _total(*parts: dict[int, float]) -> dict[int, float]:
