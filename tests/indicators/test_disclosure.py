@@ -84,7 +84,9 @@ class Model:
                 for i, c in coefs.items():
                     a[k, i] += c
             cons = LinearConstraint(a, [r[1] for r in self.rows], [r[2] for r in self.rows])
-            self._kw = {"constraints": cons, "integrality": np.ones(n), "bounds": Bounds(np.zeros(n), np.array(self.ub))}
+            # without presolve: HiGHS's presolve gave 3 as the highest value of a cell that can be 4
+            self._kw = {"constraints": cons, "integrality": np.ones(n), "bounds": Bounds(np.zeros(n), np.array(self.ub)),
+                        "options": {"presolve": False}}
             self._built = len(self.rows)
         c = np.zeros(n)
         for i, v in target.items():
@@ -581,6 +583,16 @@ def test_summary_counts_and_rows_without_rut():
 
 
 # counterexamples hypothesis found, kept as plain tests
+
+def test_a_cell_the_solver_presolve_got_wrong():
+    """HiGHS with presolve said Limarí's men could be at most 3 (they are 4) from the exact
+    figures alone; both models solve without presolve."""
+    people = [Person("La Serena", edad=30, veces=3), Person("Ovalle", edad=9, veces=3)]
+    act, asis = build_year(people, [("Ovalle", 3, 3, 2)], {"Ovalle": (30, 1)})
+    ind = attack(act, asis)
+    exact = Attacker(ind, everything=False)
+    assert exact.model.range(exact.cell("provincia:personas", "Limarí", M)) == (1, 4)
+
 
 def test_reserved_labels_that_named_their_reason_gave_men_away():
     """Canela and Illapel (Choapa, the whole year) each have 2 men and few people came twice:
