@@ -132,7 +132,8 @@ def compute(
     """The `indicadores.json` dictionary of one year (contract §5, docs/indicadores.md).
 
     `anterior` is the previous year's dictionary (as returned by this function) or None;
-    `umbral_celdas` the small-cell threshold of the person tables (None: `config.small_cell_threshold`).
+    `umbral_celdas` the small-cell threshold: distinct women and men behind a published share
+    (None: `config.small_cell_threshold`).
     """
     umbral_celdas = config.small_cell_threshold(umbral_celdas)
     reg = reference.region(region)
@@ -151,6 +152,7 @@ def compute(
         "asistencias_anio_anterior": previo,
         "variacion_asistencias_pct": variacion,
         "personas_unicas": personas_unicas(asistencias_),
+        "personas_distintas": disclosure.personas_distintas(asistencias_, actividades),
         "asistencias_sin_rut_valido": asistencias_sin_rut_valido(asistencias_),
         "actividades": int(len(actividades)),
         "comunas_alcanzadas": int(sum(1 for n in act_comuna.values() if n > 0)),
@@ -170,10 +172,11 @@ def compute(
         "asistencias_por_1000_habitantes": asistencias_por_1000_habitantes(por_comuna, comunas),
         "actividades_por_linea": actividades_por_linea(actividades),
         "actividades_por_mes": actividades_por_mes(actividades),
-        "asistencias_por_grupo_etario": asistencias_por_grupo_etario(asistencias_),
         "umbral_celdas_pequenas": int(umbral_celdas),
         **gender.compute(actividades, asistencias_, list(comunas["comuna"]),
-                         reference.provincias_region(reg.cut), por_comuna, umbral_celdas),
+                         reference.provincias_region(reg.cut), int(umbral_celdas),
+                         dict(zip(comunas["comuna"], comunas["provincia"])),
+                         asistencias_por_grupo_etario(asistencias_)),
         "forma_registro": forma_registro(actividades),
         "anio_anterior": _summary_of(anterior),
         "calidad": _calidad_block(calidad),
@@ -184,8 +187,8 @@ def compute(
 _PREVIOUS_KEYS = [
     "anio", "asistencias", "actividades", "comunas_alcanzadas", "mujeres", "pct_mujeres",
     "actividades_por_tipo_organizacion", "actividades_por_provincia", "actividades_por_zona",
-    "asistencias_por_provincia_sexo", "pct_mujeres_por_comuna", "asistencias_por_comuna",
-    "asistencias_por_1000_habitantes",
+    "asistencias_por_provincia", "pct_mujeres_por_provincia", "pct_mujeres_por_comuna",
+    "pct_mujeres_por_grupo_etario", "asistencias_por_comuna", "asistencias_por_1000_habitantes",
 ]
 
 

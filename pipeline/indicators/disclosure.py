@@ -1,58 +1,59 @@
-"""Disclosure control of person tables: a threshold on contributors, secondary suppression
-checked by linear programming, and aggregates that never reveal a hidden cell.
+"""Protection of the figures about people by sex, age and territory: publish few, never small.
 
-A table of people by comuna × sexo × age group can single out a person ("the one boy aged
-0–17 from Andacollo"). The rules (README, «Datos personales»; docs/indicadores.md):
+What the year publishes about people below the region (README, «Protección de celdas
+pequeñas»; docs/indicadores.md), decided together rather than table by table:
 
-- **Contributors, not attendances.** A cell counts distinct people (`people_table`): the
-  pseudonym `persona` of each attendance; an attendance without a valid RUT, and each head
-  of a summary count, is its own person. One woman at six activities is one person.
-- **Primary suppression**: a cell with 1 to threshold − 1 people is shown as ``"< 5"``. A
-  zero is shown: that nobody of a group attended discloses nothing about anyone who did.
-- **Secondary suppression**: more cells (``"reservado"``) — never a zero — and, where no
-  cell is left to hide, totals (``"reservado"`` too) are hidden until, for every primary
-  cell, the range an attacker can derive from everything the table publishes (visible
-  cells, visible totals, what the labels say: a ``"< 5"`` cell is 1 to 4, a ``"reservado"``
-  cell at least 5) is at least `threshold` wide. The range is computed exactly, by linear
-  programming (`ranges`, scipy's HiGHS), not by a rule of thumb; the tests audit it again
-  from the published JSON, independently.
-- Margins are sums of the published cells (a person recorded in two groups counts in each),
-  so the tables are additive and the audit is exact.
-- Other tables of the same people (gender by territory…) are published only through
-  `aggregate`, from the protected table: a sum is shown only when it is a published total
-  or every cell in it is visible, so it adds nothing an attacker could use.
+- **Counts of attendances by territory or age, never by sex**: attendances per comuna (the
+  contract's `asistencias_por_comuna`), per province (their sums) and per age group. They
+  say how many came, not who: no count of women or men below the region is published, in
+  the JSON, the workbook or the deck, for any year shown (the previous year and trends too).
+- **The share of women of a comuna, a province or an age group, among its people whose sex
+  was recorded** (`share_of_women`), published only where it has at least `threshold`
+  distinct women and at least `threshold` distinct men; elsewhere null («reservado»). A
+  share is a ratio of two counts that are never published; shown only where both are large
+  it pins neither by itself, and people do not add up (one person may attend in two
+  comunas). Cells of people whose sex was not recorded carry
+  nobody's sex: they are never published below the region and do not enter the share.
+- **The region's headline figures are exact** (attendances, women, men and sex not
+  recorded among them, % women, distinct people): a reader needs them and, summed over
+  fifteen comunas, they single out nobody in a comuna.
 
-Activity counts are never suppressed: an activity is not a person.
+A share can still give a small cell back by difference: in a year where nearly nobody came
+twice, people are as many as attendances (the region's count of people proves it), so the
+shares of every comuna but one, with the region's exact totals by sex, give that one's women.
+`withhold_differences` finds such cells with an integer program over everything published
+(HiGHS) and withholds the cheapest share that stops it — the smallest comuna of the same
+province first. It is marked «reservado» like the others, as complementary cells are: a
+reader cannot tell which reserved share has few women or men and which was withheld, so the
+label says only that one of the two holds. In a tiny year whose ages would give a cell away,
+nothing by age is published. `tests/indicators/test_disclosure.py` checks the
+result as an attacker would, with its own integer programs over the published JSON, on the
+sample, adversarial and generated years.
+
+**Persona distinta** (one definition for every figure about people): a distinct pseudonym
+(valid RUT); an attendance without a valid RUT and each attendee of a summary count cannot
+be matched to anyone, so each is one more person (`contributors`). A person counts once in
+each comuna, province, age group or sex in which they attended: those figures do not add up
+to the region's `personas_distintas`, which counts each person once.
+
+Activity counts are never protected: an activity is not a person.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from pipeline import config
 from pipeline import schema
 
-TOTAL = "Total"
 RESERVED = "reservado"
 AGE_GROUPS = ["0 a 17 años", "18 a 59 años", "60 años y más", schema.SIN_INFORMACION]
 
 
-def suppressed_label(threshold: int) -> str:
-    """How a primary cell is shown: ``"< 5"``."""
-    return f"< {int(threshold)}"
-
-
-def _total_label(axis: pd.Index):
-    """`Total`, as a tuple padded with "" when the axis is a MultiIndex."""
-    if isinstance(axis, pd.MultiIndex):
-        return (TOTAL,) + ("",) * (axis.nlevels - 1)
-    return TOTAL
-
-
 # ---------------------------------------------------------------------------
-# counting contributors
+# counting people
 # ---------------------------------------------------------------------------
 def age_group(edad: pd.Series) -> pd.Series:
     groups = pd.cut(edad.astype("float64"), bins=[-1, 17, 59, 200], labels=AGE_GROUPS[:3])
@@ -87,7 +88,7 @@ def people_table(asistencias: pd.DataFrame, actividades: pd.DataFrame, by: Seque
                  index: Sequence | None = None, columns: Sequence | None = None) -> pd.DataFrame:
     """Distinct people per cell: rows by `by[0]`, columns by `by[1:]` (any column of the
     activities, plus `sexo` and `grupo`). `index` / `columns`: every row / column to show, in
-    order, zeros included. True counts: publish only `protect(table)`."""
+    order, zeros included. True counts, never published: only `share_of_women` of them is."""
     units = contributors(asistencias, actividades)
     by = list(by)
     for col in by:
@@ -109,222 +110,247 @@ def people_table(asistencias: pd.DataFrame, actividades: pd.DataFrame, by: Seque
     return table
 
 
+def personas_distintas(asistencias: pd.DataFrame, actividades: pd.DataFrame) -> int | None:
+    """Distinct people of the year (see the module's definition); null when the year has no
+    person rows (a year of summaries only counts attendances, not people)."""
+    if asistencias.empty:
+        return None
+    units = contributors(asistencias, actividades)
+    named = units[units["n"] == 1]["persona"].nunique()
+    return int(named + units.loc[units["n"] > 1, "n"].sum())
+
+
 # ---------------------------------------------------------------------------
-# suppression
+# what is published about sex below the region
 # ---------------------------------------------------------------------------
-class Suppression:
-    """Which cells and totals of a table are hidden, and why (primary or secondary)."""
-
-    def __init__(self, values: np.ndarray, threshold: int):
-        self.values = values
-        self.threshold = threshold
-        self.primary = (values > 0) & (values < threshold)
-        self.secondary = np.zeros_like(self.primary)
-        self.row_total_hidden = np.zeros(values.shape[0], dtype=bool)
-        self.col_total_hidden = np.zeros(values.shape[1], dtype=bool)
-        self.grand_total_hidden = False
-        self.unprotectable: list[tuple[int, int]] = []  # narrowed only by a bound published elsewhere
-
-    @property
-    def hidden(self) -> np.ndarray:
-        return self.primary | self.secondary
-
-    def state(self) -> tuple:
-        return (int(self.secondary.sum()), int(self.row_total_hidden.sum()), int(self.col_total_hidden.sum()),
-                self.grand_total_hidden)
+def publishable(women: int, men: int, threshold: int) -> bool:
+    """The one rule: a share of women is shown only with `threshold` or more distinct women
+    and `threshold` or more distinct men behind it."""
+    return women >= threshold and men >= threshold
 
 
-def ranges(values: np.ndarray, primary: np.ndarray, secondary: np.ndarray, row_total_hidden: np.ndarray,
-           col_total_hidden: np.ndarray, grand_total_hidden: bool, threshold: int,
-           cells: list[tuple[int, int]] | None = None,
-           row_upper: np.ndarray | None = None) -> dict[tuple[int, int], tuple[float, float]]:
-    """(lowest, highest) value an attacker can derive for each hidden cell in `cells` (default:
-    every primary cell) from what is published: the visible cells and totals, every hidden
-    cell ≥ 0, a primary one ≤ threshold − 1 and a secondary one ≥ threshold (what their labels
-    say), the target itself only ≥ 0; `row_upper`, a published bound of each row's total
-    (the comuna's attendances bound its people). Linear programming (scipy HiGHS); `inf` when
-    unbounded."""
-    from scipy.optimize import linprog
-
-    hidden = primary | secondary
-    pos = list(zip(*np.nonzero(hidden)))
-    var = {p: k for k, p in enumerate(pos)}
-    rows_eq, b_eq = [], []
-    visible_sum = np.where(hidden, 0, values)
-
-    def add(cells_of_line, total):
-        coef = np.zeros(len(pos))
-        for p in cells_of_line:
-            coef[var[p]] = 1.0
-        rows_eq.append(coef)
-        b_eq.append(total)
-
-    for i in range(values.shape[0]):
-        line = [(i, j) for j in np.flatnonzero(hidden[i])]
-        if line and not row_total_hidden[i]:
-            add(line, values[i].sum() - visible_sum[i].sum())
-    for j in range(values.shape[1]):
-        line = [(i, j) for i in np.flatnonzero(hidden[:, j])]
-        if line and not col_total_hidden[j]:
-            add(line, values[:, j].sum() - visible_sum[:, j].sum())
-    if pos and not grand_total_hidden:
-        add(pos, values.sum() - visible_sum.sum())
-    # totals hidden on both sides still add up: a visible column total covers the hidden row totals
-    a_eq = np.array(rows_eq) if rows_eq else None
-    b = np.array(b_eq, dtype=float) if rows_eq else None
-    rows_ub, b_ub = [], []
-    if row_upper is not None:
-        for i in np.flatnonzero(row_total_hidden):
-            coef = np.zeros(len(pos))
-            for j in np.flatnonzero(hidden[i]):
-                coef[var[(i, j)]] = 1.0
-            if coef.any():
-                rows_ub.append(coef)
-                b_ub.append(float(row_upper[i]) - visible_sum[i].sum())
-    a_ub = np.array(rows_ub) if rows_ub else None
-    bu = np.array(b_ub) if rows_ub else None
-    base = [(1, threshold - 1) if primary[p] else (threshold, None) for p in pos]
+def share_of_women(table: pd.DataFrame, threshold: int) -> dict[str, float | None]:
+    """`{row: % women}` from a `people_table` by sex: women / (women + men) × 100, two
+    decimals, where `publishable`; else None. People whose sex was not recorded are left out."""
     out = {}
-    for target in (cells if cells is not None else [p for p in pos if primary[p]]):
-        k = var[target]
-        bounds = list(base)
-        bounds[k] = (0, None)
-        c = np.zeros(len(pos))
-        c[k] = 1.0
-        lo = linprog(c, A_ub=a_ub, b_ub=bu, A_eq=a_eq, b_eq=b, bounds=bounds, method="highs")
-        hi = linprog(-c, A_ub=a_ub, b_ub=bu, A_eq=a_eq, b_eq=b, bounds=bounds, method="highs")
-        low = lo.fun if lo.status == 0 else 0.0
-        high = -hi.fun if hi.status == 0 else float("inf")
-        out[(int(target[0]), int(target[1]))] = (float(low), float(high))
+    for row, cells in table.iterrows():
+        women, men = int(cells.get(schema.SEXO_MUJER, 0)), int(cells.get(schema.SEXO_HOMBRE, 0))
+        out[str(row)] = round(women / (women + men) * 100, 2) if publishable(women, men, int(threshold)) else None
     return out
 
 
-def suppress(table: pd.DataFrame, threshold: int | None = None, row_upper=None) -> Suppression:
-    """Primary and secondary suppression of a table of inner counts (no margins). `row_upper`:
-    what else is published about each row's total (an upper bound, e.g. the comuna's
-    attendances), taken into account like the rest."""
-    threshold = config.small_cell_threshold(threshold)
-    values = np.ascontiguousarray(table.to_numpy(dtype="int64"))
-    if (values < 0).any():
-        raise ValueError("Una tabla de conteos no puede tener valores negativos.")
-    upper = None if row_upper is None else np.asarray(row_upper, dtype="float64")
-    return _suppress(values, threshold, upper)
+# ---------------------------------------------------------------------------
+# shares that would give a small cell back: withheld too
+# ---------------------------------------------------------------------------
+@dataclass
+class Level:
+    """One level at which shares are published (comunas, provinces or age groups): true
+    distinct people and attendances per unit × sex (`schema.SEXOS`), the shares, and the
+    units whose share is withheld only so that another is not told by difference (never
+    published as such: their «reservado» is the same as the others')."""
+    people: pd.DataFrame
+    attendances: pd.DataFrame
+    shares: dict[str, float | None]
+    withheld: list[str] = field(default_factory=list)
 
 
-def _suppress(values: np.ndarray, threshold: int, row_upper: np.ndarray | None = None) -> Suppression:
-    s = Suppression(values, threshold)
-    _lines_of_one(s)
-    pending = [tuple(p) for p in zip(*np.nonzero(s.primary))]
-    while pending:
-        r = ranges(values, s.primary, s.secondary, s.row_total_hidden, s.col_total_hidden,
-                   s.grand_total_hidden, threshold, pending, row_upper)
-        pending = [p for p, (lo, hi) in r.items() if hi - lo < threshold]
-        before = s.state()
-        for i, j in pending:  # once safe, a cell stays safe: hiding more only widens its range
-            _hide_beside(s, i, j)
-        if s.state() == before:
-            # nothing left to hide: what still narrows these cells is published elsewhere (a
-            # comuna's attendances below the threshold), not by this table
-            s.unprotectable = pending
+class _Exposure:
+    """What a reader can derive about the cells of women and men from the published figures,
+    as an integer program (HiGHS): attendances per comuna, province and age group, the
+    region's by sex, its distinct people, and the shares shown. A share fixes women / (women
+    + men); where people are as many as attendances (nobody came twice, which the region's
+    count of people can prove) and the sex of everyone is known, the shares of all comunas
+    but one, with the region's totals, give that one's women and men by difference."""
+
+    SEX = tuple(schema.SEXOS)
+
+    def __init__(self, levels: dict[str, Level], parent: dict[str, str], region: dict[str, int],
+                 people_total: int | None, threshold: int):
+        self.ub: list[float] = []
+        self.rows: list[tuple[dict[int, float], float, float]] = []
+        self.cells: dict[tuple[str, str, str, str], dict[int, float]] = {}
+        comunas, provinces, ages = levels["comuna"], levels["provincia"], levels.get("grupo")
+        size = comunas.attendances.sum(axis=1)
+        a = {(c, s): self._var(size[c]) for c in comunas.attendances.index for s in self.SEX}
+        p = {(c, s): self._var(size[c]) for c in comunas.attendances.index for s in self.SEX}
+        for c in comunas.attendances.index:
+            self._row({a[c, s]: 1 for s in self.SEX}, size[c], size[c])
+            for s in self.SEX:
+                self._someone({p[c, s]: 1}, {a[c, s]: 1}, size[c])
+                self.cells["comuna", c, s, "a"], self.cells["comuna", c, s, "p"] = {a[c, s]: 1}, {p[c, s]: 1}
+        for s in self.SEX:
+            self._row({a[c, s]: 1 for c in comunas.attendances.index}, region[s], region[s])
+        if people_total is not None:
+            self._row({v: 1 for v in p.values()}, people_total, np.inf)
+        pp = {}
+        for prov in provinces.attendances.index:
+            mine = [c for c in comunas.attendances.index if parent.get(c) == prov]
+            n = float(size[mine].sum()) if mine else 0.0
+            for s in self.SEX:
+                v = pp[prov, s] = self._var(n)
+                self._someone({v: 1}, {a[c, s]: 1 for c in mine}, n)
+                for c in mine:
+                    self._row({v: 1, p[c, s]: -1}, 0, np.inf)
+                self._row({v: 1, **{p[c, s]: -1 for c in mine}}, -np.inf, 0)
+                self.cells["provincia", prov, s, "a"] = {a[c, s]: 1 for c in mine}
+                self.cells["provincia", prov, s, "p"] = {v: 1}
+        self._shares(comunas, p, threshold)
+        self._shares(provinces, pp, threshold)
+        if ages is not None:
+            b_size = ages.attendances.sum(axis=1)
+            b = {(g, s): self._var(b_size[g]) for g in ages.attendances.index for s in self.SEX}
+            q = {(g, s): self._var(b_size[g]) for g in ages.attendances.index for s in self.SEX}
+            heads = {s: self._var(region[s]) for s in self.SEX}  # summary heads: no age
+            rest = sum(region.values()) - float(b_size.sum())
+            self._row({v: 1 for v in heads.values()}, rest, rest)
+            if people_total is not None:  # the person rows hold the region's people but the heads
+                self._row({v: 1 for v in q.values()}, people_total - rest, np.inf)
+            for s in self.SEX:
+                self._row({heads[s]: 1, **{b[g, s]: 1 for g in ages.attendances.index}}, region[s], region[s])
+            for g in ages.attendances.index:
+                self._row({b[g, s]: 1 for s in self.SEX}, b_size[g], b_size[g])
+                for s in self.SEX:
+                    self._someone({q[g, s]: 1}, {b[g, s]: 1}, b_size[g])
+                    self.cells["grupo", g, s, "a"], self.cells["grupo", g, s, "p"] = {b[g, s]: 1}, {q[g, s]: 1}
+            self._shares(ages, q, threshold)
+
+    def _var(self, ub) -> int:
+        self.ub.append(float(ub))
+        return len(self.ub) - 1
+
+    def _row(self, coefs: dict, lo: float, hi: float) -> None:
+        self.rows.append((coefs, float(lo), float(hi)))
+
+    def _someone(self, people: dict, attendances: dict, size: float) -> None:
+        """people ≤ attendances, and a cell with attendances has someone: attendances ≤ size × people."""
+        self._row({**{k: -1 for k in attendances}, **people}, -np.inf, 0)
+        self._row({**{k: -1 for k in attendances}, **{k: size for k in people}}, 0, np.inf)
+
+    def _shares(self, level: Level, people: dict, threshold: int) -> None:
+        """What each shown share says: at least `threshold` of each sex, and their ratio to
+        two decimals. A «reservado» says nothing a reader can use: few women or men, or
+        withheld for a difference, and the label does not tell which."""
+        women, men = schema.SEXO_MUJER, schema.SEXO_HOMBRE
+        for unit, share in level.shares.items():
+            if share is None:
+                continue
+            w, m = people[unit, women], people[unit, men]
+            self._row({w: 1}, threshold, np.inf)
+            self._row({m: 1}, threshold, np.inf)
+            low, high = (share - 0.0051) / 100, (share + 0.0051) / 100
+            self._row({w: 1 - high, m: -high}, -np.inf, 0)
+            self._row({w: 1 - low, m: -low}, 0, np.inf)
+
+    def lowest(self, target: dict[int, float], sign: float = 1.0) -> float | None:
+        """The lowest value of `target`·x (of −`target`·x with `sign` −1) over every solution;
+        None when the solver does not prove it (then the cell counts as narrowed)."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        n = len(self.ub)
+        if not hasattr(self, "_kw"):
+            matrix = np.zeros((len(self.rows), n))
+            for k, (coefs, _, _) in enumerate(self.rows):
+                for i, c in coefs.items():
+                    matrix[k, i] += c
+            self._kw = {"constraints": LinearConstraint(matrix, [r[1] for r in self.rows], [r[2] for r in self.rows]),
+                        "integrality": np.ones(n), "bounds": Bounds(np.zeros(n), np.array(self.ub)),
+                        # HiGHS's presolve returned 3 as the optimum of a cell that can be 4
+                        # (scipy 1.17, found by the audit's generated years): solved without it
+                        "options": {"time_limit": 30.0, "presolve": False}}
+        c = np.zeros(n)
+        for i, v in target.items():
+            c[i] = sign * v
+        res = milp(c, **self._kw)
+        return res.fun if res.status == 0 else None
+
+
+def _narrowed(levels: dict[str, Level], parent, region, people_total, threshold) -> list[tuple[str, str]]:
+    """(level, unit) of each hidden unit whose 1 to threshold − 1 women or men (people or
+    attendances) the published figures narrow below the threshold, having shown that someone
+    of that sex is there (a range from 0 does not say whether anyone of that sex came)."""
+    model = _Exposure(levels, parent, region, people_total, threshold)
+    out = []
+    for name, level in levels.items():
+        for unit, share in level.shares.items():
+            if share is not None:
+                continue
+            for sex in (schema.SEXO_MUJER, schema.SEXO_HOMBRE):
+                truths = {"p": int(level.people.loc[unit, sex]), "a": int(level.attendances.loc[unit, sex])}
+                for kind, value in truths.items():
+                    if 1 <= value < threshold and (name, unit) not in out:
+                        cell = model.cells[name, unit, sex, kind]
+                        lo = model.lowest(cell)
+                        if lo is not None and lo < 0.5:
+                            continue
+                        high = model.lowest(cell, -1.0)
+                        if lo is None or high is None or -high - lo < threshold:
+                            out.append((name, unit))
+    return out
+
+
+def _candidates(levels: dict[str, Level], parent: dict[str, str], cell: tuple[str, str]) -> list[tuple[str, str]]:
+    """Shown shares to withhold for a narrowed `cell`, nearest first, each group cheapest
+    first (fewest people): the comunas of its province, its province, the other units of its
+    level, then the rest."""
+    def shown(name, units=None):
+        level = levels.get(name)
+        if level is None:
+            return []
+        found = [u for u, v in level.shares.items() if v is not None and (units is None or u in units)]
+        return [(name, u) for u in sorted(found, key=lambda u: (int(level.people.loc[u].sum()), u))]
+
+    name, unit = cell
+    province = parent.get(unit) if name == "comuna" else unit if name == "provincia" else None
+    mine = {c for c, p in parent.items() if p == province}
+    order = shown("comuna", mine) + shown("provincia", {province}) + shown(name) + [
+        c for other in levels for c in shown(other)]
+    return list(dict.fromkeys(order))
+
+
+def withhold_differences(levels: dict[str, Level], parent: dict[str, str], region: dict[str, int],
+                         people_total: int | None, threshold: int) -> list[tuple[str, str]]:
+    """Withhold more shares until no small cell of women or men can be told by difference
+    (modifies each level's `shares` and `withheld`); returns the (level, unit) withheld this
+    way, in order.
+
+    For the first narrowed cell, the nearest, cheapest shown share whose withholding leaves
+    fewer cells narrowed goes (else the nearest). If a cell by age is still narrowed with
+    every share withheld, the age breakdown itself gives it away (a tiny year whose ages are
+    nearly all in one group): the level `grupo` is removed — the year publishes nothing by
+    age — and the shares are decided again without it. What may still narrow a cell then is
+    the region's exact headline figures and the contract's attendances per comuna."""
+    rule = {name: dict(level.shares) for name, level in levels.items()}
+    withheld = []
+    narrowed = _narrowed(levels, parent, region, people_total, threshold)
+    while narrowed:
+        candidates = _candidates(levels, parent, narrowed[0])
+        if not candidates:
+            if "grupo" in levels and any(name == "grupo" for name, _ in narrowed):
+                del levels["grupo"]
+                for name, level in levels.items():
+                    level.shares.update(rule[name])
+                    level.withheld.clear()
+                withheld = [("grupo", "*")]
+                narrowed = _narrowed(levels, parent, region, people_total, threshold)
+                continue
             break
-    return s
-
-
-def _lines_of_one(s: Suppression) -> None:
-    """A quick first pass (the classic rule): no row or column with a primary cell keeps it as
-    its only hidden cell. The linear programs then only check, and add what is still missing."""
-    changed = True
-    while changed:
-        changed = False
-        for i, j in zip(*np.nonzero(s.primary)):
-            hidden = s.hidden
-            if hidden[i].sum() < 2 or hidden[:, j].sum() < 2:
-                before = (s.secondary.sum(), s.row_total_hidden.sum(), s.col_total_hidden.sum())
-                _hide_beside(s, i, j, row_only=hidden[i].sum() < 2)
-                changed |= before != (s.secondary.sum(), s.row_total_hidden.sum(), s.col_total_hidden.sum())
-
-
-def _hide_beside(s: Suppression, i: int, j: int, row_only: bool | None = None) -> None:
-    """One more hidden cell or total for the primary cell (i, j): the smallest visible
-    non-zero cell of its row or column; else its row total, its column total, the grand total."""
-    hidden = s.hidden
-    candidates = []
-    if row_only is not False:
-        candidates += [(s.values[i, k], i, k) for k in range(s.values.shape[1]) if not hidden[i, k] and s.values[i, k] > 0]
-    if row_only is not True:
-        candidates += [(s.values[k, j], k, j) for k in range(s.values.shape[0]) if not hidden[k, j] and s.values[k, j] > 0]
-    if row_only is not None and not candidates:
-        return  # the linear programs decide what else to hide
-    if candidates:
-        _, a, b = min(candidates)
-        s.secondary[a, b] = True
-    elif not s.row_total_hidden[i]:
-        s.row_total_hidden[i] = True
-    elif not s.col_total_hidden[j]:
-        s.col_total_hidden[j] = True
-    elif not s.grand_total_hidden:
-        s.grand_total_hidden = True
-
-
-def suppression_mask(table: pd.DataFrame, threshold: int | None = None) -> pd.DataFrame:
-    """Boolean frame, True where a cell of the inner table (no margins) is hidden."""
-    return pd.DataFrame(suppress(table, threshold).hidden, index=table.index, columns=table.columns)
-
-
-def protect(table: pd.DataFrame, threshold: int | None = None, row_upper=None) -> pd.DataFrame:
-    """The table with a `Total` row and column added and its cells protected.
-
-    `table` holds the inner counts of distinct people (`people_table`); `row_upper` see
-    `suppress`. Returns a new frame
-    of objects: Python ints, ``"< {threshold}"`` for a primary cell, ``"reservado"`` for a
-    secondary cell or a hidden total.
-    """
-    threshold = config.small_cell_threshold(threshold)
-    counts = table.astype("int64")
-    s = suppress(counts, threshold, row_upper)
-    label = suppressed_label(threshold)
-    cells = [[label if p else RESERVED if q else int(v) for v, p, q in zip(vals, ps, qs)]
-             for vals, ps, qs in zip(counts.to_numpy(), s.primary, s.secondary)]
-    out = pd.DataFrame(cells, index=counts.index, columns=counts.columns, dtype=object)
-    row_totals = [RESERVED if h else int(v) for h, v in zip(s.row_total_hidden, counts.sum(axis=1))]
-    col_totals = [RESERVED if h else int(v) for h, v in zip(s.col_total_hidden, counts.sum(axis=0))]
-    grand = RESERVED if s.grand_total_hidden else int(counts.to_numpy().sum())
-    out[_total_label(counts.columns)] = pd.Series(row_totals, index=counts.index, dtype=object)
-    total_row = pd.DataFrame([col_totals + [grand]], index=[_total_label(counts.index)],
-                             columns=out.columns, dtype=object)
-    return pd.concat([out, total_row])
-
-
-def aggregate(protected: pd.DataFrame, rows: dict | None = None, columns: dict | None = None) -> pd.DataFrame:
-    """Another table of the same people from a `protect`-ed one, without new disclosure.
-
-    `rows` / `columns` map each new row / column label to the inner labels it adds up (e.g. a
-    province to its comunas, a sex to its age groups); omitted: kept as they are. A new cell is
-    its exact sum when every cell in it is visible or when it is exactly one published total
-    (a whole row, column or the table); otherwise ``"reservado"``.
-    """
-    inner = protected.drop(index=_total_label(protected.index)).drop(columns=_total_label(protected.columns))
-    rows = rows or {r: [r] for r in inner.index}
-    columns = columns or {c: [c] for c in inner.columns}
-    all_rows, all_cols = set(inner.index), set(inner.columns)
-    out = {}
-    for name_c, cs in columns.items():
-        col = {}
-        for name_r, rs in rows.items():
-            block = inner.loc[list(rs), list(cs)]
-            vals = block.to_numpy().ravel()
-            if all(isinstance(v, (int, np.integer)) for v in vals):
-                col[name_r] = int(sum(vals))
-            elif set(cs) == all_cols and len(rs) == 1:
-                col[name_r] = protected.loc[rs[0], _total_label(protected.columns)]
-            elif set(rs) == all_rows and len(cs) == 1:
-                col[name_r] = protected.loc[_total_label(protected.index), cs[0]]
-            elif set(rs) == all_rows and set(cs) == all_cols:
-                col[name_r] = protected.iloc[-1, -1]
-            else:
-                col[name_r] = RESERVED
-        out[name_c] = col
-    return pd.DataFrame(out, dtype=object)[list(columns)].loc[list(rows)]
+        choice, after = candidates[0], None
+        for name, unit in candidates:
+            level = levels[name]
+            share = level.shares[unit]
+            level.shares[unit] = None
+            level.withheld.append(unit)
+            trial = _narrowed(levels, parent, region, people_total, threshold)
+            level.shares[unit] = share
+            level.withheld.pop()
+            if len(trial) < len(narrowed):
+                choice, after = (name, unit), trial
+                break
+        levels[choice[0]].shares[choice[1]] = None
+        levels[choice[0]].withheld.append(choice[1])
+        withheld.append(choice)
+        narrowed = after if after is not None else _narrowed(levels, parent, region, people_total, threshold)
+    return withheld
 
 
 # ---------------------------------------------------------------------------

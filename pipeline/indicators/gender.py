@@ -1,17 +1,14 @@
-"""Gender × territory: attendances and women's share by province and comuna, people by age × sex.
+"""Gender × territory and age: the share of women by province, comuna and age group.
 
-- Province (`asistencias_por_provincia_sexo`): attendances by sex and the share of women.
-  A province holds several comunas and hundreds of attendances: published as counts, like
-  the region's totals.
-- Comuna (`personas_por_comuna_sexo`) and the region's age groups (`personas_por_grupo_etario_sexo`):
-  person tables of DISTINCT PEOPLE (`disclosure.people_table`), each protected by
-  `disclosure.protect` (threshold on people plus secondary suppression, audited by linear
-  programming). These are the only person tables finer than the region that are published:
-  no comuna × sex × age table, whose sums would link the two (see README, «Datos personales»).
-  A comuna's share of women (of its attendances) is published only where both its women's
-  and its men's cells are visible; elsewhere it is null (the deck writes "reservado").
+One rule for the three (`disclosure.share_of_women`): the share of women among the distinct
+people whose sex was recorded, published only where there are at least `threshold` distinct
+women and `threshold` distinct men; elsewhere null (the deck writes «reservado»). No count of
+women or men below the region is published (see `disclosure` and README, «Protección de
+celdas pequeñas»); attendances per province are published without sex, like the comunas'.
+A share that would give another reserved figure back by difference is withheld too
+(`disclosure.withhold_differences`), marked «reservado» like the others.
 
-Each function returns JSON-ready values; hidden cells are strings (`disclosure`'s labels).
+Each function returns JSON-ready values.
 """
 from __future__ import annotations
 
@@ -20,9 +17,9 @@ import pandas as pd
 from pipeline import schema
 from pipeline.indicators import disclosure
 
+AGE_GROUPS = disclosure.AGE_GROUPS
 SEX_COLUMNS = {"mujeres": schema.SEXO_MUJER, "hombres": schema.SEXO_HOMBRE,
                "sexo_sin_informacion": schema.SIN_INFORMACION}
-AGE_GROUPS = disclosure.AGE_GROUPS
 
 
 def pct(part: float, whole: float) -> float | None:
@@ -31,66 +28,64 @@ def pct(part: float, whole: float) -> float | None:
     return None if not whole else round(part / whole * 100, 2)
 
 
-def asistencias_por_provincia_sexo(actividades: pd.DataFrame, provincias: list[str]) -> dict[str, dict]:
-    """`{provincia: {asistencias, mujeres, hombres, sexo_sin_informacion, pct_mujeres}}`, every
-    province of the region in order, zeros included (pct null without attendances)."""
-    sums = actividades.groupby("provincia")[["asistencias", *SEX_COLUMNS]].sum()
-    out = {}
-    for prov in provincias:
-        row = sums.loc[prov] if prov in sums.index else None
-        values = {col: int(row[col]) if row is not None else 0 for col in ["asistencias", *SEX_COLUMNS]}
-        values["pct_mujeres"] = pct(values["mujeres"], values["asistencias"])
-        out[prov] = values
-    return out
+def asistencias_por_provincia(actividades: pd.DataFrame, provincias: list[str]) -> dict[str, int]:
+    """Attendances per province of the region, in order, zeros included (no sex)."""
+    sums = actividades.groupby("provincia")["asistencias"].sum()
+    return {prov: int(sums.get(prov, 0)) for prov in provincias}
 
 
-def _records(table: pd.DataFrame) -> dict[str, dict]:
-    return {str(idx): {str(col): (v if isinstance(v, str) else int(v)) for col, v in row.items()}
-            for idx, row in table.iterrows()}
+def people_by_sex(actividades: pd.DataFrame, asistencias_: pd.DataFrame, by: str,
+                  index: list[str]) -> pd.DataFrame:
+    """Distinct people per `by` (comuna, provincia, grupo) × sex, every row of `index`. True
+    counts: never published, only their `share_of_women`."""
+    return disclosure.people_table(asistencias_, actividades, [by, "sexo"], index=index, columns=schema.SEXOS)
 
 
-def personas_por_comuna_sexo(actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: list[str],
-                             threshold: int, asistencias_por_comuna: dict[str, int] | None = None) -> dict[str, dict]:
-    """Distinct people per comuna × sex, protected: `{comuna: {Mujer, Hombre, Sin información,
-    Total}, ..., "Total": {...}}`; hidden cells are the disclosure labels. The comunas'
-    published attendances bound their people (`row_upper`)."""
-    table = disclosure.people_table(asistencias_, actividades, ["comuna", "sexo"], index=comunas,
-                                    columns=schema.SEXOS)
-    upper = [asistencias_por_comuna.get(c, 0) for c in comunas] if asistencias_por_comuna else None
-    return _records(disclosure.protect(table, threshold, row_upper=upper))
+def attendances_by_sex(actividades: pd.DataFrame, asistencias_: pd.DataFrame, by: str,
+                       index: list[str]) -> pd.DataFrame:
+    """Attendances per `by` × sex (`schema.SEXOS`): comunas and provinces from the activities'
+    counts (summaries included), age groups from person rows. True counts, never published."""
+    if by == "grupo":
+        rows = asistencias_.assign(grupo=disclosure.age_group(asistencias_["edad"]).to_numpy())
+        table = rows.groupby(["grupo", "sexo"]).size().unstack("sexo", fill_value=0)
+    else:
+        table = actividades.groupby(by)[list(SEX_COLUMNS)].sum().rename(columns=SEX_COLUMNS)
+    return table.reindex(index=index, columns=schema.SEXOS, fill_value=0).fillna(0).astype("int64")
 
 
-def pct_mujeres_por_comuna(actividades: pd.DataFrame, protected: dict[str, dict],
-                           comunas: list[str]) -> dict[str, float | None]:
-    """Women's share of each comuna's attendances, two decimals; null where the comuna has no
-    attendance or where its women's or men's person cell is hidden."""
-    sums = actividades.groupby("comuna")[["asistencias", "mujeres"]].sum()
-    out = {}
-    for comuna in comunas:
-        cells = protected.get(comuna, {})
-        visible = not isinstance(cells.get(schema.SEXO_MUJER), str) and not isinstance(cells.get(schema.SEXO_HOMBRE), str)
-        total = int(sums.loc[comuna, "asistencias"]) if comuna in sums.index else 0
-        out[comuna] = pct(int(sums.loc[comuna, "mujeres"]), total) if visible and total else None
-    return out
-
-
-def personas_por_grupo_etario_sexo(actividades: pd.DataFrame, asistencias_: pd.DataFrame,
-                                   threshold: int) -> dict[str, dict] | None:
-    """Distinct people per age group × sex of the region, protected; null without any age."""
-    if asistencias_.empty or asistencias_["edad"].notna().sum() == 0:
-        return None
-    table = disclosure.people_table(asistencias_, actividades, ["grupo", "sexo"], index=AGE_GROUPS,
-                                    columns=schema.SEXOS)
-    return _records(disclosure.protect(table, threshold))
+def _age_data(actividades: pd.DataFrame, asistencias_: pd.DataFrame) -> bool:
+    return not asistencias_.empty and asistencias_["edad"].notna().sum() > 0
 
 
 def compute(actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: list[str], provincias: list[str],
-            asistencias_por_comuna: dict[str, int], threshold: int) -> dict:
-    """The gender × territory keys of `indicadores.json` (docs/indicadores.md)."""
-    por_comuna = personas_por_comuna_sexo(actividades, asistencias_, comunas, threshold, asistencias_por_comuna)
+            threshold: int, parent: dict[str, str] | None = None, por_grupo_etario: dict | None = None) -> dict:
+    """The gender × territory keys of `indicadores.json` (docs/indicadores.md): the shares
+    where `disclosure.publishable`, less those `disclosure.withhold_differences` keeps back
+    so that no small cell is given back by difference. `parent`: comuna → province;
+    `por_grupo_etario`: the attendances by age group (`asistencias_por_grupo_etario`),
+    returned as they are, or null when the age breakdown itself would give a cell away."""
+    threshold = int(threshold)
+    if parent is None:
+        parent = dict(zip(actividades["comuna"], actividades["provincia"]))
+    # a summary's heads have no age: the age groups count person rows, as asistencias_por_grupo_etario
+    person_rows = actividades[actividades["forma"] != schema.SHAPE_SUMMARY]
+    levels = {}
+    for by, index, acts in (("comuna", comunas, actividades), ("provincia", provincias, actividades),
+                            ("grupo", AGE_GROUPS, person_rows)):
+        if by == "grupo" and not _age_data(actividades, asistencias_):
+            continue
+        people = people_by_sex(acts, asistencias_, by, index)
+        levels[by] = disclosure.Level(people, attendances_by_sex(actividades, asistencias_, by, index),
+                                      disclosure.share_of_women(people, threshold))
+    region = {sexo: int(actividades[col].sum()) for col, sexo in SEX_COLUMNS.items()}
+    people_total = disclosure.personas_distintas(asistencias_, actividades)
+    if people_total is None:  # a year of summaries: each head is a person
+        people_total = sum(region.values())
+    disclosure.withhold_differences(levels, parent, region, people_total, threshold)
     return {
-        "asistencias_por_provincia_sexo": asistencias_por_provincia_sexo(actividades, provincias),
-        "personas_por_comuna_sexo": por_comuna,
-        "pct_mujeres_por_comuna": pct_mujeres_por_comuna(actividades, por_comuna, comunas),
-        "personas_por_grupo_etario_sexo": personas_por_grupo_etario_sexo(actividades, asistencias_, threshold),
+        "asistencias_por_provincia": asistencias_por_provincia(actividades, provincias),
+        "pct_mujeres_por_provincia": levels["provincia"].shares,
+        "pct_mujeres_por_comuna": levels["comuna"].shares,
+        "pct_mujeres_por_grupo_etario": levels["grupo"].shares if "grupo" in levels else None,
+        "asistencias_por_grupo_etario": por_grupo_etario if "grupo" in levels else None,
     }

@@ -254,30 +254,3 @@ def pct_bars(
             ax.legend(loc="lower right", frameon=True, framealpha=0.9)
         return _finish(fig)
 
-
-def age_sex_bars(table: Mapping[str, Mapping[str, Any]], *, reserved_label: str = disclosure.RESERVED) -> Figure:
-    """People per age group: women and men side by side (from a protected table; a hidden
-    cell — any str — is written "reservado")."""
-    groups = [g for g in table if g != "Total"]
-    sexes = [("Mujer", "Mujeres", CURRENT), ("Hombre", "Hombres", PALETTE[2])]
-    known = [v for g in groups for s, _, _ in sexes if isinstance(v := table[g].get(s), (int, float))]
-    top = max(known + [1])
-    with _theme():
-        fig = _figure((SLIDE_SIZE[0], max(3.2, 0.95 * len(groups) + 1.4)))
-        ax = fig.subplots()
-        for k, (key, label, color) in enumerate(sexes):
-            ys = [i - 0.2 + 0.4 * k for i in range(len(groups))]
-            values = [table[g].get(key) for g in groups]
-            widths = [float(v) if isinstance(v, (int, float)) else 0.0 for v in values]
-            ax.barh(ys, widths, height=0.38, color=color, label=label)
-            for y, v, w in zip(ys, values, widths):
-                ax.annotate(fmt_int(v) if isinstance(v, (int, float)) else reserved_label, (w, y), xytext=(5, 0),
-                            textcoords="offset points", va="center", fontsize=14)
-        ax.set_yticks(range(len(groups)), groups)
-        ax.invert_yaxis()
-        ax.set(xlabel="Personas distintas", ylabel="", xlim=(0, max(top * 1.25, 5)))
-        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
-        ax.xaxis.set_major_formatter(lambda v, _pos: fmt_int(v))
-        ax.grid(axis="y", visible=False)
-        ax.legend(loc="lower right", frameon=True, framealpha=0.9)
-        return _finish(fig)

@@ -74,9 +74,10 @@ def reach(ind: Mapping[str, Any], paragraph: str | None = None) -> str:
         return one if n == 1 else many
 
     kpis = [_kpi(fmt_int(ind["asistencias"]), label(ind["asistencias"], "asistencia", "asistencias"))]
-    if ind.get("personas_unicas") is not None:
-        kpis.append(_kpi(fmt_int(ind["personas_unicas"]),
-                         label(ind["personas_unicas"], "persona distinta", "personas distintas")))
+    # the deck's one number of people (disclosure's definition); older files had only personas_unicas
+    people = ind["personas_distintas"] if "personas_distintas" in ind else ind.get("personas_unicas")
+    if people is not None:
+        kpis.append(_kpi(fmt_int(people), label(people, "persona distinta", "personas distintas")))
     kpis.append(_kpi(fmt_int(ind["actividades"]), label(ind["actividades"], "actividad", "actividades")))
     kpis.append(
         _kpi(f'{fmt_int(ind["comunas_alcanzadas"])} de {fmt_int(ind["comunas_region"])}', "comunas alcanzadas")

@@ -1,7 +1,8 @@
 """Slides of gender × territory (province, comuna, age), the maps, the achievements and the close.
 
-Called by `03_balance.ipynb` like `slides`: indicators in, escaped HTML out. Person tables
-arrive protected (`indicadores.json`): any str cell is hidden and written "reservado".
+Called by `03_balance.ipynb` like `slides`: indicators in, escaped HTML out. Shares of women
+arrive protected (`indicadores.json`): a null share is written "reservado", and every note
+says why, with the configured threshold (`umbral_celdas_pequenas`).
 """
 from __future__ import annotations
 
@@ -26,32 +27,65 @@ def _alt_pcts(title: str, values: Mapping[str, Any], previous: Mapping[str, Any]
     return text + (f" {labels[1]}: {words(previous)}." if previous else "")
 
 
-def province_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
-    """Women's share of attendances per province, the previous year's beside."""
-    current = ind.get("asistencias_por_provincia_sexo")
-    if not current:
-        return None
-    prev_ind = ind.get("anio_anterior") or {}
-    previous = prev_ind.get("asistencias_por_provincia_sexo")
-    labels = (str(ind["anio"]), str(prev_ind.get("anio", "")))
-    def shares(table):
-        return {p: (table.get(p) or {}).get("pct_mujeres")
-                if (table.get(p) or {}).get("pct_mujeres") is not None else "sin asistencias" for p in current}
+COUNTS_OF = {"pct_mujeres_por_comuna": "asistencias_por_comuna", "pct_mujeres_por_provincia": "asistencias_por_provincia",
+             "pct_mujeres_por_grupo_etario": "asistencias_por_grupo_etario"}
 
-    cur = shares(current)
-    prev = shares(previous) if previous else None
-    note = "; ".join(f"{p}: {fmt_int(v.get('asistencias'))} asistencias, {fmt_int(v.get('mujeres'))} de mujeres"
-                     for p, v in current.items()) + "."
-    return chart_slide(titles.province_women_title(current), charts.pct_bars(cur, prev, labels),
-                       _alt_pcts("Porcentaje de mujeres en las asistencias por provincia", cur, prev, labels),
-                       note, SECTION_MUJERES, paragraph)
+
+def reserved_note(ind: Mapping[str, Any], key: str, where: str, shown: Mapping[str, Any] | None = None) -> str:
+    """The rule, with the configured threshold, and why a share is missing: fewer than the
+    threshold of women or of men, or (withheld like a complementary cell, which the label
+    must not tell apart) that it would give another reserved share back by difference.
+    `shown`: the units drawn (default: those of `key` with attendances)."""
+    n = fmt_int(ind["umbral_celdas_pequenas"])
+    if shown is None:  # the units with attendances
+        counts = ind.get(COUNTS_OF[key]) or {}
+        shown = {u: v for u, v in (ind.get(key) or {}).items() if counts.get(u)}
+    note = (f"Porcentaje de mujeres entre las personas distintas con sexo registrado, donde hay al menos {n} "
+            f"mujeres y {n} hombres distintos.")
+    if not any(v is None for v in shown.values()):
+        return note
+    return note + (f" «Reservado»: {where} tiene menos de {n} mujeres o menos de {n} hombres distintos, o su "
+                   "porcentaje, con las demás cifras publicadas, permitiría deducir el de otra reservada; no se "
+                   "publica para no identificar a nadie.")
+
+
+def _shares(pcts: Mapping[str, Any] | None, counts: Mapping[str, Any] | None, names) -> dict[str, Any] | None:
+    """The shares to draw: a number, None («reservado») or "sin asistencias"."""
+    if pcts is None:
+        return None
+    counts = counts or {}
+    return {n: "sin asistencias" if n in counts and not counts[n] else pcts.get(n) for n in names}
+
+
+def _shares_slide(ind: Mapping[str, Any], key: str, counts_key: str, names: list[str], title: str,
+                  alt_title: str, where: str, paragraph: str | None, compare_up_to: int | None = None) -> str:
+    """Women's share per province, comuna or age group (`key`), the previous year's beside."""
+    cur = _shares(ind[key], ind.get(counts_key), names)
+    prev_ind = ind.get("anio_anterior") or {}
+    labels = (str(ind["anio"]), str(prev_ind.get("anio", "")))
+    prev = _shares(prev_ind.get(key), prev_ind.get(counts_key), names)
+    if compare_up_to is not None and len(names) > compare_up_to:
+        prev = None
+    return chart_slide(title, charts.pct_bars(cur, prev, labels), _alt_pcts(alt_title, cur, prev, labels),
+                       reserved_note(ind, key, where, cur), SECTION_MUJERES, paragraph)
+
+
+def province_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
+    """Women's share per province (people with sex recorded), the previous year's beside."""
+    pcts = ind.get("pct_mujeres_por_provincia")
+    if pcts is None:
+        return None
+    return _shares_slide(ind, "pct_mujeres_por_provincia", "asistencias_por_provincia", list(pcts),
+                         titles.province_women_title(pcts, ind.get("asistencias_por_provincia")),
+                         "Porcentaje de mujeres por provincia",
+                         "la provincia", paragraph)
 
 
 def province_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
     """Attendances per province (share of the region's), the previous year's beside; from an
     indicadores.json written before attendances by province existed, activities per province."""
-    current = ind.get("asistencias_por_provincia_sexo")
-    if not current:
+    counts = ind.get("asistencias_por_provincia")
+    if not counts:
         por_provincia = ind.get("actividades_por_provincia")
         if not por_provincia:
             return None
@@ -62,54 +96,38 @@ def province_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str 
                            SECTION_PROVINCIAS, paragraph)
     prev_ind = ind.get("anio_anterior") or {}
     labels = (str(ind["anio"]), str(prev_ind.get("anio", "")))
-    counts = {p: v.get("asistencias", 0) for p, v in current.items()}
-    previous = prev_ind.get("asistencias_por_provincia_sexo")
-    prev_counts = {p: (previous.get(p) or {}).get("asistencias", 0) for p in counts} if previous else None
+    previous = prev_ind.get("asistencias_por_provincia")
+    prev_counts = {p: previous.get(p, 0) for p in counts} if previous else None
     from pipeline.report.figures import alt_compare
 
     fig = (charts.compare_bars(counts, prev_counts, labels, xlabel="% de asistencias") if prev_counts
            else charts.share_bars(counts, sort=False, xlabel="% de asistencias"))
-    return chart_slide(titles.province_title(current), fig,
+    return chart_slide(titles.province_title(counts), fig,
                        alt_compare("Porcentaje de asistencias por provincia", counts, prev_counts, labels),
                        None, SECTION_PROVINCIAS, paragraph)
 
 
 def comuna_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
-    """Women's share per comuna with activity, where the protected person table allows it."""
+    """Women's share per comuna with activity (people with sex recorded)."""
     pcts = ind.get("pct_mujeres_por_comuna")
     if pcts is None:
         return None
     por_comuna = ind.get("asistencias_por_comuna") or {}
     cur = {c: pcts.get(c) for c, n in por_comuna.items() if n}
-    cur = dict(sorted(cur.items(), key=lambda kv: -(kv[1] if isinstance(kv[1], (int, float)) else -1)))
-    prev_ind = ind.get("anio_anterior") or {}
-    previous = prev_ind.get("pct_mujeres_por_comuna")
-    labels = (str(ind["anio"]), str(prev_ind.get("anio", "")))
-    prev = {c: previous.get(c) for c in cur} if previous and len(cur) <= 10 else None
-    note = ("«Reservado»: la comuna tiene menos de "
-            f"{fmt_int(ind['umbral_celdas_pequenas'])} mujeres u hombres distintos; "
-            "su porcentaje no se publica para no identificar a nadie.")
-    return chart_slide(titles.comuna_women_title(cur), charts.pct_bars(cur, prev, labels),
-                       _alt_pcts("Porcentaje de mujeres en las asistencias por comuna", cur, prev, labels),
-                       note, SECTION_MUJERES, paragraph)
+    names = sorted(cur, key=lambda c: -(cur[c] if isinstance(cur[c], (int, float)) else -1))
+    return _shares_slide(ind, "pct_mujeres_por_comuna", "asistencias_por_comuna", names,
+                         titles.comuna_women_title(cur), "Porcentaje de mujeres por comuna", "la comuna",
+                         paragraph, compare_up_to=10)
 
 
 def age_sex_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
-    """Distinct women and men per age group (protected table)."""
-    table = ind.get("personas_por_grupo_etario_sexo")
-    if not table:
+    """Women's share per age group of the region (people with sex recorded)."""
+    pcts = ind.get("pct_mujeres_por_grupo_etario")
+    if not pcts:
         return None
-    groups = [g for g in table if g != "Total"]
-    alt = "Personas distintas por grupo de edad y sexo: " + "; ".join(
-        f"{g}: mujeres {fmt_int(table[g]['Mujer']) if isinstance(table[g]['Mujer'], int) else RESERVADO}, "
-        f"hombres {fmt_int(table[g]['Hombre']) if isinstance(table[g]['Hombre'], int) else RESERVADO}" for g in groups) + "."
-    total = table.get("Total", {})
-    women, men = total.get("Mujer"), total.get("Hombre")
-    title = (f"{fmt_int(women)} mujeres y {fmt_int(men)} hombres distintos participaron"
-             if isinstance(women, int) and isinstance(men, int) else "Mujeres y hombres por grupo de edad")
-    return chart_slide(title, charts.age_sex_bars(table), alt,
-                       "Cada persona se cuenta una vez por grupo; una asistencia sin RUT válido cuenta como una persona.",
-                       SECTION_MUJERES, paragraph)
+    return _shares_slide(ind, "pct_mujeres_por_grupo_etario", "asistencias_por_grupo_etario", list(pcts),
+                         titles.age_women_title(pcts), "Porcentaje de mujeres por grupo de edad", "el grupo",
+                         paragraph)
 
 
 def _omitted_note(shapes) -> str:
@@ -137,12 +155,13 @@ def map_slides(ind: Mapping[str, Any], texts=None) -> list[str]:
     pcts = ind.get("pct_mujeres_por_comuna")
     if pcts is not None:
         reserved = {c for c, v in pcts.items() if v is None and por_comuna.get(c)}
-        fig = maps.comuna_map(shapes.shapes, pcts, label="% de mujeres en las asistencias", kind="share",
+        fig = maps.comuna_map(shapes.shapes, pcts, label="% de mujeres (personas con sexo registrado)", kind="share",
                               reserved=reserved)
         alt = "Mapa del porcentaje de mujeres por comuna: " + "; ".join(
             f"{c}: {fmt_pct(v) if v is not None else (RESERVADO if c in reserved else 'sin actividades')}"
             for c, v in pcts.items()) + "."
-        note = "Reservado: menos de 5 mujeres u hombres distintos en la comuna." + _omitted_note(shapes)
+        drawn = {c: v for c, v in pcts.items() if por_comuna.get(c)}
+        note = reserved_note(ind, "pct_mujeres_por_comuna", "la comuna", drawn) + _omitted_note(shapes)
         out.append(_map_slide(titles.comuna_women_title(pcts), fig, alt, note, SECTION_MUJERES, para("mapa_mujeres")))
     return out
 

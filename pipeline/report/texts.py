@@ -47,6 +47,7 @@ def placeholders(ind: Mapping[str, Any]) -> dict[str, str]:
         "asistencias_anio_anterior": fmt_int(ind.get("asistencias_anio_anterior")),
         "variacion_asistencias_pct": fmt_signed_pct(ind.get("variacion_asistencias_pct")),
         "personas_unicas": fmt_int(ind.get("personas_unicas")),
+        "personas_distintas": fmt_int(ind.get("personas_distintas")),
         "actividades": fmt_int(ind.get("actividades")),
         "comunas_alcanzadas": fmt_int(ind.get("comunas_alcanzadas")),
         "comunas_region": fmt_int(ind.get("comunas_region")),

@@ -112,23 +112,32 @@ def _top(counts: Mapping[str, float]) -> tuple[str, float] | None:
     return max(items, key=lambda kv: kv[1])
 
 
-def province_title(por_provincia: Mapping[str, Mapping[str, Any]]) -> str:
+def province_title(por_provincia: Mapping[str, Any]) -> str:
     """"Limarí concentró el 40 % de las asistencias" (attendances by province)."""
-    counts = {p: v.get("asistencias", 0) for p, v in por_provincia.items()}
+    counts = {p: v for p, v in por_provincia.items() if isinstance(v, (int, float))}
     top = _top(counts)
     if top is None:
         return "Asistencias por provincia"
     return f"{top[0]} concentró el {fmt_pct(share(top[1], sum(counts.values())))} de las asistencias"
 
 
-def province_women_title(por_provincia: Mapping[str, Mapping[str, Any]]) -> str:
-    pcts = {p: v.get("pct_mujeres") for p, v in por_provincia.items() if not missing(v.get("pct_mujeres"))}
+def _shares(pcts: Mapping[str, Any] | None) -> dict[str, float]:
+    """The published shares of a mapping (a reserved share is None; a text says why there is none)."""
+    return {k: v for k, v in (pcts or {}).items() if isinstance(v, (int, float)) and not missing(v)}
+
+
+def province_women_title(pct_por_provincia: Mapping[str, Any],
+                         asistencias_por_provincia: Mapping[str, Any] | None = None) -> str:
+    """The women's majority across provinces, or the province with the largest share. A
+    province without attendances has no share: «todas» then covers those with activities."""
+    active = [p for p in pct_por_provincia
+              if asistencias_por_provincia is None or (asistencias_por_provincia.get(p) or 0) > 0]
+    pcts = _shares({p: pct_por_provincia[p] for p in active})
     if not pcts:
-        return "Mujeres por provincia: sin registro del sexo"
-    if all(p > 50 for p in pcts.values()):
+        return "Mujeres por provincia: cifras reservadas por ser pequeñas"
+    if all(p > 50 for p in pcts.values()) and len(pcts) == len(active):
         low = min(pcts.values())
-        # provinces without attendances have no share: «todas» covers only those with activities
-        some = " con actividades" if len(pcts) < len(por_provincia) else ""
+        some = " con actividades" if len(active) < len(pct_por_provincia) else ""
         where = f"todas las provincias{some}" if len(pcts) > 1 else f"la provincia{some}" if some else "la provincia"
         if len(pcts) == 1 and some:
             where = f"{next(iter(pcts))}, la única provincia con actividades"
@@ -138,7 +147,7 @@ def province_women_title(por_provincia: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def comuna_women_title(pct_por_comuna: Mapping[str, Any]) -> str:
-    pcts = {c: v for c, v in pct_por_comuna.items() if isinstance(v, (int, float)) and not missing(v)}
+    pcts = _shares(pct_por_comuna)
     if not pcts:
         return "Mujeres por comuna: cifras reservadas por ser pequeñas"
     majority = sum(1 for v in pcts.values() if v > 50)
@@ -146,6 +155,17 @@ def comuna_women_title(pct_por_comuna: Mapping[str, Any]) -> str:
         comuna, value = next(iter(pcts.items()))
         return f"En {comuna}, el {fmt_pct(value)} del público fueron mujeres"
     return f"Las mujeres fueron mayoría en {fmt_int(majority)} de las {fmt_int(len(pcts))} comunas con cifras publicables"
+
+
+def age_women_title(pct_por_grupo: Mapping[str, Any]) -> str:
+    """The age group with the largest share of women, or why none is shown."""
+    pcts = _shares({k: v for k, v in (pct_por_grupo or {}).items() if k != "Sin información"})
+    if not pcts:
+        return "Mujeres por grupo de edad: cifras reservadas por ser pequeñas"
+    top = max(pcts.items(), key=lambda kv: kv[1])
+    if len(pcts) == 1:
+        return f"Entre las personas de {top[0]}, el {fmt_pct(top[1])} fueron mujeres"
+    return f"Las mujeres fueron más presentes entre las personas de {top[0]}: {fmt_pct(top[1])}"
 
 
 def coverage_title(ind: Mapping[str, Any]) -> str:

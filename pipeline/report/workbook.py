@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from pipeline import schema
 from pipeline.report.formats import MESES
+from pipeline.indicators.disclosure import RESERVED
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -73,22 +74,40 @@ def _dict_table(data: dict | None, key: str, value: str) -> pd.DataFrame:
     return pd.DataFrame(list((data or {}).items()), columns=[key, value])
 
 
-PERSON_SHEETS = {  # JSON key → (sheet, first column): the published person tables
-    "personas_por_comuna_sexo": ("Personas por comuna y sexo", "Comuna"),
-    "personas_por_grupo_etario_sexo": ("Personas por edad y sexo", "Grupo etario"),
+WOMEN_SHEET = "Mujeres por territorio"
+WOMEN_COLUMN = "Mujeres (% de personas con sexo registrado)"
+WOMEN_KEYS = {  # JSON key → level written in the sheet
+    "pct_mujeres_por_provincia": "Provincia",
+    "pct_mujeres_por_comuna": "Comuna",
+    "pct_mujeres_por_grupo_etario": "Grupo etario",
 }
 
 
-def person_table(data: dict, first: str, threshold: int | None) -> pd.DataFrame:
-    """A protected person table of the JSON (hidden cells are the texts "< 5" and
-    "reservado"), one row per comuna or group, then a note on the protection."""
-    frame = pd.DataFrame([{first: name, **record} for name, record in data.items()])
-    if threshold:
-        note = (f"Personas distintas. Las celdas con menos de {threshold} personas se muestran como "
-                f"\"< {threshold}\"; otras celdas o totales se muestran como \"reservado\" para que "
-                "aquellas no se puedan deducir de lo publicado.")
-        frame = pd.concat([frame, pd.DataFrame([{first: note}])], ignore_index=True)
-    return frame.astype(object).where(frame.notna(), None)
+def women_table(ind: dict) -> pd.DataFrame | None:
+    """The published shares of women by province, comuna and age group, "reservado" where the
+    JSON has null and why, then a note on the rule (with the configured threshold)."""
+    if not any(ind.get(key) for key in WOMEN_KEYS):
+        return None
+    n = ind["umbral_celdas_pequenas"]
+    attendances = {"Provincia": ind.get("asistencias_por_provincia") or {},
+                   "Comuna": ind.get("asistencias_por_comuna") or {},
+                   "Grupo etario": ind.get("asistencias_por_grupo_etario") or {}}
+    rows = []
+    for key, level in WOMEN_KEYS.items():
+        for name, value in (ind.get(key) or {}).items():
+            if value is not None:
+                reason = None
+            elif not attendances[level].get(name):
+                reason = "sin asistencias"
+            else:
+                reason = (f"menos de {n} mujeres o menos de {n} hombres distintos, o permitiría deducir por "
+                          "diferencia otra cifra reservada")
+            rows.append({"Nivel": level, "Nombre": name, WOMEN_COLUMN: RESERVED if value is None else value,
+                         "Motivo": reason})
+    note = (f"Porcentaje de mujeres entre las personas distintas con sexo registrado; se publica solo con al menos "
+            f"{n} mujeres y {n} hombres distintos. No se publican cantidades de mujeres ni de hombres por debajo "
+            "de la región.")
+    return pd.DataFrame(rows + [{"Nivel": note}], columns=["Nivel", "Nombre", WOMEN_COLUMN, "Motivo"])
 
 
 def tables(ind: dict) -> dict[str, pd.DataFrame]:
@@ -102,6 +121,7 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
             ("Asistencias", ind["asistencias"]),
             (f"Asistencias {anio_prev}", ind["asistencias_anio_anterior"]),
             ("Variación de asistencias (%)", ind["variacion_asistencias_pct"]),
+            ("Personas distintas", ind.get("personas_distintas")),
             ("Personas únicas (RUT válido)", ind["personas_unicas"]),
             ("Asistencias sin RUT válido", ind["asistencias_sin_rut_valido"]),
             ("Actividades", ind["actividades"]),
@@ -146,11 +166,14 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
         "Líneas de trabajo": _dict_table(ind["actividades_por_linea"], "Línea", "Actividades"),
         "Meses": _dict_table({_month(k): v for k, v in ind["actividades_por_mes"].items()}, "Mes", "Actividades"),
     }
+    if ind.get("asistencias_por_provincia"):
+        out["Provincias"][f"Asistencias {year}"] = [ind["asistencias_por_provincia"].get(p)
+                                                    for p in out["Provincias"]["Provincia"]]
     if ind.get("asistencias_por_grupo_etario"):
         out["Grupos etarios"] = _dict_table(ind["asistencias_por_grupo_etario"], "Grupo", "Asistencias")
-    for key, (sheet, first) in PERSON_SHEETS.items():
-        if ind.get(key):
-            out[sheet] = person_table(ind[key], first, ind.get("umbral_celdas_pequenas"))
+    women = women_table(ind)
+    if women is not None:
+        out[WOMEN_SHEET] = women.astype(object).where(women.notna(), None)
     if ind.get("cumplimiento_plan"):
         records = [{k: YES_NO.get(v, v) if isinstance(v, bool) else v for k, v in r.items() if k in PLAN_HEADERS}
                    for r in ind["cumplimiento_plan"]]

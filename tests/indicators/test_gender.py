@@ -1,61 +1,76 @@
-"""Gender × territory indicators, by hand on the tiny year of test_annual; protection applied."""
+"""Gender × territory indicators, by hand on the tiny year of test_annual."""
 import pandas as pd
 
-from pipeline.indicators import annual, gender
+from pipeline import schema
+from pipeline.indicators import annual, disclosure, gender
 from tests.indicators.test_annual import ACT, ASIS, CALIDAD
 
 COMUNAS = ["La Serena", "Ovalle", "Río Hurtado"]
 
 
-def test_province_attendances_and_share_of_women():
-    out = gender.asistencias_por_provincia_sexo(ACT, ["Elqui", "Choapa", "Limarí"])
-    assert out["Elqui"] == {"asistencias": 24, "mujeres": 13, "hombres": 6, "sexo_sin_informacion": 5,
-                            "pct_mujeres": 54.17}
-    assert out["Limarí"]["pct_mujeres"] == 33.33
-    assert out["Choapa"] == {"asistencias": 0, "mujeres": 0, "hombres": 0, "sexo_sin_informacion": 0,
-                             "pct_mujeres": None}
+def _shares(by, index, threshold, acts=ACT):
+    """The rule alone (before any share is withheld to stop a difference)."""
+    return disclosure.share_of_women(gender.people_by_sex(acts, ASIS, by, index), threshold)
 
 
-def test_distinct_people_per_comuna_and_sex_unprotected_at_threshold_one():
-    table = gender.personas_por_comuna_sexo(ACT, ASIS, COMUNAS, threshold=1)
+def test_province_attendances_without_sex():
+    assert gender.asistencias_por_provincia(ACT, ["Elqui", "Choapa", "Limarí"]) == {
+        "Elqui": 24, "Choapa": 0, "Limarí": 3}
+
+
+def test_distinct_people_per_comuna_and_sex():
+    table = gender.people_by_sex(ACT, ASIS, "comuna", COMUNAS)
     # La Serena: p1, p2 and a woman without RUT (her own person) + 10 summary heads; p3 + 5; 5
-    assert table["La Serena"] == {"Mujer": 13, "Hombre": 6, "Sin información": 5, "Total": 24}
-    assert table["Ovalle"] == {"Mujer": 1, "Hombre": 1, "Sin información": 1, "Total": 3}
-    assert table["Río Hurtado"]["Total"] == 0
-    pct = gender.pct_mujeres_por_comuna(ACT, table, COMUNAS)
-    assert pct == {"La Serena": 54.17, "Ovalle": 33.33, "Río Hurtado": None}
+    assert table.loc["La Serena"].tolist() == [13, 6, 5]
+    assert table.loc["Ovalle"].tolist() == [1, 1, 1]
+    assert table.loc["Río Hurtado"].tolist() == [0, 0, 0]
+
+
+def test_share_of_women_among_people_with_sex_recorded():
+    # threshold 1: every comuna with a woman and a man; sex not recorded left out
+    pct = _shares("comuna", COMUNAS, 1)
+    assert pct == {"La Serena": round(13 / 19 * 100, 2), "Ovalle": 50.0, "Río Hurtado": None}
+    # threshold 6: La Serena has 13 women and 6 men; Ovalle one of each
+    assert _shares("comuna", COMUNAS, 6) == {
+        "La Serena": 68.42, "Ovalle": None, "Río Hurtado": None}
+    # threshold 7: fewer than 7 men in La Serena
+    assert _shares("comuna", COMUNAS, 7)["La Serena"] is None
 
 
 def test_a_person_counts_once_per_cell():
     twice = pd.concat([ASIS, ASIS.iloc[[0]]], ignore_index=True)  # p1 again in La Serena
-    table = gender.personas_por_comuna_sexo(ACT, twice, COMUNAS, threshold=1)
-    assert table["La Serena"]["Mujer"] == 13
-
-
-def test_small_cells_hide_the_comuna_share():
-    table = gender.personas_por_comuna_sexo(ACT, ASIS, COMUNAS, threshold=5)
-    assert all(isinstance(table["Ovalle"][s], str) for s in ("Mujer", "Hombre", "Sin información"))
-    # secondary suppression: each column had one hidden cell, so La Serena's go too
-    assert isinstance(table["La Serena"]["Mujer"], str) and table["La Serena"]["Total"] == 24
-    assert gender.pct_mujeres_por_comuna(ACT, table, COMUNAS) == {"La Serena": None, "Ovalle": None,
-                                                                 "Río Hurtado": None}
+    assert gender.people_by_sex(ACT, twice, "comuna", COMUNAS).loc["La Serena", "Mujer"] == 13
 
 
 def test_age_group_by_sex():
-    table = gender.personas_por_grupo_etario_sexo(ACT, ASIS, threshold=1)
-    assert table["0 a 17 años"] == {"Mujer": 1, "Hombre": 0, "Sin información": 1, "Total": 2}
-    assert table["18 a 59 años"] == {"Mujer": 2, "Hombre": 0, "Sin información": 0, "Total": 2}
-    assert table["Sin información"] == {"Mujer": 11, "Hombre": 6, "Sin información": 5, "Total": 22}
-    assert gender.personas_por_grupo_etario_sexo(ACT, ASIS.iloc[:0], threshold=1) is None
+    table = gender.people_by_sex(ACT, ASIS, "grupo", gender.AGE_GROUPS)
+    assert table.loc["0 a 17 años"].tolist() == [1, 0, 1]
+    assert table.loc["18 a 59 años"].tolist() == [2, 0, 0]
+    assert table.loc["Sin información"].tolist() == [11, 6, 5]  # with the summary's heads
+    # the published share counts person rows only, like asistencias_por_grupo_etario
+    person_rows = ACT[ACT["forma"] != schema.SHAPE_SUMMARY]
+    assert _shares("grupo", gender.AGE_GROUPS, 1, person_rows) == {
+        "0 a 17 años": None, "18 a 59 años": None, "60 años y más": None, "Sin información": 50.0}
+    assert gender.compute(ACT, ASIS, COMUNAS, ["Elqui"], 1)["pct_mujeres_por_grupo_etario"] == {
+        "0 a 17 años": None, "18 a 59 años": None, "60 años y más": None, "Sin información": 50.0}
+    assert gender.compute(ACT, ASIS.iloc[:0], COMUNAS, ["Elqui"], 1)["pct_mujeres_por_grupo_etario"] is None
+
+
+def test_distinct_people_of_the_year():
+    # p1..p4 + two attendances without RUT + 20 summary heads
+    assert disclosure.personas_distintas(ASIS, ACT) == 4 + 2 + 20
+    assert disclosure.personas_distintas(ASIS.iloc[:0], ACT) is None
 
 
 def test_compute_adds_the_keys_and_the_previous_year_summary():
     prev = annual.compute(ACT.iloc[:1], ASIS.iloc[:4], CALIDAD, 2016, "Coquimbo")
     ind = annual.compute(ACT, ASIS, CALIDAD, 2017, "04", anterior=prev)
-    for key in ("asistencias_por_provincia_sexo", "personas_por_comuna_sexo", "pct_mujeres_por_comuna",
-                "personas_por_grupo_etario_sexo"):
+    for key in ("asistencias_por_provincia", "pct_mujeres_por_provincia", "pct_mujeres_por_comuna",
+                "pct_mujeres_por_grupo_etario", "personas_distintas"):
         assert key in ind
-    assert ind["anio_anterior"]["asistencias_por_provincia_sexo"]["Elqui"]["asistencias"] == 4
+    for gone in ("personas_por_comuna_sexo", "personas_por_grupo_etario_sexo", "asistencias_por_provincia_sexo"):
+        assert gone not in ind
+    assert ind["anio_anterior"]["asistencias_por_provincia"]["Elqui"] == 4
     assert "pct_mujeres_por_comuna" in ind["anio_anterior"]
     older = {k: v for k, v in prev.items() if k != "pct_mujeres_por_comuna"}  # a file from before
     assert annual.compute(ACT, ASIS, CALIDAD, 2017, "04", anterior=older)["anio_anterior"]["pct_mujeres_por_comuna"] is None

@@ -95,13 +95,6 @@ def test_pct_bars_write_reserved_for_hidden_shares():
     assert "66,1\u00a0%" in texts and "reservado" in texts and "64\u00a0%" in texts
 
 
-def test_age_sex_bars_from_a_protected_table():
-    table = {"0 a 17 años": {"Mujer": 12, "Hombre": "< 5"}, "18 a 59 años": {"Mujer": 300, "Hombre": 150},
-             "Total": {"Mujer": 315, "Hombre": 153}}
-    texts = _texts(plots.age_sex_bars(table))
-    assert "reservado" in texts and "300" in texts and "< 5" not in texts
-
-
 def test_palette_is_okabe_ito_and_type_is_large():
     assert plots.PALETTE[:3] == ["#0072B2", "#E69F00", "#009E73"]
     fig = plots.share_bars({"Urbano": 3, "Rural": 1})

@@ -42,10 +42,16 @@ def test_action_titles_state_the_figure():
         f"5.971 asistencias en 167 actividades durante 2017: un incremento del 40{NB}% respecto de 2016")
     assert titles.reach_title({**ind, "asistencias_anio_anterior": None}) == (
         "5.971 asistencias en 167 actividades durante 2017")
-    prov = {"Elqui": {"asistencias": 200, "pct_mujeres": 60.0}, "Limarí": {"asistencias": 300, "pct_mujeres": 80.0}}
-    assert titles.province_title(prov) == f"Limarí concentró el 60{NB}% de las asistencias"
+    assert titles.province_title({"Elqui": 200, "Limarí": 300}) == f"Limarí concentró el 60{NB}% de las asistencias"
+    prov = {"Elqui": 60.0, "Limarí": 80.0}
     assert titles.province_women_title(prov) == f"Las mujeres fueron mayoría en todas las provincias: al menos el 60{NB}%"
+    # a reserved province is not counted among "todas"
+    assert titles.province_women_title({**prov, "Choapa": None}) == f"Limarí tuvo la mayor participación de mujeres: 80{NB}%"
     assert titles.comuna_women_title({"A": None}) == "Mujeres por comuna: cifras reservadas por ser pequeñas"
+    assert titles.age_women_title({"0 a 17 años": None, "18 a 59 años": 70.0, "60 años y más": 64.5,
+                                   "Sin información": 90.0}) == (
+        f"Las mujeres fueron más presentes entre las personas de 18 a 59 años: 70{NB}%")
+    assert titles.age_women_title({"0 a 17 años": None}) == "Mujeres por grupo de edad: cifras reservadas por ser pequeñas"
     assert titles.month_title({"01": 3, "10": 22}) == "Octubre fue el mes con más actividades: 22"
     assert titles.organisations_title({"Comité de Vivienda": 57, "Junta de Vecinos": 43}, {"Comité de Vivienda": 34,
                                       "Junta de Vecinos": 66}, "2016") == (
@@ -87,10 +93,12 @@ def test_tied_months_are_named_together():
 
 
 def test_all_provinces_means_those_with_activities():
-    prov = {"Elqui": {"asistencias": 200, "pct_mujeres": 60.0}, "Limarí": {"asistencias": 300, "pct_mujeres": 80.0},
-            "Choapa": {"asistencias": 0, "pct_mujeres": None}}
-    assert titles.province_women_title(prov) == (
+    pcts = {"Elqui": 60.0, "Limarí": 80.0, "Choapa": None}
+    asistencias = {"Elqui": 200, "Limarí": 300, "Choapa": 0}
+    assert titles.province_women_title(pcts, asistencias) == (
         f"Las mujeres fueron mayoría en todas las provincias con actividades: al menos el 60{NB}%")
-    one = {"Elqui": {"asistencias": 20, "pct_mujeres": 70.0}, "Choapa": {"asistencias": 0, "pct_mujeres": None}}
-    assert titles.province_women_title(one) == (
+    assert titles.province_women_title({"Elqui": 70.0, "Choapa": None}, {"Elqui": 20, "Choapa": 0}) == (
         f"Las mujeres fueron mayoría en Elqui, la única provincia con actividades: al menos el 70{NB}%")
+    # a share withheld to protect someone is no province «without activities»
+    assert titles.province_women_title(pcts, {**asistencias, "Choapa": 40}) == (
+        f"Limarí tuvo la mayor participación de mujeres: 80{NB}%")
