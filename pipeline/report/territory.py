@@ -48,50 +48,59 @@ def province_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -
 
 
 def province_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
-    """Attendances per province (share of the region's), the previous year's beside; from an
-    indicadores.json written before attendances by province existed, activities per province."""
-    current = ind.get("asistencias_por_provincia_sexo")
-    if not current:
-        por_provincia = ind.get("actividades_por_provincia")
-        if not por_provincia:
-            return None
-        from pipeline.report.figures import alt_counts
+    """How the region's work divides among the provinces: activities (the seed's «40 % Limarí,
+    40 % Elqui, 20 % Choapa») and attendances, one 100 % bar each."""
+    activities = ind.get("actividades_por_provincia") or {}
+    current = ind.get("asistencias_por_provincia_sexo") or {}
+    if not activities and not current:
+        return None
+    rows = {}
+    if activities:
+        rows["Actividades"] = dict(activities)
+    if current:
+        rows["Asistencias"] = {p: (v or {}).get("asistencias", 0) for p, v in current.items()}
+    alt = "; ".join(f"{m}: " + ", ".join(f"{p} {fmt_pct(titles.share(n, sum(r.values())))} ({fmt_int(n)})"
+                                          for p, n in r.items()) for m, r in rows.items())
+    fig = charts.stacked_shares(rows, size=(charts.SLIDE_SIZE[0], 1.5 + 1.3 * len(rows)))
+    return chart_slide(titles.province_share_title(activities, rows.get("Asistencias")), fig,
+                       "Distribución por provincia. " + alt + ".", None, SECTION_PROVINCIAS, paragraph)
 
-        return chart_slide("Actividades por provincia", charts.share_bars(por_provincia, sort=False),
-                           alt_counts("Porcentaje de actividades por provincia", por_provincia), None,
-                           SECTION_PROVINCIAS, paragraph)
-    prev_ind = ind.get("anio_anterior") or {}
-    labels = (str(ind["anio"]), str(prev_ind.get("anio", "")))
-    counts = {p: v.get("asistencias", 0) for p, v in current.items()}
-    previous = prev_ind.get("asistencias_por_provincia_sexo")
-    prev_counts = {p: (previous.get(p) or {}).get("asistencias", 0) for p in counts} if previous else None
-    from pipeline.report.figures import alt_compare
 
-    fig = (charts.compare_bars(counts, prev_counts, labels, xlabel="% de asistencias") if prev_counts
-           else charts.share_bars(counts, sort=False, xlabel="% de asistencias"))
-    return chart_slide(titles.province_title(current), fig,
-                       alt_compare("Porcentaje de asistencias por provincia", counts, prev_counts, labels),
-                       None, SECTION_PROVINCIAS, paragraph)
+def _duo(title: str, hashtag: str, left: str, right: str, note: str | None, paragraph: str | None) -> str:
+    """A map (left, half the slide or more) and a chart (right) on one slide."""
+    note_html = f'<div class="nota parrafo">{paragraph}</div>' if paragraph else (
+        f'<p class="nota">{esc(note)}</p>' if note else "")
+    return _slide(_header(title, hashtag) + f'<div class="duo"><div class="duo-mapa">{left}</div>'
+                  f'<div class="duo-grafico">{right}</div></div>' + note_html, "con-grafico con-duo")
 
 
 def comuna_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
-    """Women's share per comuna with activity, where the protected person table allows it."""
+    """Women's share per comuna with activity, where the protected person table allows it: the
+    map and the bars on one slide."""
     pcts = ind.get("pct_mujeres_por_comuna")
     if pcts is None:
         return None
     por_comuna = ind.get("asistencias_por_comuna") or {}
     cur = {c: pcts.get(c) for c, n in por_comuna.items() if n}
     cur = dict(sorted(cur.items(), key=lambda kv: -(kv[1] if isinstance(kv[1], (int, float)) else -1)))
-    prev_ind = ind.get("anio_anterior") or {}
-    previous = prev_ind.get("pct_mujeres_por_comuna")
-    labels = (str(ind["anio"]), str(prev_ind.get("anio", "")))
-    prev = {c: previous.get(c) for c in cur} if previous and len(cur) <= 10 else None
-    note = ("«Reservado»: la comuna tiene menos de "
+    shown = {c: v for c, v in cur.items() if isinstance(v, (int, float))}
+    note = ("Reservado: la comuna tiene menos de "
             f"{fmt_int(ind.get('umbral_celdas_pequenas', 5))} mujeres u hombres distintos; "
             "su porcentaje no se publica para no identificar a nadie.")
-    return chart_slide(titles.comuna_women_title(cur), charts.pct_bars(cur, prev, labels),
-                       _alt_pcts("Porcentaje de mujeres en las asistencias por comuna", cur, prev, labels),
-                       note, SECTION_MUJERES, paragraph)
+    bars = charts.pct_bars(shown or cur, None, (str(ind["anio"]), ""), width=5.6)
+    bars_html = figure_img(bars, _alt_pcts("Porcentaje de mujeres en las asistencias por comuna", cur, None,
+                                           (str(ind["anio"]), "")))
+    from pipeline.reference import boundaries
+
+    shapes = boundaries.region_shapes(ind["region"])
+    reserved = {c for c, v in pcts.items() if v is None and por_comuna.get(c)}
+    fig = maps.comuna_map(shapes.shapes, pcts, label="% de mujeres en las asistencias", kind="share",
+                          reserved=reserved)
+    alt = "Mapa del porcentaje de mujeres por comuna: " + "; ".join(
+        f"{c}: {fmt_pct(v) if v is not None else (RESERVADO if c in reserved else 'sin actividades')}"
+        for c, v in pcts.items()) + "."
+    return _duo(titles.comuna_women_title(cur), SECTION_MUJERES, figure_img(fig, alt, "grafico mapa"), bars_html,
+                note + _omitted_note(shapes), paragraph)
 
 
 def age_sex_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
@@ -107,8 +116,11 @@ def age_sex_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str |
     women, men = total.get("Mujer"), total.get("Hombre")
     title = (f"{fmt_int(women)} mujeres y {fmt_int(men)} hombres distintos participaron"
              if isinstance(women, int) and isinstance(men, int) else "Mujeres y hombres por grupo de edad")
-    return chart_slide(title, charts.age_sex_bars(table), alt,
-                       "Cada persona se cuenta una vez por grupo; una asistencia sin RUT válido cuenta como una persona.",
+    from pipeline.report.slides import age_note
+
+    note = "Personas distintas: cada persona se cuenta una vez por grupo; una asistencia sin RUT válido cuenta como una persona."
+    by_age = age_note(ind.get("asistencias_por_grupo_etario") or {}, ind.get("asistencias"))
+    return chart_slide(title, charts.age_sex_bars(table), alt, f"{note} {by_age}" if by_age else note,
                        SECTION_MUJERES, paragraph)
 
 
@@ -119,32 +131,28 @@ def _omitted_note(shapes) -> str:
 
 
 def map_slides(ind: Mapping[str, Any], texts=None) -> list[str]:
-    """Two maps: attendances per 1.000 inhabitants, and women's share (reserved where small)."""
+    """Coverage: the map of attendances per 1.000 inhabitants and the comuna bars on one slide
+    (the women's map is on the women-by-comuna slide)."""
     from pipeline.reference import boundaries
 
     shapes = boundaries.region_shapes(ind["region"])
     por_comuna = ind.get("asistencias_por_comuna") or {}
-    rate = {c: (v if por_comuna.get(c) else None) for c, v in (ind.get("asistencias_por_1000_habitantes") or {}).items()}
+    per_1000 = ind.get("asistencias_por_1000_habitantes")
+    rate = {c: (v if por_comuna.get(c) else None) for c, v in (per_1000 or {}).items()}
     para = (lambda key: texts.paragraph(key)) if texts is not None else (lambda key: None)
-    out = []
     ranked = sorted(((c, v) for c, v in rate.items() if v), key=lambda kv: -kv[1])
     alt = "Mapa de asistencias por 1.000 habitantes por comuna: " + "; ".join(
         f"{c}: {fmt_rate(v)}" for c, v in ranked) + "; sin actividades: " + (
         ", ".join(c for c, v in rate.items() if not v) or "ninguna") + "."
     fig = maps.comuna_map(shapes.shapes, rate, label="Asistencias por 1.000 habitantes")
-    note = "Tasa según población del Censo 2017. Comunas sin actividades, en gris rayado." + _omitted_note(shapes)
-    out.append(_map_slide(titles.map_rate_title(rate), fig, alt, note, SECTION_PROVINCIAS, para("mapa_tasa")))
-    pcts = ind.get("pct_mujeres_por_comuna")
-    if pcts is not None:
-        reserved = {c for c, v in pcts.items() if v is None and por_comuna.get(c)}
-        fig = maps.comuna_map(shapes.shapes, pcts, label="% de mujeres en las asistencias", kind="share",
-                              reserved=reserved)
-        alt = "Mapa del porcentaje de mujeres por comuna: " + "; ".join(
-            f"{c}: {fmt_pct(v) if v is not None else (RESERVADO if c in reserved else 'sin actividades')}"
-            for c, v in pcts.items()) + "."
-        note = "Reservado: menos de 5 mujeres u hombres distintos en la comuna." + _omitted_note(shapes)
-        out.append(_map_slide(titles.comuna_women_title(pcts), fig, alt, note, SECTION_MUJERES, para("mapa_mujeres")))
-    return out
+    from pipeline.report.figures import alt_comunas
+
+    bars = figure_img(charts.comuna_coverage(por_comuna, per_1000, size=(5.8, 6.2)), alt_comunas(por_comuna, per_1000))
+    top = titles.map_rate_title(rate)
+    note = f"{top}. Tasa según población del Censo 2017." + (
+        " Comunas sin actividades, en gris rayado." if any(not v for v in rate.values()) else "") + _omitted_note(shapes)
+    return [_duo(titles.coverage_title(ind), SECTION_PROVINCIAS, figure_img(fig, alt, "grafico mapa"), bars, note,
+                 para("comunas") or para("mapa_tasa"))]
 
 
 def _map_slide(title: str, fig: Any, alt: str, note: str, hashtag: str, paragraph: str | None) -> str:

@@ -53,13 +53,14 @@ def outputs(tmp_path):
 def test_pmg_slide_has_the_table_and_the_total_escaped(outputs):
     ind, _, _ = outputs
     (html,) = plan_slides.pmg_slides(ind)
-    assert "<script>" not in html and "&lt;script&gt;" in html and "Programa &lt;b&gt;PMG&lt;/b&gt;" in html
+    assert "<script>" not in html and "Programa &lt;b&gt;PMG&lt;/b&gt;" in html
     assert plan_slides.pmg_rows(ind["planes"][0]) == [
         ["Objetivo transversal 1: <script>alert(1)</script>", "Sesiones fuera de La Serena", "60\u00a0%", "EN PROCESO",
          "0\u00a0%"],
         ["", "Consultas", "40\u00a0%", "NO CUMPLE", "0\u00a0%"],   # the objective is written once
     ]
-    assert "30 de junio de 2025" in html
+    assert "30 de junio de 2025" in html and "2025-06-30" not in html
+    assert "<th>Ponderación</th>" in html   # a PMG shows its weights
     assert plan_slides.pmg_slides({**ind, "planes": [{**ind["planes"][0], "origen": "anual"}]}) == []
 
 
