@@ -319,6 +319,7 @@ def stacked_shares(rows: Mapping[str, Mapping[str, float]], *, size: tuple[float
         fig = _figure(size)
         ax = fig.subplots()
         left = [0.0] * len(measures)
+        unnamed = False
         for k, cat in enumerate(cats):
             pcts = [share(float(rows[m].get(cat, 0) or 0), float(sum(rows[m].values()) or 0)) or 0.0
                     for m in measures]
@@ -329,10 +330,12 @@ def stacked_shares(rows: Mapping[str, Mapping[str, float]], *, size: tuple[float
                                        for p in pcts], label_type="center", fontsize=15,
                          color="white" if dark else "#111")
             left = [a + b for a, b in zip(left, pcts)]
+            unnamed = unnamed or any(0 < p < 9 for p in pcts)
         ax.set(xlim=(0, 100), xlabel="")
         ax.xaxis.set_major_formatter(lambda v, _pos: fmt_pct(v, 0))
         ax.invert_yaxis()
         ax.grid(axis="y", visible=False)
         ax.tick_params(axis="y", labelsize=17)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(cats), frameon=False)
+        if unnamed:  # a piece too narrow for its name: the legend names it
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(cats), frameon=False)
         return _finish(fig)

@@ -108,8 +108,14 @@ def total_sentence(plan: Mapping[str, Any]) -> str:
     return f"{total_label(plan)}: {fmt_pct(plan.get('total'), 2)}"
 
 
-def _estado_cell(estado: str) -> str:
-    return f'<td class="estado {ESTADO_CSS.get(estado, "")}" data-estado="{esc(estado)}">{esc(estado)}</td>'
+def _estado_cell(estado: str, mark: str = "") -> str:
+    return (f'<td class="estado {ESTADO_CSS.get(estado, "")}" data-estado="{esc(estado)}">{esc(estado)}'
+            f'{esc(mark)}</td>')
+
+
+def awaits_verifiers(c: Mapping[str, Any]) -> bool:
+    """The target is reached but not every activity has the verifiers the plan asks for."""
+    return c.get("estado") != "CUMPLE" and (c.get("logrado") or 0) >= (c.get("meta") or 0) > 0
 
 
 def plan_table(plan: Mapping[str, Any]) -> str:
@@ -122,8 +128,8 @@ def plan_table(plan: Mapping[str, Any]) -> str:
     for c in plan.get("compromisos") or []:
         t = commitment_cells(c)
         cells = [f'<td>{esc(t["nombre"])}</td>', f'<td class="num">{esc(t["meta"])}</td>',
-                 f'<td class="num">{esc(t["logrado"])}</td>', f'<td>{esc(t["plazo"])}</td>',
-                 _estado_cell(t["estado"])]
+                 f'<td class="num">{esc(t["logrado"])}</td>', f'<td class="fecha">{esc(t["plazo"])}</td>',
+                 _estado_cell(t["estado"], "*" if awaits_verifiers(c) else "")]
         if pmg:
             cells += [f'<td class="num">{esc(t["ponderacion"])}</td>', f'<td class="num">{esc(t["ganada"])}</td>']
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -137,6 +143,8 @@ def status_slide(plan: Mapping[str, Any], year: int | None = None) -> str:
              f"estado al {fmt_date(plan.get('al'))}"]
     if is_pmg(plan):
         parts.append(total_sentence(plan))
+    if any(awaits_verifiers(c) for c in plan.get("compromisos") or []):
+        parts.append("* meta alcanzada, pero faltan verificadores de algunas actividades")
     note = f'<p class="nota">{esc("; ".join(parts))}.</p>'
     return _slide(_header(status_title(plan, year), SECTION_PARTICIPACION) + plan_table(plan) + note,
                   "con-tabla con-plan")

@@ -192,15 +192,19 @@ def read_destacadas(ind: Mapping[str, Any], raw_dir: Path) -> list[dict[str, Any
     return photos.with_photos(list(ind.get("destacadas") or []), raw_dir)
 
 
-def highlight_slide(item: Mapping[str, Any]) -> str:
-    """One featured activity: title, date, comuna and province, line of work, photo."""
+def _facts(item: Mapping[str, Any]) -> list[str]:
     place = item.get("comuna") or ""
     if item.get("provincia"):
         place = f"{place}, provincia de {item['provincia']}" if place else f"Provincia de {item['provincia']}"
     linea = str(item.get("linea") or "")
     linea = linea[:1].upper() + linea[1:].lower()  # sentence case, as the charts write lines of work
-    facts = [fmt_date(item.get("fecha")), place, linea]
-    facts_html = "".join(f"<li>{esc(f)}</li>" for f in facts if f)
+    return [f for f in (fmt_date(item.get("fecha")), place, linea) if f]
+
+
+def highlight_slide(item: Mapping[str, Any]) -> str:
+    """One featured activity: title, date, comuna and province, line of work, photo (without a
+    photo, the facts in a compact card: the place is written once)."""
+    facts_html = "".join(f"<li>{esc(f)}</li>" for f in _facts(item))
     photo = ""
     if item.get("foto_uri"):
         photo = (
@@ -209,13 +213,30 @@ def highlight_slide(item: Mapping[str, Any]) -> str:
         )
     if photo:
         body = f'<div class="destacada"><ul class="datos">{facts_html}</ul>{photo}</div>'
-    else:  # no photo: a compact card with the facts (the place once, in the facts)
+    else:
         body = f'<div class="destacada tarjeta"><ul class="datos">{facts_html}</ul></div>'
-
     return _slide(
         _header(str(item.get("titulo") or "Actividad destacada"), f"{HASHTAG} · Actividad destacada") + body,
         "con-foto" if photo else "con-tarjeta",
     )
+
+
+def highlight_slides(items: list[Mapping[str, Any]], year: int | None = None) -> list[str]:
+    """A slide per featured activity with a photo; those without one share a slide of compact
+    cards (one card alone keeps its own title), so no slide is a lone card on a blank page."""
+    with_photo = [i for i in items if i.get("foto_uri")]
+    cards = [i for i in items if not i.get("foto_uri")]
+    out = [highlight_slide(i) for i in with_photo]
+    if len(cards) == 1:
+        out.append(highlight_slide(cards[0]))
+    elif cards:
+        grid = "".join(
+            f'<div class="tarjeta-mini"><h3>{esc(str(i.get("titulo") or "Actividad destacada"))}</h3>'
+            f'<ul class="datos">{"".join(f"<li>{esc(f)}</li>" for f in _facts(i))}</ul></div>' for i in cards)
+        title = f"Más actividades destacadas de {year}" if with_photo and year else "Actividades destacadas"
+        out.append(_slide(_header(title, f"{HASHTAG} · Actividad destacada")
+                          + f'<div class="tarjetas">{grid}</div>', "con-tarjetas"))
+    return out
 
 
 # ---------------------------------------------------------------- next year's plan

@@ -112,10 +112,13 @@ def age_sex_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str |
     alt = "Personas distintas por grupo de edad y sexo: " + "; ".join(
         f"{g}: mujeres {fmt_int(table[g]['Mujer']) if isinstance(table[g]['Mujer'], int) else RESERVADO}, "
         f"hombres {fmt_int(table[g]['Hombre']) if isinstance(table[g]['Hombre'], int) else RESERVADO}" for g in groups) + "."
-    total = table.get("Total", {})
-    women, men = total.get("Mujer"), total.get("Hombre")
-    title = (f"{fmt_int(women)} mujeres y {fmt_int(men)} hombres distintos participaron"
-             if isinstance(women, int) and isinstance(men, int) else "Mujeres y hombres por grupo de edad")
+    # no totals in the title: the people of each group are counted apart (one person may be in
+    # two groups), so a sum would disagree with the «personas distintas» of the reach slide
+    pairs = [(table[g].get("Mujer"), table[g].get("Hombre")) for g in groups if g != "Sin información"]
+    known = [(w, m) for w, m in pairs if isinstance(w, int) and isinstance(m, int)]
+    title = ("En todos los grupos de edad participaron más mujeres que hombres"
+             if known and len(known) == len(pairs) and all(w > m for w, m in known)
+             else "Mujeres y hombres por grupo de edad")
     from pipeline.report.slides import age_note
 
     note = "Personas distintas: cada persona se cuenta una vez por grupo; una asistencia sin RUT válido cuenta como una persona."
@@ -180,6 +183,8 @@ def closing_slide(ind: Mapping[str, Any], texts=None) -> str | None:
     cierre = texts.cierre if texts is not None else None
     if not cierre:
         return None
-    return _slide(f'<p class="hashtag">{esc(SECTION_PARTICIPACION)}</p><h1>{esc(cierre.get("titulo", ""))}</h1>'
+    hashtag = "" if cierre.get("titulo", "").strip() == SECTION_PARTICIPACION else \
+        f'<p class="hashtag">{esc(SECTION_PARTICIPACION)}</p>'  # never the same words twice
+    return _slide(f'{hashtag}<h1>{esc(cierre.get("titulo", ""))}</h1>'
                   + (f'<div class="parrafo">{markdown(cierre["texto"])}</div>' if cierre.get("texto") else ""),
                   "portada cierre")
