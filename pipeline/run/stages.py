@@ -193,6 +193,7 @@ def publish_balance(executed: Path, paths: Paths, pdf: bool = True) -> Path:
     from pipeline.report import export
 
     html = export.export_slides(executed, paths.balance_html)
+    export.export_reading(executed, export.reading_path(paths.balance_html))  # for phones
     if pdf:
         export.export_pdf(paths.balance_html, paths.balance_pdf)
     return html
