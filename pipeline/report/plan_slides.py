@@ -139,10 +139,9 @@ def plan_table(plan: Mapping[str, Any]) -> str:
 
 def status_slide(plan: Mapping[str, Any], year: int | None = None) -> str:
     """One plan covering the year: its table and, under it, period, date and (PMG) total."""
-    parts = [f"{plan_title(plan, year)}, {period_words(plan.get('periodo') or {})}",
-             f"estado al {fmt_date(plan.get('al'))}"]
-    if is_pmg(plan):
-        parts.append(total_sentence(plan))
+    parts = [f"Vigente en {period_words(plan.get('periodo') or {})}", f"estado al {fmt_date(plan.get('al'))}"]
+    if is_pmg(plan):  # the date is already said: «avance: 50 %» / «ponderación ganada: 50 %»
+        parts.append(f"{'avance' if is_running(plan) else 'ponderación ganada'}: {fmt_pct(plan.get('total'), 2)}")
     if any(awaits_verifiers(c) for c in plan.get("compromisos") or []):
         parts.append("* meta alcanzada, pero faltan verificadores de algunas actividades")
     note = f'<p class="nota">{esc("; ".join(parts))}.</p>'

@@ -200,10 +200,10 @@ def test_plan_dates_in_words_and_a_running_plan_shows_its_progress():
                             "ponderacion_ganada": 0.0, "plazo": "2019-06-30"}]}
     html = plan_slides.status_slide(pmg)
     assert "llevamos 1 de 2 compromisos cumplidos" in html and "<th>Avance</th>" in html
-    assert "Avance al 31 de diciembre de 2018: 50\u00a0%" in html and "ganad" not in html.lower()
+    assert "estado al 31 de diciembre de 2018; avance: 50\u00a0%" in html and "ganad" not in html.lower()
     assert 'class="estado en-ejecucion"' in html   # coloured by its state
     closed = plan_slides.status_slide({**pmg, "al": "2019-06-30"})
-    assert "cumplimos 1 de 2 compromisos" in closed and "Ponderación ganada: 50\u00a0%" in closed
+    assert "cumplimos 1 de 2 compromisos" in closed and "ponderación ganada: 50\u00a0%" in closed
     assert "#" not in html.split('class="hashtag">')[1].split("<")[0].replace("#SERVIUConstruye", "").strip()
 
 
