@@ -173,7 +173,8 @@ def achievements_slide(ind: Mapping[str, Any], texts=None) -> str | None:
     body = markdown("\n".join(f"- {i}" for i in items))
     para = texts.paragraph("logros") if texts is not None else None
     return _slide(_header(f"Dentro de nuestros logros {ind['anio']} podemos relevar", SECTION_PARTICIPACION)
-                  + _lead(para) + f'<div class="logros">{body}</div>', "con-logros")
+                  + _lead(para) + f'<div class="logros{" pocos" if len(items) <= 6 else ""}">{body}</div>',
+                  "con-logros")
 
 
 def closing_slide(ind: Mapping[str, Any], texts=None) -> str | None:
