@@ -152,3 +152,25 @@ def test_deck_png_reuses_the_themed_draw_and_matches_savefig():
     assert changed.stale and not deck._drawn_pixels_current(changed, deck.FIGURE_DPI)
     unchanged = plots.share_bars(IND["actividades_por_provincia"])
     assert (_pixels(deck.figure_png(changed)) != _pixels(deck.figure_png(unchanged))).any()
+
+
+def test_trend_writes_the_share_as_the_table_does_and_the_deck_font():
+    from pipeline.report import charts
+
+    rows = [{"anio": 2016, "asistencias": 4405, "actividades": 160, "pct_mujeres": 64.77, "comunas_alcanzadas": 15},
+            {"anio": 2018, "asistencias": 5760, "actividades": 204, "pct_mujeres": 63.94, "comunas_alcanzadas": 15}]
+    fig = charts.trend_lines(rows)
+    written = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "63,9\u00a0%" in written and "64\u00a0%" not in written   # never rounded away from the table
+    assert fig.axes[0].texts[0].get_fontname() == "Source Sans Pro"   # the slides' own type
+    assert fig.dpi >= 200   # drawn at 2×: sharp on a 1920 × 1080 projector
+
+
+def test_stacked_shares_name_each_piece_and_add_to_100():
+    from pipeline.report import charts
+
+    fig = charts.stacked_shares({"Actividades": {"Elqui": 40, "Limarí": 40, "Choapa": 20},
+                                 "Asistencias": {"Elqui": 3293, "Limarí": 1684, "Choapa": 783}})
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert "Elqui\n40\u00a0%" in labels and "Choapa\n20\u00a0%" in labels
+    assert fig.axes[0].get_legend() is None   # every piece is named where it is
