@@ -88,7 +88,7 @@ def comuna_map(
     x1, y1 = bounds[:, 2].max(), bounds[:, 3].max()
     aspect = 1 / math.cos(math.radians((y0 + y1) / 2))
     ratio = (x1 - x0) / max((y1 - y0) * aspect, 1e-9)  # width / height of the map itself
-    width = min(SLIDE_SIZE[0], max(4.5, SLIDE_SIZE[1] * ratio + 2.4))  # + colour bar and room for names
+    width = min(SLIDE_SIZE[0], max(3.8, SLIDE_SIZE[1] * ratio + 1.9))  # + colour bar and room for names
     with _theme():
         fig = _figure((width, SLIDE_SIZE[1]))
         ax = fig.subplots()
