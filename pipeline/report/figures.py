@@ -66,6 +66,19 @@ def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
         return None
     fig.set_size_inches(PHONE_WIDTH_IN, max(height * 1.15, 3.2), forward=False)
     with _theme():  # ticks made anew at this size take the deck's type too
+        fig.draw_without_rendering()
+        for ax in fig.axes:  # month names that no longer fit side by side stand upright
+            boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
+            if any(a.overlaps(b) for a, b in zip(boxes, boxes[1:])):
+                ax.tick_params(axis="x", labelrotation=90)
+        for _ in range(4):  # a bar's figure cut by the narrower edge: more room on the right
+            fig.draw_without_rendering()
+            cut = [ax for ax in fig.axes for t in ax.texts if t.get_window_extent().x1 > fig.bbox.x1 - 2]
+            if not cut:
+                break
+            for ax in set(cut):
+                x0, x1 = ax.get_xlim()
+                ax.set_xlim(x0, x0 + (x1 - x0) * 1.15)
         return figure_png(fig, dpi=dpi)
 
 

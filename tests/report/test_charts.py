@@ -174,3 +174,25 @@ def test_stacked_shares_name_each_piece_and_add_to_100():
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert "Elqui\n40\u00a0%" in labels and "Choapa\n20\u00a0%" in labels
     assert fig.axes[0].get_legend() is None   # every piece is named where it is
+
+
+def test_a_chart_is_also_drawn_narrow_for_phones_with_nothing_cut():
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    from pipeline.report import figures
+
+    fig = plots.share_bars({"Reunión de diálogo": 50, "Jornada informativa": 40, "Cuenta pública": 1})
+    html = figures.figure_img(fig, "Tipos")
+    sources = re.findall(r'(?:srcset|src)="data:image/png;base64,([^"]+)"', html)
+    assert html.startswith(f'<picture><source media="{figures.PHONE_MEDIA}"') and len(sources) == 2
+    sizes = [Image.open(io.BytesIO(base64.b64decode(s))).size for s in sources]
+    assert sizes[0][0] == round(figures.PHONE_WIDTH_IN * figures.FIGURE_DPI) and sizes[1][0] == round(11.5 * figures.FIGURE_DPI)
+    ax = fig.axes[0]
+    assert all(t.get_window_extent().x1 <= fig.bbox.x1 for t in ax.texts)   # «24,5 % (50)» not cut
+    months = plots.monthly_bars({f"{m:02d}": m for m in range(1, 13)})
+    figures.narrow_png(months)
+    assert months.axes[0].get_xticklabels()[0].get_rotation() == 90   # twelve names upright, not piled
