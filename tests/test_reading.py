@@ -28,6 +28,15 @@ SIZES_JS = """(scale) => {
   }
   return out;
 }"""
+# how much of the slide's height its content spans (title to last line), 0–1
+FILL_JS = """() => {
+  const present = document.querySelector('.slides > section.present .diapositiva');
+  if (present.classList.contains('portada')) return 1;   // cover and close: designed around blank space
+  const slide = document.querySelector('.reveal .slides').getBoundingClientRect();
+  const boxes = Array.from(present.querySelectorAll('h1, h2, p, li, td, img, .kpi'))
+    .map(e => e.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0);
+  return (Math.max(...boxes.map(r => r.bottom)) - Math.min(...boxes.map(r => r.top))) / slide.height;
+}"""
 # blocks of one slide (direct children of a slide's content) that overlap each other
 OVERLAP_JS = """() => {
   const bad = [];
@@ -80,7 +89,7 @@ def test_deck_text_is_at_least_12_px_and_nothing_overlaps(outputs, page_factory,
     open_, _ = page_factory
     page = open_(outputs.balance_html, viewport)
     page.wait_for_function("window.Reveal && Reveal.isReady()")
-    small, overlaps, titles = [], [], []
+    small, overlaps, titles, empty = [], [], [], []
     for n in range(page.evaluate("Reveal.getTotalSlides()")):
         page.evaluate(f"Reveal.slide({n})")
         page.wait_for_function(f"Reveal.getIndices().h === {n}")
@@ -89,9 +98,12 @@ def test_deck_text_is_at_least_12_px_and_nothing_overlaps(outputs, page_factory,
         info = page.evaluate(LAYOUT_JS, False)[0]
         overlaps += [(n + 1, o) for o in info["overlaps"]] + [(n + 1, o) for o in info["overflow"]]
         titles.append(info["title"])
+        if page.evaluate(FILL_JS) < 0.5:
+            empty.append((n + 1, info["title"]))
         page.screenshot(path=str(outputs.out / f"diapositiva-{viewport[0]}-{n + 1:02d}.png"))
     assert small == []
     assert overlaps == []
+    assert empty == []   # no slide more than half empty
     assert len(titles) == len(set(titles))
 
 
