@@ -219,6 +219,8 @@ def test_a_text_that_contradicts_the_data_is_reported_with_both_figures(years):
     types = ind["actividades_por_tipo_actividad"]
     assert f"dice «más de 150 actividades de difusión», pero los datos cuentan {types['Difusión comunitaria']}" \
         in executed
+    # also where the analyst running the command line looks: run.log (and the console)
+    assert "dice «4 escuelas», pero los datos cuentan 8" in paths.run_log.read_text(encoding="utf-8")
     # the deck still shows the office's words
     assert any("4 Escuelas de Formación de Dirigentes Sociales" in s["text"] for s in slides)
     assert "Aviso:" not in "\n".join(s["text"] for s in slides)

@@ -274,3 +274,21 @@ def review_lines(review: list[dict[str, Any]], path: Path | str = "textos.yml") 
     return [f"{path}, {r['donde']}: dice «{r['dice']}», pero los datos cuentan {fmt_int(r['datos'])} "
             f"{r['que']} («{r['frase']}»). El balance muestra el texto de la oficina tal cual: "
             "corríjalo si no es intencional." for r in review]
+
+
+REVIEW_PREFIX = "Aviso:"
+
+
+def notebook_warnings(executed_nb: Path) -> list[str]:
+    """The review lines the deck notebook printed (`REVIEW_PREFIX`), to repeat them in run.log
+    and on the console, where the analyst running the command line sees them."""
+    import nbformat
+
+    nb = nbformat.read(Path(executed_nb), as_version=4)
+    lines = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                lines += [line[len(REVIEW_PREFIX):].strip() for line in str(out.get("text", "")).splitlines()
+                          if line.startswith(REVIEW_PREFIX)]
+    return lines
