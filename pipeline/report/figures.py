@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 from pipeline.report.formats import MESES, esc, fmt_int, fmt_pct, fmt_rate, share
@@ -69,7 +70,7 @@ def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
         fig.draw_without_rendering()
         for ax in fig.axes:  # month names that no longer fit side by side stand upright
             boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
-            if any(a.overlaps(b) for a, b in zip(boxes, boxes[1:])):
+            if any(a.overlaps(b) for a, b in pairwise(boxes)):
                 ax.tick_params(axis="x", labelrotation=90)
         for _ in range(4):  # a bar's figure cut by the narrower edge: more room on the right
             fig.draw_without_rendering()

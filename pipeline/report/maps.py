@@ -11,13 +11,13 @@ import math
 from collections.abc import Callable, Mapping
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.text import Text
-from matplotlib.patches import PathPatch, Patch
+from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
-from matplotlib import colormaps
+from matplotlib.text import Text
 
 from pipeline.report.charts import SLIDE_SIZE, _figure, _finish, _theme
 from pipeline.report.formats import fmt_pct, fmt_rate

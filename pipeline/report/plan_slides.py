@@ -19,7 +19,6 @@ from pipeline.report.formats import esc, fmt_date, fmt_int, fmt_num, fmt_pct
 from pipeline.report.slides import _header, _slide
 from pipeline.report.titles import SECTION_PARTICIPACION
 
-PMG_COLUMNS = ["Objetivo", "Actividad", "Ponderación", "Estado", "Ponderación ganada"]
 ESTADO_CSS = {"CUMPLE": "cumple", "EN EJECUCIÓN": "en-ejecucion", "EN PROCESO": "en-proceso",
               "NO CUMPLE": "no-cumple"}
 
@@ -165,26 +164,6 @@ def legacy_plan(ind: Mapping[str, Any]) -> dict:
             "periodo": {"inicio": f"{year}-01-01", "fin": f"{year}-12-31", "texto": str(year)},
             "al": ind.get("planes_al") or f"{year}-12-31", "total": ind.get("cumplimiento_plan_total"),
             "compromisos": ind.get("cumplimiento_plan") or []}
-
-
-# ---------------------------------------------------------------- PMG table (workbook-like rows)
-
-def pmg_rows(plan: Mapping[str, Any]) -> list[list[str]]:
-    """The PMG table's rows, texts as shown (an objective is written once, on its first row)."""
-    rows, previous = [], object()
-    for c in plan["compromisos"]:
-        objetivo = c.get("objetivo") or ""
-        t = commitment_cells(c)
-        rows.append([objetivo if objetivo != previous else "", t["nombre"], t["ponderacion"], t["estado"],
-                     t["ganada"]])
-        previous = objetivo
-    return rows
-
-
-def pmg_slides(ind: Mapping[str, Any]) -> list[str]:
-    """The slides of the plans of `data/raw/planes/` covering the year (the year's own plan is
-    `status_slides`' first)."""
-    return [status_slide(p, ind.get("anio")) for p in ind.get("planes") or [] if p.get("origen") != "anual"]
 
 
 # ---------------------------------------------------------------- next year's plan

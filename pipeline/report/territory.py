@@ -158,11 +158,6 @@ def map_slides(ind: Mapping[str, Any], texts=None) -> list[str]:
                  para("comunas") or para("mapa_tasa"))]
 
 
-def _map_slide(title: str, fig: Any, alt: str, note: str, hashtag: str, paragraph: str | None) -> str:
-    note_html = f'<div class="nota parrafo">{paragraph}</div>' if paragraph else f'<p class="nota">{esc(note)}</p>'
-    return _slide(_header(title, hashtag) + figure_img(fig, alt, "grafico mapa") + note_html, "con-grafico con-mapa")
-
-
 def achievements_slide(ind: Mapping[str, Any], texts=None) -> str | None:
     """The year's achievements: the office's list (textos.yml), else drafted from the plan."""
     from pipeline.report.texts import drafted_achievements, markdown

@@ -28,6 +28,8 @@ class _Fetches(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self._in_style = tag == "style"
         for name, value in attrs:
+            if tag == "a" and name == "href" and re.fullmatch(r"lectura-\d{4}\.html", value or ""):
+                continue  # a link the reader may follow to the phone version beside it, not a fetch
             if name in {"src", "href", "poster", "srcset"} and value and not value.startswith(("data:", "#")):
                 self.urls.append(value)
 

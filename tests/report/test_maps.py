@@ -1,7 +1,7 @@
 """Comuna maps: drawn for all 16 regions, islands kept out, comunas without activity distinct."""
 import pytest
-from matplotlib.text import Text
 from matplotlib.patches import PathPatch
+from matplotlib.text import Text
 
 from pipeline import reference
 from pipeline.reference import boundaries
