@@ -156,7 +156,7 @@ def compare_bars(
         ax.xaxis.set_major_formatter(lambda v, _pos: fmt_pct(v, 0))
         for container in ax.containers:
             ax.bar_label(container, labels=[fmt_pct(p.get_width(), 1) for p in container], padding=5, fontsize=15)
-        ax.legend(title="", loc="lower right", frameon=False)
+        ax.legend(title="", loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)  # above: never on a bar
         return _finish(fig)
 
 
@@ -277,7 +277,7 @@ def pct_bars(
         ax.axvline(50, color="#888", linewidth=1, linestyle="--")
         ax.grid(axis="y", visible=False)
         if n > 1:
-            ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+            ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)  # above: never on a bar
         return _finish(fig)
 
 
@@ -305,7 +305,7 @@ def age_sex_bars(table: Mapping[str, Mapping[str, Any]], *, reserved_label: str 
         ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.xaxis.set_major_formatter(lambda v, _pos: fmt_int(v))
         ax.grid(axis="y", visible=False)
-        ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)  # above: never on a bar
         return _finish(fig)
 
 

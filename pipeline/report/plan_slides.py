@@ -132,7 +132,8 @@ def plan_table(plan: Mapping[str, Any]) -> str:
         if pmg:
             cells += [f'<td class="num">{esc(t["ponderacion"])}</td>', f'<td class="num">{esc(t["ganada"])}</td>']
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="tabla tabla-plan"><thead><tr>{head}</tr></thead>'
+    roomy = " holgada" if len(body) <= 5 and not pmg else ""  # few rows: larger type fills the slide
+    return (f'<table class="tabla tabla-plan{roomy}"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
@@ -186,7 +187,9 @@ def next_plan_slide(plan: Mapping[str, Any], plan_year: int) -> str:
             if pmg:
                 cells.append(f'<td class="num">{esc(fmt_pct(r.get("ponderacion"), 2))}</td>')
             lines.append("<tr>" + "".join(cells) + "</tr>")
-        body += f'<table class="tabla tabla-plan"><thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody></table>'
+        roomy = " holgada" if len(lines) <= 8 else ""
+        body += (f'<table class="tabla tabla-plan{roomy}"><thead><tr>{head}</tr></thead>'
+                 f'<tbody>{"".join(lines)}</tbody></table>')
     if without:
         body += '<ul class="compromisos">' + "".join(f"<li>{esc(r['nombre'])}</li>" for r in without) + "</ul>"
     n = len(rows)

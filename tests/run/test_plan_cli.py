@@ -90,7 +90,7 @@ def test_json_workbook_deck_and_pages_agree(run_2018):
     # deck: a slide per plan covering the year, the year's own first, each commitment with the same
     # meta, logrado and estado as the JSON (a PMG also with its weights)
     deck = paths.balance_html.read_text(encoding="utf-8")
-    tables = re.findall(r'<table class="tabla tabla-plan">(.*?)</table>', deck, re.S)
+    tables = re.findall(r'<table class="tabla tabla-plan[^"]*">(.*?)</table>', deck, re.S)
     planes = sorted(ind["planes"], key=lambda p: p["origen"] != "anual")
     assert len(tables) == len(planes) + (1 if ind.get("plan_siguiente") else 0)
     for table, p in zip(tables, planes):
