@@ -108,8 +108,8 @@ def total_sentence(plan: Mapping[str, Any]) -> str:
 
 
 def _estado_cell(estado: str, mark: str = "") -> str:
-    return (f'<td class="estado {ESTADO_CSS.get(estado, "")}" data-estado="{esc(estado)}">{esc(estado)}'
-            f'{esc(mark)}</td>')
+    return (f'<td class="estado {ESTADO_CSS.get(estado, "")}" data-estado="{esc(estado)}" data-label="Estado">'
+            f'{esc(estado)}{esc(mark)}</td>')
 
 
 def awaits_verifiers(c: Mapping[str, Any]) -> bool:
@@ -126,11 +126,13 @@ def plan_table(plan: Mapping[str, Any]) -> str:
     body = []
     for c in plan.get("compromisos") or []:
         t = commitment_cells(c)
-        cells = [f'<td>{esc(t["nombre"])}</td>', f'<td class="num">{esc(t["meta"])}</td>',
-                 f'<td class="num">{esc(t["logrado"])}</td>', f'<td class="fecha">{esc(t["plazo"])}</td>',
+        cells = [f'<td>{esc(t["nombre"])}</td>', f'<td class="num" data-label="Meta">{esc(t["meta"])}</td>',
+                 f'<td class="num" data-label="Logrado">{esc(t["logrado"])}</td>',
+                 f'<td class="fecha" data-label="Plazo">{esc(t["plazo"])}</td>',
                  _estado_cell(t["estado"], "*" if awaits_verifiers(c) else "")]
         if pmg:
-            cells += [f'<td class="num">{esc(t["ponderacion"])}</td>', f'<td class="num">{esc(t["ganada"])}</td>']
+            cells += [f'<td class="num" data-label="Ponderación">{esc(t["ponderacion"])}</td>',
+                      f'<td class="num" data-label="{esc(columns[-1])}">{esc(t["ganada"])}</td>']
         body.append("<tr>" + "".join(cells) + "</tr>")
     roomy = " holgada" if len(body) <= 5 and not pmg else ""  # few rows: larger type fills the slide
     return (f'<table class="tabla tabla-plan{roomy}"><thead><tr>{head}</tr></thead>'
@@ -183,9 +185,9 @@ def next_plan_slide(plan: Mapping[str, Any], plan_year: int) -> str:
         head = "".join(f"<th>{esc(c)}</th>" for c in columns)
         lines = []
         for r in with_meta:
-            cells = [f"<td>{esc(r['nombre'])}</td>", f'<td class="num">{esc(fmt_num(r["meta"]))}</td>']
+            cells = [f"<td>{esc(r['nombre'])}</td>", f'<td class="num" data-label="Meta">{esc(fmt_num(r["meta"]))}</td>']
             if pmg:
-                cells.append(f'<td class="num">{esc(fmt_pct(r.get("ponderacion"), 2))}</td>')
+                cells.append(f'<td class="num" data-label="Ponderación">{esc(fmt_pct(r.get("ponderacion"), 2))}</td>')
             lines.append("<tr>" + "".join(cells) + "</tr>")
         roomy = " holgada" if len(lines) <= 8 else ""
         body += (f'<table class="tabla tabla-plan{roomy}"><thead><tr>{head}</tr></thead>'
