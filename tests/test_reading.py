@@ -128,6 +128,9 @@ def test_reading_version_on_a_phone_is_legible_and_fits(outputs, page_factory):
     widths = page.evaluate("Array.from(document.querySelectorAll('img.grafico')).map(i => [i.currentSrc.length > 0, "
                            "i.getBoundingClientRect().width])")
     assert widths and all(ok and w <= 390 for ok, w in widths)
+    # a plan's estado is on the screen, not beyond a table's sideways scroll
+    estados = page.evaluate("Array.from(document.querySelectorAll('td.estado')).map(e => e.getBoundingClientRect().right)")
+    assert estados and max(estados) <= 390
     narrow = page.evaluate("Array.from(document.querySelectorAll('picture source')).length")
     assert narrow >= 5
     assert all(u.startswith(("file:", "data:")) for u in requests)
