@@ -188,10 +188,14 @@ def publish_quality(executed: Path, paths: Paths) -> Path:
 
 def publish_balance(executed: Path, paths: Paths, pdf: bool = True) -> Path:
     """Stage 3's product: the executed deck notebook → `balance-<year>.html`, one offline
-    reveal.js file, and its PDF when `pdf` and Chromium is installed."""
-    from pipeline.report import export
+    reveal.js file, its phone reading `lectura-<year>.html`, and its PDF when `pdf` and
+    Chromium is installed."""
+    from pipeline.report import export, texts
 
     html = export.export_slides(executed, paths.balance_html)
+    export.export_reading(executed, export.reading_path(paths.balance_html))  # for phones
+    for line in texts.notebook_warnings(executed):  # the office's figures the data counts otherwise
+        log.warning("%s", line)
     if pdf:
         export.export_pdf(paths.balance_html, paths.balance_pdf)
     return html

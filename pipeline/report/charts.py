@@ -35,7 +35,7 @@ RC = {
     "legend.fontsize": 16,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "font.family": ["DejaVu Sans"],
+    "font.family": ["Source Sans Pro", "DejaVu Sans"],
 }
 # Labels come from the sheets: `$…$` is drawn as typed, never parsed as mathtext (a `$$` in a
 # línea would fail the stage and quote the cell in the error). Set apart from RC because
@@ -43,15 +43,39 @@ RC = {
 TEXT_RC = {"text.parse_math": False, "text.usetex": False}
 
 
+def deck_fonts() -> list[str]:
+    """The deck's own font (Source Sans Pro, the reveal.js theme's, shipped as TrueType by the
+    installed sphinx-revealjs) registered with matplotlib once, so the charts are set in the
+    slides' type; DejaVu Sans (matplotlib's own) stands in when the package is missing."""
+    import importlib.util
+    from pathlib import Path
+
+    from matplotlib import font_manager
+
+    spec = importlib.util.find_spec("sphinx_revealjs")
+    if spec is None or spec.origin is None:
+        return []
+    folder = Path(spec.origin).parent / "_static" / "revealjs" / "dist" / "theme" / "fonts" / "source-sans-pro"
+    found = [f for f in sorted(folder.glob("source-sans-pro-*.ttf")) if "italic" not in f.name]
+    known = {Path(f.fname).name for f in font_manager.fontManager.ttflist}
+    for font in found:
+        if font.name not in known:
+            font_manager.fontManager.addfont(str(font))
+    return [f.name for f in found]
+
+
 @contextmanager
 def _theme():
+    deck_fonts()
     with sns.axes_style("whitegrid"), sns.plotting_context("notebook", rc=RC), sns.axes_style(rc=RC), \
             mpl.rc_context(TEXT_RC):
         yield
 
 
 def _figure(size: tuple[float, float] = SLIDE_SIZE) -> Figure:
-    return Figure(figsize=size, layout="constrained")
+    from pipeline.report.figures import FIGURE_DPI
+
+    return Figure(figsize=size, dpi=FIGURE_DPI, layout="constrained")
 
 
 def _finish(fig: Figure) -> Figure:
@@ -132,7 +156,7 @@ def compare_bars(
         ax.xaxis.set_major_formatter(lambda v, _pos: fmt_pct(v, 0))
         for container in ax.containers:
             ax.bar_label(container, labels=[fmt_pct(p.get_width(), 1) for p in container], padding=5, fontsize=15)
-        ax.legend(title="", loc="lower right", frameon=False)
+        ax.legend(title="", loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)  # above: never on a bar
         return _finish(fig)
 
 
@@ -141,6 +165,7 @@ def comuna_coverage(
     per_1000: Mapping[str, float] | None,
     *,
     max_items: int = 16,
+    size: tuple[float, float] = SLIDE_SIZE,
 ) -> Figure:
     """Attendances per comuna (left) and per 1.000 inhabitants (right), ranked by the left."""
     data = _series(asistencias).sort_values(ascending=False, kind="stable").head(max_items)
@@ -148,7 +173,7 @@ def comuna_coverage(
     frame = pd.DataFrame({"comuna": data.index.astype(str), "n": data.values, "tasa": rate.fillna(0.0).values})
     panels = 2 if per_1000 else 1
     with _theme():
-        fig = _figure(SLIDE_SIZE)
+        fig = _figure(size)
         axes = fig.subplots(1, panels, sharey=True, squeeze=False)[0]
         specs = [("n", "Asistencias", CURRENT, fmt_int)]
         if per_1000:
@@ -190,7 +215,7 @@ def trend_lines(rows: Sequence[Mapping[str, Any]]) -> Figure:
     specs = [
         ("asistencias", "Asistencias", fmt_int),
         ("actividades", "Actividades", fmt_int),
-        ("pct_mujeres", "% mujeres", lambda v: fmt_pct(v, 0)),
+        ("pct_mujeres", "% mujeres", fmt_pct),  # 63,9 %, as the table beside says
         ("comunas_alcanzadas", "Comunas alcanzadas", fmt_int),
     ]
     years = list(frame["anio"])
@@ -206,7 +231,7 @@ def trend_lines(rows: Sequence[Mapping[str, Any]]) -> Figure:
             top = values.max() if values.notna().any() else 1
             ax.set_ylim(0, max(top * 1.35, 1))
             ax.yaxis.set_major_locator(MaxNLocator(3, integer=col != "pct_mujeres"))
-            ax.yaxis.set_major_formatter(lambda v, _pos, f=fmt: f(v))
+            ax.yaxis.set_major_formatter(lambda v, _pos, f=fmt, c=col: fmt_pct(v, 0) if c == "pct_mujeres" else f(v))
             ax.tick_params(axis="y", labelsize=13)
             ax.margins(x=0.06)
             valid = [(x, y) for x, y in zip(frame["anio"], values) if pd.notna(y)]
@@ -223,6 +248,7 @@ def pct_bars(
     *,
     xlabel: str = "% de mujeres",
     reserved_label: str = disclosure.RESERVED,
+    width: float = SLIDE_SIZE[0],
 ) -> Figure:
     """Percentages given per category (e.g. women's share per province), the previous year's
     beside when given; instead of a bar, a str value is written as given ("sin actividades")
@@ -232,7 +258,7 @@ def pct_bars(
     n = len(series)
     height = max(2.8, min(SLIDE_SIZE[1], (0.42 * n + 0.2) * len(cats) + 1.3))
     with _theme():
-        fig = _figure((SLIDE_SIZE[0], height))
+        fig = _figure((width, height))
         ax = fig.subplots()
         bar_h = 0.8 / n
         for k, (label, values, color) in enumerate(series):
@@ -251,6 +277,37 @@ def pct_bars(
         ax.axvline(50, color="#888", linewidth=1, linestyle="--")
         ax.grid(axis="y", visible=False)
         if n > 1:
-            ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+            ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)  # above: never on a bar
         return _finish(fig)
 
+
+def stacked_shares(rows: Mapping[str, Mapping[str, float]], *, size: tuple[float, float] = (SLIDE_SIZE[0], 3.2)) -> Figure:
+    """100 % stacked horizontal bars, one per measure (e.g. «Actividades», «Asistencias»), each
+    cut by the same categories (provinces), the share written in each piece: how the whole
+    divides, read at a glance (the seed's «40 % Limarí, 40 % Elqui, 20 % Choapa»)."""
+    measures = list(rows)
+    cats = list(dict.fromkeys(c for r in rows.values() for c in r))
+    with _theme():
+        fig = _figure(size)
+        ax = fig.subplots()
+        left = [0.0] * len(measures)
+        unnamed = False
+        for k, cat in enumerate(cats):
+            pcts = [share(float(rows[m].get(cat, 0) or 0), float(sum(rows[m].values()) or 0)) or 0.0
+                    for m in measures]
+            color = PALETTE[k % len(PALETTE)]
+            bars = ax.barh(measures, pcts, left=left, color=color, label=cat, height=0.62, edgecolor="white")
+            dark = color in ("#0072B2", "#009E73", "#D55E00", "#CC79A7", "#000000")
+            ax.bar_label(bars, labels=[f"{cat}\n{fmt_pct(p)}" if p >= 9 else (fmt_pct(p) if p >= 4 else "")
+                                       for p in pcts], label_type="center", fontsize=15,
+                         color="white" if dark else "#111")
+            left = [a + b for a, b in zip(left, pcts)]
+            unnamed = unnamed or any(0 < p < 9 for p in pcts)
+        ax.set(xlim=(0, 100), xlabel="")
+        ax.xaxis.set_major_formatter(lambda v, _pos: fmt_pct(v, 0))
+        ax.invert_yaxis()
+        ax.grid(axis="y", visible=False)
+        ax.tick_params(axis="y", labelsize=17)
+        if unnamed:  # a piece too narrow for its name: the legend names it
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(cats), frameon=False)
+        return _finish(fig)

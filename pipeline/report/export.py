@@ -121,6 +121,23 @@ def export_slides(executed_nb: Path, html_out: Path) -> Path:
     return _write(html, html_out)
 
 
+def export_reading(executed_nb: Path, html_out: Path) -> Path:
+    """Executed deck notebook → `lectura-<year>.html`: the same slides one under the other for a
+    phone (every text 14 px or more, charts redrawn narrow), one offline file without script."""
+    nb = cut_slides(_read(executed_nb))
+    nb.metadata["title"] = nb.metadata.get("title") or _title(nb, "Balance Participación Ciudadana")
+    exporter = HTMLExporter(config=_config(hide_code=True), template_name="balance_lectura",
+                            extra_template_basedirs=[str(TEMPLATES_DIR)],
+                            extra_template_paths=[str(revealjs_static())])
+    html, _ = exporter.from_notebook_node(nb)
+    return _write(html, html_out)
+
+
+def reading_path(balance_html: Path) -> Path:
+    """`lectura-<year>.html` beside `balance-<year>.html`."""
+    return Path(balance_html).with_name(Path(balance_html).name.replace("balance-", "lectura-", 1))
+
+
 def export_document(executed_nb: Path, html_out: Path, hide_code: bool = True) -> Path:
     """Executed notebook → one self-contained HTML document (the quality report), no script."""
     nb = _read(executed_nb)

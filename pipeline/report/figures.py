@@ -4,11 +4,12 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 from pipeline.report.formats import MESES, esc, fmt_int, fmt_pct, fmt_rate, share
 
-FIGURE_DPI = 100
+FIGURE_DPI = 200  # 2× the slide's pixels: sharp on a 1920 × 1080 projector and a phone's zoom
 
 
 def figure_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes:
@@ -49,10 +50,49 @@ def data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+PHONE_WIDTH_IN = 4.4   # a chart redrawn this wide is read on a 390 px phone with its type at 16 px or more
+PHONE_MEDIA = "(max-width: 700px)"
+
+
+def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
+    """The same figure laid out again at a phone's width (its type keeps its size in points, so
+    on a phone it reads at the size the slide gives it on a projector); None for a figure whose
+    layout is frozen (a map with placed names) or already narrow."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    from pipeline.report.charts import _theme
+
+    width, height = fig.get_size_inches()
+    if width <= PHONE_WIDTH_IN * 1.3 or not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        return None
+    fig.set_size_inches(PHONE_WIDTH_IN, max(height * 1.15, 3.2), forward=False)
+    with _theme():  # ticks made anew at this size take the deck's type too
+        fig.draw_without_rendering()
+        for ax in fig.axes:  # month names that no longer fit side by side stand upright
+            boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
+            if any(a.overlaps(b) for a, b in pairwise(boxes)):
+                ax.tick_params(axis="x", labelrotation=90)
+        for _ in range(4):  # a bar's figure cut by the narrower edge: more room on the right
+            fig.draw_without_rendering()
+            cut = [ax for ax in fig.axes for t in ax.texts if t.get_window_extent().x1 > fig.bbox.x1 - 2]
+            if not cut:
+                break
+            for ax in set(cut):
+                x0, x1 = ax.get_xlim()
+                ax.set_xlim(x0, x0 + (x1 - x0) * 1.15)
+        return figure_png(fig, dpi=dpi)
+
+
 def figure_img(fig: Any, alt: str, css_class: str = "grafico", dpi: int = FIGURE_DPI) -> str:
-    """`<img>` holding the figure as a base64 PNG, with escaped alt text."""
-    src = data_uri(figure_png(fig, dpi=dpi), "image/png")
-    return f'<img class="{esc(css_class)}" src="{src}" alt="{esc(alt)}">'
+    """`<img>` holding the figure as a base64 PNG, with escaped alt text; inside a `<picture>`
+    with the figure redrawn narrow for phones (`narrow_png`) when it can be."""
+    wide = figure_png(fig, dpi=dpi)
+    narrow = narrow_png(fig, dpi=dpi)
+    img = f'<img class="{esc(css_class)}" src="{data_uri(wide, "image/png")}" alt="{esc(alt)}">'
+    if narrow is None:
+        return img
+    return (f'<picture><source media="{PHONE_MEDIA}" srcset="{data_uri(narrow, "image/png")}">'
+            f'{img}</picture>')
 
 
 def alt_counts(title: str, counts: Mapping[str, float], as_share: bool = True) -> str:

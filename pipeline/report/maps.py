@@ -11,14 +11,15 @@ import math
 from collections.abc import Callable, Mapping
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.patches import PathPatch, Patch
+from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
-from matplotlib import colormaps
+from matplotlib.text import Text
 
-from pipeline.report.charts import SLIDE_SIZE, _finish, _theme
+from pipeline.report.charts import SLIDE_SIZE, _figure, _finish, _theme
 from pipeline.report.formats import fmt_pct, fmt_rate
 
 NO_VALUE = "#d9d9d9"
@@ -46,6 +47,20 @@ def _bins(values: list[float], n: int = 5) -> list[float]:
     return sorted(set(edges)) if len(set(edges)) > 1 else [0.0, top or 1.0]
 
 
+def share_bins(values: list[float], max_classes: int = 5) -> list[float]:
+    """Classes of a share (0–100) chosen from the data: steps of 5 points (10, 20… when the
+    spread needs more than `max_classes`) from just below the lowest to just above the highest
+    value, so every colour is used by the comunas that are there."""
+    if not values:
+        return [0.0, 100.0]
+    for step in (5, 10, 20, 25, 50):
+        low = math.floor(min(values) / step) * step
+        high = max(math.ceil(max(values) / step) * step, low + step)
+        if (high - low) / step <= max_classes:
+            return [float(v) for v in range(int(low), int(high) + 1, step)]
+    return [0.0, 100.0]
+
+
 def comuna_map(
     shapes: Mapping[str, object],
     values: Mapping[str, float | None],
@@ -65,7 +80,7 @@ def comuna_map(
     fmt: Callable[[float], str] = fmt_rate if kind == "rate" else (lambda v: fmt_pct(v, 0))
     shown = {c: float(v) for c, v in values.items() if c in shapes and v is not None and c not in reserved
              and not (kind == "rate" and v <= 0)}
-    edges = [0.0, 25.0, 50.0, 60.0, 70.0, 80.0, 100.0] if kind == "share" else _bins(list(shown.values()) or [1.0])
+    edges = share_bins(list(shown.values())) if kind == "share" else _bins(list(shown.values()) or [1.0])
     cmap = ListedColormap(colormaps["Blues"](np.linspace(0.25, 0.95, len(edges) - 1)))
     norm = BoundaryNorm(edges, cmap.N)
     bounds = shapely.bounds(np.array(list(shapes.values())))
@@ -73,9 +88,9 @@ def comuna_map(
     x1, y1 = bounds[:, 2].max(), bounds[:, 3].max()
     aspect = 1 / math.cos(math.radians((y0 + y1) / 2))
     ratio = (x1 - x0) / max((y1 - y0) * aspect, 1e-9)  # width / height of the map itself
-    width = min(SLIDE_SIZE[0], max(7.0, SLIDE_SIZE[1] * ratio + 4.0))  # + colour bar and legend
+    width = min(SLIDE_SIZE[0], max(3.8, SLIDE_SIZE[1] * ratio + 1.9))  # + colour bar and room for names
     with _theme():
-        fig = Figure(figsize=(width, SLIDE_SIZE[1]), layout="constrained")
+        fig = _figure((width, SLIDE_SIZE[1]))
         ax = fig.subplots()
         for comuna, geom in shapes.items():
             if comuna in shown:
@@ -93,36 +108,63 @@ def comuna_map(
         bar = fig.colorbar(sm, ax=ax, shrink=0.8, pad=0.02, spacing="uniform")
         bar.set_ticks(edges, labels=[fmt(e) for e in edges])
         bar.set_label(label)
-        handles = [Patch(facecolor=NO_VALUE, hatch="///", hatchcolor="#8a8a8a", edgecolor="white",
-                         label=missing_label)]
-        if reserved:
+        handles = []
+        if any(c not in shown and c not in reserved for c in shapes):  # only categories present
+            handles.append(Patch(facecolor=NO_VALUE, hatch="///", hatchcolor="#8a8a8a", edgecolor="white",
+                                 label=missing_label))
+        if reserved & set(shapes):
             handles.append(Patch(facecolor=RESERVED, hatch="...", hatchcolor="#8a8a8a", edgecolor="white",
                                  label="Reservado (cifra pequeña)"))
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.0), frameon=False, fontsize=13)
+        if handles:
+            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), frameon=False, fontsize=13)
         _labels(fig, ax, shapes, shown)  # last: the layout is final, so collisions are real ones
         return _finish(fig)
 
 
+# Where a name may go when it does not fit on its comuna (points from the comuna's inner point):
+# first on it, then on rings further out (a leader line joins it to its comuna); never dropped.
+_OFFSETS = [(0, 0)] + [(round(r * math.cos(a) * 1.8), round(r * math.sin(a)))
+                       for r in (12, 22, 34, 48, 64, 82, 102, 125)
+                       for a in np.linspace(0, 2 * math.pi, 16, endpoint=False)]
+
+
 def _labels(fig: Figure, ax, shapes: Mapping[str, object], shown: Mapping[str, float]) -> None:
-    """Comuna names inside their comunas; on a collision the larger value keeps its name."""
+    """Every comuna's name: on its comuna, else moved nearby with a leader line (never dropped,
+    never cut by the figure's edge). Larger comunas (by value) are placed first."""
     size = 13 if len(shapes) <= 16 else 11 if len(shapes) <= 30 else 9
     order = sorted(shapes, key=lambda c: (-shown.get(c, -1.0), c))
-    renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
-    if renderer is None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        renderer = FigureCanvasAgg(fig).get_renderer()
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
     fig.draw_without_rendering()
     fig.set_layout_engine("none")  # freeze the layout: labels must not move after the check
     placed = []
-    axes_box = ax.get_window_extent(renderer)
+    fig_box = fig.bbox
     for comuna in order:
         point = shapes[comuna].representative_point()
-        text = ax.text(point.x, point.y, comuna, ha="center", va="center", fontsize=size, color="#111",
-                       bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
-        box = text.get_window_extent(renderer)
-        if any(box.overlaps(other) for other in placed) or not axes_box.contains(box.x0, box.y0) \
-                or not axes_box.contains(box.x1, box.y1):
+        best = None
+        for dx, dy in _OFFSETS:
+            moved = (dx, dy) != (0, 0)
+            text = ax.annotate(
+                comuna, (point.x, point.y), xytext=(dx, dy), textcoords="offset points", ha="center",
+                va="center", fontsize=size, color="#111", annotation_clip=False,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85 if moved else 0.7,
+                      "edgecolor": "none"},
+                arrowprops={"arrowstyle": "-", "color": "#333", "linewidth": 0.9, "shrinkA": 0, "shrinkB": 2}
+                if moved else None)
+            text.update_positions(renderer)
+            box = Text.get_window_extent(text, renderer)  # the name's box, not its leader line
+            inside = (fig_box.x0 + 2 <= box.x0 and box.x1 <= fig_box.x1 - 2 and fig_box.y0 + 2 <= box.y0
+                      and box.y1 <= fig_box.y1 - 2)
+            if inside and not any(box.overlaps(other) for other in placed):
+                best = box
+                break
             text.remove()
-        else:
-            placed.append(box)
+        if best is None:  # crowded everywhere: keep it on its comuna rather than lose it
+            text = ax.annotate(comuna, (point.x, point.y), ha="center", va="center", fontsize=size, color="#111",
+                               annotation_clip=False,
+                               bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85,
+                                     "edgecolor": "none"})
+            best = text.get_window_extent(renderer)
+        placed.append(best)

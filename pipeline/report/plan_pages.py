@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 
 from pipeline import reference
+from pipeline.report import plan_slides
 from pipeline.report.formats import fmt_date, fmt_int, fmt_pct
 
 _ENV = jinja2.Environment(
@@ -54,17 +55,20 @@ def plan_context(ind: Mapping[str, Any]) -> list[dict]:
         groups: dict[str, list] = {}
         for c in p["compromisos"]:
             verif, faltan = _verifier_status(c)
+            cells = plan_slides.commitment_cells(c)  # the slide's very texts
             groups.setdefault(c.get("objetivo") or "Sin objetivo declarado", []).append({
                 "nombre": c["nombre"], "responsables": ", ".join(c.get("responsables") or []) or "—",
-                "plazo": fmt_date(c["plazo"]) if re.fullmatch(r"\d{2}/\d{2}/\d{4}", c["plazo_texto"])
-                else f"{c['plazo_texto']} ({fmt_date(c['plazo'])})",
-                "avance": f"{fmt_int(c['logrado'])} de {fmt_int(c['meta'])} ({fmt_pct(c['pct_cumplimiento'], 0)})",
-                "barra": round(float(c["pct_cumplimiento"]), 1), "estado": c["estado"],
-                "ponderacion": fmt_pct(c["ponderacion"], 2), "ganada": fmt_pct(c["ponderacion_ganada"], 2),
+                "plazo": cells["plazo"] if re.fullmatch(r"\d{2}/\d{2}/\d{4}|Durante el periodo.*", c["plazo_texto"])
+                else f"{c['plazo_texto']} ({cells['plazo']})",
+                "avance": f"{cells['logrado']} de {cells['meta']} ({fmt_pct(c['pct_cumplimiento'], 0)})",
+                "barra": round(float(c["pct_cumplimiento"]), 1), "estado": cells["estado"],
+                "ponderacion": cells["ponderacion"], "ganada": cells["ganada"],
                 "verificadores": verif, "faltan": faltan,
             })
         planes.append({
-            "titulo": p.get("titulo") or f"Plan {p['periodo']['texto']}", "periodo": p["periodo"]["texto"],
+            "titulo": p.get("titulo") or f"Plan {p['periodo']['texto']}",
+            "periodo": plan_slides.period_words(p["periodo"]), "estado": plan_slides.status_title(p, ind.get("anio")),
+            "avance": plan_slides.total_label(p),
             "archivo": p["archivo"], "regla": _regla(p), "total": fmt_pct(p["total"], 2),
             "peso_total": fmt_pct(sum(float(c["ponderacion"]) for c in p["compromisos"]), 2),
             "objetivos": [{"objetivo": k, "compromisos": v} for k, v in groups.items()],

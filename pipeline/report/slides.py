@@ -131,46 +131,32 @@ def zone_note(ind: Mapping[str, Any]) -> str | None:
     return f"El {fmt_pct(pct)} de las actividades se realizó en zonas rurales."
 
 
-def age_note(groups: Mapping[str, int]) -> str | None:
-    """Share of children and adolescents and of older adults among attendances with age."""
+def age_note(groups: Mapping[str, int], total: int | None = None) -> str | None:
+    """The age groups' shares of attendances with a recorded age, the base stated: «De las
+    5.094 asistencias con edad registrada (de 5.760), el 65,2 % fue de 18 a 59 años; niños,
+    niñas y adolescentes, 5,2 %; personas mayores, 29,6 %»."""
     known = {k: v for k, v in groups.items() if k != "Sin información"}
-    total = sum(known.values())
-    if not total:
+    base = sum(known.values())
+    if not base:
         return None
-    ninos = share(known.get("0 a 17 años", 0), total)
-    mayores = share(known.get("60 años y más", 0), total)
-    return (
-        f"Niños, niñas y adolescentes: {fmt_pct(ninos)}; personas mayores: {fmt_pct(mayores)} "
-        "de las asistencias con edad registrada."
-    )
+    top = max(known, key=known.get)
+    of = f" (de {fmt_int(total)})" if total and total != base else ""
+    parts = [f"De las {fmt_int(base)} asistencias con edad registrada{of}, el {fmt_pct(share(known[top], base))} "
+             f"fue de personas de {top}"]
+    for key, words in (("0 a 17 años", "niños, niñas y adolescentes"), ("60 años y más", "personas mayores")):
+        if key != top and key in known:
+            parts.append(f"{words}, {fmt_pct(share(known[key], base))}")
+    return "; ".join(parts) + "."
 
 
 def compliance_slide(rows: list[Mapping[str, Any]], year: int, total: float | None = None,
                      titulo: str | None = None) -> str:
-    """Plan compliance: one row per commitment, with state and weight earned."""
-    # weights may be written as fractions (0.25) or as percentage points (25)
-    scale = 100 if all(float(r.get("ponderacion") or 0) <= 1 for r in rows) else 1
-    body_rows = []
-    total_w = total_won = 0.0
-    for r in rows:
-        w = float(r.get("ponderacion") or 0) * scale
-        won = float(r.get("ponderacion_ganada") or 0) * scale
-        body_rows.append([
-            r.get("nombre"), fmt_num(r.get("meta"), 2), fmt_num(r.get("logrado"), 2),
-            fmt_pct(r.get("pct_cumplimiento"), 1), r.get("estado"), fmt_pct(w, 1), fmt_pct(won, 1),
-        ])
-        total_w += w
-        total_won += won
-    table = table_html(
-        ["Compromiso", "Meta", "Logrado", "% cumplimiento", "Estado", "Ponderación", "Ponderación ganada"],
-        body_rows, "tabla tabla-plan",
-    )
-    won = float(total) * scale if total is not None else total_won  # same unit as the weights
-    of = "" if abs(total_w - 100) < 0.05 else f" (ponderaciones suman {fmt_pct(total_w, 1)})"
-    note = f'<p class="nota">Cumplimiento ponderado del plan: {esc(fmt_pct(won, 1))}{esc(of)}.</p>'
-    heading = (f"Cumplimos el {fmt_pct(won)} del plan {year}" if total_w else
-               (f"Cumplimiento: {titulo}" if titulo else f"Cumplimiento del plan {year}"))
-    return _slide(_header(heading) + table + note, "con-tabla")
+    """The year's plan compliance (rows of `cumplimiento_plan`), as `plan_slides.status_slide`
+    shows every plan: Meta, Logrado, Plazo, Estado."""
+    from pipeline.report import plan_slides
+
+    return plan_slides.status_slide(plan_slides.legacy_plan(
+        {"anio": year, "cumplimiento_plan": rows, "cumplimiento_plan_total": total, "plan_titulo": titulo}), year)
 
 
 def trend_slide(fig: Any, rows: list[Mapping[str, Any]]) -> str:
@@ -207,15 +193,19 @@ def read_destacadas(ind: Mapping[str, Any], raw_dir: Path) -> list[dict[str, Any
     return photos.with_photos(list(ind.get("destacadas") or []), raw_dir)
 
 
-def highlight_slide(item: Mapping[str, Any]) -> str:
-    """One featured activity: title, date, comuna and province, line of work, photo."""
+def _facts(item: Mapping[str, Any]) -> list[str]:
     place = item.get("comuna") or ""
     if item.get("provincia"):
         place = f"{place}, provincia de {item['provincia']}" if place else f"Provincia de {item['provincia']}"
     linea = str(item.get("linea") or "")
     linea = linea[:1].upper() + linea[1:].lower()  # sentence case, as the charts write lines of work
-    facts = [fmt_date(item.get("fecha")), place, linea]
-    facts_html = "".join(f"<li>{esc(f)}</li>" for f in facts if f)
+    return [f for f in (fmt_date(item.get("fecha")), place, linea) if f]
+
+
+def highlight_slide(item: Mapping[str, Any]) -> str:
+    """One featured activity: title, date, comuna and province, line of work, photo (without a
+    photo, the facts in a compact card: the place is written once)."""
+    facts_html = "".join(f"<li>{esc(f)}</li>" for f in _facts(item))
     photo = ""
     if item.get("foto_uri"):
         photo = (
@@ -224,34 +214,36 @@ def highlight_slide(item: Mapping[str, Any]) -> str:
         )
     if photo:
         body = f'<div class="destacada"><ul class="datos">{facts_html}</ul>{photo}</div>'
-    else:  # no photo: a designed card, the place large, the facts under it
-        body = (f'<div class="destacada tarjeta"><p class="tarjeta-lugar">{esc(item.get("comuna") or "")}</p>'
-                f'<ul class="datos">{facts_html}</ul></div>')
+    else:
+        body = f'<div class="destacada tarjeta"><ul class="datos">{facts_html}</ul></div>'
     return _slide(
         _header(str(item.get("titulo") or "Actividad destacada"), f"{HASHTAG} · Actividad destacada") + body,
         "con-foto" if photo else "con-tarjeta",
     )
 
 
+def highlight_slides(items: list[Mapping[str, Any]], year: int | None = None) -> list[str]:
+    """A slide per featured activity with a photo; those without one share a slide of compact
+    cards (one card alone keeps its own title), so no slide is a lone card on a blank page."""
+    with_photo = [i for i in items if i.get("foto_uri")]
+    cards = [i for i in items if not i.get("foto_uri")]
+    out = [highlight_slide(i) for i in with_photo]
+    if len(cards) == 1:
+        out.append(highlight_slide(cards[0]))
+    elif cards:
+        grid = "".join(
+            f'<div class="tarjeta-mini"><h3>{esc(str(i.get("titulo") or "Actividad destacada"))}</h3>'
+            f'<ul class="datos">{"".join(f"<li>{esc(f)}</li>" for f in _facts(i))}</ul></div>' for i in cards)
+        title = f"Más actividades destacadas de {year}" if with_photo and year else "Actividades destacadas"
+        out.append(_slide(_header(title, f"{HASHTAG} · Actividad destacada")
+                          + f'<div class="tarjetas">{grid}</div>', "con-tarjetas"))
+    return out
+
+
 # ---------------------------------------------------------------- next year's plan
 
 def plan_slide(plan: Mapping[str, Any], plan_year: int) -> str:
-    """Next year's plan: commitments with target and weight where given."""
-    rows = plan["compromisos"]
-    has_meta = any(r.get("meta") is not None for r in rows)
-    has_w = any(r.get("ponderacion") is not None for r in rows)
-    columns = ["Compromiso"] + (["Meta"] if has_meta else []) + (["Ponderación"] if has_w else [])
-    weights = [r.get("ponderacion") for r in rows if isinstance(r.get("ponderacion"), (int, float))]
-    scale = 100 if weights and all(w <= 1 for w in weights) else 1  # fractions or percentage points
-    body = []
-    for r in rows:
-        extra = r.get("descripcion") or (r.get("criterio") if isinstance(r.get("criterio"), str) else None)
-        name = str(r["nombre"]) + (f" — {extra}" if extra else "")
-        line = [name]
-        if has_meta:
-            line.append(fmt_num(r["meta"]) if isinstance(r.get("meta"), (int, float)) else (r.get("meta") or ""))
-        if has_w:
-            line.append(fmt_pct(r["ponderacion"] * scale, 1) if isinstance(r.get("ponderacion"), (int, float)) else "")
-        body.append(line)
-    title = plan.get("titulo") or f"Plan de Participación Ciudadana {plan_year}"
-    return _slide(_header(str(title), f"#Desafíos{plan_year}") + table_html(columns, body, "tabla tabla-plan"), "con-tabla")
+    """Next year's plan (`plan_slides.next_plan_slide`)."""
+    from pipeline.report import plan_slides
+
+    return plan_slides.next_plan_slide(plan, plan_year)

@@ -58,7 +58,8 @@ def _shares(pcts: Mapping[str, Any] | None, counts: Mapping[str, Any] | None, na
 
 
 def _shares_slide(ind: Mapping[str, Any], key: str, counts_key: str, names: list[str], title: str,
-                  alt_title: str, where: str, paragraph: str | None, compare_up_to: int | None = None) -> str:
+                  alt_title: str, where: str, paragraph: str | None, compare_up_to: int | None = None,
+                  more: str | None = None) -> str:
     """Women's share per province, comuna or age group (`key`), the previous year's beside."""
     cur = _shares(ind[key], ind.get(counts_key), names)
     prev_ind = ind.get("anio_anterior") or {}
@@ -67,7 +68,7 @@ def _shares_slide(ind: Mapping[str, Any], key: str, counts_key: str, names: list
     if compare_up_to is not None and len(names) > compare_up_to:
         prev = None
     return chart_slide(title, charts.pct_bars(cur, prev, labels), _alt_pcts(alt_title, cur, prev, labels),
-                       reserved_note(ind, key, where, cur), SECTION_MUJERES, paragraph)
+                       " ".join(filter(None, [reserved_note(ind, key, where, cur), more])), SECTION_MUJERES, paragraph)
 
 
 def province_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
@@ -82,52 +83,69 @@ def province_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -
 
 
 def province_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
-    """Attendances per province (share of the region's), the previous year's beside; from an
-    indicadores.json written before attendances by province existed, activities per province."""
-    counts = ind.get("asistencias_por_provincia")
-    if not counts:
-        por_provincia = ind.get("actividades_por_provincia")
-        if not por_provincia:
-            return None
-        from pipeline.report.figures import alt_counts
+    """How the region's work divides among the provinces: activities (the seed's «40 % Limarí,
+    40 % Elqui, 20 % Choapa») and attendances, one 100 % bar each."""
+    activities = ind.get("actividades_por_provincia") or {}
+    attendances = ind.get("asistencias_por_provincia") or {}
+    if not activities and not attendances:
+        return None
+    rows = {}
+    if activities:
+        rows["Actividades"] = dict(activities)
+    if attendances:
+        rows["Asistencias"] = {p: int(n or 0) for p, n in attendances.items()}
+    alt = "; ".join(f"{m}: " + ", ".join(f"{p} {fmt_pct(titles.share(n, sum(r.values())))} ({fmt_int(n)})"
+                                          for p, n in r.items()) for m, r in rows.items())
+    fig = charts.stacked_shares(rows, size=(charts.SLIDE_SIZE[0], 1.5 + 1.3 * len(rows)))
+    return chart_slide(titles.province_share_title(activities, rows.get("Asistencias")), fig,
+                       "Distribución por provincia. " + alt + ".", None, SECTION_PROVINCIAS, paragraph)
 
-        return chart_slide("Actividades por provincia", charts.share_bars(por_provincia, sort=False),
-                           alt_counts("Porcentaje de actividades por provincia", por_provincia), None,
-                           SECTION_PROVINCIAS, paragraph)
-    prev_ind = ind.get("anio_anterior") or {}
-    labels = (str(ind["anio"]), str(prev_ind.get("anio", "")))
-    previous = prev_ind.get("asistencias_por_provincia")
-    prev_counts = {p: previous.get(p, 0) for p in counts} if previous else None
-    from pipeline.report.figures import alt_compare
 
-    fig = (charts.compare_bars(counts, prev_counts, labels, xlabel="% de asistencias") if prev_counts
-           else charts.share_bars(counts, sort=False, xlabel="% de asistencias"))
-    return chart_slide(titles.province_title(counts), fig,
-                       alt_compare("Porcentaje de asistencias por provincia", counts, prev_counts, labels),
-                       None, SECTION_PROVINCIAS, paragraph)
+def _duo(title: str, hashtag: str, left: str, right: str, note: str | None, paragraph: str | None) -> str:
+    """A map (left, half the slide or more) and a chart (right) on one slide."""
+    note_html = f'<div class="nota parrafo">{paragraph}</div>' if paragraph else (
+        f'<p class="nota">{esc(note)}</p>' if note else "")
+    return _slide(_header(title, hashtag) + f'<div class="duo"><div class="duo-mapa">{left}</div>'
+                  f'<div class="duo-grafico">{right}</div></div>' + note_html, "con-grafico con-duo")
 
 
 def comuna_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
-    """Women's share per comuna with activity (people with sex recorded)."""
+    """Women's share per comuna with activity (people with sex recorded): the map and the bars
+    on one slide."""
     pcts = ind.get("pct_mujeres_por_comuna")
     if pcts is None:
         return None
     por_comuna = ind.get("asistencias_por_comuna") or {}
     cur = {c: pcts.get(c) for c, n in por_comuna.items() if n}
-    names = sorted(cur, key=lambda c: -(cur[c] if isinstance(cur[c], (int, float)) else -1))
-    return _shares_slide(ind, "pct_mujeres_por_comuna", "asistencias_por_comuna", names,
-                         titles.comuna_women_title(cur), "Porcentaje de mujeres por comuna", "la comuna",
-                         paragraph, compare_up_to=10)
+    cur = dict(sorted(cur.items(), key=lambda kv: -(kv[1] if isinstance(kv[1], (int, float)) else -1)))
+    shown = {c: v for c, v in cur.items() if isinstance(v, (int, float))}
+    note = reserved_note(ind, "pct_mujeres_por_comuna", "la comuna", cur)
+    bars = charts.pct_bars(shown or cur, None, (str(ind["anio"]), ""), width=5.6)
+    bars_html = figure_img(bars, _alt_pcts("Porcentaje de mujeres por comuna", cur, None, (str(ind["anio"]), "")))
+    from pipeline.reference import boundaries
+
+    shapes = boundaries.region_shapes(ind["region"])
+    reserved = {c for c, v in pcts.items() if v is None and por_comuna.get(c)}
+    fig = maps.comuna_map(shapes.shapes, pcts, label="% de mujeres (personas con sexo registrado)", kind="share",
+                          reserved=reserved)
+    alt = "Mapa del porcentaje de mujeres por comuna: " + "; ".join(
+        f"{c}: {fmt_pct(v) if v is not None else (RESERVADO if c in reserved else 'sin actividades')}"
+        for c, v in pcts.items()) + "."
+    return _duo(titles.comuna_women_title(cur), SECTION_MUJERES, figure_img(fig, alt, "grafico mapa"), bars_html,
+                note + _omitted_note(shapes), paragraph)
 
 
 def age_sex_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
-    """Women's share per age group of the region (people with sex recorded)."""
+    """Women's share per age group of the region (people with sex recorded), with how the
+    attendances with a recorded age divide among the groups (the base stated)."""
+    from pipeline.report.slides import age_note
+
     pcts = ind.get("pct_mujeres_por_grupo_etario")
     if not pcts:
         return None
     return _shares_slide(ind, "pct_mujeres_por_grupo_etario", "asistencias_por_grupo_etario", list(pcts),
                          titles.age_women_title(pcts), "Porcentaje de mujeres por grupo de edad", "el grupo",
-                         paragraph)
+                         paragraph, more=age_note(ind.get("asistencias_por_grupo_etario") or {}, ind.get("asistencias")))
 
 
 def _omitted_note(shapes) -> str:
@@ -137,38 +155,28 @@ def _omitted_note(shapes) -> str:
 
 
 def map_slides(ind: Mapping[str, Any], texts=None) -> list[str]:
-    """Two maps: attendances per 1.000 inhabitants, and women's share (reserved where small)."""
+    """Coverage: the map of attendances per 1.000 inhabitants and the comuna bars on one slide
+    (the women's map is on the women-by-comuna slide)."""
     from pipeline.reference import boundaries
 
     shapes = boundaries.region_shapes(ind["region"])
     por_comuna = ind.get("asistencias_por_comuna") or {}
-    rate = {c: (v if por_comuna.get(c) else None) for c, v in (ind.get("asistencias_por_1000_habitantes") or {}).items()}
+    per_1000 = ind.get("asistencias_por_1000_habitantes")
+    rate = {c: (v if por_comuna.get(c) else None) for c, v in (per_1000 or {}).items()}
     para = (lambda key: texts.paragraph(key)) if texts is not None else (lambda key: None)
-    out = []
     ranked = sorted(((c, v) for c, v in rate.items() if v), key=lambda kv: -kv[1])
     alt = "Mapa de asistencias por 1.000 habitantes por comuna: " + "; ".join(
         f"{c}: {fmt_rate(v)}" for c, v in ranked) + "; sin actividades: " + (
         ", ".join(c for c, v in rate.items() if not v) or "ninguna") + "."
     fig = maps.comuna_map(shapes.shapes, rate, label="Asistencias por 1.000 habitantes")
-    note = "Tasa según población del Censo 2017. Comunas sin actividades, en gris rayado." + _omitted_note(shapes)
-    out.append(_map_slide(titles.map_rate_title(rate), fig, alt, note, SECTION_PROVINCIAS, para("mapa_tasa")))
-    pcts = ind.get("pct_mujeres_por_comuna")
-    if pcts is not None:
-        reserved = {c for c, v in pcts.items() if v is None and por_comuna.get(c)}
-        fig = maps.comuna_map(shapes.shapes, pcts, label="% de mujeres (personas con sexo registrado)", kind="share",
-                              reserved=reserved)
-        alt = "Mapa del porcentaje de mujeres por comuna: " + "; ".join(
-            f"{c}: {fmt_pct(v) if v is not None else (RESERVADO if c in reserved else 'sin actividades')}"
-            for c, v in pcts.items()) + "."
-        drawn = {c: v for c, v in pcts.items() if por_comuna.get(c)}
-        note = reserved_note(ind, "pct_mujeres_por_comuna", "la comuna", drawn) + _omitted_note(shapes)
-        out.append(_map_slide(titles.comuna_women_title(pcts), fig, alt, note, SECTION_MUJERES, para("mapa_mujeres")))
-    return out
+    from pipeline.report.figures import alt_comunas
 
-
-def _map_slide(title: str, fig: Any, alt: str, note: str, hashtag: str, paragraph: str | None) -> str:
-    note_html = f'<div class="nota parrafo">{paragraph}</div>' if paragraph else f'<p class="nota">{esc(note)}</p>'
-    return _slide(_header(title, hashtag) + figure_img(fig, alt, "grafico mapa") + note_html, "con-grafico con-mapa")
+    bars = figure_img(charts.comuna_coverage(por_comuna, per_1000, size=(5.8, 6.2)), alt_comunas(por_comuna, per_1000))
+    top = titles.map_rate_title(rate)
+    note = f"{top}. Tasa según población del Censo 2017." + (
+        " Comunas sin actividades, en gris rayado." if any(not v for v in rate.values()) else "") + _omitted_note(shapes)
+    return [_duo(titles.coverage_title(ind), SECTION_PROVINCIAS, figure_img(fig, alt, "grafico mapa"), bars, note,
+                 para("comunas") or para("mapa_tasa"))]
 
 
 def achievements_slide(ind: Mapping[str, Any], texts=None) -> str | None:
@@ -181,7 +189,8 @@ def achievements_slide(ind: Mapping[str, Any], texts=None) -> str | None:
     body = markdown("\n".join(f"- {i}" for i in items))
     para = texts.paragraph("logros") if texts is not None else None
     return _slide(_header(f"Dentro de nuestros logros {ind['anio']} podemos relevar", SECTION_PARTICIPACION)
-                  + _lead(para) + f'<div class="logros">{body}</div>', "con-logros")
+                  + _lead(para) + f'<div class="logros{" pocos" if len(items) <= 6 else ""}">{body}</div>',
+                  "con-logros")
 
 
 def closing_slide(ind: Mapping[str, Any], texts=None) -> str | None:
@@ -191,6 +200,8 @@ def closing_slide(ind: Mapping[str, Any], texts=None) -> str | None:
     cierre = texts.cierre if texts is not None else None
     if not cierre:
         return None
-    return _slide(f'<p class="hashtag">{esc(SECTION_PARTICIPACION)}</p><h1>{esc(cierre.get("titulo", ""))}</h1>'
+    hashtag = "" if cierre.get("titulo", "").strip() == SECTION_PARTICIPACION else \
+        f'<p class="hashtag">{esc(SECTION_PARTICIPACION)}</p>'  # never the same words twice
+    return _slide(f'{hashtag}<h1>{esc(cierre.get("titulo", ""))}</h1>'
                   + (f'<div class="parrafo">{markdown(cierre["texto"])}</div>' if cierre.get("texto") else ""),
                   "portada cierre")

@@ -231,3 +231,97 @@ def drafted_achievements(ind: Mapping[str, Any]) -> list[str]:
         if isinstance(logrado, (int, float)) and logrado > 0 and row.get("nombre"):
             out.append(f"**{fmt_int(logrado)}** {row['nombre']}")
     return out
+
+
+# ---------------------------------------------------------------- the office's figures against the data
+
+_NUMBER = r"(?P<n>\d{1,3}(?:[.,]\d{3})+|\d+)"
+_QUALIFIER = r"(?P<q>más de|mas de|a lo menos|al menos|sobre|cerca de)?\s*"
+# (pattern after the number, what it is in words, how the data counts it)
+_CLAIMS: list[tuple[str, str, Callable[[Mapping[str, Any]], Any]]] = [
+    (r"escuelas?\b", "Escuelas de dirigentes (actividades de tipo «Escuela de dirigentes»)",
+     lambda ind: (ind.get("actividades_por_tipo_actividad") or {}).get("Escuela de dirigentes")),
+    (r"actividades de difusi[oó]n", "actividades de difusión (tipo «Difusión comunitaria»)",
+     lambda ind: (ind.get("actividades_por_tipo_actividad") or {}).get("Difusión comunitaria")),
+    (r"consultas?\b", "consultas ciudadanas (tipo «Consulta ciudadana»)",
+     lambda ind: (ind.get("actividades_por_tipo_actividad") or {}).get("Consulta ciudadana")),
+    (r"sesiones\b", "sesiones COSOC (tipo «Sesión COSOC»)",
+     lambda ind: (ind.get("actividades_por_tipo_actividad") or {}).get("Sesión COSOC")),
+    (r"comunas\b", "comunas alcanzadas", lambda ind: ind.get("comunas_alcanzadas")),
+    (r"asistencias de mujeres", "asistencias de mujeres", lambda ind: ind.get("mujeres")),
+    (r"asistencias\b(?! de mujeres)", "asistencias", lambda ind: ind.get("asistencias")),
+    (r"(?:personas|asistentes)\b", "personas distintas", lambda ind: ind.get("personas_distintas")),
+    (r"mujeres\b", "mujeres distintas", lambda ind: _distinct_women(ind)),
+    (r"(?:actividades|jornadas|acciones)\b(?! de difusi)", "actividades", lambda ind: ind.get("actividades")),
+]
+
+
+def _distinct_women(ind: Mapping[str, Any]) -> int | None:
+    total = (ind.get("personas_por_grupo_etario_sexo") or {}).get("Total") or {}
+    women = total.get("Mujer")
+    return women if isinstance(women, int) else None
+
+
+def _as_number(text: str) -> int:
+    return int(re.sub(r"[.,]", "", text))
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[*_]+", "", text)
+
+
+def figure_review(texts: Texts, ind: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Where a sentence of textos.yml states a figure that the data also counts and the two
+    differ: one entry per claim, with the sentence, what the office wrote and what the data says.
+
+    «4 Escuelas» is checked against the activities of type Escuela de dirigentes; «Más de 150
+    actividades de difusión» is a difference only when the data counts 150 or fewer. The deck
+    still shows the office's words: this is for the analyst (stage 3 prints it)."""
+    sources = [(f"parrafos.{k}", v) for k, v in texts.parrafos.items()]
+    sources += [("logros", v) for v in texts.logros or []]
+    out = []
+    for where, raw in sources:
+        for sentence in re.split(r"(?<=[.;:])\s+|\n", _plain(raw)):
+            low = sentence.lower()
+            taken: list[tuple[int, int]] = []
+            for pattern, what, count in _CLAIMS:
+                for m in re.finditer(_QUALIFIER + _NUMBER + r"\s+" + pattern, low):
+                    if any(a <= m.start("n") < b for a, b in taken):
+                        continue
+                    taken.append((m.start("n"), m.end()))
+                    data = count(ind)
+                    if not isinstance(data, (int, float)):
+                        continue
+                    said, qualifier = _as_number(m.group("n")), (m.group("q") or "").strip()
+                    differs = data <= said if qualifier in ("más de", "mas de", "sobre") else (
+                        data < said if qualifier in ("a lo menos", "al menos") else
+                        abs(data - said) > said * 0.1 if qualifier == "cerca de" else data != said)
+                    if differs:
+                        out.append({"donde": where, "frase": sentence.strip(), "dice": m.group(0).strip(),
+                                    "que": what, "datos": data})
+    return out
+
+
+def review_lines(review: list[dict[str, Any]], path: Path | str = "textos.yml") -> list[str]:
+    """The review in the analyst's words, one line each."""
+    return [f"{path}, {r['donde']}: dice «{r['dice']}», pero los datos cuentan {fmt_int(r['datos'])} "
+            f"{r['que']} («{r['frase']}»). El balance muestra el texto de la oficina tal cual: "
+            "corríjalo si no es intencional." for r in review]
+
+
+REVIEW_PREFIX = "Aviso:"
+
+
+def notebook_warnings(executed_nb: Path) -> list[str]:
+    """The review lines the deck notebook printed (`REVIEW_PREFIX`), to repeat them in run.log
+    and on the console, where the analyst running the command line sees them."""
+    import nbformat
+
+    nb = nbformat.read(Path(executed_nb), as_version=4)
+    lines = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                lines += [line[len(REVIEW_PREFIX):].strip() for line in str(out.get("text", "")).splitlines()
+                          if line.startswith(REVIEW_PREFIX)]
+    return lines

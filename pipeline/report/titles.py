@@ -281,3 +281,19 @@ def trend_title(rows: list[Mapping[str, Any]]) -> str:
     if kind == SAME:
         return f"Las asistencias se mantuvieron entre {first.get('anio')} y {last.get('anio')}"
     return f"Evolución {first.get('anio')}–{last.get('anio')}"
+
+
+def province_share_title(activities: Mapping[str, float] | None, attendances: Mapping[str, float] | None) -> str:
+    """«Elqui concentró el 54,4 % de las actividades y el 57,2 % de las asistencias» (the top
+    province by activities; by attendances when activities are not known)."""
+    activities, attendances = dict(activities or {}), dict(attendances or {})
+    top = _top(activities) or _top(attendances)
+    if top is None:
+        return "Actividades y asistencias por provincia"
+    province = top[0]
+    parts = []
+    if activities:
+        parts.append(f"el {fmt_pct(share(activities.get(province, 0), sum(activities.values())))} de las actividades")
+    if attendances:
+        parts.append(f"el {fmt_pct(share(attendances.get(province, 0), sum(attendances.values())))} de las asistencias")
+    return f"{province} concentró " + " y ".join(parts)

@@ -26,7 +26,7 @@ parrafos:
     **Participación Ciudadana** en **{{comunas_alcanzadas}} comunas** de la región,
     con **{{asistencias}} asistencias**.
   mujeres: |
-    Llegamos a **{{mujeres}} mujeres** a lo largo de la región de Coquimbo,
+    Registramos **{{mujeres}} asistencias de mujeres** a lo largo de la región de Coquimbo,
     instalando el *enfoque de género* en nuestro servicio como una realidad concreta.
   zona: |
     Incorporamos el criterio **urbanidad v/s ruralidad** en el registro de asistencias.

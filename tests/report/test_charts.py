@@ -145,3 +145,47 @@ def test_deck_png_reuses_the_themed_draw_and_matches_savefig():
     assert changed.stale and not deck._drawn_pixels_current(changed, deck.FIGURE_DPI)
     unchanged = plots.share_bars(IND["actividades_por_provincia"])
     assert (_pixels(deck.figure_png(changed)) != _pixels(deck.figure_png(unchanged))).any()
+
+
+def test_trend_writes_the_share_as_the_table_does_and_the_deck_font():
+    from pipeline.report import charts
+
+    rows = [{"anio": 2016, "asistencias": 4405, "actividades": 160, "pct_mujeres": 64.77, "comunas_alcanzadas": 15},
+            {"anio": 2018, "asistencias": 5760, "actividades": 204, "pct_mujeres": 63.94, "comunas_alcanzadas": 15}]
+    fig = charts.trend_lines(rows)
+    written = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "63,9\u00a0%" in written and "64\u00a0%" not in written   # never rounded away from the table
+    assert fig.axes[0].texts[0].get_fontname() == "Source Sans Pro"   # the slides' own type
+    assert fig.dpi >= 200   # drawn at 2×: sharp on a 1920 × 1080 projector
+
+
+def test_stacked_shares_name_each_piece_and_add_to_100():
+    from pipeline.report import charts
+
+    fig = charts.stacked_shares({"Actividades": {"Elqui": 40, "Limarí": 40, "Choapa": 20},
+                                 "Asistencias": {"Elqui": 3293, "Limarí": 1684, "Choapa": 783}})
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert "Elqui\n40\u00a0%" in labels and "Choapa\n20\u00a0%" in labels
+    assert fig.axes[0].get_legend() is None   # every piece is named where it is
+
+
+def test_a_chart_is_also_drawn_narrow_for_phones_with_nothing_cut():
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    from pipeline.report import figures
+
+    fig = plots.share_bars({"Reunión de diálogo": 50, "Jornada informativa": 40, "Cuenta pública": 1})
+    html = figures.figure_img(fig, "Tipos")
+    sources = re.findall(r'(?:srcset|src)="data:image/png;base64,([^"]+)"', html)
+    assert html.startswith(f'<picture><source media="{figures.PHONE_MEDIA}"') and len(sources) == 2
+    sizes = [Image.open(io.BytesIO(base64.b64decode(s))).size for s in sources]
+    assert sizes[0][0] == round(figures.PHONE_WIDTH_IN * figures.FIGURE_DPI) and sizes[1][0] == round(11.5 * figures.FIGURE_DPI)
+    ax = fig.axes[0]
+    assert all(t.get_window_extent().x1 <= fig.bbox.x1 for t in ax.texts)   # «24,5 % (50)» not cut
+    months = plots.monthly_bars({f"{m:02d}": m for m in range(1, 13)})
+    figures.narrow_png(months)
+    assert months.axes[0].get_xticklabels()[0].get_rotation() == 90   # twelve names upright, not piled

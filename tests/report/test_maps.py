@@ -1,6 +1,7 @@
 """Comuna maps: drawn for all 16 regions, islands kept out, comunas without activity distinct."""
 import pytest
 from matplotlib.patches import PathPatch
+from matplotlib.text import Text
 
 from pipeline import reference
 from pipeline.reference import boundaries
@@ -23,9 +24,14 @@ def test_map_of_every_region(cut):
     # the mainland fills the map: no oceanic island stretches the axes
     x0, x1 = ax.get_xlim()
     assert x0 > boundaries.OCEANIC_WEST_OF and x1 - x0 < 12
+    # every comuna is named (moved with a leader line where it does not fit), no two names touch
+    # and none is cut by the figure's edge
     renderer = fig.canvas.get_renderer()
-    labels = [t.get_window_extent(renderer) for t in ax.texts]
-    assert labels and not any(a.overlaps(b) for i, a in enumerate(labels) for b in labels[i + 1:])
+    assert sorted(t.get_text() for t in ax.texts) == sorted(shapes.shapes)
+    labels = [Text.get_window_extent(t, renderer) for t in ax.texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(labels) for b in labels[i + 1:])
+    assert all(fig.bbox.x0 <= b.x0 and b.x1 <= fig.bbox.x1 and fig.bbox.y0 <= b.y0 and b.y1 <= fig.bbox.y1
+               for b in labels)
 
 
 def test_islands_and_antarctica_are_named_when_left_out():
@@ -40,6 +46,12 @@ def test_share_map_legend_in_chilean_format_and_reserved_comunas():
     values["Río Hurtado"] = None
     fig = maps.comuna_map(shapes, values, label="% de mujeres", kind="share", reserved={"Río Hurtado"})
     ticks = [t.get_text() for t in fig.axes[1].get_yticklabels()]
-    assert "50\u00a0%" in ticks
+    assert ticks == ["65\u00a0%", "70\u00a0%"]   # classes from the data, 5-point steps
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend == ["Sin actividades", "Reservado (cifra pequeña)"]
+    assert legend == ["Reservado (cifra pequeña)"]   # only the categories present
+    values["Ovalle"], values["Coquimbo"] = None, 48.0
+    fig = maps.comuna_map(shapes, values, label="% de mujeres", kind="share", reserved={"Río Hurtado"})
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ["45\u00a0%", "50\u00a0%", "55\u00a0%", "60\u00a0%",
+                                                                   "65\u00a0%", "70\u00a0%"]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["Sin actividades",
+                                                                            "Reservado (cifra pequeña)"]

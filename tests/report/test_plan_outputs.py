@@ -1,5 +1,6 @@
 """The PMG slide, the workbook sheet and the two plan pages from a hand-made evaluation:
 escaped text, file names through the screen, nothing embedded, totals."""
+import re
 from datetime import date
 
 import pandas as pd
@@ -52,15 +53,17 @@ def outputs(tmp_path):
 
 def test_pmg_slide_has_the_table_and_the_total_escaped(outputs):
     ind, _, _ = outputs
-    (html,) = plan_slides.pmg_slides(ind)
-    assert "<script>" not in html and "&lt;script&gt;" in html and "Programa &lt;b&gt;PMG&lt;/b&gt;" in html
-    assert plan_slides.pmg_rows(ind["planes"][0]) == [
-        ["Objetivo transversal 1: <script>alert(1)</script>", "Sesiones fuera de La Serena", "60\u00a0%", "EN PROCESO",
-         "0\u00a0%"],
-        ["", "Consultas", "40\u00a0%", "NO CUMPLE", "0\u00a0%"],   # the objective is written once
+    (html,) = plan_slides.status_slides(ind)
+    assert "<script>" not in html and "Programa &lt;b&gt;PMG&lt;/b&gt;" in html
+    rows = re.findall(r"<tr>(.*?)</tr>", html.split("<tbody>")[1])
+    cells = [[re.sub(r"<[^>]+>", "", td) for td in re.findall(r"<td[^>]*>.*?</td>", r)] for r in rows]
+    assert cells == [
+        ["Sesiones fuera de La Serena", "1", "1", "31 de diciembre de 2024", "EN PROCESO*", "60\u00a0%", "0\u00a0%"],
+        ["Consultas", "3", "1", "30 de junio de 2025", "NO CUMPLE", "40\u00a0%", "0\u00a0%"],
     ]
-    assert "30 de junio de 2025" in html
-    assert plan_slides.pmg_slides({**ind, "planes": [{**ind["planes"][0], "origen": "anual"}]}) == []
+    assert "30 de junio de 2025" in html and "2025-06-30" not in html
+    assert "<th>Ponderación</th>" in html   # a PMG shows its weights
+    assert "faltan verificadores" in html     # why a met target is not CUMPLE
 
 
 def test_workbook_sheet_lists_every_commitment_and_the_total(outputs, tmp_path):

@@ -89,7 +89,7 @@ def test_figure_img_is_a_decodable_png_with_alt_text():
     match = re.search(r'src="data:image/png;base64,([^"]+)"', html)
     assert match and 'alt="Gráfico de prueba"' in html
     with Image.open(io.BytesIO(base64.b64decode(match.group(1)))) as img:
-        assert img.format == "PNG" and img.size == (400, 200)
+        assert img.format == "PNG" and img.size == (800, 400)   # 2× the figure's size: sharp when enlarged
 
 
 def test_alt_counts_lists_every_bar_in_chilean_format():
@@ -155,21 +155,62 @@ def test_plan_slide_from_the_validated_plan():
     loaded = plan.load_plan(Path(__file__).parents[1] / "fixtures" / "plan" / "plan-ejemplo-2018.yml", "Coquimbo", 2018)
     html = deck.plan_slide({"titulo": loaded.titulo, "compromisos": plan.plan_records(loaded)}, 2018)
     assert "Escuelas de Formación de Dirigentes Sociales" in html
-    assert "30\u00a0%" in html and "20\u00a0%" in html and "3000" not in html  # weights are points of 100
-    assert "#Desafíos2018" in html
+    # the public reads commitments and targets: no matching rule, no weight outside a PMG
+    assert "tipo:" not in html and "línea:" not in html and "Ponderación" not in html
+    assert "#Desafíos2018" in html and "nos comprometemos a" in html
 
 
-def test_compliance_slide_totals():
-    html = deck.compliance_slide(IND_2017["cumplimiento_plan"], 2017)
+def test_next_plan_shows_qualitative_commitments_as_bullets_and_weights_only_for_a_pmg():
+    from pipeline.report import plan_slides
+
+    plan = {"titulo": "Programa PMG 2019", "compromisos": [
+        {"nombre": "Escuelas", "meta": 8, "ponderacion": 60.0, "criterio": "tipo: Escuela de dirigentes"},
+        {"nombre": "Boletín digital mensual", "meta": None, "ponderacion": 40.0}]}
+    html = plan_slides.next_plan_slide(plan, 2019)
+    assert "<th>Ponderación</th>" in html and "60\u00a0%" in html and "tipo:" not in html
+    assert '<ul class="compromisos"><li>Boletín digital mensual</li></ul>' in html
+    assert "Ponderación" not in plan_slides.next_plan_slide({**plan, "titulo": "Plan 2019"}, 2019)
+
+
+def test_compliance_slide_reads_as_a_plan():
+    html = deck.compliance_slide(IND_2017["cumplimiento_plan"], 2017, IND_2017.get("cumplimiento_plan_total"),
+                                 "Plan de Participación Ciudadana 2017")
     assert "CUMPLE" in html and "EN PROCESO" in html and "NO CUMPLE" in html
-    assert "Cumplimiento ponderado del plan: 55\u00a0%." in html and "de 100" not in html
-    fractions = [{**r, "ponderacion": r["ponderacion"] / 100, "ponderacion_ganada": r["ponderacion_ganada"] / 100}
-                 for r in IND_2017["cumplimiento_plan"]]
-    assert "Cumplimos el 55\u00a0% del plan 2017" in deck.compliance_slide(fractions, 2017)
+    for column in ("Meta", "Logrado", "Plazo", "Estado"):
+        assert f"<th>{column}</th>" in html
+    assert "Ponderación" not in html and "ganad" not in html   # not a PMG
+    done = sum(r["estado"] == "CUMPLE" for r in IND_2017["cumplimiento_plan"])
+    assert f"cumplimos {done} de {len(IND_2017['cumplimiento_plan'])} compromisos" in html
+    assert "31 de diciembre de 2017" in html and "2017-12-31" not in html and "el año 2017" in html
+
+
+def test_plan_dates_in_words_and_a_running_plan_shows_its_progress():
+    from pipeline.report import plan_slides
+
+    assert plan_slides.period_words({"inicio": "2018-07-01", "fin": "2019-06-30"}) == \
+        "el periodo del 1 de julio de 2018 al 30 de junio de 2019"
+    assert plan_slides.period_words({"inicio": "2018-07-01", "fin": "2018-12-31"}) == \
+        "el periodo del 1 de julio al 31 de diciembre de 2018"
+    assert plan_slides.period_words({"inicio": "2017-01-01", "fin": "2018-12-31"}) == "los años 2017 y 2018"
+    pmg = {"archivo": "programa-pmg.yml", "titulo": "Programa PMG", "al": "2018-12-31", "total": 50.0,
+           "periodo": {"inicio": "2018-07-01", "fin": "2019-06-30"},
+           "compromisos": [{"nombre": "A", "meta": 2, "logrado": 2, "estado": "CUMPLE", "ponderacion": 50.0,
+                            "ponderacion_ganada": 50.0, "plazo": "2018-12-31"},
+                           {"nombre": "B", "meta": 4, "logrado": 0, "estado": "EN EJECUCIÓN", "ponderacion": 50.0,
+                            "ponderacion_ganada": 0.0, "plazo": "2019-06-30"}]}
+    html = plan_slides.status_slide(pmg)
+    assert "llevamos 1 de 2 compromisos cumplidos" in html and "<th>Avance</th>" in html
+    assert "estado al 31 de diciembre de 2018; avance: 50\u00a0%" in html and "ganad" not in html.lower()
+    assert 'class="estado en-ejecucion"' in html   # coloured by its state
+    closed = plan_slides.status_slide({**pmg, "al": "2019-06-30"})
+    assert "cumplimos 1 de 2 compromisos" in closed and "ponderación ganada: 50\u00a0%" in closed
+    assert "#" not in html.split('class="hashtag">')[1].split("<")[0].replace("#SERVIUConstruye", "").strip()
 
 
 def test_age_and_zone_notes():
-    note = deck.age_note(IND_2017["asistencias_por_grupo_etario"])
-    assert note.startswith("Niños, niñas y adolescentes: 4\u00a0%")  # 231 of 5.708 with age = 4,047 %
+    note = deck.age_note(IND_2017["asistencias_por_grupo_etario"], 5810)
+    # the base is stated: 231 of 5.708 with age = 4,047 %
+    assert note.startswith("De las 5.708 asistencias con edad registrada (de 5.810), el 67,9\u00a0% fue de")
+    assert "niños, niñas y adolescentes, 4\u00a0%" in note
     assert deck.age_note({"Sin información": 10}) is None
     assert deck.zone_note(IND_2017) == "El 23,4\u00a0% de las actividades se realizó en zonas rurales."

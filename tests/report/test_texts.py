@@ -89,3 +89,24 @@ def test_textos_saved_as_utf16_or_windows_1252_are_read(tmp_path):
         path = tmp_path / "textos.yml"
         path.write_bytes("logros:\n  - Reunión en Ñuñoa – 3 talleres\n".encode(encoding))
         assert texts.load(path, IND).logros == ["Reunión en Ñuñoa – 3 talleres"]
+def test_the_office_figures_are_checked_against_the_data(tmp_path):
+    """A year whose text contradicts the data (the 2017 sample's «4 Escuelas» while 8 were held,
+    «Más de 150 actividades de difusión» while the data has 23): each difference is listed with
+    both figures; figures that agree, and «más de» claims that hold, are not."""
+    ind = {**IND, "actividades_por_tipo_actividad": {"Escuela de dirigentes": 8, "Difusión comunitaria": 23,
+                                                     "Consulta ciudadana": 2},
+           "personas_por_grupo_etario_sexo": {"Total": {"Mujer": 2260, "Hombre": 1194}}}
+    path = _write(tmp_path, "parrafos:\n  alcance: En **{comunas_alcanzadas} comunas** y **15 comunas** con "
+                            "{asistencias} asistencias.\n  mujeres: Llegamos a **{mujeres} mujeres**.\n"
+                            "logros:\n  - \"**4 Escuelas de Formación de Dirigentes Sociales.**\"\n"
+                            "  - \"**2 Consultas Ciudadanas Virtuales.**\"\n"
+                            "  - \"**Más de 150 actividades** de difusión comunitaria.\"\n"
+                            "  - \"Más de 20 actividades de difusión.\"\n")
+    review = texts.figure_review(texts.load(path, ind), ind)
+    found = {(r["dice"], r["datos"]) for r in review}
+    assert found == {("4 escuelas", 8), ("más de 150 actividades de difusión", 23), ("15 comunas", 14),
+                     ("4.476 mujeres", 2260)}
+    lines = texts.review_lines(review, "textos.yml")
+    assert any("dice «4 escuelas», pero los datos cuentan 8 Escuelas de dirigentes" in line for line in lines)
+    # the deck still shows the office's words
+    assert "4 Escuelas de Formación" in territory.achievements_slide(ind, texts.load(path, ind))

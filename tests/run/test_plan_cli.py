@@ -87,24 +87,25 @@ def test_json_workbook_deck_and_pages_agree(run_2018):
     assert [(html.unescape(n), e) for n, e in re.findall(r'<h3 data-nombre="([^"]*)" data-estado="([^"]*)">', verif)] \
         == [(n, e) for n, e, _, _ in expected]
 
-    # deck: a PMG slide per plan of data/raw/planes/, the year's plan on the compliance slide
+    # deck: a slide per plan covering the year, the year's own first, each commitment with the same
+    # meta, logrado and estado as the JSON (a PMG also with its weights)
     deck = paths.balance_html.read_text(encoding="utf-8")
-    tables = re.findall(r'<table class="tabla tabla-pmg">(.*?)</table>', deck, re.S)
-    planes = [p for p in ind["planes"] if p["origen"] == "planes"]
-    assert len(tables) == len(planes)
+    tables = re.findall(r'<table class="tabla tabla-plan[^"]*">(.*?)</table>', deck, re.S)
+    planes = sorted(ind["planes"], key=lambda p: p["origen"] != "anual")
+    assert len(tables) == len(planes) + (1 if ind.get("plan_siguiente") else 0)
     for table, p in zip(tables, planes):
-        body = re.findall(r'<tr data-estado="[^"]*">(.*?)</tr>', table, re.S)
-        cells = [[_text(td) for td in re.findall(r"<td>(.*?)</td>", tr, re.S)] for tr in body]
-        assert [(c[1], c[3], c[2], c[4]) for c in cells] == [
-            (c["nombre"], c["estado"], fmt_pct(c["ponderacion"], 2), fmt_pct(c["ponderacion_ganada"], 2))
-            for c in p["compromisos"]]
-        assert fmt_pct(p["total"], 2) in _text(table.split("<tfoot>")[1])
+        rows = [[_text(td) for td in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+                for tr in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "<td" in tr]
+        assert [(r[0], r[1], r[2], r[4].rstrip("*")) for r in rows] == [
+            (c["nombre"], str(c["meta"]), str(c["logrado"]), c["estado"]) for c in p["compromisos"]]
+        if "PMG" in (p.get("titulo") or ""):
+            assert [(r[5], r[6]) for r in rows] == [(fmt_pct(c["ponderacion"], 2), fmt_pct(c["ponderacion_ganada"], 2))
+                                                    for c in p["compromisos"]]
+        else:
+            assert all(len(r) == 5 for r in rows)   # no weights outside a PMG
     anual = next(p for p in ind["planes"] if p["origen"] == "anual")
     assert [c["estado"] for c in ind["cumplimiento_plan"]] == [c["estado"] for c in anual["compromisos"]]
     assert ind["cumplimiento_plan_total"] == anual["total"]
-    slide = re.search(r'<table class="tabla tabla-plan">(.*?)</table>', deck, re.S)[1]
-    assert [_text(re.findall(r"<td>(.*?)</td>", tr, re.S)[4]) for tr in re.findall(r"<tr>(.*?)</tr>", slide, re.S)
-            if "<td>" in tr] == [c["estado"] for c in anual["compromisos"]]
 
 
 def test_verifiers_page_names_what_is_missing_and_embeds_nothing(run_2018):
@@ -169,18 +170,17 @@ def test_pages_and_pmg_slides_in_chromium_offline(run_2018, tmp_path):
             page.screenshot(path=str(tmp_path / f"{html_path.stem}.png"), full_page=True)
         assert requests == [paths.plan_html.resolve().as_uri(), paths.verificadores_html.resolve().as_uri()]
         assert errors == []
-        # the deck: each PMG slide shows its whole table inside the slide
+        # the deck: each plan's slide shows its whole table inside the slide
         page.goto(paths.balance_html.resolve().as_uri())
         page.wait_for_function("window.Reveal && Reveal.isReady()")
         slides = page.evaluate("Array.from(document.querySelectorAll('.slides > section'))"
-                               ".map((s, i) => s.querySelector('.tabla-pmg') ? i : -1).filter(i => i >= 0)")
-        assert len(slides) == sum(1 for p_ in ind["planes"] if p_["origen"] == "planes")
+                               ".map((s, i) => s.querySelector('.con-plan .tabla-plan') ? i : -1).filter(i => i >= 0)")
+        assert len(slides) == len(ind["planes"]) + (1 if ind.get("plan_siguiente") else 0)
         for i in slides:
             page.evaluate(f"Reveal.slide({i})")
             page.wait_for_function(f"Reveal.getIndices().h === {i}")
-            table = page.locator(".slides > section.present .tabla-pmg")
+            table = page.locator(".slides > section.present .tabla-plan")
             box = table.bounding_box()
             assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, box
-            assert "Total" in table.inner_text()
-            page.screenshot(path=str(tmp_path / f"pmg-{i}.png"))
+            page.screenshot(path=str(tmp_path / f"plan-{i}.png"))
         browser.close()
