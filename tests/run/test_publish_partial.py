@@ -14,6 +14,8 @@ from pipeline.run import runner
 @pytest.fixture
 def paths(tmp_path, monkeypatch):
     monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    # the stages are faked below: nothing for the runner to clean before stage 2 either
+    monkeypatch.setattr("pipeline.stages.clean_needed", lambda paths, region: [])
     (tmp_path / "raw" / "2017").mkdir(parents=True)
     return config.paths(2017, raw_dir=tmp_path / "raw", processed_dir=tmp_path / "proc", out_dir=tmp_path / "out")
 
