@@ -47,7 +47,8 @@ CHILD_CLI = """
 import json, resource, subprocess, sys, time
 t = time.perf_counter()
 out = subprocess.run([sys.executable, "-m", "pipeline", "limpiar", "--anio", sys.argv[2], "--region", sys.argv[3],
-                      "--raw-dir", sys.argv[1], "--processed-dir", sys.argv[4], "--out-dir", sys.argv[5], "-q"],
+                      "--raw-dir", sys.argv[1], "--processed-dir", sys.argv[4], "--out-dir", sys.argv[5], "-q",
+                      "--forzar"],  # every run cleans: the stage cache would reuse the first one
                      capture_output=True, text=True)
 dt = time.perf_counter() - t
 if out.returncode:

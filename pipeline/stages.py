@@ -50,7 +50,7 @@ def clean_needed(paths: Paths, region: str) -> list[int]:
     done = []
     for year in years_needed(paths):
         needed = replace(paths, year=year)
-        if not processed.is_fresh(needed, region):
+        if not processed.is_fresh(needed, region) and files.log_files(needed.raw):  # no logs: stage 2 says so
             log.info("Limpiando %s, que lee la etapa de indicadores de %s: sus datos limpios faltan o no "
                      "corresponden a sus planillas", year, paths.year)
             _clean(needed, region)

@@ -26,12 +26,12 @@ from openpyxl import load_workbook
 from pipeline import config
 from pipeline.report import plan_slides
 from pipeline.report.formats import fmt_int, fmt_num, fmt_pct, fmt_rate, share
-from tests.conftest import TEST_KEY, run_cli
+from tests.conftest import TEST_KEY, copy_sample, run_cli
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-RAW = Path(__file__).parents[1] / "data" / "raw"
+RAW = config.SAMPLE_DIR  # the synthetic sample (data/muestra): the office texts these decks show
 NUMBER = re.compile(r"(?<![\w/-])\d{1,3}(?:\.\d{3})+(?:,\d+)?(?:\u00a0%)?|(?<![\w/-])\d+(?:,\d+)?(?:\u00a0%)?")
 
 
@@ -40,12 +40,14 @@ def years(tmp_path_factory):
     if not CHROMIUM.is_file():
         pytest.skip(f"Chromium no está instalado en {CHROMIUM} (make chromium)")
     base = tmp_path_factory.mktemp("consistencia")
-    result = run_cli("run", "--years", "2017-2018", "-q", "--sin-pdf", "--processed-dir", str(base / "processed"),
-                     "--out-dir", str(base / "outputs"), env={"BALANCE_CLAVE": TEST_KEY})
+    raw = copy_sample(base / "raw", ("2016", "2017", "2018", "planes"))
+    result = run_cli("run", "--years", "2017-2018", "-q", "--sin-pdf", "--raw-dir", str(raw),
+                     "--processed-dir", str(base / "processed"), "--out-dir", str(base / "outputs"),
+                     env={"BALANCE_CLAVE": TEST_KEY})
     assert result.returncode == 0, result.stderr
     out = {}
     for year in (2017, 2018):
-        paths = config.paths(year, "Coquimbo", None, base / "processed", base / "outputs")
+        paths = config.paths(year, "Coquimbo", raw, base / "processed", base / "outputs")
         out[year] = (paths, json.loads(paths.indicadores_json.read_text(encoding="utf-8")), _slides(paths.balance_html))
     return out
 

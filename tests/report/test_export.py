@@ -97,6 +97,7 @@ def test_committed_notebook_has_no_outputs_and_a_parameters_cell():
     assert "def " not in "".join(c.source for c in nb.cells) and "class " not in "".join(c.source for c in nb.cells)
 
 
+@pytest.mark.slow  # runs 03_balance with papermill
 def test_deck_is_self_contained_and_hides_code(deck_2017):
     _, path = deck_2017
     html = path.read_text(encoding="utf-8")
@@ -109,6 +110,7 @@ def test_deck_is_self_contained_and_hides_code(deck_2017):
     assert "&lt;script&gt;window.__pwned" in html and "<script>window.__pwned" not in html
 
 
+@pytest.mark.slow  # runs 03_balance with papermill
 def test_deck_has_one_slide_per_message(deck_2017):
     _, path = deck_2017
     html = path.read_text(encoding="utf-8")
@@ -124,6 +126,7 @@ def test_deck_has_one_slide_per_message(deck_2017):
     assert html.count('src="data:image/jpeg;base64,') == 1  # the highlight's photo
 
 
+@pytest.mark.slow  # runs 03_balance with papermill
 def test_first_year_and_summaries_only_skip_what_they_lack(tmp_path):
     _, path = render_deck(tmp_path / "primero", "indicadores-2016-sin-anterior.json", photo=False, plan=False)
     html = path.read_text(encoding="utf-8")
@@ -135,6 +138,7 @@ def test_first_year_and_summaries_only_skip_what_they_lack(tmp_path):
     assert sections(html) == 10  # the rate map and the comunas share a slide
 
 
+@pytest.mark.slow  # runs 03_balance with papermill
 def test_missing_indicadores_fails_loudly(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match="No existe"):
         pm.execute_notebook(

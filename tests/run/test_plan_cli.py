@@ -21,6 +21,9 @@ def _text(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
 
 
+pytestmark = pytest.mark.slow  # the whole pipeline through the CLI
+
+
 @pytest.fixture(scope="module")
 def run_2018(tmp_path_factory):
     base = tmp_path_factory.mktemp("planes")
