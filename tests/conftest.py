@@ -128,3 +128,18 @@ def cleaned(tmp_path, monkeypatch):
     paths = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
     stages.clean_stage(paths, "Coquimbo")
     return paths
+
+
+@pytest.fixture
+def paths(tmp_path, monkeypatch):
+    """Paths of an empty 2017 raw folder in tmp_path, the test key set (modules that need a
+    different year folder define their own `paths`)."""
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    raw = tmp_path / "raw" / "2017"
+    raw.mkdir(parents=True)
+    return config.paths(2017, raw_dir=tmp_path / "raw", processed_dir=tmp_path / "proc", out_dir=tmp_path / "out")
+
+
+def by_sex(result) -> dict[str, int]:
+    """Attendances of a CleanResult per sex category."""
+    return result.asistencias["sexo"].astype(str).value_counts().to_dict()

@@ -73,14 +73,6 @@ def merged_workbook(path: Path, footer: bool = True, formatted_to: int | None = 
     return path
 
 
-@pytest.fixture
-def paths(tmp_path, monkeypatch):
-    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
-    raw = tmp_path / "raw" / "2017"
-    raw.mkdir(parents=True)
-    return config.paths(2017, raw_dir=tmp_path / "raw", processed_dir=tmp_path / "proc", out_dir=tmp_path / "out")
-
-
 def good_csv(raw: Path) -> Path:
     """A plain, correct log beside the bad ones: the rest of the year."""
     path = raw / "zz_bueno.csv"

@@ -10,8 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import TEST_KEY
-from pipeline import config
+from tests.conftest import by_sex
 from pipeline.clean import sex_codes
 from pipeline.clean import year as clean
 from pipeline.indicators import annual
@@ -42,18 +41,6 @@ def fm_csv(path: Path, rows: list[str]) -> Path:
                                                        for i, s in enumerate(rows)]
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
     return path
-
-
-@pytest.fixture
-def paths(tmp_path, monkeypatch):
-    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
-    raw = tmp_path / "raw" / "2017"
-    raw.mkdir(parents=True)
-    return config.paths(2017, raw_dir=tmp_path / "raw", processed_dir=tmp_path / "proc", out_dir=tmp_path / "out")
-
-
-def by_sex(result) -> dict[str, int]:
-    return result.asistencias["sexo"].astype(str).value_counts().to_dict()
 
 
 def test_title_note_h_m_reads_m_as_mujer(paths):

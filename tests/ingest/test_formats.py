@@ -11,26 +11,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import TEST_KEY
-from pipeline import config
+from tests.conftest import by_sex
 from pipeline.clean import year as clean
 from pipeline.indicators import annual
 from pipeline.ingest import files as rawfiles
 from pipeline.ingest import read as ingest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "oficinas"
-
-
-@pytest.fixture
-def paths(tmp_path, monkeypatch):
-    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
-    raw = tmp_path / "raw" / "2017"
-    raw.mkdir(parents=True)
-    return config.paths(2017, raw_dir=tmp_path / "raw", processed_dir=tmp_path / "proc", out_dir=tmp_path / "out")
-
-
-def by_sex(result) -> dict[str, int]:
-    return result.asistencias["sexo"].astype(str).value_counts().to_dict()
 
 
 def test_ods_saved_by_libreoffice_is_read_with_its_merged_cells(paths):
