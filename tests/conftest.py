@@ -143,3 +143,17 @@ def paths(tmp_path, monkeypatch):
 def by_sex(result) -> dict[str, int]:
     """Attendances of a CleanResult per sex category."""
     return result.asistencias["sexo"].astype(str).value_counts().to_dict()
+
+
+@pytest.fixture(scope="session")
+def sample_decks(tmp_path_factory) -> Path:
+    """`python -m pipeline run --years 2017-2018 --sin-pdf` once per test run, on a copy of the
+    sample (2016 for the comparison, and its plans): the root holding `raw`, `processed` and
+    `outputs`, shared by the browser tests that read the decks."""
+    base = tmp_path_factory.mktemp("decks")
+    raw = copy_sample(base / "raw", ("2016", "2017", "2018", "planes"))
+    result = run_cli("run", "--years", "2017-2018", "-q", "--sin-pdf", "--raw-dir", str(raw),
+                     "--processed-dir", str(base / "processed"), "--out-dir", str(base / "outputs"),
+                     env={"BALANCE_CLAVE": TEST_KEY})
+    assert result.returncode == 0, result.stderr[-3000:]
+    return base

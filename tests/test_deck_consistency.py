@@ -26,7 +26,6 @@ from openpyxl import load_workbook
 from pipeline import config
 from pipeline.report import plan_slides
 from pipeline.report.formats import fmt_int, fmt_num, fmt_pct, fmt_rate, share
-from tests.conftest import TEST_KEY, copy_sample, run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -36,15 +35,10 @@ NUMBER = re.compile(r"(?<![\w/-])\d{1,3}(?:\.\d{3})+(?:,\d+)?(?:\u00a0%)?|(?<![\
 
 
 @pytest.fixture(scope="module")
-def years(tmp_path_factory):
+def years(sample_decks):
     if not CHROMIUM.is_file():
         pytest.skip(f"Chromium no está instalado en {CHROMIUM} (make chromium)")
-    base = tmp_path_factory.mktemp("consistencia")
-    raw = copy_sample(base / "raw", ("2016", "2017", "2018", "planes"))
-    result = run_cli("run", "--years", "2017-2018", "-q", "--sin-pdf", "--raw-dir", str(raw),
-                     "--processed-dir", str(base / "processed"), "--out-dir", str(base / "outputs"),
-                     env={"BALANCE_CLAVE": TEST_KEY})
-    assert result.returncode == 0, result.stderr
+    base, raw = sample_decks, sample_decks / "raw"
     out = {}
     for year in (2017, 2018):
         paths = config.paths(year, "Coquimbo", raw, base / "processed", base / "outputs")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_KEY, copy_sample, run_cli
 from tests.test_browser import ARGS, CHROMIUM, LAYOUT_JS
 
 pytestmark = pytest.mark.browser
@@ -53,17 +52,12 @@ OVERLAP_JS = """() => {
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory):
+def outputs(sample_decks):
     if not CHROMIUM.is_file():
         pytest.skip(f"Chromium no está instalado en {CHROMIUM} (make chromium)")
     from pipeline import config
 
-    base = tmp_path_factory.mktemp("lectura")
-    raw = copy_sample(base / "raw", ("2016", "2017", "2018", "planes"))
-    result = run_cli("run", "--year", "2018", "-q", "--sin-pdf", "--raw-dir", str(raw), "--processed-dir",
-                     str(base / "processed"), "--out-dir", str(base / "out"), env={"BALANCE_CLAVE": TEST_KEY})
-    assert result.returncode == 0, result.stderr[-3000:]
-    return config.paths(2018, "Coquimbo", raw, base / "processed", base / "out")
+    return config.paths(2018, "Coquimbo", sample_decks / "raw", sample_decks / "processed", sample_decks / "outputs")
 
 
 @pytest.fixture
