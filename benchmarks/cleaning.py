@@ -59,10 +59,10 @@ print(json.dumps({"s": dt, "rss": resource.getrusage(resource.RUSAGE_CHILDREN).r
 CHILD_CLEAN = """
 import json, resource, sys, time
 from pipeline import config
-from pipeline.clean import year as clean
+from pipeline.clean.year import clean_year
 p = config.paths(int(sys.argv[2]), sys.argv[3], raw_dir=sys.argv[1], processed_dir=sys.argv[4], out_dir=sys.argv[4])
 t = time.perf_counter()
-r = clean.clean_year(p, sys.argv[3])
+r = clean_year(p, sys.argv[3])
 print(json.dumps({"s": time.perf_counter() - t, "rows": r.calidad["filas_leidas"],
                   "validas": r.calidad["filas_validas"], "actividades": len(r.actividades),
                   "combinados": sum(x["rangos_combinados"] for x in r.calidad["por_archivo"]),

@@ -56,11 +56,11 @@ print(json.dumps({"s": dt, "rows": table.num_rows,
 
 CHILD_CLEAN = """
 import json, resource, sys, time
-from pipeline.clean import year as clean
+from pipeline.clean.year import clean_year
 from pipeline import config
 p = config.paths(int(sys.argv[2]), sys.argv[3], raw_dir=sys.argv[1], processed_dir=sys.argv[4], out_dir=sys.argv[5])
 t = time.perf_counter()
-r = clean.clean_year(p, sys.argv[3])
+r = clean_year(p, sys.argv[3])
 dt = time.perf_counter() - t
 print(json.dumps({"s": dt, "rows": r.calidad["filas_leidas"], "validas": r.calidad["filas_validas"],
                   "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from pipeline.clean import year as clean
+from pipeline.clean.year import clean_folder, clean_sheets
 from pipeline import config
-from pipeline.ingest import read as ingest
+from pipeline.ingest import read
 from pipeline import schema
 from pipeline.report.workbook import write_workbook
 
@@ -143,8 +143,8 @@ def _build_cases(root: Path) -> dict[str, Path]:
 HARNESS = '''
 import json, signal, sys, traceback
 from pathlib import Path
-from pipeline.clean import year as clean
-from pipeline.ingest import read as ingest
+from pipeline.clean.year import clean_folder, clean_sheets
+from pipeline.ingest import read
 from pipeline.ingest.files import log_files
 from pipeline.ingest.sheets import Reading
 
@@ -162,11 +162,11 @@ for folder in sys.argv[1:]:
     try:
         lectura = Reading()
         for path in log_files(Path(folder)):
-            lectura.extend(ingest.read_file(path))
+            lectura.extend(read.read_file(path))
         rec = {"rechazos": [[r.codigo, r.detalle] for r in lectura.rechazos],
                "omitidas": len(lectura.omitidas), "hojas": len(lectura.sheets)}
         if lectura.sheets:
-            res = clean.clean_sheets(lectura, 2017, "Coquimbo")
+            res = clean_sheets(lectura, 2017, "Coquimbo")
             rec["cuarentena"] = res.calidad["cuarentena_por_motivo"]
             rec["validas"] = res.calidad["filas_validas"]
             rec["leidas"] = res.calidad["filas_leidas"]
@@ -259,10 +259,10 @@ def test_workbook_neutralises_formulas_from_the_sheets(tmp_path):
     rows = [HEADER] + [GOOD[:1] + [f"Taller {i} {k}"] + GOOD[2:3] + [f] + GOOD[4:]
                        for i, f in enumerate(FORMULAS) for k in range(3)]
     _csv(raw / "f.csv", rows)
-    res = clean.clean_folder(raw, 2017, "Coquimbo")
-    from pipeline.indicators import annual as indicators
+    res = clean_folder(raw, 2017, "Coquimbo")
+    from pipeline.indicators import annual
 
-    ind = indicators.compute(res.actividades, res.asistencias, res.calidad, 2017, "Coquimbo")
+    ind = annual.compute(res.actividades, res.asistencias, res.calidad, 2017, "Coquimbo")
     lines = set(ind["actividades_por_linea"])
     assert any(line.startswith(("=", "+", "-", "@")) for line in lines), lines
     path = write_workbook(ind, tmp_path / "indicadores.xlsx")
@@ -284,10 +284,10 @@ def test_workbook_neutralises_formulas_from_the_sheets(tmp_path):
 def test_random_bytes_through_cleaning_never_crash(tmp_path_factory, data, suffix):
     raw = tmp_path_factory.mktemp("azar")
     (raw / f"azar{suffix}").write_bytes(data)
-    reading = ingest.read_file(raw / f"azar{suffix}")
+    reading = read.read_file(raw / f"azar{suffix}")
     assert len(reading.sheets) + len(reading.rechazos) + len(reading.omitidas) >= 1
     if reading.sheets:
-        res = clean.clean_sheets(reading, 2017, "Coquimbo")
+        res = clean_sheets(reading, 2017, "Coquimbo")
         cal = res.calidad
         assert cal["filas_leidas"] == cal["filas_validas"] + cal["duplicados"] + cal["cuarentena"]
 
@@ -307,11 +307,11 @@ def test_random_cells_never_crash_and_every_row_is_accounted(tmp_path_factory, r
         _csv(raw / "c.csv", [HEADER] + text_rows)
     else:
         _xlsx(raw / "c.xlsx", [HEADER] + [[_xlsx_value(v) for v in row] for row in rows])
-    reading = ingest.read_file(next(raw.iterdir()))
+    reading = read.read_file(next(raw.iterdir()))
     assert reading.sheets or reading.rechazos or reading.omitidas
     if not reading.sheets:
         return
-    res = clean.clean_sheets(reading, 2017, "Coquimbo")
+    res = clean_sheets(reading, 2017, "Coquimbo")
     cal = res.calidad
     assert cal["filas_leidas"] == cal["filas_validas"] + cal["duplicados"] + cal["cuarentena"]
     assert set(res.asistencias.columns) == set(schema.ASISTENCIAS_COLUMNS)

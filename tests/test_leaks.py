@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 
 from pipeline import config
-from pipeline.ingest import read as ingest
+from pipeline.ingest import read
 from pipeline.ingest.csv_files import DELIMITERS
 from pipeline.ingest.files import log_files
 from pipeline import schema
@@ -110,7 +110,7 @@ def personal_values(raw_root: Path) -> Needles:
     """Every name and RUT in every log under `raw_root` (every year, every region)."""
     needles = Needles()
     for path in log_files(raw_root):
-        reading = ingest.read_file(path)
+        reading = read.read_file(path)
         for sheet in reading.sheets:
             if "nombre" in sheet.frame:
                 for v in sheet.frame["nombre"].dropna().unique():
@@ -424,7 +424,7 @@ def test_self_check_planted_values_are_found(plant, outputs, needles, sample_run
 def _raw_names_with_accents(raw: Path) -> list[str]:
     out = []
     for path in log_files(raw):
-        for sheet in ingest.read_file(path).sheets:
+        for sheet in read.read_file(path).sheets:
             if "nombre" in sheet.frame:
                 out += [v for v in sheet.frame["nombre"].dropna().unique() if re.search(r"[áéíóúñÁÉÍÓÚÑ]", v)]
     return sorted(out)

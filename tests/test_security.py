@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from pipeline.clean import year as clean
+from pipeline.clean.year import clean_folder
 from pipeline import config
-from pipeline.ingest import read as ingest
-from pipeline.clean import rut as rutcheck
-from pipeline.clean import pseudonyms as privacy
+from pipeline.ingest import read
+from pipeline.clean import ruts
+from pipeline.clean import pseudonyms
 from tests.conftest import OTHER_KEY, TEST_KEY, reference_pseudonym, run_cli, tree_digest, year_csv
 
 SCRIPT = "<script>alert(1)</script>"
@@ -37,9 +37,9 @@ KEY = {"BALANCE_CLAVE": TEST_KEY}
 
 def _valid_sample_ruts(n: int = 20) -> list[str]:
     path = config.SAMPLE_DIR / "2017" / "cosoc-y-escuelas-2017.csv"
-    sheet = ingest.read_file(path).sheets[0]
-    ruts = rutcheck.rut(sheet.frame["rut"])
-    values = [v for v in pd.Series(ruts).dropna().unique() if isinstance(v, str)]
+    sheet = read.read_file(path).sheets[0]
+    normalised = ruts.rut(sheet.frame["rut"])
+    values = [v for v in pd.Series(normalised).dropna().unique() if isinstance(v, str)]
     assert len(values) >= n
     return values[:n]
 
@@ -61,11 +61,11 @@ def test_clean_with_another_key_gives_other_pseudonyms(tmp_path, monkeypatch):
                    "fecha,actividad,comuna,nombre,rut,sexo\n"
                    "2017-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n"
                    "2017-05-02,Taller,La Serena,Luis Soto,11.111.111-1,M\n")
-    monkeypatch.setenv(privacy.ENV_KEY, TEST_KEY)
-    first = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
-    again = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
-    monkeypatch.setenv(privacy.ENV_KEY, OTHER_KEY)
-    second = clean.clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
+    monkeypatch.setenv(pseudonyms.ENV_KEY, TEST_KEY)
+    first = clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
+    again = clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
+    monkeypatch.setenv(pseudonyms.ENV_KEY, OTHER_KEY)
+    second = clean_folder(raw, 2017, "Coquimbo").asistencias["persona"].tolist()
     assert first == again and len(set(first)) == 2
     assert not set(first) & set(second)
     assert hashlib.sha256(b"12345678-5").hexdigest() not in first

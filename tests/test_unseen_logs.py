@@ -5,7 +5,7 @@ import json
 import pytest
 
 from pipeline import config
-from pipeline import sample as synthetic
+from pipeline import sample
 from tests.conftest import OTHER_KEY, run_cli
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,7 @@ CALIDAD = ["filas_leidas", "filas_validas", "duplicados", "cuarentena", "cuarent
 @pytest.fixture(scope="module")
 def unseen(tmp_path_factory):
     base = tmp_path_factory.mktemp("ineditos")
-    truth = synthetic.generate_sample(base / "raw", seed=SEED)
+    truth = sample.generate_sample(base / "raw", seed=SEED)
     return base, truth
 
 
@@ -31,7 +31,7 @@ def _indicators(base, region: str, year: int) -> dict:
     sub = "" if region == "Coquimbo" else "valparaiso-"
     out = run_cli(
         "indicators", "--year", str(year), "--region", region, "-q",
-        "--raw-dir", str(synthetic.sample_dir(base / "raw", region, year).parent),
+        "--raw-dir", str(sample.sample_dir(base / "raw", region, year).parent),
         "--processed-dir", str(base / f"{sub}proc"), "--out-dir", str(base / f"{sub}out"),
         env={"BALANCE_CLAVE": OTHER_KEY},
     )

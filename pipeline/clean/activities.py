@@ -9,7 +9,7 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline.ingest.sheets import FILA, SHIFTED
-from pipeline.clean import values as normalize
+from pipeline.clean import normalize
 from pipeline.clean import comunas
 from pipeline.text import collapse_spaces, fold
 

@@ -12,7 +12,7 @@ from rapidfuzz import process as fuzz_process
 from pipeline import config
 from pipeline import reference
 from pipeline.text import fold
-from pipeline.clean.values import distinct_codes
+from pipeline.clean.normalize import distinct_codes
 
 
 ESTADO_OFICIAL = "oficial"

@@ -10,10 +10,10 @@ import pyarrow as pa
 
 from pipeline import schema
 from pipeline.ingest.sheets import FILA, Sheet
-from pipeline.clean import values as normalize
-from pipeline.clean import rut as ruts
+from pipeline.clean import normalize
+from pipeline.clean import ruts
 from pipeline.clean import sex_codes
-from pipeline.clean import pseudonyms as privacy
+from pipeline.clean import pseudonyms
 from pipeline.clean.codes import category_text
 from pipeline.text import fold
 
@@ -80,20 +80,20 @@ def person_duplicates(norm: pd.DataFrame, valid: np.ndarray) -> np.ndarray:
 
 
 def asistencias_table(norm: pd.DataFrame, keep: np.ndarray, sheets: list[Sheet],
-                      pseudonyms: pa.Array | None = None) -> pd.DataFrame:
+                      rut_pseudonyms: pa.Array | None = None) -> pd.DataFrame:
     """One row per valid, non-duplicate person row; the RUT leaves as a keyed pseudonym only.
 
-    `pseudonyms`: those of every category of `norm["rut"]`, in order, when already made.
+    `rut_pseudonyms`: those of every category of `norm["rut"]`, in order, when already made.
     Repeated text columns stay categorical (written to parquet dictionary-encoded).
     """
     kept = norm.loc[keep].reset_index(drop=True)
-    if pseudonyms is None:
-        pseudonyms = privacy.pseudonym_array(category_text(norm["rut"]))
+    if rut_pseudonyms is None:
+        rut_pseudonyms = pseudonyms.pseudonym_array(category_text(norm["rut"]))
     seq = kept["_sheet"].to_numpy().astype(np.int64)
     return pd.DataFrame({
         "clave_actividad": kept["clave_actividad"].cat.remove_unused_categories(),
         # one pseudonym per RUT category (AES-CMAC is one-to-one on RUTs)
-        "persona": kept["rut"].cat.rename_categories(pseudonyms.to_pylist()).cat.remove_unused_categories(),
+        "persona": kept["rut"].cat.rename_categories(rut_pseudonyms.to_pylist()).cat.remove_unused_categories(),
         "sexo": kept["sexo"].cat.remove_unused_categories(),
         "edad": kept["edad"].astype("Int64"),
         "archivo": pd.Series([h.archivo for h in sheets], dtype="str").iloc[seq].reset_index(drop=True).astype("category"),

@@ -14,7 +14,7 @@ from pipeline import schema
 from pipeline.errors import AccountingError
 from pipeline.ingest import limits
 from pipeline.ingest.sheets import FILA, SHIFTED, Sheet
-from pipeline.clean import values as normalize
+from pipeline.clean import normalize
 from pipeline.clean import comunas
 from pipeline.clean import sex_codes
 

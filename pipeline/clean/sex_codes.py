@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import schema
-from pipeline.clean import values as normalize
+from pipeline.clean import normalize
 from pipeline.ingest import limits
 from pipeline.ingest.sheets import FILA, Sheet
 from pipeline.text import fold, squash

@@ -1,7 +1,7 @@
 """Cleaning stage (data contract §3–§4) of one year: reads every log, cleans, checks, writes.
 
 `clean_year(paths, region)` reads every log of the year (`ingest`), normalises values
-(`values`, `comunas`, `rut`), resolves each activity's values by majority
+(`normalize`, `comunas`, `ruts`), resolves each activity's values by majority
 (`activity_table`), drops duplicates (`persons`), sends unusable rows to quarantine and
 checks the accounting (`quarantine`) and writes `data/processed/<year>/` (`writing`).
 
@@ -22,12 +22,12 @@ from pipeline import config
 from pipeline import reference
 from pipeline import schema
 from pipeline.errors import NoDataError
-from pipeline.ingest import files as logfiles
-from pipeline.ingest import read as ingest
+from pipeline.ingest import files
+from pipeline.ingest import read
 from pipeline.ingest.sheets import FILA, SHIFTED, Reading, Rechazo, Sheet
 from pipeline.clean import comunas
-from pipeline.clean import rut as ruts
-from pipeline.clean import pseudonyms as privacy
+from pipeline.clean import ruts
+from pipeline.clean import pseudonyms
 from pipeline.clean import screen
 from pipeline.clean.codes import category_text
 from pipeline.clean.activities import activity_labels, activity_values, summary_counts
@@ -79,12 +79,12 @@ def clean_folder(raw: Path, year: int, region: str,
     was read, once the raw RUTs are checked (the personal-data screen indexes its names then,
     without reading the logs again)."""
     raw = Path(raw)
-    found = logfiles.survey(raw)
+    found = files.survey(raw)
     if not found.logs and not found.rechazados:
         raise NoDataError(f"No hay listas de asistencia (.csv, .xlsx, .xls u .ods) en la carpeta {raw}.")
     reading = Reading(ignorados=found.ignorados)
     reading.rechazos += [Rechazo(r.archivo, "", "archivo_no_legible", r.motivo) for r in found.rechazados]
-    reading.extend(ingest.read_year(raw, found.logs))  # within the year's limits (ingest.limits)
+    reading.extend(read.read_year(raw, found.logs))  # within the year's limits (ingest.limits)
     if not reading.sheets:
         raise NoDataError(
             f"Ninguna lista de asistencia de la carpeta {raw} se pudo usar: "
@@ -124,8 +124,8 @@ def clean_sheets(reading: Reading, year: int, region: str,
     p_dup = person_duplicates(p_norm, p_valid)
     p_keep = p_valid & ~p_dup
     # pseudonyms of every distinct valid RUT (AES-CMAC); only those of kept rows are used
-    pseudonyms = privacy.pseudonym_array(category_text(rut[0]))
-    asistencias = asistencias_table(p_norm, p_keep, reading.sheets, pseudonyms)
+    rut_pseudonyms = pseudonyms.pseudonym_array(category_text(rut[0]))
+    asistencias = asistencias_table(p_norm, p_keep, reading.sheets, rut_pseudonyms)
     act_p, conflicts = person_activities(p_norm, p_keep)
 
     # --- summary rows --------------------------------------------------------

@@ -235,7 +235,7 @@ FOOTER_TEXT = re.compile(
     re.IGNORECASE)
 # A total line of a summary (its head counts are sums, never an activity's)
 _TOTAL_TEXT = re.compile(r"^\s*(?:sub\s*total(?:es)?|total(?:es)?)\b", re.IGNORECASE)
-# A sex an attendee row would hold (`clean.values.sexo` reads the same words)
+# A sex an attendee row would hold (`clean.normalize.sexo` reads the same words)
 _SEXO_TEXT = r"(?i)^\s*(?:mujer(?:es)?|f|fem(?:enino)?|hombres?|h|m|masc(?:ulino)?|[12](?:\.0)?)\s*$"
 
 

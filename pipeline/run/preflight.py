@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from pipeline.config import RAW_DIR, Paths
-from pipeline.ingest import files as rawfiles
+from pipeline.ingest import files
 
 
 def shown(path: Path) -> str:
@@ -21,7 +21,7 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-years_with_logs = rawfiles.years_with_logs
+years_with_logs = files.years_with_logs
 
 
 def latest_year(raw_root: Path = RAW_DIR) -> int | None:
@@ -43,7 +43,7 @@ def problems(paths: Paths, stages: tuple[str, ...]) -> list[str]:
     found = [p for p in raw.rglob("*") if p.is_file() and not p.name.startswith(".")]
     if not found:
         return [f"La carpeta {shown(raw)} está vacía: copie ahí las planillas del año {year} (CSV o Excel)."]
-    if not rawfiles.log_files(raw):
+    if not files.log_files(raw):
         return [f"La carpeta {shown(raw)} no tiene planillas de asistencia (archivos .csv, .xlsx, .xls u .ods), solo "
                 f"{len(found)} archivo(s) de apoyo (planes, destacadas, fotos): copie ahí las planillas "
                 f"del año {year}."]

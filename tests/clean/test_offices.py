@@ -21,11 +21,11 @@ import pytest
 
 from tests.conftest import TEST_KEY
 from pipeline import config
-from pipeline.clean import year as clean
+from pipeline.clean.year import clean_year
 from pipeline.errors import OutputNotWritable
-from pipeline.ingest import files as rawfiles
+from pipeline.ingest import files
 from pipeline.ingest import limits
-from pipeline.ingest import read as ingest
+from pipeline.ingest import read
 from pipeline.report import quality
 
 HEADER = ["Fecha", "Actividad", "Comuna", "Tipo", "Zona", "Nombre", "RUT", "Sexo", "Edad"]
@@ -89,7 +89,7 @@ def accounting_holds(calidad: dict) -> None:
 
 def test_merged_cells_fill_every_row_and_footer_is_not_a_row(paths):
     merged_workbook(paths.raw / "lista.xlsx", footer=True, formatted_to=400)
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     q = result.calidad
     assert len(result.asistencias) == 21 and q["filas_leidas"] == 21 and q["cuarentena"] == 0
     by_comuna = result.actividades.set_index("comuna")["asistencias"].to_dict()
@@ -116,7 +116,7 @@ def test_filled_down_to_the_end_of_the_sheet_stops_with_the_data(paths, monkeypa
         ws.cell(r, 1).value = dt.datetime(2017, 6, 1)
     wb.save(path)
     good_csv(paths.raw)
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     assert q["filas_validas"] == 21 + 2 and not q["archivos_rechazados"]
     [gap] = [g for g in q["sin_asistente"] if g["archivo"] == "lista.xlsx"]
     assert gap["n"] == 399 - 25 + 1 and gap["filas"][:2] == [25, 26]
@@ -133,7 +133,7 @@ def test_sheet_over_the_row_limit_is_rejected_with_that_reason(paths, monkeypatc
     monkeypatch.setattr(limits, "MAX_SHEET_ROWS", 10)
     merged_workbook(paths.raw / "lista.xlsx")
     good_csv(paths.raw)
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     [r] = q["archivos_rechazados"]
     assert (r["archivo"], r["hoja"], r["codigo"]) == ("lista.xlsx", "Asistencia", "demasiadas_filas")
     assert "más de 10 filas" in r["motivo"] and "Divida la hoja" in r["motivo"]
@@ -161,8 +161,8 @@ def _as_nobody(script: str, *args: str) -> subprocess.CompletedProcess:
 
 NOBODY_SCRIPT = """
 import json, sys
-from pipeline.clean import year as clean
-r = clean.clean_folder(sys.argv[1], 2017, "Coquimbo")
+from pipeline.clean.year import clean_folder
+r = clean_folder(sys.argv[1], 2017, "Coquimbo")
 print(json.dumps(r.calidad, ensure_ascii=False))
 """
 
@@ -201,17 +201,17 @@ def test_fifo_and_links_out_of_the_folder_are_never_opened(paths, tmp_path):
     outside = tmp_path / "fuera.csv"
     outside.write_text("fecha;comuna;actividad;sexo\n01/02/2017;Ovalle;X;F\n", encoding="utf-8")
     (paths.raw / "enlace.csv").symlink_to(outside)
-    q = clean.clean_year(paths, "Coquimbo").calidad  # a FIFO opened would wait here forever
+    q = clean_year(paths, "Coquimbo").calidad  # a FIFO opened would wait here forever
     rejected = {r["archivo"]: r["motivo"] for r in q["archivos_rechazados"]}
     assert "No es un archivo común" in rejected["tuberia.csv"]
     assert "fuera de la carpeta" in rejected["enlace.csv"].lower()
     assert q["filas_validas"] == 2
-    assert rawfiles.log_files(paths.raw) == [paths.raw / "zz_bueno.csv"]
+    assert files.log_files(paths.raw) == [paths.raw / "zz_bueno.csv"]
     os.mkfifo(paths.raw / "plan-2017.yml")
     with pytest.raises(ValueError, match="no es un archivo común"):
-        rawfiles.read_small_text(paths.raw / "plan-2017.yml")
+        files.read_small_text(paths.raw / "plan-2017.yml")
     with pytest.raises(ValueError, match="no es un archivo común"):
-        rawfiles.read_small_text(Path("/dev/zero"))
+        files.read_small_text(Path("/dev/zero"))
 
 
 def test_lock_files_and_documents_are_listed_as_ignored(paths):
@@ -219,7 +219,7 @@ def test_lock_files_and_documents_are_listed_as_ignored(paths):
     (paths.raw / "~$lista.xlsx").write_bytes(b"\x00" * 165)
     (paths.raw / "acta.docx").write_bytes(b"PK")
     (paths.raw / "informe.pdf").write_bytes(b"%PDF-1.4")
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     ignored = {g["archivo"]: g["motivo"] for g in q["archivos_ignorados"]}
     assert set(ignored) == {"~$lista.xlsx", "acta.docx", "informe.pdf"}
     assert "bloqueo de Excel" in ignored["~$lista.xlsx"] and "no es una planilla" in ignored["acta.docx"]
@@ -232,7 +232,7 @@ def test_excel_unicode_text_utf16_is_read(paths):
             "12/08/2017\tRío Hurtado\tReunión – diálogo\tÑuño Peña\tF\r\n"
             "12/08/2017\tRío Hurtado\tReunión – diálogo\tJosé Muñoz\tM\r\n")
     (paths.raw / "unicode.csv").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert result.calidad["filas_validas"] == 2 and not result.calidad["archivos_rechazados"]
     assert result.actividades["comuna"].tolist() == ["Río Hurtado"]
     assert result.actividades["actividad"].tolist() == ["Reunión – diálogo"]
@@ -245,7 +245,7 @@ def test_mixed_utf8_and_cp1252_are_decoded_line_by_line(paths):
     cp1252 = "02/09/2017;Río Hurtado;Taller Río;José Muñoz;M\n".encode("cp1252")
     other = "01/09/2017;Río Hurtado;Taller Río;Iván Núñez;M\n".encode("utf-8")
     (paths.raw / "mezcla.csv").write_bytes(head + utf8 + cp1252 + other)
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     q = result.calidad
     assert q["filas_validas"] == 3 and not q["comunas_corregidas"]
     assert set(result.actividades["comuna"]) == {"Río Hurtado"}
@@ -262,7 +262,7 @@ def test_shifted_rows_are_quarantined_never_read_by_position(paths):
         "2017-10-10;Ovalle;Taller vecinal Ovalle;Barrios;Junta 5;Pedro Soto;7.654.321-6;M;50\n"
         "2017-10-10;Ovalle;Taller vecinal Ovalle;Barrios;Junta 5;Rosa Díaz;12.345.678-5;F;61;extra\n",
         encoding="utf-8")
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     q = result.calidad
     assert (q["filas_leidas"], q["filas_validas"], q["cuarentena"]) == (3, 1, 2)
     assert q["cuarentena_por_motivo"]["columnas_desplazadas"] == 2
@@ -281,7 +281,7 @@ def test_a_separator_too_many_is_shifted_even_when_the_last_cell_is_empty(paths)
         "2017-10-10;Canela;Taller;Junta 5;Luis Soto;7.654.321-6;M;50;\n"
         "2017-10-10;Canela;Taller;Junta; 5;Rosa Díaz;8.765.432-K;F;61;\n",
         encoding="utf-8")
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     assert (q["filas_leidas"], q["filas_validas"], q["cuarentena"]) == (3, 2, 1)
     assert q["cuarentena_por_motivo"]["columnas_desplazadas"] == 1
     accounting_holds(q)
@@ -293,7 +293,7 @@ def test_a_separator_closing_every_row_is_not_a_shift(paths):
         "2017-10-10;Canela;Taller;Ana Rojas;12.345.678-5;F;44;\n"
         "2017-10-10;Canela;Taller;Luis Soto;7.654.321-6;M;50;\n",
         encoding="utf-8")
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     assert (q["filas_leidas"], q["filas_validas"], q["cuarentena"]) == (2, 2, 0)
     accounting_holds(q)
 
@@ -305,7 +305,7 @@ def test_quality_report_is_a_todo_list_with_values_that_are_not_personal(paths):
         "01/03/2017;Tongoy;Taller;Luis Rojas;7.654.321-6;M;50\n"
         "01/03/2017;Ovalle;Taller;Rosa Díaz;11.111.111-5;X;300\n"
         "01/03/2017;Ovalle;Taller;Pedro Pérez;;F;33\n", encoding="utf-8")
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     q = result.calidad
     todo = quality.todo(q)
     text = "\n".join(todo["Qué pasa y qué hacer"])
@@ -324,7 +324,7 @@ def test_quality_report_is_a_todo_list_with_values_that_are_not_personal(paths):
 def test_quarantine_csv_opens_in_excel_in_chile(paths):
     (paths.raw / "errores.csv").write_text("fecha;comuna;actividad;sexo\n31/02/2017;Ovalle;Taller, sede;F\n"
                                            "01/03/2017;Ovalle;Taller;F\n", encoding="utf-8")
-    clean.clean_year(paths, "Coquimbo")
+    clean_year(paths, "Coquimbo")
     data = paths.cuarentena.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and data.splitlines()[0].count(b";") >= 3
     assert stat.S_IMODE(paths.cuarentena.stat().st_mode) == 0o600
@@ -347,7 +347,7 @@ def test_full_output_folder_gives_one_spanish_line_and_keeps_the_last_outputs(pa
         pytest.skip("no se puede montar un tmpfs (se necesita root): el caso de solo lectura lo cubre otra prueba")
     try:
         target = config.paths(2017, raw_dir=paths.raw.parent, processed_dir=disk, out_dir=tmp_path / "out")
-        clean.clean_year(target, "Coquimbo")
+        clean_year(target, "Coquimbo")
         before = {p.name: p.read_bytes() for p in target.processed.iterdir()}
         with open(disk / "relleno", "wb") as fh:  # fill the disk
             try:
@@ -357,7 +357,7 @@ def test_full_output_folder_gives_one_spanish_line_and_keeps_the_last_outputs(pa
             except OSError:
                 pass
         with pytest.raises(OutputNotWritable) as err:
-            clean.clean_year(target, "Coquimbo")
+            clean_year(target, "Coquimbo")
         message = str(err.value)
         assert "\n" not in message and str(target.processed) in message and "el disco está lleno" in message
         assert {p.name: p.read_bytes() for p in target.processed.iterdir() if not p.name.startswith(".")} == before
@@ -371,11 +371,11 @@ def test_read_only_output_folder_gives_one_spanish_line(paths, tmp_path):
     script = """
 import sys
 from pipeline import config
-from pipeline.clean import year as clean
+from pipeline.clean.year import clean_year
 from pipeline.errors import OutputNotWritable
 p = config.paths(2017, raw_dir=sys.argv[1], processed_dir=sys.argv[2], out_dir=sys.argv[2])
 try:
-    clean.clean_year(p, "Coquimbo")
+    clean_year(p, "Coquimbo")
 except OutputNotWritable as exc:
     print(exc)
 """
@@ -400,7 +400,7 @@ except OutputNotWritable as exc:
 
 def test_xlsx_read_through_calamine_keeps_text_and_dates(tmp_path):
     path = merged_workbook(tmp_path / "lista.xlsx")
-    [sheet] = ingest.read_file(path).sheets
+    [sheet] = read.read_file(path).sheets
     assert sheet.frame["fecha"].iloc[:5].tolist() == ["2017-03-04"] * 4 + ["2017-03-11"]
     assert sheet.frame["edad"].iloc[0] == "31" and sheet.frame["fila"].iloc[0] == 4
 
@@ -412,7 +412,7 @@ def test_mixed_file_with_a_byte_windows_1252_lacks_is_decoded(tmp_path):
     cp1252 = "02/09/2017;Ovalle;Taller Río;José Muñoz;M\n".encode("cp1252")
     path = tmp_path / "mezcla.csv"
     path.write_bytes(head + utf8 + cp1252)
-    reading = ingest.read_file(path)
+    reading = read.read_file(path)
     assert not reading.rechazos
     [sheet] = reading.sheets
     assert sheet.frame["actividad"].tolist() == ["ÁREA VERDE", "Taller Río"] and sheet.lineas_cp1252 == 1
@@ -438,7 +438,7 @@ def test_footer_text_is_listed_only_when_it_passes_the_screen(paths, monkeypatch
     ws.append(["Responsable RUT 15.555.444-0"])          # a RUT-shaped token
     ws.append(["Total", None, "3 asistentes"])
     wb.save(paths.raw / "lista.xlsx")
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     q = result.calidad
     assert (q["filas_leidas"], q["filas_validas"], q["cuarentena"]) == (3, 3, 0)
     accounting_holds(q)
@@ -470,7 +470,7 @@ def test_footer_text_comes_only_from_recognised_columns(paths, monkeypatch, caps
         ws.append(["05/03/2017", "Ovalle", "Taller vecinal", name, "F", "x@y.cl", None])
     ws.append(["Firma encargado(a): ____", None, None, None, None, "maria.gonzalez@correo.cl", "Julia Tapia Lagos"])
     wb.save(paths.raw / "lista.xlsx")
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     accounting_holds(q)
     [g] = q["sin_asistente"]
     assert g["textos"] == [{"texto": "Firma encargado(a): ____", "filas": [5]}]
@@ -502,7 +502,7 @@ def signed_workbook(path: Path) -> Path:
 
 def test_signature_and_total_lines_under_the_rut_column_are_not_attendees(paths):
     signed_workbook(paths.raw / "choapa.xlsx")
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     q = result.calidad
     assert q["filas_leidas"] == 7 and q["cuarentena"] == 0 and len(result.asistencias) == 7
     assert q["rut_invalidos"] == 0 and q["cuarentena_por_motivo"]["fecha_faltante"] == 0
@@ -518,7 +518,7 @@ def test_signature_and_total_lines_under_the_rut_column_are_not_attendees(paths)
 
 def test_ages_written_with_their_unit_are_read(paths):
     signed_workbook(paths.raw / "choapa.xlsx")
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert sorted(result.asistencias["edad"].dropna().tolist()) == [38, 45, 45, 45, 52]
     q = result.calidad
     assert q["edades_invalidas"] == 2
@@ -534,7 +534,7 @@ def test_ages_written_with_their_unit_are_read(paths):
 def test_an_attendee_named_like_a_footer_is_still_an_attendee(paths):
     (paths.raw / "l.csv").write_text("fecha;comuna;actividad;nombre;sexo\n03/04/2017;Ovalle;Taller;Firmani Rojas;F\n"
                                      "03/04/2017;Ovalle;Taller;Total Soto;Hombre\n", encoding="utf-8")
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert len(result.asistencias) == 2 and result.calidad["sin_asistente"] == []
 
 
@@ -544,7 +544,7 @@ def test_attendees_of_an_activity_named_like_a_footer_keep_their_rows(paths):
                                      "03/04/2017;Ovalle;Firma de convenio;Ana Soto;12.345.678-5;\n"
                                      "03/04/2017;Ovalle;Firma de convenio;Luis Rojas;;\n"
                                      ";;Total asistentes;;;\n", encoding="utf-8")
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert len(result.asistencias) == 2 and result.calidad["filas_leidas"] == 2
 
 
@@ -553,7 +553,7 @@ def test_a_total_line_of_a_summary_is_not_an_activity(paths):
                                            "03/04/2017;Ovalle;Cabildo;10;5;15\n"
                                            "05/05/2017;Ovalle;Firma de convenio;3;2;5\n"
                                            ";;Total;13;7;20\n", encoding="utf-8")
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     q = result.calidad
     assert q["filas_leidas"] == 2 and q["cuarentena"] == 0
     assert int(result.actividades["asistencias"].sum()) == 20

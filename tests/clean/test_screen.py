@@ -192,7 +192,6 @@ def test_a_full_memo_of_lookup_keys_is_emptied_without_losing_a_lookup(monkeypat
 
 
 def test_the_name_index_is_replaced_only_when_the_cleaning_succeeds(tmp_path, monkeypatch):
-    from pipeline.clean import year as clean
 
     monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     (tmp_path / "raw").mkdir()
@@ -207,7 +206,7 @@ def test_the_name_index_is_replaced_only_when_the_cleaning_succeeds(tmp_path, mo
     def broken(*args, **kwargs):
         raise RuntimeError("cuadratura")
 
-    monkeypatch.setattr(clean, "check_accounting", broken)
+    monkeypatch.setattr("pipeline.clean.year.check_accounting", broken)
     with pytest.raises(RuntimeError):
         clean_year(paths, "Coquimbo")
     assert screen.index_path(paths).read_bytes() == before  # the old index stays with the old tables

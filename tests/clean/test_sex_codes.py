@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import by_sex
 from pipeline.clean import sex_codes
-from pipeline.clean import year as clean
+from pipeline.clean.year import clean_year
 from pipeline.indicators import annual
 from pipeline.report import quality
 
@@ -45,7 +45,7 @@ def fm_csv(path: Path, rows: list[str]) -> Path:
 
 def test_title_note_h_m_reads_m_as_mujer(paths):
     hm_workbook(paths.raw / "choapa.xlsx")  # 20 M, 10 H
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert by_sex(result) == {"Mujer": 20, "Hombre": 10}
     [lectura] = result.calidad["sexo_lecturas"]
     assert (lectura["archivo"], lectura["lectura"], lectura["m_es"], lectura["filas_m"]) == \
@@ -59,14 +59,14 @@ def test_title_note_h_m_reads_m_as_mujer(paths):
 
 def test_values_h_and_m_without_note_read_m_as_mujer(paths):
     hm_workbook(paths.raw / "choapa.xlsx", title=None)
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert by_sex(result) == {"Mujer": 20, "Hombre": 10}
     assert result.calidad["sexo_lecturas"][0]["razon"] == "la planilla usa H y M, sin F"
 
 
 def test_f_and_m_read_m_as_hombre(paths):
     fm_csv(paths.raw / "limari.csv", ["F", "M", "F", "Mujer", "m"])
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert by_sex(result) == {"Mujer": 3, "Hombre": 2}
     [lectura] = result.calidad["sexo_lecturas"]
     assert (lectura["lectura"], lectura["m_es"]) == ("F/M", "Hombre")
@@ -77,7 +77,7 @@ def test_header_says_h_m(paths):
     (paths.raw / "elqui.csv").write_bytes("fecha;comuna;actividad;Sexo (H/M);Edad (años)\n"
                                           "03/04/2017;Vicuña;Taller;M;40\n03/04/2017;Vicuña;Taller;M;41\n"
                                           .encode("cp1252"))
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert by_sex(result) == {"Mujer": 2}
     assert result.asistencias["edad"].tolist() == [40, 41]
     assert result.calidad["columnas_desconocidas"] == []
@@ -85,7 +85,7 @@ def test_header_says_h_m(paths):
 
 def test_f_h_and_m_in_one_file_is_asked_not_guessed(paths):
     fm_csv(paths.raw / "mezcla.csv", ["F", "H", "M", "M", "Mujer"])
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     # the rows keep their place (valid, counted), their sex is unknown
     assert result.calidad["filas_validas"] == 5
     assert by_sex(result) == {"Sin información": 2, "Mujer": 2, "Hombre": 1}
@@ -102,7 +102,7 @@ def test_f_h_and_m_in_one_file_is_asked_not_guessed(paths):
 
 def test_only_m_and_nothing_that_tells_is_ambiguous(paths):
     fm_csv(paths.raw / "solo-m.csv", ["M", "M", "Hombre"])
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert by_sex(result) == {"Sin información": 2, "Hombre": 1}
     assert "nada en ella dice" in result.calidad["sexo_lecturas"][0]["razon"]
     todo = quality.todo(result.calidad)
@@ -113,7 +113,7 @@ def test_only_m_and_nothing_that_tells_is_ambiguous(paths):
 
 def test_note_contradicting_values_is_ambiguous(paths):
     hm_workbook(paths.raw / "x.xlsx", title="Sexo: F = Femenino, M = Masculino", letters=("M", "H"), n=4)
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert result.calidad["sexo_lecturas"][0]["lectura"] == "ambigua"
     assert by_sex(result) == {"Sin información": 2, "Hombre": 2}
     todo = quality.todo(result.calidad)
@@ -125,7 +125,7 @@ def test_year_mixing_f_m_and_h_m_sheets_publishes_the_true_share_of_women(paths)
     """The reproduction of issue 24: Choapa's H/M sheet beside F/M sheets of other provinces."""
     hm_workbook(paths.raw / "choapa.xlsx", n=30)                  # 20 women (M), 10 men (H)
     fm_csv(paths.raw / "limari.csv", ["F"] * 7 + ["M"] * 3)       # 7 women, 3 men
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     ind = annual.compute(result.actividades, result.asistencias, result.calidad, 2017, "Coquimbo")
     assert (ind["mujeres"], ind["hombres"], ind["sexo_sin_informacion"]) == (27, 13, 0)
     assert ind["pct_mujeres"] == 67.5

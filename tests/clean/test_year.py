@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import year as clean
+from pipeline.clean.year import clean_folder, clean_sheets, clean_year
 from pipeline.clean.quarantine import QUARANTINE_COLUMNS, check_accounting
 from pipeline.errors import AccountingError, NoDataError
 from pipeline import config
@@ -69,7 +69,7 @@ def year(tmp_path, monkeypatch):
 
 @pytest.fixture
 def result(year):
-    return clean.clean_year(year, "Coquimbo")
+    return clean_year(year, "Coquimbo")
 
 
 def test_accounting_by_hand(result):
@@ -181,7 +181,7 @@ def test_id_actividad_groups_rows_and_majority_picks_fecha(tmp_path, monkeypatch
                    "A-1,01/05/2017,Ovalle,Reunión,F,1-9\n"
                    "a 1,01/05/2017,Ovalle,Reunión,M,14-0\n"
                    "A-1,02/05/2017,Ovalle,Reunion,M,\n")
-    r = clean.clean_folder(raw, 2017, "Coquimbo")
+    r = clean_folder(raw, 2017, "Coquimbo")
     assert len(r.actividades) == 1
     row = r.actividades.iloc[0]
     assert (row["clave_actividad"], row["id_actividad"], row["asistencias"]) == ("id:a 1", "A-1", 3)
@@ -194,16 +194,16 @@ def test_no_logs_raises_sin_datos(tmp_path):
     (tmp_path / "2017").mkdir()
     (tmp_path / "2017" / "destacadas.csv").write_text("x\n")
     with pytest.raises(NoDataError, match="2017"):
-        clean.clean_folder(tmp_path / "2017", 2017, "Coquimbo")
+        clean_folder(tmp_path / "2017", 2017, "Coquimbo")
     with pytest.raises(NoDataError):
-        clean.clean_folder(tmp_path / "no-existe", 2017, "Coquimbo")
+        clean_folder(tmp_path / "no-existe", 2017, "Coquimbo")
 
 
 def test_every_file_rejected_raises_sin_datos(tmp_path):
     (tmp_path / "malo.csv").write_bytes(b"\x00\x01\x02")
     (tmp_path / "malo.xlsx").write_bytes(b"PK nada")
     with pytest.raises(NoDataError, match="2 archivo"):
-        clean.clean_folder(tmp_path, 2017, "Coquimbo")
+        clean_folder(tmp_path, 2017, "Coquimbo")
 
 
 def test_accounting_mismatch_is_detected():
@@ -247,7 +247,7 @@ def test_accounting_holds_for_random_rows(monkeypatch, person_rows, summary_rows
                     _frame(summary_rows, ["fecha", "comuna", "actividad", "asistentes_mujeres",
                                           "asistentes_hombres", "total_asistentes"])),
     ]
-    r = clean.clean_sheets(Reading(sheets=sheets), 2017, "Coquimbo")  # checks accounting itself
+    r = clean_sheets(Reading(sheets=sheets), 2017, "Coquimbo")  # checks accounting itself
     q = r.calidad
     assert q["filas_leidas"] == len(person_rows) + len(summary_rows)
     assert q["filas_leidas"] == q["filas_validas"] + q["duplicados"] + q["cuarentena"]
@@ -262,20 +262,20 @@ def test_head_counts_in_a_list_of_persons_are_reported_not_counted(tmp_path, mon
                    "fecha,comuna,actividad,sexo,rut,Mujeres,Total asistentes\n"
                    "01/05/2017,Ovalle,Reunión,F,1-9,40,90\n"
                    "01/05/2017,Ovalle,Reunión,M,14-0,40,90\n")
-    r = clean.clean_folder(raw, 2017, "Coquimbo")
+    r = clean_folder(raw, 2017, "Coquimbo")
     assert r.calidad["columnas_desconocidas"] == [{"archivo": "a.csv", "hoja": "", "columna": "Mujeres"},
                                                   {"archivo": "a.csv", "hoja": "", "columna": "Total asistentes"}]
     assert r.actividades[["mujeres", "hombres", "asistencias"]].values.tolist() == [[1, 1, 2]]
 
 
 def test_failed_run_keeps_previous_files_and_leaves_no_temporary(year, monkeypatch):
-    clean.clean_year(year, "Coquimbo")
+    clean_year(year, "Coquimbo")
     before = {p.name: p.read_bytes() for p in year.processed.iterdir()}
 
     def broken(*args, **kwargs):
         raise AccountingError("forzado")
 
-    monkeypatch.setattr(clean, "check_accounting", broken)
+    monkeypatch.setattr("pipeline.clean.year.check_accounting", broken)
     with pytest.raises(AccountingError):
-        clean.clean_year(year, "Coquimbo")
+        clean_year(year, "Coquimbo")
     assert {p.name: p.read_bytes() for p in year.processed.iterdir()} == before

@@ -7,8 +7,8 @@ import pytest
 
 from tests.conftest import TEST_KEY
 from pipeline import config
-from pipeline.clean import year as clean
-from pipeline.ingest import limits
+from pipeline.clean.year import clean_year
+from pipeline.ingest import limits, read
 from pipeline.report import quality
 
 HEADER = "fecha;comuna;actividad;nombre;rut;sexo;edad\n"
@@ -40,7 +40,7 @@ def accounting_holds(q: dict) -> None:
 
 def test_file_over_the_year_row_limit_is_rejected_and_the_rest_cleaned(paths, monkeypatch):
     monkeypatch.setattr(limits, "MAX_YEAR_ROWS", 6)
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     q = result.calidad
     [r] = q["archivos_rechazados"]
     assert (r["archivo"], r["hoja"], r["codigo"]) == ("b.csv", "", "anio_demasiado_grande")
@@ -56,18 +56,18 @@ def test_file_over_the_year_row_limit_is_rejected_and_the_rest_cleaned(paths, mo
 
 
 def test_without_the_limit_every_file_is_cleaned(paths):
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     assert not q["archivos_rechazados"] and q["filas_validas"] == 10
 
 
 def test_file_over_the_year_byte_limit_is_rejected_unread(paths, monkeypatch):
     sizes = {p.name: p.stat().st_size for p in paths.raw.iterdir()}
     monkeypatch.setattr(limits, "MAX_YEAR_BYTES", sizes["a.csv"] + sizes["c.csv"])
-    read = []
-    real = clean.ingest.read_file
-    monkeypatch.setattr(clean.ingest, "read_file", lambda path, archivo=None: read.append(archivo) or real(path, archivo))
-    q = clean.clean_year(paths, "Coquimbo").calidad
-    assert read == ["a.csv", "c.csv"]  # b.csv is never opened
+    opened = []
+    real = read.read_file
+    monkeypatch.setattr(read, "read_file", lambda path, archivo=None: opened.append(archivo) or real(path, archivo))
+    q = clean_year(paths, "Coquimbo").calidad
+    assert opened == ["a.csv", "c.csv"]  # b.csv is never opened
     [r] = q["archivos_rechazados"]
     assert (r["archivo"], r["codigo"]) == ("b.csv", "anio_demasiado_grande")
     assert f"el año pasaría de {-(-(sizes['a.csv'] + sizes['c.csv']) // 1024)} KB de archivos" in r["motivo"]
@@ -78,7 +78,7 @@ def test_file_over_the_year_byte_limit_is_rejected_unread(paths, monkeypatch):
 def test_first_file_over_the_year_alone_leaves_the_rest(paths, monkeypatch):
     monkeypatch.setattr(limits, "MAX_YEAR_ROWS", 4)
     (paths.raw / "a.csv").unlink()
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     [r] = q["archivos_rechazados"]
     assert r["archivo"] == "b.csv" and "ya suman" not in r["motivo"]
     assert [x["archivo"] for x in q["por_archivo"]] == ["c.csv"] and q["filas_validas"] == 2
@@ -87,7 +87,7 @@ def test_first_file_over_the_year_alone_leaves_the_rest(paths, monkeypatch):
 
 def test_csv_over_the_file_limits_is_rejected_with_what_to_do(paths, monkeypatch):
     monkeypatch.setattr(limits, "MAX_CSV_ROWS", 4)
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     [r] = q["archivos_rechazados"]
     assert (r["archivo"], r["codigo"]) == ("b.csv", "archivo_demasiado_grande")
     assert "tiene 5 filas (máximo 4 por archivo CSV)" in r["motivo"] and "Divida el archivo" in r["motivo"]
@@ -99,13 +99,13 @@ def test_malformed_csv_over_the_lenient_limit_is_rejected(paths, monkeypatch):
     with open(paths.raw / "b.csv", "a", encoding="utf-8") as fh:
         fh.write("10/07/2017;Coquimbo;Feria dos;Otra Persona;;F;40;sobra\n")
     monkeypatch.setattr(limits, "MAX_LENIENT_CSV_BYTES", 100)
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     [r] = q["archivos_rechazados"]
     assert (r["archivo"], r["codigo"]) == ("b.csv", "archivo_demasiado_grande")
     assert "más o menos celdas que el encabezado" in r["motivo"]
     assert q["filas_validas"] == 5
     monkeypatch.setattr(limits, "MAX_LENIENT_CSV_BYTES", 1 << 20)  # under it: the shifted row is quarantined
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     assert not q["archivos_rechazados"] and q["cuarentena_por_motivo"]["columnas_desplazadas"] == 1
     accounting_holds(q)
 
@@ -126,7 +126,7 @@ def test_xlsx_counts_by_its_inflated_size(paths, monkeypatch):
     on_disk, inflated = (paths.raw / "lista.xlsx").stat().st_size, inflated_size(paths.raw / "lista.xlsx")
     assert inflated > on_disk
     monkeypatch.setattr(limits, "MAX_YEAR_BYTES", (on_disk + inflated) // 2)
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     # over the whole year's limit on its own: the file is too big, not the year
     assert [(r["archivo"], r["codigo"]) for r in q["archivos_rechazados"]] == [("lista.xlsx", "archivo_demasiado_grande")]
     assert "descomprimido, más que el máximo de todo un año" in q["archivos_rechazados"][0]["motivo"]
@@ -136,7 +136,7 @@ def test_xlsx_counts_by_its_inflated_size(paths, monkeypatch):
 def test_one_file_bigger_than_the_whole_year_limit_is_too_big_itself(paths, monkeypatch):
     sizes = {p.name: p.stat().st_size for p in paths.raw.iterdir()}
     monkeypatch.setattr(limits, "MAX_YEAR_BYTES", sizes["b.csv"] - 1)
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     codes = {r["archivo"]: r["codigo"] for r in q["archivos_rechazados"]}
     assert codes["b.csv"] == "archivo_demasiado_grande"
     assert "Divida el archivo" in next(r["motivo"] for r in q["archivos_rechazados"] if r["archivo"] == "b.csv")
@@ -148,7 +148,7 @@ def test_file_over_the_year_distinct_text_limit_is_rejected(paths, monkeypatch):
     rows = [f"10/07/2017;Coquimbo;Feria {i} {'x' * 200};Persona {i};;F;40" for i in range(5)]
     (paths.raw / "b.csv").write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     monkeypatch.setattr(limits, "MAX_YEAR_TEXT_BYTES", 600)
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     [r] = q["archivos_rechazados"]
     assert (r["archivo"], r["codigo"]) == ("b.csv", "anio_demasiado_grande")
     assert "textos distintos, 2 KB) el año pasaría de" in r["motivo"] and "un texto distinto en cada fila" in r["motivo"]
@@ -158,7 +158,7 @@ def test_file_over_the_year_distinct_text_limit_is_rejected(paths, monkeypatch):
 
 def test_file_over_the_year_count_of_distinct_texts_is_rejected(paths, monkeypatch):
     monkeypatch.setattr(limits, "MAX_YEAR_DISTINCT_TEXTS", 8)  # a.csv holds 5 (fecha, comuna, actividad, sexo, edad)
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     assert [(r["archivo"], r["codigo"]) for r in q["archivos_rechazados"]] == [("b.csv", "anio_demasiado_grande"),
                                                                              ("c.csv", "anio_demasiado_grande")]
     assert "Con este archivo (5 textos distintos" in q["archivos_rechazados"][0]["motivo"]

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from pipeline.indicators import annual as indicators
+from pipeline.indicators import annual
 from pipeline import schema
 
 ACT = pd.DataFrame(
@@ -33,8 +33,8 @@ CALIDAD = {
 
 @pytest.fixture(scope="module")
 def ind():
-    prev = indicators.compute(ACT.iloc[:1], ASIS.iloc[:4], CALIDAD, 2016, "Coquimbo")
-    return indicators.compute(ACT, ASIS, CALIDAD, 2017, "04", anterior=prev)
+    prev = annual.compute(ACT.iloc[:1], ASIS.iloc[:4], CALIDAD, 2016, "Coquimbo")
+    return annual.compute(ACT, ASIS, CALIDAD, 2017, "04", anterior=prev)
 
 
 def test_reach_and_sex(ind):
@@ -54,7 +54,7 @@ def test_previous_year_and_change(ind):
 
 
 def test_no_previous_year_gives_nulls():
-    out = indicators.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo")
+    out = annual.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo")
     assert out["asistencias_anio_anterior"] is None
     assert out["variacion_asistencias_pct"] is None
     assert out["anio_anterior"] is None
@@ -99,7 +99,7 @@ def test_age_groups(ind):
 def test_summaries_only_year_has_null_persons_and_ages():
     summaries = ACT.iloc[2:]
     empty = ASIS.iloc[0:0]
-    out = indicators.compute(summaries, empty, CALIDAD, 2016, "Coquimbo")
+    out = annual.compute(summaries, empty, CALIDAD, 2016, "Coquimbo")
     assert out["personas_unicas"] is None
     assert out["asistencias_por_grupo_etario"] is None
     assert out["forma_registro"] == "resumen"

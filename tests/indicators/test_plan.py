@@ -153,9 +153,9 @@ def test_plan_records_describe_filters(plan_2018):
 
 
 def test_plan_text_is_escaped_on_the_compliance_slide(plan_2018):
-    from pipeline.report import slides as deck
+    from pipeline.report import slides
 
-    html = deck.compliance_slide(plan.compliance_records(plan.compliance(plan_2018, ACT)), 2018)
+    html = slides.compliance_slide(plan.compliance_records(plan.compliance(plan_2018, ACT)), 2018)
     assert "<script>" not in html
     assert "Consultas ciudadanas &lt;script&gt;alert(1)&lt;/script&gt;" in html
     # the public reads Meta, Logrado, Plazo and Estado; the year's plan is not a PMG: no weights

@@ -91,7 +91,7 @@ def test_modalidad_and_verificadores_columns_of_the_logs_reach_the_plan(tmp_path
     per activity (most frequent value) into actividades.parquet, and the plan counts by them."""
     from tests.conftest import TEST_KEY
     from pipeline import config
-    from pipeline.clean import year as clean
+    from pipeline.clean.year import clean_year
 
     monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     raw = tmp_path / "raw" / "2025"
@@ -103,7 +103,7 @@ def test_modalidad_and_verificadores_columns_of_the_logs_reach_the_plan(tmp_path
         "01/03/2025;La Serena;Escuela B;Escuela de dirigentes;F;Presencial;\n"
         "01/04/2025;La Serena;Escuela C;Escuela de dirigentes;F;virtual;\n", encoding="utf-8")
     paths = config.paths(2025, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
-    clean.clean_year(paths, "Coquimbo")
+    clean_year(paths, "Coquimbo")
     acts = pd.read_parquet(paths.actividades)
     assert dict(zip(acts["actividad"], acts["modalidad"])) == {
         "Escuela A": "Virtual", "Escuela B": "Presencial", "Escuela C": "virtual"}

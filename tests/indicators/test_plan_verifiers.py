@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pipeline.indicators import plan, verifiers
-from pipeline.ingest import files as rawfiles
+from pipeline.ingest import files
 
 ACTS = pd.DataFrame({
     "clave_actividad": ["id:a 01", "2025-03-10|04301|sesion", "2025-04-02|04102|sesion"],
@@ -60,7 +60,7 @@ def test_folders_are_matched_by_code_or_by_date_comuna_and_title(raw_year):
 
 
 def test_a_sheet_in_a_verifier_folder_is_not_a_log(raw_year):
-    assert [p.name for p in rawfiles.log_files(raw_year)] == ["registro.csv"]
+    assert [p.name for p in files.log_files(raw_year)] == ["registro.csv"]
 
 
 def test_a_verificadores_column_adds_kinds():

@@ -154,7 +154,7 @@ def test_trends_page_in_chromium_makes_no_request(page, written):
 @pytest.mark.browser
 def test_plan_names_never_run_as_script(page, tmp_path):
     # The real path of a plan name: YAML → plan.compliance_records → the deck's compliance slide.
-    from pipeline.report import slides as deck
+    from pipeline.report import slides
     from pipeline.indicators import plan
     from tests.indicators.test_plan import ACT, PLAN_2018
 
@@ -162,7 +162,7 @@ def test_plan_names_never_run_as_script(page, tmp_path):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     records = plan.compliance_records(plan.compliance(plan.load_plan(PLAN_2018, "Coquimbo"), ACT))
     doc = tmp_path / "plan.html"
-    doc.write_text(f"<!DOCTYPE html><html><body>{deck.compliance_slide(records, 2018)}</body></html>", encoding="utf-8")
+    doc.write_text(f"<!DOCTYPE html><html><body>{slides.compliance_slide(records, 2018)}</body></html>", encoding="utf-8")
     page.goto(doc.as_uri())
     page.wait_for_load_state("load")
     assert dialogs == []

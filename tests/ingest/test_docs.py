@@ -29,12 +29,12 @@ def test_every_synonym_is_listed():
 
 
 def test_readme_lists_the_activity_kinds_as_the_code_reads_them():
-    from pipeline.clean import values
+    from pipeline.clean import normalize
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = "<!-- tipos: generado de pipeline/clean/values.py; no editar a mano -->\n"
+    start = "<!-- tipos: generado de pipeline/clean/normalize.py; no editar a mano -->\n"
     block = text.split(start, 1)[1].split("<!-- fin tipos -->\n", 1)[0]
-    assert block == values.tipo_actividad_markdown()
+    assert block == normalize.tipo_actividad_markdown()
     for kind in schema.TIPOS_ACTIVIDAD:
         if kind not in ("Otra", schema.SIN_INFORMACION):
             assert f"| {kind} |" in block

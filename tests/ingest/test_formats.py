@@ -12,18 +12,18 @@ import openpyxl
 import pytest
 
 from tests.conftest import by_sex
-from pipeline.clean import year as clean
+from pipeline.clean.year import clean_year
 from pipeline.indicators import annual
-from pipeline.ingest import files as rawfiles
-from pipeline.ingest import read as ingest
+from pipeline.ingest import files
+from pipeline.ingest import read
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "oficinas"
 
 
 def test_ods_saved_by_libreoffice_is_read_with_its_merged_cells(paths):
     shutil.copy(FIXTURES / "lista-elqui-2017.ods", paths.raw)
-    assert rawfiles.survey(paths.raw).rechazados == []
-    result = clean.clean_year(paths, "Coquimbo")
+    assert files.survey(paths.raw).rechazados == []
+    result = clean_year(paths, "Coquimbo")
     q = result.calidad
     assert q["filas_leidas"] == 9 and q["cuarentena"] == 0 and not q["archivos_rechazados"]
     # date, title and comuna merged down over each activity's attendees (read from the .ods itself)
@@ -41,7 +41,7 @@ def test_ods_saved_by_libreoffice_is_read_with_its_merged_cells(paths):
 
 def test_xls_saved_as_excel_97_2003_is_read(paths):
     shutil.copy(FIXTURES / "lista-limari-2017.xls", paths.raw)
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     q = result.calidad
     assert q["filas_leidas"] == 6 and q["cuarentena"] == 0
     assert result.actividades["comuna"].tolist() == ["Ovalle"]
@@ -53,7 +53,7 @@ def test_xls_saved_as_excel_97_2003_is_read(paths):
 def test_a_year_of_xls_and_ods_with_f_m_and_h_m_publishes_the_true_share_of_women(paths):
     for name in ("lista-elqui-2017.ods", "lista-limari-2017.xls"):
         shutil.copy(FIXTURES / name, paths.raw)
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     ind = annual.compute(result.actividades, result.asistencias, result.calidad, 2017, "Coquimbo")
     assert (ind["asistencias"], ind["mujeres"], ind["hombres"]) == (15, 10, 5)
     assert ind["pct_mujeres"] == 66.67
@@ -61,7 +61,7 @@ def test_a_year_of_xls_and_ods_with_f_m_and_h_m_publishes_the_true_share_of_wome
 
 def test_a_damaged_ods_is_rejected_with_its_reason(paths):
     (paths.raw / "roto.ods").write_bytes(b"PK\x03\x04 no es un libro")
-    reading = ingest.read_file(paths.raw / "roto.ods")
+    reading = read.read_file(paths.raw / "roto.ods")
     [r] = reading.rechazos
     assert "LibreOffice (.ods)" in r.motivo
 
@@ -102,7 +102,7 @@ def microsoft_forms_xlsx(path: Path) -> Path:
 
 def test_google_forms_export_is_a_log_dated_by_its_timestamps(paths):
     google_forms_csv(paths.raw / "Asistencia jornadas (respuestas).csv")
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     q = result.calidad
     assert q["filas_leidas"] == 4 and q["cuarentena"] == 0 and not q["archivos_rechazados"]
     acts = result.actividades.set_index("comuna")
@@ -116,7 +116,7 @@ def test_google_forms_export_is_a_log_dated_by_its_timestamps(paths):
 
 def test_microsoft_forms_export_is_a_log_and_its_response_id_is_not_an_activity(paths):
     microsoft_forms_xlsx(paths.raw / "Asistencia mesa técnica.xlsx")
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     q = result.calidad
     assert q["filas_leidas"] == 3 and q["cuarentena"] == 0
     # «Id» numbers the responses: the three are one activity, dated by «Hora de inicio»
@@ -131,7 +131,7 @@ def test_a_form_with_a_date_question_takes_the_date_from_it(paths):
     (paths.raw / "f.csv").write_text(
         '"Marca temporal","Fecha de la actividad","Comuna","Actividad","Sexo"\n'
         '"2017/12/01 9:00:00 a. m. GMT-3","28/11/2017","Ovalle","Taller","F"\n', encoding="utf-8")
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert str(result.actividades["fecha"].iloc[0].date()) == "2017-11-28"
     assert {c["columna"] for c in result.calidad["columnas_desconocidas"]} == {"Marca temporal"}
 
@@ -142,7 +142,7 @@ def test_a_yes_no_question_never_makes_a_form_ambiguous(paths):
         '"Marca temporal","¿En qué comuna se realizó la actividad?","¿Nombre de la actividad?",'
         '"¿Es primera vez que asiste a una actividad?","¿Pertenece a alguna organización?","Sexo"\n'
         '"2017/12/01 9:00:00 a. m. GMT-3","Ovalle","Taller de barrio","Sí","No","F"\n', encoding="utf-8")
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert result.calidad["archivos_rechazados"] == []
     assert result.actividades["actividad"].tolist() == ["Taller de barrio"]
     unknown = {c["columna"] for c in result.calidad["columnas_desconocidas"]}
@@ -159,5 +159,5 @@ def test_files_saved_by_libreoffice_today_read_the_same(tmp_path, paths):
     spec.loader.exec_module(maker)
     maker.main(paths.raw)
     assert sorted(p.name for p in paths.raw.iterdir()) == ["lista-elqui-2017.ods", "lista-limari-2017.xls"]
-    result = clean.clean_year(paths, "Coquimbo")
+    result = clean_year(paths, "Coquimbo")
     assert by_sex(result) == {"Mujer": 10, "Hombre": 5} and result.calidad["filas_leidas"] == 15

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import config
-from pipeline.ingest import read as ingest
+from pipeline.ingest import read
 from pipeline.ingest.sheets import SHIFTED, Reading, Sheet
 from pipeline.ingest.files import log_files
 from pipeline import schema
@@ -41,7 +41,7 @@ def test_cp1252_semicolon_title_block_and_blank_lines(tmp_path):
             "26/04/2017;Río Hurtado;Otro;Ana;00123;F;\r\n")
     path = tmp_path / "lista.csv"
     path.write_bytes(text.encode("cp1252"))
-    sheet = only_sheet(ingest.read_file(path))
+    sheet = only_sheet(read.read_file(path))
     assert sheet.forma == "personas"
     assert sheet.columnas_desconocidas == ["Observación"]
     f = sheet.frame
@@ -57,7 +57,7 @@ def test_utf8_bom_comma_summary(tmp_path):
     path = tmp_path / "resumen.csv"
     path.write_bytes(b"\xef\xbb\xbf" + "Fecha,Comuna,Actividad,N° Mujeres,N° Hombres,Total\n"
                      "2017-01-02,La Serena,\"Reunión, con vecinos\",3,4,7\n".encode("utf-8"))
-    sheet = only_sheet(ingest.read_file(path))
+    sheet = only_sheet(read.read_file(path))
     assert sheet.forma == "resumen"
     assert sheet.frame.iloc[0].to_dict() == {
         "fecha": "2017-01-02", "actividad": "Reunión, con vecinos", "comuna": "La Serena",
@@ -67,7 +67,7 @@ def test_utf8_bom_comma_summary(tmp_path):
 def test_tab_delimited(tmp_path):
     path = tmp_path / "tab.csv"
     path.write_text("fecha\tcomuna\tactividad\tsexo\n01/03/2017\tOvalle\tX\tF\n", encoding="utf-8")
-    sheet = only_sheet(ingest.read_file(path))
+    sheet = only_sheet(read.read_file(path))
     assert sheet.frame[["fecha", "comuna", "sexo", "fila"]].values.tolist() == [["01/03/2017", "Ovalle", "F", 2]]
 
 
@@ -83,7 +83,7 @@ def test_xlsx_title_block_dates_serials_and_instructions(tmp_path):
             [42850, "Coquimbo", "Taller", "Hombre", 40.0, "7.654.321-6"],
         ],
     })
-    reading = ingest.read_file(path)
+    reading = read.read_file(path)
     assert [(o.archivo, o.sheet) for o in reading.omitidas] == [("libro.xlsx", "Instrucciones")]
     sheet = only_sheet(reading)
     assert sheet.sheet == "Marzo"
@@ -98,7 +98,7 @@ def test_xlsx_title_block_dates_serials_and_instructions(tmp_path):
 def test_missing_required_column_rejected(tmp_path):
     path = tmp_path / "sin_comuna.csv"
     path.write_text("fecha,actividad,nombre,sexo\n01/01/2017,X,Ana,F\n", encoding="utf-8")
-    reading = ingest.read_file(path)
+    reading = read.read_file(path)
     assert not reading.sheets
     [r] = reading.rechazos
     assert (r.archivo, r.codigo) == ("sin_comuna.csv", "sin_columna_requerida")
@@ -109,7 +109,7 @@ def test_missing_required_column_rejected(tmp_path):
 
 def test_log_without_fecha_nor_comuna_is_rejected_not_skipped(tmp_path):
     path = write_xlsx(tmp_path / "x.xlsx", {"Hoja1": [["Nombre", "RUT", "Sexo"], ["Ana", "1-9", "F"]]})
-    [r] = ingest.read_file(path).rechazos
+    [r] = read.read_file(path).rechazos
     assert r.sheet == "Hoja1" and r.codigo == "sin_columna_requerida"
     assert "«fecha»" in r.detalle and "«comuna»" in r.detalle and "Columnas encontradas: Nombre, RUT, Sexo" in r.detalle
 
@@ -117,7 +117,7 @@ def test_log_without_fecha_nor_comuna_is_rejected_not_skipped(tmp_path):
 def test_ambiguous_columns_rejected(tmp_path):
     path = tmp_path / "ambigua.csv"
     path.write_text("fecha,comuna,comuna actividad,actividad,sexo\n01/01/2017,Ovalle,Ovalle,X,F\n", encoding="utf-8")
-    [r] = ingest.read_file(path).rechazos
+    [r] = read.read_file(path).rechazos
     assert r.codigo == "columna_ambigua"
     assert "«comuna»" in r.detalle
 
@@ -126,7 +126,7 @@ def test_too_many_columns_rejected(tmp_path):
     path = tmp_path / "ancho.csv"
     header = ["fecha", "comuna", "actividad", "sexo"] + [f"c{i}" for i in range(100_000)]
     path.write_text(",".join(header) + "\n", encoding="utf-8")
-    [r] = ingest.read_file(path).rechazos
+    [r] = read.read_file(path).rechazos
     assert r.codigo == "demasiadas_columnas"
 
 
@@ -137,7 +137,7 @@ def test_random_bytes_corrupt_and_truncated_workbooks_rejected(tmp_path):
     data = good.read_bytes()
     (tmp_path / "truncado.xlsx").write_bytes(data[: len(data) // 2])
     for name in ("ruido.csv", "falso.xlsx", "truncado.xlsx"):
-        reading = ingest.read_file(tmp_path / name)
+        reading = read.read_file(tmp_path / name)
         assert not reading.sheets
         assert [r.codigo for r in reading.rechazos] == ["archivo_ilegible"], name
 
@@ -146,7 +146,7 @@ def test_workbook_sheet_too_wide_rejected_other_sheets_read(tmp_path):
     wide = [["fecha", "comuna"] + [f"x{i}" for i in range(config.MAX_COLUMNS)]]
     path = write_xlsx(tmp_path / "w.xlsx", {"Ancha": wide, "Buena": [["fecha", "comuna", "actividad", "sexo"],
                                                                     ["01/01/2017", "Ovalle", "X", "F"]]})
-    reading = ingest.read_file(path)
+    reading = read.read_file(path)
     assert [(r.sheet, r.codigo) for r in reading.rechazos] == [("Ancha", "demasiadas_columnas")]
     assert [h.sheet for h in reading.sheets] == ["Buena"]
 
@@ -155,7 +155,7 @@ def test_ragged_rows_and_quoted_line_break_use_lenient_reader(tmp_path):
     path = tmp_path / "irregular.csv"
     path.write_text('fecha,comuna,actividad,sexo\n01/01/2017,Ovalle,"dos\nlíneas",F\n02/01/2017,Ovalle\n'
                     "03/01/2017,Ovalle,X,M,extra\n", encoding="utf-8")
-    f = only_sheet(ingest.read_file(path)).frame
+    f = only_sheet(read.read_file(path)).frame
     assert f["fila"].tolist() == [2, 3, 4]  # records, as Excel shows them
     assert f["actividad"].tolist()[0] == "dos\nlíneas"
     # rows with fewer or more fields than the header are never read by position: shifted
@@ -166,7 +166,7 @@ def test_ragged_rows_and_quoted_line_break_use_lenient_reader(tmp_path):
 def test_huge_cell_is_read_not_fatal(tmp_path):
     path = tmp_path / "enorme.csv"
     path.write_text("fecha,comuna,actividad,sexo\n01/01/2017,Ovalle," + "x" * 3_000_000 + ",F\n", encoding="utf-8")
-    f = only_sheet(ingest.read_file(path)).frame
+    f = only_sheet(read.read_file(path)).frame
     assert len(f["actividad"][0]) == 3_000_000
 
 
@@ -183,7 +183,7 @@ def test_log_files_order_and_exclusions(tmp_path):
 def test_random_bytes_never_raise(tmp_path, data, suffix):
     path = tmp_path / f"fuzz{suffix}"
     path.write_bytes(data)
-    reading = ingest.read_file(path)
+    reading = read.read_file(path)
     assert len(reading.sheets) + len(reading.rechazos) + len(reading.omitidas) >= 1
 
 
@@ -195,7 +195,7 @@ _CELL = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_s
 @given(st.lists(_CELL, min_size=4, max_size=4))
 def test_random_cells_are_kept_as_text(tmp_path, cells):
     path = write_xlsx(tmp_path / "celdas.xlsx", {"H": [["fecha", "comuna", "actividad", "sexo"], cells]})
-    sheet = only_sheet(ingest.read_file(path))
+    sheet = only_sheet(read.read_file(path))
     f = sheet.frame
     if all(c.strip() == "" for c in cells):
         assert len(f) == 0 and len(sheet.sin_asistente) == 0
@@ -211,7 +211,7 @@ def test_head_counts_in_a_list_of_persons_are_named_not_dropped_silently(tmp_pat
     path = tmp_path / "personas_con_totales.csv"
     path.write_text("fecha;comuna;actividad;Observación;sexo;N° Mujeres;total asistentes\n"
                     "01/03/2017;Ovalle;X;nada;F;3;7\n", encoding="utf-8")
-    sheet = only_sheet(ingest.read_file(path))
+    sheet = only_sheet(read.read_file(path))
     assert sheet.forma == schema.SHAPE_PERSONS
     assert sheet.columnas_desconocidas == ["Observación", "N° Mujeres", "total asistentes"]
     assert "asistentes_mujeres" not in sheet.frame and "total_asistentes" not in sheet.frame
@@ -223,7 +223,7 @@ def test_utf8_head_with_cp1252_body_is_read_as_cp1252(tmp_path):
     path = tmp_path / "tarde.csv"
     path.write_bytes(head.encode("cp1252") + "02/03/2017;Ovalle;Reunión – vecinos;M\n".encode("cp1252"))
     assert path.stat().st_size > 1 << 20
-    sheet = only_sheet(ingest.read_file(path))
+    sheet = only_sheet(read.read_file(path))
     assert len(sheet.frame) == 50_001
     assert sheet.frame["actividad"].iloc[-1] == "Reunión – vecinos"
 
@@ -243,7 +243,7 @@ def test_cp1252_cells_keep_every_character_in_plain_and_repeated_columns(tmp_pat
     path = tmp_path / "ventana.csv"
     path.write_bytes(text.encode("cp1252"))
     assert path.stat().st_size > 1 << 20
-    sheet = only_sheet(ingest.read_file(path))
+    sheet = only_sheet(read.read_file(path))
     f = sheet.frame
     assert sheet.codificacion == "cp1252"
     expected = [r.rstrip("\n").split(";") for r in rows]

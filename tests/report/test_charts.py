@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.colors as mcolors
 from matplotlib.figure import Figure
 
-from pipeline.report import charts as plots
+from pipeline.report import charts
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "deck"
 IND = json.loads((FIXTURES / "indicadores-2017.json").read_text(encoding="utf-8"))
@@ -22,50 +22,50 @@ def _bar_colours(ax) -> set[str]:
 
 
 def test_share_bars_one_bar_per_category_with_chilean_labels():
-    fig = plots.share_bars(IND["actividades_por_provincia"], sort=False)
+    fig = charts.share_bars(IND["actividades_por_provincia"], sort=False)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Elqui", "Choapa", "Limarí"]
     texts = _texts(fig)
     # Elqui 95 of 167 activities
     assert "56,9\u00a0% (95)" in texts
-    assert _bar_colours(ax) == {plots.CURRENT.lower()}
+    assert _bar_colours(ax) == {charts.CURRENT.lower()}
 
 
 def test_share_bars_drop_zero_and_max_items():
-    fig = plots.share_bars(IND["actividades_por_tipo_actividad"], drop_zero=True, max_items=3)
+    fig = charts.share_bars(IND["actividades_por_tipo_actividad"], drop_zero=True, max_items=3)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["Jornada informativa", "Reunión de diálogo", "Taller de capacitación"]
-    full = plots.share_bars(IND["actividades_por_tipo_actividad"], drop_zero=True)
+    full = charts.share_bars(IND["actividades_por_tipo_actividad"], drop_zero=True)
     assert "Sin información" not in [t.get_text() for t in full.axes[0].get_yticklabels()]
 
 
 def test_compare_bars_uses_current_and_previous_colours():
-    fig = plots.compare_bars(IND["actividades_por_tipo_organizacion"],
+    fig = charts.compare_bars(IND["actividades_por_tipo_organizacion"],
                              IND["anio_anterior"]["actividades_por_tipo_organizacion"], ("2017", "2016"))
     ax = fig.axes[0]
-    assert _bar_colours(ax) == {plots.CURRENT.lower(), plots.PREVIOUS.lower()}
+    assert _bar_colours(ax) == {charts.CURRENT.lower(), charts.PREVIOUS.lower()}
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["2017", "2016"]
     assert "46,1\u00a0%" in _texts(fig)  # 77 of 167 Comité de Vivienda
 
 
 def test_comuna_coverage_ranks_by_attendances_and_shows_rate():
-    fig = plots.comuna_coverage(IND["asistencias_por_comuna"], IND["asistencias_por_1000_habitantes"])
+    fig = charts.comuna_coverage(IND["asistencias_por_comuna"], IND["asistencias_por_1000_habitantes"])
     left, right = fig.axes
     labels = [t.get_text() for t in left.get_yticklabels()]
     assert labels[:3] == ["La Serena", "Coquimbo", "Ovalle"] and len(labels) == 15
     assert "1.650" in _texts(fig) and "26,7" in _texts(fig)  # Paiguano 120 / 4.497 × 1000
-    assert len(plots.comuna_coverage(IND["asistencias_por_comuna"], None).axes) == 1
+    assert len(charts.comuna_coverage(IND["asistencias_por_comuna"], None).axes) == 1
 
 
 def test_monthly_bars_twelve_months_in_order():
-    fig = plots.monthly_bars(IND["actividades_por_mes"])
+    fig = charts.monthly_bars(IND["actividades_por_mes"])
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == plots.MESES_CORTOS
+    assert [t.get_text() for t in ax.get_xticklabels()] == charts.MESES_CORTOS
     assert [p.get_height() for p in ax.patches][:3] == [0, 3, 14]
 
 
 def test_trend_lines_four_panels():
-    fig = plots.trend_lines(IND["tendencia"])
+    fig = charts.trend_lines(IND["tendencia"])
     assert [ax.get_title(loc="left") for ax in fig.axes] == ["Asistencias", "Actividades", "% mujeres", "Comunas alcanzadas"]
     assert "5.971" in _texts(fig)
 
@@ -74,7 +74,7 @@ def test_trend_lines_four_panels():
 def test_trend_lines_year_labels_never_collide(years):
     rows = [{"anio": 2004 + i, "asistencias": 1000 + 37 * i, "actividades": 50 + i, "pct_mujeres": 70.0,
              "comunas_alcanzadas": 12} for i in range(years)]
-    fig = plots.trend_lines(rows)
+    fig = charts.trend_lines(rows)
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
@@ -83,35 +83,35 @@ def test_trend_lines_year_labels_never_collide(years):
 
 
 def test_small_counts_get_integer_ticks():
-    fig = plots.monthly_bars({"01": 1, "02": 2})
+    fig = charts.monthly_bars({"01": 1, "02": 2})
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
     assert len(ticks) == len(set(ticks)) and all(t.isdigit() for t in ticks)
 
 
 def test_pct_bars_write_reserved_for_hidden_shares():
-    fig = plots.pct_bars({"La Serena": 66.1, "Río Hurtado": None}, {"La Serena": 64.0, "Río Hurtado": 70.0},
+    fig = charts.pct_bars({"La Serena": 66.1, "Río Hurtado": None}, {"La Serena": 64.0, "Río Hurtado": 70.0},
                          ("2017", "2016"))
     texts = _texts(fig)
     assert "66,1\u00a0%" in texts and "reservado" in texts and "64\u00a0%" in texts
 
 
 def test_palette_is_okabe_ito_and_type_is_large():
-    assert plots.PALETTE[:3] == ["#0072B2", "#E69F00", "#009E73"]
-    fig = plots.share_bars({"Urbano": 3, "Rural": 1})
+    assert charts.PALETTE[:3] == ["#0072B2", "#E69F00", "#009E73"]
+    fig = charts.share_bars({"Urbano": 3, "Rural": 1})
     ticks = fig.axes[0].get_yticklabels()
     assert min(t.get_fontsize() for t in ticks) >= 14
 
 
 def test_plots_write_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    plots.share_bars({"a": 1})
-    plots.monthly_bars({})
+    charts.share_bars({"a": 1})
+    charts.monthly_bars({})
     assert list(tmp_path.iterdir()) == []
 
 
 def test_inputs_are_not_mutated():
     counts = {"Urbano": 3, "Rural": 1}
-    plots.share_bars(counts, drop_zero=True, max_items=1)
+    charts.share_bars(counts, drop_zero=True, max_items=1)
     assert counts == {"Urbano": 3, "Rural": 1}
 
 
@@ -129,22 +129,22 @@ def test_deck_png_reuses_the_themed_draw_and_matches_savefig():
     """plots draw each chart once, in its theme; the deck encodes those pixels, which are what
     a fresh savefig gives (up to anti-aliasing: savefig draws outside the theme), and a chart
     changed after drawing is drawn again."""
-    from pipeline.report import figures as deck
+    from pipeline.report import figures
 
-    fast_fig = plots.share_bars(IND["actividades_por_provincia"])
-    assert deck._drawn_pixels_current(fast_fig, deck.FIGURE_DPI)
-    slow_fig = plots.share_bars(IND["actividades_por_provincia"])
+    fast_fig = charts.share_bars(IND["actividades_por_provincia"])
+    assert figures._drawn_pixels_current(fast_fig, figures.FIGURE_DPI)
+    slow_fig = charts.share_bars(IND["actividades_por_provincia"])
     slow_fig.stale = True  # forces the savefig path
-    assert not deck._drawn_pixels_current(slow_fig, deck.FIGURE_DPI)
-    fast, slow = _pixels(deck.figure_png(fast_fig)), _pixels(deck.figure_png(slow_fig))
+    assert not figures._drawn_pixels_current(slow_fig, figures.FIGURE_DPI)
+    fast, slow = _pixels(figures.figure_png(fast_fig)), _pixels(figures.figure_png(slow_fig))
     assert fast.shape == slow.shape
     assert (fast != slow).any(axis=2).mean() < 0.02
 
-    changed = plots.share_bars(IND["actividades_por_provincia"])
+    changed = charts.share_bars(IND["actividades_por_provincia"])
     changed.axes[0].set_title("Título agregado después")
-    assert changed.stale and not deck._drawn_pixels_current(changed, deck.FIGURE_DPI)
-    unchanged = plots.share_bars(IND["actividades_por_provincia"])
-    assert (_pixels(deck.figure_png(changed)) != _pixels(deck.figure_png(unchanged))).any()
+    assert changed.stale and not figures._drawn_pixels_current(changed, figures.FIGURE_DPI)
+    unchanged = charts.share_bars(IND["actividades_por_provincia"])
+    assert (_pixels(figures.figure_png(changed)) != _pixels(figures.figure_png(unchanged))).any()
 
 
 def test_trend_writes_the_share_as_the_table_does_and_the_deck_font():
@@ -178,7 +178,7 @@ def test_a_chart_is_also_drawn_narrow_for_phones_with_nothing_cut():
 
     from pipeline.report import figures
 
-    fig = plots.share_bars({"Reunión de diálogo": 50, "Jornada informativa": 40, "Cuenta pública": 1})
+    fig = charts.share_bars({"Reunión de diálogo": 50, "Jornada informativa": 40, "Cuenta pública": 1})
     html = figures.figure_img(fig, "Tipos")
     sources = re.findall(r'(?:srcset|src)="data:image/png;base64,([^"]+)"', html)
     assert html.startswith(f'<picture><source media="{figures.PHONE_MEDIA}"') and len(sources) == 2
@@ -186,6 +186,6 @@ def test_a_chart_is_also_drawn_narrow_for_phones_with_nothing_cut():
     assert sizes[0][0] == round(figures.PHONE_WIDTH_IN * figures.FIGURE_DPI) and sizes[1][0] == round(11.5 * figures.FIGURE_DPI)
     ax = fig.axes[0]
     assert all(t.get_window_extent().x1 <= fig.bbox.x1 for t in ax.texts)   # «24,5 % (50)» not cut
-    months = plots.monthly_bars({f"{m:02d}": m for m in range(1, 13)})
+    months = charts.monthly_bars({f"{m:02d}": m for m in range(1, 13)})
     figures.narrow_png(months)
     assert months.axes[0].get_xticklabels()[0].get_rotation() == 90   # twelve names upright, not piled

@@ -9,7 +9,7 @@ import papermill as pm
 import pytest
 from PIL import Image
 
-from pipeline.indicators import plan as plan_module
+from pipeline.indicators.plan import load_plan, plan_records
 from pipeline import config
 from pipeline.report import export
 
@@ -65,9 +65,9 @@ def render_deck(root: Path, fixture: str, *, photo: bool = True, plan: bool = Tr
             "  - nombre: Consultas Ciudadanas Virtuales\n    meta: 3\n    ponderacion: 60\n",
             encoding="utf-8",
         )
-        siguiente = plan_module.load_plan(yml, ind["region"], year + 1)
+        siguiente = load_plan(yml, ind["region"], year + 1)
         ind["plan_siguiente"] = {"anio": year + 1, "titulo": siguiente.titulo,
-                                 "compromisos": plan_module.plan_records(siguiente)}
+                                 "compromisos": plan_records(siguiente)}
     (out / str(year) / "indicadores.json").write_text(json.dumps(ind, ensure_ascii=False), encoding="utf-8")
     executed = root / "03_balance.ipynb"
     pm.execute_notebook(

@@ -60,7 +60,7 @@ def test_free_text_read_as_a_category_is_listed_with_its_count(tmp_path, monkeyp
     without a word; the quality report now lists each such value and its rows."""
     from tests.conftest import TEST_KEY
     from pipeline import config
-    from pipeline.clean import year as clean
+    from pipeline.clean.year import clean_year
 
     monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
     raw = tmp_path / "raw" / "2017"
@@ -72,7 +72,7 @@ def test_free_text_read_as_a_category_is_listed_with_its_count(tmp_path, monkeyp
         "05/04/2017;Ovalle;B;Mesa técnica;Comité de Vivienda;Rural;F\n"
         "06/04/2017;Ovalle;C;Jornada informativa;;;F\n", encoding="utf-8")
     paths = config.paths(2017, raw_dir=tmp_path / "raw", processed_dir=tmp_path / "p", out_dir=tmp_path / "o")
-    q = clean.clean_year(paths, "Coquimbo").calidad
+    q = clean_year(paths, "Coquimbo").calidad
     got = {(r["columna"], r["valor"]): (r["categoria"], r["n"]) for r in q["textos_mapeados"]}
     assert got == {("tipo_actividad", "Reunión informativa"): ("Jornada informativa", 2),
                    ("tipo_actividad", "Mesa técnica"): ("Otra", 1),

@@ -9,7 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from pipeline.report import slides as deck
+from pipeline.report import slides
 from pipeline.report import photos
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "deck"
@@ -22,7 +22,7 @@ HOSTILE = "<script>alert(1)</script>"
     (None, "—"),
 ])
 def test_fmt_int_uses_dot_for_thousands(value, expected):
-    assert deck.fmt_int(value) == expected
+    assert slides.fmt_int(value) == expected
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -30,62 +30,62 @@ def test_fmt_int_uses_dot_for_thousands(value, expected):
     (0.04, "0 %"), (1234.5, "1.234,5 %"), (None, "—"),
 ])
 def test_fmt_pct_one_decimal_at_most_with_a_non_breaking_space(value, expected):
-    assert deck.fmt_pct(value) == expected.replace(" %", "\u00a0%")
-    assert deck.fmt_pct(value, 2) == deck.fmt_pct(value)  # never two decimals on a slide
+    assert slides.fmt_pct(value) == expected.replace(" %", "\u00a0%")
+    assert slides.fmt_pct(value, 2) == slides.fmt_pct(value)  # never two decimals on a slide
 
 
 def test_fmt_num_rounds_and_drops_trailing_zeros():
-    assert deck.fmt_num(7.4642, 2) == "7,46"
-    assert deck.fmt_num(12.0, 2) == "12"
-    assert deck.fmt_num(1650.26, 1) == "1.650,3"
+    assert slides.fmt_num(7.4642, 2) == "7,46"
+    assert slides.fmt_num(12.0, 2) == "12"
+    assert slides.fmt_num(1650.26, 1) == "1.650,3"
 
 
 def test_fmt_date_in_spanish():
-    assert deck.fmt_date("2017-04-12") == "12 de abril de 2017"
-    assert deck.fmt_date("15/09/2017") == "15 de septiembre de 2017"
-    assert deck.fmt_date("31/02/2017") == "31/02/2017"
-    assert deck.fmt_date("no es fecha") == "no es fecha"
+    assert slides.fmt_date("2017-04-12") == "12 de abril de 2017"
+    assert slides.fmt_date("15/09/2017") == "15 de septiembre de 2017"
+    assert slides.fmt_date("31/02/2017") == "31/02/2017"
+    assert slides.fmt_date("no es fecha") == "no es fecha"
 
 
 def test_reach_omits_the_change_without_previous_year():
-    with_prev = deck.reach(IND_2017)
+    with_prev = slides.reach(IND_2017)
     assert "un incremento del 40\u00a0% respecto de 2016" in with_prev
     assert "5.971" in with_prev and "3.811" in with_prev and "14 de 15" in with_prev
     first = {**IND_2017, "asistencias_anio_anterior": None, "anio_anterior": None, "personas_unicas": None}
-    html = deck.reach(first)
+    html = slides.reach(first)
     assert "respecto de" not in html
     assert "personas distintas" not in html  # unknown in a summaries-only year, not shown as 0
 
 
 def test_women_shows_previous_share_beside():
-    html = deck.women(IND_2017)
+    html = slides.women(IND_2017)
     assert "El 75\u00a0% de nuestro público fueron mujeres" in html
     assert "70,1\u00a0%" in html and "4.476" in html and "#SERVIUConstruye con las Mujeres" in html
     assert "subió 5 puntos porcentuales respecto de 70,1\u00a0% en 2016" in html
-    assert "70,1\u00a0%" not in deck.women({**IND_2017, "anio_anterior": None})
+    assert "70,1\u00a0%" not in slides.women({**IND_2017, "anio_anterior": None})
 
 
 def test_text_from_sheets_is_escaped_everywhere():
     item = {"titulo": HOSTILE, "comuna": "<b>Canela</b>", "provincia": "Choapa", "linea": "<i>x</i>",
             "fecha": "2017-08-30", "foto_uri": None}
-    html = deck.highlight_slide(item)
+    html = slides.highlight_slide(item)
     assert "<script>" not in html and "<b>" not in html and "<i>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    table = deck.table_html(["a"], [[HOSTILE]])
+    table = slides.table_html(["a"], [[HOSTILE]])
     assert "<script>" not in table
     fig = Figure()
     fig.subplots().plot([1, 2])
-    img = deck.figure_img(fig, alt='"><script>alert(1)</script>')
+    img = slides.figure_img(fig, alt='"><script>alert(1)</script>')
     assert "<script>" not in img and 'alt="&quot;&gt;&lt;script&gt;' in img
     rows = [{**r, "nombre": HOSTILE} for r in IND_2017["cumplimiento_plan"]]
-    assert "<script>" not in deck.compliance_slide(rows, 2017)
-    assert "<script>" not in deck.cover({**IND_2017, "region_nombre_completo": HOSTILE})
+    assert "<script>" not in slides.compliance_slide(rows, 2017)
+    assert "<script>" not in slides.cover({**IND_2017, "region_nombre_completo": HOSTILE})
 
 
 def test_figure_img_is_a_decodable_png_with_alt_text():
     fig = Figure(figsize=(4, 2))
     fig.subplots().bar(["a", "b"], [1, 2])
-    html = deck.figure_img(fig, alt="Gráfico de prueba")
+    html = slides.figure_img(fig, alt="Gráfico de prueba")
     match = re.search(r'src="data:image/png;base64,([^"]+)"', html)
     assert match and 'alt="Gráfico de prueba"' in html
     with Image.open(io.BytesIO(base64.b64decode(match.group(1)))) as img:
@@ -93,7 +93,7 @@ def test_figure_img_is_a_decodable_png_with_alt_text():
 
 
 def test_alt_counts_lists_every_bar_in_chilean_format():
-    alt = deck.alt_counts("Actividades por provincia", {"Elqui": 1200, "Limarí": 800})
+    alt = slides.alt_counts("Actividades por provincia", {"Elqui": 1200, "Limarí": 800})
     assert alt == "Actividades por provincia. Elqui: 1.200 (60\u00a0%); Limarí: 800 (40\u00a0%)."
 
 
@@ -112,14 +112,14 @@ def test_read_destacadas_embeds_photo_shrunk_and_skips_unsafe_names(tmp_path):
         {"titulo": "Foto ausente", "foto": "no-existe.jpg"},
     ]}
     with pytest.warns(UserWarning):
-        items = deck.read_destacadas(ind, tmp_path)
+        items = slides.read_destacadas(ind, tmp_path)
     assert [i["titulo"] for i in items] == ["Con foto", "Sin foto", "Fuera de la carpeta", "Foto rota", "Foto ausente"]
     uri = items[0]["foto_uri"]
     assert uri.startswith("data:image/jpeg;base64,")
     with Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))) as img:
-        assert img.width <= deck.PHOTO_MAX_SIZE[0] and img.height <= deck.PHOTO_MAX_SIZE[1]
+        assert img.width <= slides.PHOTO_MAX_SIZE[0] and img.height <= slides.PHOTO_MAX_SIZE[1]
     assert [i["foto_uri"] for i in items[1:]] == [None, None, None, None]
-    assert 'src="data:image/jpeg;base64,' in deck.highlight_slide(items[0])
+    assert 'src="data:image/jpeg;base64,' in slides.highlight_slide(items[0])
 
 
 def test_read_highlights_reads_the_csv_and_the_deck_only_the_screened_copy(tmp_path):
@@ -131,8 +131,8 @@ def test_read_highlights_reads_the_csv_and_the_deck_only_the_screened_copy(tmp_p
         {"fila": 2, "fecha": "2017-04-12", "comuna": "Río Hurtado", "provincia": "Limarí",
          "titulo": "Escuela de Ximena Albornoz", "linea": "Vivienda", "foto": None}]
     # without stage 2's screened copy the deck shows none: it never reads the file unscreened
-    assert deck.read_destacadas({}, tmp_path) == []
-    assert deck.read_destacadas({"destacadas": None}, tmp_path) == []
+    assert slides.read_destacadas({}, tmp_path) == []
+    assert slides.read_destacadas({"destacadas": None}, tmp_path) == []
 
 
 def test_side_inputs_over_the_limit_are_refused_with_a_reason(tmp_path):
@@ -153,7 +153,7 @@ def test_plan_slide_from_the_validated_plan():
     from pipeline.indicators import plan
 
     loaded = plan.load_plan(Path(__file__).parents[1] / "fixtures" / "plan" / "plan-ejemplo-2018.yml", "Coquimbo", 2018)
-    html = deck.plan_slide({"titulo": loaded.titulo, "compromisos": plan.plan_records(loaded)}, 2018)
+    html = slides.plan_slide({"titulo": loaded.titulo, "compromisos": plan.plan_records(loaded)}, 2018)
     assert "Escuelas de Formación de Dirigentes Sociales" in html
     # the public reads commitments and targets: no matching rule, no weight outside a PMG
     assert "tipo:" not in html and "línea:" not in html and "Ponderación" not in html
@@ -173,7 +173,7 @@ def test_next_plan_shows_qualitative_commitments_as_bullets_and_weights_only_for
 
 
 def test_compliance_slide_reads_as_a_plan():
-    html = deck.compliance_slide(IND_2017["cumplimiento_plan"], 2017, IND_2017.get("cumplimiento_plan_total"),
+    html = slides.compliance_slide(IND_2017["cumplimiento_plan"], 2017, IND_2017.get("cumplimiento_plan_total"),
                                  "Plan de Participación Ciudadana 2017")
     assert "CUMPLE" in html and "EN PROCESO" in html and "NO CUMPLE" in html
     for column in ("Meta", "Logrado", "Plazo", "Estado"):
@@ -208,9 +208,9 @@ def test_plan_dates_in_words_and_a_running_plan_shows_its_progress():
 
 
 def test_age_and_zone_notes():
-    note = deck.age_note(IND_2017["asistencias_por_grupo_etario"], 5810)
+    note = slides.age_note(IND_2017["asistencias_por_grupo_etario"], 5810)
     # the base is stated: 231 of 5.708 with age = 4,047 %
     assert note.startswith("De las 5.708 asistencias con edad registrada (de 5.810), el 67,9\u00a0% fue de")
     assert "niños, niñas y adolescentes, 4\u00a0%" in note
-    assert deck.age_note({"Sin información": 10}) is None
-    assert deck.zone_note(IND_2017) == "El 23,4\u00a0% de las actividades se realizó en zonas rurales."
+    assert slides.age_note({"Sin información": 10}) is None
+    assert slides.zone_note(IND_2017) == "El 23,4\u00a0% de las actividades se realizó en zonas rurales."

@@ -4,14 +4,14 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from pipeline.report import workbook as excel
+from pipeline.report import workbook
 from tests.indicators.test_annual import ACT, ASIS, CALIDAD
-from pipeline.indicators import annual as indicators
+from pipeline.indicators import annual
 
 
 @pytest.fixture()
 def ind():
-    out = indicators.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo")
+    out = annual.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo")
     # text that came from the sheets, hostile on purpose
     out["actividades_por_linea"] = {"=HYPERLINK(\"http://x\",\"clic\")": 2, "=cmd|' /C calc'!A0": 1,
                                      "+1+1": 1, "-2": 1, "@SUM(A1)": 1, "Barrios": 3}
@@ -19,7 +19,7 @@ def ind():
 
 
 def test_sheets_and_values(ind, tmp_path):
-    path = excel.write_workbook(ind, tmp_path / "indicadores.xlsx")
+    path = workbook.write_workbook(ind, tmp_path / "indicadores.xlsx")
     wb = load_workbook(path)
     assert {"Resumen", "Comunas", "Provincias", "Zona", "Organizaciones", "Calidad"} <= set(wb.sheetnames)
     resumen = {r[0]: r[1] for r in wb["Resumen"].iter_rows(min_row=2, values_only=True)}
@@ -30,7 +30,7 @@ def test_sheets_and_values(ind, tmp_path):
 
 
 def test_formula_injection_neutralised(ind, tmp_path):
-    path = excel.write_workbook(ind, tmp_path / "indicadores.xlsx")
+    path = workbook.write_workbook(ind, tmp_path / "indicadores.xlsx")
     ws = load_workbook(path)["Líneas de trabajo"]
     cells = {c.value: c for c in ws["A"][1:]}
     for text in ["=HYPERLINK(\"http://x\",\"clic\")", "=cmd|' /C calc'!A0", "+1+1", "-2", "@SUM(A1)"]:
@@ -42,16 +42,16 @@ def test_formula_injection_neutralised(ind, tmp_path):
 
 
 def test_previous_year_beside(tmp_path):
-    prev = indicators.compute(ACT.iloc[:1], ASIS.iloc[:4], CALIDAD, 2016, "Coquimbo")
-    ind = indicators.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo", anterior=prev)
-    ws = load_workbook(excel.write_workbook(ind, tmp_path / "x.xlsx"))["Organizaciones"]
+    prev = annual.compute(ACT.iloc[:1], ASIS.iloc[:4], CALIDAD, 2016, "Coquimbo")
+    ind = annual.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo", anterior=prev)
+    ws = load_workbook(workbook.write_workbook(ind, tmp_path / "x.xlsx"))["Organizaciones"]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == ("Tipo de organización", "Actividades 2017", "Actividades 2016")
     assert rows[1] == ("Comité de Vivienda", 1, 1)
 
 
 def test_plan_and_trend_sheets_in_spanish(tmp_path):
-    ind = indicators.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo")
+    ind = annual.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo")
     ind["cumplimiento_plan"] = [
         {"nombre": "=Escuelas", "meta": 8, "logrado": 6, "pct_cumplimiento": 75.0, "estado": "EN PROCESO",
          "ponderacion": 40.0, "ponderacion_ganada": 30.0},
@@ -63,7 +63,7 @@ def test_plan_and_trend_sheets_in_spanish(tmp_path):
                          "comunas_alcanzadas": 1, "variacion_asistencias_pct": None},
                         {"anio": 2017, "asistencias": 27, "actividades": 3, "pct_mujeres": 51.85,
                          "comunas_alcanzadas": 2, "variacion_asistencias_pct": 170.0}]
-    wb = load_workbook(excel.write_workbook(ind, tmp_path / "x.xlsx"))
+    wb = load_workbook(workbook.write_workbook(ind, tmp_path / "x.xlsx"))
     rows = list(wb["Cumplimiento plan"].iter_rows(values_only=True))
     assert rows[0] == ("Compromiso", "Meta", "Logrado", "Cumplimiento (%)", "Estado", "Ponderación", "Ponderación ganada")
     assert rows[1][0] == "=Escuelas" and wb["Cumplimiento plan"]["A2"].data_type == "s"
@@ -74,14 +74,14 @@ def test_plan_and_trend_sheets_in_spanish(tmp_path):
 
 def test_readers_see_spanish_headers_names_and_reasons(tmp_path):
     """Issue 24: no `plazo_texto`, `vencido` or «Cuarentena: fecha_faltante»; months by name."""
-    ind = indicators.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo")
+    ind = annual.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo")
     ind["cumplimiento_plan"] = [
         {"objetivo": None, "nombre": "COSOC", "meta": 2, "logrado": 2, "pct_cumplimiento": 100.0, "estado": "CUMPLE",
          "ponderacion": 100.0, "ponderacion_ganada": 100.0, "plazo": "2017-12-31", "plazo_texto": "todo el periodo",
          "vencido": True, "actividades_verificadas": 2, "verificadores_completos": False},
     ]
     ind["calidad"] = {**ind["calidad"], "cuarentena_por_motivo": {"fecha_faltante": 2, "comuna_desconocida": 0}}
-    wb = load_workbook(excel.write_workbook(ind, tmp_path / "x.xlsx"))
+    wb = load_workbook(workbook.write_workbook(ind, tmp_path / "x.xlsx"))
     rows = list(wb["Cumplimiento plan"].iter_rows(values_only=True))
     assert rows[0] == ("Objetivo", "Compromiso", "Meta", "Logrado", "Cumplimiento (%)", "Estado", "Ponderación",
                        "Ponderación ganada", "Fecha del plazo", "Plazo", "Plazo vencido",

@@ -100,14 +100,14 @@ def test_changed_highlights_rerun_every_stage_of_the_year(tree):
 def test_fingerprint_covers_exactly_the_files_cleaning_reads(tmp_path):
     from pipeline.clean import processed
     from pipeline.run import cache
-    from pipeline.ingest import files as ingest
+    from pipeline.ingest import files
 
     raw = tmp_path / "raw" / "2017"
     (raw / "sub").mkdir(parents=True)
     for name in ["a.xlsx", "sub/b.csv", "destacadas.csv", "foto.png", "plan-2017.yml", "~$a.xlsx", ".oculto.csv"]:
         (raw / name).write_bytes(b"x")
     paths = config.paths(2017, "Coquimbo", tmp_path / "raw", tmp_path / "p", tmp_path / "o")
-    assert cache.log_files(paths) == ingest.log_files(raw) == [raw / "a.xlsx", raw / "sub" / "b.csv"]
+    assert cache.log_files(paths) == files.log_files(raw) == [raw / "a.xlsx", raw / "sub" / "b.csv"]
     assert raw / "sub" / "b.csv" not in cache.side_files(paths)
     assert raw / "destacadas.csv" in cache.side_files(paths)
     before = processed.clean_key(paths, "Coquimbo")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import config
-from pipeline.clean.rut import check_digit
+from pipeline.clean.ruts import check_digit
 
 ROOT = config.PROJ_ROOT
 RUT = re.compile(rb"(?<![\d.])(\d{1,2}(?:\.\d{3}){2}|\d{7,8})\s*-\s*([\dkK])(?!\d)")

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import TEST_KEY
 from pipeline import config
-from pipeline.ingest import files as rawfiles
+from pipeline.ingest import files
 from pipeline import stages
 from pipeline.run import cli
 
@@ -49,8 +49,8 @@ def test_the_repository_raw_folder_holds_no_sample_year():
     if listed.returncode != 0:
         pytest.skip("no es un repositorio git")
     assert listed.stdout.split() == ["data/raw/README.md"]
-    assert set(rawfiles.years_with_logs(config.SAMPLE_DIR)) == {2016, 2017, 2018}
-    assert rawfiles.years_with_logs(config.SAMPLE_DIR / "regiones" / "valparaiso") == [2018]
+    assert set(files.years_with_logs(config.SAMPLE_DIR)) == {2016, 2017, 2018}
+    assert files.years_with_logs(config.SAMPLE_DIR / "regiones" / "valparaiso") == [2018]
 
 
 def _jobs(monkeypatch, *args) -> list:

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from pipeline import config
 from pipeline import reference
-from pipeline import sample as synthetic
+from pipeline import sample
 from pipeline.text import fold
 
 RAW = config.SAMPLE_DIR
@@ -23,7 +23,7 @@ RUT_RE = re.compile(r"^\s*([\d.\s]+?)\s*-?\s*([\dkK])\s*$")
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("muestra")
-    return out, synthetic.generate_sample(out)
+    return out, sample.generate_sample(out)
 
 
 def read_csv_rows(path: Path, encoding: str, delimiter: str) -> list[list[str]]:
@@ -45,21 +45,21 @@ def rut_is_valid(text: str) -> bool | None:
     m = RUT_RE.match(text)
     assert m, text
     body = int(re.sub(r"\D", "", m.group(1)))
-    return synthetic.check_digit(body) == m.group(2).upper()
+    return sample.check_digit(body) == m.group(2).upper()
 
 
 # --------------------------------------------------------------------------- determinism
 
 def test_check_digit_matches_known_ruts():
-    assert synthetic.check_digit(12345678) == "5"
-    assert synthetic.check_digit(11111111) == "1"
-    assert any(synthetic.check_digit(n) == "K" for n in range(10_000_000, 10_000_040))
+    assert sample.check_digit(12345678) == "5"
+    assert sample.check_digit(11111111) == "1"
+    assert any(sample.check_digit(n) == "K" for n in range(10_000_000, 10_000_040))
 
 
 def test_same_seed_gives_same_bytes_and_another_seed_other_logs():
     def csv_blobs(seed):
-        return {(ys.region, ys.year, f.name): synthetic.file_bytes(f)
-                for ys in synthetic.build_sample(seed).years for f in ys.files if f.kind == "csv"}
+        return {(ys.region, ys.year, f.name): sample.file_bytes(f)
+                for ys in sample.build_sample(seed).years for f in ys.files if f.kind == "csv"}
 
     first, again, other = csv_blobs(2017), csv_blobs(2017), csv_blobs(99)
     assert first == again
@@ -68,9 +68,9 @@ def test_same_seed_gives_same_bytes_and_another_seed_other_logs():
 
 
 def test_xlsx_bytes_are_stable():
-    ys = synthetic.build_sample().years[2]
+    ys = sample.build_sample().years[2]
     f = next(f for f in ys.files if f.kind == "xlsx")
-    assert synthetic.file_bytes(f) == synthetic.file_bytes(f)
+    assert sample.file_bytes(f) == sample.file_bytes(f)
 
 
 # --------------------------------------------------------------------------- size and coverage
@@ -129,7 +129,7 @@ def test_second_region_is_smaller_and_under_regiones(generated):
     assert 40 <= t["actividades"] <= 80
     assert t["comunas_region"] == 38
     folder = out / "regiones" / "valparaiso" / "2018"
-    assert folder == synthetic.sample_dir(out, "Valparaíso", 2018)
+    assert folder == sample.sample_dir(out, "Valparaíso", 2018)
     assert config.paths(2018, "Valparaíso").raw.relative_to(config.RAW_DIR) == folder.relative_to(out)
     assert any(p.suffix == ".xlsx" for p in folder.iterdir())
 
@@ -253,12 +253,12 @@ def test_shipped_sample_is_small():
 
 def test_cleaning_a_sample_it_never_saw_gives_the_ground_truth(tmp_path):
     """Another seed, other logs: the cleaning stage must reach the generator's figures."""
-    from pipeline.clean import year as clean
+    from pipeline.clean.year import clean_folder
 
-    truth = synthetic.generate_sample(tmp_path, seed=4242)
+    truth = sample.generate_sample(tmp_path, seed=4242)
     for region, year in (("Coquimbo", 2018), ("Valparaíso", 2018)):
         t = truth[region][year]
-        res = clean.clean_folder(synthetic.sample_dir(tmp_path, region, year), year, region)
+        res = clean_folder(sample.sample_dir(tmp_path, region, year), year, region)
         cal = res.calidad
         for key in ("filas_leidas", "filas_validas", "duplicados", "cuarentena", "comunas_corregidas"):
             assert cal[key] == t[key], key
@@ -277,7 +277,7 @@ def test_cleaning_a_sample_it_never_saw_gives_the_ground_truth(tmp_path):
 
 def test_write_scale_csv_writes_exactly_n_rows_with_mess(tmp_path):
     path = tmp_path / "escala.csv"
-    synthetic.write_scale_csv(path, 12_345, seed=3, chunk_rows=5_000)
+    sample.write_scale_csv(path, 12_345, seed=3, chunk_rows=5_000)
     lines = path.read_text("utf-8").splitlines()
     assert len(lines) == 12_346
     rows = [line.split(";") for line in lines[1:]]
@@ -291,12 +291,12 @@ def test_write_scale_csv_writes_exactly_n_rows_with_mess(tmp_path):
     regions = set(reference.comunas().assign(k=reference.comunas()["comuna"].map(fold))
                   .set_index("k").reindex(list(comunas))["cut_region"].dropna())
     assert len(regions) >= 10
-    same = synthetic.write_scale_csv(tmp_path / "otra.csv", 12_345, seed=3, chunk_rows=5_000)
+    same = sample.write_scale_csv(tmp_path / "otra.csv", 12_345, seed=3, chunk_rows=5_000)
     assert same is None and (tmp_path / "otra.csv").read_bytes() == path.read_bytes()
 
 
 def test_write_scale_logs_spreads_rows_over_regions_and_years(tmp_path):
-    paths = synthetic.write_scale_logs(tmp_path, 5_000, seed=1, years=(2017, 2018), regions=["Coquimbo", "05"])
+    paths = sample.write_scale_logs(tmp_path, 5_000, seed=1, years=(2017, 2018), regions=["Coquimbo", "05"])
     assert len(paths) == 4
     assert tmp_path / "2017" / "escala.csv" in paths
     assert tmp_path / "regiones" / "valparaiso" / "2018" / "escala.csv" in paths

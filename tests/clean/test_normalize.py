@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import values as n
-from pipeline.clean import comunas as nc
-from pipeline.clean import rut as nr
+from pipeline.clean import normalize
+from pipeline.clean import comunas
+from pipeline.clean import ruts
 from pipeline import reference
 from pipeline.text import fold
 
@@ -19,52 +19,52 @@ def s(*values):
 
 # --- fecha -------------------------------------------------------------------
 def test_fecha_every_form_day_first():
-    got = n.fecha(s("2017-04-25", "25/04/2017", "25-04-2017", "25.04.2017", "5/4/2017",
+    got = normalize.fecha(s("2017-04-25", "25/04/2017", "25-04-2017", "25.04.2017", "5/4/2017",
                     "42850", "42850.0", "2017-04-25 00:00:00", " 25/04/2017 "))
     assert got.dt.strftime("%Y-%m-%d").tolist() == ["2017-04-25"] * 4 + ["2017-04-05"] + ["2017-04-25"] * 4
 
 
 def test_fecha_impossible_or_missing_is_nat():
-    got = n.fecha(s("31/02/2017", "2017-13-01", "ayer", "", None, "04/25/2017", "0"))
+    got = normalize.fecha(s("31/02/2017", "2017-13-01", "ayer", "", None, "04/25/2017", "0"))
     assert got.isna().all()
 
 
 def test_fecha_serial_1900_system():
     # 1 = 1900-01-01 is off by the Lotus bug only before March 1900; 43101 = 2018-01-01
-    assert n.fecha(s("43101"))[0] == pd.Timestamp("2018-01-01")
-    assert n.fecha(s("61"))[0] == pd.Timestamp("1900-03-01")
+    assert normalize.fecha(s("43101"))[0] == pd.Timestamp("2018-01-01")
+    assert normalize.fecha(s("61"))[0] == pd.Timestamp("1900-03-01")
 
 
 # --- comuna ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def matcher():
-    return nc.comuna_matcher("Coquimbo")
+    return comunas.comuna_matcher("Coquimbo")
 
 
 @pytest.mark.parametrize("typed, cut, estado", [
-    ("La Serena", "04101", nc.ESTADO_OFICIAL),
-    ("  la   SERENA ", "04101", nc.ESTADO_OFICIAL),
-    ("Río Hurtado", "04305", nc.ESTADO_OFICIAL),
-    ("RIO HURTADO", "04305", nc.ESTADO_OFICIAL),
-    ("Vicuna", "04106", nc.ESTADO_OFICIAL),
-    ("Paihuano", "04105", nc.ESTADO_ALIAS),
-    ("La Serana", "04101", nc.ESTADO_CORREGIDA),
-    ("Cokimbo", "04102", nc.ESTADO_CORREGIDA),
-    ("Santiago", "13101", nc.ESTADO_OTRA_REGION),
-    ("Valparaíso", "05101", nc.ESTADO_OTRA_REGION),
-    ("Gotham", None, nc.ESTADO_DESCONOCIDA),
-    ("", None, nc.ESTADO_FALTANTE),
-    (None, None, nc.ESTADO_FALTANTE),
+    ("La Serena", "04101", comunas.ESTADO_OFICIAL),
+    ("  la   SERENA ", "04101", comunas.ESTADO_OFICIAL),
+    ("Río Hurtado", "04305", comunas.ESTADO_OFICIAL),
+    ("RIO HURTADO", "04305", comunas.ESTADO_OFICIAL),
+    ("Vicuna", "04106", comunas.ESTADO_OFICIAL),
+    ("Paihuano", "04105", comunas.ESTADO_ALIAS),
+    ("La Serana", "04101", comunas.ESTADO_CORREGIDA),
+    ("Cokimbo", "04102", comunas.ESTADO_CORREGIDA),
+    ("Santiago", "13101", comunas.ESTADO_OTRA_REGION),
+    ("Valparaíso", "05101", comunas.ESTADO_OTRA_REGION),
+    ("Gotham", None, comunas.ESTADO_DESCONOCIDA),
+    ("", None, comunas.ESTADO_FALTANTE),
+    (None, None, comunas.ESTADO_FALTANTE),
 ])
 def test_comuna_steps(matcher, typed, cut, estado):
-    assert matcher.match_one(typed) == nc.ComunaMatch(cut, estado)
+    assert matcher.match_one(typed) == comunas.ComunaMatch(cut, estado)
 
 
 def test_comuna_tie_is_ambiguous():
     # "chillon" is 1 edit from Chillán and 2 from Quillón (both in Ñuble): a tie
-    m = nc.comuna_matcher("Ñuble")
-    assert m.match_one("Chillon") == nc.ComunaMatch(None, nc.ESTADO_AMBIGUA)
-    assert m.match_one("Chillan").estado == nc.ESTADO_OFICIAL
+    m = comunas.comuna_matcher("Ñuble")
+    assert m.match_one("Chillon") == comunas.ComunaMatch(None, comunas.ESTADO_AMBIGUA)
+    assert m.match_one("Chillan").estado == comunas.ESTADO_OFICIAL
 
 
 def test_comuna_match_frame_aligned(matcher):
@@ -91,32 +91,32 @@ def test_any_official_name_in_any_form_matches_itself(name, transforms):
         else:
             typed = getattr(typed, t)()
     cut = reference.comunas_region("Coquimbo").set_index("comuna").loc[name, "cut_comuna"]
-    got = nc.comuna_matcher("Coquimbo").match_one(typed)
+    got = comunas.comuna_matcher("Coquimbo").match_one(typed)
     assert got.cut_comuna == cut
-    assert got.estado in nc.ESTADOS_VALIDOS
+    assert got.estado in comunas.ESTADOS_VALIDOS
 
 
 # --- sexo, zona, tipos, linea --------------------------------------------------
 def test_sexo():
-    got = n.sexo(s("Mujer", "f", " FEM ", "Femenino", "2", "2.0", "Hombre", "m", "Masc", "MASCULINO", "1",
+    got = normalize.sexo(s("Mujer", "f", " FEM ", "Femenino", "2", "2.0", "Hombre", "m", "Masc", "MASCULINO", "1",
                    "Otro", "NS", "Prefiere no decir", "", None))
     assert got.astype(str).tolist() == ["Mujer"] * 6 + ["Hombre"] * 5 + ["Sin información"] * 5
 
 
 def test_zona():
-    got = n.zona(s("Urbano", "urbana", "U", "RURAL", "r", "mixta", None))
+    got = normalize.zona(s("Urbano", "urbana", "U", "RURAL", "r", "mixta", None))
     assert got.astype(str).tolist() == ["Urbano"] * 3 + ["Rural"] * 2 + ["Sin información"] * 2
 
 
 def test_tipo_organizacion():
-    got = n.tipo_organizacion(s("Comité de Vivienda", "comite vivienda", "COMITE DE VIVIENDA LOS AROMOS", "JJVV",
+    got = normalize.tipo_organizacion(s("Comité de Vivienda", "comite vivienda", "COMITE DE VIVIENDA LOS AROMOS", "JJVV",
                                 "JJ.VV.", "junta vecinal", "Junta de Vecinos N°3", "Club deportivo", "", None))
     assert got.astype(str).tolist() == (["Comité de Vivienda"] * 3 + ["Junta de Vecinos"] * 4
                                         + ["Otras organizaciones"] + ["Sin información"] * 2)
 
 
 def test_tipo_actividad():
-    got = n.tipo_actividad(s("Jornada Informativa", "reunion de dialogo", "Taller de Capacitación",
+    got = normalize.tipo_actividad(s("Jornada Informativa", "reunion de dialogo", "Taller de Capacitación",
                              "taller participativo", "Escuela de Dirigentes", "CONSULTA CIUDADANA",
                              "Cuenta Pública Participativa", "sesion cosoc", "Difusión comunitaria",
                              "Almuerzo", None))
@@ -127,14 +127,14 @@ def test_tipo_actividad():
 
 
 def test_linea():
-    got = n.linea(s("  vivienda   social ", "VIVIENDA SOCIAL", "Barrios", "", None))
+    got = normalize.linea(s("  vivienda   social ", "VIVIENDA SOCIAL", "Barrios", "", None))
     assert got.astype(str).tolist() == ["Vivienda social", "Vivienda social", "Barrios",
                                         "Sin información", "Sin información"]
 
 
 # --- rut -----------------------------------------------------------------------
 def test_rut_known_values():
-    got = nr.rut(s("12.345.678-5", "12345678-5", "12345678 5", "123456785", "7.654.321-6", "11.111.111-1",
+    got = ruts.rut(s("12.345.678-5", "12345678-5", "12345678 5", "123456785", "7.654.321-6", "11.111.111-1",
                   "12.345.678-4", "abc", "", None, "0-0", "10.000.013-k", "10000013K"))
     assert got.tolist()[:6] == ["12345678-5"] * 4 + ["7654321-6", "11111111-1"]
     assert got[6:11].isna().all()
@@ -144,7 +144,7 @@ def test_rut_known_values():
 @st.composite
 def formatted_rut(draw):
     body = draw(st.integers(min_value=1, max_value=99_999_999))
-    dv = nr.check_digit(body)
+    dv = ruts.check_digit(body)
     digits = str(body)
     if draw(st.booleans()):  # thousands dots
         digits = f"{body:,}".replace(",", ".")
@@ -158,7 +158,7 @@ def formatted_rut(draw):
 @given(formatted_rut())
 def test_any_valid_rut_in_any_format_validates(case):
     body, dv, typed = case
-    assert nr.rut(s(typed))[0] == f"{body}-{dv}"
+    assert ruts.rut(s(typed))[0] == f"{body}-{dv}"
 
 
 @given(formatted_rut(), st.sampled_from(list("0123456789K")))
@@ -167,7 +167,7 @@ def test_any_changed_check_digit_fails(case, other):
     if other == dv:
         return
     wrong = typed.rstrip()[:-1] + other
-    assert pd.isna(nr.rut(s(wrong))[0])
+    assert pd.isna(ruts.rut(s(wrong))[0])
 
 
 @given(st.lists(st.one_of(formatted_rut().map(lambda c: c[2]), st.sampled_from(["", " ", "abc", "0-0", "12.345.678-4"]),
@@ -176,30 +176,30 @@ def test_rut_codes_are_one_category_per_rut_whatever_the_typing(typed, categoric
     column = s(*typed) if typed else pd.Series([], dtype="str")
     if categorical:
         column = column.astype("category")
-    codes, blank = nr.rut_codes_blank(column)
+    codes, blank = ruts.rut_codes_blank(column)
     assert codes.astype(object).where(codes.notna(), None).tolist() == \
-        nr.rut(s(*typed) if typed else column).astype(object).where(lambda x: x.notna(), None).tolist()
+        ruts.rut(s(*typed) if typed else column).astype(object).where(lambda x: x.notna(), None).tolist()
     assert len(codes.cat.categories) == codes.nunique()  # several typings of one RUT: one category
     assert blank.tolist() == [v is None or v.strip() == "" for v in typed]
 
 
 def test_check_digit_known():
-    assert [nr.check_digit(b) for b in (12345678, 7654321, 11111111, 10000013, 14, 1)] == ["5", "6", "1", "K", "0", "9"]
+    assert [ruts.check_digit(b) for b in (12345678, 7654321, 11111111, 10000013, 14, 1)] == ["5", "6", "1", "K", "0", "9"]
 
 
 # --- edad, conteo ----------------------------------------------------------------
 def test_edad():
-    got = n.edad(s("0", "45", "45.0", "110", "111", "-1", "12.5", "veinte", "", None))
+    got = normalize.edad(s("0", "45", "45.0", "110", "111", "-1", "12.5", "veinte", "", None))
     assert got.tolist()[:4] == [0, 45, 45, 110]
     assert got[4:].isna().all()
     assert str(got.dtype) == "Int64"
 
 
 def test_edad_with_its_unit():
-    got = n.edad(s("45 años", "45 a.", "45años", "45 AÑOS", "45 anos", " 45 a ", "45,0"))
+    got = normalize.edad(s("45 años", "45 a.", "45años", "45 AÑOS", "45 anos", " 45 a ", "45,0"))
     assert got.tolist() == [45] * 7
     # a range, a text, a decimal with a unit: still not an age
-    assert n.edad(s("40-45", "40 a 45", "cuarenta años", "12.5 años", "años", "a.")).isna().all()
+    assert normalize.edad(s("40-45", "40 a 45", "cuarenta años", "12.5 años", "años", "a.")).isna().all()
 
 
 @pytest.mark.parametrize("value, problem", [
@@ -208,12 +208,12 @@ def test_edad_with_its_unit():
     ("no sabe", "un texto que no es una edad"),
 ])
 def test_edad_problema_names_the_kind_never_the_value(value, problem):
-    said = n.edad_problema(value)
+    said = normalize.edad_problema(value)
     assert said.startswith(problem) and value not in said
 
 
 def test_conteo():
-    value, invalid = n.conteo(s("3", "3.0", "-1", "x", None, "2.5", ""))
+    value, invalid = normalize.conteo(s("3", "3.0", "-1", "x", None, "2.5", ""))
     assert value.tolist()[:2] == [3, 3] and value[2:].isna().all()
     assert invalid.tolist() == [False, False, True, True, False, True, False]
 

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.ingest.sheets import unique_categories
-from pipeline.clean.values import as_arrow, distinct_codes
+from pipeline.clean.normalize import as_arrow, distinct_codes
 
 
 _RUT_CLEAN = r"[\s.\-‐‑–]+"
