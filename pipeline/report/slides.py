@@ -183,8 +183,8 @@ def trend_table(rows: list[Mapping[str, Any]]) -> str:
 
 # ---------------------------------------------------------------- highlights
 
-def read_destacadas(ind: Mapping[str, Any], raw_dir: Path) -> list[dict[str, Any]]:
-    """Featured activities, each with `foto_uri` (data URI or None).
+def highlights_with_photos(ind: Mapping[str, Any], raw_dir: Path) -> list[dict[str, Any]]:
+    """The featured activities of `ind`, each with its photo as `foto_uri` (data URI or None).
 
     Taken from `indicadores["destacadas"]` only: stage 2 reads destacadas.csv and screens it
     for personal data (the file itself is never read here, unscreened). None: an empty list.

@@ -101,7 +101,7 @@ def _photo(path: Path, size=(3000, 2000)):
     Image.new("RGB", size, (200, 120, 40)).save(path, format="JPEG", quality=95)
 
 
-def test_read_destacadas_embeds_photo_shrunk_and_skips_unsafe_names(tmp_path):
+def test_highlights_with_photos_embeds_photo_shrunk_and_skips_unsafe_names(tmp_path):
     _photo(tmp_path / "foto.jpg")
     (tmp_path / "no-imagen.jpg").write_bytes(b"esto no es una imagen")
     ind = {"destacadas": [
@@ -112,7 +112,7 @@ def test_read_destacadas_embeds_photo_shrunk_and_skips_unsafe_names(tmp_path):
         {"titulo": "Foto ausente", "foto": "no-existe.jpg"},
     ]}
     with pytest.warns(UserWarning):
-        items = slides.read_destacadas(ind, tmp_path)
+        items = slides.highlights_with_photos(ind, tmp_path)
     assert [i["titulo"] for i in items] == ["Con foto", "Sin foto", "Fuera de la carpeta", "Foto rota", "Foto ausente"]
     uri = items[0]["foto_uri"]
     assert uri.startswith("data:image/jpeg;base64,")
@@ -131,8 +131,8 @@ def test_read_highlights_reads_the_csv_and_the_deck_only_the_screened_copy(tmp_p
         {"fila": 2, "fecha": "2017-04-12", "comuna": "Río Hurtado", "provincia": "Limarí",
          "titulo": "Escuela de Ximena Albornoz", "linea": "Vivienda", "foto": None}]
     # without stage 2's screened copy the deck shows none: it never reads the file unscreened
-    assert slides.read_destacadas({}, tmp_path) == []
-    assert slides.read_destacadas({"destacadas": None}, tmp_path) == []
+    assert slides.highlights_with_photos({}, tmp_path) == []
+    assert slides.highlights_with_photos({"destacadas": None}, tmp_path) == []
 
 
 def test_side_inputs_over_the_limit_are_refused_with_a_reason(tmp_path):
