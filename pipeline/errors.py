@@ -73,9 +73,9 @@ class StaleProcessed(BalanceError, FileNotFoundError):
 
 
 class SheetRejected(BalanceError):
-    """A file or sheet that cannot be read as a log: `codigo` is the quarantine reason
-    (schema.MOTIVOS_RECHAZO), `detalle` what is wrong, in Spanish; the rest of the year goes on."""
+    """A file or sheet that cannot be read as a log: `code` is the quarantine reason
+    (schema.REJECTION_REASONS), `detail` what is wrong, in Spanish; the rest of the year goes on."""
 
-    def __init__(self, codigo: str, detalle: str):
-        super().__init__(detalle)
-        self.codigo, self.detalle = codigo, detalle
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code, self.detail = code, detail

@@ -160,13 +160,13 @@ for folder in sys.argv[1:]:
     name = Path(folder).name
     signal.alarm(60)
     try:
-        lectura = Reading()
+        reading = Reading()
         for path in log_files(Path(folder)):
-            lectura.extend(read.read_file(path))
-        rec = {"rechazos": [[r.codigo, r.detalle] for r in lectura.rechazos],
-               "omitidas": len(lectura.omitidas), "hojas": len(lectura.sheets)}
-        if lectura.sheets:
-            res = clean_sheets(lectura, 2017, "Coquimbo")
+            reading.extend(read.read_file(path))
+        rec = {"rechazos": [[r.code, r.detail] for r in reading.rejected],
+               "omitidas": len(reading.skipped), "hojas": len(reading.sheets)}
+        if reading.sheets:
+            res = clean_sheets(reading, 2017, "Coquimbo")
             rec["cuarentena"] = res.calidad["cuarentena_por_motivo"]
             rec["validas"] = res.calidad["filas_validas"]
             rec["leidas"] = res.calidad["filas_leidas"]
@@ -285,7 +285,7 @@ def test_random_bytes_through_cleaning_never_crash(tmp_path_factory, data, suffi
     raw = tmp_path_factory.mktemp("azar")
     (raw / f"azar{suffix}").write_bytes(data)
     reading = read.read_file(raw / f"azar{suffix}")
-    assert len(reading.sheets) + len(reading.rechazos) + len(reading.omitidas) >= 1
+    assert len(reading.sheets) + len(reading.rejected) + len(reading.skipped) >= 1
     if reading.sheets:
         res = clean_sheets(reading, 2017, "Coquimbo")
         cal = res.calidad
@@ -308,7 +308,7 @@ def test_random_cells_never_crash_and_every_row_is_accounted(tmp_path_factory, r
     else:
         _xlsx(raw / "c.xlsx", [HEADER] + [[_xlsx_value(v) for v in row] for row in rows])
     reading = read.read_file(next(raw.iterdir()))
-    assert reading.sheets or reading.rechazos or reading.omitidas
+    assert reading.sheets or reading.rejected or reading.skipped
     if not reading.sheets:
         return
     res = clean_sheets(reading, 2017, "Coquimbo")

@@ -118,7 +118,7 @@ def personal_values(raw_root: Path) -> Needles:
             if "rut" in sheet.frame:
                 for v in sheet.frame["rut"].dropna().unique():
                     needles.add_rut(v)
-        if reading.rechazos:
+        if reading.rejected:
             _plain_scan(path, needles)
     return needles
 

@@ -26,7 +26,7 @@ def person_fields(raw: pd.DataFrame, norm: pd.DataFrame, sheets: list[Sheet] | N
     if sheets is None:
         sexo, ambiguous = normalize.sexo(raw["sexo"]), np.zeros(len(raw), dtype=bool)
     else:
-        sexo, _lecturas, ambiguous = sex_codes.sexo(raw, sheets)
+        sexo, _readings, ambiguous = sex_codes.sexo(raw, sheets)
     return norm.assign(
         sexo=sexo,
         sexo_m_ambigua=ambiguous,
@@ -96,7 +96,7 @@ def asistencias_table(norm: pd.DataFrame, keep: np.ndarray, sheets: list[Sheet],
         "persona": kept["rut"].cat.rename_categories(rut_pseudonyms.to_pylist()).cat.remove_unused_categories(),
         "sexo": kept["sexo"].cat.remove_unused_categories(),
         "edad": kept["edad"].astype("Int64"),
-        "archivo": pd.Series([h.archivo for h in sheets], dtype="str").iloc[seq].reset_index(drop=True).astype("category"),
-        "hoja": pd.Series([h.sheet for h in sheets], dtype="str").iloc[seq].reset_index(drop=True).astype("category"),
+        "archivo": pd.Series([h.file for h in sheets], dtype="str").iloc[seq].reset_index(drop=True).astype("category"),
+        "hoja": pd.Series([h.name for h in sheets], dtype="str").iloc[seq].reset_index(drop=True).astype("category"),
         "fila": kept[FILA].astype("int64"),
     })[schema.ASISTENCIAS_COLUMNS]

@@ -84,8 +84,8 @@ def quarantine_table(p: pd.DataFrame, p_norm: pd.DataFrame, s: pd.DataFrame, s_n
     out = pd.concat(parts, ignore_index=True)
     out = out.sort_values(["_sheet", FILA], kind="stable").reset_index(drop=True)
     seq = out["_sheet"].to_numpy()
-    out["archivo"] = np.asarray([h.archivo for h in sheets], dtype=object)[seq]
-    out["hoja"] = np.asarray([h.sheet for h in sheets], dtype=object)[seq]
+    out["archivo"] = np.asarray([h.file for h in sheets], dtype=object)[seq]
+    out["hoja"] = np.asarray([h.name for h in sheets], dtype=object)[seq]
     out = out.reindex(columns=cols)
     for c in RAW_COLUMNS:  # a 10 MB cell is cut: the file must stay readable
         out[c] = out[c].astype("str").str.slice(0, config.MAX_CELL_CHARS)
@@ -107,17 +107,17 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
     detalle = []
     motivos = {m: 0 for m in MOTIVOS}
     for i, h in enumerate(reading.sheets):
-        persons = h.forma == schema.SHAPE_PERSONS
+        persons = h.shape == schema.SHAPE_PERSONS
         raw, norm, valid, dup = (p, p_norm, p_valid, p_dup) if persons else (s, s_norm, s_valid, s_dup)
         mine = (norm["_sheet"] == i).to_numpy()
         leidas = int(mine.sum())
         validas = int((mine & valid & ~dup).sum())
         dups = int((mine & dup).sum())
         cuar = int((mine & ~valid).sum())
-        por_archivo.append({"archivo": h.archivo, "hoja": h.sheet, "forma": h.forma, "filas_leidas": leidas,
+        por_archivo.append({"archivo": h.file, "hoja": h.name, "forma": h.shape, "filas_leidas": leidas,
                             "filas_validas": validas, "duplicados": dups, "cuarentena": cuar,
-                            "sin_asistente": int(len(h.sin_asistente)), "rangos_combinados": int(h.rangos_combinados),
-                            "codificacion": h.codificacion, "lineas_cp1252": int(h.lineas_cp1252)})
+                            "sin_asistente": int(len(h.without_attendee)), "rangos_combinados": int(h.merged_ranges),
+                            "codificacion": h.encoding, "lineas_cp1252": int(h.cp1252_lines)})
         bad = np.flatnonzero(mine & ~valid)
         reasons = norm["motivo"].iloc[bad].to_numpy(dtype=object)
         shown = {c: raw[c].iloc[bad].to_numpy(dtype=object) for c in ("fecha", "comuna")}
@@ -130,7 +130,7 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
                 valor = " / ".join(_shown(c[k]) or "vacío" for c in counts)
             else:
                 valor = None
-            detalle.append({"archivo": h.archivo, "hoja": h.sheet, "fila": int(fila), "motivo": motivo,
+            detalle.append({"archivo": h.file, "hoja": h.name, "fila": int(fila), "motivo": motivo,
                             "valor": valor})
             motivos[motivo] += 1
     corregidas = {}
@@ -151,10 +151,10 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
         **total,
         "cuarentena_por_motivo": motivos,
         "comunas_corregidas": dict(sorted(corregidas.items())),
-        "archivos_rechazados": [{"archivo": r.archivo, "hoja": r.sheet, "codigo": r.codigo, "motivo": r.motivo}
-                                for r in reading.rechazos],
-        "hojas_omitidas": [{"archivo": o.archivo, "hoja": o.sheet} for o in reading.omitidas],
-        "archivos_ignorados": [{"archivo": g.archivo, "motivo": g.motivo} for g in reading.ignorados],
+        "archivos_rechazados": [{"archivo": r.file, "hoja": r.sheet, "codigo": r.code, "motivo": r.reason}
+                                for r in reading.rejected],
+        "hojas_omitidas": [{"archivo": o.file, "hoja": o.sheet} for o in reading.skipped],
+        "archivos_ignorados": [{"archivo": g.file, "motivo": g.reason} for g in reading.ignored],
         "por_archivo": por_archivo,
         "cuarentena_detalle": detalle,
         "conflictos_actividad": conflicts,
@@ -165,15 +165,15 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
         "edades_invalidas_filas": _invalid_ages(p, p_norm, sheets),
         "sexo_no_reconocido": _unrecognised(p, p_norm, "sexo", sheets, skip=_flag(p_norm, "sexo_m_ambigua")),
         # what the letter M was read as, per file (H/M: Mujer; F/M: Hombre; ambigua: asked)
-        "sexo_lecturas": [lectura.as_dict() for lectura in sex_codes.readings(p, sheets)[1].values()],
+        "sexo_lecturas": [m.as_dict() for m in sex_codes.readings(p, sheets)[1].values()],
         # rows without attendee, outside the accounting: where, and what they say (the text is
         # screened for personal data with the rest of calidad before it is written)
-        "sin_asistente": [{"archivo": h.archivo, "hoja": h.sheet, "n": int(len(h.sin_asistente)),
-                           "filas": [int(f) for f in h.sin_asistente[:limits.MAX_LISTED_ROWS]],
+        "sin_asistente": [{"archivo": h.file, "hoja": h.name, "n": int(len(h.without_attendee)),
+                           "filas": [int(f) for f in h.without_attendee[:limits.MAX_LISTED_ROWS]],
                            "textos": _texts_by_row(h)}
-                          for h in sheets if len(h.sin_asistente)],
-        "columnas_desconocidas": [{"archivo": h.archivo, "hoja": h.sheet, "columna": c}
-                                  for h in sheets for c in h.columnas_desconocidas],
+                          for h in sheets if len(h.without_attendee)],
+        "columnas_desconocidas": [{"archivo": h.file, "hoja": h.name, "columna": c}
+                                  for h in sheets for c in h.unknown_columns],
         # free text read as a category (a kind of activity or organisation, a zone): each distinct
         # value that is not already the category's own name, what it was read as, and how many rows
         "textos_mapeados": _mapped_texts([p, s]),
@@ -210,7 +210,7 @@ def _texts_by_row(sheet: Sheet) -> list[dict]:
     """[{texto, filas}] of the listed rows without attendee: rows saying the same (a date filled
     down, a run of blank formatted rows) share one entry, in order of first appearance."""
     groups: dict[str, list[int]] = {}
-    for fila, texto in zip(sheet.sin_asistente[:limits.MAX_LISTED_ROWS], sheet.textos_sin_asistente):
+    for fila, texto in zip(sheet.without_attendee[:limits.MAX_LISTED_ROWS], sheet.without_attendee_texts):
         groups.setdefault(texto, []).append(int(fila))
     return [{"texto": t, "filas": f} for t, f in groups.items()]
 
@@ -236,7 +236,7 @@ def _rows_by_sheet(norm: pd.DataFrame, mask: np.ndarray, sheets: list[Sheet]) ->
     filas = norm[FILA].to_numpy()[mask]
     for i in np.unique(seq):
         rows = filas[seq == i]
-        out.append({"archivo": sheets[i].archivo, "hoja": sheets[i].sheet, "n": int(len(rows)),
+        out.append({"archivo": sheets[i].file, "hoja": sheets[i].name, "n": int(len(rows)),
                     "filas": [int(f) for f in rows[:limits.MAX_LISTED_ROWS]]})
     return out
 
@@ -254,7 +254,7 @@ def _invalid_ages(raw: pd.DataFrame, norm: pd.DataFrame, sheets: list[Sheet]) ->
     groups: dict[tuple[int, str], list[int]] = {}
     for i, problema, fila in zip(seq, problems.to_numpy(dtype=object), filas):
         groups.setdefault((int(i), problema), []).append(int(fila))
-    return [{"archivo": sheets[i].archivo, "hoja": sheets[i].sheet, "problema": problema, "n": len(f),
+    return [{"archivo": sheets[i].file, "hoja": sheets[i].name, "problema": problema, "n": len(f),
              "filas": f[:limits.MAX_LISTED_ROWS]} for (i, problema), f in sorted(groups.items())]
 
 
@@ -279,7 +279,7 @@ def _unrecognised(raw: pd.DataFrame, norm: pd.DataFrame, column: str, sheets: li
     for k in np.flatnonzero(unknown):
         groups.setdefault((int(seq[k]), _shown(typed[k]) or ""), []).append(int(filas[k]))
     for (i, value), rows in sorted(groups.items()):
-        out.append({"archivo": sheets[i].archivo, "hoja": sheets[i].sheet, "valor": value, "n": len(rows),
+        out.append({"archivo": sheets[i].file, "hoja": sheets[i].name, "valor": value, "n": len(rows),
                     "filas": rows[:limits.MAX_LISTED_ROWS]})
     return out
 

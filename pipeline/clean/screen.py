@@ -443,7 +443,7 @@ def find(reading: Reading) -> Findings:
     names = _names(reading)
     prints = fingerprints(names, key)
     screen = Screen(prints, key, names=names)
-    files = sorted({e.archivo for e in [*reading.sheets, *reading.rechazos, *reading.omitidas]})
+    files = sorted({e.file for e in [*reading.sheets, *reading.rejected, *reading.skipped]})
     numbered = {archivo: i + 1 for i, archivo in enumerate(files)}  # the order files are read in
     places = []
 
@@ -453,19 +453,19 @@ def find(reading: Reading) -> Findings:
                        "filas": [int(r) for r in rows[:MAX_ROWS_PER_PLACE]], "n": len(rows)})
 
     for s in reading.sheets:
-        if screen.hit(s.archivo) or screen.hit(s.sheet):
-            place(s.archivo, s.sheet, "nombre de archivo u hoja")
-        for header in s.columnas_desconocidas:
+        if screen.hit(s.file) or screen.hit(s.name):
+            place(s.file, s.name, "nombre de archivo u hoja")
+        for header in s.unknown_columns:
             if screen.hit(header):
-                place(s.archivo, s.sheet, "encabezado desconocido")
+                place(s.file, s.name, "encabezado desconocido")
         for col in SCREENED_COLUMNS:
             if col in s.frame:
                 rows = _hit_rows(screen, s.frame[col], s.frame[FILA], code=col in CODE_KEYS)
                 if len(rows):
-                    place(s.archivo, s.sheet, col, rows.tolist())
-    for r in [*reading.rechazos, *reading.omitidas]:
-        if screen.hit(r.archivo) or screen.hit(r.sheet):
-            place(r.archivo, r.sheet, "nombre de archivo u hoja")
+                    place(s.file, s.name, col, rows.tolist())
+    for r in [*reading.rejected, *reading.skipped]:
+        if screen.hit(r.file) or screen.hit(r.sheet):
+            place(r.file, r.sheet, "nombre de archivo u hoja")
     shown = {a: _place_names(screen, a, "", n)["archivo"] for a, n in numbered.items() if screen.hit(a)}
     return Findings(screen, places, shown, prints)
 

@@ -41,24 +41,24 @@ _SAYS_FM = re.compile(r"\bf\s*(?:es\s+|igual\s+a\s+)?(?:femenino|mujer(?:es)?)\b
 
 
 @dataclass
-class Lectura:
+class MReading:
     """How the letter M of one file was read, and why."""
 
-    archivo: str
-    lectura: str                     # HM, FM or AMBIGUA
-    razon: str                       # what in the file told it, in plain Spanish
-    filas_m: int = 0                 # rows whose sex is the letter M
-    hojas: list[str] = field(default_factory=list)
-    filas: list[int] = field(default_factory=list)  # rows with M, the first MAX_LISTED_ROWS (ambiguous files)
-    letras: str = "M"                # the single letters the file uses: «F, H y M», «H y M»…
+    file: str
+    reading: str                     # HM, FM or AMBIGUA
+    reason: str                      # what in the file told it, in plain Spanish
+    m_rows: int = 0                  # rows whose sex is the letter M
+    sheets: list[str] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # rows with M, the first MAX_LISTED_ROWS (ambiguous files)
+    letters: str = "M"               # the single letters the file uses: «F, H y M», «H y M»…
 
     @property
-    def significado(self) -> str:
-        return _MEANING[self.lectura]
+    def meaning(self) -> str:
+        return _MEANING[self.reading]
 
     def as_dict(self) -> dict:
-        return {"archivo": self.archivo, "lectura": self.lectura, "m_es": self.significado, "razon": self.razon,
-                "letras": self.letras, "filas_m": self.filas_m, "hojas": self.hojas, "filas": self.filas}
+        return {"archivo": self.file, "lectura": self.reading, "m_es": self.meaning, "razon": self.reason,
+                "letras": self.letters, "filas_m": self.m_rows, "hojas": self.sheets, "filas": self.rows}
 
 
 def notes_say(texts: list[str]) -> set[str]:
@@ -77,9 +77,9 @@ def notes_say(texts: list[str]) -> set[str]:
 
 def _files(sheets: list[Sheet]) -> tuple[list[str], np.ndarray]:
     """(the files, in name order; the file number of each sheet)."""
-    files = sorted({h.archivo for h in sheets})
+    files = sorted({h.file for h in sheets})
     number = {a: i for i, a in enumerate(files)}
-    return files, np.array([number[h.archivo] for h in sheets], dtype=np.int64)
+    return files, np.array([number[h.file] for h in sheets], dtype=np.int64)
 
 
 def _letter(value: str) -> str:
@@ -87,9 +87,9 @@ def _letter(value: str) -> str:
     return key if key in ("f", "h", "m") else ""
 
 
-def readings(raw: pd.DataFrame, sheets: list[Sheet]) -> tuple[np.ndarray, dict[str, Lectura]]:
+def readings(raw: pd.DataFrame, sheets: list[Sheet]) -> tuple[np.ndarray, dict[str, MReading]]:
     """(per row of `raw` (person rows, `_sheet` = index in `sheets`): is the sex the letter M;
-    {archivo: Lectura} of every file with an M)."""
+    {file: MReading} of every file with an M)."""
     n = len(raw)
     if not n:
         return np.zeros(0, dtype=bool), {}
@@ -100,20 +100,20 @@ def readings(raw: pd.DataFrame, sheets: list[Sheet]) -> tuple[np.ndarray, dict[s
     seq = raw["_sheet"].to_numpy().astype(np.int64)
     files, file_of_sheet = _files(sheets)
     row_file = file_of_sheet[seq]
-    out: dict[str, Lectura] = {}
-    filas = raw[FILA].to_numpy()
+    out: dict[str, MReading] = {}
+    row_numbers = raw[FILA].to_numpy()
     for f in np.unique(row_file[is_m]):
-        archivo = files[int(f)]
+        file = files[int(f)]
         mine = row_file == f
         present = set(row_letter[mine]) - {""}
-        own = [h for h in sheets if h.archivo == archivo]
-        notes = notes_say([t for h in own for t in h.notas + h.textos_sin_asistente])
+        own = [h for h in sheets if h.file == file]
+        notes = notes_say([t for h in own for t in h.notes + h.without_attendee_texts])
         with_m = np.flatnonzero(mine & is_m)
-        lectura, razon = _decide(present, notes)
-        out[archivo] = Lectura(archivo, lectura, razon, int(len(with_m)),
-                               sorted({sheets[int(s)].sheet for s in np.unique(seq[with_m])}),
-                               [int(x) for x in filas[with_m[:limits.MAX_LISTED_ROWS]]]
-                               if lectura == AMBIGUA else [], _letters(present))
+        reading, reason = _decide(present, notes)
+        out[file] = MReading(file, reading, reason, int(len(with_m)),
+                             sorted({sheets[int(s)].name for s in np.unique(seq[with_m])}),
+                             [int(x) for x in row_numbers[with_m[:limits.MAX_LISTED_ROWS]]]
+                             if reading == AMBIGUA else [], _letters(present))
     return is_m, out
 
 
@@ -142,19 +142,19 @@ def _decide(letters: set[str], notes: set[str]) -> tuple[str, str]:
     return AMBIGUA, "nada en ella dice si M es Mujer u Hombre: no tiene F ni H, ni una nota como «Sexo: H = Hombre, M = Mujer»"
 
 
-def sexo(raw: pd.DataFrame, sheets: list[Sheet]) -> tuple[pd.Series, dict[str, Lectura], np.ndarray]:
+def sexo(raw: pd.DataFrame, sheets: list[Sheet]) -> tuple[pd.Series, dict[str, MReading], np.ndarray]:
     """(sex of each person row, reading of each file with an M, rows whose M was ambiguous)."""
     base = normalize.sexo(raw["sexo"])
-    is_m, lecturas = readings(raw, sheets)
+    is_m, by_file = readings(raw, sheets)
     ambiguous = np.zeros(len(raw), dtype=bool)
-    if not lecturas:
-        return base, lecturas, ambiguous
+    if not by_file:
+        return base, by_file, ambiguous
     files, file_of_sheet = _files(sheets)
-    meaning = np.array([schema.SEXOS.index(lecturas[a].significado) if a in lecturas else -1 for a in files],
+    meaning = np.array([schema.SEXOS.index(by_file[a].meaning) if a in by_file else -1 for a in files],
                        dtype=np.int8)
     row_meaning = meaning[file_of_sheet[raw["_sheet"].to_numpy().astype(np.int64)]]
     codes = base.cat.codes.to_numpy().copy()
     codes[is_m] = row_meaning[is_m]
     ambiguous = is_m & (row_meaning == schema.SEXOS.index(schema.SIN_INFORMACION))
     out = pd.Series(pd.Categorical.from_codes(codes, dtype=base.dtype), index=raw.index)
-    return out, lecturas, ambiguous
+    return out, by_file, ambiguous

@@ -24,7 +24,7 @@ from pipeline import schema
 from pipeline.errors import NoDataError
 from pipeline.ingest import files
 from pipeline.ingest import read
-from pipeline.ingest.sheets import FILA, SHIFTED, Reading, Rechazo, Sheet
+from pipeline.ingest.sheets import FILA, SHIFTED, Reading, Rejection, Sheet
 from pipeline.clean import comunas
 from pipeline.clean import ruts
 from pipeline.clean import pseudonyms
@@ -80,15 +80,15 @@ def clean_folder(raw: Path, year: int, region: str,
     without reading the logs again)."""
     raw = Path(raw)
     found = files.survey(raw)
-    if not found.logs and not found.rechazados:
+    if not found.logs and not found.rejected:
         raise NoDataError(f"No hay listas de asistencia (.csv, .xlsx, .xls u .ods) en la carpeta {raw}.")
-    reading = Reading(ignorados=found.ignorados)
-    reading.rechazos += [Rechazo(r.archivo, "", "archivo_no_legible", r.motivo) for r in found.rechazados]
+    reading = Reading(ignored=found.ignored)
+    reading.rejected += [Rejection(r.file, "", "archivo_no_legible", r.reason) for r in found.rejected]
     reading.extend(read.read_year(raw, found.logs))  # within the year's limits (ingest.limits)
     if not reading.sheets:
         raise NoDataError(
             f"Ninguna lista de asistencia de la carpeta {raw} se pudo usar: "
-            f"{len(reading.rechazos)} archivo(s) u hoja(s) rechazados y {len(reading.omitidas)} hoja(s) "
+            f"{len(reading.rejected)} archivo(s) u hoja(s) rechazados y {len(reading.skipped)} hoja(s) "
             "sin encabezado reconocible. Revise el informe de calidad o los archivos."
         )
     return clean_sheets(reading, year, region, alongside=(lambda: alongside(reading)) if alongside else None)
@@ -100,8 +100,8 @@ def clean_sheets(reading: Reading, year: int, region: str,
     given, is the caller's own work on the raw reading, run before the person rows are
     resolved."""
     matcher = comunas.comuna_matcher(reference.region(region).nombre)
-    persons = [h for h in reading.sheets if h.forma == schema.SHAPE_PERSONS]
-    summaries = [h for h in reading.sheets if h.forma == schema.SHAPE_SUMMARY]
+    persons = [h for h in reading.sheets if h.shape == schema.SHAPE_PERSONS]
+    summaries = [h for h in reading.sheets if h.shape == schema.SHAPE_SUMMARY]
     seq = {id(h): i for i, h in enumerate(reading.sheets)}
 
     p = _rows(persons, seq, schema.PERSON_COLUMNS)

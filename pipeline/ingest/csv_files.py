@@ -149,12 +149,12 @@ def _records(lines: list[str], delimiter: str) -> tuple[list[list[object]], list
     return rows, ends
 
 
-def read_csv(path: Path, archivo: str) -> Reading:
+def read_csv(path: Path, file: str) -> Reading:
     size = os.stat(path).st_size
     if size > limits.MAX_CSV_BYTES:
         raise SheetRejected("archivo_demasiado_grande", f"el archivo pesa {limits.thousands(size // 2**20)} MB (máximo "
                        f"{limits.thousands(limits.MAX_CSV_BYTES // 2**20)} MB por archivo CSV)")
-    return _read_csv_data(_map(path), archivo)
+    return _read_csv_data(_map(path), file)
 
 
 def _map(path: Path) -> memoryview | bytes:
@@ -166,7 +166,7 @@ def _map(path: Path) -> memoryview | bytes:
             return path.read_bytes()
 
 
-def _read_csv_data(raw: bytes | memoryview, archivo: str) -> Reading:
+def _read_csv_data(raw: bytes | memoryview, file: str) -> Reading:
     data, encoding, fallback = _decode(raw)
     codec = "cp1252" if encoding == "cp1252" else "utf-8"  # of `data`
     lines = _sample_lines(data, codec)
@@ -195,10 +195,10 @@ def _read_csv_data(raw: bytes | memoryview, archivo: str) -> Reading:
                            f"(máximo {limits.thousands(limits.MAX_CSV_ROWS)} por archivo CSV)")
         return columns, shifted
 
-    out = from_rows(archivo, "", rows, data_columns, first_data_row=1)
+    out = from_rows(file, "", rows, data_columns, first_data_row=1)
     for sheet in out.sheets:
-        sheet.codificacion = encoding
-        sheet.lineas_cp1252 = fallback
+        sheet.encoding = encoding
+        sheet.cp1252_lines = fallback
     return out
 
 

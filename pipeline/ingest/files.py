@@ -36,8 +36,8 @@ MOTIVO_FORMATO = "planilla en un formato que no se lee; ábrala en Excel y guár
 class Problem:
     """A file or folder that is not read, and why (plain Spanish)."""
 
-    archivo: str
-    motivo: str
+    file: str
+    reason: str
 
 
 @dataclass
@@ -45,8 +45,8 @@ class Survey:
     """Everything found under the raw folder: logs to read, files rejected and files ignored."""
 
     logs: list[Path] = field(default_factory=list)
-    rechazados: list[Problem] = field(default_factory=list)   # would be logs, cannot be read
-    ignorados: list[Problem] = field(default_factory=list)    # not logs (lock files, documents)
+    rejected: list[Problem] = field(default_factory=list)   # would be logs, cannot be read
+    ignored: list[Problem] = field(default_factory=list)    # not logs (lock files, documents)
 
 
 def _is_log_name(name: str) -> bool:
@@ -65,7 +65,7 @@ def survey(raw: Path) -> Survey:
 
     def unreadable(err: OSError) -> None:
         name = Path(err.filename).relative_to(raw).as_posix() if err.filename else "?"
-        out.rechazados.append(Problem(name + "/", "carpeta sin permiso de lectura: nada de ella se leyó; "
+        out.rejected.append(Problem(name + "/", "carpeta sin permiso de lectura: nada de ella se leyó; "
                                       "dé permiso de lectura (chmod u+rx) y vuelva a ejecutar"))
 
     for folder, dirs, names in os.walk(raw, onerror=unreadable):
@@ -77,24 +77,24 @@ def survey(raw: Path) -> Survey:
             rel = path.relative_to(raw).as_posix()
             suffix = path.suffix.lower()
             if name.startswith("~$"):
-                out.ignorados.append(Problem(rel, MOTIVO_BLOQUEO))
+                out.ignored.append(Problem(rel, MOTIVO_BLOQUEO))
                 continue
             if suffix in DOCUMENT_SUFFIXES:
-                out.ignorados.append(Problem(rel, MOTIVO_DOCUMENTO))
+                out.ignored.append(Problem(rel, MOTIVO_DOCUMENTO))
                 continue
             if suffix in OLD_SPREADSHEET_SUFFIXES and not name.startswith("."):
-                out.rechazados.append(Problem(rel, MOTIVO_FORMATO))
+                out.rejected.append(Problem(rel, MOTIVO_FORMATO))
                 continue
             if not _is_log_name(name):
                 continue
             problem = _problem(path, root)
             if problem:
-                out.rechazados.append(Problem(rel, problem))
+                out.rejected.append(Problem(rel, problem))
             else:
                 found.append((rel, path))
     out.logs = [p for _, p in sorted(found)]
-    out.rechazados.sort(key=lambda p: p.archivo)
-    out.ignorados.sort(key=lambda p: p.archivo)
+    out.rejected.sort(key=lambda p: p.file)
+    out.ignored.sort(key=lambda p: p.file)
     return out
 
 
@@ -156,7 +156,7 @@ def read_small_text(path: Path, limit: int = limits.MAX_SIDE_FILE_BYTES) -> str:
     try:
         return decode_text(read_small_bytes(path, limit))[0]
     except SheetRejected as r:
-        raise ValueError(f"{Path(path).name} no se puede leer: {r.detalle}; guárdelo como texto UTF-8") from None
+        raise ValueError(f"{Path(path).name} no se puede leer: {r.detail}; guárdelo como texto UTF-8") from None
 
 
 def read_small_bytes(path: Path, limit: int = limits.MAX_SIDE_FILE_BYTES) -> bytes:

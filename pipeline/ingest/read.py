@@ -2,7 +2,7 @@
 
 Data contract §1–§3: `.csv` (`csv_files`), `.xlsx`, `.xls` and `.ods` (`xlsx_files`, every sheet); the
 header and columns of each sheet are found by `sheets`. Values stay text: converting them
-is the cleaning's job. A file that cannot be used becomes a `Rechazo`, never an exception,
+is the cleaning's job. A file that cannot be used becomes a `Rejection`, never an exception,
 so one bad file never stops a run.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from pipeline.errors import SheetRejected
 from pipeline.ingest import limits
-from pipeline.ingest.sheets import FILA, PLAIN_COLUMNS, SHIFTED, Reading, Rechazo
+from pipeline.ingest.sheets import FILA, PLAIN_COLUMNS, SHIFTED, Reading, Rejection
 from pipeline.ingest.csv_files import read_csv
 from pipeline.ingest.files import WORKBOOK_SUFFIXES
 from pipeline.ingest.xlsx_files import UNREADABLE, inflated_size, read_xlsx
@@ -36,31 +36,31 @@ def read_year(raw: Path, logs: list[Path]) -> Reading:
     out = Reading()
     size_total = rows_total = texts_total = text_total = 0
     for path in logs:
-        archivo = Path(path).relative_to(raw).as_posix()
+        file = Path(path).relative_to(raw).as_posix()
         size = _size(path)
         if size > limits.MAX_YEAR_BYTES:  # over the year's limit on its own: the file is too big
-            out.rechazos.append(Rechazo(archivo, "", "archivo_demasiado_grande", (
+            out.rejected.append(Rejection(file, "", "archivo_demasiado_grande", (
                 f"el archivo pesa {_weight(size)}{' descomprimido' if Path(path).suffix.lower() in ('.xlsx', '.ods') else ''}, "
                 f"más que el máximo de todo un año ({_weight(limits.MAX_YEAR_BYTES)} de archivos); "
                 "el resto del año se limpió sin él")))
             continue
         if size_total + size > limits.MAX_YEAR_BYTES:
-            out.rechazos.append(Rechazo(archivo, "", "anio_demasiado_grande", _over_year(
+            out.rejected.append(Rejection(file, "", "anio_demasiado_grande", _over_year(
                 _weight(size), _weight(size_total) if size_total else None,
                 f"{_weight(limits.MAX_YEAR_BYTES)} de archivos")))
             continue
-        reading = read_file(path, archivo)
+        reading = read_file(path, file)
         rows = sum(len(s.frame) for s in reading.sheets)
         if rows and rows_total + rows > limits.MAX_YEAR_ROWS:
             del reading  # its rows are let go before the next file is read
-            out.rechazos.append(Rechazo(archivo, "", "anio_demasiado_grande", _over_year(
+            out.rejected.append(Rejection(file, "", "anio_demasiado_grande", _over_year(
                 _rows(rows), _rows(rows_total) if rows_total else None,
                 f"{limits.thousands(limits.MAX_YEAR_ROWS)} filas de datos")))
             continue
         texts, text = _distinct_texts(reading)
         if texts_total + texts > limits.MAX_YEAR_DISTINCT_TEXTS or text_total + text > limits.MAX_YEAR_TEXT_BYTES:
             del reading
-            out.rechazos.append(Rechazo(archivo, "", "anio_demasiado_grande", _over_year(
+            out.rejected.append(Rejection(file, "", "anio_demasiado_grande", _over_year(
                 f"{_texts(texts, text)}", _texts(texts_total, text_total) if texts_total else None,
                 f"{limits.thousands(limits.MAX_YEAR_DISTINCT_TEXTS)} textos distintos o "
                 f"{_weight(limits.MAX_YEAR_TEXT_BYTES)} de ellos en las columnas de actividad (nombres de "
@@ -124,29 +124,29 @@ def _size(path: Path) -> int:
     return size
 
 
-def read_file(path: Path, archivo: str | None = None) -> Reading:
+def read_file(path: Path, file: str | None = None) -> Reading:
     """Every sheet of one file. Never raises for a bad file: it is rejected with a Spanish reason.
 
     Only a regular file is opened (a FIFO would wait for a writer forever).
     """
     path = Path(path)
-    archivo = archivo or path.name
+    file = file or path.name
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
             raise SheetRejected("archivo_no_legible", "no es un archivo común (tubería, dispositivo o similar); no se abre")
         if path.suffix.lower() in WORKBOOK_SUFFIXES:
-            return read_xlsx(path, archivo)
-        return read_csv(path, archivo)
+            return read_xlsx(path, file)
+        return read_csv(path, file)
     except SheetRejected as r:
-        return Reading(rechazos=[Rechazo(archivo, "", r.codigo, r.detalle)])
+        return Reading(rejected=[Rejection(file, "", r.code, r.detail)])
     except PermissionError:
-        return Reading(rechazos=[Rechazo(archivo, "", "archivo_no_legible",
+        return Reading(rejected=[Rejection(file, "", "archivo_no_legible",
                                          "el archivo no tiene permiso de lectura (dé permiso con chmod u+r)")])
     except FileNotFoundError:
-        return Reading(rechazos=[Rechazo(archivo, "", "archivo_no_legible",
+        return Reading(rejected=[Rejection(file, "", "archivo_no_legible",
                                          "el archivo desapareció o cambió durante la lectura")])
     except MemoryError:
-        return Reading(rechazos=[Rechazo(archivo, "", "demasiadas_filas", "el archivo es demasiado grande para leerlo")])
+        return Reading(rejected=[Rejection(file, "", "demasiadas_filas", "el archivo es demasiado grande para leerlo")])
     except (*UNREADABLE, csv.Error, pa.ArrowException, UnicodeError):  # a damaged file: that file only
-        return Reading(rechazos=[Rechazo(archivo, "", "archivo_ilegible", "el archivo no se pudo leer")])
+        return Reading(rejected=[Rejection(file, "", "archivo_ilegible", "el archivo no se pudo leer")])

@@ -1,7 +1,7 @@
 """A sheet as the pipeline sees it: header row found below any title block, columns mapped to
 their canonical names (data contract §1–§2), blank rows dropped, rows without attendee set
 apart, each row numbered as the user sees it (`fila`). The result types of reading
-(`Sheet`, `Rechazo`, `Omitida`, `Reading`).
+(`Sheet`, `Rejection`, `Skipped`, `Reading`).
 """
 from __future__ import annotations
 
@@ -28,58 +28,58 @@ SHIFTED = "_desplazada"  # bool column: a CSV row with more or fewer fields than
 class Sheet:
     """One usable log: a file (CSV) or a sheet (xlsx)."""
 
-    archivo: str
-    sheet: str
-    forma: str                       # schema.SHAPE_PERSONS or schema.SHAPE_SUMMARY
+    file: str
+    name: str                        # the sheet's name (xlsx), or "" (CSV)
+    shape: str                       # schema.SHAPE_PERSONS or schema.SHAPE_SUMMARY
     frame: pd.DataFrame              # canonical columns (str, or categorical of str) + `fila` (int64)
-    columnas_desconocidas: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
     # rows with text but no attendee (signatures, notes, totals, filled-down cells): not rows read
-    sin_asistente: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    without_attendee: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
     # the text of the first limits.MAX_LISTED_ROWS of them (`row_text`), in the same order;
     # screened for personal data before it reaches the quality report
-    textos_sin_asistente: list[str] = field(default_factory=list)
-    rangos_combinados: int = 0       # merged ranges whose value filled every cell (xlsx)
-    lineas_cp1252: int = 0           # lines of a mixed-encoding CSV decoded as Windows-1252
-    codificacion: str = ""           # of a CSV: utf-8, cp1252, utf-16, mixta…
+    without_attendee_texts: list[str] = field(default_factory=list)
+    merged_ranges: int = 0           # merged ranges whose value filled every cell (xlsx)
+    cp1252_lines: int = 0            # lines of a mixed-encoding CSV decoded as Windows-1252
+    encoding: str = ""               # of a CSV: utf-8, cp1252, utf-16, mixta…
     # what the sheet says about its codes outside the table: the text of its title block
     # and of its header cells (e.g. «Sexo: H = Hombre, M = Mujer», «Sexo (H/M)»); read by
     # the cleaning (`clean.sex_codes`) to tell what the letter M means in this file
-    notas: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
-class Rechazo:
-    archivo: str
+class Rejection:
+    file: str
     sheet: str
-    codigo: str                      # key of schema.REJECTION_REASONS
-    detalle: str
+    code: str                        # key of schema.REJECTION_REASONS
+    detail: str
 
     @property
-    def motivo(self) -> str:
+    def reason(self) -> str:
         """What is wrong and what to do, in plain Spanish."""
-        text = self.detalle[:1].upper() + self.detalle[1:]
-        hint = schema.REJECTION_REASONS.get(self.codigo, "")
+        text = self.detail[:1].upper() + self.detail[1:]
+        hint = schema.REJECTION_REASONS.get(self.code, "")
         return f"{text.rstrip('.')}. {hint}".strip()
 
 
 @dataclass
-class Omitida:
-    archivo: str
+class Skipped:
+    file: str
     sheet: str
 
 
 @dataclass
 class Reading:
     sheets: list[Sheet] = field(default_factory=list)
-    rechazos: list[Rechazo] = field(default_factory=list)
-    omitidas: list[Omitida] = field(default_factory=list)
-    ignorados: list = field(default_factory=list)  # files.Problem: files beside the logs that are not logs
+    rejected: list[Rejection] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    ignored: list = field(default_factory=list)  # files.Problem: files beside the logs that are not logs
 
     def extend(self, other: "Reading") -> None:
         self.sheets += other.sheets
-        self.rechazos += other.rechazos
-        self.omitidas += other.omitidas
-        self.ignorados += other.ignorados
+        self.rejected += other.rejected
+        self.skipped += other.skipped
+        self.ignored += other.ignored
 
 
 def find_header(rows: list[list[object]]) -> tuple[int | None, int | None]:
@@ -179,13 +179,13 @@ def map_columns(header: list[object]) -> tuple[dict[str, int], str, list[str]]:
     return {c: p for c, p in positions.items() if c in wanted}, shape, unknown
 
 
-def _build(archivo: str, sheet: str, header: list[object], data_columns, header_i: int,
+def _build(file: str, sheet: str, header: list[object], data_columns, header_i: int,
            first_data_row: int) -> Sheet:
     """Frame of canonical columns from the data columns under the header.
 
     Blank rows are dropped; rows with text but no attendee (no person value in a list of
     persons, no head count in a summary: signatures, notes, totals, cells filled down past
-    the data) are set apart in `Sheet.sin_asistente`: neither is a row read. A shifted row
+    the data) are set apart in `Sheet.without_attendee`: neither is a row read. A shifted row
     (`SHIFTED`) is always kept: it is quarantined.
     """
     positions, shape, unknown = map_columns(header)
@@ -222,9 +222,9 @@ def _build(archivo: str, sheet: str, header: list[object], data_columns, header_
     listed = np.flatnonzero(no_attendee)[:limits.MAX_LISTED_ROWS]
     shown = [columns[p] for p in row_text_positions(positions) if p < len(columns)]
     textos = [_with_label(row_text(col.iloc[i] for col in shown), labels.get(int(i))) for i in listed]
-    return Sheet(archivo, sheet, shape, pd.DataFrame(data), unknown,
-                 sin_asistente=(np.flatnonzero(no_attendee) + first_fila).astype(np.int64),
-                 textos_sin_asistente=textos)
+    return Sheet(file, sheet, shape, pd.DataFrame(data), unknown,
+                 without_attendee=(np.flatnonzero(no_attendee) + first_fila).astype(np.int64),
+                 without_attendee_texts=textos)
 
 
 # A signature, approval or total line (data contract §1): its first words, in any column.
@@ -348,20 +348,20 @@ def _blank_rows(columns: list[pd.Series], n: int) -> np.ndarray:
     return blank
 
 
-def from_rows(archivo: str, sheet: str, rows: list[list[object]], data_columns, first_data_row: int) -> Reading:
+def from_rows(file: str, sheet: str, rows: list[list[object]], data_columns, first_data_row: int) -> Reading:
     header_i, near = find_header(rows)
     if header_i is None:
         if near is not None:  # a log after all, without fecha nor comuna: rejected, not skipped
             present = {schema.canonical_column(v) for v in rows[near] if v is not None}
-            return Reading(rechazos=[Rechazo(archivo, sheet, "sin_columna_requerida",
+            return Reading(rejected=[Rejection(file, sheet, "sin_columna_requerida",
                                              _missing_message([c for c in ("fecha", "comuna") if c not in present],
                                                               rows[near]))])
-        return Reading(omitidas=[Omitida(archivo, sheet)])
+        return Reading(skipped=[Skipped(file, sheet)])
     try:
-        built = _build(archivo, sheet, rows[header_i], data_columns, header_i, first_data_row)
+        built = _build(file, sheet, rows[header_i], data_columns, header_i, first_data_row)
     except SheetRejected as r:
-        return Reading(rechazos=[Rechazo(archivo, sheet, r.codigo, r.detalle)])
-    built.notas = [t for t in (row_text(dict.fromkeys(row)) for row in rows[:header_i + 1]) if t]
+        return Reading(rejected=[Rejection(file, sheet, r.code, r.detail)])
+    built.notes = [t for t in (row_text(dict.fromkeys(row)) for row in rows[:header_i + 1]) if t]
     return Reading(sheets=[built])
 
 

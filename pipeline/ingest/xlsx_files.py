@@ -19,7 +19,7 @@ from pipeline.errors import SheetRejected
 from pipeline import config
 from pipeline import schema
 from pipeline.ingest import limits
-from pipeline.ingest.sheets import Omitida, Reading, Rechazo, from_rows, map_columns, row_text, row_text_positions
+from pipeline.ingest.sheets import Skipped, Reading, Rejection, from_rows, map_columns, row_text, row_text_positions
 
 # What a damaged, truncated or odd workbook makes calamine and the readers raise; any other
 # exception is a bug of ours and stops the run with its traceback.
@@ -97,7 +97,7 @@ def _check_zip(path: Path) -> None:
                         f"el libro descomprimido ocuparía {megas} MB (posible bomba zip); no se lee")
 
 
-def read_xlsx(path: Path, archivo: str) -> Reading:
+def read_xlsx(path: Path, file: str) -> Reading:
     """Every worksheet of a workbook (.xlsx, .xls, .ods), streamed by calamine (Rust): cached
     formula results are values, so nothing in a sheet is ever evaluated."""
     ods = Path(path).suffix.lower() == ".ods"
@@ -114,27 +114,27 @@ def read_xlsx(path: Path, archivo: str) -> Reading:
         for meta in book.sheets_metadata:
             name = str(meta.name)
             if meta.typ != SheetTypeEnum.WorkSheet:  # a chart or macro sheet holds no rows
-                out.omitidas.append(Omitida(archivo, name))
+                out.skipped.append(Skipped(file, name))
                 continue
             try:
-                out.extend(_read_sheet(book.get_sheet_by_name(meta.name), archivo, name, ods_merged.get(name)))
+                out.extend(_read_sheet(book.get_sheet_by_name(meta.name), file, name, ods_merged.get(name)))
             except SheetRejected as r:
-                out.rechazos.append(Rechazo(archivo, name, r.codigo, r.detalle))
+                out.rejected.append(Rejection(file, name, r.code, r.detail))
             except MemoryError:
-                out.rechazos.append(Rechazo(archivo, name, "demasiadas_filas",
+                out.rejected.append(Rejection(file, name, "demasiadas_filas",
                                             "la hoja es demasiado grande para leerla en la memoria disponible"))
             except UNREADABLE:  # one bad sheet never stops the others
-                out.rechazos.append(Rechazo(archivo, name, "archivo_ilegible", "la hoja no se pudo leer"))
+                out.rejected.append(Rejection(file, name, "archivo_ilegible", "la hoja no se pudo leer"))
     finally:
         book.close()
     return out
 
 
-def _read_sheet(sheet, archivo: str, name: str, merged_ranges: list | None = None) -> Reading:
+def _read_sheet(sheet, file: str, name: str, merged_ranges: list | None = None) -> Reading:
     """One worksheet: merged ranges filled, data cut where the attendees end, limits checked.
     `merged_ranges`: those of an .ods sheet (calamine gives the others)."""
     if sheet.height == 0:
-        return Reading(omitidas=[Omitida(archivo, name)])
+        return Reading(skipped=[Skipped(file, name)])
     if sheet.width > config.MAX_COLUMNS:
         raise SheetRejected("demasiadas_columnas", f"la hoja tiene {sheet.width} columnas (máximo {config.MAX_COLUMNS})")
     col0 = sheet.start[1]
@@ -172,13 +172,13 @@ def _read_sheet(sheet, archivo: str, name: str, merged_ranges: list | None = Non
         columns = [_text_column([row[j] if j < len(row) else "" for row in body]) for j in range(width)]
         return columns, None
 
-    out = from_rows(archivo, name, top, data_columns, first_data_row=1)
+    out = from_rows(file, name, top, data_columns, first_data_row=1)
     for s in out.sheets:
-        s.rangos_combinados = int(extra["filled"])
+        s.merged_ranges = int(extra["filled"])
         if len(extra["trailing"]):
-            s.sin_asistente = np.concatenate([s.sin_asistente, extra["trailing"]])
+            s.without_attendee = np.concatenate([s.without_attendee, extra["trailing"]])
             texts = extra["texts"] + [""] * (len(extra["trailing"]) - len(extra["texts"]))
-            s.textos_sin_asistente = (s.textos_sin_asistente + texts)[:limits.MAX_LISTED_ROWS]
+            s.without_attendee_texts = (s.without_attendee_texts + texts)[:limits.MAX_LISTED_ROWS]
     return out
 
 

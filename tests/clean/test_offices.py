@@ -413,9 +413,9 @@ def test_mixed_file_with_a_byte_windows_1252_lacks_is_decoded(tmp_path):
     path = tmp_path / "mezcla.csv"
     path.write_bytes(head + utf8 + cp1252)
     reading = read.read_file(path)
-    assert not reading.rechazos
+    assert not reading.rejected
     [sheet] = reading.sheets
-    assert sheet.frame["actividad"].tolist() == ["ÁREA VERDE", "Taller Río"] and sheet.lineas_cp1252 == 1
+    assert sheet.frame["actividad"].tolist() == ["ÁREA VERDE", "Taller Río"] and sheet.cp1252_lines == 1
 
 
 @pytest.mark.parametrize("sheet_rows", [None, 5], ids=["bajo-el-limite", "pasado-el-limite"])

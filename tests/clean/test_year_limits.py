@@ -65,7 +65,7 @@ def test_file_over_the_year_byte_limit_is_rejected_unread(paths, monkeypatch):
     monkeypatch.setattr(limits, "MAX_YEAR_BYTES", sizes["a.csv"] + sizes["c.csv"])
     opened = []
     real = read.read_file
-    monkeypatch.setattr(read, "read_file", lambda path, archivo=None: opened.append(archivo) or real(path, archivo))
+    monkeypatch.setattr(read, "read_file", lambda path, file=None: opened.append(file) or real(path, file))
     q = clean_year(paths, "Coquimbo").calidad
     assert opened == ["a.csv", "c.csv"]  # b.csv is never opened
     [r] = q["archivos_rechazados"]

@@ -22,7 +22,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "oficinas"
 
 def test_ods_saved_by_libreoffice_is_read_with_its_merged_cells(paths):
     shutil.copy(FIXTURES / "lista-elqui-2017.ods", paths.raw)
-    assert files.survey(paths.raw).rechazados == []
+    assert files.survey(paths.raw).rejected == []
     result = clean_year(paths, "Coquimbo")
     q = result.calidad
     assert q["filas_leidas"] == 9 and q["cuarentena"] == 0 and not q["archivos_rechazados"]
@@ -62,8 +62,8 @@ def test_a_year_of_xls_and_ods_with_f_m_and_h_m_publishes_the_true_share_of_wome
 def test_a_damaged_ods_is_rejected_with_its_reason(paths):
     (paths.raw / "roto.ods").write_bytes(b"PK\x03\x04 no es un libro")
     reading = read.read_file(paths.raw / "roto.ods")
-    [r] = reading.rechazos
-    assert "LibreOffice (.ods)" in r.motivo
+    [r] = reading.rejected
+    assert "LibreOffice (.ods)" in r.reason
 
 
 def google_forms_csv(path: Path) -> Path:

@@ -27,7 +27,7 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
 
 
 def only_sheet(reading: Reading) -> Sheet:
-    assert not reading.rechazos and len(reading.sheets) == 1, (reading.rechazos, reading.omitidas)
+    assert not reading.rejected and len(reading.sheets) == 1, (reading.rejected, reading.skipped)
     return reading.sheets[0]
 
 
@@ -42,8 +42,8 @@ def test_cp1252_semicolon_title_block_and_blank_lines(tmp_path):
     path = tmp_path / "lista.csv"
     path.write_bytes(text.encode("cp1252"))
     sheet = only_sheet(read.read_file(path))
-    assert sheet.forma == "personas"
-    assert sheet.columnas_desconocidas == ["Observación"]
+    assert sheet.shape == "personas"
+    assert sheet.unknown_columns == ["Observación"]
     f = sheet.frame
     assert list(f.columns) == ["fecha", "actividad", "comuna", "nombre", "rut", "sexo", "fila"]
     # rows as a text editor numbers them: header is line 3, blank lines 5 and 6 dropped
@@ -58,7 +58,7 @@ def test_utf8_bom_comma_summary(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + "Fecha,Comuna,Actividad,N° Mujeres,N° Hombres,Total\n"
                      "2017-01-02,La Serena,\"Reunión, con vecinos\",3,4,7\n".encode("utf-8"))
     sheet = only_sheet(read.read_file(path))
-    assert sheet.forma == "resumen"
+    assert sheet.shape == "resumen"
     assert sheet.frame.iloc[0].to_dict() == {
         "fecha": "2017-01-02", "actividad": "Reunión, con vecinos", "comuna": "La Serena",
         "asistentes_mujeres": "3", "asistentes_hombres": "4", "total_asistentes": "7", "fila": 2}
@@ -84,9 +84,9 @@ def test_xlsx_title_block_dates_serials_and_instructions(tmp_path):
         ],
     })
     reading = read.read_file(path)
-    assert [(o.archivo, o.sheet) for o in reading.omitidas] == [("libro.xlsx", "Instrucciones")]
+    assert [(o.file, o.sheet) for o in reading.skipped] == [("libro.xlsx", "Instrucciones")]
     sheet = only_sheet(reading)
-    assert sheet.sheet == "Marzo"
+    assert sheet.name == "Marzo"
     f = sheet.frame
     assert f["fila"].tolist() == [5, 6]  # Excel row numbers
     assert f["fecha"].tolist() == ["2017-03-05", "42850"]
@@ -100,34 +100,34 @@ def test_missing_required_column_rejected(tmp_path):
     path.write_text("fecha,actividad,nombre,sexo\n01/01/2017,X,Ana,F\n", encoding="utf-8")
     reading = read.read_file(path)
     assert not reading.sheets
-    [r] = reading.rechazos
-    assert (r.archivo, r.codigo) == ("sin_comuna.csv", "sin_columna_requerida")
-    assert r.motivo == ("Falta la columna «comuna». Columnas encontradas: fecha, actividad, nombre, sexo. "
+    [r] = reading.rejected
+    assert (r.file, r.code) == ("sin_comuna.csv", "sin_columna_requerida")
+    assert r.reason == ("Falta la columna «comuna». Columnas encontradas: fecha, actividad, nombre, sexo. "
                         "Nombres aceptados para «comuna»: comuna, comuna actividad, comuna de la actividad. "
                         "Agregue la columna o cambie su título por uno de los nombres aceptados.")
 
 
 def test_log_without_fecha_nor_comuna_is_rejected_not_skipped(tmp_path):
     path = write_xlsx(tmp_path / "x.xlsx", {"Hoja1": [["Nombre", "RUT", "Sexo"], ["Ana", "1-9", "F"]]})
-    [r] = read.read_file(path).rechazos
-    assert r.sheet == "Hoja1" and r.codigo == "sin_columna_requerida"
-    assert "«fecha»" in r.detalle and "«comuna»" in r.detalle and "Columnas encontradas: Nombre, RUT, Sexo" in r.detalle
+    [r] = read.read_file(path).rejected
+    assert r.sheet == "Hoja1" and r.code == "sin_columna_requerida"
+    assert "«fecha»" in r.detail and "«comuna»" in r.detail and "Columnas encontradas: Nombre, RUT, Sexo" in r.detail
 
 
 def test_ambiguous_columns_rejected(tmp_path):
     path = tmp_path / "ambigua.csv"
     path.write_text("fecha,comuna,comuna actividad,actividad,sexo\n01/01/2017,Ovalle,Ovalle,X,F\n", encoding="utf-8")
-    [r] = read.read_file(path).rechazos
-    assert r.codigo == "columna_ambigua"
-    assert "«comuna»" in r.detalle
+    [r] = read.read_file(path).rejected
+    assert r.code == "columna_ambigua"
+    assert "«comuna»" in r.detail
 
 
 def test_too_many_columns_rejected(tmp_path):
     path = tmp_path / "ancho.csv"
     header = ["fecha", "comuna", "actividad", "sexo"] + [f"c{i}" for i in range(100_000)]
     path.write_text(",".join(header) + "\n", encoding="utf-8")
-    [r] = read.read_file(path).rechazos
-    assert r.codigo == "demasiadas_columnas"
+    [r] = read.read_file(path).rejected
+    assert r.code == "demasiadas_columnas"
 
 
 def test_random_bytes_corrupt_and_truncated_workbooks_rejected(tmp_path):
@@ -139,7 +139,7 @@ def test_random_bytes_corrupt_and_truncated_workbooks_rejected(tmp_path):
     for name in ("ruido.csv", "falso.xlsx", "truncado.xlsx"):
         reading = read.read_file(tmp_path / name)
         assert not reading.sheets
-        assert [r.codigo for r in reading.rechazos] == ["archivo_ilegible"], name
+        assert [r.code for r in reading.rejected] == ["archivo_ilegible"], name
 
 
 def test_workbook_sheet_too_wide_rejected_other_sheets_read(tmp_path):
@@ -147,8 +147,8 @@ def test_workbook_sheet_too_wide_rejected_other_sheets_read(tmp_path):
     path = write_xlsx(tmp_path / "w.xlsx", {"Ancha": wide, "Buena": [["fecha", "comuna", "actividad", "sexo"],
                                                                     ["01/01/2017", "Ovalle", "X", "F"]]})
     reading = read.read_file(path)
-    assert [(r.sheet, r.codigo) for r in reading.rechazos] == [("Ancha", "demasiadas_columnas")]
-    assert [h.sheet for h in reading.sheets] == ["Buena"]
+    assert [(r.sheet, r.code) for r in reading.rejected] == [("Ancha", "demasiadas_columnas")]
+    assert [h.name for h in reading.sheets] == ["Buena"]
 
 
 def test_ragged_rows_and_quoted_line_break_use_lenient_reader(tmp_path):
@@ -184,7 +184,7 @@ def test_random_bytes_never_raise(tmp_path, data, suffix):
     path = tmp_path / f"fuzz{suffix}"
     path.write_bytes(data)
     reading = read.read_file(path)
-    assert len(reading.sheets) + len(reading.rechazos) + len(reading.omitidas) >= 1
+    assert len(reading.sheets) + len(reading.rejected) + len(reading.skipped) >= 1
 
 
 _CELL = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=30).filter(
@@ -198,9 +198,9 @@ def test_random_cells_are_kept_as_text(tmp_path, cells):
     sheet = only_sheet(read.read_file(path))
     f = sheet.frame
     if all(c.strip() == "" for c in cells):
-        assert len(f) == 0 and len(sheet.sin_asistente) == 0
+        assert len(f) == 0 and len(sheet.without_attendee) == 0
     elif cells[3].strip() == "":  # no person value: a row without attendee, not a row read
-        assert len(f) == 0 and sheet.sin_asistente.tolist() == [2]
+        assert len(f) == 0 and sheet.without_attendee.tolist() == [2]
     else:
         got = [None if v != v else v for v in f.iloc[0][["fecha", "comuna", "actividad", "sexo"]]]
         assert got == [c if c != "" else None for c in cells]
@@ -212,8 +212,8 @@ def test_head_counts_in_a_list_of_persons_are_named_not_dropped_silently(tmp_pat
     path.write_text("fecha;comuna;actividad;Observación;sexo;N° Mujeres;total asistentes\n"
                     "01/03/2017;Ovalle;X;nada;F;3;7\n", encoding="utf-8")
     sheet = only_sheet(read.read_file(path))
-    assert sheet.forma == schema.SHAPE_PERSONS
-    assert sheet.columnas_desconocidas == ["Observación", "N° Mujeres", "total asistentes"]
+    assert sheet.shape == schema.SHAPE_PERSONS
+    assert sheet.unknown_columns == ["Observación", "N° Mujeres", "total asistentes"]
     assert "asistentes_mujeres" not in sheet.frame and "total_asistentes" not in sheet.frame
 
 
@@ -245,7 +245,7 @@ def test_cp1252_cells_keep_every_character_in_plain_and_repeated_columns(tmp_pat
     assert path.stat().st_size > 1 << 20
     sheet = only_sheet(read.read_file(path))
     f = sheet.frame
-    assert sheet.codificacion == "cp1252"
+    assert sheet.encoding == "cp1252"
     expected = [r.rstrip("\n").split(";") for r in rows]
     assert f["actividad"].tolist() == [r[2] for r in expected]
     assert f["nombre"].fillna("").tolist() == [r[3] for r in expected]
