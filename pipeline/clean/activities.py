@@ -143,7 +143,7 @@ def _activity_keys(norm: pd.DataFrame) -> pd.Series:
 
 def summary_counts(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
     """Head counts of summary rows; counts break no earlier reason (celda, fecha, comuna, actividad)."""
-    parsed = {c: normalize.conteo(raw[c]) for c in schema.SUMMARY_COUNT_COLUMNS}
+    parsed = {c: normalize.head_count(raw[c]) for c in schema.SUMMARY_COUNT_COLUMNS}
     invalid = np.zeros(len(raw), dtype=bool)
     present = np.zeros(len(raw), dtype=bool)
     for value, bad in parsed.values():

@@ -15,38 +15,38 @@ from pipeline.text import fold
 from pipeline.clean.normalize import distinct_codes
 
 
-ESTADO_OFICIAL = "oficial"
+STATUS_OFFICIAL = "oficial"
 
 
-ESTADO_ALIAS = "alias"
+STATUS_ALIAS = "alias"
 
 
-ESTADO_CORREGIDA = "corregida"
+STATUS_CORRECTED = "corregida"
 
 
-ESTADO_OTRA_REGION = "comuna_de_otra_region"
+STATUS_OTHER_REGION = "comuna_de_otra_region"
 
 
-ESTADO_DESCONOCIDA = "comuna_desconocida"
+STATUS_UNKNOWN = "comuna_desconocida"
 
 
-ESTADO_AMBIGUA = "comuna_ambigua"
+STATUS_AMBIGUOUS = "comuna_ambigua"
 
 
-ESTADO_FALTANTE = "comuna_faltante"
+STATUS_MISSING = "comuna_faltante"
 
 
-ESTADOS_VALIDOS = {ESTADO_OFICIAL, ESTADO_ALIAS, ESTADO_CORREGIDA}
+VALID_STATUSES = {STATUS_OFFICIAL, STATUS_ALIAS, STATUS_CORRECTED}
 
 
 @dataclass(frozen=True)
 class ComunaMatch:
     cut_comuna: str | None
-    estado: str
+    status: str
 
 
 class ComunaMatcher:
-    """Typed comuna → (cut_comuna, estado), in the order of data contract §3.
+    """Typed comuna → (cut_comuna, status), in the order of data contract §3.
 
     Aliases: every kind in `reference.aliases()` counts, `nombre_capital_comunal`
     included (`Puerto Natales` is the town that seats the comuna Natales; every alias key
@@ -78,27 +78,27 @@ class ComunaMatcher:
     def match_one(self, typed: object) -> ComunaMatch:
         key = fold(typed)
         if not key:
-            return ComunaMatch(None, ESTADO_FALTANTE)
+            return ComunaMatch(None, STATUS_MISSING)
         if key in self.official:
-            return ComunaMatch(self.official[key], ESTADO_OFICIAL)
+            return ComunaMatch(self.official[key], STATUS_OFFICIAL)
         if key in self.alias:
-            return ComunaMatch(self.alias[key], ESTADO_ALIAS)
+            return ComunaMatch(self.alias[key], STATUS_ALIAS)
         if key in self.other:
-            return ComunaMatch(self.other[key], ESTADO_OTRA_REGION)
+            return ComunaMatch(self.other[key], STATUS_OTHER_REGION)
         hits = fuzz_process.extract(key, self._targets, scorer=Levenshtein.distance,
                                     score_cutoff=config.COMUNA_MAX_DISTANCE, limit=None)
         cuts = {self._target_cut[i] for _, _, i in hits}
         if len(cuts) == 1:
-            return ComunaMatch(cuts.pop(), ESTADO_CORREGIDA)
-        return ComunaMatch(None, ESTADO_AMBIGUA if cuts else ESTADO_DESCONOCIDA)
+            return ComunaMatch(cuts.pop(), STATUS_CORRECTED)
+        return ComunaMatch(None, STATUS_AMBIGUOUS if cuts else STATUS_UNKNOWN)
 
     def match(self, series: pd.Series) -> pd.DataFrame:
         """Frame with `cut_comuna` and `estado_comuna` (both categorical), aligned with `series`."""
         codes, dictionary = distinct_codes(series)
-        results = [self.match_one(u) for u in dictionary.to_pylist()] + [ComunaMatch(None, ESTADO_FALTANTE)]
+        results = [self.match_one(u) for u in dictionary.to_pylist()] + [ComunaMatch(None, STATUS_MISSING)]
         return pd.DataFrame({
             "cut_comuna": _categorical([r.cut_comuna for r in results], codes),
-            "estado_comuna": _categorical([r.estado for r in results], codes),
+            "estado_comuna": _categorical([r.status for r in results], codes),
         }, index=series.index)
 
 

@@ -258,7 +258,7 @@ def edad(series: pd.Series) -> pd.Series:
     return pd.Series(table[codes], index=series.index).astype("Int64")
 
 
-def edad_problema(value: object) -> str:
+def age_problem(value: object) -> str:
     """What is wrong with an age that could not be read, without repeating it (an age is personal)."""
     text = collapse_spaces(value).lower()
     if re.fullmatch(r"\d+\s*(?:-|a|–|/|y)\s*\d+\s*(?:años?|a\.?)?", text):
@@ -270,7 +270,7 @@ def edad_problema(value: object) -> str:
     return "un texto que no es una edad (escríbala en números)"
 
 
-def conteo(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+def head_count(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(count as Int64 or NA, invalid flag) — a count is a non-negative whole number."""
     blank = is_blank(series)
     num = pd.to_numeric(series.astype("str").str.strip().where(~blank), errors="coerce")

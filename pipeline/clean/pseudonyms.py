@@ -72,7 +72,7 @@ def check_key(key: bytes, origin: str) -> bytes:
     return key
 
 
-def clave(key_file: Path | None = None) -> bytes:
+def load_key(key_file: Path | None = None) -> bytes:
     """The secret key: `$BALANCE_CLAVE` if set and not empty, else the key file (created if missing).
 
     Either must be a random key (`key_problem`); the key file must be a regular
@@ -94,7 +94,7 @@ def clave(key_file: Path | None = None) -> bytes:
 def key_fingerprint(key: bytes | None = None) -> str:
     """A short public fingerprint of the key (never the key): it goes to run.log and to the
     cleaning stage's fingerprint, so a new key rebuilds the pseudonyms."""
-    return hmac.digest(key if key is not None else clave(), b"huella de la clave del balance", "sha256").hex()[:16]
+    return hmac.digest(key if key is not None else load_key(), b"huella de la clave del balance", "sha256").hex()[:16]
 
 
 def _read_or_create(path: Path) -> bytes:
@@ -154,7 +154,7 @@ _AES_BLOCK = 16
 def mac_key(key: bytes | None = None) -> bytes:
     """The AES-256 key of the pseudonyms, derived from the project key (HKDF-SHA-256)."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_CMAC_INFO).derive(
-        key if key is not None else clave())
+        key if key is not None else load_key())
 
 
 def pseudonym_array(ruts: pa.Array, key: bytes | None = None) -> pa.LargeStringArray:
@@ -200,7 +200,7 @@ def digests(values: Iterable[bytes], key: bytes | None = None) -> bytes:
     the same bytes as `hmac.digest`, which re-keys on every call and so takes twice as long
     over the hundreds of thousands of name keys of a big year.
     """
-    k = key if key is not None else clave()
+    k = key if key is not None else load_key()
     if len(k) > _BLOCK:
         k = hashlib.sha256(k).digest()
     k = k.ljust(_BLOCK, b"\0")

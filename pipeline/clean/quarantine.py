@@ -42,10 +42,10 @@ class Reasons:
 
     def series(self, index: pd.Index) -> pd.Series:
         """Categorical of reason codes (missing = no reason): checked and indexed without objects."""
-        return pd.Series(pd.Categorical.from_codes(self.codes, dtype=_MOTIVO_DTYPE, validate=False), index=index)
+        return pd.Series(pd.Categorical.from_codes(self.codes, dtype=_REASON_DTYPE, validate=False), index=index)
 
 
-_MOTIVO_DTYPE = pd.CategoricalDtype(MOTIVOS)
+_REASON_DTYPE = pd.CategoricalDtype(MOTIVOS)
 
 
 def too_long_cells(series: pd.Series) -> np.ndarray | None:
@@ -137,9 +137,9 @@ def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm,
     names = comuna_names()
     for raw, norm in ((p, p_norm), (s, s_norm)):
         estado = norm["estado_comuna"].cat
-        if comunas.ESTADO_CORREGIDA not in estado.categories:
+        if comunas.STATUS_CORRECTED not in estado.categories:
             continue
-        fixed = np.flatnonzero(estado.codes.to_numpy() == estado.categories.get_loc(comunas.ESTADO_CORREGIDA))
+        fixed = np.flatnonzero(estado.codes.to_numpy() == estado.categories.get_loc(comunas.STATUS_CORRECTED))
         for typed, cut in zip(raw["comuna"].iloc[fixed].to_numpy(dtype=object),
                               norm["cut_comuna"].iloc[fixed].astype(object).to_numpy()):
             corregidas.setdefault(collapse_spaces(typed), names[cut])
@@ -248,7 +248,7 @@ def _invalid_ages(raw: pd.DataFrame, norm: pd.DataFrame, sheets: list[Sheet]) ->
     if not mask.any():
         return []
     rows = np.flatnonzero(mask)
-    problems = normalize.per_unique_many(raw["edad"].iloc[rows].astype("str"), [normalize.edad_problema])[0]
+    problems = normalize.per_unique_many(raw["edad"].iloc[rows].astype("str"), [normalize.age_problem])[0]
     seq = norm["_sheet"].to_numpy()[rows]
     filas = norm[FILA].to_numpy()[rows]
     groups: dict[tuple[int, str], list[int]] = {}

@@ -388,7 +388,7 @@ def for_year(paths: config.Paths) -> Screen:
     if not path.is_file():
         raise StaleProcessed(f"Falta el índice de nombres de {paths.year} ({path}). {again}")
     try:
-        return Screen(read_index(path), pseudonyms.clave())
+        return Screen(read_index(path), pseudonyms.load_key())
     except ValueError:  # an index of an earlier version
         raise StaleProcessed(f"El índice de nombres de {paths.year} ({path}) es de una versión anterior. "
                              f"{again}") from None
@@ -439,7 +439,7 @@ def apply(found: Findings, calidad: dict) -> dict:
 def find(reading: Reading) -> Findings:
     """The year's name index, from every person row read, and every withheld value found at
     its source (file, sheet, column, rows). Nothing is written."""
-    key = pseudonyms.clave()
+    key = pseudonyms.load_key()
     names = _names(reading)
     prints = fingerprints(names, key)
     screen = Screen(prints, key, names=names)

@@ -28,9 +28,9 @@ from pipeline.text import fold, squash
 
 HM = "H/M"          # H = Hombre, M = Mujer
 FM = "F/M"          # F = Femenino (Mujer), M = Masculino (Hombre)
-AMBIGUA = "ambigua"
+AMBIGUOUS = "ambigua"
 
-_MEANING = {HM: schema.SEXO_MUJER, FM: schema.SEXO_HOMBRE, AMBIGUA: schema.SIN_INFORMACION}
+_MEANING = {HM: schema.SEXO_MUJER, FM: schema.SEXO_HOMBRE, AMBIGUOUS: schema.SIN_INFORMACION}
 
 # Notes that say which letters the file uses (folded text: lower case, no accents or punctuation)
 _SAYS_HM = re.compile(r"\bh\s*(?:es\s+|igual\s+a\s+)?hombres?\b|\bm\s*(?:es\s+|igual\s+a\s+)?mujer(?:es)?\b"
@@ -45,7 +45,7 @@ class MReading:
     """How the letter M of one file was read, and why."""
 
     file: str
-    reading: str                     # HM, FM or AMBIGUA
+    reading: str                     # HM, FM or AMBIGUOUS
     reason: str                      # what in the file told it, in plain Spanish
     m_rows: int = 0                  # rows whose sex is the letter M
     sheets: list[str] = field(default_factory=list)
@@ -113,7 +113,7 @@ def readings(raw: pd.DataFrame, sheets: list[Sheet]) -> tuple[np.ndarray, dict[s
         out[file] = MReading(file, reading, reason, int(len(with_m)),
                              sorted({sheets[int(s)].name for s in np.unique(seq[with_m])}),
                              [int(x) for x in row_numbers[with_m[:limits.MAX_LISTED_ROWS]]]
-                             if reading == AMBIGUA else [], _letters(present))
+                             if reading == AMBIGUOUS else [], _letters(present))
     return is_m, out
 
 
@@ -127,19 +127,19 @@ def _decide(letters: set[str], notes: set[str]) -> tuple[str, str]:
     """(reading, why) from the letters a file uses and what its notes say."""
     by_values = HM if "h" in letters and "f" not in letters else FM if "f" in letters and "h" not in letters else None
     if "f" in letters and "h" in letters:
-        return AMBIGUA, "la planilla usa F, H y M"
+        return AMBIGUOUS, "la planilla usa F, H y M"
     if len(notes) > 1:
-        return AMBIGUA, "las notas de la planilla dicen H/M y también F/M"
+        return AMBIGUOUS, "las notas de la planilla dicen H/M y también F/M"
     note = next(iter(notes), None)
     if note and by_values and note != by_values:
-        return AMBIGUA, f"la nota de la planilla dice {note}, pero sus valores usan {by_values}"
+        return AMBIGUOUS, f"la nota de la planilla dice {note}, pero sus valores usan {by_values}"
     if note:
         return note, f"la planilla lo indica («{note}» en su título o encabezado)"
     if by_values == HM:
         return HM, "la planilla usa H y M, sin F"
     if by_values == FM:
         return FM, "la planilla usa F y M, sin H"
-    return AMBIGUA, "nada en ella dice si M es Mujer u Hombre: no tiene F ni H, ni una nota como «Sexo: H = Hombre, M = Mujer»"
+    return AMBIGUOUS, "nada en ella dice si M es Mujer u Hombre: no tiene F ni H, ni una nota como «Sexo: H = Hombre, M = Mujer»"
 
 
 def sexo(raw: pd.DataFrame, sheets: list[Sheet]) -> tuple[pd.Series, dict[str, MReading], np.ndarray]:

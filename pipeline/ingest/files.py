@@ -27,9 +27,9 @@ NOT_LOGS = {HIGHLIGHTS_FILE}  # optional inputs beside the logs (config.Paths)
 DOCUMENT_SUFFIXES = {".docx", ".doc", ".pdf", ".odt", ".rtf", ".pptx", ".ppt", ".msg", ".eml"}
 OLD_SPREADSHEET_SUFFIXES = {".xlsm", ".xlsb", ".numbers"}
 
-MOTIVO_BLOQUEO = "archivo de bloqueo de Excel (el libro estaba abierto cuando se copió); no es una planilla"
-MOTIVO_DOCUMENTO = "no es una planilla (.csv, .xlsx, .xls u .ods); si trae asistencias, cópielas a una planilla"
-MOTIVO_FORMATO = "planilla en un formato que no se lee; ábrala en Excel y guárdela como .xlsx"
+REASON_LOCK_FILE = "archivo de bloqueo de Excel (el libro estaba abierto cuando se copió); no es una planilla"
+REASON_DOCUMENT = "no es una planilla (.csv, .xlsx, .xls u .ods); si trae asistencias, cópielas a una planilla"
+REASON_FORMAT = "planilla en un formato que no se lee; ábrala en Excel y guárdela como .xlsx"
 
 
 @dataclass
@@ -77,13 +77,13 @@ def survey(raw: Path) -> Survey:
             rel = path.relative_to(raw).as_posix()
             suffix = path.suffix.lower()
             if name.startswith("~$"):
-                out.ignored.append(Problem(rel, MOTIVO_BLOQUEO))
+                out.ignored.append(Problem(rel, REASON_LOCK_FILE))
                 continue
             if suffix in DOCUMENT_SUFFIXES:
-                out.ignored.append(Problem(rel, MOTIVO_DOCUMENTO))
+                out.ignored.append(Problem(rel, REASON_DOCUMENT))
                 continue
             if suffix in OLD_SPREADSHEET_SUFFIXES and not name.startswith("."):
-                out.rejected.append(Problem(rel, MOTIVO_FORMATO))
+                out.rejected.append(Problem(rel, REASON_FORMAT))
                 continue
             if not _is_log_name(name):
                 continue

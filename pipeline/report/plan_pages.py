@@ -31,7 +31,7 @@ _ENV = jinja2.Environment(
 _ARCHIVO_TIPO = "{nombre} ({tipo})"
 
 
-def _regla(plan: Mapping[str, Any]) -> str:
+def _rule(plan: Mapping[str, Any]) -> str:
     if plan.get("regla_ponderacion") == "proporcional":
         return "ponderación proporcional a las actividades verificadas"
     return "ponderación completa solo si CUMPLE (regla PMG)"
@@ -69,7 +69,7 @@ def plan_context(ind: Mapping[str, Any]) -> list[dict]:
             "titulo": p.get("titulo") or f"Plan {p['periodo']['texto']}",
             "periodo": plan_slides.period_words(p["periodo"]), "estado": plan_slides.status_title(p, ind.get("anio")),
             "avance": plan_slides.total_label(p),
-            "archivo": p["archivo"], "regla": _regla(p), "total": fmt_pct(p["total"], 2),
+            "archivo": p["archivo"], "regla": _rule(p), "total": fmt_pct(p["total"], 2),
             "peso_total": fmt_pct(sum(float(c["ponderacion"]) for c in p["compromisos"]), 2),
             "objetivos": [{"objetivo": k, "compromisos": v} for k, v in groups.items()],
         })

@@ -107,7 +107,7 @@ def total_sentence(plan: Mapping[str, Any]) -> str:
     return f"{total_label(plan)}: {fmt_pct(plan.get('total'), 2)}"
 
 
-def _estado_cell(estado: str, mark: str = "") -> str:
+def _status_cell(estado: str, mark: str = "") -> str:
     return (f'<td class="estado {ESTADO_CSS.get(estado, "")}" data-estado="{esc(estado)}" data-label="Estado">'
             f'{esc(estado)}{esc(mark)}</td>')
 
@@ -129,7 +129,7 @@ def plan_table(plan: Mapping[str, Any]) -> str:
         cells = [f'<td>{esc(t["nombre"])}</td>', f'<td class="num" data-label="Meta">{esc(t["meta"])}</td>',
                  f'<td class="num" data-label="Logrado">{esc(t["logrado"])}</td>',
                  f'<td class="fecha" data-label="Plazo">{esc(t["plazo"])}</td>',
-                 _estado_cell(t["estado"], "*" if awaits_verifiers(c) else "")]
+                 _status_cell(t["estado"], "*" if awaits_verifiers(c) else "")]
         if pmg:
             cells += [f'<td class="num" data-label="Ponderación">{esc(t["ponderacion"])}</td>',
                       f'<td class="num" data-label="{esc(columns[-1])}">{esc(t["ganada"])}</td>']

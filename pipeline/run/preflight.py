@@ -65,7 +65,7 @@ def key_problems() -> list[str]:
     from pipeline.errors import KeyFileError
 
     try:
-        pseudonyms.clave()
+        pseudonyms.load_key()
     except KeyFileError as err:
         return [str(err)]
     return []

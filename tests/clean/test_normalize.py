@@ -42,19 +42,19 @@ def matcher():
 
 
 @pytest.mark.parametrize("typed, cut, estado", [
-    ("La Serena", "04101", comunas.ESTADO_OFICIAL),
-    ("  la   SERENA ", "04101", comunas.ESTADO_OFICIAL),
-    ("Río Hurtado", "04305", comunas.ESTADO_OFICIAL),
-    ("RIO HURTADO", "04305", comunas.ESTADO_OFICIAL),
-    ("Vicuna", "04106", comunas.ESTADO_OFICIAL),
-    ("Paihuano", "04105", comunas.ESTADO_ALIAS),
-    ("La Serana", "04101", comunas.ESTADO_CORREGIDA),
-    ("Cokimbo", "04102", comunas.ESTADO_CORREGIDA),
-    ("Santiago", "13101", comunas.ESTADO_OTRA_REGION),
-    ("Valparaíso", "05101", comunas.ESTADO_OTRA_REGION),
-    ("Gotham", None, comunas.ESTADO_DESCONOCIDA),
-    ("", None, comunas.ESTADO_FALTANTE),
-    (None, None, comunas.ESTADO_FALTANTE),
+    ("La Serena", "04101", comunas.STATUS_OFFICIAL),
+    ("  la   SERENA ", "04101", comunas.STATUS_OFFICIAL),
+    ("Río Hurtado", "04305", comunas.STATUS_OFFICIAL),
+    ("RIO HURTADO", "04305", comunas.STATUS_OFFICIAL),
+    ("Vicuna", "04106", comunas.STATUS_OFFICIAL),
+    ("Paihuano", "04105", comunas.STATUS_ALIAS),
+    ("La Serana", "04101", comunas.STATUS_CORRECTED),
+    ("Cokimbo", "04102", comunas.STATUS_CORRECTED),
+    ("Santiago", "13101", comunas.STATUS_OTHER_REGION),
+    ("Valparaíso", "05101", comunas.STATUS_OTHER_REGION),
+    ("Gotham", None, comunas.STATUS_UNKNOWN),
+    ("", None, comunas.STATUS_MISSING),
+    (None, None, comunas.STATUS_MISSING),
 ])
 def test_comuna_steps(matcher, typed, cut, estado):
     assert matcher.match_one(typed) == comunas.ComunaMatch(cut, estado)
@@ -63,8 +63,8 @@ def test_comuna_steps(matcher, typed, cut, estado):
 def test_comuna_tie_is_ambiguous():
     # "chillon" is 1 edit from Chillán and 2 from Quillón (both in Ñuble): a tie
     m = comunas.comuna_matcher("Ñuble")
-    assert m.match_one("Chillon") == comunas.ComunaMatch(None, comunas.ESTADO_AMBIGUA)
-    assert m.match_one("Chillan").estado == comunas.ESTADO_OFICIAL
+    assert m.match_one("Chillon") == comunas.ComunaMatch(None, comunas.STATUS_AMBIGUOUS)
+    assert m.match_one("Chillan").status == comunas.STATUS_OFFICIAL
 
 
 def test_comuna_match_frame_aligned(matcher):
@@ -93,7 +93,7 @@ def test_any_official_name_in_any_form_matches_itself(name, transforms):
     cut = reference.comunas_region("Coquimbo").set_index("comuna").loc[name, "cut_comuna"]
     got = comunas.comuna_matcher("Coquimbo").match_one(typed)
     assert got.cut_comuna == cut
-    assert got.estado in comunas.ESTADOS_VALIDOS
+    assert got.status in comunas.VALID_STATUSES
 
 
 # --- sexo, zona, tipos, linea --------------------------------------------------
@@ -207,13 +207,13 @@ def test_edad_with_its_unit():
     ("111 años", "un número fuera de 0 a 110"), ("-3", "un número fuera de 0 a 110"),
     ("no sabe", "un texto que no es una edad"),
 ])
-def test_edad_problema_names_the_kind_never_the_value(value, problem):
-    said = normalize.edad_problema(value)
+def test_age_problem_names_the_kind_never_the_value(value, problem):
+    said = normalize.age_problem(value)
     assert said.startswith(problem) and value not in said
 
 
-def test_conteo():
-    value, invalid = normalize.conteo(s("3", "3.0", "-1", "x", None, "2.5", ""))
+def test_head_count():
+    value, invalid = normalize.head_count(s("3", "3.0", "-1", "x", None, "2.5", ""))
     assert value.tolist()[:2] == [3, 3] and value[2:].isna().all()
     assert invalid.tolist() == [False, False, True, True, False, True, False]
 

@@ -54,7 +54,7 @@ def test_loose_key_file_is_tightened(no_env):
     no_env.parent.mkdir(parents=True)
     no_env.write_text(SECRET + "\n")
     no_env.chmod(0o644)
-    assert pseudonyms.clave() == SECRET.encode()
+    assert pseudonyms.load_key() == SECRET.encode()
     assert stat.S_IMODE(no_env.stat().st_mode) == 0o600
 
 
@@ -62,7 +62,7 @@ def test_empty_key_file_is_an_error(no_env):
     no_env.parent.mkdir(parents=True)
     no_env.write_text("")
     with pytest.raises(pseudonyms.KeyFileError, match="vacío"):
-        pseudonyms.clave()
+        pseudonyms.load_key()
 
 
 def test_pseudonyms_match_pseudonym(monkeypatch):
@@ -118,7 +118,7 @@ def test_only_normalised_ruts_are_accepted(bad):
 def test_guessable_or_non_random_env_key_is_refused(monkeypatch, weak, why):
     monkeypatch.setenv(pseudonyms.ENV_KEY, weak)
     with pytest.raises(pseudonyms.KeyFileError, match=f"no sirve: .*{why}") as info:
-        pseudonyms.clave()
+        pseudonyms.load_key()
     message = str(info.value)
     assert len(weak) < 5 or weak not in message  # the message never quotes the key
     assert "secrets.token_hex(32)" in message  # it says how to generate one
@@ -131,16 +131,16 @@ def test_generated_keys_are_accepted(monkeypatch, no_env):
         assert pseudonyms.key_problem(secrets.token_hex(32).encode()) is None
         assert pseudonyms.key_problem(secrets.token_urlsafe(32).encode()) is None
     monkeypatch.setenv(pseudonyms.ENV_KEY, secrets.token_urlsafe(32))  # 43 base64 characters
-    assert len(pseudonyms.clave()) == 43
+    assert len(pseudonyms.load_key()) == 43
     monkeypatch.delenv(pseudonyms.ENV_KEY)
-    assert len(pseudonyms.clave()) == 64 and no_env.is_file()  # the generated key file passes its own check
+    assert len(pseudonyms.load_key()) == 64 and no_env.is_file()  # the generated key file passes its own check
 
 
 def test_short_key_file_is_refused(no_env):
     no_env.parent.mkdir(parents=True)
     no_env.write_text("corta\n")
     with pytest.raises(pseudonyms.KeyFileError, match="no sirve"):
-        pseudonyms.clave()
+        pseudonyms.load_key()
 
 
 def test_symlinked_key_file_is_refused_and_its_target_untouched(no_env, tmp_path):
@@ -152,11 +152,11 @@ def test_symlinked_key_file_is_refused_and_its_target_untouched(no_env, tmp_path
     no_env.parent.mkdir(parents=True)
     no_env.symlink_to(target)
     with pytest.raises(pseudonyms.KeyFileError, match="enlace simbólico"):
-        pseudonyms.clave()
+        pseudonyms.load_key()
     assert stat.S_IMODE(target.stat().st_mode) == 0o644  # never chmod-ed through the link
 
 
 def test_key_file_that_is_not_a_regular_file_is_refused(no_env):
     no_env.mkdir(parents=True)
     with pytest.raises((pseudonyms.KeyFileError, IsADirectoryError, OSError)):
-        pseudonyms.clave()
+        pseudonyms.load_key()
