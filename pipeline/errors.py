@@ -14,11 +14,11 @@ class BalanceError(Exception):
 class StageFailed(BalanceError):
     """A stage's notebook failed; the message says which stage, notebook and cell."""
 
-    def __init__(self, stage: str, notebook: str, detalle: str, copia: Path | None):
-        self.stage, self.notebook, self.detalle, self.copia = stage, notebook, detalle, copia
-        msg = f"Falló la etapa «{stage}» (notebook {notebook}): {detalle}"
-        if copia is not None:
-            msg += f"\nLa copia ejecutada queda para revisión en: {copia}"
+    def __init__(self, stage: str, notebook: str, detail: str, executed_copy: Path | None):
+        self.stage, self.notebook, self.detail, self.executed_copy = stage, notebook, detail, executed_copy
+        msg = f"Falló la etapa «{stage}» (notebook {notebook}): {detail}"
+        if executed_copy is not None:
+            msg += f"\nLa copia ejecutada queda para revisión en: {executed_copy}"
         super().__init__(msg)
 
 
@@ -58,9 +58,9 @@ class OutputNotWritable(BalanceError):
     """A folder the pipeline writes to is full, read-only or not ours: one Spanish line naming
     the folder and what to do; the previous outputs stay as they were."""
 
-    def __init__(self, folder: Path, causa: str):
-        self.folder, self.causa = Path(folder), causa
-        super().__init__(f"No se pudo escribir en la carpeta {folder}: {causa}. "
+    def __init__(self, folder: Path, cause: str):
+        self.folder, self.cause = Path(folder), cause
+        super().__init__(f"No se pudo escribir en la carpeta {folder}: {cause}. "
                          "Los resultados anteriores quedan como estaban.")
 
 

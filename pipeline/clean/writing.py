@@ -80,10 +80,10 @@ def not_writable_as_spanish(folder: Path | Callable[[OSError], Path]):
     try:
         yield
     except OSError as exc:
-        causa = _CAUSES.get(exc.errno)
-        if causa is None:
+        cause = _CAUSES.get(exc.errno)
+        if cause is None:
             raise
-        raise OutputNotWritable(folder(exc) if callable(folder) else folder, causa) from None
+        raise OutputNotWritable(folder(exc) if callable(folder) else folder, cause) from None
 
 
 _CAUSES = {

@@ -168,9 +168,9 @@ def _run_year(job: YearRun, final: Paths, on_stage: Callable[[str], None] | None
                     publish_quality_only(staged, final)
                 kept = failed.keep(staged.out, final)
                 shutil.rmtree(stage_root, ignore_errors=True)
-            if isinstance(err, StageFailed) and err.copia is not None:
+            if isinstance(err, StageFailed) and err.executed_copy is not None:
                 copia = kept / "notebooks" / err.notebook
-                raise StageFailed(err.stage, err.notebook, err.detalle, copia) from None
+                raise StageFailed(err.stage, err.notebook, err.detail, copia) from None
             raise
         logging.getLogger("pipeline").removeHandler(handler)
         handler.close()

@@ -41,7 +41,7 @@ def test_failure_names_stage_notebook_and_cell(nbdir, tmp_path):
     msg = str(info.value)
     assert "etapa «indicadores»" in msg and "02_indicadores.ipynb" in msg
     assert "celda" in msg and "ValueError" in msg and "falla de prueba en 2017" in msg
-    assert info.value.copia.exists()  # papermill's executed copy is kept for inspection
+    assert info.value.executed_copy.exists()  # papermill's executed copy is kept for inspection
 
 
 

@@ -32,7 +32,7 @@ def test_failed_run_leaves_previous_report_intact(tmp_path):
     assert job.paths.indicadores_json.read_text() == '{"bueno": true}'
     assert not (job.paths.out / "notebooks").exists()
     # the executed copy is kept for inspection, outside the good report
-    assert info.value.copia.exists() and ".fallidas" in str(info.value.copia)
+    assert info.value.executed_copy.exists() and ".fallidas" in str(info.value.executed_copy)
     assert [p.name for p in job.paths.out_root.iterdir() if p.name.startswith(".en-curso")] == []
 
 
