@@ -19,44 +19,44 @@ from pipeline.clean.quarantine import Reasons, first_reason, too_long_cells
 def activity_values(raw: pd.DataFrame, year: int, matcher: comunas.ComunaMatcher) -> pd.DataFrame:
     """Normalised activity-level values and the first quarantine reason of each row."""
     n = len(raw)
-    motivo = Reasons(n)
+    reasons = Reasons(n)
     # a row that does not fit its header first: none of its cells can be trusted
-    motivo.add(raw[SHIFTED].to_numpy(dtype=bool), "columnas_desplazadas")
+    reasons.add(raw[SHIFTED].to_numpy(dtype=bool), "columnas_desplazadas")
     too_long = np.zeros(n, dtype=bool)
     for c in schema.ACTIVITY_COLUMNS + schema.PERSON_COLUMNS + schema.SUMMARY_COUNT_COLUMNS:
         if c in raw and n:
             long_ = too_long_cells(raw[c])
             if long_ is not None:
                 too_long |= long_
-    motivo.add(too_long, "celda_demasiado_larga")
+    reasons.add(too_long, "celda_demasiado_larga")
 
-    fecha = normalize.fecha(raw["fecha"])
-    fecha_blank = normalize.is_blank(raw["fecha"]).to_numpy()
-    motivo.add(fecha_blank, "fecha_faltante")
-    fecha_nat = fecha.isna().to_numpy()
-    motivo.add(fecha_nat, "fecha_invalida")
+    date = normalize.fecha(raw["fecha"])
+    date_blank = normalize.is_blank(raw["fecha"]).to_numpy()
+    reasons.add(date_blank, "fecha_faltante")
+    date_nat = date.isna().to_numpy()
+    reasons.add(date_nat, "fecha_invalida")
     # within the year: between its first second and the next year's (NaT is below both)
-    seconds = fecha.to_numpy("datetime64[s]").view(np.int64)
+    seconds = date.to_numpy("datetime64[s]").view(np.int64)
     first_s, next_s = (np.array([year, year + 1]) - 1970).astype("datetime64[Y]").astype("datetime64[s]").view(np.int64)
-    motivo.add(fecha_nat | (seconds < first_s) | (seconds >= next_s), "fecha_fuera_de_anio")
+    reasons.add(date_nat | (seconds < first_s) | (seconds >= next_s), "fecha_fuera_de_anio")
 
     com = matcher.match(raw["comuna"])
-    estado = com["estado_comuna"].cat
+    status = com["estado_comuna"].cat
     for code in ("comuna_faltante", "comuna_de_otra_region", "comuna_ambigua", "comuna_desconocida"):
-        if code in estado.categories:
-            motivo.add(estado.codes.to_numpy() == estado.categories.get_loc(code), code)
+        if code in status.categories:
+            reasons.add(status.codes.to_numpy() == status.categories.get_loc(code), code)
 
     id_fold = normalize.per_unique_many(raw["id_actividad"], [_folded], categorical=True)[0]
     act_fold = normalize.per_unique_many(raw["actividad"], [_folded], categorical=True)[0]
-    motivo.add((id_fold.cat.codes.to_numpy() < 0) & (act_fold.cat.codes.to_numpy() < 0), "actividad_faltante")
+    reasons.add((id_fold.cat.codes.to_numpy() < 0) & (act_fold.cat.codes.to_numpy() < 0), "actividad_faltante")
 
     out = pd.DataFrame({
-        "fecha": fecha,
+        "fecha": date,
         "cut_comuna": com["cut_comuna"],
         "estado_comuna": com["estado_comuna"],
         "id_fold": id_fold,
         "act_fold": act_fold,
-        "motivo": motivo.series(raw.index),
+        "motivo": reasons.series(raw.index),
         "_sheet": raw["_sheet"],
         FILA: raw[FILA],
     }, index=raw.index)
@@ -106,16 +106,16 @@ def _activity_keys(norm: pd.DataFrame) -> pd.Series:
     nat = np.isnat(days)
     days = days.astype(np.int64)
     low = days[~nat].min(initial=0)
-    fecha = np.where(nat, 0, days - low + 1)  # 0 = no date
+    date = np.where(nat, 0, days - low + 1)  # 0 = no date
     cut = norm["cut_comuna"].cat.codes.to_numpy().astype(np.int64) + 1
     act = norm["act_fold"].cat.codes.to_numpy().astype(np.int64) + 1
-    n_f, n_c, n_a = fecha.max(initial=0) + 1, cut.max(initial=0) + 1, act.max(initial=0) + 1
+    n_f, n_c, n_a = date.max(initial=0) + 1, cut.max(initial=0) + 1, act.max(initial=0) + 1
     # one integer per (fecha, comuna, actividad): packed directly when it fits in 62 bits,
     # else in two hashed steps
     if float(n_f) * n_c * n_a < 2.0 ** 62:
-        composite = (fecha * n_c + cut) * n_a + act
+        composite = (date * n_c + cut) * n_a + act
     else:
-        fc = pd.factorize(fecha * n_c + cut)[0].astype(np.int64)
+        fc = pd.factorize(date * n_c + cut)[0].astype(np.int64)
         composite = pd.factorize(fc * n_a + act)[0].astype(np.int64)
     # groups numbered in order of first appearance, as a groupby(sort=False).ngroup() would
     gid = pd.factorize(np.where(has_id, id_codes, id_codes.max(initial=-1) + 1 + composite))[0]
@@ -155,10 +155,10 @@ def summary_counts(raw: pd.DataFrame, norm: pd.DataFrame) -> pd.DataFrame:
     t_raw = parsed["total_asistentes"][0]
     has_t = t_raw.notna().to_numpy()
     t = np.where(has_t, t_raw.fillna(0).to_numpy("int64"), m + h + s)
-    motivo = norm["motivo"].to_numpy(dtype=object).copy()
-    first_reason(motivo, invalid | ~present, "conteo_invalido")
-    first_reason(motivo, t < m + h, "conteo_inconsistente")
+    reasons = norm["motivo"].to_numpy(dtype=object).copy()
+    first_reason(reasons, invalid | ~present, "conteo_invalido")
+    first_reason(reasons, t < m + h, "conteo_inconsistente")
     # the total wins: whatever it holds beyond women and men is of unknown sex
-    sin = np.where(has_t, t - m - h, s)
-    return norm.assign(motivo=pd.Series(motivo, index=norm.index, dtype=object),
-                       mujeres=m, hombres=h, sexo_sin_informacion=sin, asistencias=t)
+    unknown_sex = np.where(has_t, t - m - h, s)
+    return norm.assign(motivo=pd.Series(reasons, index=norm.index, dtype=object),
+                       mujeres=m, hombres=h, sexo_sin_informacion=unknown_sex, asistencias=t)

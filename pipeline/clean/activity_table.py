@@ -40,10 +40,10 @@ def person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFram
     # groups numbered in order of first appearance, from the integer codes (every kept row
     # has an activity key)
     gid, first = pd.factorize(kept["clave_actividad"].cat.codes.to_numpy())
-    claves = np.asarray(kept["clave_actividad"].cat.categories, dtype=object)[first]
-    n_groups = len(claves)
-    sexo_codes = kept["sexo"].cat.codes.to_numpy().astype(np.int64)  # categories = schema.SEXOS
-    flat = np.bincount(gid.astype(np.int64) * 3 + sexo_codes, minlength=3 * n_groups).reshape(n_groups, 3)
+    activity_keys = np.asarray(kept["clave_actividad"].cat.categories, dtype=object)[first]
+    n_groups = len(activity_keys)
+    sex_codes = kept["sexo"].cat.codes.to_numpy().astype(np.int64)  # categories = schema.SEXOS
+    flat = np.bincount(gid.astype(np.int64) * 3 + sex_codes, minlength=3 * n_groups).reshape(n_groups, 3)
     counts = pd.DataFrame(flat, columns=schema.SEXOS)
     conflicts: list[dict] = []
     chosen_rows: dict[str, np.ndarray] = {}
@@ -51,15 +51,15 @@ def person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFram
                "tipo_actividad": "tipo_actividad", "linea": "linea", "zona": "zona",
                "tipo_organizacion": "tipo_organizacion", "organizacion": "org_fold"}
     title_row, _ = _majority(gid, kept["actividad"], kept["actividad"].isna().to_numpy(), n_groups)
-    for campo, col in compare.items():
+    for field, col in compare.items():
         values = kept[col]
         missing = values.isna().to_numpy().copy()
         if isinstance(values.dtype, pd.CategoricalDtype):
             missing |= values.cat.codes.to_numpy() == values.cat.categories.get_indexer([schema.SIN_INFORMACION])[0]
         rows, clash = _majority(gid, values, missing, n_groups)
-        chosen_rows[campo] = rows
+        chosen_rows[field] = rows
         if len(clash):
-            conflicts += _conflicts(kept, campo, clash.sort_values(["g", "first"]), rows, title_row)
+            conflicts += _conflicts(kept, field, clash.sort_values(["g", "first"]), rows, title_row)
     id_row, _ = _majority(gid, kept["id_actividad"], kept["id_actividad"].isna().to_numpy(), n_groups)
     org_row, _ = _majority(gid, kept["organizacion"], kept["organizacion"].isna().to_numpy(), n_groups)
     extra_rows = {c: _majority(gid, kept[c], kept[c].isna().to_numpy(), n_groups)[0]
@@ -69,7 +69,7 @@ def person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFram
         return kept[col].iloc[rows].astype(object).to_numpy() if n_groups else np.array([], dtype=object)
 
     act = pd.DataFrame({
-        "clave_actividad": claves,
+        "clave_actividad": activity_keys,
         "id_actividad": pick("id_actividad", id_row),
         "fecha": kept["fecha"].to_numpy()[chosen_rows["fecha"]] if n_groups else np.array([], "datetime64[s]"),
         "actividad": pick("actividad", title_row),
@@ -88,31 +88,31 @@ def person_activities(norm: pd.DataFrame, keep: np.ndarray) -> tuple[pd.DataFram
     return act, conflicts
 
 
-def _display(kept: pd.DataFrame, campo: str, rows: np.ndarray) -> np.ndarray:
-    """Values of `campo` at `rows` as an analyst reads them in the quality report."""
-    col = {"actividad": "actividad", "organizacion": "organizacion"}.get(campo, campo)
+def _display(kept: pd.DataFrame, field: str, rows: np.ndarray) -> np.ndarray:
+    """Values of `field` at `rows` as an analyst reads them in the quality report."""
+    col = {"actividad": "actividad", "organizacion": "organizacion"}.get(field, field)
     values = kept[col].iloc[rows]
-    if campo == "fecha":
+    if field == "fecha":
         values = values.dt.strftime("%Y-%m-%d")
-    elif campo == "cut_comuna":
+    elif field == "cut_comuna":
         values = values.astype(object).map(comuna_names())
     return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
 
 
-def _conflicts(kept: pd.DataFrame, campo: str, clash: pd.DataFrame, chosen: np.ndarray,
+def _conflicts(kept: pd.DataFrame, field: str, clash: pd.DataFrame, chosen: np.ndarray,
                title_row: np.ndarray) -> list[dict]:
-    """One entry per activity whose rows disagree on `campo`: values seen, how often, which won."""
+    """One entry per activity whose rows disagree on `field`: values seen, how often, which won."""
     groups = clash["g"].to_numpy()
-    shown = _display(kept, campo, clash["first"].to_numpy())
+    shown = _display(kept, field, clash["first"].to_numpy())
     counts = clash["n"].to_numpy()
     uniq_g, starts = np.unique(groups, return_index=True)
     titles = _display(kept, "actividad", title_row[uniq_g])
     ids = _display(kept, "id_actividad", title_row[uniq_g])
-    elegido = _display(kept, campo, chosen[uniq_g])
+    winner = _display(kept, field, chosen[uniq_g])
     bounds = list(starts[1:]) + [len(groups)]
     return [
-        {"actividad": titles[k] or ids[k], "campo": campo,
-         "valores": {str(v): int(c) for v, c in zip(shown[s:e], counts[s:e])}, "elegido": elegido[k]}
+        {"actividad": titles[k] or ids[k], "campo": field,
+         "valores": {str(v): int(c) for v, c in zip(shown[s:e], counts[s:e])}, "elegido": winner[k]}
         for k, (s, e) in enumerate(zip(starts, bounds))
     ]
 

@@ -22,7 +22,7 @@ def person_fields(raw: pd.DataFrame, norm: pd.DataFrame, sheets: list[Sheet] | N
     """`norm` with the person values that do not depend on the RUT: sexo (the letter M read
     per file, `sex_codes`; `sexo_m_ambigua` where the file does not tell) and edad."""
     edad = normalize.edad(raw["edad"])
-    edad_blank = normalize.is_blank(raw["edad"]).to_numpy()
+    age_blank = normalize.is_blank(raw["edad"]).to_numpy()
     if sheets is None:
         sexo, ambiguous = normalize.sexo(raw["sexo"]), np.zeros(len(raw), dtype=bool)
     else:
@@ -31,7 +31,7 @@ def person_fields(raw: pd.DataFrame, norm: pd.DataFrame, sheets: list[Sheet] | N
         sexo=sexo,
         sexo_m_ambigua=ambiguous,
         edad=edad,
-        edad_invalida=~edad_blank & edad.isna().to_numpy(),
+        edad_invalida=~age_blank & edad.isna().to_numpy(),
     )
 
 

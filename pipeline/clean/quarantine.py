@@ -26,9 +26,9 @@ from pipeline.clean.activity_table import comuna_names
 MOTIVOS = list(schema.QUARANTINE_REASONS)
 
 
-def first_reason(motivo: np.ndarray, mask: np.ndarray, code: str) -> None:
+def first_reason(reason: np.ndarray, mask: np.ndarray, code: str) -> None:
     """Set `code` where `mask` holds and no earlier reason was found (local array only)."""
-    motivo[mask & pd.isna(motivo)] = code
+    reason[mask & pd.isna(reason)] = code
 
 
 class Reasons:
@@ -103,60 +103,60 @@ COUNT_REASONS = {"conteo_invalido", "conteo_inconsistente"}
 
 def calidad_figures(reading, year, region, p, p_norm, p_valid, p_dup, s, s_norm, s_valid, s_dup, conflicts, matcher):
     """Every figure of the quality report: accounting per sheet, and where each problem is."""
-    por_archivo = []
-    detalle = []
-    motivos = {m: 0 for m in MOTIVOS}
+    per_file = []
+    details = []
+    by_reason = {m: 0 for m in MOTIVOS}
     for i, h in enumerate(reading.sheets):
         persons = h.shape == schema.SHAPE_PERSONS
         raw, norm, valid, dup = (p, p_norm, p_valid, p_dup) if persons else (s, s_norm, s_valid, s_dup)
         mine = (norm["_sheet"] == i).to_numpy()
-        leidas = int(mine.sum())
-        validas = int((mine & valid & ~dup).sum())
+        rows_read = int(mine.sum())
+        rows_valid = int((mine & valid & ~dup).sum())
         dups = int((mine & dup).sum())
-        cuar = int((mine & ~valid).sum())
-        por_archivo.append({"archivo": h.file, "hoja": h.name, "forma": h.shape, "filas_leidas": leidas,
-                            "filas_validas": validas, "duplicados": dups, "cuarentena": cuar,
-                            "sin_asistente": int(len(h.without_attendee)), "rangos_combinados": int(h.merged_ranges),
-                            "codificacion": h.encoding, "lineas_cp1252": int(h.cp1252_lines)})
+        quarantined = int((mine & ~valid).sum())
+        per_file.append({"archivo": h.file, "hoja": h.name, "forma": h.shape, "filas_leidas": rows_read,
+                         "filas_validas": rows_valid, "duplicados": dups, "cuarentena": quarantined,
+                         "sin_asistente": int(len(h.without_attendee)), "rangos_combinados": int(h.merged_ranges),
+                         "codificacion": h.encoding, "lineas_cp1252": int(h.cp1252_lines)})
         bad = np.flatnonzero(mine & ~valid)
         reasons = norm["motivo"].iloc[bad].to_numpy(dtype=object)
         shown = {c: raw[c].iloc[bad].to_numpy(dtype=object) for c in ("fecha", "comuna")}
         counts = [raw[c].iloc[bad].to_numpy(dtype=object) for c in schema.SUMMARY_COUNT_COLUMNS] if not persons else []
-        for k, (fila, motivo) in enumerate(zip(norm[FILA].to_numpy()[bad], reasons)):
-            column = REASON_COLUMN.get(motivo)
+        for k, (row_number, reason) in enumerate(zip(norm[FILA].to_numpy()[bad], reasons)):
+            column = REASON_COLUMN.get(reason)
             if column is not None:
-                valor = _shown(shown[column][k])
-            elif motivo in COUNT_REASONS and counts:
-                valor = " / ".join(_shown(c[k]) or "vacío" for c in counts)
+                value = _shown(shown[column][k])
+            elif reason in COUNT_REASONS and counts:
+                value = " / ".join(_shown(c[k]) or "vacío" for c in counts)
             else:
-                valor = None
-            detalle.append({"archivo": h.file, "hoja": h.name, "fila": int(fila), "motivo": motivo,
-                            "valor": valor})
-            motivos[motivo] += 1
-    corregidas = {}
+                value = None
+            details.append({"archivo": h.file, "hoja": h.name, "fila": int(row_number), "motivo": reason,
+                            "valor": value})
+            by_reason[reason] += 1
+    corrected = {}
     names = comuna_names()
     for raw, norm in ((p, p_norm), (s, s_norm)):
-        estado = norm["estado_comuna"].cat
-        if comunas.STATUS_CORRECTED not in estado.categories:
+        status = norm["estado_comuna"].cat
+        if comunas.STATUS_CORRECTED not in status.categories:
             continue
-        fixed = np.flatnonzero(estado.codes.to_numpy() == estado.categories.get_loc(comunas.STATUS_CORRECTED))
+        fixed = np.flatnonzero(status.codes.to_numpy() == status.categories.get_loc(comunas.STATUS_CORRECTED))
         for typed, cut in zip(raw["comuna"].iloc[fixed].to_numpy(dtype=object),
                               norm["cut_comuna"].iloc[fixed].astype(object).to_numpy()):
-            corregidas.setdefault(collapse_spaces(typed), names[cut])
-    total = {k: sum(r[k] for r in por_archivo) for k in ("filas_leidas", "filas_validas", "duplicados", "cuarentena")}
+            corrected.setdefault(collapse_spaces(typed), names[cut])
+    total = {k: sum(r[k] for r in per_file) for k in ("filas_leidas", "filas_validas", "duplicados", "cuarentena")}
     sheets = reading.sheets
     return {
         "anio": int(year),
         "region": reference.region(region).nombre,
         **total,
-        "cuarentena_por_motivo": motivos,
-        "comunas_corregidas": dict(sorted(corregidas.items())),
+        "cuarentena_por_motivo": by_reason,
+        "comunas_corregidas": dict(sorted(corrected.items())),
         "archivos_rechazados": [{"archivo": r.file, "hoja": r.sheet, "codigo": r.code, "motivo": r.reason}
                                 for r in reading.rejected],
         "hojas_omitidas": [{"archivo": o.file, "hoja": o.sheet} for o in reading.skipped],
         "archivos_ignorados": [{"archivo": g.file, "motivo": g.reason} for g in reading.ignored],
-        "por_archivo": por_archivo,
-        "cuarentena_detalle": detalle,
+        "por_archivo": per_file,
+        "cuarentena_detalle": details,
         "conflictos_actividad": conflicts,
         "rut_invalidos": int(p_norm["rut_invalido"].sum()) if "rut_invalido" in p_norm else 0,
         "edades_invalidas": int(p_norm["edad_invalida"].sum()) if "edad_invalida" in p_norm else 0,
@@ -210,8 +210,8 @@ def _texts_by_row(sheet: Sheet) -> list[dict]:
     """[{texto, filas}] of the listed rows without attendee: rows saying the same (a date filled
     down, a run of blank formatted rows) share one entry, in order of first appearance."""
     groups: dict[str, list[int]] = {}
-    for fila, texto in zip(sheet.without_attendee[:limits.MAX_LISTED_ROWS], sheet.without_attendee_texts):
-        groups.setdefault(texto, []).append(int(fila))
+    for row_number, text in zip(sheet.without_attendee[:limits.MAX_LISTED_ROWS], sheet.without_attendee_texts):
+        groups.setdefault(text, []).append(int(row_number))
     return [{"texto": t, "filas": f} for t, f in groups.items()]
 
 
@@ -233,9 +233,9 @@ def _rows_by_sheet(norm: pd.DataFrame, mask: np.ndarray, sheets: list[Sheet]) ->
     if not mask.any():
         return out
     seq = norm["_sheet"].to_numpy()[mask]
-    filas = norm[FILA].to_numpy()[mask]
+    row_numbers = norm[FILA].to_numpy()[mask]
     for i in np.unique(seq):
-        rows = filas[seq == i]
+        rows = row_numbers[seq == i]
         out.append({"archivo": sheets[i].file, "hoja": sheets[i].name, "n": int(len(rows)),
                     "filas": [int(f) for f in rows[:limits.MAX_LISTED_ROWS]]})
     return out
@@ -250,12 +250,12 @@ def _invalid_ages(raw: pd.DataFrame, norm: pd.DataFrame, sheets: list[Sheet]) ->
     rows = np.flatnonzero(mask)
     problems = normalize.per_unique_many(raw["edad"].iloc[rows].astype("str"), [normalize.age_problem])[0]
     seq = norm["_sheet"].to_numpy()[rows]
-    filas = norm[FILA].to_numpy()[rows]
+    row_numbers = norm[FILA].to_numpy()[rows]
     groups: dict[tuple[int, str], list[int]] = {}
-    for i, problema, fila in zip(seq, problems.to_numpy(dtype=object), filas):
-        groups.setdefault((int(i), problema), []).append(int(fila))
-    return [{"archivo": sheets[i].file, "hoja": sheets[i].name, "problema": problema, "n": len(f),
-             "filas": f[:limits.MAX_LISTED_ROWS]} for (i, problema), f in sorted(groups.items())]
+    for i, problem, row_number in zip(seq, problems.to_numpy(dtype=object), row_numbers):
+        groups.setdefault((int(i), problem), []).append(int(row_number))
+    return [{"archivo": sheets[i].file, "hoja": sheets[i].name, "problema": problem, "n": len(f),
+             "filas": f[:limits.MAX_LISTED_ROWS]} for (i, problem), f in sorted(groups.items())]
 
 
 def _unrecognised(raw: pd.DataFrame, norm: pd.DataFrame, column: str, sheets: list[Sheet],
@@ -274,10 +274,10 @@ def _unrecognised(raw: pd.DataFrame, norm: pd.DataFrame, column: str, sheets: li
         return out
     typed = raw[column].to_numpy(dtype=object)
     seq = norm["_sheet"].to_numpy()
-    filas = norm[FILA].to_numpy()
+    row_numbers = norm[FILA].to_numpy()
     groups: dict[tuple[int, str], list[int]] = {}
     for k in np.flatnonzero(unknown):
-        groups.setdefault((int(seq[k]), _shown(typed[k]) or ""), []).append(int(filas[k]))
+        groups.setdefault((int(seq[k]), _shown(typed[k]) or ""), []).append(int(row_numbers[k]))
     for (i, value), rows in sorted(groups.items()):
         out.append({"archivo": sheets[i].file, "hoja": sheets[i].name, "valor": value, "n": len(rows),
                     "filas": rows[:limits.MAX_LISTED_ROWS]})

@@ -444,12 +444,12 @@ def find(reading: Reading) -> Findings:
     prints = fingerprints(names, key)
     screen = Screen(prints, key, names=names)
     files = sorted({e.file for e in [*reading.sheets, *reading.rejected, *reading.skipped]})
-    numbered = {archivo: i + 1 for i, archivo in enumerate(files)}  # the order files are read in
+    numbered = {file: i + 1 for i, file in enumerate(files)}  # the order files are read in
     places = []
 
-    def place(archivo: str, hoja: str, columna: str, rows=()) -> None:
+    def place(file: str, sheet: str, column: str, rows=()) -> None:
         rows = list(rows)
-        places.append({**_place_names(screen, archivo, hoja, numbered[archivo]), "columna": columna,
+        places.append({**_place_names(screen, file, sheet, numbered[file]), "columna": column,
                        "filas": [int(r) for r in rows[:MAX_ROWS_PER_PLACE]], "n": len(rows)})
 
     for s in reading.sheets:
@@ -480,14 +480,14 @@ def _rename_files(obj, shown: dict[str, str]):
     return obj
 
 
-def _place_names(screen: Screen, archivo: str, hoja: str, n: int) -> dict:
+def _place_names(screen: Screen, file: str, sheet: str, n: int) -> dict:
     """File and sheet of a place as the report may show them: a withheld file name is given by
     its position among the year's files (in name order), which is enough to find it."""
-    return {"archivo": archivo if not screen.hit(archivo) else f"{WITHHELD} (archivo n.º {n} en orden alfabético)",
-            "hoja": screen(hoja)}
+    return {"archivo": file if not screen.hit(file) else f"{WITHHELD} (archivo n.º {n} en orden alfabético)",
+            "hoja": screen(sheet)}
 
 
-def _hit_rows(screen: Screen, values: pd.Series, filas: pd.Series, code: bool = False) -> np.ndarray:
+def _hit_rows(screen: Screen, values: pd.Series, row_numbers: pd.Series, code: bool = False) -> np.ndarray:
     """Row numbers (as the sheet shows them) whose value is withheld; each distinct value
     screened once. `code`: a code column."""
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -498,4 +498,4 @@ def _hit_rows(screen: Screen, values: pd.Series, filas: pd.Series, code: bool = 
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         bad = np.array(screen.hits([str(u) for u in uniques], code) + [False], dtype=bool)
         mask = bad[codes]
-    return filas.to_numpy()[mask]
+    return row_numbers.to_numpy()[mask]

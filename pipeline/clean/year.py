@@ -131,11 +131,11 @@ def clean_sheets(reading: Reading, year: int, region: str,
     # --- summary rows --------------------------------------------------------
     s_valid = s_norm["motivo"].isna().to_numpy()
     # person rows win over a summary of the same activity; a re-sent summary row is a duplicate
-    claves = pd.Series(s_norm["clave_actividad"].astype(object).to_numpy())
+    activity_keys = pd.Series(s_norm["clave_actividad"].astype(object).to_numpy())
     s_dup = np.zeros(len(s_norm), dtype=bool)
     if s_valid.any():
-        valid_claves = claves[s_valid]
-        s_dup[s_valid] = (valid_claves.isin(set(act_p["clave_actividad"])) | valid_claves.duplicated()).to_numpy()
+        valid_keys = activity_keys[s_valid]
+        s_dup[s_valid] = (valid_keys.isin(set(act_p["clave_actividad"])) | valid_keys.duplicated()).to_numpy()
     s_keep = s_valid & ~s_dup
     act_s = summary_activities(s_norm, s_keep)
 

@@ -191,7 +191,7 @@ def _build(file: str, sheet: str, header: list[object], data_columns, header_i: 
     positions, shape, unknown = map_columns(header)
     # names and RUTs are read as plain text: nearly all distinct
     columns, shifted = data_columns(header_i, {positions[c] for c in PLAIN_COLUMNS if c in positions})
-    first_fila = first_data_row + header_i + 1
+    first_row = first_data_row + header_i + 1
     n = len(columns[0]) if columns else (len(shifted) if shifted is not None else 0)
     shifted = np.zeros(n, dtype=bool) if shifted is None else np.asarray(shifted, dtype=bool)
     blank = _blank_rows(columns, n)
@@ -216,15 +216,15 @@ def _build(file: str, sheet: str, header: list[object], data_columns, header_i: 
         else:
             data[canonical] = pd.Series(col.to_numpy(dtype=object)[keep] if not keep.all() else col,
                                         dtype="str").reset_index(drop=True)
-    data[FILA] = pd.Series(np.flatnonzero(keep) + first_fila, dtype="int64")
+    data[FILA] = pd.Series(np.flatnonzero(keep) + first_row, dtype="int64")
     if shifted.any():
         data[SHIFTED] = pd.Series(shifted[keep])
     listed = np.flatnonzero(no_attendee)[:limits.MAX_LISTED_ROWS]
     shown = [columns[p] for p in row_text_positions(positions) if p < len(columns)]
-    textos = [_with_label(row_text(col.iloc[i] for col in shown), labels.get(int(i))) for i in listed]
+    texts = [_with_label(row_text(col.iloc[i] for col in shown), labels.get(int(i))) for i in listed]
     return Sheet(file, sheet, shape, pd.DataFrame(data), unknown,
-                 without_attendee=(np.flatnonzero(no_attendee) + first_fila).astype(np.int64),
-                 without_attendee_texts=textos)
+                 without_attendee=(np.flatnonzero(no_attendee) + first_row).astype(np.int64),
+                 without_attendee_texts=texts)
 
 
 # A signature, approval or total line (data contract §1): its first words, in any column.

@@ -218,27 +218,27 @@ def _ods_merged(path: Path) -> dict[str, list[tuple[tuple[int, int], tuple[int, 
         with zipfile.ZipFile(path) as zf, zf.open("content.xml") as fh:
             sheet: list | None = None
             row = col = 0
-            for event, el in ET.iterparse(fh, events=("start", "end")):
-                tag = el.tag
+            for event, element in ET.iterparse(fh, events=("start", "end")):
+                tag = element.tag
                 if event == "start":
                     if tag == t + "table":
-                        sheet = out.setdefault(el.get(t + "name", ""), [])
+                        sheet = out.setdefault(element.get(t + "name", ""), [])
                         row = 0
                     elif tag == t + "table-row":
                         col = 0
                     elif tag in (t + "table-cell", t + "covered-table-cell") and sheet is not None:
-                        rows_spanned = int(el.get(t + "number-rows-spanned", "1"))
-                        cols_spanned = int(el.get(t + "number-columns-spanned", "1"))
+                        rows_spanned = int(element.get(t + "number-rows-spanned", "1"))
+                        cols_spanned = int(element.get(t + "number-columns-spanned", "1"))
                         if rows_spanned > 1 or cols_spanned > 1:
                             sheet.append(((row, col), (row + rows_spanned - 1, col + cols_spanned - 1)))
-                        col += int(el.get(t + "number-columns-repeated", "1"))
+                        col += int(element.get(t + "number-columns-repeated", "1"))
                     continue
                 if tag == t + "table-row":
-                    row += int(el.get(t + "number-rows-repeated", "1"))
-                    el.clear()
+                    row += int(element.get(t + "number-rows-repeated", "1"))
+                    element.clear()
                 elif tag == t + "table":
                     sheet = None
-                    el.clear()
+                    element.clear()
     except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError, ValueError):
         return {}
     return out
