@@ -183,7 +183,7 @@ def achievements_slide(ind: Mapping[str, Any], texts=None) -> str | None:
     """The year's achievements: the office's list (textos.yml), else drafted from the plan."""
     from pipeline.report.texts import drafted_achievements, markdown
 
-    items = texts.logros if texts is not None and texts.logros is not None else drafted_achievements(ind)
+    items = texts.achievements if texts is not None and texts.achievements is not None else drafted_achievements(ind)
     if not items:
         return None
     body = markdown("\n".join(f"- {i}" for i in items))
@@ -197,11 +197,11 @@ def closing_slide(ind: Mapping[str, Any], texts=None) -> str | None:
     """The closing slide of textos.yml (title and text), or None."""
     from pipeline.report.texts import markdown
 
-    cierre = texts.cierre if texts is not None else None
-    if not cierre:
+    closing = texts.closing if texts is not None else None
+    if not closing:
         return None
-    hashtag = "" if cierre.get("titulo", "").strip() == SECTION_PARTICIPACION else \
+    hashtag = "" if closing.get("titulo", "").strip() == SECTION_PARTICIPACION else \
         f'<p class="hashtag">{esc(SECTION_PARTICIPACION)}</p>'  # never the same words twice
-    return _slide(f'{hashtag}<h1>{esc(cierre.get("titulo", ""))}</h1>'
-                  + (f'<div class="parrafo">{markdown(cierre["texto"])}</div>' if cierre.get("texto") else ""),
+    return _slide(f'{hashtag}<h1>{esc(closing.get("titulo", ""))}</h1>'
+                  + (f'<div class="parrafo">{markdown(closing["texto"])}</div>' if closing.get("texto") else ""),
                   "portada cierre")

@@ -122,15 +122,15 @@ def markdown(text: str) -> str:
 class Texts:
     """The office's texts of one year (empty without a file): paragraphs, achievements, closing."""
 
-    def __init__(self, parrafos: Mapping[str, str] | None = None, logros: list[str] | None = None,
-                 cierre: Mapping[str, str] | None = None):
-        self.parrafos = dict(parrafos or {})
-        self.logros = list(logros) if logros is not None else None
-        self.cierre = dict(cierre) if cierre else None
+    def __init__(self, paragraphs: Mapping[str, str] | None = None, achievements: list[str] | None = None,
+                 closing: Mapping[str, str] | None = None):
+        self.paragraphs = dict(paragraphs or {})
+        self.achievements = list(achievements) if achievements is not None else None
+        self.closing = dict(closing) if closing else None
 
     def paragraph(self, key: str) -> str | None:
         """The HTML paragraph the office wrote for slide `key`, or None."""
-        text = self.parrafos.get(key)
+        text = self.paragraphs.get(key)
         return markdown(text) if text else None
 
 
@@ -201,25 +201,25 @@ def load(path: Path, ind: Mapping[str, Any], screen: Callable[[str], str] = _ide
         screened = screen(blank)
         return filled if screened == blank else screened
 
-    parrafos, logros, cierre = {}, None, None
+    paragraphs, achievements, closing = {}, None, None
     for key, node in doc:
         if key == "parrafos" and isinstance(node, MappingNode):
             for slide, value in _entries(node, loader):
                 if slide not in SLIDE_KEYS:
                     raise InvalidTexts(f"{path}{at(value)}: la diapositiva «{slide}» no existe; "
                                        f"use una de: {', '.join(SLIDE_KEYS)}.")
-                parrafos[slide] = clean(value, f"parrafos.{slide}")
+                paragraphs[slide] = clean(value, f"parrafos.{slide}")
         elif key == "parrafos" and loader.construct_object(node) is not None:
             raise InvalidTexts(f"{path}{at(node)}: «parrafos» lleva una diapositiva por línea (mujeres: …).")
         elif key == "logros" and isinstance(node, SequenceNode):
-            logros = [clean(item, "logros") for item in node.value]
+            achievements = [clean(item, "logros") for item in node.value]
         elif key == "logros" and loader.construct_object(node) is not None:
             raise InvalidTexts(f"{path}{at(node)}: «logros» debe ser una lista (líneas con «- »).")
         elif key == "cierre" and isinstance(node, MappingNode):
-            cierre = {k: clean(v, f"cierre.{k}") for k, v in _entries(node, loader) if k in ("titulo", "texto")}
+            closing = {k: clean(v, f"cierre.{k}") for k, v in _entries(node, loader) if k in ("titulo", "texto")}
         elif key == "cierre" and loader.construct_object(node) is not None:
             raise InvalidTexts(f"{path}{at(node)}: «cierre» lleva titulo y texto.")
-    return Texts(parrafos, logros, cierre or None)
+    return Texts(paragraphs, achievements, closing or None)
 
 
 def drafted_achievements(ind: Mapping[str, Any]) -> list[str]:
@@ -277,8 +277,8 @@ def figure_review(texts: Texts, ind: Mapping[str, Any]) -> list[dict[str, Any]]:
     «4 Escuelas» is checked against the activities of type Escuela de dirigentes; «Más de 150
     actividades de difusión» is a difference only when the data counts 150 or fewer. The deck
     still shows the office's words: this is for the analyst (stage 3 prints it)."""
-    sources = [(f"parrafos.{k}", v) for k, v in texts.parrafos.items()]
-    sources += [("logros", v) for v in texts.logros or []]
+    sources = [(f"parrafos.{k}", v) for k, v in texts.paragraphs.items()]
+    sources += [("logros", v) for v in texts.achievements or []]
     out = []
     for where, raw in sources:
         for sentence in re.split(r"(?<=[.;:])\s+|\n", _plain(raw)):

@@ -73,7 +73,7 @@ def test_the_indicators_and_the_deck_are_made_without_them(paths):
     assert stages.plan_keys(paths, "Coquimbo", stages.plan_evaluations(paths, "Coquimbo", tables)) == {}
     # textos.yml cannot be used: the deck's own texts
     textos = stages.balance_texts(paths, {"anio": 2017})
-    assert textos.logros is None and textos.parrafos == {}
+    assert textos.achievements is None and textos.paragraphs == {}
     # highlights decoded from UTF-16, their photos left out by row
     rows = side_inputs.usable_highlights(paths.destacadas)
     assert [r["titulo"] for r in rows] == ["Feria", "Cabildo", "Taller"]

@@ -26,7 +26,7 @@ def test_placeholders_markdown_and_escaping(tmp_path):
     assert "<strong>4.476 mujeres</strong>" in html and "<em>75\u00a0%</em>" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<ul><li>uno</li><li>dos {literal}</li></ul>" in html
-    assert t.logros == ["**2** Consultas"] and t.cierre == {"titulo": "Gracias", "texto": "Fin"}
+    assert t.achievements == ["**2** Consultas"] and t.closing == {"titulo": "Gracias", "texto": "Fin"}
     assert "<strong>2</strong> Consultas" in territory.achievements_slide(IND, t)
     assert "Gracias" in territory.closing_slide(IND, t)
 
@@ -51,12 +51,12 @@ def test_bad_files_are_clear_spanish_errors(tmp_path, text, match):
 def test_every_text_passes_the_screen(tmp_path):
     path = _write(tmp_path, "parrafos:\n  alcance: Gracias a Juana Pérez\nlogros:\n  - Juana Pérez\n")
     t = texts.load(path, IND, screen=lambda s: s.replace("Juana Pérez", "[dato personal retirado]"))
-    assert "Juana" not in t.paragraph("alcance") and t.logros == ["[dato personal retirado]"]
+    assert "Juana" not in t.paragraph("alcance") and t.achievements == ["[dato personal retirado]"]
 
 
 def test_without_a_file_achievements_are_drafted_from_the_plan(tmp_path):
     t = texts.load(tmp_path / "textos.yml", IND)
-    assert t.paragraph("mujeres") is None and t.logros is None and territory.closing_slide(IND, t) is None
+    assert t.paragraph("mujeres") is None and t.achievements is None and territory.closing_slide(IND, t) is None
     html = territory.achievements_slide(IND, t)
     assert "<strong>4</strong> Escuelas de Formación de Dirigentes Sociales" in html and "Consultas" not in html
     assert territory.achievements_slide({**IND, "cumplimiento_plan": None}, t) is None
@@ -88,7 +88,7 @@ def test_textos_saved_as_utf16_or_windows_1252_are_read(tmp_path):
     for encoding in ("utf-16", "cp1252"):
         path = tmp_path / "textos.yml"
         path.write_bytes("logros:\n  - Reunión en Ñuñoa – 3 talleres\n".encode(encoding))
-        assert texts.load(path, IND).logros == ["Reunión en Ñuñoa – 3 talleres"]
+        assert texts.load(path, IND).achievements == ["Reunión en Ñuñoa – 3 talleres"]
 def test_the_office_figures_are_checked_against_the_data(tmp_path):
     """A year whose text contradicts the data (the 2017 sample's «4 Escuelas» while 8 were held,
     «Más de 150 actividades de difusión» while the data has 23): each difference is listed with
