@@ -21,17 +21,17 @@ from pipeline.text import fold
 def person_fields(raw: pd.DataFrame, norm: pd.DataFrame, sheets: list[Sheet] | None = None) -> pd.DataFrame:
     """`norm` with the person values that do not depend on the RUT: sexo (the letter M read
     per file, `sex_codes`; `sexo_m_ambigua` where the file does not tell) and edad."""
-    edad = normalize.edad(raw["edad"])
+    age = normalize.edad(raw["edad"])
     age_blank = normalize.is_blank(raw["edad"]).to_numpy()
     if sheets is None:
-        sexo, ambiguous = normalize.sexo(raw["sexo"]), np.zeros(len(raw), dtype=bool)
+        sex, ambiguous = normalize.sexo(raw["sexo"]), np.zeros(len(raw), dtype=bool)
     else:
-        sexo, _readings, ambiguous = sex_codes.sexo(raw, sheets)
+        sex, _readings, ambiguous = sex_codes.sexo(raw, sheets)
     return norm.assign(
-        sexo=sexo,
+        sexo=sex,
         sexo_m_ambigua=ambiguous,
-        edad=edad,
-        edad_invalida=~age_blank & edad.isna().to_numpy(),
+        edad=age,
+        edad_invalida=~age_blank & age.isna().to_numpy(),
     )
 
 
@@ -54,9 +54,9 @@ def person_values(raw: pd.DataFrame, norm: pd.DataFrame,
                                        categorical=True)[0]
     name_codes = np.full(len(raw), -1, dtype=np.int32)
     name_codes[named] = folded.cat.codes.to_numpy()
-    nombre = pd.Series(pd.Categorical.from_codes(name_codes, dtype=folded.dtype), index=raw.index)
+    name_fold = pd.Series(pd.Categorical.from_codes(name_codes, dtype=folded.dtype), index=raw.index)
     return norm.assign(
-        _nombre_fold=nombre,
+        _nombre_fold=name_fold,
         rut=rut,
         rut_invalido=~rut_blank & rut.isna().to_numpy(),
     )
@@ -69,10 +69,10 @@ def person_duplicates(norm: pd.DataFrame, valid: np.ndarray) -> np.ndarray:
         return dup
     # a person is the RUT's category, else (no valid RUT) the folded name's, numbered after them
     person = norm["rut"].cat.codes.to_numpy().astype(np.int64)
-    nombre = norm.get("_nombre_fold")
-    if nombre is not None:
-        named = (person < 0) & (nombre.cat.codes.to_numpy() >= 0)
-        person[named] = len(norm["rut"].cat.categories) + nombre.cat.codes.to_numpy()[named].astype(np.int64)
+    name_fold = norm.get("_nombre_fold")
+    if name_fold is not None:
+        named = (person < 0) & (name_fold.cat.codes.to_numpy() >= 0)
+        person[named] = len(norm["rut"].cat.categories) + name_fold.cat.codes.to_numpy()[named].astype(np.int64)
     usable = valid & (person >= 0)
     pairs = pd.DataFrame({"actividad": norm["clave_actividad"].cat.codes.to_numpy()[usable], "persona": person[usable]})
     dup[usable] = pairs.duplicated(keep="first").to_numpy()

@@ -95,11 +95,11 @@ def _screen_words(screen: Screen, line: str) -> str:
     return joined if not screen.hit(joined) else WITHHELD
 
 
-def failure(detalle: str, notebook: Path | None, paths: config.Paths | None) -> str:
+def failure(detail: str, notebook: Path | None, paths: config.Paths | None) -> str:
     """A stage's failure: its executed notebook screened in place, and its message screened."""
     try:
         if notebook is not None:
             scrub_notebook(notebook, paths)
     except Exception:  # noqa: BLE001 — an unreadable copy stays as it is; the message still goes out
         pass
-    return message(detalle, paths)
+    return message(detail, paths)
