@@ -73,3 +73,41 @@ def test_one_exception_base_in_errors():
     assert len(classes) >= 10
     assert [c.__name__ for c in classes if not issubclass(c, errors.BalanceError)] == []
     assert not issubclass(errors.AccountingError, AssertionError)  # a bug of ours is not a failed assert
+
+
+def _renamed_modules(path: Path) -> list[str]:
+    """`from pipeline.x import module as other` (or `import pipeline.x as other`) in `path`."""
+    import importlib.util
+
+    def is_module(name: str) -> bool:
+        try:
+            return importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:  # a name inside a module, not a module
+            return False
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "pipeline":
+            for a in node.names:
+                if a.asname and a.asname != a.name and is_module(f"{node.module}.{a.name}"):
+                    found.append(f"{node.module}.{a.name} as {a.asname}")
+        elif isinstance(node, ast.Import):
+            found += [f"{a.name} as {a.asname}" for a in node.names
+                      if a.name.split(".")[0] == "pipeline" and a.asname and a.asname != a.name.rsplit(".", 1)[-1]]
+    return found
+
+
+def test_modules_are_imported_under_their_own_names():
+    """A module is called by its name wherever it is imported (no `values as normalize`)."""
+    renamed = []
+    for folder in ("pipeline", "tests", "benchmarks"):
+        for path in sorted((config.PROJ_ROOT / folder).rglob("*.py")):
+            renamed += [f"{path.relative_to(config.PROJ_ROOT)}: {r}" for r in _renamed_modules(path)]
+    assert renamed == []
+
+
+def test_the_import_checker_sees_a_renamed_module(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from pipeline.clean import normalize as values\nfrom pipeline.config import paths as p\n",
+                   encoding="utf-8")
+    assert _renamed_modules(bad) == ["pipeline.clean.normalize as values"]  # a function may be renamed
