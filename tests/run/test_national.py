@@ -188,3 +188,17 @@ def test_the_national_fingerprint_follows_each_regional_file_and_the_threshold(t
     assert changed != key
     (tmp_path / "raw" / "regiones" / "maule" / "2018" / "otra.txt").write_text("nota", encoding="utf-8")
     assert cache.national_key(job)[0] == changed  # only published outputs count, never the logs
+
+
+def test_muestra_takes_every_region_of_the_sample(monkeypatch):
+    """`--nacional --muestra`: the sample's regions (data/muestra/, its regiones/ too), with the
+    sample's processed and output folders, never data/raw."""
+    ran, national_jobs = [], []
+    monkeypatch.setattr(cli, "run_one", lambda job: ran.append(job) or 0)
+    monkeypatch.setattr(cli, "run_national", lambda job: national_jobs.append(job) or job.out)
+    assert cli.main(["ejecutar", "--anio", "2018", "--nacional", "--muestra", "-q"]) == 0
+    assert [job.region for job in ran] == ["Coquimbo", "Valparaíso"]
+    assert ran[0].paths.out == config.SAMPLE_OUTPUTS_DIR / "2018"
+    assert ran[1].paths.raw == config.SAMPLE_DIR / "regiones" / "valparaiso" / "2018"
+    assert ran[1].paths.processed_root == config.SAMPLE_PROCESSED_DIR / "regiones" / "valparaiso"
+    assert national_jobs[0].out.nacional == config.SAMPLE_OUTPUTS_DIR / "2018" / "nacional"
