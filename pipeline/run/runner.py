@@ -284,11 +284,14 @@ def run_national(job: NationalRun) -> Paths:
                                                if p.is_file() and p != staged.nacional_run_log])
                 log.info("Etapa nacional lista en %s s", fmt_num(time.perf_counter() - start, 1))
             log.info("Fin: año %s, balance nacional sin errores", job.year)
-        except BaseException:
+        except BaseException as err:
             with locks.deferred_interrupts():
                 logging.getLogger("pipeline").removeHandler(handler)
                 handler.close()
+                kept = None if isinstance(err, KeyboardInterrupt) else failed.keep(staged.nacional, final)
                 shutil.rmtree(stage_root, ignore_errors=True)
+            if isinstance(err, StageFailed) and err.copia is not None and kept is not None:
+                raise StageFailed(err.stage, err.notebook, err.detalle, kept / "notebooks" / err.notebook) from None
             raise
         logging.getLogger("pipeline").removeHandler(handler)
         handler.close()

@@ -12,6 +12,7 @@ import pytest
 from pipeline import config, reference
 from pipeline.indicators import national
 from pipeline.run import cli
+from tests.conftest import TEST_KEY
 
 
 # --------------------------------------------------------------------------- the command line
@@ -202,3 +203,64 @@ def test_muestra_takes_every_region_of_the_sample(monkeypatch):
     assert ran[1].paths.raw == config.SAMPLE_DIR / "regiones" / "valparaiso" / "2018"
     assert ran[1].paths.processed_root == config.SAMPLE_PROCESSED_DIR / "regiones" / "valparaiso"
     assert national_jobs[0].out.nacional == config.SAMPLE_OUTPUTS_DIR / "2018" / "nacional"
+
+
+@pytest.mark.slow
+def test_the_national_deck_runs_when_its_notebook_exists(tmp_path, monkeypatch):
+    """The hook for the national deck: with a `04_balance_nacional.ipynb` in the notebooks'
+    folder, the national stage executes it (parameters `anio`, `out_dir` = the staged national
+    folder, holding indicadores-nacional.json) and exports it as the regional deck is."""
+    import nbformat
+
+    from pipeline.run.runner import NationalRun, run_national
+
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    nbdir = tmp_path / "cuadernos"
+    nbdir.mkdir()
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                            "display_name": "Python 3"},
+                                            "language_info": {"name": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell('anio = 0\nout_dir = ""', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(
+                    "import json, pathlib\nfrom IPython.display import Markdown\n"
+                    "nat = json.loads((pathlib.Path(out_dir) / 'indicadores-nacional.json').read_text(encoding='utf-8'))\n"
+                    "Markdown(f'# País {anio}: {nat[\"regiones_con_datos\"]} regiones con datos')",
+                    metadata={"slideshow": {"slide_type": "slide"}})]
+    nbformat.write(nb, nbdir / config.NATIONAL_NOTEBOOK)
+    regions = {reference.region(cut).nombre: config.region_paths(2018, cut, tmp_path / "raw", tmp_path / "p",
+                                                                  tmp_path / "o") for cut in reference.region_codes()}
+    final = run_national(NationalRun(regions, regions["Coquimbo"], umbral_celdas=5, pdf=False, notebooks_dir=nbdir))
+    html = final.balance_nacional_html.read_text(encoding="utf-8")
+    assert "País 2018: 0 regiones con datos" in html
+    assert (final.nacional / "lectura-nacional-2018.html").is_file()
+    assert (final.nacional / "notebooks" / config.NATIONAL_NOTEBOOK).is_file()
+    assert not list((tmp_path / "o").glob(".en-curso-*"))
+
+
+@pytest.mark.slow
+def test_a_failing_national_deck_keeps_the_last_good_folder_and_its_copy(tmp_path, monkeypatch, capsys):
+    """The national deck's notebook fails: the command says so in Spanish (exit 1), the previous
+    outputs/<año>/nacional/ stays as it was, and the executed copy is kept in .fallidas/."""
+    import nbformat
+
+    from pipeline.errors import StageFailed
+    from pipeline.run.runner import NationalRun, run_national
+
+    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
+    nbdir = tmp_path / "cuadernos"
+    nbdir.mkdir()
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                            "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_code_cell('anio = 0\nout_dir = ""', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("raise ValueError('mapa sin regiones')")]
+    nbformat.write(nb, nbdir / config.NATIONAL_NOTEBOOK)
+    regions = {reference.region(cut).nombre: config.region_paths(2018, cut, tmp_path / "raw", tmp_path / "p",
+                                                                  tmp_path / "o") for cut in reference.region_codes()}
+    old = regions["Coquimbo"].nacional
+    old.mkdir(parents=True)
+    (old / "indicadores-nacional.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(StageFailed, match="mapa sin regiones") as info:
+        run_national(NationalRun(regions, regions["Coquimbo"], umbral_celdas=5, pdf=False, notebooks_dir=nbdir))
+    assert (old / "indicadores-nacional.json").read_text(encoding="utf-8") == "{}"
+    assert info.value.copia.is_file() and ".fallidas" in info.value.copia.parts
+    assert not list((tmp_path / "o").glob(".en-curso-*"))
