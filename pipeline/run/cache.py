@@ -167,7 +167,10 @@ def national_key(job) -> tuple[str, list[str]]:
               "cuaderno": file_digest(deck) if deck.is_file() else None}
     key = fingerprint("nacional", params, job.out.out_root, [], [], code_version(job.notebooks_dir))
     described = [f"umbral de celdas pequeñas {threshold}", f"PDF {'sí' if job.pdf else 'no'}"]
-    described += [f"región {name}: {estado}" + (f" (indicadores.json {digest[:16]})" if digest else "")
-                  for name, (estado, digest) in regions.items()]
+    for state in ("con datos", "sin datos", "con error"):  # one line per state, regions in code order
+        named = [name + (f" (indicadores.json {digest[:16]})" if digest else "")
+                 for name, (estado, digest) in regions.items() if estado == state]
+        if named:
+            described.append(f"regiones {state}: {', '.join(named)}")
     described.append(f"versión del código {code_version(job.notebooks_dir)[:16]}")
     return key, described

@@ -305,8 +305,9 @@ def run_national(job: NationalRun) -> Paths:
 def _national_stage(job: NationalRun, staged: Paths) -> None:
     """indicadores-nacional.json and .xlsx; then, when `notebooks/04_balance_nacional.ipynb`
     exists, the national deck: executed with papermill (parameters `anio` and `out_dir`, the
-    national folder holding indicadores-nacional.json, where the deck goes) and exported as
-    the regional deck is (`stages.publish_national_balance`)."""
+    outputs root as in the regional notebooks: `config.paths(anio, out_dir=out_dir)` gives
+    `.indicadores_nacional_json`, `.nacional`…) and exported as the regional deck is
+    (`stages.publish_national_balance`)."""
     from pipeline import stages
 
     stages.national_stage(job.regions, job.year, staged, job.con_error, job.umbral_celdas)
@@ -314,7 +315,7 @@ def _national_stage(job: NationalRun, staged: Paths) -> None:
     if job.deck and notebook.is_file():
         from pipeline.run.notebooks import execute_notebook
 
-        params = {"anio": int(job.year), "out_dir": str(staged.nacional)}
+        params = {"anio": int(job.year), "out_dir": str(staged.out_root)}
         executed = execute_notebook("balance nacional", notebook, staged.nacional / "notebooks" / NATIONAL_NOTEBOOK,
                                     params, progress=job.progress)
         stages.publish_national_balance(executed, staged, job.pdf)

@@ -143,8 +143,9 @@ def test_national_workbook_and_log(national_run):
     assert resumen["Asistencias"] == nat["asistencias"] and resumen["Mujeres (%)"] == nat["pct_mujeres"]
     assert resumen["Regiones con error"] == "Arica y Parinacota"
     log = run.nacional.nacional_run_log.read_text(encoding="utf-8")
-    assert "Entrada: región Coquimbo: con datos (indicadores.json " in log
-    assert "Entrada: región Arica y Parinacota: con error" in log and "Entrada: umbral de celdas pequeñas 5" in log
+    assert "Entrada: regiones con datos: Atacama (indicadores.json " in log and ", Coquimbo (indicadores.json " in log
+    assert "Entrada: regiones con error: Arica y Parinacota\n" in log and "Entrada: umbral de celdas pequeñas 5" in log
+    assert "Entrada: regiones sin datos: Tarapacá, Antofagasta, Valparaíso" in log
     assert "Fin: año 2018, balance nacional sin errores" in log
 
 
@@ -181,7 +182,8 @@ def test_the_national_fingerprint_follows_each_regional_file_and_the_threshold(t
     job = NationalRun(regions, regions["Coquimbo"], umbral_celdas=5)
     key, described = cache.national_key(job)
     assert cache.national_key(job)[0] == key
-    assert "región Maule: con datos (indicadores.json " in " ".join(described)
+    assert "regiones con datos: Coquimbo (indicadores.json " in " ".join(described)
+    assert ", Maule (indicadores.json " in " ".join(described)
     assert cache.national_key(replace(job, umbral_celdas=6))[0] != key
     assert cache.national_key(replace(job, con_error=("Maule",)))[0] != key
     regions["Maule"].indicadores_json.write_text('{"anio": 2018, "asistencias": 1}', encoding="utf-8")
@@ -208,8 +210,9 @@ def test_muestra_takes_every_region_of_the_sample(monkeypatch):
 @pytest.mark.slow
 def test_the_national_deck_runs_when_its_notebook_exists(tmp_path, monkeypatch):
     """The hook for the national deck: with a `04_balance_nacional.ipynb` in the notebooks'
-    folder, the national stage executes it (parameters `anio`, `out_dir` = the staged national
-    folder, holding indicadores-nacional.json) and exports it as the regional deck is."""
+    folder, the national stage executes it (parameters `anio` and `out_dir`, the staged outputs
+    root: `config.paths(anio, out_dir=out_dir).indicadores_nacional_json`) and exports it as the
+    regional deck is."""
     import nbformat
 
     from pipeline.run.runner import NationalRun, run_national
@@ -222,8 +225,9 @@ def test_the_national_deck_runs_when_its_notebook_exists(tmp_path, monkeypatch):
                                             "language_info": {"name": "python"}})
     nb.cells = [nbformat.v4.new_code_cell('anio = 0\nout_dir = ""', metadata={"tags": ["parameters"]}),
                 nbformat.v4.new_code_cell(
-                    "import json, pathlib\nfrom IPython.display import Markdown\n"
-                    "nat = json.loads((pathlib.Path(out_dir) / 'indicadores-nacional.json').read_text(encoding='utf-8'))\n"
+                    "import json\nfrom IPython.display import Markdown\nfrom pipeline import config\n"
+                    "paths = config.paths(anio, out_dir=out_dir)\n"
+                    "nat = json.loads(paths.indicadores_nacional_json.read_text(encoding='utf-8'))\n"
                     "Markdown(f'# País {anio}: {nat[\"regiones_con_datos\"]} regiones con datos')",
                     metadata={"slideshow": {"slide_type": "slide"}})]
     nbformat.write(nb, nbdir / config.NATIONAL_NOTEBOOK)
