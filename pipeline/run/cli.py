@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import logging
 import multiprocessing
@@ -337,7 +338,7 @@ def _run_jobs(jobs: list[YearRun], workers: int, keep_going: bool = False) -> li
     if workers <= 1 or len(jobs) <= 1:
         codes = []
         for job in jobs:
-            codes.append(run_one(job))
+            codes.append(_outcome(job, functools.partial(run_one, job), keep_going))
             if codes[-1] == EXIT_INTERRUPTED or (codes[-1] and not keep_going):
                 break
         return codes
@@ -348,7 +349,7 @@ def _run_jobs(jobs: list[YearRun], workers: int, keep_going: bool = False) -> li
             # workers start with Ctrl-C ignored (inherited), so none is cut while it starts
             with locks.no_interrupts():
                 futures = [pool.submit(_run_in_worker, job) for job in jobs]
-            return [future.result() for future in futures]
+            return [_outcome(job, future.result, keep_going) for job, future in zip(jobs, futures)]
         except KeyboardInterrupt:
             # Ctrl-C reached this process (a terminal sends it to the workers too; `kill -INT`
             # does not): pass it on until every worker has cleaned up its year and stopped
@@ -361,6 +362,20 @@ def _run_jobs(jobs: list[YearRun], workers: int, keep_going: bool = False) -> li
                     children[0].join(0.5)
                 pool.shutdown(wait=True)
             raise
+
+
+def _outcome(job: YearRun, run, keep_going: bool) -> int:
+    """The exit code `run()` gives for `job`; with `keep_going` (`--nacional`), an error nobody
+    expected in one region is that region's failure (one line naming it), never the end of
+    the others."""
+    if not keep_going:
+        return run()
+    try:
+        return run()
+    except Exception as err:  # a bug or an unforeseen state of one region: the others go on
+        print(f"Error en {job.label or job.paths.year}: {say(f'{type(err).__name__}: {err}', job.paths)}",
+              file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _start_worker(parent: int) -> None:
@@ -410,6 +425,9 @@ def run_one(job: YearRun) -> int:
         print(f"Error en {year}: {say(err, job.paths)}", file=sys.stderr)
         return EXIT_FAILED
     except (KeyFileError, OutputNotWritable) as err:  # Spanish messages that name no cell value
+        print(f"Error en {year}: {say(err, job.paths)}", file=sys.stderr)
+        return EXIT_FAILED
+    except BalanceError as err:  # raised outside a notebook (e.g. an earlier year cleaned first)
         print(f"Error en {year}: {say(err, job.paths)}", file=sys.stderr)
         return EXIT_FAILED
     finally:

@@ -268,3 +268,20 @@ def test_a_failing_national_deck_keeps_the_last_good_folder_and_its_copy(tmp_pat
     assert (old / "indicadores-nacional.json").read_text(encoding="utf-8") == "{}"
     assert info.value.copia.is_file() and ".fallidas" in info.value.copia.parts
     assert not list((tmp_path / "o").glob(".en-curso-*"))
+
+
+def test_an_unexpected_error_in_one_region_stops_only_that_region(tmp_path, capsys, monkeypatch):
+    _logs(tmp_path / "raw", "Coquimbo", "Maule", "Ñuble")
+    ran = []
+
+    def run_one(job):
+        ran.append(job.region)
+        if job.region == "Maule":
+            raise RuntimeError("estado imprevisto")
+        return 0
+
+    monkeypatch.setattr(cli, "run_one", run_one)
+    monkeypatch.setattr(cli, "run_national", lambda job: job.out)
+    assert _main(tmp_path, "--nacional") == cli.EXIT_FAILED
+    assert ran == ["Coquimbo", "Maule", "Ñuble"]
+    assert "Error en 2018 Maule: RuntimeError: estado imprevisto" in capsys.readouterr().err
