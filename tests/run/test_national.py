@@ -12,6 +12,7 @@ import pytest
 from pipeline import config, reference
 from pipeline.indicators import national
 from pipeline.run import cli
+from pipeline.run import national as national_cli
 from tests.conftest import TEST_KEY
 
 
@@ -61,7 +62,7 @@ def test_a_failed_region_does_not_stop_the_others_and_the_exit_says_so(tmp_path,
     ran, national_jobs = [], []
     monkeypatch.setattr(cli, "run_one", lambda job: ran.append(job.region) or (cli.EXIT_FAILED if job.region == "Maule"
                                                                               else 0))
-    monkeypatch.setattr(cli, "run_national", lambda job: national_jobs.append(job) or job.out)
+    monkeypatch.setattr(national_cli, "run_national", lambda job: national_jobs.append(job) or job.out)
     assert _main(tmp_path, "--nacional") == cli.EXIT_FAILED
     assert ran == ["Coquimbo", "Maule", "Ñuble"]  # code order
     job = national_jobs[0]
@@ -77,7 +78,7 @@ def test_limpiar_nacional_cleans_every_region_without_a_national_stage(tmp_path,
     _logs(tmp_path / "raw", "Coquimbo", "Los Ríos")
     ran = []
     monkeypatch.setattr(cli, "run_one", lambda job: ran.append((job.region, job.stages)) or 0)
-    monkeypatch.setattr(cli, "run_national", lambda job: pytest.fail("etapa nacional sin indicadores"))
+    monkeypatch.setattr(national_cli, "run_national", lambda job: pytest.fail("etapa nacional sin indicadores"))
     code = cli.main(["limpiar", "--anio", "2018", "--nacional", "-q", "--raw-dir", str(tmp_path / "raw"),
                      "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o")])
     assert code == 0 and ran == [("Coquimbo", ("limpieza",)), ("Los Ríos", ("limpieza",))]
@@ -198,7 +199,7 @@ def test_muestra_takes_every_region_of_the_sample(monkeypatch):
     sample's processed and output folders, never data/raw."""
     ran, national_jobs = [], []
     monkeypatch.setattr(cli, "run_one", lambda job: ran.append(job) or 0)
-    monkeypatch.setattr(cli, "run_national", lambda job: national_jobs.append(job) or job.out)
+    monkeypatch.setattr(national_cli, "run_national", lambda job: national_jobs.append(job) or job.out)
     assert cli.main(["ejecutar", "--anio", "2018", "--nacional", "--muestra", "-q"]) == 0
     assert [job.region for job in ran] == ["Coquimbo", "Valparaíso"]
     assert ran[0].paths.out == config.SAMPLE_OUTPUTS_DIR / "2018"
@@ -281,7 +282,7 @@ def test_an_unexpected_error_in_one_region_stops_only_that_region(tmp_path, caps
         return 0
 
     monkeypatch.setattr(cli, "run_one", run_one)
-    monkeypatch.setattr(cli, "run_national", lambda job: job.out)
+    monkeypatch.setattr(national_cli, "run_national", lambda job: job.out)
     assert _main(tmp_path, "--nacional") == cli.EXIT_FAILED
     assert ran == ["Coquimbo", "Maule", "Ñuble"]
     assert "Error en 2018 Maule: RuntimeError: estado imprevisto" in capsys.readouterr().err
