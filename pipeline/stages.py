@@ -252,8 +252,13 @@ def national_stage(paths: dict[str, Paths], anio: int, out: Paths | None = None,
             failed.append(name)
         if source is None:
             continue
-        ind = json.loads(source.read_text(encoding="utf-8"))
-        problem = national.check(ind, name, anio, threshold)
+        try:
+            ind = json.loads(source.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            ind, problem = None, f"no se pudo leer su indicadores.json ({type(err).__name__})"
+        else:
+            problem = national.check(ind, name, anio, threshold) if isinstance(ind, dict) else \
+                "su indicadores.json no es un objeto JSON"
         if problem:
             log.warning("%s: %s; se lista «con error»", name, problem)
             failed.append(name)

@@ -159,3 +159,15 @@ def test_the_workbook_shows_each_regions_shares_by_age_as_published(published):
         for group, share in (ind["pct_mujeres_por_grupo_etario"] or {}).items():
             assert row[group] == (disclosure.RESERVED if share is None else share)
     assert "No se calcula un porcentaje nacional por grupo etario" in ages["Región"].iloc[-1]
+
+
+def test_an_unreadable_regional_file_is_that_regions_error(published, tmp_path):
+    regions, files = published
+    broken = {**regions, "Atacama": replace(regions["Atacama"], out_root=tmp_path / "roto")}
+    broken["Atacama"].out.mkdir(parents=True)
+    broken["Atacama"].indicadores_json.write_text('{"anio": 2018, ', encoding="utf-8")
+    out = replace(regions[config.DEFAULT_REGION], out_root=tmp_path / "staged")
+    nat = stages.national_stage(broken, YEAR, out, umbral_celdas=5)
+    assert nat["regiones_con_error"] == ["Atacama"]
+    assert nat["asistencias"] == files["Coquimbo"]["asistencias"] + files["Magallanes y de la Antártica Chilena"][
+        "asistencias"]
