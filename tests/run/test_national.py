@@ -286,3 +286,21 @@ def test_an_unexpected_error_in_one_region_stops_only_that_region(tmp_path, caps
     assert _main(tmp_path, "--nacional") == cli.EXIT_FAILED
     assert ran == ["Coquimbo", "Maule", "Ñuble"]
     assert "Error en 2018 Maule: RuntimeError: estado imprevisto" in capsys.readouterr().err
+
+
+def test_replacing_the_default_regions_year_keeps_the_national_folder(tmp_path):
+    """What a run of Coquimbo alone (runner) and JupyterLab's publish do before the swap."""
+    from dataclasses import replace
+
+    from pipeline.run.runner import keep_national, swap_into_place
+
+    final = config.paths(2018, raw_dir=tmp_path / "raw", processed_dir=tmp_path / "p", out_dir=tmp_path / "o")
+    final.nacional.mkdir(parents=True)
+    final.indicadores_nacional_json.write_text('{"anio": 2018}', encoding="utf-8")
+    staged = replace(final, out_root=tmp_path / "o" / ".en-curso-2018-1")
+    staged.out.mkdir(parents=True)
+    staged.indicadores_json.write_text("{}", encoding="utf-8")
+    keep_national(final, staged)
+    swap_into_place(staged.out, final.out)
+    assert final.indicadores_nacional_json.read_text(encoding="utf-8") == '{"anio": 2018}'
+    assert final.indicadores_json.read_text(encoding="utf-8") == "{}"
