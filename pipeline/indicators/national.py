@@ -83,7 +83,7 @@ def region_entry(cut: str, estado: str, ind: dict | None, balance: str | None) -
         entry[key] = data.get(key)
     entry["poblacion"] = poblacion
     entry["asistencias_por_1000_habitantes"] = _per_1000(entry["asistencias"], poblacion)
-    entry["comunas_region"] = int(data.get("comunas_region") or len(reference.comunas_region(cut)))
+    entry["comunas_region"] = int(data.get("comunas_region") or reference.region_comunas_count(cut))
     entry["balance"] = balance if data else None
     order = ["region", "region_nombre_completo", "cut_region", "slug", "macrozona", "estado", "asistencias",
              "actividades", "personas_distintas", "mujeres", "hombres", "sexo_sin_informacion", "pct_mujeres",

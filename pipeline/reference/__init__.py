@@ -133,4 +133,14 @@ def region_codes() -> list[str]:
 
 def poblacion_region(value: str | int) -> int:
     """Census 2017 population of a region (sum of its comunas)."""
-    return int(comunas_region(value)["poblacion_total"].sum())
+    return _poblacion_region(region(value).cut)
+
+
+@lru_cache(maxsize=None)
+def _poblacion_region(cut: str) -> int:
+    return int(comunas_region(cut)["poblacion_total"].sum())
+
+
+def region_comunas_count(value: str | int) -> int:
+    """How many comunas a region has (CUT 2018)."""
+    return int(next(r for r in _region_rows() if r["cut_region"] == region(value).cut)["n_comunas"])

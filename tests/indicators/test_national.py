@@ -75,7 +75,9 @@ def test_regions_without_logs_are_sin_datos_never_zero(published):
     assert [r["region"] for r in sin] == nat["regiones_sin_datos"] and len(sin) == 13
     for entry in sin:
         assert all(entry[key] is None for key in (*national.COPIED, "asistencias_por_1000_habitantes", "balance"))
-        assert entry["poblacion"] > 0 and entry["comunas_region"] > 0  # reference figures, not data
+        # reference figures, not data
+        assert entry["poblacion"] == int(reference.comunas_region(entry["cut_region"])["poblacion_total"].sum())
+        assert entry["comunas_region"] == len(reference.comunas_region(entry["cut_region"]))
     assert nat["regiones_con_error"] == []
 
 
