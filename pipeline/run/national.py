@@ -14,7 +14,7 @@ import time
 from pipeline import reference
 from pipeline.config import (DEFAULT_REGION, SAMPLE_DIR, SAMPLE_OUTPUTS_DIR, SAMPLE_PROCESSED_DIR, region_paths,
                              small_cell_threshold)
-from pipeline.errors import BalanceError, RunInProgress, StageFailed
+from pipeline.errors import BalanceError, RunInProgress, StageFailed, UnknownRegion
 from pipeline.ingest import files as rawfiles
 from pipeline.report.formats import fmt_num
 from pipeline.run import cli, preflight
@@ -67,6 +67,8 @@ def main_national(args: argparse.Namespace) -> int:
         for line in refused:
             print(f"Error: {line}", file=sys.stderr)
         return cli.EXIT_USAGE
+    for line in unknown_folders(regions[DEFAULT_REGION].raw_root / "regiones", regions.values()):
+        print(f"Aviso: {line}", file=sys.stderr)
     sin_datos = [name for name in regions if name not in with_logs]
     print(f"[{year}] {len(with_logs)} regiones con planillas: {', '.join(with_logs)}", file=sys.stderr)
     if sin_datos:
@@ -100,3 +102,20 @@ def main_national(args: argparse.Namespace) -> int:
     print(f"[{year}] balance nacional listo en {fmt_num(time.perf_counter() - start, 1)} s: {final.nacional}",
           file=sys.stderr)
     return failed
+
+
+def unknown_folders(folder, regions) -> list[str]:
+    """Folders of `regiones/` that are no region's (`regiones/aysen/` for
+    `regiones/aysen-del-general-carlos-ibanez-del-campo/`): their logs would be silently left
+    out, so the console names each and the folder it should be."""
+    known = {p.raw_root.name for p in regions}
+    if not folder.is_dir():
+        return []
+    out = []
+    for path in sorted(p for p in folder.iterdir() if p.is_dir() and p.name not in known):
+        try:
+            hint = f"cámbiela a regiones/{reference.region(path.name).slug}/"
+        except UnknownRegion:
+            hint = "use el nombre de la carpeta de una región, p. ej. regiones/valparaiso/"
+        out.append(f"la carpeta {preflight.shown(path)} no corresponde a ninguna región y no se leyó: {hint}")
+    return out

@@ -304,3 +304,15 @@ def test_replacing_the_default_regions_year_keeps_the_national_folder(tmp_path):
     swap_into_place(staged.out, final.out)
     assert final.indicadores_nacional_json.read_text(encoding="utf-8") == '{"anio": 2018}'
     assert final.indicadores_json.read_text(encoding="utf-8") == "{}"
+
+
+def test_a_misnamed_region_folder_is_named_on_the_console(tmp_path, capsys, monkeypatch):
+    _logs(tmp_path / "raw", "Coquimbo")
+    (tmp_path / "raw" / "regiones" / "aysen" / "2018").mkdir(parents=True)
+    (tmp_path / "raw" / "regiones" / "otra").mkdir()
+    monkeypatch.setattr(cli, "run_one", lambda job: 0)
+    monkeypatch.setattr(national_cli, "run_national", lambda job: job.out)
+    assert _main(tmp_path, "--nacional") == 0
+    err = capsys.readouterr().err
+    assert "no corresponde a ninguna región y no se leyó: cámbiela a regiones/aysen-del-general-carlos-ibanez-del-campo/" in err
+    assert "otra no corresponde a ninguna región" in err
