@@ -17,6 +17,7 @@ RAW ?=
 SOURCE = $(if $(RAW),--raw-dir "$(RAW)",--muestra)
 YEAR ?= $(shell $(PY) -m pipeline.run.preflight $(or $(RAW),data/muestra))
 REGION ?= Coquimbo
+PROCESOS ?= 2
 ARGS ?=
 
 ## help: lista los comandos disponibles
@@ -41,6 +42,11 @@ chromium:
 report: $(STAMP)
 	@test -n "$(YEAR)" || { echo "No hay planillas en $(or $(RAW),data/muestra)/<año>/: copie ahí las de un año." >&2; exit 2; }
 	$(PY) -m pipeline ejecutar --anio $(YEAR) --region "$(REGION)" $(SOURCE) $(ARGS)
+
+## nacional: el balance nacional de la muestra (cada región con planillas del año, luego outputs/muestra/<año>/nacional); RAW=data/raw, YEAR, PROCESOS=2
+nacional: $(STAMP)
+	@test -n "$(YEAR)" || { echo "No hay planillas en $(or $(RAW),data/muestra)/<año>/: copie ahí las de un año." >&2; exit 2; }
+	$(PY) -m pipeline ejecutar --anio $(YEAR) --nacional --procesos $(PROCESOS) $(SOURCE) $(ARGS)
 
 ## test: revisa el código (ruff, cuadernos sin salidas) y ejecuta todas las pruebas (unidad, notebooks, navegador)
 test: $(STAMP) chromium lint
@@ -81,4 +87,4 @@ clean:
 	rm -rf data/processed/[0-9]* data/processed/regiones data/processed/.cache data/processed/muestra \
 	       outputs/[0-9]* outputs/regiones outputs/.fallidas outputs/tendencias.* outputs/.bloqueo-* outputs/muestra
 
-.PHONY: help venv chromium report test test-rapido lint hooks lab sample bench clean
+.PHONY: help venv chromium report nacional test test-rapido lint hooks lab sample bench clean

@@ -141,6 +141,7 @@ def _publish(paths: Paths, region: str, pdf: bool, notebook: Path | None) -> Pat
             staged.run_log.write_text(message(  # the notebook's name, as the analyst saved it, screened
                 f"Publicado desde JupyterLab: año {final.year}, región {region}, cuaderno «{source.name}»", final)
                 + "\n", encoding="utf-8")
+            runner.keep_national(final, staged)  # outputs/<year>/nacional/ stays (ejecutar --nacional)
             runner.swap_into_place(staged.out, final.out)
         finally:
             shutil.rmtree(stage_root, ignore_errors=True)
