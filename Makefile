@@ -68,17 +68,29 @@ LAB_DIRS = $(if $(RAW),BALANCE_RAW_DIR="$(abspath $(RAW))",BALANCE_RAW_DIR="$(CU
 lab: $(STAMP)
 	$(LAB_DIRS) BALANCE_ANIO="$(or $(ANIO),$(YEAR))" $(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.root_dir=notebooks --ContentsManager.pre_save_hook=pipeline.run.lab.strip_for_git $(ARGS)
 
-## sample: regenera la muestra sintética de data/muestra con la semilla fija (nunca toca data/raw)
+## sample: regenera las muestras sintéticas con la semilla fija: data/muestra y la nacional, data/muestra-nacional (nunca toca data/raw)
 sample: $(STAMP)
 	$(PY) -m pipeline.sample --out data/muestra
+	$(PY) -m pipeline.sample --nacional --out data/muestra-nacional
+
+# The national sample is generated, not committed: made on first use.
+data/muestra-nacional/2018: | $(STAMP)
+	$(PY) -m pipeline.sample --nacional --out data/muestra-nacional
+
+## report-nacional: balance nacional 2018 de la muestra nacional (16 regiones; la genera si falta) en outputs/muestra-nacional
+report-nacional: $(STAMP) data/muestra-nacional/2018
+	$(PY) -m pipeline ejecutar --anio 2018 --nacional --raw-dir data/muestra-nacional \
+	    --processed-dir data/processed/muestra-nacional --out-dir outputs/muestra-nacional $(ARGS)
 
 ## bench: corre los benchmarks y escribe la tabla en benchmarks/RESULTS.md
 bench: $(STAMP)
 	$(PY) benchmarks/run.py $(ARGS)
 
-## clean: borra data/processed y outputs, también los de la muestra (nunca data/raw ni data/muestra)
+## clean: borra data/processed y outputs, también los de las muestras (nunca data/raw, data/muestra ni data/muestra-nacional)
 clean:
 	rm -rf data/processed/[0-9]* data/processed/regiones data/processed/.cache data/processed/muestra \
-	       outputs/[0-9]* outputs/regiones outputs/.fallidas outputs/tendencias.* outputs/.bloqueo-* outputs/muestra
+	       data/processed/muestra-nacional \
+	       outputs/[0-9]* outputs/regiones outputs/.fallidas outputs/tendencias.* outputs/.bloqueo-* outputs/muestra \
+	       outputs/muestra-nacional
 
-.PHONY: help venv chromium report test test-rapido lint hooks lab sample bench clean
+.PHONY: help venv chromium report report-nacional test test-rapido lint hooks lab sample bench clean
