@@ -255,7 +255,8 @@ def _candidates(rows: list[Row]) -> int:
 
 def _add_mess(rng: np.random.Generator, sheets: list[Sheet], cut: str, year: int) -> None:
     """A few quarantine-worthy rows (≈ 0,4 %) and people signing twice (≈ 1 %), at least one
-    of each in a region of 20 rows or more, spread over the sheets by size."""
+    of each in a region of 20 rows or more, spread over the sheets by size (quarantine over
+    the rows `_split_rows` may corrupt)."""
     data = [sh for sh in sheets if sh.lines is None and sh.rows]
     n_rows = sum(len(sh.rows) for sh in data)
     if n_rows < 20:
@@ -263,7 +264,9 @@ def _add_mess(rng: np.random.Generator, sheets: list[Sheet], cut: str, year: int
     n_bad = max(1, round(n_rows * QUARANTINE_RATE))
     n_dup = max(1, round(n_rows * DUPLICATE_RATE))
     share = np.array([len(sh.rows) for sh in data], dtype=float) / n_rows
-    for sh, bad, dup in zip(data, rng.multinomial(n_bad, share), rng.multinomial(n_dup, share)):
+    fit = np.array([_candidates(sh.rows) for sh in data], dtype=float)
+    bad_share = fit / fit.sum() if fit.sum() else share  # quarantine goes where rows can be corrupted
+    for sh, bad, dup in zip(data, rng.multinomial(n_bad, bad_share), rng.multinomial(n_dup, share)):
         bad = min(int(bad), _candidates(sh.rows))
         if bad:
             reasons = Counter(QUARANTINE_CODES[int(i)] for i in rng.integers(0, len(QUARANTINE_CODES), bad))
@@ -320,6 +323,16 @@ def build_region_year(cut: str, year: int, rows: int, seed: int = DEFAULT_SEED) 
     acts = make_activities(rng, cut, year, n_random, _fixed_kinds(cut, rows),
                            min_per_comuna=1 if n_random >= 3 * len(comunas) else 0, rural=rural)
     assign_attendees(rng, acts, people, home, cuts)
+    keys = {(a.fecha, a.cut, fold(a.titulo)) for a in acts}
+    while sum(len(a.attendees) for a in acts) < rows:  # small years may fall short: a few more
+        more = make_activities(rng, cut, year, 2, {}, start_uid=max(a.uid for a in acts) + 1, min_per_comuna=0,
+                               rural=rural)
+        assign_attendees(rng, more, people, home, cuts)
+        for a in more:
+            while (a.fecha, a.cut, fold(a.titulo)) in keys:  # never two activities with one identity
+                a.titulo += " (bis)"
+            keys.add((a.fecha, a.cut, fold(a.titulo)))
+        acts += more
     acts = _fit(rng, acts, rows)
     rend = Renderer(rng, people, cut, year)
 
