@@ -206,3 +206,16 @@ def test_command_line_writes_only_the_regions_asked(tmp_path, capsys):
         with pytest.raises(SystemExit):
             sample_cli([*bad, "--out", str(tmp_path / "x")])
     assert not (tmp_path / "x").exists()
+
+
+def test_national_sample_folder_is_git_ignored():
+    import subprocess
+
+    probe = "data/muestra-nacional/regiones/nuble/2018/asistencia-diguillin-2018.csv"
+    out = subprocess.run(["git", "check-ignore", "-q", probe], cwd=config.PROJ_ROOT)
+    if out.returncode == 128:
+        pytest.skip("sin git no se puede revisar .gitignore")
+    assert out.returncode == 0, "data/muestra-nacional/ debe estar en .gitignore (se genera, no se sube)"
+    assert national.NATIONAL_SAMPLE_DIR == config.PROJ_ROOT / "data" / "muestra-nacional"
+    assert subprocess.run(["git", "check-ignore", "-q", "data/muestra/2018/asistencia-elqui-2018.xlsx"],
+                          cwd=config.PROJ_ROOT).returncode == 1  # the shipped sample stays tracked
