@@ -73,11 +73,12 @@ def bench_national(child: Callable[..., dict], timed_code: str, py: str, work: P
     subsets = region_subsets(truth, counts)
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench-nacional-", dir=work) as d:
+        trees = {n: raw if n == len(truth) else subset_raw(raw, regions, Path(d) / f"raw-{n}")
+                 for n, regions in subsets.items()}
         plan = [(n, 1) for n in sorted(subsets)]
         plan += [(max(subsets), p) for p in processes if p != 1]
         for n, jobs in plan:
-            regions = subsets[n]
-            tree = raw if n == len(truth) else subset_raw(raw, regions, Path(d) / f"raw-{n}")
+            regions, tree = subsets[n], trees[n]
             times, rss = [], []
             for k in range(repeat):
                 log(f"· nacional: {n} regiones, {jobs} proceso(s), corrida {k + 1} de {repeat}…")
