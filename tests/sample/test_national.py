@@ -219,3 +219,40 @@ def test_national_sample_folder_is_git_ignored():
     assert national.NATIONAL_SAMPLE_DIR == config.PROJ_ROOT / "data" / "muestra-nacional"
     assert subprocess.run(["git", "check-ignore", "-q", "data/muestra/2018/asistencia-elqui-2018.xlsx"],
                           cwd=config.PROJ_ROOT).returncode == 1  # the shipped sample stays tracked
+
+
+# --------------------------------------------------------------------------- benchmark harness (no timing)
+
+def _load(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", config.PROJ_ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_runs_nested_region_subsets_and_reports_each_run(tmp_path):
+    bench, run = _load("national"), _load("run")
+    truth = {r: {"asistencias": n} for r, n in national.size_plan().items()}
+    subsets = bench.region_subsets(truth)
+    assert [len(subsets[n]) for n in (4, 8, 16)] == [4, 8, 16]
+    assert set(subsets[4]) < set(subsets[8]) < set(subsets[16]) == set(truth)
+    assert reference.region("Metropolitana").nombre in subsets[4]  # big and small regions in each
+    assert min(truth[r]["asistencias"] for r in subsets[4]) < 2_000
+    raw = tmp_path / "raw"
+    small = national.write_national_sample(raw, fraction=0.01, regions=["Aysén", "Coquimbo", "Ñuble"])
+    tree = bench.subset_raw(raw, ["Coquimbo", reference.region("Ñuble").nombre], tmp_path / "sub")
+    assert (tree / "2018").is_dir() and [p.name for p in (tree / "regiones").iterdir()] == ["nuble"]
+    cmd = bench.national_cmd("python", tree, tmp_path / "p", tmp_path / "o", 2)
+    assert cmd[2:7] == ["pipeline", "ejecutar", "--anio", "2018", "--nacional"] and "--sin-pdf" in cmd
+    assert cmd[cmd.index("--procesos") + 1] == "2"
+    nat = {"anio": 2018, "fraccion": 0.01, "asistencias": sum(t["asistencias"] for t in small.values()),
+           "regiones": 3, "corridas": [{"regiones": 3, "procesos": 1, "asistencias": 120, "s": 61.5,
+                                        "rss_max_bytes": 400 * 2**20},
+                                       {"regiones": 3, "procesos": 2, "asistencias": 120, "s": 40.25,
+                                        "rss_max_bytes": 410 * 2**20}]}
+    text = run.table([], None, 1, [], nat)
+    assert "## Un año nacional de la muestra (2018, 3 regiones, sin PDF)" in text
+    assert "| 3 | 120 | 1 | 61,50 s | 20,50 s | 400 MiB |" in text
+    assert "| 3 | 120 | 2 | 40,25 s | 13,42 s | 410 MiB |" in text
