@@ -256,3 +256,5 @@ def test_benchmark_runs_nested_region_subsets_and_reports_each_run(tmp_path):
     assert "## Un año nacional de la muestra (2018, 3 regiones, sin PDF)" in text
     assert "| 3 | 120 | 1 | 61,50 s | 20,50 s | 400 MiB |" in text
     assert "| 3 | 120 | 2 | 40,25 s | 13,42 s | 410 MiB |" in text
+    failed = run.table([], None, 1, [], {"error": "Error: argumento desconocido --nacional"})
+    assert "No se pudo medir: `ejecutar --nacional` falló (Error: argumento desconocido --nacional)." in failed
