@@ -89,5 +89,5 @@ def bench_national(child: Callable[..., dict], timed_code: str, py: str, work: P
                 shutil.rmtree(base, ignore_errors=True)
             runs.append({"regiones": n, "procesos": jobs, "asistencias": sum(truth[r]["asistencias"] for r in regions),
                          "s": min(times), "rss_max_bytes": max(rss), "nombres": regions})
-    return {"anio": NATIONAL_YEAR, "fraccion": fraction, "semilla": seed, "asistencias": sum(t["asistencias"] for t in truth.values()),
-            "regiones": len(truth), "corridas": runs}
+    return {"anio": NATIONAL_YEAR, "fraccion": fraction, "semilla": seed, "repeticiones": repeat,
+            "asistencias": sum(t["asistencias"] for t in truth.values()), "regiones": len(truth), "corridas": runs}
