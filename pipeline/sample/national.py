@@ -192,7 +192,7 @@ def _fixed_kinds(cut: str, rows: int) -> dict[str, list[str]]:
 
 def _fit(rng: np.random.Generator, acts: list[Activity], target: int) -> list[Activity]:
     """Drop ordinary activities at random, then trim the biggest ones, until the year has
-    exactly `target` person rows (or fewer, when even its institutional ones fall short)."""
+    exactly `target` person rows (the caller draws at least that many)."""
     total = sum(len(a.attendees) for a in acts)
     dropped: set[int] = set()
     for i in rng.permutation(len(acts)):
@@ -314,7 +314,7 @@ def build_region_year(cut: str, year: int, rows: int, seed: int = DEFAULT_SEED) 
     comunas = reference.comunas_region(cut)
     cuts = comunas["cut_comuna"].tolist()
     pop = comunas["poblacion_total"].astype(float).to_numpy()
-    women = 0.55 + 0.13 * rng.random()  # the pool's share: attendances end ≈ 55–70 % women
+    women = 0.55 + 0.16 * rng.random()  # the pool's share: attendances end ≈ 55–70 % women
     people = make_people(rng, max(40, int(rows * 0.6)), women_share=women)
     _unique_ruts(people, cut)
     home = rng.choice(len(comunas), size=len(people), p=pop ** 0.7 / (pop ** 0.7).sum())
