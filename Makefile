@@ -71,6 +71,7 @@ lab: $(STAMP)
 ## sample: regenera las muestras sintéticas con la semilla fija: data/muestra y la nacional, data/muestra-nacional (nunca toca data/raw)
 sample: $(STAMP)
 	$(PY) -m pipeline.sample --out data/muestra
+	rm -rf data/muestra-nacional
 	$(PY) -m pipeline.sample --nacional --out data/muestra-nacional
 
 # The national sample is generated, not committed: made on first use.
