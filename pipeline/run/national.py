@@ -15,7 +15,7 @@ from pipeline import reference
 from pipeline.config import (DEFAULT_REGION, SAMPLE_DIR, SAMPLE_OUTPUTS_DIR, SAMPLE_PROCESSED_DIR, region_paths,
                              small_cell_threshold)
 from pipeline.errors import BalanceError, RunInProgress, StageFailed, UnknownRegion
-from pipeline.ingest import files as rawfiles
+from pipeline.ingest import files
 from pipeline.report.formats import fmt_num
 from pipeline.run import cli, preflight
 from pipeline.run.runner import NationalRun, YearRun, run_national
@@ -50,7 +50,7 @@ def main_national(args: argparse.Namespace) -> int:
     raw, processed, out = (cli._abs(p) for p in roots)
     regions = {reference.region(cut).nombre: region_paths(year, cut, raw, processed, out)
                for cut in reference.region_codes()}
-    with_logs = [name for name, p in regions.items() if rawfiles.log_files(p.raw)]
+    with_logs = [name for name, p in regions.items() if files.log_files(p.raw)]
     if not with_logs:
         top = regions[DEFAULT_REGION].raw_root
         print(f"Error: ninguna región tiene planillas del año {year}: cópielas en {preflight.shown(top / str(year))} "

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 
 from pipeline import config, reference
-from pipeline.indicators import national
+from pipeline.indicators.national import CON_DATOS, CON_ERROR, COPIED, SIN_DATOS, SUMMED
 from pipeline.run import cli
-from pipeline.run import national as national_cli
+from pipeline.run import national
 from tests.conftest import TEST_KEY
 
 
@@ -62,7 +62,7 @@ def test_a_failed_region_does_not_stop_the_others_and_the_exit_says_so(tmp_path,
     ran, national_jobs = [], []
     monkeypatch.setattr(cli, "run_one", lambda job: ran.append(job.region) or (cli.EXIT_FAILED if job.region == "Maule"
                                                                               else 0))
-    monkeypatch.setattr(national_cli, "run_national", lambda job: national_jobs.append(job) or job.out)
+    monkeypatch.setattr(national, "run_national", lambda job: national_jobs.append(job) or job.out)
     assert _main(tmp_path, "--nacional") == cli.EXIT_FAILED
     assert ran == ["Coquimbo", "Maule", "Ñuble"]  # code order
     job = national_jobs[0]
@@ -78,7 +78,7 @@ def test_limpiar_nacional_cleans_every_region_without_a_national_stage(tmp_path,
     _logs(tmp_path / "raw", "Coquimbo", "Los Ríos")
     ran = []
     monkeypatch.setattr(cli, "run_one", lambda job: ran.append((job.region, job.stages)) or 0)
-    monkeypatch.setattr(national_cli, "run_national", lambda job: pytest.fail("etapa nacional sin indicadores"))
+    monkeypatch.setattr(national, "run_national", lambda job: pytest.fail("etapa nacional sin indicadores"))
     code = cli.main(["limpiar", "--anio", "2018", "--nacional", "-q", "--raw-dir", str(tmp_path / "raw"),
                      "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o")])
     assert code == 0 and ran == [("Coquimbo", ("limpieza",)), ("Los Ríos", ("limpieza",))]
@@ -99,18 +99,18 @@ def test_national_run_figures_equal_the_sums_of_the_regional_files(national_run)
     files = {name: _published(run, name) for name in run.with_data}
     assert nat["regiones_con_datos"] == 3 and nat["regiones_con_error"] == ["Arica y Parinacota"]
     assert len(nat["regiones_sin_datos"]) == 12 and "Valparaíso" in nat["regiones_sin_datos"]
-    for key in national.SUMMED + ("personas_distintas",):
+    for key in SUMMED + ("personas_distintas",):
         assert nat[key] == sum(ind[key] for ind in files.values()), key
     for key in ("actividades_por_tipo_actividad", "actividades_por_tipo_organizacion"):
         assert nat[key] == {k: sum(ind[key].get(k, 0) for ind in files.values()) for k in nat[key]}
     for entry in nat["regiones"]:
         if entry["region"] in files:
             ind = files[entry["region"]]
-            assert entry["estado"] == national.CON_DATOS
-            assert {k: entry[k] for k in national.COPIED} == {k: ind.get(k) for k in national.COPIED}
+            assert entry["estado"] == CON_DATOS
+            assert {k: entry[k] for k in COPIED} == {k: ind.get(k) for k in COPIED}
         else:
             assert entry["asistencias"] is None and entry["balance"] is None
-            assert entry["estado"] == (national.CON_ERROR if entry["region"] in run.failed else national.SIN_DATOS)
+            assert entry["estado"] == (CON_ERROR if entry["region"] in run.failed else SIN_DATOS)
 
 
 @pytest.mark.slow
@@ -120,7 +120,7 @@ def test_each_region_ran_as_a_single_region_run_would(national_run):
     run = national_run
     nat = json.loads(run.nacional.indicadores_nacional_json.read_text(encoding="utf-8"))
     for entry in nat["regiones"]:
-        if entry["estado"] != national.CON_DATOS:
+        if entry["estado"] != CON_DATOS:
             continue
         paths = config.paths(2018, entry["region"], run.raw / config.region_subdir(entry["region"]),
                              run.base / "processed" / config.region_subdir(entry["region"]),
@@ -199,7 +199,7 @@ def test_muestra_takes_every_region_of_the_sample(monkeypatch):
     sample's processed and output folders, never data/raw."""
     ran, national_jobs = [], []
     monkeypatch.setattr(cli, "run_one", lambda job: ran.append(job) or 0)
-    monkeypatch.setattr(national_cli, "run_national", lambda job: national_jobs.append(job) or job.out)
+    monkeypatch.setattr(national, "run_national", lambda job: national_jobs.append(job) or job.out)
     assert cli.main(["ejecutar", "--anio", "2018", "--nacional", "--muestra", "-q"]) == 0
     assert [job.region for job in ran] == ["Coquimbo", "Valparaíso"]
     assert ran[0].paths.out == config.SAMPLE_OUTPUTS_DIR / "2018"
@@ -282,7 +282,7 @@ def test_an_unexpected_error_in_one_region_stops_only_that_region(tmp_path, caps
         return 0
 
     monkeypatch.setattr(cli, "run_one", run_one)
-    monkeypatch.setattr(national_cli, "run_national", lambda job: job.out)
+    monkeypatch.setattr(national, "run_national", lambda job: job.out)
     assert _main(tmp_path, "--nacional") == cli.EXIT_FAILED
     assert ran == ["Coquimbo", "Maule", "Ñuble"]
     assert "Error en 2018 Maule: RuntimeError: estado imprevisto" in capsys.readouterr().err
@@ -311,7 +311,7 @@ def test_a_misnamed_region_folder_is_named_on_the_console(tmp_path, capsys, monk
     (tmp_path / "raw" / "regiones" / "aysen" / "2018").mkdir(parents=True)
     (tmp_path / "raw" / "regiones" / "otra").mkdir()
     monkeypatch.setattr(cli, "run_one", lambda job: 0)
-    monkeypatch.setattr(national_cli, "run_national", lambda job: job.out)
+    monkeypatch.setattr(national, "run_national", lambda job: job.out)
     assert _main(tmp_path, "--nacional") == 0
     err = capsys.readouterr().err
     assert "no corresponde a ninguna región y no se leyó: cámbiela a regiones/aysen-del-general-carlos-ibanez-del-campo/" in err

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import config, reference, stages
-from pipeline import sample as synthetic
+from pipeline import sample
 from pipeline.indicators.plan.loading import load_plan
 from pipeline.sample import national
 from pipeline.sample.expected import expected_figures
@@ -67,7 +67,7 @@ def test_every_region_is_written_where_config_paths_looks(nacional):
     out, truth = nacional
     assert len(truth) == 16
     for region in truth:
-        folder = synthetic.sample_dir(out, region, YEAR)
+        folder = sample.sample_dir(out, region, YEAR)
         assert data_files(folder), region
         assert config.paths(YEAR, region).raw.relative_to(config.RAW_DIR) == folder.relative_to(out)
     assert (out / str(YEAR)).is_dir()  # Coquimbo, the default region, at the top
@@ -102,7 +102,7 @@ def test_women_share_is_realistic_and_varies_by_region(nacional):
 
 def test_formats_are_mixed_as_field_teams_keep_them(nacional):
     out, truth = nacional
-    files = [p for region in truth for p in data_files(synthetic.sample_dir(out, region, YEAR))]
+    files = [p for region in truth for p in data_files(sample.sample_dir(out, region, YEAR))]
     assert any(p.suffix == ".xlsx" for p in files)
     csvs = [p.read_bytes() for p in files if p.suffix == ".csv"]
     cp1252 = [b for b in csvs if not _utf8(b)]
@@ -122,10 +122,10 @@ def _utf8(data: bytes) -> bool:
 
 def test_some_regions_keep_a_plan_that_loads(nacional):
     out, truth = nacional
-    with_plan = {r for r in truth if (synthetic.sample_dir(out, r, YEAR) / f"plan-{YEAR}.yml").exists()}
+    with_plan = {r for r in truth if (sample.sample_dir(out, r, YEAR) / f"plan-{YEAR}.yml").exists()}
     assert with_plan == {reference.region(r).nombre for r in national.PLAN_REGIONS}
     for region in with_plan:
-        plan = load_plan(synthetic.sample_dir(out, region, YEAR) / f"plan-{YEAR}.yml", region, YEAR)
+        plan = load_plan(sample.sample_dir(out, region, YEAR) / f"plan-{YEAR}.yml", region, YEAR)
         assert sum(c.ponderacion for c in plan.compromisos) == 100
         assert [c["nombre"] for c in truth[region]["plan"]] == [c.nombre for c in plan.compromisos]
 
@@ -163,7 +163,7 @@ def test_people_are_synthetic_and_ruts_never_shared_between_regions():
             assert len(words) == 3 and words[0] in given and set(words[1:]) <= surnames, r.cells["nombre"]
             if r.rut:
                 body = int(r.rut[:-1])
-                assert 4_000_000 <= body < 26_000_000 and synthetic.check_digit(body) == r.rut[-1]
+                assert 4_000_000 <= body < 26_000_000 and sample.check_digit(body) == r.rut[-1]
                 assert seen.setdefault(body, ys.region) == ys.region, body
             text = str(r.cells["rut"])
             assert not text.strip() or re.fullmatch(r"\s*[\d.]+\s*-?\s*[\dkK]", text), text
@@ -177,7 +177,7 @@ def test_cleaning_stage_reads_a_region_back_with_the_ground_truth(nacional, regi
     out, truth = nacional
     name = reference.region(region).nombre
     t = truth[name]
-    raw_root = synthetic.sample_dir(out, name, YEAR).parent
+    raw_root = sample.sample_dir(out, name, YEAR).parent
     paths = config.paths(YEAR, name, raw_root, tmp_path / "processed", tmp_path / "outputs")
     result = stages.clean_stage(paths, name)
     cal = result.calidad
