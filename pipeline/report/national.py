@@ -1,0 +1,443 @@
+"""The national deck: the sixteen regions of one year compared, from `indicadores-nacional.json`.
+
+Called by `notebooks/04_balance_nacional.ipynb` as `slides` and `territory` are by the regional
+deck: the national stage's JSON in, escaped HTML slides out, in the regional deck's house
+style, formats and rules (a title states the message with its figure; a region without data
+is said to be so, never drawn as a zero). Every figure is read from the JSON, none is
+recomputed here, except a share of two of its figures (comunas reached of a region's comunas).
+The only I/O is reading the JSON.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pipeline import config
+from pipeline.report import national_charts, national_maps
+from pipeline.report.figures import PHONE_MEDIA, PHONE_WIDTH_IN, data_uri, figure_img, figure_png
+from pipeline.report.formats import esc, fmt_int, fmt_pct, fmt_rate, missing, share
+from pipeline.report.slides import _header, _kpi, _slide, chart_slide
+from pipeline.report.titles import (
+    SECTION_MUJERES, SECTION_ORGANIZACIONES, SECTION_PARTICIPACION, count, variation_sentence,
+)
+
+JSON_NAME = "indicadores-nacional.json"
+FOLDER = "nacional"
+YEAR_ENV = "BALANCE_ANIO"
+SECTION_REGIONES = "#SERVIUConstruye con las Regiones"
+CON_DATOS, SIN_DATOS, CON_ERROR = "con datos", "sin datos", "con error"
+# names short enough for a chart's axis (the JSON keeps the official ones)
+SHORT_NAMES = {"06": "O'Higgins", "11": "Aysén", "12": "Magallanes", "13": "Metropolitana"}
+# north to south: the order of the map's strips, of the macro-zones and of every chart by region
+GEOGRAPHIC_ORDER = [c for strip in national_maps.STRIPS for c in strip]
+TOP_TYPES = 5  # activity kinds drawn one by one per region; the rest are «Otros»
+
+
+# ---------------------------------------------------------------- the JSON
+
+def national_dir(anio: int, out_dir: str | Path = "") -> Path:
+    """The folder of a year's national outputs: `<out_dir>/<anio>/nacional/` (`out_dir` the
+    outputs root, as for the regional notebooks; empty: `$BALANCE_OUT_DIR` or `outputs/`), or
+    `out_dir` itself when it already holds `indicadores-nacional.json`."""
+    root = _root(out_dir)
+    if (root / JSON_NAME).is_file():
+        return root
+    return root / str(int(anio)) / FOLDER
+
+
+def _root(out_dir: str | Path) -> Path:
+    if not str(out_dir or ""):
+        return Path(os.environ.get("BALANCE_OUT_DIR") or config.OUTPUTS_DIR)
+    path = Path(out_dir)
+    return path if path.is_absolute() else config.PROJ_ROOT / path
+
+
+def national_year(anio: int, out_dir: str | Path = "") -> int:
+    """`anio` when given; else `$BALANCE_ANIO` (as the regional notebooks in JupyterLab); else
+    the latest year with a national JSON under the outputs root."""
+    if anio:
+        return int(anio)
+    text = os.environ.get(YEAR_ENV, "").strip()
+    if text:
+        if not re.fullmatch(r"\d{4}", text):
+            raise ValueError(f"{YEAR_ENV} debe ser un año de cuatro cifras (es {text!r}).")
+        return int(text)
+    root = _root(out_dir)
+    if (root / JSON_NAME).is_file():
+        return int(json.loads((root / JSON_NAME).read_text(encoding="utf-8"))["anio"])
+    years = sorted(int(p.parent.parent.name) for p in root.glob(f"[0-9][0-9][0-9][0-9]/{FOLDER}/{JSON_NAME}"))
+    if not years:
+        raise ValueError(f"No hay un {JSON_NAME} en {root}/<año>/{FOLDER}/: ejecute antes "
+                         "«python -m pipeline ejecutar --anio <año> --nacional», o indique el año con "
+                         f"{YEAR_ENV}.")
+    return years[-1]
+
+
+def load(anio: int, out_dir: str | Path = "") -> dict:
+    """The year's `indicadores-nacional.json`, refused loudly when missing, of another year or
+    without the sixteen regions."""
+    path = national_dir(national_year(anio, out_dir), out_dir) / JSON_NAME
+    if not path.is_file():
+        raise FileNotFoundError(f"No existe {path}. Ejecute antes la etapa nacional "
+                                f"(python -m pipeline ejecutar --anio {national_year(anio, out_dir)} --nacional).")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    year = national_year(anio, out_dir)
+    if data.get("anio") != year or len(data.get("regiones") or []) != 16:
+        raise ValueError(f"{path} no corresponde al año {year} o no lista las 16 regiones: no hay balance "
+                         "nacional que mostrar.")
+    return data
+
+
+def regions(nac: Mapping[str, Any], state: str | None = None) -> list[dict]:
+    """The regions north to south (all, or those in `state`)."""
+    rows = sorted(nac["regiones"], key=lambda r: GEOGRAPHIC_ORDER.index(r["cut_region"]))
+    return [r for r in rows if state is None or r["estado"] == state]
+
+
+def short_name(region: Mapping[str, Any]) -> str:
+    return SHORT_NAMES.get(region["cut_region"], region["region"])
+
+
+def _state_text(region: Mapping[str, Any]) -> str:
+    return SIN_DATOS if region["estado"] == SIN_DATOS else "con error" if region["estado"] == CON_ERROR else ""
+
+
+def _names(rows: list[Mapping[str, Any]]) -> str:
+    """«Aysén, Magallanes y Ñuble»."""
+    names = [short_name(r) for r in rows]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" y {names[-1]}" if names else ""
+
+
+def _values(nac: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """Region name → its figure, or why there is none («sin datos», «con error», «sin dato»)."""
+    out = {}
+    for r in regions(nac):
+        value = r.get(key)
+        out[short_name(r)] = _state_text(r) or ("sin dato" if missing(value) else value)
+    return out
+
+
+# ---------------------------------------------------------------- titles
+
+def totals_title(nac: Mapping[str, Any]) -> str:
+    year, total = nac["anio"], nac.get("asistencias")
+    head = (f"{count(total, 'asistencia', 'asistencias')} en {count(nac.get('actividades'), 'actividad', 'actividades')}"
+            f" en el país durante {year}")
+    sentence = variation_sentence(total, nac.get("asistencias_anio_anterior"), year - 1)
+    return f"{head}: {sentence}" if sentence else head
+
+
+def _extremes(values: Mapping[str, Any]) -> tuple[tuple[str, float], tuple[str, float]] | None:
+    nums = {k: float(v) for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    if not nums:
+        return None
+    return max(nums.items(), key=lambda kv: kv[1]), min(nums.items(), key=lambda kv: kv[1])
+
+
+def rate_title(nac: Mapping[str, Any]) -> str:
+    ends = _extremes(_values(nac, "asistencias_por_1000_habitantes"))
+    if ends is None:
+        return "Asistencias por 1.000 habitantes, por región"
+    (top, value), _ = ends
+    return f"{top} lideró con {fmt_rate(value)} asistencias por 1.000 habitantes"
+
+
+def rate_ranking_title(nac: Mapping[str, Any]) -> str:
+    national = nac.get("asistencias_por_1000_habitantes")
+    nums = [v for v in _values(nac, "asistencias_por_1000_habitantes").values() if isinstance(v, (int, float))]
+    if missing(national) or not nums:
+        return "Regiones según asistencias por 1.000 habitantes"
+    above = sum(1 for v in nums if v > national)
+    return (f"{count(above, 'región superó', 'regiones superaron')} la tasa del país "
+            f"({fmt_rate(national)} por 1.000 habitantes)")
+
+
+def women_title(nac: Mapping[str, Any]) -> str:
+    ends = _extremes(_values(nac, "pct_mujeres"))
+    if ends is None or missing(nac.get("pct_mujeres")):
+        return "Sin registro del sexo del público del país"
+    (top, high), (bottom, low) = ends
+    verb = "fueron" if nac["pct_mujeres"] >= 50 else "fue"
+    return f"El {fmt_pct(nac['pct_mujeres'])} del público del país {verb} mujeres: de {fmt_pct(low)} en {bottom} " \
+           f"a {fmt_pct(high)} en {top}"
+
+
+def women_map_title(nac: Mapping[str, Any]) -> str:
+    nums = {k: v for k, v in _values(nac, "pct_mujeres").items() if isinstance(v, (int, float))}
+    if not nums:
+        return "Mujeres por región: sin registro del sexo"
+    majority = sum(1 for v in nums.values() if v > 50)
+    if majority == len(nums):
+        return f"Las mujeres fueron mayoría en {'las' if len(nums) > 1 else 'la'} " \
+               f"{count(len(nums), 'región', 'regiones')} con datos"
+    return f"Las mujeres fueron mayoría en {fmt_int(majority)} de las " \
+           f"{count(len(nums), 'región', 'regiones')} con datos"
+
+
+def attendances_title(nac: Mapping[str, Any]) -> str:
+    ends = _extremes(_values(nac, "asistencias"))
+    if ends is None or not nac.get("asistencias"):
+        return "Asistencias por región"
+    (top, value), _ = ends
+    return f"{top} concentró el {fmt_pct(share(value, nac['asistencias']))} de las asistencias del país"
+
+
+def comunas_title(nac: Mapping[str, Any]) -> str:
+    reached, total = nac.get("comunas_alcanzadas"), nac.get("comunas_pais")
+    if missing(reached) or not total:
+        return "Comunas alcanzadas por región"
+    return f"Llegamos a {fmt_int(reached)} de las {fmt_int(total)} comunas del país"
+
+
+def _top_share(counts: Mapping[str, Any]) -> tuple[str, float] | None:
+    known = {k: v for k, v in counts.items() if k != "Sin información" and isinstance(v, (int, float)) and v}
+    total = sum(v for v in counts.values() if isinstance(v, (int, float)))
+    if not known or not total:
+        return None
+    top = max(known.items(), key=lambda kv: kv[1])
+    return top[0], share(top[1], total)
+
+
+def types_title(nac: Mapping[str, Any]) -> str:
+    top = _top_share(nac.get("actividades_por_tipo_actividad") or {})
+    if top is None:
+        return "Tipos de actividad por región"
+    return f"{top[0]}: el tipo de actividad más frecuente del país, con el {fmt_pct(top[1])} de las actividades"
+
+
+def organisations_title(nac: Mapping[str, Any]) -> str:
+    from pipeline.report.titles import _plural
+
+    top = _top_share(nac.get("actividades_por_tipo_organizacion") or {})
+    if top is None:
+        return "Actividades por tipo de organización y región"
+    return f"El {fmt_pct(top[1])} de las actividades del país fue con {_plural(top[0])}"
+
+
+def plan_title(nac: Mapping[str, Any]) -> str:
+    with_plan = [r for r in regions(nac, CON_DATOS) if not missing(r.get("cumplimiento_plan_total"))]
+    full = sum(1 for r in with_plan if r["cumplimiento_plan_total"] >= 100)
+    told = f"{count(len(with_plan), 'región informó', 'regiones informaron')} su plan"
+    return f"{told}: {fmt_int(full)} lo {'cumplió' if full == 1 else 'cumplieron'} por completo"
+
+
+# ---------------------------------------------------------------- slides
+
+def cover(nac: Mapping[str, Any]) -> str:
+    with_data = nac.get("regiones_con_datos") or 0
+    return _slide(
+        f'<p class="hashtag">{esc(SECTION_PARTICIPACION)}</p>'
+        f'<h1>Balance nacional {esc(nac["anio"])}</h1>'
+        f'<p class="subtitulo">Participación Ciudadana</p>'
+        f'<p class="institucion">SERVIU de las regiones de Chile: '
+        f'{esc(count(with_data, "región", "regiones"))} con datos de 16</p>',
+        "portada",
+    )
+
+
+def _missing_sentence(nac: Mapping[str, Any]) -> str:
+    parts = []
+    if regions(nac, SIN_DATOS):
+        parts.append(f"Sin datos: {_names(regions(nac, SIN_DATOS))}.")
+    if regions(nac, CON_ERROR):
+        parts.append(f"Con error en su proceso: {_names(regions(nac, CON_ERROR))}.")
+    if not parts:
+        return "Cifras de las 16 regiones."
+    return " ".join(parts) + " No se cuentan como cero."
+
+
+def totals_slide(nac: Mapping[str, Any]) -> str:
+    """The country's figures: attendances, people, activities, women's share, comunas and
+    regions, the change on the previous year in the title."""
+    kpis = [
+        _kpi(fmt_int(nac["asistencias"]), "asistencias"),
+        _kpi(fmt_int(nac.get("personas_distintas")), "personas distintas", "contadas en cada región"),
+        _kpi(fmt_int(nac["actividades"]), "actividades"),
+        _kpi(fmt_pct(nac.get("pct_mujeres")), "del público fueron mujeres"),
+        _kpi(f"{fmt_int(nac.get('comunas_alcanzadas'))} de {fmt_int(nac.get('comunas_pais'))}", "comunas alcanzadas"),
+        _kpi(f"{fmt_int(nac.get('regiones_con_datos'))} de 16", "regiones con datos"),
+    ]
+    return _slide(_header(totals_title(nac)) + f'<div class="kpis kpis-seis">{"".join(kpis)}</div>'
+                  + f'<p class="frase">{esc(_missing_sentence(nac))}</p>', "con-kpis")
+
+
+def _map_note(nac: Mapping[str, Any], what: str) -> str:
+    parts = [what]
+    if regions(nac, SIN_DATOS) + regions(nac, CON_ERROR):
+        parts.append("Gris rayado: sin cifra, no cero.")
+    omitted = national_maps.omitted_territories()
+    if omitted:
+        parts.append(f"No se dibujan {_names([{'cut_region': '', 'region': o} for o in omitted])}, "
+                     "lejos del continente.")
+    return " ".join(parts)
+
+
+def _map_figure(nac: Mapping[str, Any], key: str, label: str, kind: str):
+    rows = regions(nac)
+    values = {r["cut_region"]: (None if r["estado"] != CON_DATOS or missing(r.get(key)) else r[key]) for r in rows}
+    names = {r["cut_region"]: short_name(r) for r in rows}
+    reasons = {r["cut_region"]: _state_text(r) or "sin dato" for r in rows}
+    fig = national_maps.region_map(names, values, label=label, kind=kind, missing=reasons)
+    fmt = fmt_rate if kind == "rate" else fmt_pct
+    alt = f"Mapa de Chile por región, {label.lower()}: " + "; ".join(
+        f"{names[c]}: {fmt(v) if v is not None else reasons[c]}" for c, v in values.items()) + "."
+    return fig, alt
+
+
+def rate_map_slide(nac: Mapping[str, Any]) -> str:
+    fig, alt = _map_figure(nac, "asistencias_por_1000_habitantes", "Asistencias por 1.000 habitantes", "rate")
+    return _slide(_header(rate_title(nac), SECTION_REGIONES) + figure_img(fig, alt, "grafico mapa")
+                  + f'<p class="nota">{esc(_map_note(nac, "Tasa según población del Censo 2017."))}</p>',
+                  "con-grafico")
+
+
+def women_map_slide(nac: Mapping[str, Any]) -> str:
+    fig, alt = _map_figure(nac, "pct_mujeres", "% de mujeres en el público", "share")
+    return _slide(_header(women_map_title(nac), SECTION_MUJERES) + figure_img(fig, alt, "grafico mapa")
+                  + f'<p class="nota">{esc(_map_note(nac, "Porcentaje de mujeres entre las asistencias con sexo registrado."))}</p>',
+                  "con-grafico")
+
+
+def _alt_values(title: str, values: Mapping[str, Any], fmt) -> str:
+    return f"{title}. " + "; ".join(f"{k}: {fmt(v) if isinstance(v, (int, float)) else v}"
+                                    for k, v in values.items()) + "."
+
+
+def rate_ranking_slide(nac: Mapping[str, Any]) -> str:
+    values = _values(nac, "asistencias_por_1000_habitantes")
+    national = nac.get("asistencias_por_1000_habitantes")
+    fig = national_charts.ranking_bars(values, fmt=fmt_rate, national=national,
+                                       xlabel="Asistencias por 1.000 habitantes (Censo 2017)")
+    return chart_slide(rate_ranking_title(nac), fig,
+                       _alt_values("Regiones según asistencias por 1.000 habitantes", values, fmt_rate),
+                       "La línea roja marca la tasa del país: sus asistencias por 1.000 habitantes de las regiones "
+                       "con datos.", SECTION_REGIONES)
+
+
+def women_ranking_slide(nac: Mapping[str, Any]) -> str:
+    values = _values(nac, "pct_mujeres")
+    fig = national_charts.ranking_bars(values, fmt=fmt_pct, national=nac.get("pct_mujeres"), xmax=100,
+                                       xlabel="% de mujeres en el público")
+    return chart_slide(women_title(nac), fig, _alt_values("Porcentaje de mujeres por región", values, fmt_pct),
+                       "Porcentaje de mujeres entre las asistencias con sexo registrado; la línea roja marca el "
+                       "del país.", SECTION_MUJERES)
+
+
+def attendances_slide(nac: Mapping[str, Any]) -> str:
+    values = _values(nac, "asistencias")
+    total = nac.get("asistencias") or 0
+    labels = {k: f"{fmt_int(v)} ({fmt_pct(share(v, total))})" for k, v in values.items()
+              if isinstance(v, (int, float)) and total}
+    fig = national_charts.ranking_bars(values, fmt=fmt_int, labels=labels, xlabel="Asistencias")
+    return chart_slide(attendances_title(nac), fig, _alt_values("Asistencias por región", values, fmt_int),
+                       f"Entre paréntesis, la parte de las {fmt_int(total)} asistencias del país.", SECTION_REGIONES)
+
+
+def comunas_slide(nac: Mapping[str, Any]) -> str:
+    values, labels = {}, {}
+    for r in regions(nac):
+        name = short_name(r)
+        pct = share(r.get("comunas_alcanzadas") or 0, r.get("comunas_region") or 0)
+        if r["estado"] != CON_DATOS or pct is None or missing(r.get("comunas_alcanzadas")):
+            values[name] = _state_text(r) or "sin dato"
+            continue
+        values[name] = pct
+        labels[name] = national_charts.count_label(r["comunas_alcanzadas"], r["comunas_region"])
+    national = share(nac.get("comunas_alcanzadas") or 0, nac.get("comunas_pais") or 0)
+    fig = national_charts.ranking_bars(values, fmt=fmt_pct, labels=labels, national=national, xmax=112,
+                                       xlabel="% de las comunas de la región")
+    alt = "Comunas alcanzadas de las de cada región: " + "; ".join(
+        f"{k}: {labels.get(k, v)}" for k, v in values.items()) + "."
+    return chart_slide(comunas_title(nac), fig, alt,
+                       "Junto a cada barra, las comunas alcanzadas de las de la región; la línea roja marca el "
+                       "porcentaje del país.", SECTION_REGIONES)
+
+
+def _stack_rows(nac: Mapping[str, Any], key: str) -> dict[str, Any]:
+    return {short_name(r): (_state_text(r) or r.get(key) or "sin dato") for r in regions(nac)}
+
+
+def _stack_alt(title: str, rows: Mapping[str, Any]) -> str:
+    parts = []
+    for name, counts in rows.items():
+        if isinstance(counts, str):
+            parts.append(f"{name}: {counts}")
+            continue
+        total = sum(v for v in counts.values() if v)
+        parts.append(f"{name}: " + ", ".join(f"{k} {fmt_pct(share(v, total))}" for k, v in counts.items() if v))
+    return f"{title}. " + "; ".join(parts) + "."
+
+
+def _stacks_slide(nac: Mapping[str, Any], key: str, categories: list[str], title: str, alt_title: str,
+                  note: str | None, hashtag: str) -> str:
+    """The regions' 100 % bars on the slide, and drawn again at a phone's width (its legend
+    wrapped) for the reading version, as `figure_img` does for the regional charts."""
+    rows = _stack_rows(nac, key)
+    groups = {short_name(r): r.get("macrozona", "") for r in regions(nac)}
+    wide = figure_png(national_charts.region_stacks(rows, groups, categories=categories))
+    narrow = figure_png(national_charts.region_stacks(rows, groups, categories=categories, width=PHONE_WIDTH_IN,
+                                                      legend_columns=1))
+    img = (f'<picture><source media="{PHONE_MEDIA}" srcset="{data_uri(narrow, "image/png")}">'
+           f'<img class="grafico" src="{data_uri(wide, "image/png")}" alt="{esc(_stack_alt(alt_title, rows))}">'
+           f'</picture>')
+    note_html = f'<p class="nota">{esc(note)}</p>' if note else ""
+    return _slide(_header(title, hashtag) + img + note_html, "con-grafico")
+
+
+def types_slide(nac: Mapping[str, Any]) -> str:
+    national = nac.get("actividades_por_tipo_actividad") or {}
+    top = [k for k, v in sorted(national.items(), key=lambda kv: -(kv[1] or 0))
+           if v and k != "Sin información"][:TOP_TYPES]
+    return _stacks_slide(nac, "actividades_por_tipo_actividad", top, types_title(nac),
+                         "Porcentaje de actividades por tipo, por región",
+                         "Los tipos más frecuentes del país, cada uno con su color; los demás, en «Otros».",
+                         SECTION_REGIONES)
+
+
+def organisations_slide(nac: Mapping[str, Any]) -> str:
+    national = nac.get("actividades_por_tipo_organizacion") or {}
+    cats = [k for k, v in national.items() if v and k != "Sin información"]
+    note = "Sin tipo de organización registrado, en «Otros»." if national.get("Sin información") else None
+    return _stacks_slide(nac, "actividades_por_tipo_organizacion", cats, organisations_title(nac),
+                         "Porcentaje de actividades por tipo de organización, por región", note,
+                         SECTION_ORGANIZACIONES)
+
+
+def plan_slide(nac: Mapping[str, Any]) -> str | None:
+    """Plan compliance (ponderación ganada, 0–100) of each region that reported its plan;
+    None when none did."""
+    values = {}
+    for r in regions(nac):
+        if r["estado"] != CON_DATOS:
+            continue
+        value = r.get("cumplimiento_plan_total")
+        values[short_name(r)] = "sin plan informado" if missing(value) else value
+    if not any(isinstance(v, (int, float)) for v in values.values()):
+        return None
+    fig = national_charts.ranking_bars(values, fmt=fmt_pct, xmax=112, xlabel="Cumplimiento del plan (ponderación ganada)")
+    return chart_slide(plan_title(nac), fig, _alt_values("Cumplimiento del plan por región", values, fmt_pct),
+                       "Cumplimiento del plan anual de participación de cada región con datos, como lo publica su "
+                       "balance.", SECTION_PARTICIPACION)
+
+
+def links_slide(nac: Mapping[str, Any]) -> str:
+    """Each region's own deck, north to south (a region without data says so)."""
+    cells = []
+    for r in regions(nac):
+        name = esc(short_name(r))
+        if r["estado"] == CON_DATOS and r.get("balance"):
+            figure = f'{fmt_int(r.get("asistencias"))} asistencias'
+            cells.append(f'<li class="region con-datos"><a href="{esc(r["balance"])}">{name}</a>'
+                         f'<span class="cifra">{esc(figure)}</span></li>')
+        else:
+            state = _state_text(r) or "sin balance"
+            cells.append(f'<li class="region {esc(state.replace(" ", "-"))}"><span class="nombre">{name}</span>'
+                         f'<span class="cifra">{esc(state)}</span></li>')
+    return _slide(_header(f"El balance de cada región, {nac['anio']}", SECTION_REGIONES)
+                  + f'<ul class="regiones">{"".join(cells)}</ul>'
+                  + '<p class="nota">Cada nombre abre el balance de su región (en la misma carpeta de resultados).</p>',
+                  "con-regiones")
