@@ -345,3 +345,45 @@ def test_notebook_is_stored_clean_with_literal_parameters():
     assert "anio = 0" in source and 'out_dir = ""' in source and "(" not in source.split("#")[0]
     joined = "\n".join("".join(c["source"]) for c in code)
     assert "\ndef " not in "\n" + joined and "\nclass " not in "\n" + joined
+
+
+# ---------------------------------------------------------------- the deck, built once per test run
+
+_BUILT: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
+def national_deck(tmp_path_factory) -> Path:
+    """`stages.publish_national_balance` on the fixture JSON (papermill runs the notebook, the
+    deck and its phone reading are exported, no PDF): the deck's HTML. Built once per test run
+    and shared with the browser tests (`tests/test_national_browser.py`)."""
+    from pipeline import stages
+
+    if "html" not in _BUILT:
+        outputs = tmp_path_factory.mktemp("nacional") / "outputs"
+        national_json(outputs)
+        _BUILT["html"] = stages.publish_national_balance(outputs, 2018, pdf=False)
+    return _BUILT["html"]
+
+
+@pytest.mark.slow
+def test_notebook_runs_on_the_fixture_and_exports_one_offline_deck(national_deck):
+    from tests.report.test_export import external_urls
+
+    folder = national_deck.parent
+    assert national_deck.name == "balance-nacional-2018.html" and folder.name == "nacional"
+    assert (folder / "notebooks" / "04_balance_nacional.ipynb").is_file()
+    reading = folder / "lectura-nacional-2018.html"
+    assert reading.is_file()
+    html = national_deck.read_text(encoding="utf-8")
+    assert html.count("</section></section>") == 12   # cover … links, the plan slide included
+    assert "<title>Balance nacional de Participación Ciudadana 2018</title>" in html
+    assert 'href="lectura-nacional-2018.html"' in html
+    # nothing is fetched: the only addresses are the regions' decks and the phone version, to follow
+    links = {"lectura-nacional-2018.html"} | {r["balance"] for r in json.loads(
+        (folder / national.JSON_NAME).read_text(encoding="utf-8"))["regiones"] if r["balance"]}
+    assert [u for u in external_urls(html) if u not in links] == []
+    assert [u for u in external_urls(reading.read_text(encoding="utf-8")) if u not in links] == []
+    assert "<script src=" not in html and not re.search(r"(src|href)=\"https?:", html)
+    slides = html.split('<div class="slides">', 1)[1].split("<script", 1)[0]
+    assert not re.search(r"\d%", re.sub(r"<[^>]+>", "", slides))   # «75 %», never «75%»
