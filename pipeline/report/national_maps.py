@@ -4,8 +4,8 @@ Each region's outline is dissolved (`shapely.union_all`) from the comuna boundar
 shipped (`pipeline/reference/data/limites_comunas.parquet`, mainland parts only, as
 `boundaries.region_shapes` gives them to the regional maps: Juan Fernández and Isla de Pascua
 are too far off the coast to draw at the same scale, and the layer has no Antártica). The
-simplified comunas leave slivers between them; the union's holes smaller than a small lake are
-those slivers and are closed.
+simplified comunas leave slivers between them, holes in the union that would show as white
+specks inside a region: holes smaller than a small lake are dropped.
 
 Chile is 4.300 km long and 180 km wide: drawn whole on a 16:9 slide it would be a thread.
 The map cuts it in three strips set side by side at one scale, as Chilean atlases do: the
