@@ -311,17 +311,17 @@ def rate_ranking_slide(nac: Mapping[str, Any]) -> str:
     values = _values(nac, "asistencias_por_1000_habitantes")
     national = nac.get("asistencias_por_1000_habitantes")
     fig = national_charts.ranking_bars(values, fmt=fmt_rate, national=national,
-                                       xlabel="Asistencias por 1.000 habitantes (Censo 2017)")
+                                       xlabel="Por 1.000 habitantes")
     return chart_slide(rate_ranking_title(nac), fig,
                        _alt_values("Regiones según asistencias por 1.000 habitantes", values, fmt_rate),
-                       "La línea roja marca la tasa del país: sus asistencias por 1.000 habitantes de las regiones "
-                       "con datos.", SECTION_REGIONES)
+                       "Asistencias por 1.000 habitantes según el Censo 2017; la línea roja marca la tasa del país "
+                       "(sus regiones con datos).", SECTION_REGIONES)
 
 
 def women_ranking_slide(nac: Mapping[str, Any]) -> str:
     values = _values(nac, "pct_mujeres")
     fig = national_charts.ranking_bars(values, fmt=fmt_pct, national=nac.get("pct_mujeres"), xmax=100,
-                                       xlabel="% de mujeres en el público")
+                                       xlabel="% de mujeres")
     return chart_slide(women_title(nac), fig, _alt_values("Porcentaje de mujeres por región", values, fmt_pct),
                        "Porcentaje de mujeres entre las asistencias con sexo registrado; la línea roja marca el "
                        "del país.", SECTION_MUJERES)
@@ -349,7 +349,7 @@ def comunas_slide(nac: Mapping[str, Any]) -> str:
         labels[name] = national_charts.count_label(r["comunas_alcanzadas"], r["comunas_region"])
     national = share(nac.get("comunas_alcanzadas") or 0, nac.get("comunas_pais") or 0)
     fig = national_charts.ranking_bars(values, fmt=fmt_pct, labels=labels, national=national, xmax=112,
-                                       xlabel="% de las comunas de la región")
+                                       xlabel="% de las comunas")
     alt = "Comunas alcanzadas de las de cada región: " + "; ".join(
         f"{k}: {labels.get(k, v)}" for k, v in values.items()) + "."
     return chart_slide(comunas_title(nac), fig, alt,
@@ -373,14 +373,14 @@ def _stack_alt(title: str, rows: Mapping[str, Any]) -> str:
 
 
 def _stacks_slide(nac: Mapping[str, Any], key: str, categories: list[str], title: str, alt_title: str,
-                  note: str | None, hashtag: str) -> str:
+                  note: str | None, hashtag: str, others: str) -> str:
     """The regions' 100 % bars on the slide, and drawn again at a phone's width (its legend
     wrapped) for the reading version, as `figure_img` does for the regional charts."""
     rows = _stack_rows(nac, key)
     groups = {short_name(r): r.get("macrozona", "") for r in regions(nac)}
-    wide = figure_png(national_charts.region_stacks(rows, groups, categories=categories))
+    wide = figure_png(national_charts.region_stacks(rows, groups, categories=categories, others=others))
     narrow = figure_png(national_charts.region_stacks(rows, groups, categories=categories, width=PHONE_WIDTH_IN,
-                                                      legend_columns=1))
+                                                      legend_columns=1, others=others))
     img = (f'<picture><source media="{PHONE_MEDIA}" srcset="{data_uri(narrow, "image/png")}">'
            f'<img class="grafico" src="{data_uri(wide, "image/png")}" alt="{esc(_stack_alt(alt_title, rows))}">'
            f'</picture>')
@@ -394,17 +394,17 @@ def types_slide(nac: Mapping[str, Any]) -> str:
            if v and k != "Sin información"][:TOP_TYPES]
     return _stacks_slide(nac, "actividades_por_tipo_actividad", top, types_title(nac),
                          "Porcentaje de actividades por tipo, por región",
-                         "Los tipos más frecuentes del país, cada uno con su color; los demás, en «Otros».",
-                         SECTION_REGIONES)
+                         "Los tipos más frecuentes del país, cada uno con su color; los demás, en «Otros tipos».",
+                         SECTION_REGIONES, "Otros tipos")
 
 
 def organisations_slide(nac: Mapping[str, Any]) -> str:
     national = nac.get("actividades_por_tipo_organizacion") or {}
     cats = [k for k, v in national.items() if v and k != "Sin información"]
-    note = "Sin tipo de organización registrado, en «Otros»." if national.get("Sin información") else None
     return _stacks_slide(nac, "actividades_por_tipo_organizacion", cats, organisations_title(nac),
-                         "Porcentaje de actividades por tipo de organización, por región", note,
-                         SECTION_ORGANIZACIONES)
+                         "Porcentaje de actividades por tipo de organización, por región",
+                         "Porcentaje de las actividades de cada región, por tipo de organización.",
+                         SECTION_ORGANIZACIONES, "Sin información")
 
 
 def plan_slide(nac: Mapping[str, Any]) -> str | None:
@@ -418,7 +418,7 @@ def plan_slide(nac: Mapping[str, Any]) -> str | None:
         values[short_name(r)] = "sin plan informado" if missing(value) else value
     if not any(isinstance(v, (int, float)) for v in values.values()):
         return None
-    fig = national_charts.ranking_bars(values, fmt=fmt_pct, xmax=112, xlabel="Cumplimiento del plan (ponderación ganada)")
+    fig = national_charts.ranking_bars(values, fmt=fmt_pct, xmax=112, xlabel="Ponderación ganada")
     return chart_slide(plan_title(nac), fig, _alt_values("Cumplimiento del plan por región", values, fmt_pct),
                        "Cumplimiento del plan anual de participación de cada región con datos, como lo publica su "
                        "balance.", SECTION_PARTICIPACION)

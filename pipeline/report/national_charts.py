@@ -76,10 +76,11 @@ def region_stacks(
     categories: Sequence[str],
     width: float = SLIDE_SIZE[0],
     legend_columns: int = 4,
+    others: str = OTHERS,
 ) -> Figure:
     """How each region's activities divide among `categories` (100 % bars, one per region,
     in the given order, a blank line between macro-zones named at the right); the categories
-    not listed are summed as «Otros». A str row is written instead of its bar. `width` and
+    not listed are summed as `others` («Otros»). A str row is written instead of its bar. `width` and
     `legend_columns`: the slide's, or a phone's (the legend then wraps)."""
     names = list(rows)
     positions, y, previous = {}, 0.0, None
@@ -96,14 +97,14 @@ def region_stacks(
         ax = fig.subplots()
         left = dict.fromkeys(names, 0.0)
         colours = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(cats)}
-        colours[OTHERS] = OTHERS_COLOUR
-        for cat in [*cats, OTHERS]:
+        colours[others] = OTHERS_COLOUR
+        for cat in [*cats, others]:
             for name in names:
                 counts = rows[name]
                 if isinstance(counts, str):
                     continue
                 total = sum(v for v in counts.values() if v)
-                value = sum(v for k, v in counts.items() if k not in cats and v) if cat == OTHERS else counts.get(cat, 0)
+                value = sum(v for k, v in counts.items() if k not in cats and v) if cat == others else counts.get(cat, 0)
                 pct = share(value or 0, total) or 0.0
                 if not pct:
                     continue
@@ -124,7 +125,7 @@ def region_stacks(
         ax.xaxis.set_major_formatter(lambda v, _pos: fmt_pct(v, 0))
         ax.tick_params(axis="x", labelsize=13)
         ax.grid(axis="y", visible=False)
-        ax.legend(handles=[Patch(color=colours[c], label=c) for c in [*cats, OTHERS]], loc="lower left",
+        ax.legend(handles=[Patch(color=colours[c], label=c) for c in [*cats, others]], loc="lower left",
                   bbox_to_anchor=(0, 1.0), ncol=min(len(cats) + 1, legend_columns), frameon=False, fontsize=13)
         _group_names(ax, names, positions, groups)
         return _finish(fig)
