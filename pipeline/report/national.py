@@ -5,224 +5,30 @@ deck: the national stage's JSON in, escaped HTML slides out, in the regional dec
 style, formats and rules (a title states the message with its figure; a region without data
 is said to be so, never drawn as a zero). Every figure is read from the JSON, none is
 recomputed here, except a share of two of its figures (comunas reached of a region's comunas).
-The only I/O is reading the JSON.
+The only I/O is reading the JSON (`national_data`); the titles are in `national_titles`, the
+charts in `national_charts`, the map in `national_maps`.
 """
 from __future__ import annotations
 
-import json
-import os
-import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from pipeline import config
 from pipeline.report import national_charts, national_maps
 from pipeline.report.figures import PHONE_MEDIA, PHONE_WIDTH_IN, data_uri, figure_img, figure_png
 from pipeline.report.formats import esc, fmt_int, fmt_pct, fmt_rate, missing, share
-from pipeline.report.slides import _header, _kpi, _slide, chart_slide
-from pipeline.report.titles import (
-    SECTION_MUJERES, SECTION_ORGANIZACIONES, SECTION_PARTICIPACION, count, variation_sentence,
+from pipeline.report.national_data import (  # noqa: F401  (load, national_dir… for the notebook and stages)
+    CON_DATOS, CON_ERROR, GEOGRAPHIC_ORDER, JSON_NAME, SIN_DATOS, YEAR_ENV, load, names as _names, national_dir,
+    national_year, regions, short_name, state_text as _state_text, values as _values,
 )
+from pipeline.report.national_titles import (
+    attendances_title, comunas_title, organisations_title, plan_title, rate_ranking_title, rate_title,
+    totals_title, types_title, women_map_title, women_title,
+)
+from pipeline.report.slides import _header, _kpi, _slide, chart_slide
+from pipeline.report.titles import SECTION_MUJERES, SECTION_ORGANIZACIONES, SECTION_PARTICIPACION, count
 
-JSON_NAME = "indicadores-nacional.json"
-FOLDER = "nacional"
-YEAR_ENV = "BALANCE_ANIO"
 SECTION_REGIONES = "#SERVIUConstruye con las Regiones"
-CON_DATOS, SIN_DATOS, CON_ERROR = "con datos", "sin datos", "con error"
-# names short enough for a chart's axis (the JSON keeps the official ones)
-SHORT_NAMES = {"06": "O'Higgins", "11": "Aysén", "12": "Magallanes", "13": "Metropolitana"}
-# north to south: the order of the map's strips, of the macro-zones and of every chart by region
-GEOGRAPHIC_ORDER = [c for strip in national_maps.STRIPS for c in strip]
-TOP_TYPES = 5  # activity kinds drawn one by one per region; the rest are «Otros»
-
-
-# ---------------------------------------------------------------- the JSON
-
-def national_dir(anio: int, out_dir: str | Path = "") -> Path:
-    """The folder of a year's national outputs: `<out_dir>/<anio>/nacional/` (`out_dir` the
-    outputs root, as for the regional notebooks; empty: `$BALANCE_OUT_DIR` or `outputs/`), or
-    `out_dir` itself when it already holds `indicadores-nacional.json`."""
-    root = _root(out_dir)
-    if (root / JSON_NAME).is_file():
-        return root
-    return root / str(int(anio)) / FOLDER
-
-
-def _root(out_dir: str | Path) -> Path:
-    if not str(out_dir or ""):
-        return Path(os.environ.get("BALANCE_OUT_DIR") or config.OUTPUTS_DIR)
-    path = Path(out_dir)
-    return path if path.is_absolute() else config.PROJ_ROOT / path
-
-
-def national_year(anio: int, out_dir: str | Path = "") -> int:
-    """`anio` when given; else `$BALANCE_ANIO` (as the regional notebooks in JupyterLab); else
-    the latest year with a national JSON under the outputs root."""
-    if anio:
-        return int(anio)
-    text = os.environ.get(YEAR_ENV, "").strip()
-    if text:
-        if not re.fullmatch(r"\d{4}", text):
-            raise ValueError(f"{YEAR_ENV} debe ser un año de cuatro cifras (es {text!r}).")
-        return int(text)
-    root = _root(out_dir)
-    if (root / JSON_NAME).is_file():
-        return int(json.loads((root / JSON_NAME).read_text(encoding="utf-8"))["anio"])
-    years = sorted(int(p.parent.parent.name) for p in root.glob(f"[0-9][0-9][0-9][0-9]/{FOLDER}/{JSON_NAME}"))
-    if not years:
-        raise ValueError(f"No hay un {JSON_NAME} en {root}/<año>/{FOLDER}/: ejecute antes "
-                         "«python -m pipeline ejecutar --anio <año> --nacional», o indique el año con "
-                         f"{YEAR_ENV}.")
-    return years[-1]
-
-
-def load(anio: int, out_dir: str | Path = "") -> dict:
-    """The year's `indicadores-nacional.json`, refused loudly when missing, of another year or
-    without the sixteen regions."""
-    path = national_dir(national_year(anio, out_dir), out_dir) / JSON_NAME
-    if not path.is_file():
-        raise FileNotFoundError(f"No existe {path}. Ejecute antes la etapa nacional "
-                                f"(python -m pipeline ejecutar --anio {national_year(anio, out_dir)} --nacional).")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    year = national_year(anio, out_dir)
-    if data.get("anio") != year or len(data.get("regiones") or []) != 16:
-        raise ValueError(f"{path} no corresponde al año {year} o no lista las 16 regiones: no hay balance "
-                         "nacional que mostrar.")
-    return data
-
-
-def regions(nac: Mapping[str, Any], state: str | None = None) -> list[dict]:
-    """The regions north to south (all, or those in `state`)."""
-    rows = sorted(nac["regiones"], key=lambda r: GEOGRAPHIC_ORDER.index(r["cut_region"]))
-    return [r for r in rows if state is None or r["estado"] == state]
-
-
-def short_name(region: Mapping[str, Any]) -> str:
-    return SHORT_NAMES.get(region["cut_region"], region["region"])
-
-
-def _state_text(region: Mapping[str, Any]) -> str:
-    return SIN_DATOS if region["estado"] == SIN_DATOS else "con error" if region["estado"] == CON_ERROR else ""
-
-
-def _names(rows: list[Mapping[str, Any]]) -> str:
-    """«Aysén, Magallanes y Ñuble»."""
-    names = [short_name(r) for r in rows]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" y {names[-1]}" if names else ""
-
-
-def _values(nac: Mapping[str, Any], key: str) -> dict[str, Any]:
-    """Region name → its figure, or why there is none («sin datos», «con error», «sin dato»)."""
-    out = {}
-    for r in regions(nac):
-        value = r.get(key)
-        out[short_name(r)] = _state_text(r) or ("sin dato" if missing(value) else value)
-    return out
-
-
-# ---------------------------------------------------------------- titles
-
-def totals_title(nac: Mapping[str, Any]) -> str:
-    year, total = nac["anio"], nac.get("asistencias")
-    head = (f"{count(total, 'asistencia', 'asistencias')} en {count(nac.get('actividades'), 'actividad', 'actividades')}"
-            f" en el país durante {year}")
-    sentence = variation_sentence(total, nac.get("asistencias_anio_anterior"), year - 1)
-    return f"{head}: {sentence}" if sentence else head
-
-
-def _extremes(values: Mapping[str, Any]) -> tuple[tuple[str, float], tuple[str, float]] | None:
-    nums = {k: float(v) for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    if not nums:
-        return None
-    return max(nums.items(), key=lambda kv: kv[1]), min(nums.items(), key=lambda kv: kv[1])
-
-
-def rate_title(nac: Mapping[str, Any]) -> str:
-    ends = _extremes(_values(nac, "asistencias_por_1000_habitantes"))
-    if ends is None:
-        return "Asistencias por 1.000 habitantes, por región"
-    (top, value), _ = ends
-    return f"{top} lideró con {fmt_rate(value)} asistencias por 1.000 habitantes"
-
-
-def rate_ranking_title(nac: Mapping[str, Any]) -> str:
-    national = nac.get("asistencias_por_1000_habitantes")
-    nums = [v for v in _values(nac, "asistencias_por_1000_habitantes").values() if isinstance(v, (int, float))]
-    if missing(national) or not nums:
-        return "Regiones según asistencias por 1.000 habitantes"
-    above = sum(1 for v in nums if v > national)
-    return (f"{count(above, 'región superó', 'regiones superaron')} la tasa del país "
-            f"({fmt_rate(national)} por 1.000 habitantes)")
-
-
-def women_title(nac: Mapping[str, Any]) -> str:
-    ends = _extremes(_values(nac, "pct_mujeres"))
-    if ends is None or missing(nac.get("pct_mujeres")):
-        return "Sin registro del sexo del público del país"
-    (top, high), (bottom, low) = ends
-    verb = "fueron" if nac["pct_mujeres"] >= 50 else "fue"
-    return f"El {fmt_pct(nac['pct_mujeres'])} del público del país {verb} mujeres: de {fmt_pct(low)} en {bottom} " \
-           f"a {fmt_pct(high)} en {top}"
-
-
-def women_map_title(nac: Mapping[str, Any]) -> str:
-    nums = {k: v for k, v in _values(nac, "pct_mujeres").items() if isinstance(v, (int, float))}
-    if not nums:
-        return "Mujeres por región: sin registro del sexo"
-    majority = sum(1 for v in nums.values() if v > 50)
-    if majority == len(nums):
-        return f"Las mujeres fueron mayoría en {'las' if len(nums) > 1 else 'la'} " \
-               f"{count(len(nums), 'región', 'regiones')} con datos"
-    return f"Las mujeres fueron mayoría en {fmt_int(majority)} de las " \
-           f"{count(len(nums), 'región', 'regiones')} con datos"
-
-
-def attendances_title(nac: Mapping[str, Any]) -> str:
-    ends = _extremes(_values(nac, "asistencias"))
-    if ends is None or not nac.get("asistencias"):
-        return "Asistencias por región"
-    (top, value), _ = ends
-    return f"{top} concentró el {fmt_pct(share(value, nac['asistencias']))} de las asistencias del país"
-
-
-def comunas_title(nac: Mapping[str, Any]) -> str:
-    reached, total = nac.get("comunas_alcanzadas"), nac.get("comunas_pais")
-    if missing(reached) or not total:
-        return "Comunas alcanzadas por región"
-    return f"Llegamos a {fmt_int(reached)} de las {fmt_int(total)} comunas del país"
-
-
-def _top_share(counts: Mapping[str, Any]) -> tuple[str, float] | None:
-    known = {k: v for k, v in counts.items() if k != "Sin información" and isinstance(v, (int, float)) and v}
-    total = sum(v for v in counts.values() if isinstance(v, (int, float)))
-    if not known or not total:
-        return None
-    top = max(known.items(), key=lambda kv: kv[1])
-    return top[0], share(top[1], total)
-
-
-def types_title(nac: Mapping[str, Any]) -> str:
-    top = _top_share(nac.get("actividades_por_tipo_actividad") or {})
-    if top is None:
-        return "Tipos de actividad por región"
-    return f"{top[0]}: el tipo de actividad más frecuente del país, con el {fmt_pct(top[1])} de las actividades"
-
-
-def organisations_title(nac: Mapping[str, Any]) -> str:
-    from pipeline.report.titles import _plural
-
-    top = _top_share(nac.get("actividades_por_tipo_organizacion") or {})
-    if top is None:
-        return "Actividades por tipo de organización y región"
-    return f"El {fmt_pct(top[1])} de las actividades del país fue con {_plural(top[0])}"
-
-
-def plan_title(nac: Mapping[str, Any]) -> str:
-    with_plan = [r for r in regions(nac, CON_DATOS) if not missing(r.get("cumplimiento_plan_total"))]
-    full = sum(1 for r in with_plan if r["cumplimiento_plan_total"] >= 100)
-    told = f"{count(len(with_plan), 'región informó', 'regiones informaron')} su plan"
-    return f"{told}: {fmt_int(full)} lo {'cumplió' if full == 1 else 'cumplieron'} por completo"
+TOP_TYPES = 5  # activity kinds drawn one by one per region; the rest are «Otros tipos»
 
 
 # ---------------------------------------------------------------- slides
