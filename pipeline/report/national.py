@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pipeline.report import national_charts, national_maps
-from pipeline.report.figures import PHONE_MEDIA, PHONE_WIDTH_IN, data_uri, figure_img, figure_png
+from pipeline.report.figures import PHONE_MEDIA, PHONE_WIDTH_IN, data_uri, figure_png
 from pipeline.report.formats import esc, fmt_int, fmt_pct, fmt_rate, missing, share
 from pipeline.report.national_data import (  # noqa: F401  (load, national_dir… for the notebook and stages)
     CON_DATOS, CON_ERROR, GEOGRAPHIC_ORDER, JSON_NAME, SIN_DATOS, YEAR_ENV, load, names as _names, national_dir,
@@ -82,30 +82,45 @@ def _map_note(nac: Mapping[str, Any], what: str) -> str:
     return " ".join(parts)
 
 
-def _map_figure(nac: Mapping[str, Any], key: str, label: str, kind: str):
+def _map_figure(nac: Mapping[str, Any], key: str, label: str, kind: str, narrow: bool = False):
+    """The map of `key` by region and its alt text (every region's figure, or why it has none);
+    `narrow`: Chile whole in one tall strip, for the phone."""
     rows = regions(nac)
     values = {r["cut_region"]: (None if r["estado"] != CON_DATOS or missing(r.get(key)) else r[key]) for r in rows}
     names = {r["cut_region"]: short_name(r) for r in rows}
     reasons = {r["cut_region"]: _state_text(r) or "sin dato" for r in rows}
-    fig = national_maps.region_map(names, values, label=label, kind=kind, missing=reasons)
+    shape = {"size": (PHONE_WIDTH_IN, 9.0), "strips": national_maps.PHONE_STRIPS} if narrow else {}
+    fig = national_maps.region_map(names, values, label=label, kind=kind, missing=reasons, **shape)
     fmt = fmt_rate if kind == "rate" else fmt_pct
     alt = f"Mapa de Chile por región, {label.lower()}: " + "; ".join(
         f"{names[c]}: {fmt(v) if v is not None else reasons[c]}" for c, v in values.items()) + "."
     return fig, alt
 
 
+def _picture(wide, narrow, alt: str, css_class: str = "grafico") -> str:
+    """A figure for the slide and its own redraw for a phone, as `figure_img` gives the
+    regional charts (for figures it cannot narrow by itself: a map, the 100 % bars)."""
+    return (f'<picture><source media="{PHONE_MEDIA}" srcset="{data_uri(figure_png(narrow), "image/png")}">'
+            f'<img class="{esc(css_class)}" src="{data_uri(figure_png(wide), "image/png")}" alt="{esc(alt)}">'
+            f'</picture>')
+
+
+def _map_slide(nac: Mapping[str, Any], key: str, label: str, kind: str, title: str, hashtag: str,
+               what: str) -> str:
+    fig, alt = _map_figure(nac, key, label, kind)
+    narrow, _ = _map_figure(nac, key, label, kind, narrow=True)
+    return _slide(_header(title, hashtag) + _picture(fig, narrow, alt, "grafico mapa")
+                  + f'<p class="nota">{esc(_map_note(nac, what))}</p>', "con-grafico")
+
+
 def rate_map_slide(nac: Mapping[str, Any]) -> str:
-    fig, alt = _map_figure(nac, "asistencias_por_1000_habitantes", "Asistencias por 1.000 habitantes", "rate")
-    return _slide(_header(rate_title(nac), SECTION_REGIONES) + figure_img(fig, alt, "grafico mapa")
-                  + f'<p class="nota">{esc(_map_note(nac, "Tasa según población del Censo 2017."))}</p>',
-                  "con-grafico")
+    return _map_slide(nac, "asistencias_por_1000_habitantes", "Asistencias por 1.000 habitantes", "rate",
+                      rate_title(nac), SECTION_REGIONES, "Tasa según población del Censo 2017.")
 
 
 def women_map_slide(nac: Mapping[str, Any]) -> str:
-    fig, alt = _map_figure(nac, "pct_mujeres", "% de mujeres en el público", "share")
-    return _slide(_header(women_map_title(nac), SECTION_MUJERES) + figure_img(fig, alt, "grafico mapa")
-                  + f'<p class="nota">{esc(_map_note(nac, "Porcentaje de mujeres entre las asistencias con sexo registrado."))}</p>',
-                  "con-grafico")
+    return _map_slide(nac, "pct_mujeres", "% de mujeres en el público", "share", women_map_title(nac),
+                      SECTION_MUJERES, "Porcentaje de mujeres entre las asistencias con sexo registrado.")
 
 
 def _alt_values(title: str, values: Mapping[str, Any], fmt) -> str:
@@ -184,12 +199,10 @@ def _stacks_slide(nac: Mapping[str, Any], key: str, categories: list[str], title
     wrapped) for the reading version, as `figure_img` does for the regional charts."""
     rows = _stack_rows(nac, key)
     groups = {short_name(r): r.get("macrozona", "") for r in regions(nac)}
-    wide = figure_png(national_charts.region_stacks(rows, groups, categories=categories, others=others))
-    narrow = figure_png(national_charts.region_stacks(rows, groups, categories=categories, width=PHONE_WIDTH_IN,
-                                                      legend_columns=1, others=others))
-    img = (f'<picture><source media="{PHONE_MEDIA}" srcset="{data_uri(narrow, "image/png")}">'
-           f'<img class="grafico" src="{data_uri(wide, "image/png")}" alt="{esc(_stack_alt(alt_title, rows))}">'
-           f'</picture>')
+    wide = national_charts.region_stacks(rows, groups, categories=categories, others=others)
+    narrow = national_charts.region_stacks(rows, groups, categories=categories, width=PHONE_WIDTH_IN,
+                                           legend_columns=1, others=others)
+    img = _picture(wide, narrow, _stack_alt(alt_title, rows))
     note_html = f'<p class="nota">{esc(note)}</p>' if note else ""
     return _slide(_header(title, hashtag) + img + note_html, "con-grafico")
 

@@ -34,6 +34,7 @@ from pipeline.report.maps import NO_VALUE, _bins, _path, share_bins
 
 # the three strips, north to south, by region code (CUT)
 STRIPS = (("15", "01", "02", "03", "04"), ("05", "13", "06", "07", "16", "08", "09", "14", "10"), ("11", "12"))
+PHONE_STRIPS = (tuple(c for strip in STRIPS for c in strip),)
 SLIVER_DEG2 = 0.02  # a hole in a dissolved region smaller than this (about 200 km²) is a gap between comunas
 SIMPLIFY_DEG = 0.01  # about 1 km: finer than a pixel of the drawn map
 LABEL_PT = 13
@@ -63,7 +64,7 @@ def omitted_territories() -> tuple[str, ...]:
     return tuple(c for cut in regiones()["cut_region"] for c in boundaries.region_shapes(cut).omitted)
 
 
-def _strips(outlines: Mapping[str, object]) -> tuple[dict[str, object], list[tuple[float, float]]]:
+def _strips(outlines: Mapping[str, object], strips) -> tuple[dict[str, object], list[tuple[float, float]]]:
     """The outlines moved into their strips (longitude scaled by the cosine of the strip's mid
     latitude, tops aligned at 0), and each strip's (left, right) in map units, before the
     room for names."""
@@ -71,7 +72,7 @@ def _strips(outlines: Mapping[str, object]) -> tuple[dict[str, object], list[tup
     from shapely import affinity
 
     placed, extents = {}, []
-    for cuts in STRIPS:
+    for cuts in strips:
         geoms = [outlines[c] for c in cuts if c in outlines]
         x0, y0, x1, y1 = shapely.bounds(shapely.GeometryCollection(geoms))
         scale = math.cos(math.radians((y0 + y1) / 2))
@@ -90,11 +91,14 @@ def region_map(
     kind: str = "rate",
     missing: Mapping[str, str] | None = None,
     size: tuple[float, float] = (SLIDE_SIZE[0], 5.2),
+    strips: tuple[tuple[str, ...], ...] = STRIPS,
 ) -> Figure:
     """Chile by region (`names`: code → name shown), coloured by `values` (code → figure;
     None: hatched grey, its reason from `missing` (code → «sin datos»…) written beside the name).
 
-    `kind` "rate" (per 1.000, one decimal) or "share" (percent, 0–100)."""
+    `kind` "rate" (per 1.000, one decimal) or "share" (percent, 0–100). `size`: its height is
+    the map's; the width follows from the strips and the names. `strips`: the slide's three, or
+    one (`PHONE_STRIPS`, Chile whole and tall for a phone's scroll)."""
     import shapely
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from shapely import affinity
@@ -105,7 +109,7 @@ def region_map(
     edges = share_bins(list(shown.values())) if kind == "share" else _bins(list(shown.values()) or [1.0])
     cmap = ListedColormap(colormaps["Blues"](np.linspace(0.25, 0.95, len(edges) - 1)))
     norm = BoundaryNorm(edges, cmap.N)
-    placed, extents = _strips(region_outlines())
+    placed, extents = _strips(region_outlines(), strips)
     texts = {c: f"{names[c]}: {fmt(shown[c]) if c in shown else missing.get(c, 'sin datos')}" for c in names}
     with _theme():
         fig = _figure(size)
@@ -118,7 +122,7 @@ def region_map(
         per_deg = size[1] * 0.96 / height  # inches per degree
         gap, pad = 0.22, 0.2  # inches: between a strip and its names, names and the next strip
         x, offsets, columns = 0.0, [], []
-        for cuts, (left, right) in zip(STRIPS, extents):
+        for cuts, (left, right) in zip(strips, extents):
             offsets.append(x - left)
             x += right - left
             columns.append(x + gap / per_deg)
@@ -132,7 +136,7 @@ def region_map(
         ax.set_aspect("equal", adjustable="datalim", anchor="W")
         ax.set_axis_off()
         spacing = LABEL_PT * 1.45 / 72 / per_deg  # one line of names, in degrees
-        for cuts, dx, column in zip(STRIPS, offsets, columns):
+        for cuts, dx, column in zip(strips, offsets, columns):
             anchors = {}
             for cut in cuts:
                 if cut not in placed:
