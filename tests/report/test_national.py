@@ -387,3 +387,11 @@ def test_notebook_runs_on_the_fixture_and_exports_one_offline_deck(national_deck
     assert "<script src=" not in html and not re.search(r"(src|href)=\"https?:", html)
     slides = html.split('<div class="slides">', 1)[1].split("<script", 1)[0]
     assert not re.search(r"\d%", re.sub(r"<[^>]+>", "", slides))   # «75 %», never «75%»
+
+
+def test_the_phone_map_draws_chile_whole_with_every_region_named(nac):
+    fig, _ = national._map_figure(nac, "asistencias_por_1000_habitantes", "Etiqueta", "rate", narrow=True)
+    patches, labels = _map_parts(fig)
+    width, height = fig.get_size_inches()
+    assert len(patches) == 16 and len(labels) == 16 and height > width   # one tall strip
+    assert "Aysén: sin datos" in labels and f"Coquimbo: {fmt_rate(7.9)}" in " ".join(labels)
