@@ -40,7 +40,7 @@ def cover(nac: Mapping[str, Any]) -> str:
         f'<h1>Balance nacional {esc(nac["anio"])}</h1>'
         f'<p class="subtitulo">Participación Ciudadana</p>'
         f'<p class="institucion">SERVIU de las regiones de Chile: '
-        f'{esc(count(with_data, "región", "regiones"))} con datos de 16</p>',
+        f'{esc(count(with_data, "región", "regiones"))} con datos de {fmt_int(len(nac["regiones"]))}</p>',
         "portada",
     )
 
@@ -48,11 +48,11 @@ def cover(nac: Mapping[str, Any]) -> str:
 def _missing_sentence(nac: Mapping[str, Any]) -> str:
     parts = []
     if regions(nac, SIN_DATOS):
-        parts.append(f"Sin datos: {_names(regions(nac, SIN_DATOS))}.")
+        parts.append(f"Sin datos: {_names([short_name(r) for r in regions(nac, SIN_DATOS)])}.")
     if regions(nac, CON_ERROR):
-        parts.append(f"Con error en su proceso: {_names(regions(nac, CON_ERROR))}.")
+        parts.append(f"Con error en su proceso: {_names([short_name(r) for r in regions(nac, CON_ERROR)])}.")
     if not parts:
-        return "Cifras de las 16 regiones."
+        return f"Cifras de las {fmt_int(len(nac['regiones']))} regiones."
     return " ".join(parts) + " No se cuentan como cero."
 
 
@@ -61,11 +61,11 @@ def totals_slide(nac: Mapping[str, Any]) -> str:
     regions, the change on the previous year in the title."""
     kpis = [
         _kpi(fmt_int(nac["asistencias"]), "asistencias"),
-        _kpi(fmt_int(nac.get("personas_distintas")), "personas distintas", "contadas en cada región"),
+        _kpi(fmt_int(nac.get("personas_distintas")), "personas distintas"),
         _kpi(fmt_int(nac["actividades"]), "actividades"),
         _kpi(fmt_pct(nac.get("pct_mujeres")), "del público fueron mujeres"),
         _kpi(f"{fmt_int(nac.get('comunas_alcanzadas'))} de {fmt_int(nac.get('comunas_pais'))}", "comunas alcanzadas"),
-        _kpi(f"{fmt_int(nac.get('regiones_con_datos'))} de 16", "regiones con datos"),
+        _kpi(f"{fmt_int(nac.get('regiones_con_datos'))} de {fmt_int(len(nac['regiones']))}", "regiones con datos"),
     ]
     return _slide(_header(totals_title(nac)) + f'<div class="kpis kpis-seis">{"".join(kpis)}</div>'
                   + f'<p class="frase">{esc(_missing_sentence(nac))}</p>', "con-kpis")
@@ -77,7 +77,7 @@ def _map_note(nac: Mapping[str, Any], what: str) -> str:
         parts.append("Gris rayado: sin cifra, no cero.")
     omitted = national_maps.omitted_territories()
     if omitted:
-        parts.append(f"No se dibujan {_names([{'cut_region': '', 'region': o} for o in omitted])}, "
+        parts.append(f"No se dibujan {_names(list(omitted))}, "
                      "lejos del continente.")
     return " ".join(parts)
 
@@ -120,7 +120,7 @@ def rate_map_slide(nac: Mapping[str, Any]) -> str:
 
 def women_map_slide(nac: Mapping[str, Any]) -> str:
     return _map_slide(nac, "pct_mujeres", "% de mujeres en el público", "share", women_map_title(nac),
-                      SECTION_MUJERES, "Porcentaje de mujeres entre las asistencias con sexo registrado.")
+                      SECTION_MUJERES, "Porcentaje de las asistencias que fueron de mujeres.")
 
 
 def _alt_values(title: str, values: Mapping[str, Any], fmt) -> str:
@@ -144,8 +144,7 @@ def women_ranking_slide(nac: Mapping[str, Any]) -> str:
     fig = national_charts.ranking_bars(values, fmt=fmt_pct, national=nac.get("pct_mujeres"), xmax=100,
                                        xlabel="% de mujeres")
     return chart_slide(women_title(nac), fig, _alt_values("Porcentaje de mujeres por región", values, fmt_pct),
-                       "Porcentaje de mujeres entre las asistencias con sexo registrado; la línea roja marca el "
-                       "del país.", SECTION_MUJERES)
+                       "Porcentaje de las asistencias que fueron de mujeres; la línea roja marca el del país.", SECTION_MUJERES)
 
 
 def attendances_slide(nac: Mapping[str, Any]) -> str:

@@ -96,10 +96,9 @@ def state_text(region: Mapping[str, Any]) -> str:
     return SIN_DATOS if region["estado"] == SIN_DATOS else "con error" if region["estado"] == CON_ERROR else ""
 
 
-def names(rows: list[Mapping[str, Any]]) -> str:
+def names(words: list[str]) -> str:
     """«Aysén, Magallanes y Ñuble»."""
-    names = [short_name(r) for r in rows]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" y {names[-1]}" if names else ""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" y {words[-1]}" if words else ""
 
 
 def values(nac: Mapping[str, Any], key: str) -> dict[str, Any]:

@@ -55,7 +55,7 @@ def _region_figures(cut: str, n: int) -> dict:
     return {
         "asistencias": asist, "actividades": acts, "personas_distintas": int(asist * 0.64),
         "mujeres": women, "hombres": men, "sexo_sin_informacion": unknown,
-        "pct_mujeres": round(women / (women + men) * 100, 2), "poblacion": population,
+        "pct_mujeres": round(women / asist * 100, 2), "poblacion": population,
         "asistencias_por_1000_habitantes": round(asist / population * 1000, 2),
         "comunas_alcanzadas": reached, "comunas_region": len(comunas),
         "actividades_por_tipo_actividad": dict(zip(KINDS, kinds)),
@@ -112,7 +112,7 @@ def national_json(out_root: Path, year: int = 2018, invented: tuple[str, ...] = 
         "variacion_asistencias_pct": round((total("asistencias") / before - 1) * 100, 2) if before else None,
         "actividades": total("actividades"), "mujeres": total("mujeres"), "hombres": total("hombres"),
         "sexo_sin_informacion": total("sexo_sin_informacion"),
-        "pct_mujeres": round(total("mujeres") / (total("mujeres") + total("hombres")) * 100, 2),
+        "pct_mujeres": round(total("mujeres") / total("asistencias") * 100, 2),   # docs/indicadores.md
         "personas_distintas": total("personas_distintas"), "comunas_alcanzadas": total("comunas_alcanzadas"),
         "comunas_pais": len(reference.comunas()), "poblacion": total("poblacion"),
         "asistencias_por_1000_habitantes": round(total("asistencias") / total("poblacion") * 1000, 2),
