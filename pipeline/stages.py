@@ -7,7 +7,6 @@ by hand in JupyterLab) and the tests call these, never a copy of them.
   balance_texts      the office's words for the deck (textos.yml), screened
   publish_quality    the executed cleaning notebook → calidad-<year>.html
   publish_balance    the executed deck notebook → balance-<year>.html (+ PDF)
-  publish_national_balance  indicadores-nacional.json → 04_balance_nacional → balance-nacional-<year>.html (+ PDF)
 
 Imports point down only (ingest, clean, indicators, report); `run/` calls in, nothing here
 calls back. Stage 2 never cleans: it reads each year's processed tables once, after checking
@@ -180,6 +179,31 @@ def balance_texts(paths: Paths, indicadores: dict) -> dict:
     return side_inputs.usable_texts(paths.textos, indicadores, screen.for_year(paths))
 
 
+def national_balance(out_dir: str | Path, anio: int, pdf: bool = True,
+                     notebooks_dir: Path = config.NOTEBOOKS_DIR) -> Path:
+    """The national deck of `anio` in one call (scripts, tests, JupyterLab's terminal):
+    `notebooks/04_balance_nacional.ipynb` run by papermill with the runner's parameters (`anio`;
+    `out_dir`, the outputs root or the national folder itself) on
+    `<out_dir>/<anio>/nacional/indicadores-nacional.json`, into `nacional/notebooks/`, then
+    exported: `balance-nacional-<anio>.html` (offline reveal.js), its phone reading
+    `lectura-nacional-<anio>.html` and, when `pdf` and Chromium is installed, the PDF."""
+    import papermill as pm
+
+    from pipeline.report import export, national_data
+
+    folder = national_data.national_dir(anio, out_dir)
+    executed = folder / "notebooks" / national_data.NOTEBOOK
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(str(notebooks_dir / national_data.NOTEBOOK), str(executed), kernel_name="python3",
+                        parameters={"anio": int(anio), "out_dir": str(out_dir)}, progress_bar=False,
+                        cwd=str(notebooks_dir), log_output=False)
+    html = export.export_slides(executed, folder / f"balance-nacional-{int(anio)}.html")
+    export.export_reading(executed, export.reading_path(html))
+    if pdf:
+        export.export_pdf(html, html.with_suffix(".pdf"))
+    return html
+
+
 def publish_quality(executed: Path, paths: Paths) -> Path:
     """The executed cleaning notebook → `calidad-<year>.html` (code hidden, offline)."""
     from pipeline.report import export
@@ -201,38 +225,3 @@ def publish_balance(executed: Path, paths: Paths, pdf: bool = True) -> Path:
         export.export_pdf(paths.balance_html, paths.balance_pdf)
     return html
 
-
-NATIONAL_NOTEBOOK = "04_balance_nacional.ipynb"
-
-
-def publish_national_balance(out_dir: str | Path, anio: int, pdf: bool = True, executed: Path | None = None,
-                             notebooks_dir: Path = config.NOTEBOOKS_DIR) -> Path:
-    """The national deck of `anio` from `<out_dir>/<anio>/nacional/indicadores-nacional.json`
-    (`out_dir`: the outputs root, or the national folder itself): runs
-    `04_balance_nacional.ipynb` with papermill (parameters `anio`, `out_dir`) into
-    `nacional/notebooks/` unless `executed` is given (a copy the runner already ran), then
-    exports `balance-nacional-<anio>.html` (offline reveal.js), its phone reading
-    `lectura-nacional-<anio>.html` and, when `pdf` and Chromium is installed, the PDF."""
-    import nbformat
-
-    from pipeline.report import export, national
-
-    folder = national.national_dir(anio, out_dir)
-    if executed is None:
-        import papermill as pm
-
-        executed = folder / "notebooks" / NATIONAL_NOTEBOOK
-        executed.parent.mkdir(parents=True, exist_ok=True)
-        pm.execute_notebook(str(notebooks_dir / NATIONAL_NOTEBOOK), str(executed), kernel_name="python3",
-                            parameters={"anio": int(anio), "out_dir": str(out_dir)}, progress_bar=False,
-                            cwd=str(notebooks_dir), log_output=False)
-    html = folder / f"balance-nacional-{int(anio)}.html"
-    nb = nbformat.read(executed, as_version=4)  # the deck's title and its phone version's name
-    nb.metadata["title"] = f"Balance nacional de Participación Ciudadana {int(anio)}"
-    nb.metadata["lectura"] = export.reading_path(html).name
-    nbformat.write(nb, executed)
-    export.export_slides(executed, html)
-    export.export_reading(executed, export.reading_path(html))
-    if pdf:
-        export.export_pdf(html, html.with_suffix(".pdf"))
-    return html

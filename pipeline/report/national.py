@@ -22,7 +22,7 @@ from pipeline.report.national_data import (  # noqa: F401  (load, national_dir�
 )
 from pipeline.report.national_titles import (
     attendances_title, comunas_title, organisations_title, plan_title, rate_ranking_title, rate_title,
-    totals_title, types_title, women_map_title, women_title,
+    totals_title, types_title, variation_words, women_map_title, women_title,
 )
 from pipeline.report.slides import _header, _kpi, _slide, chart_slide
 from pipeline.report.titles import SECTION_MUJERES, SECTION_ORGANIZACIONES, SECTION_PARTICIPACION, count
@@ -46,14 +46,19 @@ def cover(nac: Mapping[str, Any]) -> str:
 
 
 def _missing_sentence(nac: Mapping[str, Any]) -> str:
+    """Which regions the figures leave out, and which the change compares."""
     parts = []
+    compared = nac.get("regiones_comparadas")
+    if variation_words(nac) and compared is not None and len(compared) < (nac.get("regiones_con_datos") or 0):
+        parts.append(f"La variación compara las {count(len(compared), 'región', 'regiones')} con registros de "
+                     f"ambos años.")
     if regions(nac, SIN_DATOS):
         parts.append(f"Sin datos: {_names([short_name(r) for r in regions(nac, SIN_DATOS)])}.")
     if regions(nac, CON_ERROR):
         parts.append(f"Con error en su proceso: {_names([short_name(r) for r in regions(nac, CON_ERROR)])}.")
-    if not parts:
-        return f"Cifras de las {fmt_int(len(nac['regiones']))} regiones."
-    return " ".join(parts) + " No se cuentan como cero."
+    if regions(nac, SIN_DATOS) or regions(nac, CON_ERROR):
+        parts.append("No se cuentan como cero.")
+    return " ".join(parts) or f"Cifras de las {fmt_int(len(nac['regiones']))} regiones."
 
 
 def totals_slide(nac: Mapping[str, Any]) -> str:
@@ -61,7 +66,7 @@ def totals_slide(nac: Mapping[str, Any]) -> str:
     regions, the change on the previous year in the title."""
     kpis = [
         _kpi(fmt_int(nac["asistencias"]), "asistencias"),
-        _kpi(fmt_int(nac.get("personas_distintas")), "personas distintas"),
+        _kpi(fmt_int(nac.get("personas_distintas")), "personas distintas", "suma de las regiones"),
         _kpi(fmt_int(nac["actividades"]), "actividades"),
         _kpi(fmt_pct(nac.get("pct_mujeres")), "del público fueron mujeres"),
         _kpi(f"{fmt_int(nac.get('comunas_alcanzadas'))} de {fmt_int(nac.get('comunas_pais'))}", "comunas alcanzadas"),

@@ -21,6 +21,7 @@ from pipeline.report.formats import missing
 
 JSON_NAME = "indicadores-nacional.json"
 FOLDER = "nacional"
+NOTEBOOK = "04_balance_nacional.ipynb"  # the national deck, run after the national stage
 YEAR_ENV = "BALANCE_ANIO"
 CON_DATOS, SIN_DATOS, CON_ERROR = "con datos", "sin datos", "con error"
 # names short enough for a chart's axis (the JSON keeps the official ones)

@@ -7,14 +7,29 @@ from typing import Any
 
 from pipeline.report.formats import fmt_int, fmt_pct, fmt_rate, missing, share
 from pipeline.report.national_data import CON_DATOS, regions, values as _values
-from pipeline.report.titles import _plural, count, variation_sentence
+from pipeline.report.titles import DECREASE, INCREASE, _plural, change, count
+
+
+def variation_words(nac: Mapping[str, Any]) -> str | None:
+    """`variacion_asistencias_pct` in the regional deck's words («un incremento del 6,9 % respecto
+    de 2017»), as the national stage computed it (the regions with both years only); None
+    without it."""
+    pct, before = nac.get("variacion_asistencias_pct"), nac["anio"] - 1
+    if missing(pct):
+        return None
+    kind = change(pct, 0.0)
+    if kind == INCREASE:
+        return f"un incremento del {fmt_pct(pct)} respecto de {before}"
+    if kind == DECREASE:
+        return f"una disminución del {fmt_pct(-pct)} respecto de {before}"
+    return f"el mismo nivel de {before}"
 
 
 def totals_title(nac: Mapping[str, Any]) -> str:
     year, total = nac["anio"], nac.get("asistencias")
     head = (f"{count(total, 'asistencia', 'asistencias')} en {count(nac.get('actividades'), 'actividad', 'actividades')}"
             f" en el país durante {year}")
-    sentence = variation_sentence(total, nac.get("asistencias_anio_anterior"), year - 1)
+    sentence = variation_words(nac)
     return f"{head}: {sentence}" if sentence else head
 
 

@@ -30,7 +30,7 @@ INVENTED = {
     "09": (4890, 150, 3560, 1300, 30, 25, None, 4700),
     "10": (3120, 96, 2010, 1090, 20, 19, 45.25, 2980),
     "15": (640, 22, 420, 215, 5, 3, None, 600),
-    "12": (410, 18, 250, 158, 2, 5, None, 380),
+    "12": (410, 18, 250, 158, 2, 5, None, None),   # its first year: left out of the change
 }
 WITH_ERROR = "16"
 KINDS = ["Jornada informativa", "Reunión de diálogo", "Taller de capacitación", "Taller participativo",
@@ -87,6 +87,7 @@ def national_json(out_root: Path, year: int = 2018, invented: tuple[str, ...] = 
                "slug": reg.slug, "macrozona": MACROZONAS[reg.cut], "estado": state,
                "comunas_region": int(r.n_comunas), "balance": link}
         row.update({k: None for k in FIGURES if k != "comunas_region"})
+        row["poblacion"] = int(reference.comunas_region(reg.cut)["poblacion_total"].sum())  # even without data
         if state == "con datos":
             row.update(_region_figures(reg.cut, len(rows)))
         rows.append(row)
@@ -102,14 +103,17 @@ def national_json(out_root: Path, year: int = 2018, invented: tuple[str, ...] = 
                 out[k] = out.get(k, 0) + v
         return out
 
-    previous = [INVENTED[r["cut_region"]][7] for r in data]
-    before = None if any(p is None for p in previous) else sum(previous)
+    # the change compares the regions with both years (docs/indicadores-nacional.md)
+    compared = [r for r in data if INVENTED[r["cut_region"]][7] is not None]
+    before = sum(INVENTED[r["cut_region"]][7] for r in compared) or None
+    after = sum(r["asistencias"] for r in compared)
     nac = {
         "anio": year, "umbral_celdas_pequenas": 5, "regiones_con_datos": len(data),
         "regiones_sin_datos": [r["region"] for r in rows if r["estado"] == "sin datos"],
         "regiones_con_error": [r["region"] for r in rows if r["estado"] == "con error"],
         "asistencias": total("asistencias"), "asistencias_anio_anterior": before,
-        "variacion_asistencias_pct": round((total("asistencias") / before - 1) * 100, 2) if before else None,
+        "regiones_comparadas": [r["region"] for r in compared],
+        "variacion_asistencias_pct": round((after / before - 1) * 100, 2) if before else None,
         "actividades": total("actividades"), "mujeres": total("mujeres"), "hombres": total("hombres"),
         "sexo_sin_informacion": total("sexo_sin_informacion"),
         "pct_mujeres": round(total("mujeres") / total("asistencias") * 100, 2),   # docs/indicadores.md
@@ -282,6 +286,7 @@ def test_totals_slide_in_chilean_format_with_the_change_and_the_missing_regions(
     assert f"un incremento del {fmt_pct(nac['variacion_asistencias_pct'])} respecto de 2017" in html
     assert "Sin datos: Tarapacá, Antofagasta, Atacama, O&#x27;Higgins, Maule, Los Ríos y Aysén." in html
     assert "Con error en su proceso: Ñuble." in html
+    assert "La variación compara las 7 regiones con registros de ambos años." in html   # Magallanes is new
     assert not re.search(r"\d%", html) and not re.search(r"\d,\d{3}\b", html)
 
 
@@ -354,7 +359,7 @@ _BUILT: dict[str, Path] = {}
 
 @pytest.fixture(scope="session")
 def national_deck(tmp_path_factory) -> Path:
-    """`stages.publish_national_balance` on the fixture JSON (papermill runs the notebook, the
+    """`stages.national_balance` on the fixture JSON (papermill runs the notebook, the
     deck and its phone reading are exported, no PDF): the deck's HTML. Built once per test run
     and shared with the browser tests (`tests/test_national_browser.py`)."""
     from pipeline import stages
@@ -362,7 +367,7 @@ def national_deck(tmp_path_factory) -> Path:
     if "html" not in _BUILT:
         outputs = tmp_path_factory.mktemp("nacional") / "outputs"
         national_json(outputs)
-        _BUILT["html"] = stages.publish_national_balance(outputs, 2018, pdf=False)
+        _BUILT["html"] = stages.national_balance(outputs, 2018, pdf=False)
     return _BUILT["html"]
 
 
