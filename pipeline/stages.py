@@ -224,4 +224,3 @@ def publish_balance(executed: Path, paths: Paths, pdf: bool = True) -> Path:
     if pdf:
         export.export_pdf(paths.balance_html, paths.balance_pdf)
     return html
-
