@@ -50,8 +50,12 @@ def _missing_sentence(nac: Mapping[str, Any]) -> str:
     parts = []
     compared = nac.get("regiones_comparadas")
     if variation_words(nac) and compared is not None and len(compared) < (nac.get("regiones_con_datos") or 0):
-        parts.append(f"La variación compara las {count(len(compared), 'región', 'regiones')} con registros de "
-                     f"ambos años.")
+        if len(compared) == 1:
+            short = {r["region"]: short_name(r) for r in nac["regiones"]}
+            parts.append(f"La variación es la de {short.get(compared[0], compared[0])}, la única región con "
+                         "registros de ambos años.")
+        else:
+            parts.append(f"La variación compara las {fmt_int(len(compared))} regiones con registros de ambos años.")
     if regions(nac, SIN_DATOS):
         parts.append(f"Sin datos: {_names([short_name(r) for r in regions(nac, SIN_DATOS)])}.")
     if regions(nac, CON_ERROR):
@@ -133,6 +137,16 @@ def _alt_values(title: str, values: Mapping[str, Any], fmt) -> str:
                                     for k, v in values.items()) + "."
 
 
+def _grouped(values: Mapping[str, Any]) -> str:
+    """The regions a ranking writes on one line («Otras 14 regiones: sin datos»), by name."""
+    out = ""
+    for text in sorted({v for v in values.values() if isinstance(v, str)}):
+        same = [k for k, v in values.items() if v == text]
+        if len(same) >= national_charts.COLLAPSE_FROM:
+            out += f" {text[:1].upper() + text[1:]}: {_names(same)}."
+    return out
+
+
 def rate_ranking_slide(nac: Mapping[str, Any]) -> str:
     values = _values(nac, "asistencias_por_1000_habitantes")
     national = nac.get("asistencias_por_1000_habitantes")
@@ -141,7 +155,7 @@ def rate_ranking_slide(nac: Mapping[str, Any]) -> str:
     return chart_slide(rate_ranking_title(nac), fig,
                        _alt_values("Regiones según asistencias por 1.000 habitantes", values, fmt_rate),
                        "Asistencias por 1.000 habitantes según el Censo 2017; la línea roja marca la tasa del país "
-                       "(sus regiones con datos).", SECTION_REGIONES)
+                       "(sus regiones con datos)." + _grouped(values), SECTION_REGIONES)
 
 
 def women_ranking_slide(nac: Mapping[str, Any]) -> str:
@@ -149,7 +163,8 @@ def women_ranking_slide(nac: Mapping[str, Any]) -> str:
     fig = national_charts.ranking_bars(values, fmt=fmt_pct, national=nac.get("pct_mujeres"), xmax=100,
                                        xlabel="% de mujeres")
     return chart_slide(women_title(nac), fig, _alt_values("Porcentaje de mujeres por región", values, fmt_pct),
-                       "Porcentaje de las asistencias que fueron de mujeres; la línea roja marca el del país.", SECTION_MUJERES)
+                       "Porcentaje de las asistencias que fueron de mujeres; la línea roja marca el del país."
+                       + _grouped(values), SECTION_MUJERES)
 
 
 def attendances_slide(nac: Mapping[str, Any]) -> str:
@@ -159,7 +174,8 @@ def attendances_slide(nac: Mapping[str, Any]) -> str:
               if isinstance(v, (int, float)) and total}
     fig = national_charts.ranking_bars(values, fmt=fmt_int, labels=labels, xlabel="Asistencias")
     return chart_slide(attendances_title(nac), fig, _alt_values("Asistencias por región", values, fmt_int),
-                       f"Entre paréntesis, la parte de las {fmt_int(total)} asistencias del país.", SECTION_REGIONES)
+                       f"Entre paréntesis, la parte de las {fmt_int(total)} asistencias del país." + _grouped(values),
+                       SECTION_REGIONES)
 
 
 def comunas_slide(nac: Mapping[str, Any]) -> str:
@@ -179,7 +195,7 @@ def comunas_slide(nac: Mapping[str, Any]) -> str:
         f"{k}: {labels.get(k, v)}" for k, v in values.items()) + "."
     return chart_slide(comunas_title(nac), fig, alt,
                        "Junto a cada barra, las comunas alcanzadas de las de la región; la línea roja marca el "
-                       "porcentaje del país.", SECTION_REGIONES)
+                       "porcentaje del país." + _grouped(values), SECTION_REGIONES)
 
 
 def _stack_rows(nac: Mapping[str, Any], key: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from pipeline.report.formats import fmt_int, fmt_pct, share
 NATIONAL = "#D55E00"  # the country's line: the deck's red, apart from every bar
 OTHERS = "Otros"
 OTHERS_COLOUR = "#bdbdbd"
+COLLAPSE_FROM = 8  # regions written one line each until this many share «sin datos»
 
 
 def _height(rows: int) -> float:
@@ -36,11 +37,17 @@ def ranking_bars(
     size: tuple[float, float] | None = None,
 ) -> Figure:
     """Regions ranked by a figure, largest first, the country's value as a dashed line named
-    on top. A str value (e.g. «sin datos») is written instead of a bar, after the ranked ones.
+    on top. A str value (e.g. «sin datos») is written instead of a bar, after the ranked ones;
+    `COLLAPSE_FROM` regions or more with the same one share a line («Otras 14 regiones: sin
+    datos», the slide's note and the alt text name them).
     `labels`: the text beside a bar when not `fmt(value)` (e.g. «12 de 15»)."""
     labels = labels or {}
     ranked = sorted(((k, float(v)) for k, v in values.items() if isinstance(v, (int, float))), key=lambda kv: -kv[1])
     unranked = [(k, v) for k, v in values.items() if not isinstance(v, (int, float))]
+    for text in {v for _, v in unranked}:  # half the country without a figure: one line says so
+        same = [k for k, v in unranked if v == text]
+        if len(same) >= COLLAPSE_FROM:
+            unranked = [(k, v) for k, v in unranked if v != text] + [(f"Otras {fmt_int(len(same))} regiones", text)]
     names = [k for k, _ in ranked] + [k for k, _ in unranked]
     top = max([v for _, v in ranked] + [national or 0.0, 1e-9])
     with _theme():

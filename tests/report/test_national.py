@@ -278,6 +278,16 @@ def test_ranking_marks_the_country_and_writes_regions_without_data(nac):
     assert [t.get_text() for t in ax.get_yticklabels()][-8:] == [n for n, v in values.items() if isinstance(v, str)]
 
 
+def test_half_the_country_without_data_shares_one_line_named_in_the_note(nac):
+    from pipeline.report import national_charts
+
+    values = {f"Región {i}": "sin datos" for i in range(14)} | {"Coquimbo": 7.6, "Valparaíso": 0.9}
+    fig = national_charts.ranking_bars(values, fmt=fmt_rate, national=2.1)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Coquimbo", "Valparaíso", "Otras 14 regiones"]
+    assert national._grouped(values) == " Sin datos: " + ", ".join(f"Región {i}" for i in range(13)) + " y Región 13."
+    assert national._grouped(national._values(nac, "asistencias")) == ""   # 7 without data: one line each
+
+
 def test_totals_slide_in_chilean_format_with_the_change_and_the_missing_regions(nac):
     html = national.totals_slide(nac)
     for figure in (fmt_int(nac["asistencias"]), fmt_int(nac["personas_distintas"]), fmt_int(nac["actividades"]),
@@ -287,6 +297,9 @@ def test_totals_slide_in_chilean_format_with_the_change_and_the_missing_regions(
     assert "Sin datos: Tarapacá, Antofagasta, Atacama, O&#x27;Higgins, Maule, Los Ríos y Aysén." in html
     assert "Con error en su proceso: Ñuble." in html
     assert "La variación compara las 7 regiones con registros de ambos años." in html   # Magallanes is new
+    only = dict(nac, regiones_comparadas=["Metropolitana de Santiago"])
+    assert "La variación es la de Metropolitana, la única región con registros de ambos años." in \
+        national.totals_slide(only)
     assert not re.search(r"\d%", html) and not re.search(r"\d,\d{3}\b", html)
 
 
