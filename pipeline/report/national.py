@@ -219,10 +219,16 @@ def _stacks_slide(nac: Mapping[str, Any], key: str, categories: list[str], title
     wrapped) for the reading version, as `figure_img` does for the regional charts."""
     rows = _stack_rows(nac, key)
     groups = {short_name(r): r.get("macrozona", "") for r in regions(nac)}
-    wide = national_charts.region_stacks(rows, groups, categories=categories, others=others)
-    narrow = national_charts.region_stacks(rows, groups, categories=categories, width=PHONE_WIDTH_IN,
+    # half the country without data: named in the note, not drawn as rows of «sin datos»
+    texts = [v for v in rows.values() if isinstance(v, str)]
+    collapsed = {t for t in texts if texts.count(t) >= national_charts.COLLAPSE_FROM}
+    drawn = {k: v for k, v in rows.items() if not (isinstance(v, str) and v in collapsed)}
+    grouped = _grouped(rows)
+    wide = national_charts.region_stacks(drawn, groups, categories=categories, others=others)
+    narrow = national_charts.region_stacks(drawn, groups, categories=categories, width=PHONE_WIDTH_IN,
                                            legend_columns=1, others=others)
     img = _picture(wide, narrow, _stack_alt(alt_title, rows))
+    note = ((note or "") + grouped).strip()
     note_html = f'<p class="nota">{esc(note)}</p>' if note else ""
     return _slide(_header(title, hashtag) + img + note_html, "con-grafico")
 

@@ -286,6 +286,11 @@ def test_half_the_country_without_data_shares_one_line_named_in_the_note(nac):
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Coquimbo", "Valparaíso", "Otras 14 regiones"]
     assert national._grouped(values) == " Sin datos: " + ", ".join(f"Región {i}" for i in range(13)) + " y Región 13."
     assert national._grouped(national._values(nac, "asistencias")) == ""   # 7 without data: one line each
+    few = dict(nac, regiones=[r if r["cut_region"] in {"04", "05"} else
+                              {**r, "estado": "sin datos", "actividades_por_tipo_organizacion": None}
+                              for r in nac["regiones"]])
+    html = national.organisations_slide(few)
+    assert "Sin datos: Arica y Parinacota, Tarapacá" in html and "Magallanes: sin datos" in html   # note, alt
 
 
 def test_totals_slide_in_chilean_format_with_the_change_and_the_missing_regions(nac):
