@@ -25,7 +25,7 @@ from pipeline.report.national_titles import (
     totals_title, types_title, variation_words, women_map_title, women_title,
 )
 from pipeline.report.slides import _header, _kpi, _slide, chart_slide
-from pipeline.report.titles import SECTION_MUJERES, SECTION_ORGANIZACIONES, SECTION_PARTICIPACION, count
+from pipeline.report.titles import SECTION_MUJERES, SECTION_ORGANIZACIONES, SECTION_PARTICIPACION
 
 SECTION_REGIONES = "#SERVIUConstruye con las Regiones"
 TOP_TYPES = 5  # activity kinds drawn one by one per region; the rest are «Otros tipos»
@@ -39,8 +39,8 @@ def cover(nac: Mapping[str, Any]) -> str:
         f'<p class="hashtag">{esc(SECTION_PARTICIPACION)}</p>'
         f'<h1>Balance nacional {esc(nac["anio"])}</h1>'
         f'<p class="subtitulo">Participación Ciudadana</p>'
-        f'<p class="institucion">SERVIU de las regiones de Chile: '
-        f'{esc(count(with_data, "región", "regiones"))} con datos de {fmt_int(len(nac["regiones"]))}</p>',
+        f'<p class="institucion">SERVIU de Chile: datos de {esc(fmt_int(with_data))} de las '
+        f'{esc(fmt_int(len(nac["regiones"])))} regiones</p>',
         "portada",
     )
 
