@@ -181,6 +181,31 @@ def balance_texts(paths: Paths, indicadores: dict) -> dict:
     return side_inputs.usable_texts(paths.textos, indicadores, screen.for_year(paths))
 
 
+def national_balance(out_dir: str | Path, anio: int, pdf: bool = True,
+                     notebooks_dir: Path = config.NOTEBOOKS_DIR) -> Path:
+    """The national deck of `anio` in one call (scripts, tests, JupyterLab's terminal):
+    `notebooks/04_balance_nacional.ipynb` run by papermill with the runner's parameters (`anio`;
+    `out_dir`, the outputs root or the national folder itself) on
+    `<out_dir>/<anio>/nacional/indicadores-nacional.json`, into `nacional/notebooks/`, then
+    exported: `balance-nacional-<anio>.html` (offline reveal.js), its phone reading
+    `lectura-nacional-<anio>.html` and, when `pdf` and Chromium is installed, the PDF."""
+    import papermill as pm
+
+    from pipeline.report import export, national_data
+
+    folder = national_data.national_dir(anio, out_dir)
+    executed = folder / "notebooks" / national_data.NOTEBOOK
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(str(notebooks_dir / national_data.NOTEBOOK), str(executed), kernel_name="python3",
+                        parameters={"anio": int(anio), "out_dir": str(out_dir)}, progress_bar=False,
+                        cwd=str(notebooks_dir), log_output=False)
+    html = export.export_slides(executed, folder / f"balance-nacional-{int(anio)}.html")
+    export.export_reading(executed, export.reading_path(html))
+    if pdf:
+        export.export_pdf(html, html.with_suffix(".pdf"))
+    return html
+
+
 def publish_quality(executed: Path, paths: Paths) -> Path:
     """The executed cleaning notebook → `calidad-<year>.html` (code hidden, offline)."""
     from pipeline.report import export
