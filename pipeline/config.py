@@ -72,6 +72,9 @@ NOTEBOOKS = {
 NATIONAL_NOTEBOOK = "04_balance_nacional.ipynb"
 # the country's outputs: a folder inside the default region's year (`outputs/<year>/nacional/`)
 NATIONAL_DIR = "nacional"
+NATIONAL_JSON = "indicadores-nacional.json"
+# the year of the notebooks in JupyterLab (`make lab ANIO=2019`), when their `anio` parameter is 0
+YEAR_ENV = "BALANCE_ANIO"
 
 
 def _file(folder: str, name: str) -> property:
@@ -121,7 +124,7 @@ class Paths:
 
     # outputs/<year>/nacional/: the country's year (meaningful on the default region's paths)
     nacional = _file("out", NATIONAL_DIR)
-    indicadores_nacional_json = _file("out", NATIONAL_DIR + "/indicadores-nacional.json")
+    indicadores_nacional_json = _file("out", NATIONAL_DIR + "/" + NATIONAL_JSON)
     indicadores_nacional_xlsx = _file("out", NATIONAL_DIR + "/indicadores-nacional.xlsx")
     balance_nacional_html = _file("out", NATIONAL_DIR + "/balance-nacional-{year}.html")
     balance_nacional_pdf = _file("out", NATIONAL_DIR + "/balance-nacional-{year}.pdf")

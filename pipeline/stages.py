@@ -185,25 +185,17 @@ def national_balance(out_dir: str | Path, anio: int, pdf: bool = True,
                      notebooks_dir: Path = config.NOTEBOOKS_DIR) -> Path:
     """The national deck of `anio` in one call (scripts, tests, JupyterLab's terminal):
     `notebooks/04_balance_nacional.ipynb` run by papermill with the runner's parameters (`anio`;
-    `out_dir`, the outputs root or the national folder itself) on
-    `<out_dir>/<anio>/nacional/indicadores-nacional.json`, into `nacional/notebooks/`, then
-    exported: `balance-nacional-<anio>.html` (offline reveal.js), its phone reading
-    `lectura-nacional-<anio>.html` and, when `pdf` and Chromium is installed, the PDF."""
+    `out_dir`, the outputs root) on `<out_dir>/<anio>/nacional/indicadores-nacional.json`, into
+    `nacional/notebooks/`, then published by `publish_national_balance`."""
     import papermill as pm
 
-    from pipeline.report import export, national_data
-
-    folder = national_data.national_dir(anio, out_dir)
-    executed = folder / "notebooks" / national_data.NOTEBOOK
+    paths = config.paths(int(anio), out_dir=out_dir)
+    executed = paths.nacional / "notebooks" / config.NATIONAL_NOTEBOOK
     executed.parent.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(str(notebooks_dir / national_data.NOTEBOOK), str(executed), kernel_name="python3",
+    pm.execute_notebook(str(notebooks_dir / config.NATIONAL_NOTEBOOK), str(executed), kernel_name="python3",
                         parameters={"anio": int(anio), "out_dir": str(out_dir)}, progress_bar=False,
                         cwd=str(notebooks_dir), log_output=False)
-    html = export.export_slides(executed, folder / f"balance-nacional-{int(anio)}.html")
-    export.export_reading(executed, export.reading_path(html))
-    if pdf:
-        export.export_pdf(html, html.with_suffix(".pdf"))
-    return html
+    return publish_national_balance(executed, paths, pdf)
 
 
 def publish_quality(executed: Path, paths: Paths) -> Path:

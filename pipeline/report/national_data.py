@@ -16,14 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import config
+from pipeline.indicators.national import CON_DATOS, CON_ERROR, SIN_DATOS  # noqa: F401  (the deck reads them here)
 from pipeline.report import national_maps
 from pipeline.report.formats import missing
 
-JSON_NAME = "indicadores-nacional.json"
-FOLDER = "nacional"
-NOTEBOOK = "04_balance_nacional.ipynb"  # the national deck, run after the national stage
-YEAR_ENV = "BALANCE_ANIO"
-CON_DATOS, SIN_DATOS, CON_ERROR = "con datos", "sin datos", "con error"
+JSON_NAME, FOLDER, YEAR_ENV = config.NATIONAL_JSON, config.NATIONAL_DIR, config.YEAR_ENV
 # names short enough for a chart's axis (the JSON keeps the official ones)
 SHORT_NAMES = {"06": "O'Higgins", "11": "Aysén", "12": "Magallanes", "13": "Metropolitana"}
 # north to south: the order of the map's strips, of the macro-zones and of every chart by region

@@ -39,7 +39,7 @@ def final_paths(paths: Paths) -> Paths:
     return replace(paths, out_root=paths.out_root.parent) if paths.is_staging else paths
 
 
-YEAR_ENV = "BALANCE_ANIO"
+YEAR_ENV = config.YEAR_ENV
 
 
 def strip_for_git(model: dict, path: str = "", contents_manager=None, **kwargs) -> None:
