@@ -98,7 +98,7 @@ def plan_evaluations(paths: Paths, region: str, tables: dict[int, Tables], al=No
             found.append((loaded, plan.ORIGEN_PLANES))
     # only logs up to the year reported count, even when `al` is later
     years = sorted({y for p, _ in found for y in plan.windows.years_counted(p.vigencia, when) if y <= paths.year})
-    frames, evidence = [], verifiers.Verificadores()
+    frames, evidence = [], verifiers.Verifiers()
     for year in years:
         if year not in tables:
             continue

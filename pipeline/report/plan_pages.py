@@ -98,7 +98,7 @@ def verifier_context(ind: Mapping[str, Any], evaluations: list, screen: Callable
                 "actividades": actividades if c.get("verificadores") else [],
             })
         planes.append({"titulo": p.get("titulo") or f"Plan {p['periodo']['texto']}", "compromisos": compromisos,
-                       "huerfanas": ", ".join(screen(n) for n in ev.verificadores.sin_actividad)})
+                       "huerfanas": ", ".join(screen(n) for n in ev.verifiers.without_activity)})
     return planes
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from pipeline import reference
 from pipeline.indicators.plan import status, windows
 from pipeline.indicators.plan.model import ORIGEN_PLANES, Compromiso, Filtro, Plan
-from pipeline.indicators.verifiers import Verificadores
+from pipeline.indicators.verifiers import Verifiers
 from pipeline.text import fold
 
 COMPLIANCE_COLUMNS = [
@@ -71,28 +71,28 @@ class Evaluacion:
     al: date
     tabla: pd.DataFrame
     actividades: list[list[dict]]           # per commitment, in plan order
-    verificadores: Verificadores
+    verifiers: Verifiers
 
 
 def evaluate(plan: Plan, actividades: pd.DataFrame, al: date | None = None,
-             evidencias: Verificadores | None = None) -> Evaluacion:
+             evidence: Verifiers | None = None) -> Evaluacion:
     """Compliance of `plan` as of `al` (default: the end of its period). `actividades` is the
     processed activities table of every year the plan spans; it is not modified."""
     al = al or plan.vigencia.fin
-    evidencias = evidencias or Verificadores()
+    evidence = evidence or Verifiers()
     rows, per_commitment = [], []
     for c in plan.compromisos:
         plazo = plan.plazo(c)
         acts = counted(plan, c, actividades, al)
         detail = []
         for a in acts.itertuples(index=False):
-            ev = evidencias.of(a.clave_actividad)
-            faltan = [v for v in c.verificadores if v not in ev.tipos]
+            ev = evidence.of(a.clave_actividad)
+            faltan = [v for v in c.verificadores if v not in ev.kinds]
             detail.append({
                 "clave": a.clave_actividad, "fecha": pd.Timestamp(a.fecha).date().isoformat(),
                 "comuna": str(getattr(a, "comuna", "") or ""), "actividad": str(getattr(a, "actividad", "") or ""),
-                "verificadores_presentes": sorted(ev.tipos), "verificadores_faltantes": faltan,
-                "archivos": list(ev.archivos),
+                "verificadores_presentes": sorted(ev.kinds), "verificadores_faltantes": faltan,
+                "archivos": list(ev.files),
             })
         logrado = len(detail)
         verificadas = sum(1 for d in detail if not d["verificadores_faltantes"])
@@ -109,13 +109,13 @@ def evaluate(plan: Plan, actividades: pd.DataFrame, al: date | None = None,
         })
         per_commitment.append(detail)
     tabla = pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS).astype(_DTYPES)
-    return Evaluacion(plan, al, tabla, per_commitment, evidencias)
+    return Evaluacion(plan, al, tabla, per_commitment, evidence)
 
 
 def compliance(plan: Plan, actividades: pd.DataFrame, al: date | None = None,
-               evidencias: Verificadores | None = None) -> pd.DataFrame:
+               evidence: Verifiers | None = None) -> pd.DataFrame:
     """One row per commitment: meta, logrado, % de cumplimiento, estado, ponderación ganada…"""
-    return evaluate(plan, actividades, al, evidencias).tabla
+    return evaluate(plan, actividades, al, evidence).tabla
 
 
 def compliance_total(df: pd.DataFrame) -> float:
@@ -176,9 +176,9 @@ def plan_records(plan: Plan) -> list[dict]:
 
 
 def plan_indicators(plan: Plan, actividades: pd.DataFrame, al: date | None = None,
-                    evidencias: Verificadores | None = None) -> dict:
+                    evidence: Verifiers | None = None) -> dict:
     """The indicadores.json keys of this year's plan (`plan-<year>.yml`), in one call."""
-    df = compliance(plan, actividades, al, evidencias)
+    df = compliance(plan, actividades, al, evidence)
     return {
         "plan_titulo": plan.titulo,
         "cumplimiento_plan": compliance_records(df),
@@ -195,5 +195,5 @@ def plan_result(ev: Evaluacion, origen: str = ORIGEN_PLANES) -> dict:
         "al": ev.al.isoformat(), "regla_ponderacion": ev.plan.regla_ponderacion,
         "compromisos": compliance_records(ev.tabla, ev),
         "total": compliance_total(ev.tabla),
-        "carpetas_sin_actividad": len(ev.verificadores.sin_actividad),
+        "carpetas_sin_actividad": len(ev.verifiers.without_activity),
     }

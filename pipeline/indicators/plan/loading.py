@@ -194,7 +194,7 @@ def _verifiers(reader: _Reader, node: Node, nombre: str) -> tuple[str, ...]:
         canon = verifiers.canonical(text)
         if canon is None:
             raise reader.fail(
-                item, f"verificador desconocido '{text}'. Verificadores aceptados: {', '.join(verifiers.VERIFICADORES)}.",
+                item, f"verificador desconocido '{text}'. Verificadores aceptados: {', '.join(verifiers.KINDS)}.",
             )
         names.append(canon)
     return tuple(dict.fromkeys(names))

@@ -75,7 +75,7 @@ class Compromiso:
     objetivo: str | None = None
     responsables: tuple[str, ...] = ()
     plazo: Plazo | None = None                 # None only for a Compromiso built by hand: the period
-    verificadores: tuple[str, ...] = ()        # canonical names of verifiers.VERIFICADORES
+    verificadores: tuple[str, ...] = ()        # canonical names of verifiers.KINDS
     modalidad: tuple[str, ...] = ()            # from MODALIDADES; empty = any
 
 
