@@ -94,10 +94,10 @@ def plan_evaluations(paths: Paths, region: str, tables: dict[int, Tables], al=No
         found.append((yearly, plan.ORIGEN_ANUAL))
     for path in plan.plan_files(paths.planes):
         loaded = side_inputs.usable_plan(path, region)
-        if loaded is not None and loaded.vigencia.inicio.year <= paths.year <= loaded.vigencia.fin.year:
+        if loaded is not None and loaded.in_force.start.year <= paths.year <= loaded.in_force.end.year:
             found.append((loaded, plan.ORIGEN_PLANES))
     # only logs up to the year reported count, even when `al` is later
-    years = sorted({y for p, _ in found for y in plan.windows.years_counted(p.vigencia, when) if y <= paths.year})
+    years = sorted({y for p, _ in found for y in plan.windows.years_counted(p.in_force, when) if y <= paths.year})
     frames, evidence = [], verifiers.Verifiers()
     for year in years:
         if year not in tables:

@@ -22,8 +22,8 @@ _EXPORTS = {
     "loading": ["load_plan", "plan_files"],
     "model": [
         "ESTADO_CUMPLE", "ESTADO_EN_EJECUCION", "ESTADO_EN_PROCESO", "ESTADO_NO_CUMPLE", "ESTADOS", "ORIGEN_ANUAL",
-        "ORIGEN_PLANES", "REGLA_PMG", "REGLA_PROPORCIONAL", "UMBRAL_EN_PROCESO", "Compromiso", "Filtro", "Periodo",
-        "Plan", "Plazo",
+        "ORIGEN_PLANES", "REGLA_PMG", "REGLA_PROPORCIONAL", "UMBRAL_EN_PROCESO", "Compromiso", "Filtro", "Period",
+        "Plan", "Deadline",
     ],
     "status": ["estado", "ponderacion_ganada"],
     "windows": ["default_al", "resolve_al"],

@@ -51,7 +51,7 @@ def matches(filtro: Filtro, actividades: pd.DataFrame) -> pd.Series:
 
 def counted(plan: Plan, c: Compromiso, actividades: pd.DataFrame, al: date) -> pd.DataFrame:
     """The activities a commitment counts as of `al`: filter, modalidad and window, one row each."""
-    window = windows.counted_window(plan.plazo(c), al)
+    window = windows.counted_window(plan.deadline(c), al)
     if window is None or actividades.empty:
         return actividades.iloc[0:0]
     fechas = pd.to_datetime(actividades["fecha"], errors="coerce")
@@ -78,11 +78,11 @@ def evaluate(plan: Plan, actividades: pd.DataFrame, al: date | None = None,
              evidence: Verifiers | None = None) -> Evaluacion:
     """Compliance of `plan` as of `al` (default: the end of its period). `actividades` is the
     processed activities table of every year the plan spans; it is not modified."""
-    al = al or plan.vigencia.fin
+    al = al or plan.in_force.end
     evidence = evidence or Verifiers()
     rows, per_commitment = [], []
     for c in plan.compromisos:
-        plazo = plan.plazo(c)
+        deadline = plan.deadline(c)
         acts = counted(plan, c, actividades, al)
         detail = []
         for a in acts.itertuples(index=False):
@@ -96,7 +96,7 @@ def evaluate(plan: Plan, actividades: pd.DataFrame, al: date | None = None,
             })
         logrado = len(detail)
         verificadas = sum(1 for d in detail if not d["verificadores_faltantes"])
-        vencido = windows.past_deadline(plazo, al)
+        vencido = windows.past_deadline(deadline, al)
         estado = status.estado(logrado, c.meta, vencido, verificadas == logrado)
         rows.append({
             "objetivo": c.objetivo, "nombre": c.nombre, "meta": c.meta, "logrado": logrado,
@@ -104,7 +104,7 @@ def evaluate(plan: Plan, actividades: pd.DataFrame, al: date | None = None,
             "ponderacion": c.ponderacion,
             "ponderacion_ganada": status.ponderacion_ganada(c.ponderacion, estado, verificadas, c.meta,
                                                             plan.regla_ponderacion),
-            "plazo": plazo.fecha.isoformat(), "plazo_texto": plazo.texto, "vencido": vencido,
+            "plazo": deadline.due.isoformat(), "plazo_texto": deadline.text, "vencido": vencido,
             "verificadas": verificadas, "verificadores_completos": verificadas == logrado,
         })
         per_commitment.append(detail)
@@ -138,11 +138,11 @@ def compliance_records(df: pd.DataFrame, ev: Evaluacion | None = None) -> list[d
         }
         if ev is not None:
             c = ev.plan.compromisos[i]
-            plazo = ev.plan.plazo(c)
+            deadline = ev.plan.deadline(c)
             record.update({
                 "responsables": list(c.responsables), "verificadores": list(c.verificadores),
-                "modalidad": list(c.modalidad), "ventana": {"inicio": plazo.inicio.isoformat(),
-                                                            "fin": plazo.fecha.isoformat()},
+                "modalidad": list(c.modalidad), "ventana": {"inicio": deadline.start.isoformat(),
+                                                            "fin": deadline.due.isoformat()},
                 "actividades": [{k: v for k, v in d.items() if k not in ("clave", "archivos")}
                                 for d in ev.actividades[i]],
             })
@@ -188,10 +188,10 @@ def plan_indicators(plan: Plan, actividades: pd.DataFrame, al: date | None = Non
 
 def plan_result(ev: Evaluacion, origen: str = ORIGEN_PLANES) -> dict:
     """One entry of indicadores.json `planes`: the plan, its period, the date and every commitment."""
-    p = ev.plan.vigencia
+    p = ev.plan.in_force
     return {
         "archivo": ev.plan.archivo, "origen": origen, "titulo": ev.plan.titulo,
-        "periodo": {"inicio": p.inicio.isoformat(), "fin": p.fin.isoformat(), "texto": p.texto()},
+        "periodo": {"inicio": p.start.isoformat(), "fin": p.end.isoformat(), "texto": p.text()},
         "al": ev.al.isoformat(), "regla_ponderacion": ev.plan.regla_ponderacion,
         "compromisos": compliance_records(ev.tabla, ev),
         "total": compliance_total(ev.tabla),

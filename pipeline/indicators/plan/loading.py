@@ -38,7 +38,7 @@ from pipeline.ingest.files import read_small_text
 from pipeline.indicators import verifiers
 from pipeline.indicators.plan import windows
 from pipeline.indicators.plan.model import (
-    MODALIDADES, REGLA_PMG, REGLAS_PONDERACION, TOLERANCIA_PONDERACION, Compromiso, Filtro, Periodo, Plan,
+    MODALIDADES, REGLA_PMG, REGLAS_PONDERACION, TOLERANCIA_PONDERACION, Compromiso, Filtro, Period, Plan,
 )
 from pipeline.text import fold
 
@@ -210,7 +210,7 @@ def _modalidad(reader: _Reader, node: Node, nombre: str) -> tuple[str, ...]:
     return () if both else tuple(dict.fromkeys(found))
 
 
-def _compromiso(reader: _Reader, node: Node, numero: int, region: str, periodo: Periodo) -> Compromiso:
+def _compromiso(reader: _Reader, node: Node, numero: int, region: str, period: Period) -> Compromiso:
     what = f"el compromiso n° {numero}"
     entries = reader.mapping(node, what, _COMPROMISO_KEYS, {"nombre", "meta"})
     nombre = reader.text(entries["nombre"][1], f"el nombre del compromiso n° {numero}")
@@ -220,15 +220,15 @@ def _compromiso(reader: _Reader, node: Node, numero: int, region: str, periodo: 
     objetivo = reader.text(entries["objetivo"][1], f"el objetivo del compromiso '{nombre}'") if "objetivo" in entries else None
     responsables = tuple(t for _, t in reader.texts(entries["responsables"][1], "responsables")) \
         if "responsables" in entries else ()
-    plazo = None
+    deadline = None
     if "plazo" in entries:
         try:
-            plazo = windows.parse_plazo(reader.value(entries["plazo"][1]), periodo)
+            deadline = windows.parse_deadline(reader.value(entries["plazo"][1]), period)
         except ValueError as exc:
             raise reader.fail(entries["plazo"][1], f"compromiso '{nombre}': {exc}.") from None
     verif = _verifiers(reader, entries["verificadores"][1], nombre) if "verificadores" in entries else ()
     modalidad = _modalidad(reader, entries["modalidad"][1], nombre) if "modalidad" in entries else ()
-    return Compromiso(nombre, meta, peso, filtro, node.start_mark.line + 1, objetivo, responsables, plazo,
+    return Compromiso(nombre, meta, peso, filtro, node.start_mark.line + 1, objetivo, responsables, deadline,
                       verif, modalidad)
 
 
@@ -241,23 +241,23 @@ def _read_text(path: Path) -> str:
         raise InvalidPlan(f"Plan {path.name}: el archivo no se puede leer ({exc.strerror or 'error de lectura'}).") from exc
 
 
-def _periodo(reader: _Reader, entries: dict, root: Node, year: int | None) -> tuple[int, Periodo]:
+def _period(reader: _Reader, entries: dict, root: Node, year: int | None) -> tuple[int, Period]:
     if "anio" in entries and "periodo" in entries:
         raise reader.fail(entries["periodo"][0], "use anio o periodo, no ambos.")
     if "anio" in entries:
         plan_year = reader.whole(entries["anio"][1], "anio", 1900)
         if year is not None and plan_year != int(year):
             raise reader.fail(entries["anio"][1], f"el plan es del año {plan_year}, pero se esperaba {int(year)}.")
-        return plan_year, windows.parse_periodo(plan_year)
+        return plan_year, windows.parse_period(plan_year)
     if "periodo" not in entries:
         raise reader.fail(root, "falta la clave 'anio' (o 'periodo') en el plan.")
     try:
-        periodo = windows.parse_periodo(reader.value(entries["periodo"][1]))
+        period = windows.parse_period(reader.value(entries["periodo"][1]))
     except ValueError as exc:
         raise reader.fail(entries["periodo"][1], f"{exc}.") from None
-    if year is not None and not periodo.inicio.year <= int(year) <= periodo.fin.year:
-        raise reader.fail(entries["periodo"][1], f"el periodo {periodo.texto()} no incluye el año {int(year)}.")
-    return periodo.fin.year, periodo
+    if year is not None and not period.start.year <= int(year) <= period.end.year:
+        raise reader.fail(entries["periodo"][1], f"el periodo {period.text()} no incluye el año {int(year)}.")
+    return period.end.year, period
 
 
 def load_plan(path: Path, region: str, year: int | None = None) -> Plan:
@@ -276,7 +276,7 @@ def load_plan(path: Path, region: str, year: int | None = None) -> Plan:
         if root is None:
             raise InvalidPlan(f"Plan {archivo}: el archivo está vacío.")
         entries = reader.mapping(root, "el plan", _PLAN_KEYS, {"compromisos"})
-        plan_year, periodo = _periodo(reader, entries, root, year)
+        plan_year, period = _period(reader, entries, root, year)
         titulo = reader.text(entries["titulo"][1], "titulo") if "titulo" in entries else None
         regla = REGLA_PMG
         if "regla_ponderacion" in entries:
@@ -287,7 +287,7 @@ def load_plan(path: Path, region: str, year: int | None = None) -> Plan:
         lista = entries["compromisos"][1]
         if not isinstance(lista, SequenceNode) or not lista.value:
             raise reader.fail(lista, "compromisos debe ser una lista con al menos un compromiso (cada uno con '- ').")
-        compromisos = tuple(_compromiso(reader, item, n, reg.nombre, periodo) for n, item in enumerate(lista.value, 1))
+        compromisos = tuple(_compromiso(reader, item, n, reg.nombre, period) for n, item in enumerate(lista.value, 1))
     except yaml.MarkedYAMLError as exc:
         said = yaml_es.problem(exc)
         hint = "" if _YAML_HINT in said else f" {_YAML_HINT}"
@@ -302,7 +302,7 @@ def load_plan(path: Path, region: str, year: int | None = None) -> Plan:
             raise InvalidPlan(f"Plan {archivo}, línea {c.linea_archivo}: el compromiso '{c.nombre}' está repetido.")
         seen.add(fold(c.nombre))
     compromisos = _weights(compromisos, archivo, entries["compromisos"][0].start_mark.line + 1)
-    return Plan(plan_year, reg.nombre, compromisos, titulo, archivo, periodo, regla)
+    return Plan(plan_year, reg.nombre, compromisos, titulo, archivo, period, regla)
 
 
 def _weights(compromisos: tuple[Compromiso, ...], archivo: str, line: int) -> tuple[Compromiso, ...]:

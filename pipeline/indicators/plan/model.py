@@ -43,26 +43,26 @@ class Filtro:
 
 
 @dataclass(frozen=True)
-class Periodo:
+class Period:
     """The dates a plan covers, both days included."""
 
-    inicio: date
-    fin: date
+    start: date
+    end: date
 
-    def texto(self) -> str:
-        if (self.inicio.month, self.inicio.day, self.fin.month, self.fin.day) == (1, 1, 12, 31):
-            years = self.inicio.year, self.fin.year
+    def text(self) -> str:
+        if (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31):
+            years = self.start.year, self.end.year
             return str(years[0]) if years[0] == years[1] else f"{years[0]}-{years[1]}"
-        return f"{self.inicio.isoformat()} a {self.fin.isoformat()}"
+        return f"{self.start.isoformat()} a {self.end.isoformat()}"
 
 
 @dataclass(frozen=True)
-class Plazo:
-    """A commitment's window: activities from `inicio` to `fecha` (the deadline) count."""
+class Deadline:
+    """A commitment's window: activities from `start` to `due` (the deadline) count."""
 
-    inicio: date
-    fecha: date
-    texto: str                                 # as an analyst reads it ("Primer semestre 2025")
+    start: date
+    due: date
+    text: str                                  # as an analyst reads it ("Primer semestre 2025")
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Compromiso:
     linea_archivo: int = 0                     # line of the entry in the plan file (1-based)
     objetivo: str | None = None
     responsables: tuple[str, ...] = ()
-    plazo: Plazo | None = None                 # None only for a Compromiso built by hand: the period
+    deadline: Deadline | None = None           # None only for a Compromiso built by hand: the period
     verificadores: tuple[str, ...] = ()        # canonical names of verifiers.KINDS
     modalidad: tuple[str, ...] = ()            # from MODALIDADES; empty = any
 
@@ -86,15 +86,15 @@ class Plan:
     compromisos: tuple[Compromiso, ...]
     titulo: str | None = None
     archivo: str = ""                          # file name, for messages
-    periodo: Periodo | None = None             # None only for a Plan built by hand: the year
+    periodo: Period | None = None              # None only for a Plan built by hand: the year
     regla_ponderacion: str = REGLA_PMG
 
     @property
-    def vigencia(self) -> Periodo:
-        return self.periodo or Periodo(date(self.year, 1, 1), date(self.year, 12, 31))
+    def in_force(self) -> Period:
+        return self.periodo or Period(date(self.year, 1, 1), date(self.year, 12, 31))
 
-    def plazo(self, c: Compromiso) -> Plazo:
-        if c.plazo is not None:
-            return c.plazo
-        p = self.vigencia
-        return Plazo(p.inicio, p.fin, f"Durante el periodo {p.texto()}")
+    def deadline(self, c: Compromiso) -> Deadline:
+        if c.deadline is not None:
+            return c.deadline
+        p = self.in_force
+        return Deadline(p.start, p.end, f"Durante el periodo {p.text()}")
