@@ -116,15 +116,15 @@ def plan_keys(paths: Paths, region: str, evaluations: list) -> dict:
     out: dict = {}
     for ev, origen in evaluations:
         if origen == plan.ORIGEN_ANUAL:
-            out.update({"plan_titulo": ev.plan.titulo, "cumplimiento_plan": plan.compliance_records(ev.tabla),
-                        "cumplimiento_plan_total": plan.compliance_total(ev.tabla)})
+            out.update({"plan_titulo": ev.plan.title, "cumplimiento_plan": plan.compliance_records(ev.table),
+                        "cumplimiento_plan_total": plan.compliance_total(ev.table)})
     if evaluations:
         out["planes_al"] = evaluations[0][0].al.isoformat()
         out["planes"] = [plan.plan_result(ev, origen) for ev, origen in evaluations]
     next_year = side_inputs.usable_plan(paths.plan_siguiente, region, paths.year + 1) \
         if paths.plan_siguiente.exists() else None
     if next_year is not None:
-        out["plan_siguiente"] = {"anio": paths.year + 1, "titulo": next_year.titulo,
+        out["plan_siguiente"] = {"anio": paths.year + 1, "titulo": next_year.title,
                                  "compromisos": plan.plan_records(next_year)}
     return out
 

@@ -16,13 +16,13 @@ import importlib
 
 _EXPORTS = {
     "counting": [
-        "COMPLIANCE_COLUMNS", "Evaluacion", "compliance", "compliance_records", "compliance_total", "counted",
+        "COMPLIANCE_COLUMNS", "Evaluation", "compliance", "compliance_records", "compliance_total", "counted",
         "describe_filter", "evaluate", "matches", "plan_indicators", "plan_records", "plan_result",
     ],
     "loading": ["load_plan", "plan_files"],
     "model": [
         "ESTADO_CUMPLE", "ESTADO_EN_EJECUCION", "ESTADO_EN_PROCESO", "ESTADO_NO_CUMPLE", "ESTADOS", "ORIGEN_ANUAL",
-        "ORIGEN_PLANES", "REGLA_PMG", "REGLA_PROPORCIONAL", "UMBRAL_EN_PROCESO", "Compromiso", "Filtro", "Period",
+        "ORIGEN_PLANES", "REGLA_PMG", "REGLA_PROPORCIONAL", "UMBRAL_EN_PROCESO", "Commitment", "Filter", "Period",
         "Plan", "Deadline",
     ],
     "status": ["estado", "ponderacion_ganada"],

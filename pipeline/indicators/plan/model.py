@@ -32,7 +32,7 @@ ORIGEN_PLANES = "planes"
 
 
 @dataclass(frozen=True)
-class Filtro:
+class Filter:
     """Which activities count towards a commitment. Empty tuples mean "no restriction"."""
 
     tipo_actividad: tuple[str, ...] = ()       # official labels of schema.TIPOS_ACTIVIDAD
@@ -66,34 +66,34 @@ class Deadline:
 
 
 @dataclass(frozen=True)
-class Compromiso:
-    nombre: str
-    meta: int
-    ponderacion: float
-    filtro: Filtro = field(default_factory=Filtro)
-    linea_archivo: int = 0                     # line of the entry in the plan file (1-based)
-    objetivo: str | None = None
-    responsables: tuple[str, ...] = ()
-    deadline: Deadline | None = None           # None only for a Compromiso built by hand: the period
-    verificadores: tuple[str, ...] = ()        # canonical names of verifiers.KINDS
-    modalidad: tuple[str, ...] = ()            # from MODALIDADES; empty = any
+class Commitment:
+    name: str
+    target: int
+    weight: float
+    filter: Filter = field(default_factory=Filter)
+    file_line: int = 0                         # line of the entry in the plan file (1-based)
+    objective: str | None = None
+    owners: tuple[str, ...] = ()
+    deadline: Deadline | None = None           # None only for a Commitment built by hand: the period
+    verifiers: tuple[str, ...] = ()            # canonical names of verifiers.KINDS
+    modality: tuple[str, ...] = ()             # from MODALIDADES; empty = any
 
 
 @dataclass(frozen=True)
 class Plan:
     year: int                                  # `anio`, or the last year of `periodo`
     region: str                                # official short name, e.g. "Coquimbo"
-    compromisos: tuple[Compromiso, ...]
-    titulo: str | None = None
-    archivo: str = ""                          # file name, for messages
-    periodo: Period | None = None              # None only for a Plan built by hand: the year
-    regla_ponderacion: str = REGLA_PMG
+    commitments: tuple[Commitment, ...]
+    title: str | None = None
+    file: str = ""                             # file name, for messages
+    period: Period | None = None               # None only for a Plan built by hand: the year
+    weight_rule: str = REGLA_PMG
 
     @property
     def in_force(self) -> Period:
-        return self.periodo or Period(date(self.year, 1, 1), date(self.year, 12, 31))
+        return self.period or Period(date(self.year, 1, 1), date(self.year, 12, 31))
 
-    def deadline(self, c: Compromiso) -> Deadline:
+    def deadline(self, c: Commitment) -> Deadline:
         if c.deadline is not None:
             return c.deadline
         p = self.in_force
