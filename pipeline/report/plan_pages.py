@@ -80,7 +80,7 @@ def verifier_context(ind: Mapping[str, Any], evaluations: list, screen: Callable
     """What the verifiers page shows: JSON statuses, files from the evaluations (screened).
     Activities are listed for the commitments that ask for verifiers."""
     planes = []
-    for p, (ev, _origen) in zip(ind.get("planes") or [], evaluations):
+    for p, (ev, _origin) in zip(ind.get("planes") or [], evaluations):
         compromisos = []
         for i, c in enumerate(p["compromisos"]):
             actividades = []

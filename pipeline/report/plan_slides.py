@@ -19,7 +19,7 @@ from pipeline.report.formats import esc, fmt_date, fmt_int, fmt_num, fmt_pct
 from pipeline.report.slides import _header, _slide
 from pipeline.report.titles import SECTION_PARTICIPACION
 
-ESTADO_CSS = {"CUMPLE": "cumple", "EN EJECUCIÓN": "en-ejecucion", "EN PROCESO": "en-proceso",
+STATUS_CSS = {"CUMPLE": "cumple", "EN EJECUCIÓN": "en-ejecucion", "EN PROCESO": "en-proceso",
               "NO CUMPLE": "no-cumple"}
 
 
@@ -108,7 +108,7 @@ def total_sentence(plan: Mapping[str, Any]) -> str:
 
 
 def _status_cell(estado: str, mark: str = "") -> str:
-    return (f'<td class="estado {ESTADO_CSS.get(estado, "")}" data-estado="{esc(estado)}" data-label="Estado">'
+    return (f'<td class="estado {STATUS_CSS.get(estado, "")}" data-estado="{esc(estado)}" data-label="Estado">'
             f'{esc(estado)}{esc(mark)}</td>')
 
 

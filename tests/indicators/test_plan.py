@@ -127,7 +127,7 @@ def test_compliance_of_empty_year(plan_2018):
      (8, 8, True, False, "EN PROCESO"), (8, 8, False, False, "EN EJECUCIÓN"), (1, 8, True, False, "NO CUMPLE")],
 )
 def test_estado_rule(logrado, meta, vencido, verificado, estado):
-    assert plan.estado(logrado, meta, vencido, verificado) == estado
+    assert plan.state(logrado, meta, vencido, verificado) == estado
 
 
 def test_records_are_plain_json(plan_2018):

@@ -16,7 +16,7 @@ def test_todays_plan_files_still_load_as_one_year_plans():
     for path in [FIXTURES / "plan-2018.yml", FIXTURES / "plan-ejemplo-2018.yml"]:
         p = plan.load_plan(path, "Coquimbo", 2018)
         assert p.in_force == plan.Period(date(2018, 1, 1), date(2018, 12, 31))
-        assert p.weight_rule == plan.REGLA_PMG
+        assert p.weight_rule == plan.RULE_PMG
         assert all(p.deadline(c).due == date(2018, 12, 31) for c in p.commitments)
 
 

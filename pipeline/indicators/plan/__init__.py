@@ -21,11 +21,11 @@ _EXPORTS = {
     ],
     "loading": ["load_plan", "plan_files"],
     "model": [
-        "ESTADO_CUMPLE", "ESTADO_EN_EJECUCION", "ESTADO_EN_PROCESO", "ESTADO_NO_CUMPLE", "ESTADOS", "ORIGEN_ANUAL",
-        "ORIGEN_PLANES", "REGLA_PMG", "REGLA_PROPORCIONAL", "UMBRAL_EN_PROCESO", "Commitment", "Filter", "Period",
+        "STATUS_MET", "STATUS_RUNNING", "STATUS_IN_PROGRESS", "STATUS_NOT_MET", "STATUSES", "ORIGIN_ANNUAL",
+        "ORIGIN_PLANS", "RULE_PMG", "RULE_PROPORTIONAL", "IN_PROGRESS_THRESHOLD", "Commitment", "Filter", "Period",
         "Plan", "Deadline",
     ],
-    "status": ["estado", "ponderacion_ganada"],
+    "status": ["earned_weight", "state"],
     "windows": ["default_al", "resolve_al"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline import reference
 from pipeline.indicators.plan import status, windows
-from pipeline.indicators.plan.model import ORIGEN_PLANES, Commitment, Filter, Plan
+from pipeline.indicators.plan.model import ORIGIN_PLANS, Commitment, Filter, Plan
 from pipeline.indicators.verifiers import Verifiers
 from pipeline.text import fold
 
@@ -54,8 +54,8 @@ def counted(plan: Plan, c: Commitment, actividades: pd.DataFrame, al: date) -> p
     window = windows.counted_window(plan.deadline(c), al)
     if window is None or actividades.empty:
         return actividades.iloc[0:0]
-    fechas = pd.to_datetime(actividades["fecha"], errors="coerce")
-    mask = matches(c.filter, actividades) & (fechas >= pd.Timestamp(window[0])) & (fechas <= pd.Timestamp(window[1]))
+    dates = pd.to_datetime(actividades["fecha"], errors="coerce")
+    mask = matches(c.filter, actividades) & (dates >= pd.Timestamp(window[0])) & (dates <= pd.Timestamp(window[1]))
     if c.modality:
         modalidad = actividades["modalidad"].map(fold) if "modalidad" in actividades.columns else None
         mask &= modalidad.isin(c.modality) if modalidad is not None else False
@@ -87,25 +87,25 @@ def evaluate(plan: Plan, actividades: pd.DataFrame, al: date | None = None,
         detail = []
         for a in acts.itertuples(index=False):
             ev = evidence.of(a.clave_actividad)
-            faltan = [v for v in c.verifiers if v not in ev.kinds]
+            missing = [v for v in c.verifiers if v not in ev.kinds]
             detail.append({
                 "clave": a.clave_actividad, "fecha": pd.Timestamp(a.fecha).date().isoformat(),
                 "comuna": str(getattr(a, "comuna", "") or ""), "actividad": str(getattr(a, "actividad", "") or ""),
-                "verificadores_presentes": sorted(ev.kinds), "verificadores_faltantes": faltan,
+                "verificadores_presentes": sorted(ev.kinds), "verificadores_faltantes": missing,
                 "archivos": list(ev.files),
             })
-        logrado = len(detail)
-        verificadas = sum(1 for d in detail if not d["verificadores_faltantes"])
-        vencido = windows.past_deadline(deadline, al)
-        estado = status.estado(logrado, c.target, vencido, verificadas == logrado)
+        achieved = len(detail)
+        verified = sum(1 for d in detail if not d["verificadores_faltantes"])
+        overdue = windows.past_deadline(deadline, al)
+        state = status.state(achieved, c.target, overdue, verified == achieved)
         rows.append({
-            "objetivo": c.objective, "nombre": c.name, "meta": c.target, "logrado": logrado,
-            "pct_cumplimiento": round(min(logrado / c.target, 1.0) * 100, 2), "estado": estado,
+            "objetivo": c.objective, "nombre": c.name, "meta": c.target, "logrado": achieved,
+            "pct_cumplimiento": round(min(achieved / c.target, 1.0) * 100, 2), "estado": state,
             "ponderacion": c.weight,
-            "ponderacion_ganada": status.ponderacion_ganada(c.weight, estado, verificadas, c.target,
+            "ponderacion_ganada": status.earned_weight(c.weight, state, verified, c.target,
                                                             plan.weight_rule),
-            "plazo": deadline.due.isoformat(), "plazo_texto": deadline.text, "vencido": vencido,
-            "verificadas": verificadas, "verificadores_completos": verificadas == logrado,
+            "plazo": deadline.due.isoformat(), "plazo_texto": deadline.text, "vencido": overdue,
+            "verificadas": verified, "verificadores_completos": verified == achieved,
         })
         per_commitment.append(detail)
     table = pd.DataFrame(rows, columns=COMPLIANCE_COLUMNS).astype(_DTYPES)
@@ -152,16 +152,16 @@ def compliance_records(df: pd.DataFrame, ev: Evaluation | None = None) -> list[d
 
 def describe_filter(filter_: Filter) -> str:
     """The filter in a sentence an analyst reads, e.g. for the deck or the workbook."""
-    nombres = reference.comunas().set_index("cut_comuna")["comuna"]
+    names = reference.comunas().set_index("cut_comuna")["comuna"]
     parts = []
     if filter_.tipo_actividad:
         parts.append("tipo: " + " o ".join(filter_.tipo_actividad))
     if filter_.linea:
         parts.append("línea: " + " o ".join(filter_.linea))
     if filter_.comunas_incluidas:
-        parts.append("en " + ", ".join(nombres[c] for c in filter_.comunas_incluidas))
+        parts.append("en " + ", ".join(names[c] for c in filter_.comunas_incluidas))
     if filter_.comunas_excluidas:
-        parts.append("fuera de " + ", ".join(nombres[c] for c in filter_.comunas_excluidas))
+        parts.append("fuera de " + ", ".join(names[c] for c in filter_.comunas_excluidas))
     if filter_.min_asistentes is not None:
         parts.append(f"con al menos {filter_.min_asistentes} asistentes")
     return "; ".join(parts) if parts else "todas las actividades"
@@ -186,11 +186,11 @@ def plan_indicators(plan: Plan, actividades: pd.DataFrame, al: date | None = Non
     }
 
 
-def plan_result(ev: Evaluation, origen: str = ORIGEN_PLANES) -> dict:
+def plan_result(ev: Evaluation, origin: str = ORIGIN_PLANS) -> dict:
     """One entry of indicadores.json `planes`: the plan, its period, the date and every commitment."""
     p = ev.plan.in_force
     return {
-        "archivo": ev.plan.file, "origen": origen, "titulo": ev.plan.title,
+        "archivo": ev.plan.file, "origen": origin, "titulo": ev.plan.title,
         "periodo": {"inicio": p.start.isoformat(), "fin": p.end.isoformat(), "texto": p.text()},
         "al": ev.al.isoformat(), "regla_ponderacion": ev.plan.weight_rule,
         "compromisos": compliance_records(ev.table, ev),

@@ -38,7 +38,7 @@ from pipeline.ingest.files import read_small_text
 from pipeline.indicators import verifiers
 from pipeline.indicators.plan import windows
 from pipeline.indicators.plan.model import (
-    MODALIDADES, REGLA_PMG, REGLAS_PONDERACION, TOLERANCIA_PONDERACION, Commitment, Filter, Period, Plan,
+    MODALITIES, RULE_PMG, WEIGHT_RULES, WEIGHT_TOLERANCE, Commitment, Filter, Period, Plan,
 )
 from pipeline.text import fold
 
@@ -203,10 +203,10 @@ def _verifiers(reader: _Reader, node: Node, name: str) -> tuple[str, ...]:
 def _modality(reader: _Reader, node: Node, name: str) -> tuple[str, ...]:
     found = []
     for item, text in reader.texts(node, f"modalidad del compromiso '{name}'"):
-        if fold(text) not in MODALIDADES:
-            raise reader.fail(item, f"modalidad desconocida '{text}'. Modalidades aceptadas: {', '.join(MODALIDADES)}.")
+        if fold(text) not in MODALITIES:
+            raise reader.fail(item, f"modalidad desconocida '{text}'. Modalidades aceptadas: {', '.join(MODALITIES)}.")
         found.append(fold(text))
-    both = set(found) == set(MODALIDADES)  # "presenciales o virtuales": any
+    both = set(found) == set(MODALITIES)  # "presenciales o virtuales": any
     return () if both else tuple(dict.fromkeys(found))
 
 
@@ -278,12 +278,12 @@ def load_plan(path: Path, region: str, year: int | None = None) -> Plan:
         entries = reader.mapping(root, "el plan", _PLAN_KEYS, {"compromisos"})
         plan_year, period = _period(reader, entries, root, year)
         title = reader.text(entries["titulo"][1], "titulo") if "titulo" in entries else None
-        rule = REGLA_PMG
+        rule = RULE_PMG
         if "regla_ponderacion" in entries:
             rule = fold(reader.text(entries["regla_ponderacion"][1], "regla_ponderacion"))
-            if rule not in REGLAS_PONDERACION:
+            if rule not in WEIGHT_RULES:
                 raise reader.fail(entries["regla_ponderacion"][1],
-                                  f"regla_ponderacion debe ser {' o '.join(REGLAS_PONDERACION)}.")
+                                  f"regla_ponderacion debe ser {' o '.join(WEIGHT_RULES)}.")
         items = entries["compromisos"][1]
         if not isinstance(items, SequenceNode) or not items.value:
             raise reader.fail(items, "compromisos debe ser una lista con al menos un compromiso (cada uno con '- ').")
@@ -319,7 +319,7 @@ def _weights(commitments: tuple[Commitment, ...], file: str, line: int) -> tuple
             "ponderación; escriba la de todos o la de ninguno (entonces valen lo mismo)."
         )
     total = sum(c.weight for c in commitments)
-    if abs(total - 100) > TOLERANCIA_PONDERACION:
+    if abs(total - 100) > WEIGHT_TOLERANCE:
         raise InvalidPlan(f"Plan {file}, línea {line}: las ponderaciones suman {total:g} y deben sumar 100.")
     return commitments
 

@@ -9,26 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-ESTADO_CUMPLE = "CUMPLE"
-ESTADO_EN_EJECUCION = "EN EJECUCIÓN"
-ESTADO_EN_PROCESO = "EN PROCESO"
-ESTADO_NO_CUMPLE = "NO CUMPLE"
-ESTADOS = [ESTADO_CUMPLE, ESTADO_EN_EJECUCION, ESTADO_EN_PROCESO, ESTADO_NO_CUMPLE]
+STATUS_MET = "CUMPLE"
+STATUS_RUNNING = "EN EJECUCIÓN"
+STATUS_IN_PROGRESS = "EN PROCESO"
+STATUS_NOT_MET = "NO CUMPLE"
+STATUSES = [STATUS_MET, STATUS_RUNNING, STATUS_IN_PROGRESS, STATUS_NOT_MET]
 # At or above this percentage of its target, a commitment past its deadline is EN PROCESO.
-UMBRAL_EN_PROCESO = 50.0
+IN_PROGRESS_THRESHOLD = 50.0
 # Tolerance when checking that the weights add up to 100.
-TOLERANCIA_PONDERACION = 0.01
+WEIGHT_TOLERANCE = 0.01
 
 # How ponderación ganada is computed (`regla_ponderacion` in the plan file).
-REGLA_PMG = "pmg"                    # full weight only when CUMPLE (the PMG table), the default
-REGLA_PROPORCIONAL = "proporcional"  # weight × verified activities / meta (capped at the weight)
-REGLAS_PONDERACION = (REGLA_PMG, REGLA_PROPORCIONAL)
+RULE_PMG = "pmg"                   # full weight only when CUMPLE (the PMG table), the default
+RULE_PROPORTIONAL = "proporcional" # weight × verified activities / meta (capped at the weight)
+WEIGHT_RULES = (RULE_PMG, RULE_PROPORTIONAL)
 
-MODALIDADES = ("presencial", "virtual")
+MODALITIES = ("presencial", "virtual")
 
 # Where a plan came from: the year's `plan-<year>.yml` beside the logs, or `data/raw/planes/`.
-ORIGEN_ANUAL = "anual"
-ORIGEN_PLANES = "planes"
+ORIGIN_ANNUAL = "anual"
+ORIGIN_PLANS = "planes"
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ class Plan:
     title: str | None = None
     file: str = ""                             # file name, for messages
     period: Period | None = None               # None only for a Plan built by hand: the year
-    weight_rule: str = REGLA_PMG
+    weight_rule: str = RULE_PMG
 
     @property
     def in_force(self) -> Period:
