@@ -28,7 +28,7 @@ _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates" / "planes"),
     autoescape=True, undefined=jinja2.StrictUndefined,
 )
-_ARCHIVO_TIPO = "{nombre} ({tipo})"
+_FILE_KIND = "{name} ({kind})"
 
 
 def _rule(plan: Mapping[str, Any]) -> str:
@@ -85,7 +85,7 @@ def verifier_context(ind: Mapping[str, Any], evaluations: list, screen: Callable
         for i, c in enumerate(p["compromisos"]):
             actividades = []
             for a, detail in zip(c["actividades"], ev.actividades[i]):
-                archivos = [_ARCHIVO_TIPO.format(nombre=screen(name), tipo=kind or "sin clasificar")
+                archivos = [_FILE_KIND.format(name=screen(name), kind=kind or "sin clasificar")
                             for name, kind in detail["archivos"]]
                 actividades.append({
                     "fecha": fmt_date(a["fecha"]), "comuna": a["comuna"], "actividad": screen(a["actividad"]),

@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.report.formats import esc, fmt_date, fmt_int, fmt_num, fmt_pct
 from pipeline.report.slides import _header, _slide
-from pipeline.report.titles import SECTION_PARTICIPACION
+from pipeline.report.titles import SECTION_PARTICIPATION
 
 STATUS_CSS = {"CUMPLE": "cumple", "EN EJECUCIÓN": "en-ejecucion", "EN PROCESO": "en-proceso",
               "NO CUMPLE": "no-cumple"}
@@ -147,7 +147,7 @@ def status_slide(plan: Mapping[str, Any], year: int | None = None) -> str:
     if any(awaits_verifiers(c) for c in plan.get("compromisos") or []):
         parts.append("* meta alcanzada, pero faltan verificadores de algunas actividades")
     note = f'<p class="nota">{esc("; ".join(parts))}.</p>'
-    return _slide(_header(status_title(plan, year), SECTION_PARTICIPACION) + plan_table(plan) + note,
+    return _slide(_header(status_title(plan, year), SECTION_PARTICIPATION) + plan_table(plan) + note,
                   "con-tabla con-plan")
 
 

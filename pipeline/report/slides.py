@@ -13,18 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.report.formats import (  # noqa: F401  (re-exported for the notebook)
-    MESES, NO_DATA, esc, fmt_date, fmt_int, fmt_num, fmt_pct, share,
+    MONTHS, NO_DATA, esc, fmt_date, fmt_int, fmt_num, fmt_pct, share,
 )
 from pipeline.report import photos, titles
 from pipeline.report.figures import (  # noqa: F401  (re-exported for the notebook)
     FIGURE_DPI, alt_comunas, alt_compare, alt_counts, data_uri, figure_img, figure_png, month_counts,
 )
 from pipeline.report.titles import (  # noqa: F401
-    SECTION_MUJERES, SECTION_ORGANIZACIONES, SECTION_PARTICIPACION, SECTION_PROVINCIAS, variation_sentence,
+    SECTION_WOMEN, SECTION_ORGANISATIONS, SECTION_PARTICIPATION, SECTION_PROVINCES, variation_sentence,
 )
 
 
-HASHTAG = SECTION_PARTICIPACION
+HASHTAG = SECTION_PARTICIPATION
 PHOTO_SUFFIXES, PHOTO_MAX_BYTES, PHOTO_MAX_SIZE = photos.PHOTO_SUFFIXES, photos.PHOTO_MAX_BYTES, photos.PHOTO_MAX_SIZE
 
 
@@ -102,7 +102,7 @@ def women(ind: Mapping[str, Any], paragraph: str | None = None) -> str:
         kpis.append(_kpi(fmt_pct(previous["pct_mujeres"]), f"del total en {previous.get('anio', '')}", "año anterior"))
     default = titles.share_change_sentence(ind.get("pct_mujeres"), previous.get("pct_mujeres"),
                                            previous.get("anio"), ind["anio"])
-    return _slide(_header(titles.women_title(ind), SECTION_MUJERES) + f'<div class="kpis">{"".join(kpis)}</div>'
+    return _slide(_header(titles.women_title(ind), SECTION_WOMEN) + f'<div class="kpis">{"".join(kpis)}</div>'
                   + _lead(paragraph, default), "con-kpis")
 
 

@@ -14,14 +14,14 @@ from pipeline.report import charts, maps, titles
 from pipeline.report.figures import figure_img
 from pipeline.report.formats import esc, fmt_int, fmt_pct, fmt_rate
 from pipeline.report.slides import _header, _lead, _slide, chart_slide
-from pipeline.report.titles import SECTION_MUJERES, SECTION_PARTICIPACION, SECTION_PROVINCIAS
+from pipeline.report.titles import SECTION_WOMEN, SECTION_PARTICIPATION, SECTION_PROVINCES
 
-RESERVADO = disclosure.RESERVED
+RESERVED = disclosure.RESERVED
 
 
 def _alt_pcts(title: str, values: Mapping[str, Any], previous: Mapping[str, Any] | None, labels) -> str:
     def words(vals):
-        return "; ".join(f"{k}: {fmt_pct(v) if isinstance(v, (int, float)) else v or RESERVADO}"
+        return "; ".join(f"{k}: {fmt_pct(v) if isinstance(v, (int, float)) else v or RESERVED}"
                          for k, v in vals.items())
     text = f"{title}, {labels[0]}. {words(values)}."
     return text + (f" {labels[1]}: {words(previous)}." if previous else "")
@@ -68,7 +68,7 @@ def _shares_slide(ind: Mapping[str, Any], key: str, counts_key: str, names: list
     if compare_up_to is not None and len(names) > compare_up_to:
         prev = None
     return chart_slide(title, charts.pct_bars(cur, prev, labels), _alt_pcts(alt_title, cur, prev, labels),
-                       " ".join(filter(None, [reserved_note(ind, key, where, cur), more])), SECTION_MUJERES, paragraph)
+                       " ".join(filter(None, [reserved_note(ind, key, where, cur), more])), SECTION_WOMEN, paragraph)
 
 
 def province_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
@@ -98,7 +98,7 @@ def province_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str 
                                           for p, n in r.items()) for m, r in rows.items())
     fig = charts.stacked_shares(rows, size=(charts.SLIDE_SIZE[0], 1.5 + 1.3 * len(rows)))
     return chart_slide(titles.province_share_title(activities, rows.get("Asistencias")), fig,
-                       "Distribución por provincia. " + alt + ".", None, SECTION_PROVINCIAS, paragraph)
+                       "Distribución por provincia. " + alt + ".", None, SECTION_PROVINCES, paragraph)
 
 
 def _duo(title: str, hashtag: str, left: str, right: str, note: str | None, paragraph: str | None) -> str:
@@ -129,9 +129,9 @@ def comuna_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> 
     fig = maps.comuna_map(shapes.shapes, pcts, label="% de mujeres (personas con sexo registrado)", kind="share",
                           reserved=reserved)
     alt = "Mapa del porcentaje de mujeres por comuna: " + "; ".join(
-        f"{c}: {fmt_pct(v) if v is not None else (RESERVADO if c in reserved else 'sin actividades')}"
+        f"{c}: {fmt_pct(v) if v is not None else (RESERVED if c in reserved else 'sin actividades')}"
         for c, v in pcts.items()) + "."
-    return _duo(titles.comuna_women_title(cur), SECTION_MUJERES, figure_img(fig, alt, "grafico mapa"), bars_html,
+    return _duo(titles.comuna_women_title(cur), SECTION_WOMEN, figure_img(fig, alt, "grafico mapa"), bars_html,
                 note + _omitted_note(shapes), paragraph)
 
 
@@ -175,7 +175,7 @@ def map_slides(ind: Mapping[str, Any], texts=None) -> list[str]:
     top = titles.map_rate_title(rate)
     note = f"{top}. Tasa según población del Censo 2017." + (
         " Comunas sin actividades, en gris rayado." if any(not v for v in rate.values()) else "") + _omitted_note(shapes)
-    return [_duo(titles.coverage_title(ind), SECTION_PROVINCIAS, figure_img(fig, alt, "grafico mapa"), bars, note,
+    return [_duo(titles.coverage_title(ind), SECTION_PROVINCES, figure_img(fig, alt, "grafico mapa"), bars, note,
                  para("comunas") or para("mapa_tasa"))]
 
 
@@ -188,7 +188,7 @@ def achievements_slide(ind: Mapping[str, Any], texts=None) -> str | None:
         return None
     body = markdown("\n".join(f"- {i}" for i in items))
     para = texts.paragraph("logros") if texts is not None else None
-    return _slide(_header(f"Dentro de nuestros logros {ind['anio']} podemos relevar", SECTION_PARTICIPACION)
+    return _slide(_header(f"Dentro de nuestros logros {ind['anio']} podemos relevar", SECTION_PARTICIPATION)
                   + _lead(para) + f'<div class="logros{" pocos" if len(items) <= 6 else ""}">{body}</div>',
                   "con-logros")
 
@@ -200,8 +200,8 @@ def closing_slide(ind: Mapping[str, Any], texts=None) -> str | None:
     closing = texts.closing if texts is not None else None
     if not closing:
         return None
-    hashtag = "" if closing.get("titulo", "").strip() == SECTION_PARTICIPACION else \
-        f'<p class="hashtag">{esc(SECTION_PARTICIPACION)}</p>'  # never the same words twice
+    hashtag = "" if closing.get("titulo", "").strip() == SECTION_PARTICIPATION else \
+        f'<p class="hashtag">{esc(SECTION_PARTICIPATION)}</p>'  # never the same words twice
     return _slide(f'{hashtag}<h1>{esc(closing.get("titulo", ""))}</h1>'
                   + (f'<div class="parrafo">{markdown(closing["texto"])}</div>' if closing.get("texto") else ""),
                   "portada cierre")

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pipeline.report.formats import MESES, fmt_int, fmt_num, fmt_pct, fmt_rate, missing, share
+from pipeline.report.formats import MONTHS, fmt_int, fmt_num, fmt_pct, fmt_rate, missing, share
 
-SECTION_PARTICIPACION = "#SERVIUConstruye con Participación"
-SECTION_MUJERES = "#SERVIUConstruye con las Mujeres"
-SECTION_PROVINCIAS = "#SERVIUConstruye con las Provincias"
-SECTION_ORGANIZACIONES = "#SERVIUConstruye con Organizaciones"
+SECTION_PARTICIPATION = "#SERVIUConstruye con Participación"
+SECTION_WOMEN = "#SERVIUConstruye con las Mujeres"
+SECTION_PROVINCES = "#SERVIUConstruye con las Provincias"
+SECTION_ORGANISATIONS = "#SERVIUConstruye con Organizaciones"
 
 INCREASE, DECREASE, SAME, FIRST_YEAR, MISSING = "aumento", "disminucion", "igual", "primer_anio", "sin_dato"
 SAME_SHARE_POINTS = 1.0  # percentage points
@@ -257,10 +257,10 @@ def month_title(per_month: Mapping[str, int]) -> str:
     top = _top(per_month)
     if top is None:
         return "Actividades por mes"
-    month = MESES[int(top[0]) - 1].capitalize()
+    month = MONTHS[int(top[0]) - 1].capitalize()
     if sum(1 for v in per_month.values() if v) == 1:
         return f"{month}: {count(top[1], 'actividad', 'actividades')}, el único mes con actividades"
-    tied = [MESES[int(m) - 1] for m, v in sorted(per_month.items()) if v == top[1]]
+    tied = [MONTHS[int(m) - 1] for m, v in sorted(per_month.items()) if v == top[1]]
     if len(tied) > 1:  # a tie is named whole: never one month picked among equals
         names = ", ".join(tied[:-1]) + f" y {tied[-1]}"
         return f"{names[:1].upper() + names[1:]} fueron los meses con más actividades, con {fmt_int(top[1])} cada uno"

@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from pipeline import schema
-from pipeline.report.formats import MESES
+from pipeline.report.formats import MONTHS
 from pipeline.indicators.disclosure import RESERVED
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -67,7 +67,7 @@ def pmg_table(planes: list[dict]) -> pd.DataFrame:
 
 def _month(key: str) -> str:
     """`04` → `Abril` (a key that is not a month number is kept as it is)."""
-    return MESES[int(key) - 1].capitalize() if str(key).isdigit() and 1 <= int(key) <= 12 else str(key)
+    return MONTHS[int(key) - 1].capitalize() if str(key).isdigit() and 1 <= int(key) <= 12 else str(key)
 
 
 def _dict_table(data: dict | None, key: str, value: str) -> pd.DataFrame:
