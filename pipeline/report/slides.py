@@ -150,13 +150,13 @@ def age_note(groups: Mapping[str, int], total: int | None = None) -> str | None:
 
 
 def compliance_slide(rows: list[Mapping[str, Any]], year: int, total: float | None = None,
-                     titulo: str | None = None) -> str:
+                     title: str | None = None) -> str:
     """The year's plan compliance (rows of `cumplimiento_plan`), as `plan_slides.status_slide`
     shows every plan: Meta, Logrado, Plazo, Estado."""
     from pipeline.report import plan_slides
 
     return plan_slides.status_slide(plan_slides.legacy_plan(
-        {"anio": year, "cumplimiento_plan": rows, "cumplimiento_plan_total": total, "plan_titulo": titulo}), year)
+        {"anio": year, "cumplimiento_plan": rows, "cumplimiento_plan_total": total, "plan_titulo": title}), year)
 
 
 def trend_slide(fig: Any, rows: list[Mapping[str, Any]]) -> str:

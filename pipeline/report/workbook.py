@@ -113,13 +113,13 @@ def women_table(ind: dict) -> pd.DataFrame | None:
 def tables(ind: dict) -> dict[str, pd.DataFrame]:
     """Sheet name → table, built only from `indicadores.json` (no recomputation)."""
     prev = ind.get("anio_anterior") or {}
-    year, anio_prev = ind["anio"], prev.get("anio", ind["anio"] - 1)
-    resumen = pd.DataFrame(
+    year, previous_year = ind["anio"], prev.get("anio", ind["anio"] - 1)
+    summary = pd.DataFrame(
         [
             ("Año", ind["anio"]),
             ("Región", ind["region_nombre_completo"]),
             ("Asistencias", ind["asistencias"]),
-            (f"Asistencias {anio_prev}", ind["asistencias_anio_anterior"]),
+            (f"Asistencias {previous_year}", ind["asistencias_anio_anterior"]),
             ("Variación de asistencias (%)", ind["variacion_asistencias_pct"]),
             ("Personas distintas", ind.get("personas_distintas")),
             ("Personas únicas (RUT válido)", ind["personas_unicas"]),
@@ -152,12 +152,12 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
             {
                 label: list(current),
                 f"Actividades {year}": list(current.values()),
-                f"Actividades {anio_prev}": [previous.get(k) for k in current] if prev else None,
+                f"Actividades {previous_year}": [previous.get(k) for k in current] if prev else None,
             }
         )
 
     out = {
-        "Resumen": resumen,
+        "Resumen": summary,
         "Comunas": comunas,
         "Provincias": with_previous("actividades_por_provincia", "Provincia"),
         "Zona": with_previous("actividades_por_zona", "Zona"),
@@ -185,16 +185,16 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
         out[PMG_SHEET] = pmg_table(ind["planes"])
     if ind.get("tendencia") and len(ind["tendencia"]) > 1:
         out["Tendencia"] = pd.DataFrame(ind["tendencia"]).rename(columns=TREND_HEADERS)
-    cal = ind["calidad"]
+    quality = ind["calidad"]
     out["Calidad"] = pd.DataFrame(
         [
-            ("Filas leídas", cal["filas_leidas"]),
-            ("Filas válidas", cal["filas_validas"]),
-            ("Duplicados", cal["duplicados"]),
-            ("En cuarentena", cal["cuarentena"]),
+            ("Filas leídas", quality["filas_leidas"]),
+            ("Filas válidas", quality["filas_validas"]),
+            ("Duplicados", quality["duplicados"]),
+            ("En cuarentena", quality["cuarentena"]),
             *[(f"En cuarentena: {schema.QUARANTINE_REASONS.get(k, k).rstrip('.')}", v)
-              for k, v in cal["cuarentena_por_motivo"].items()],
-            ("Archivos u hojas rechazados", len(cal["archivos_rechazados"])),
+              for k, v in quality["cuarentena_por_motivo"].items()],
+            ("Archivos u hojas rechazados", len(quality["archivos_rechazados"])),
         ],
         columns=["Concepto", "Filas"],
     )
