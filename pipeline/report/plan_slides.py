@@ -176,15 +176,15 @@ def next_plan_slide(plan: Mapping[str, Any], plan_year: int) -> str:
     matching rule (those are for the analyst); weights only for a PMG; a commitment without a
     target (qualitative: «boletín mensual», «página web») as a plain bullet."""
     rows = plan.get("compromisos") or []
-    with_meta = [r for r in rows if isinstance(r.get("meta"), (int, float))]
+    with_target = [r for r in rows if isinstance(r.get("meta"), (int, float))]
     without = [r for r in rows if not isinstance(r.get("meta"), (int, float))]
     pmg = is_pmg(plan)
     body = ""
-    if with_meta:
+    if with_target:
         columns = ["Compromiso", "Meta"] + (["Ponderación"] if pmg else [])
         head = "".join(f"<th>{esc(c)}</th>" for c in columns)
         lines = []
-        for r in with_meta:
+        for r in with_target:
             cells = [f"<td>{esc(r['nombre'])}</td>", f'<td class="num" data-label="Meta">{esc(fmt_num(r["meta"]))}</td>']
             if pmg:
                 cells.append(f'<td class="num" data-label="Ponderación">{esc(fmt_pct(r.get("ponderacion"), 2))}</td>')

@@ -57,8 +57,8 @@ def counted(plan: Plan, c: Commitment, actividades: pd.DataFrame, al: date) -> p
     dates = pd.to_datetime(actividades["fecha"], errors="coerce")
     mask = matches(c.filter, actividades) & (dates >= pd.Timestamp(window[0])) & (dates <= pd.Timestamp(window[1]))
     if c.modality:
-        modalidad = actividades["modalidad"].map(fold) if "modalidad" in actividades.columns else None
-        mask &= modalidad.isin(c.modality) if modalidad is not None else False
+        modality = actividades["modalidad"].map(fold) if "modalidad" in actividades.columns else None
+        mask &= modality.isin(c.modality) if modality is not None else False
     return actividades.loc[mask].drop_duplicates("clave_actividad").sort_values(["fecha", "clave_actividad"])
 
 

@@ -76,7 +76,7 @@ class Commitment:
     owners: tuple[str, ...] = ()
     deadline: Deadline | None = None           # None only for a Commitment built by hand: the period
     verifiers: tuple[str, ...] = ()            # canonical names of verifiers.KINDS
-    modality: tuple[str, ...] = ()             # from MODALIDADES; empty = any
+    modality: tuple[str, ...] = ()             # from MODALITIES; empty = any
 
 
 @dataclass(frozen=True)
