@@ -124,9 +124,9 @@ def table_html(columns: Iterable[str], rows: Iterable[Iterable[object]], css_cla
 
 def zone_note(ind: Mapping[str, Any]) -> str | None:
     """"El 23,5% de las actividades se realizó en zonas rurales." or None without activities."""
-    zonas = ind.get("actividades_por_zona") or {}
-    pct = share(zonas.get("Rural", 0), sum(zonas.values()))
-    if pct is None or not (zonas.get("Rural") or zonas.get("Urbano")):  # no zone recorded at all
+    by_zone = ind.get("actividades_por_zona") or {}
+    pct = share(by_zone.get("Rural", 0), sum(by_zone.values()))
+    if pct is None or not (by_zone.get("Rural") or by_zone.get("Urbano")):  # no zone recorded at all
         return None
     return f"El {fmt_pct(pct)} de las actividades se realizó en zonas rurales."
 

@@ -115,8 +115,8 @@ def comuna_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> 
     pcts = ind.get("pct_mujeres_por_comuna")
     if pcts is None:
         return None
-    por_comuna = ind.get("asistencias_por_comuna") or {}
-    cur = {c: pcts.get(c) for c, n in por_comuna.items() if n}
+    by_comuna = ind.get("asistencias_por_comuna") or {}
+    cur = {c: pcts.get(c) for c, n in by_comuna.items() if n}
     cur = dict(sorted(cur.items(), key=lambda kv: -(kv[1] if isinstance(kv[1], (int, float)) else -1)))
     shown = {c: v for c, v in cur.items() if isinstance(v, (int, float))}
     note = reserved_note(ind, "pct_mujeres_por_comuna", "la comuna", cur)
@@ -125,7 +125,7 @@ def comuna_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> 
     from pipeline.reference import boundaries
 
     shapes = boundaries.region_shapes(ind["region"])
-    reserved = {c for c, v in pcts.items() if v is None and por_comuna.get(c)}
+    reserved = {c for c, v in pcts.items() if v is None and by_comuna.get(c)}
     fig = maps.comuna_map(shapes.shapes, pcts, label="% de mujeres (personas con sexo registrado)", kind="share",
                           reserved=reserved)
     alt = "Mapa del porcentaje de mujeres por comuna: " + "; ".join(
@@ -160,10 +160,10 @@ def map_slides(ind: Mapping[str, Any], texts=None) -> list[str]:
     from pipeline.reference import boundaries
 
     shapes = boundaries.region_shapes(ind["region"])
-    por_comuna = ind.get("asistencias_por_comuna") or {}
+    by_comuna = ind.get("asistencias_por_comuna") or {}
     per_1000 = ind.get("asistencias_por_1000_habitantes")
-    rate = {c: (v if por_comuna.get(c) else None) for c, v in (per_1000 or {}).items()}
-    para = (lambda key: texts.paragraph(key)) if texts is not None else (lambda key: None)
+    rate = {c: (v if by_comuna.get(c) else None) for c, v in (per_1000 or {}).items()}
+    paragraph_of = (lambda key: texts.paragraph(key)) if texts is not None else (lambda key: None)
     ranked = sorted(((c, v) for c, v in rate.items() if v), key=lambda kv: -kv[1])
     alt = "Mapa de asistencias por 1.000 habitantes por comuna: " + "; ".join(
         f"{c}: {fmt_rate(v)}" for c, v in ranked) + "; sin actividades: " + (
@@ -171,12 +171,12 @@ def map_slides(ind: Mapping[str, Any], texts=None) -> list[str]:
     fig = maps.comuna_map(shapes.shapes, rate, label="Asistencias por 1.000 habitantes")
     from pipeline.report.figures import alt_comunas
 
-    bars = figure_img(charts.comuna_coverage(por_comuna, per_1000, size=(5.8, 6.2)), alt_comunas(por_comuna, per_1000))
+    bars = figure_img(charts.comuna_coverage(by_comuna, per_1000, size=(5.8, 6.2)), alt_comunas(by_comuna, per_1000))
     top = titles.map_rate_title(rate)
     note = f"{top}. Tasa según población del Censo 2017." + (
         " Comunas sin actividades, en gris rayado." if any(not v for v in rate.values()) else "") + _omitted_note(shapes)
     return [_duo(titles.coverage_title(ind), SECTION_PROVINCES, figure_img(fig, alt, "grafico mapa"), bars, note,
-                 para("comunas") or para("mapa_tasa"))]
+                 paragraph_of("comunas") or paragraph_of("mapa_tasa"))]
 
 
 def achievements_slide(ind: Mapping[str, Any], texts=None) -> str | None:
@@ -187,9 +187,9 @@ def achievements_slide(ind: Mapping[str, Any], texts=None) -> str | None:
     if not items:
         return None
     body = markdown("\n".join(f"- {i}" for i in items))
-    para = texts.paragraph("logros") if texts is not None else None
+    paragraph = texts.paragraph("logros") if texts is not None else None
     return _slide(_header(f"Dentro de nuestros logros {ind['anio']} podemos relevar", SECTION_PARTICIPATION)
-                  + _lead(para) + f'<div class="logros{" pocos" if len(items) <= 6 else ""}">{body}</div>',
+                  + _lead(paragraph) + f'<div class="logros{" pocos" if len(items) <= 6 else ""}">{body}</div>',
                   "con-logros")
 
 
