@@ -17,6 +17,10 @@ RAW ?=
 SOURCE = $(if $(RAW),--raw-dir "$(RAW)",--muestra)
 YEAR ?= $(shell $(PY) -m pipeline.run.preflight $(or $(RAW),data/muestra))
 REGION ?= Coquimbo
+PROCESOS ?= 2
+# `make nacional`: the 16-region synthetic sample (its year is 2018) unless RAW is given.
+NATIONAL_SOURCE = $(if $(RAW),--raw-dir "$(RAW)",--raw-dir data/muestra-nacional --processed-dir data/processed/muestra-nacional --out-dir outputs/muestra-nacional)
+NATIONAL_YEAR = $(if $(RAW),$(YEAR),2018)
 ARGS ?=
 
 ## help: lista los comandos disponibles
@@ -41,6 +45,11 @@ chromium:
 report: $(STAMP)
 	@test -n "$(YEAR)" || { echo "No hay planillas en $(or $(RAW),data/muestra)/<año>/: copie ahí las de un año." >&2; exit 2; }
 	$(PY) -m pipeline ejecutar --anio $(YEAR) --region "$(REGION)" $(SOURCE) $(ARGS)
+
+## nacional: el balance nacional de la muestra nacional (16 regiones en data/muestra-nacional, se genera si falta; salidas en outputs/muestra-nacional); RAW=data/raw YEAR=2018 para los datos reales, PROCESOS=2
+nacional: $(STAMP) $(if $(RAW),,data/muestra-nacional/2018)
+	@test -n "$(NATIONAL_YEAR)" || { echo "No hay planillas en $(RAW)/<año>/: copie ahí las de un año." >&2; exit 2; }
+	$(PY) -m pipeline ejecutar --anio $(NATIONAL_YEAR) --nacional --procesos $(PROCESOS) $(NATIONAL_SOURCE) $(ARGS)
 
 ## test: revisa el código (ruff, cuadernos sin salidas) y ejecuta todas las pruebas (unidad, notebooks, navegador)
 test: $(STAMP) chromium lint
@@ -68,17 +77,25 @@ LAB_DIRS = $(if $(RAW),BALANCE_RAW_DIR="$(abspath $(RAW))",BALANCE_RAW_DIR="$(CU
 lab: $(STAMP)
 	$(LAB_DIRS) BALANCE_ANIO="$(or $(ANIO),$(YEAR))" $(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.root_dir=notebooks --ContentsManager.pre_save_hook=pipeline.run.lab.strip_for_git $(ARGS)
 
-## sample: regenera la muestra sintética de data/muestra con la semilla fija (nunca toca data/raw)
+## sample: regenera las muestras sintéticas con la semilla fija: data/muestra y la nacional, data/muestra-nacional (nunca toca data/raw)
 sample: $(STAMP)
 	$(PY) -m pipeline.sample --out data/muestra
+	rm -rf data/muestra-nacional
+	$(PY) -m pipeline.sample --nacional --out data/muestra-nacional
+
+# The national sample is generated, not committed: made on first use.
+data/muestra-nacional/2018: | $(STAMP)
+	$(PY) -m pipeline.sample --nacional --out data/muestra-nacional
 
 ## bench: corre los benchmarks y escribe la tabla en benchmarks/RESULTS.md
 bench: $(STAMP)
 	$(PY) benchmarks/run.py $(ARGS)
 
-## clean: borra data/processed y outputs, también los de la muestra (nunca data/raw ni data/muestra)
+## clean: borra data/processed y outputs, también los de las muestras (nunca data/raw, data/muestra ni data/muestra-nacional)
 clean:
 	rm -rf data/processed/[0-9]* data/processed/regiones data/processed/.cache data/processed/muestra \
-	       outputs/[0-9]* outputs/regiones outputs/.fallidas outputs/tendencias.* outputs/.bloqueo-* outputs/muestra
+	       data/processed/muestra-nacional \
+	       outputs/[0-9]* outputs/regiones outputs/.fallidas outputs/tendencias.* outputs/.bloqueo-* outputs/muestra \
+	       outputs/muestra-nacional
 
-.PHONY: help venv chromium report test test-rapido lint hooks lab sample bench clean
+.PHONY: help venv chromium report nacional test test-rapido lint hooks lab sample bench clean

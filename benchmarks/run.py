@@ -10,7 +10,9 @@ Measures (each the best of `--repeat`, the machine is shared):
   - the same run again with nothing changed (the stage cache);
   - cleaning N rows (`clean_year`) against pyarrow's plain read of the same CSV, alternating
     in child processes so both see the same load, with the cleaning's peak memory;
-  - the extra cleaning measures of `benchmarks/cleaning.py` (see EXTRA_BENCHMARKS below).
+  - the extra cleaning measures of `benchmarks/cleaning.py` (see EXTRA_BENCHMARKS below);
+  - the national sample year (`benchmarks/national.py`): `ejecutar --anio 2018 --nacional`
+    cold, with 1 and 2 processes, and with 4, 8 and 16 regions.
 
 Working files go to benchmarks/_work/ (git-ignored). Prints a Markdown table and writes it to `--out`.
 """
@@ -136,6 +138,14 @@ def extra_benchmarks() -> list[Callable[[Path], list[dict]]]:
 EXTRA_BENCHMARKS = extra_benchmarks
 
 
+def national_module():
+    """benchmarks/national.py, loaded as cleaning.py is (benchmarks/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("benchmarks_national", ROOT / "benchmarks" / "national.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # --------------------------------------------------------------------------- measures
 def parse_size(text: str) -> int:
     text = text.strip().lower()
@@ -252,7 +262,28 @@ def met(measure: dict) -> str:
     return ok(measure["value"] <= float(target.lstrip("≤ ").replace(".", "").replace(",", ".")))
 
 
-def table(rows: list[dict], sample: dict | None, repeat: int, extra: list[dict] | None = None) -> str:
+def national_table(nat: dict) -> list[str]:
+    if "error" in nat:
+        return ["## Un año nacional de la muestra", "",
+                f"No se pudo medir: `ejecutar --nacional` falló ({nat['error']}).", ""]
+    lines = [f"## Un año nacional de la muestra ({nat.get('anio', 2018)}, {nat['regiones']} regiones, sin PDF)", "",
+             f"`ejecutar --anio 2018 --nacional --sin-pdf` en frío (carpetas vacías) sobre la muestra nacional "
+             f"sintética (`python -m pipeline.sample --nacional`, fracción {num(nat['fraccion'], 2)}, "
+             f"{num(nat['asistencias'], 0)} asistencias en total); cada tiempo es el mejor de "
+             f"{nat.get('repeticiones', 1)} corrida(s). Con menos regiones: subconjuntos anidados "
+             "repartidos entre grandes y pequeñas. La memoria es la del mayor proceso (la CLI, una región o un "
+             "kernel), no la suma de los que corren a la vez.", "",
+             "| regiones | asistencias | procesos | tiempo en frío | por región | memoria máx. de un proceso |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    for r in nat["corridas"]:
+        lines.append(f"| {r['regiones']} | {num(r['asistencias'], 0)} | {r['procesos']} | {fmt_s(r['s'])} "
+                     f"| {fmt_s(r['s'] / r['regiones'])} | {mib(r['rss_max_bytes'])} |")
+    lines.append("")
+    return lines
+
+
+def table(rows: list[dict], sample: dict | None, repeat: int, extra: list[dict] | None = None,
+          nat: dict | None = None) -> str:
     lines = ["# Resultados de benchmarks", "",
              f"Generado por `benchmarks/run.py` el {time.strftime('%Y-%m-%d %H:%M')}, en una sola corrida con "
              f"papermill y nbconvert tal como vienen; cada tiempo es el mejor de {repeat} repeticiones.", "",
@@ -273,6 +304,8 @@ def table(rows: list[dict], sample: dict | None, repeat: int, extra: list[dict] 
                          f"| {fmt_s(r['limpieza_s'])} | {num(r['filas_por_s'], 0)} "
                          f"| {num(r['razon_limpieza_lectura'], 1)}× | {mib(r['rss_max_bytes'])} |")
         lines.append("")
+    if nat:
+        lines += national_table(nat)
     if extra:
         lines += ["## Limpieza de planillas difíciles (`benchmarks/cleaning.py`)", "",
                   "| medida | valor | meta | resultado |", "|---|---:|---|---|"]
@@ -300,11 +333,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md", help="archivo de la tabla")
     ap.add_argument("--repeat", type=int, default=3, help="repeticiones por medida (se toma la mejor)")
     ap.add_argument("--sin-muestra", action="store_true", help="omite las medidas sobre la muestra")
+    ap.add_argument("--sin-nacional", action="store_true", help="omite el año nacional de la muestra nacional")
+    ap.add_argument("--solo-nacional", action="store_true",
+                    help="solo el año nacional (sin muestra, limpieza ni otras medidas)")
+    ap.add_argument("--nacional-fraccion", type=float, default=1.0,
+                    help="tamaño de la muestra nacional (1 = unas 100.000 asistencias; 0.05 para probar)")
+    ap.add_argument("--nacional-repeticiones", type=int, default=1,
+                    help="repeticiones de cada corrida nacional (por defecto 1: un año nacional de 16 regiones "
+                         "tarda minutos; se toma la mejor)")
+    ap.add_argument("--nacional-regiones", default="4,8,16",
+                    help="cuántas regiones en las corridas de crecimiento, p. ej. 4,8,16")
     args = ap.parse_args(argv)
-    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    sizes = [] if args.solo_nacional else [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     WORK.mkdir(parents=True, exist_ok=True)
     sample = None
-    if not args.sin_muestra:
+    if not (args.sin_muestra or args.solo_nacional):
         print("· muestra: piso del framework, corrida en frío y repetida…", file=sys.stderr, flush=True)
         sample = bench_sample(args.repeat)
     rows = []
@@ -312,14 +355,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"· limpieza de {label(n)} filas…", file=sys.stderr, flush=True)
         rows.append(bench_size(n, args.repeat))
     extra = []
-    for fn in EXTRA_BENCHMARKS():  # each makes its own files under benchmarks/_work
+    for fn in [] if args.solo_nacional else EXTRA_BENCHMARKS():  # each makes its own files under benchmarks/_work
         print(f"· {fn.__name__}…", file=sys.stderr, flush=True)
         extra += fn(WORK / "limpieza")
-    text = table(rows, sample, args.repeat, extra)
+    nat = None
+    if not args.sin_nacional:
+        counts = tuple(int(n) for n in args.nacional_regiones.split(",") if n.strip())
+        try:
+            nat = national_module().bench_national(
+                child, CHILD_TIMED, PY, WORK, args.nacional_repeticiones, fraction=args.nacional_fraccion, seed=SEED, counts=counts,
+                log=lambda line: print(line, file=sys.stderr, flush=True))
+        except RuntimeError as err:  # the other measures are kept; the table says why this one is missing
+            print(f"· el año nacional no se pudo medir:\n{err}", file=sys.stderr, flush=True)
+            nat = {"error": (str(err).strip().splitlines() or ["?"])[-1][:300]}
+    text = table(rows, sample, args.repeat, extra, nat)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
-    (WORK / "ultimo.json").write_text(json.dumps({"tamanos": rows, "muestra": sample, "otras": extra}, indent=1))
+    (WORK / "ultimo.json").write_text(json.dumps({"tamanos": rows, "muestra": sample, "otras": extra, "nacional": nat},
+                                                      indent=1))
     return 0
 
 

@@ -68,6 +68,13 @@ NOTEBOOKS = {
     "indicadores": "02_indicadores.ipynb",
     "balance": "03_balance.ipynb",
 }
+# the national deck (issue #26), run after the national stage when the notebook exists
+NATIONAL_NOTEBOOK = "04_balance_nacional.ipynb"
+# the country's outputs: a folder inside the default region's year (`outputs/<year>/nacional/`)
+NATIONAL_DIR = "nacional"
+NATIONAL_JSON = "indicadores-nacional.json"
+# the year of the notebooks in JupyterLab (`make lab ANIO=2019`), when their `anio` parameter is 0
+YEAR_ENV = "BALANCE_ANIO"
 
 
 def _file(folder: str, name: str) -> property:
@@ -115,6 +122,14 @@ class Paths:
     notebooks_out = _file("out", "notebooks")
     run_log = _file("out", "run.log")
 
+    # outputs/<year>/nacional/: the country's year (meaningful on the default region's paths)
+    nacional = _file("out", NATIONAL_DIR)
+    indicadores_nacional_json = _file("out", NATIONAL_DIR + "/" + NATIONAL_JSON)
+    indicadores_nacional_xlsx = _file("out", NATIONAL_DIR + "/indicadores-nacional.xlsx")
+    balance_nacional_html = _file("out", NATIONAL_DIR + "/balance-nacional-{year}.html")
+    balance_nacional_pdf = _file("out", NATIONAL_DIR + "/balance-nacional-{year}.pdf")
+    nacional_run_log = _file("out", NATIONAL_DIR + "/run.log")
+
     # a run's bookkeeping beside outputs/<year>/ (hidden, never shared)
     lock = _file("out_root", ".bloqueo-{year}.lock")
     failed_root = _file("out_root", ".fallidas")
@@ -137,6 +152,24 @@ def region_subdir(region: str) -> Path:
     `regiones/<slug>/`."""
     reg = find_region(region)
     return Path() if reg.nombre == find_region(DEFAULT_REGION).nombre else Path("regiones") / reg.slug
+
+
+def region_paths(
+    year: int,
+    region: str,
+    raw_dir: str | Path | None = None,
+    processed_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+) -> Paths:
+    """Paths of one region's year when the given directories are the roots of every region
+    (`ejecutar --nacional`): the region's subfolder (`regiones/<slug>/`, nothing for the default
+    region) is appended to each, as `paths` does with the default roots."""
+    sub = region_subdir(region)
+
+    def under(p: str | Path | None) -> Path | None:
+        return None if p is None or str(p) == "" else Path(p) / sub
+
+    return paths(year, region, under(raw_dir), under(processed_dir), under(out_dir))
 
 
 def sample_dirs(region: str = DEFAULT_REGION) -> tuple[Path, Path, Path]:

@@ -7,6 +7,8 @@ by hand in JupyterLab) and the tests call these, never a copy of them.
   balance_texts      the office's words for the deck (textos.yml), screened
   publish_quality    the executed cleaning notebook → calidad-<year>.html
   publish_balance    the executed deck notebook → balance-<year>.html (+ PDF)
+  national_stage     every region's published indicadores.json → indicadores-nacional.json/.xlsx
+  publish_national_balance  the executed national deck notebook → balance-nacional-<year>.html
 
 Imports point down only (ingest, clean, indicators, report); `run/` calls in, nothing here
 calls back. Stage 2 never cleans: it reads each year's processed tables once, after checking
@@ -25,10 +27,10 @@ import pandas as pd
 from pipeline import config, reference
 from pipeline.clean import processed, screen
 from pipeline.config import Paths
-from pipeline.indicators import annual, plan, trends, verifiers
+from pipeline.indicators import annual, national, plan, trends, verifiers
 from pipeline.ingest import files
 from pipeline.report import plan_pages, side_inputs
-from pipeline.report.workbook import write_workbook
+from pipeline.report.workbook import write_national_workbook, write_workbook
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +181,23 @@ def balance_texts(paths: Paths, indicadores: dict) -> dict:
     return side_inputs.usable_texts(paths.textos, indicadores, screen.for_year(paths))
 
 
+def national_balance(out_dir: str | Path, anio: int, pdf: bool = True,
+                     notebooks_dir: Path = config.NOTEBOOKS_DIR) -> Path:
+    """The national deck of `anio` in one call (scripts, tests, JupyterLab's terminal):
+    `notebooks/04_balance_nacional.ipynb` run by papermill with the runner's parameters (`anio`;
+    `out_dir`, the outputs root) on `<out_dir>/<anio>/nacional/indicadores-nacional.json`, into
+    `nacional/notebooks/`, then published by `publish_national_balance`."""
+    import papermill as pm
+
+    paths = config.paths(int(anio), out_dir=out_dir)
+    executed = paths.nacional / "notebooks" / config.NATIONAL_NOTEBOOK
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(str(notebooks_dir / config.NATIONAL_NOTEBOOK), str(executed), kernel_name="python3",
+                        parameters={"anio": int(anio), "out_dir": str(out_dir)}, progress_bar=False,
+                        cwd=str(notebooks_dir), log_output=False)
+    return publish_national_balance(executed, paths, pdf)
+
+
 def publish_quality(executed: Path, paths: Paths) -> Path:
     """The executed cleaning notebook → `calidad-<year>.html` (code hidden, offline)."""
     from pipeline.report import export
@@ -198,4 +217,85 @@ def publish_balance(executed: Path, paths: Paths, pdf: bool = True) -> Path:
         log.warning("%s", line)
     if pdf:
         export.export_pdf(paths.balance_html, paths.balance_pdf)
+    return html
+
+
+def national_inputs(paths: dict[str, Paths], anio: int, con_error=()) -> dict[str, tuple[str, Path | None]]:
+    """What the national stage of `anio` reads, per region (name → (estado, published
+    indicadores.json or None)): `paths` gives every region's paths of the year as published
+    (region name → Paths); a region without logs is «sin datos», one in `con_error` or whose
+    indicadores.json is missing «con error». The runner's cache fingerprints exactly this."""
+    failed = {reference.region(r).nombre for r in con_error}
+    out: dict[str, tuple[str, Path | None]] = {}
+    for name, region_paths in paths.items():
+        name = reference.region(name).nombre
+        if name in failed:
+            out[name] = (national.CON_ERROR, None)
+        elif not files.log_files(region_paths.raw):
+            out[name] = (national.SIN_DATOS, None)
+        elif not region_paths.indicadores_json.is_file():
+            log.warning("%s: no hay indicadores.json publicado del año %s en %s; se lista «con error» "
+                        "(ejecute la región)", name, anio, region_paths.out)
+            out[name] = (national.CON_ERROR, None)
+        else:
+            out[name] = (national.CON_DATOS, region_paths.indicadores_json)
+    return out
+
+
+def national_balance_links(paths: dict[str, Paths], nacional: Path) -> dict[str, str]:
+    """Region name → relative link from the national folder (`outputs/<year>/nacional/`) to
+    the region's published deck, for the regions whose deck exists."""
+    import os
+
+    return {reference.region(name).nombre: Path(os.path.relpath(p.balance_html, nacional)).as_posix()
+            for name, p in paths.items() if p.balance_html.is_file()}
+
+
+def national_stage(paths: dict[str, Paths], anio: int, out: Paths | None = None, con_error=(),
+                   umbral_celdas: int | None = None) -> dict:
+    """The national stage of `anio`: reads only the regions' published `indicadores.json`
+    (never a log, never a cleaning) and writes `indicadores-nacional.json` and
+    `indicadores-nacional.xlsx` to `out.nacional` (`outputs/<year>/nacional/`; `out`: the
+    default region's paths, or the runner's staging copy of them). `paths`: region name →
+    that region's paths of the year as published (all 16; `config.region_paths`);
+    `con_error`: regions whose run failed this time; `umbral_celdas`: the small-cell threshold
+    the regions were computed with (None: `config.small_cell_threshold`). Returns the dict."""
+    threshold = config.small_cell_threshold(umbral_celdas)
+    default = paths.get(config.DEFAULT_REGION) or next(iter(paths.values()))
+    out = out or default
+    published, failed = {}, [reference.region(r).nombre for r in con_error]
+    for name, (estado, source) in national_inputs(paths, anio, con_error).items():
+        if estado == national.CON_ERROR and name not in failed:
+            failed.append(name)
+        if source is None:
+            continue
+        try:
+            ind = json.loads(source.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            ind, problem = None, f"no se pudo leer su indicadores.json ({type(err).__name__})"
+        else:
+            problem = national.check(ind, name, anio, threshold) if isinstance(ind, dict) else \
+                "su indicadores.json no es un objeto JSON"
+        if problem:
+            log.warning("%s: %s; se lista «con error»", name, problem)
+            failed.append(name)
+            continue
+        published[name] = ind
+    result = national.compute(anio, threshold, published, failed, national_balance_links(paths, default.nacional))
+    log.info("Balance nacional %s: %s regiones con datos, %s sin datos, %s con error", anio,
+             result["regiones_con_datos"], len(result["regiones_sin_datos"]), len(result["regiones_con_error"]))
+    annual.write_json(result, out.indicadores_nacional_json)
+    write_national_workbook(result, out.indicadores_nacional_xlsx)
+    return result
+
+
+def publish_national_balance(executed: Path, paths: Paths, pdf: bool = True) -> Path:
+    """The executed national deck notebook → `balance-nacional-<year>.html` in the national
+    folder, with its phone reading and its PDF (as `publish_balance` does for a region)."""
+    from pipeline.report import export
+
+    html = export.export_slides(executed, paths.balance_nacional_html)
+    export.export_reading(executed, export.reading_path(paths.balance_nacional_html))
+    if pdf:
+        export.export_pdf(paths.balance_nacional_html, paths.balance_nacional_pdf)
     return html

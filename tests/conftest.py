@@ -157,3 +157,54 @@ def sample_decks(tmp_path_factory) -> Path:
                      env={"BALANCE_CLAVE": TEST_KEY})
     assert result.returncode == 0, result.stderr[-3000:]
     return base
+
+
+@dataclass
+class NationalRunResult:
+    """One `ejecutar --anio 2018 --nacional` run: `regions` is every region's paths of the year
+    (region name → config.Paths, the 16), `nacional` the default region's (its `nacional`,
+    `indicadores_nacional_json`… are the country's outputs)."""
+
+    base: Path
+    raw: Path
+    result: subprocess.CompletedProcess
+    regions: dict[str, config.Paths]
+    nacional: config.Paths
+    with_data: tuple[str, ...]
+    failed: tuple[str, ...]
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        """Another command on the same folders (e.g. a re-run)."""
+        return run_cli(*args, "-q", "--sin-pdf", "--raw-dir", str(self.raw), "--processed-dir",
+                       str(self.base / "processed"), "--out-dir", str(self.base / "outputs"),
+                       env={"BALANCE_CLAVE": TEST_KEY})
+
+
+NATIONAL_YEAR = 2018
+
+
+@pytest.fixture(scope="session")
+def national_run(tmp_path_factory) -> NationalRunResult:
+    """`python -m pipeline ejecutar --anio 2018 --nacional --procesos 2 --sin-pdf`, once per test
+    run, on small synthetic logs of three regions (Coquimbo 514 rows, Atacama 259, Aysén 127:
+    `pipeline.sample.scale.write_scale_logs`) and one region whose only file is not a
+    spreadsheet (Arica y Parinacota: its cleaning fails); the other twelve have no logs.
+    Shared by every test of the national balance (stage, protection, deck)."""
+    from pipeline import reference
+    from pipeline.sample.scale import write_scale_logs
+
+    base = tmp_path_factory.mktemp("nacional")
+    raw = base / "raw"
+    write_scale_logs(raw, 900, 7, years=(NATIONAL_YEAR,), regions=["Coquimbo", "Atacama", "Aysén"])
+    broken = raw / "regiones" / reference.region("Arica y Parinacota").slug / str(NATIONAL_YEAR)
+    broken.mkdir(parents=True)
+    (broken / "lista.xlsx").write_bytes(b"esto no es una planilla")
+    result = run_cli("ejecutar", "--anio", str(NATIONAL_YEAR), "--nacional", "--procesos", "2", "-q", "--sin-pdf",
+                     "--raw-dir", str(raw), "--processed-dir", str(base / "processed"),
+                     "--out-dir", str(base / "outputs"), env={"BALANCE_CLAVE": TEST_KEY})
+    regions = {reference.region(cut).nombre: config.region_paths(NATIONAL_YEAR, cut, raw, base / "processed",
+                                                                  base / "outputs")
+               for cut in reference.region_codes()}
+    with_data = tuple(reference.region(r).nombre for r in ("Atacama", "Coquimbo", "Aysén"))
+    return NationalRunResult(base, raw, result, regions, regions[config.DEFAULT_REGION], with_data,
+                             ("Arica y Parinacota",))

@@ -116,3 +116,31 @@ def provincias_region(value: str | int) -> list[str]:
     reg = region(value)
     frame = provincias()
     return frame.loc[frame["cut_region"] == reg.cut, "provincia"].tolist()
+
+
+@lru_cache(maxsize=None)
+def macrozonas() -> dict[str, str]:
+    """Region code → macro-zone (`Norte`, `Centro`, `Centro Sur`, `Sur`, `Austral`): the national
+    balance's grouping, a convention of this project (`data/SOURCES.md`)."""
+    with open(DATA_DIR / "macrozonas.csv", encoding="utf-8", newline="") as fh:
+        return {row["cut_region"]: row["macrozona"] for row in csv.DictReader(fh)}
+
+
+def region_codes() -> list[str]:
+    """The 16 regions' codes in official code order (`01` … `16`)."""
+    return sorted(row["cut_region"] for row in _region_rows())
+
+
+def poblacion_region(value: str | int) -> int:
+    """Census 2017 population of a region (sum of its comunas)."""
+    return _poblacion_region(region(value).cut)
+
+
+@lru_cache(maxsize=None)
+def _poblacion_region(cut: str) -> int:
+    return int(comunas_region(cut)["poblacion_total"].sum())
+
+
+def region_comunas_count(value: str | int) -> int:
+    """How many comunas a region has (CUT 2018)."""
+    return int(next(r for r in _region_rows() if r["cut_region"] == region(value).cut)["n_comunas"])

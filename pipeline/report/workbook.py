@@ -203,9 +203,88 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
 
 def write_workbook(ind: dict, path: Path) -> Path:
     """Write every table of `ind` as one sheet; text cells can never become formulas."""
+    return write_sheets(tables(ind), path)
+
+
+# --------------------------------------------------------------------------- the national year
+
+NATIONAL_REGION_HEADERS = {  # indicadores-nacional.json `regiones` key → column
+    "cut_region": "Código", "region": "Región", "macrozona": "Macrozona", "estado": "Estado",
+    "asistencias": "Asistencias", "actividades": "Actividades", "personas_distintas": "Personas distintas",
+    "mujeres": "Mujeres", "hombres": "Hombres", "sexo_sin_informacion": "Sexo sin información",
+    "pct_mujeres": "Mujeres (%)", "poblacion": "Población (censo 2017)",
+    "asistencias_por_1000_habitantes": "Asistencias por 1.000 habitantes",
+    "comunas_alcanzadas": "Comunas alcanzadas", "comunas_region": "Comunas de la región",
+    "cumplimiento_plan_total": "Cumplimiento ponderado del plan", "balance": "Balance de la región",
+}
+
+
+def national_tables(nat: dict) -> dict[str, pd.DataFrame]:
+    """Sheet name → table of `indicadores-nacional.json` (no recomputation): the country's
+    figures, one row per region, activities by kind and by organisation per region, and each
+    region's published shares of women by age group («reservado» where the region reserved it)."""
+    anio_prev = nat["anio"] - 1
+    resumen = pd.DataFrame([
+        ("Año", nat["anio"]),
+        ("Regiones con datos", nat["regiones_con_datos"]),
+        ("Regiones sin datos", ", ".join(nat["regiones_sin_datos"]) or None),
+        ("Regiones con error", ", ".join(nat["regiones_con_error"]) or None),
+        ("Asistencias", nat["asistencias"]),
+        (f"Asistencias {anio_prev} (regiones con datos ambos años)", nat["asistencias_anio_anterior"]),
+        ("Variación de asistencias (%)", nat["variacion_asistencias_pct"]),
+        ("Actividades", nat["actividades"]),
+        ("Personas distintas (suma de las regiones)", nat["personas_distintas"]),
+        ("Mujeres", nat["mujeres"]),
+        ("Hombres", nat["hombres"]),
+        ("Sexo sin información", nat["sexo_sin_informacion"]),
+        ("Mujeres (%)", nat["pct_mujeres"]),
+        ("Comunas alcanzadas", nat["comunas_alcanzadas"]),
+        ("Comunas del país", nat["comunas_pais"]),
+        ("Población (censo 2017) de las regiones con datos", nat["poblacion"]),
+        ("Asistencias por 1.000 habitantes", nat["asistencias_por_1000_habitantes"]),
+        ("Umbral de celdas pequeñas", nat["umbral_celdas_pequenas"]),
+    ], columns=["Indicador", "Valor"])
+    regiones = pd.DataFrame([{col: r[key] for key, col in NATIONAL_REGION_HEADERS.items()} for r in nat["regiones"]])
+    regiones.loc[len(regiones)] = {"Región": "Total país", "Estado": f"{nat['regiones_con_datos']} con datos",
+                                   **{NATIONAL_REGION_HEADERS[k]: nat[k] for k in (
+                                       "asistencias", "actividades", "personas_distintas", "mujeres", "hombres",
+                                       "sexo_sin_informacion", "pct_mujeres", "poblacion",
+                                       "asistencias_por_1000_habitantes", "comunas_alcanzadas")},
+                                   "Comunas de la región": nat["comunas_pais"]}
+
+    def by_region(key: str, label: str) -> pd.DataFrame:
+        rows = [{label: cat, **{r["region"]: (r[key] or {}).get(cat) if r["estado"] == "con datos" else None
+                                for r in nat["regiones"]}, "Total país": n}
+                for cat, n in nat[key].items()]
+        return pd.DataFrame(rows)
+
+    ages = [{"Región": r["region"], **{g: RESERVED if v is None else v for g, v in r["pct_mujeres_por_grupo_etario"].items()}}
+            for r in nat["regiones"] if r["pct_mujeres_por_grupo_etario"]]
+    out = {
+        "Resumen": resumen,
+        "Regiones": regiones,
+        "Tipos de actividad": by_region("actividades_por_tipo_actividad", "Tipo de actividad"),
+        "Organizaciones": by_region("actividades_por_tipo_organizacion", "Tipo de organización"),
+    }
+    if ages:
+        n = nat["umbral_celdas_pequenas"]
+        note = (f"Porcentaje de mujeres entre las personas distintas con sexo registrado de cada región, como lo "
+                f"publica la región: solo con al menos {n} mujeres y {n} hombres distintos; «reservado» si no. "
+                "No se calcula un porcentaje nacional por grupo etario.")
+        out["Mujeres por edad"] = pd.DataFrame(ages + [{"Región": note}])
+    return {name: frame.astype(object).where(frame.notna(), None) for name, frame in out.items()}
+
+
+def write_national_workbook(nat: dict, path: Path) -> Path:
+    """`indicadores-nacional.xlsx`: every table of `national_tables` as one sheet."""
+    return write_sheets(national_tables(nat), path)
+
+
+def write_sheets(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
+    """Write each table as one sheet; text cells can never become formulas."""
     wb = Workbook()
     wb.remove(wb.active)
-    for name, frame in tables(ind).items():
+    for name, frame in sheets.items():
         ws = wb.create_sheet(title=name[:31])
         for j, col in enumerate(frame.columns, start=1):
             cell = ws.cell(row=1, column=j)

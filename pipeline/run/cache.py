@@ -146,3 +146,31 @@ def stages_to_run(
         return not force and StageCache(paths, stage, keys[stage]).hit() and fresh
 
     return keys, [stage for stage in stages if not reusable(stage)]
+
+
+def national_key(job) -> tuple[str, list[str]]:
+    """The national stage's fingerprint (`job`: a runner.NationalRun) and its inputs in words
+    for run.log: each region's state and the digest of the `indicadores.json` it published,
+    the links to the regional decks, the small-cell threshold, the PDF setting and the code
+    (the national deck notebook included when it exists)."""
+    from pipeline import stages
+    from pipeline.config import NATIONAL_NOTEBOOK, small_cell_threshold
+
+    threshold = small_cell_threshold(job.umbral_celdas)
+    inputs = stages.national_inputs(job.regions, job.year, job.con_error)
+    regions = {name: [estado, file_digest(source) if source is not None else None]
+               for name, (estado, source) in inputs.items()}
+    links = stages.national_balance_links(job.regions, job.out.nacional)
+    deck = job.notebooks_dir / NATIONAL_NOTEBOOK
+    params = {"anio": job.year, "umbral_celdas": threshold, "regiones": regions, "balances": links,
+              "pdf": job.pdf, "deck": job.deck and deck.is_file(),
+              "cuaderno": file_digest(deck) if deck.is_file() else None}
+    key = fingerprint("nacional", params, job.out.out_root, [], [], code_version(job.notebooks_dir))
+    described = [f"umbral de celdas pequeñas {threshold}", f"PDF {'sí' if job.pdf else 'no'}"]
+    for state in ("con datos", "sin datos", "con error"):  # one line per state, regions in code order
+        named = [name + (f" (indicadores.json {digest[:16]})" if digest else "")
+                 for name, (estado, digest) in regions.items() if estado == state]
+        if named:
+            described.append(f"regiones {state}: {', '.join(named)}")
+    described.append(f"versión del código {code_version(job.notebooks_dir)[:16]}")
+    return key, described

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import logging
 import multiprocessing
@@ -25,7 +26,8 @@ from pathlib import Path
 
 from pipeline import reference
 from pipeline.config import DEFAULT_REGION, paths, sample_dirs, small_cell_threshold
-from pipeline.errors import KeyFileError, OutputNotWritable, RunInProgress, StageFailed, UnknownRegion
+from pipeline.errors import (BalanceError, KeyFileError, OutputNotWritable, RunInProgress, StageFailed,
+                             UnknownRegion)
 from pipeline.report.formats import fmt_num
 from pipeline import locks
 from pipeline.run import preflight
@@ -127,8 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="año a procesar, p. ej. 2017")
         years.add_argument("--anios", "--years", dest="anios", type=parse_years, metavar="AÑOS",
                            help="varios años: 2016-2018 o 2016,2018")
-        p.add_argument("--region", default=DEFAULT_REGION, metavar="REGIÓN",
-                       help="región por nombre o código (por defecto: %(default)s)")
+        p.add_argument("--region", default=None, metavar="REGIÓN",
+                       help=f"región por nombre o código (por defecto: {DEFAULT_REGION})")
+        p.add_argument("--nacional", action="store_true",
+                       help="todas las regiones con planillas del año (cada una como con --region), y luego "
+                            "el balance nacional en outputs/<año>/nacional/")
         p.add_argument("--muestra", action="store_true",
                        help="usa la muestra sintética (data/muestra), con sus salidas en outputs/muestra y "
                             "data/processed/muestra: nunca se mezcla con los datos reales de data/raw")
@@ -140,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--forzar", "--force", dest="force", action="store_true",
                        help="recalcula todo, aunque nada haya cambiado")
         p.add_argument("--procesos", "--jobs", dest="jobs", type=int, default=1, metavar="N",
-                       help="años en paralelo con --anios, cada uno en su propio proceso (por defecto 1)")
+                       help="años (con --anios) o regiones (con --nacional) en paralelo, cada uno en su "
+                            "propio proceso (por defecto 1)")
         p.add_argument("--umbral-celdas", type=str, default=None, metavar="N",
                        help="oculta en las tablas de personas las celdas con menos de N personas "
                             "(por defecto 5, o $BALANCE_UMBRAL_CELDAS)")
@@ -171,8 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     logging.getLogger("pipeline").setLevel(logging.INFO)
+    if args.nacional:
+        from pipeline.run.national import main_national
+
+        return main_national(args)
     try:
-        reg = reference.region(args.region)
+        reg = reference.region(args.region or DEFAULT_REGION)
         threshold = small_cell_threshold(args.umbral_celdas)
     except (UnknownRegion, ValueError) as err:
         print(f"Error: {err}", file=sys.stderr)
@@ -240,14 +250,15 @@ def entry() -> None:
     sys.exit(code)
 
 
-def _run_jobs(jobs: list[YearRun], workers: int) -> list[int]:
-    """Run the years: one after another (stopping at the first failure, as a scheduler
-    expects), or `workers` whole years at a time in a plain process pool."""
+def _run_jobs(jobs: list[YearRun], workers: int, keep_going: bool = False) -> list[int]:
+    """Run the years (or regions): one after another (stopping at the first failure, as a
+    scheduler expects, unless `keep_going`: a failed region never stops the others), or
+    `workers` at a time in a plain process pool."""
     if workers <= 1 or len(jobs) <= 1:
         codes = []
         for job in jobs:
-            codes.append(run_one(job))
-            if codes[-1]:
+            codes.append(_outcome(job, functools.partial(run_one, job), keep_going))
+            if codes[-1] == EXIT_INTERRUPTED or (codes[-1] and not keep_going):
                 break
         return codes
     # spawn: each worker is a fresh interpreter, never a copy of this process
@@ -257,7 +268,7 @@ def _run_jobs(jobs: list[YearRun], workers: int) -> list[int]:
             # workers start with Ctrl-C ignored (inherited), so none is cut while it starts
             with locks.no_interrupts():
                 futures = [pool.submit(_run_in_worker, job) for job in jobs]
-            return [future.result() for future in futures]
+            return [_outcome(job, future.result, keep_going) for job, future in zip(jobs, futures)]
         except KeyboardInterrupt:
             # Ctrl-C reached this process (a terminal sends it to the workers too; `kill -INT`
             # does not): pass it on until every worker has cleaned up its year and stopped
@@ -270,6 +281,20 @@ def _run_jobs(jobs: list[YearRun], workers: int) -> list[int]:
                     children[0].join(0.5)
                 pool.shutdown(wait=True)
             raise
+
+
+def _outcome(job: YearRun, run, keep_going: bool) -> int:
+    """The exit code `run()` gives for `job`; with `keep_going` (`--nacional`), an error nobody
+    expected in one region is that region's failure (one line naming it), never the end of
+    the others."""
+    if not keep_going:
+        return run()
+    try:
+        return run()
+    except Exception as err:  # a bug or an unforeseen state of one region: the others go on
+        print(f"Error en {job.label or job.paths.year}: {say(f'{type(err).__name__}: {err}', job.paths)}",
+              file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _start_worker(parent: int) -> None:
@@ -296,7 +321,7 @@ def _run_in_worker(job: YearRun) -> int:
 
 def run_one(job: YearRun) -> int:
     """Run one year and print its outcome; returns the exit code."""
-    year, total = job.paths.year, len(job.stages)
+    year, total = job.label or job.paths.year, len(job.stages)
     counter = iter(range(1, total + 1))
 
     def on_stage(stage: str) -> None:
@@ -319,6 +344,9 @@ def run_one(job: YearRun) -> int:
         print(f"Error en {year}: {say(err, job.paths)}", file=sys.stderr)
         return EXIT_FAILED
     except (KeyFileError, OutputNotWritable) as err:  # Spanish messages that name no cell value
+        print(f"Error en {year}: {say(err, job.paths)}", file=sys.stderr)
+        return EXIT_FAILED
+    except BalanceError as err:  # raised outside a notebook (e.g. an earlier year cleaned first)
         print(f"Error en {year}: {say(err, job.paths)}", file=sys.stderr)
         return EXIT_FAILED
     finally:

@@ -39,7 +39,7 @@ def final_paths(paths: Paths) -> Paths:
     return replace(paths, out_root=paths.out_root.parent) if paths.is_staging else paths
 
 
-YEAR_ENV = "BALANCE_ANIO"
+YEAR_ENV = config.YEAR_ENV
 
 
 def strip_for_git(model: dict, path: str = "", contents_manager=None, **kwargs) -> None:
@@ -141,6 +141,7 @@ def _publish(paths: Paths, region: str, pdf: bool, notebook: Path | None) -> Pat
             staged.run_log.write_text(message(  # the notebook's name, as the analyst saved it, screened
                 f"Publicado desde JupyterLab: año {final.year}, región {region}, cuaderno «{source.name}»", final)
                 + "\n", encoding="utf-8")
+            runner.keep_national(final, staged)  # outputs/<year>/nacional/ stays (ejecutar --nacional)
             runner.swap_into_place(staged.out, final.out)
         finally:
             shutil.rmtree(stage_root, ignore_errors=True)

@@ -82,7 +82,7 @@ def execute_notebook(stage: str, source: Path, target: Path, params: dict, progr
     """
     name = source.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    log.info("Ejecutando %s (año %s, región %s)", name, params["anio"], params["region"])
+    log.info("Ejecutando %s (año %s, región %s)", name, params["anio"], params.get("region", "todas"))
     try:
         pm.execute_notebook(
             str(source), str(target), parameters=params, kernel_name="python3",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from pipeline import locks
-from pipeline.config import NOTEBOOKS, NOTEBOOKS_DIR, Paths, small_cell_threshold
+from pipeline.config import NATIONAL_NOTEBOOK, NOTEBOOKS, NOTEBOOKS_DIR, Paths, small_cell_threshold
 from pipeline.errors import LockBusy, RunInProgress, StageFailed
 from pipeline.report.formats import fmt_num
 from pipeline.run import cache, failed
@@ -40,6 +40,7 @@ class YearRun:
     force: bool = False
     umbral_celdas: int | None = None  # None: config.small_cell_threshold (env or 5)
     al: str | None = None  # plans' "as of" date (--al AAAA-MM-DD); None: end of year or today
+    label: str | None = None  # how the console names the run (not an input): its year, or «2018 Maule»
 
     def settings(self) -> cache.Settings:
         return cache.Settings(self.region, small_cell_threshold(self.umbral_celdas), self.pdf, self.al)
@@ -177,6 +178,7 @@ def _run_year(job: YearRun, final: Paths, on_stage: Callable[[str], None] | None
         # --sin-pdf after a run with a PDF: the old PDF would not match the new deck, so it goes,
         # and the console says so (never a silent deletion)
         pdf_dropped = not staged.balance_pdf.exists() and final.balance_pdf.exists()
+        keep_national(final, staged)
         with locks.deferred_interrupts():
             swap_into_place(staged.out, final.out)
             shutil.rmtree(stage_root, ignore_errors=True)
@@ -221,3 +223,99 @@ def produced_files(stage: str, paths: Paths) -> list[Path]:
                         notebook],
         "balance": [paths.balance_html, paths.balance_pdf, notebook],
     }[stage]
+
+
+def keep_national(final: Paths, staged: Paths) -> None:
+    """The country's folder (`outputs/<year>/nacional/`) lives inside the default region's year:
+    a run of that region carries it over, so replacing the region's year never drops it (the
+    national stage takes the same year lock to write it)."""
+    if final.nacional.is_dir() and not staged.nacional.exists():
+        shutil.copytree(final.nacional, staged.nacional)
+
+
+@dataclass
+class NationalRun:
+    """The national stage of one year, after every region's run: `regions` is each region's
+    paths of the year as published (region name → Paths, the 16 of them), `out` the default
+    region's paths (the national folder is `out.nacional`), `con_error` the regions whose run
+    failed this time. `deck`: also run the national deck notebook when it exists."""
+
+    regions: dict[str, Paths]
+    out: Paths
+    con_error: tuple[str, ...] = ()
+    umbral_celdas: int | None = None
+    deck: bool = True
+    pdf: bool = True
+    force: bool = False
+    progress: bool = False
+    notebooks_dir: Path = NOTEBOOKS_DIR
+
+    @property
+    def year(self) -> int:
+        return self.out.year
+
+
+def run_national(job: NationalRun) -> Paths:
+    """The national stage (and the national deck when its notebook exists), staged and swapped
+    into `outputs/<year>/nacional/` as a whole, under the default region's year lock (a run of
+    that region replaces `outputs/<year>/`). Reused from the cache when neither a regional
+    `indicadores.json`, the regions' states, the threshold nor the code changed."""
+    from pipeline.clean.writing import not_writable_as_spanish
+
+    final = job.out
+    with not_writable_as_spanish(_folder_of(final)), year_lock(final):
+        stage_root = final.staging_root(f"nacional-{os.getpid()}")
+        staged = replace(final, out_root=stage_root)
+        staged.nacional.mkdir(parents=True, exist_ok=True)
+        handler = _file_log(staged.nacional_run_log)
+        try:
+            key, described = cache.national_key(job)
+            log.info("Inicio: año %s, balance nacional", job.year)
+            for line in described:
+                log.info("Entrada: %s", line)
+            stored = cache.StageCache(final, "nacional", key)
+            if stored.hit() and not job.force:
+                stored.restore(staged.nacional)
+                log.info("Etapa nacional sin cambios: se reutiliza el resultado anterior")
+            else:
+                start = time.perf_counter()
+                _national_stage(job, staged)
+                stored.store(staged.nacional, [p for p in staged.nacional.rglob("*")
+                                               if p.is_file() and p != staged.nacional_run_log])
+                log.info("Etapa nacional lista en %s s", fmt_num(time.perf_counter() - start, 1))
+            log.info("Fin: año %s, balance nacional sin errores", job.year)
+        except BaseException as err:
+            with locks.deferred_interrupts():
+                logging.getLogger("pipeline").removeHandler(handler)
+                handler.close()
+                kept = None if isinstance(err, KeyboardInterrupt) else failed.keep(staged.nacional, final)
+                shutil.rmtree(stage_root, ignore_errors=True)
+            if isinstance(err, StageFailed) and err.executed_copy is not None and kept is not None:
+                raise StageFailed(err.stage, err.notebook, err.detail, kept / "notebooks" / err.notebook) from None
+            raise
+        logging.getLogger("pipeline").removeHandler(handler)
+        handler.close()
+        with locks.deferred_interrupts():
+            final.out.mkdir(parents=True, exist_ok=True)
+            swap_into_place(staged.nacional, final.nacional)
+            shutil.rmtree(stage_root, ignore_errors=True)
+    return final
+
+
+def _national_stage(job: NationalRun, staged: Paths) -> None:
+    """indicadores-nacional.json and .xlsx; then, when `notebooks/04_balance_nacional.ipynb`
+    exists, the national deck: executed with papermill (parameters `anio` and `out_dir`, the
+    outputs root as in the regional notebooks: `config.paths(anio, out_dir=out_dir)` gives
+    `.indicadores_nacional_json`, `.nacional`…) and exported as the regional deck is
+    (`stages.publish_national_balance`)."""
+    from pipeline import stages
+
+    stages.national_stage(job.regions, job.year, staged, job.con_error, job.umbral_celdas)
+    notebook = job.notebooks_dir / NATIONAL_NOTEBOOK
+    if job.deck and notebook.is_file():
+        from pipeline.run.notebooks import execute_notebook
+
+        params = {"anio": int(job.year), "out_dir": str(staged.out_root)}
+        executed = execute_notebook("balance nacional", notebook, staged.nacional / "notebooks" / NATIONAL_NOTEBOOK,
+                                    params, progress=job.progress)
+        stages.publish_national_balance(executed, staged, job.pdf)

@@ -14,10 +14,10 @@ from pipeline.text import fold
 
 # --------------------------------------------------------------------------- people and activities
 
-def make_people(rng: np.random.Generator, n: int) -> list[Person]:
-    """A pool of fake persons with distinct RUT numbers (65% women, as in the field)."""
+def make_people(rng: np.random.Generator, n: int, women_share: float = 0.66) -> list[Person]:
+    """A pool of fake persons with distinct RUT numbers (by default 66% women, as in the field)."""
     ruts = rng.choice(np.arange(4_000_000, 26_000_000), size=n, replace=False)
-    women = rng.random(n) < 0.66
+    women = rng.random(n) < women_share
     people = []
     for i in range(n):
         first = _pick(rng, FIRST_F if women[i] else FIRST_M)
@@ -47,10 +47,12 @@ def make_activities(
     fixed: dict[str, list[str]],
     start_uid: int = 0,
     min_per_comuna: int = 2,
+    rural: set[str] | frozenset[str] = RURAL_COMUNAS,
 ) -> list[Activity]:
     """Activities of a year: `fixed` kinds at given comunas, plus `n_random` spread by population.
 
     Every comuna gets at least `min_per_comuna` activities; big comunas get more (weight ∝ population^0.7).
+    Activities in a comuna of `rural` are mostly rural, elsewhere mostly urban.
     """
     comunas = reference.comunas_region(cut_region)
     pop = comunas["poblacion_total"].astype(float).to_numpy()
@@ -84,8 +86,8 @@ def make_activities(
             titulo = f"{titulo} ({n})"
             n += 1
         seen.add((day, row["cut_comuna"], fold(titulo)))
-        rural = row["comuna"] in RURAL_COMUNAS
-        zona = "Rural" if rng.random() < (0.75 if rural else 0.12) else "Urbano"
+        is_rural = row["comuna"] in rural
+        zona = "Rural" if rng.random() < (0.75 if is_rural else 0.12) else "Urbano"
         if rng.random() < 0.04:
             zona = "Sin información"
         org_tipo = _pick(rng, list(ORG_SPELLINGS), p=[0.4, 0.35, 0.2, 0.05])

@@ -52,7 +52,8 @@ SEXES = (W, M, S)
 SEXO = {W: schema.SEXO_MUJER, M: schema.SEXO_HOMBRE, S: schema.SIN_INFORMACION}
 AGES = ["0 a 17 años", "18 a 59 años", "60 años y más", "Sin información"]
 COMUNAS = reference.comunas_region(REGION)
-PROVINCE_OF = dict(zip(COMUNAS["comuna"], COMUNAS["provincia"]))  # public knowledge
+# public knowledge, for every region (the national file's regions are attacked too)
+PROVINCE_OF = dict(zip(reference.comunas()["comuna"], reference.comunas()["provincia"]))
 
 
 # =========================================================================== the attacker
@@ -212,11 +213,14 @@ class Attacker:
         return {table[unit, sex]: 1} if (unit, sex) in table else None
 
 
-def audit(ind: dict, truth: dict[tuple[str, str, str], int]) -> tuple[list, list]:
+def audit(ind: dict, truth: dict[tuple[str, str, str], int], extra=None) -> tuple[list, list]:
     """(disclosed, accepted): primary cells narrowed by what the year chose to publish, and
-    cells already that narrow from the exact headline and contract figures alone."""
+    cells already that narrow from the exact headline and contract figures alone. `extra`:
+    adds to the full attacker what else is published about the year (the national file)."""
     t = int(ind["umbral_celdas_pequenas"])
     full, exact = Attacker(ind), Attacker(ind, everything=False)
+    if extra is not None:
+        extra(full)
     disclosed, accepted = [], []
     for (kind, unit, sex), value in truth.items():
         if sex not in (W, M) or not 1 <= value < t:
@@ -742,3 +746,79 @@ def test_threshold_from_environment():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_UMBRAL_CELDAS": "11"})
     assert out.stdout.strip() == "11"
+
+
+# =========================================================================== the national file
+
+def national_rows(attacker: Attacker, nat: dict, region: str) -> None:
+    """What `indicadores-nacional.json` says about `region`, as the attacker reads it: the
+    country's totals by sex and of people minus the other regions' published figures (the
+    difference between the national and the regional tables), the region's own entry, and its
+    shares of women by age group as the national file copies them."""
+    m, t = attacker.model, int(nat["umbral_celdas_pequenas"])
+    entry = next(r for r in nat["regiones"] if r["region"] == region)
+    others = [r for r in nat["regiones"] if r["region"] != region and r["estado"] == "con datos"]
+    for s in SEXES:
+        cells = {v: 1 for (c, sex), v in attacker.a.items() if sex == s}
+        m.eq(cells, nat[s] - sum(r[s] for r in others))
+        m.eq(cells, entry[s])
+    if nat["personas_distintas"] is not None:
+        attacker._everyone(nat["personas_distintas"] - sum(r["personas_distintas"] or 0 for r in others))
+    for group, share in (entry["pct_mujeres_por_grupo_etario"] or {}).items():
+        if share is not None and (group, W) in attacker.q:
+            attacker._share(attacker.q[group, W], attacker.q[group, M], share, t)
+
+
+def small_sex_counts_in_national(nat: dict) -> list[tuple]:
+    """Any count of 1 to T − 1 women or men below a region's headline in the national file."""
+    t, found = nat["umbral_celdas_pequenas"], []
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, path + (str(k),))
+        elif isinstance(value, list):
+            for k, v in enumerate(value):
+                walk(v, path + (str(k),))
+        elif isinstance(value, int) and not isinstance(value, bool) and 1 <= value < t:
+            headline = len(path) == 1 or (path[0] == "regiones" and len(path) == 3)
+            if any(w in path[-1].lower() for w in ("mujer", "hombre")) and not headline:
+                found.append(path)
+
+    walk(nat, ())
+    return found
+
+
+@pytest.mark.slow
+def test_the_national_file_gives_no_small_cell_away(national_run):
+    """Each region of the national run, attacked with its own indicadores.json and the national
+    file together: nothing narrowed that the region alone did not already accept; no small count
+    of women or men below a region in the national JSON or workbook; every figure the national
+    file states about a region is the region's own."""
+    from pipeline.indicators import national
+
+    nat = json.loads(national_run.nacional.indicadores_nacional_json.read_text(encoding="utf-8"))
+    t = nat["umbral_celdas_pequenas"]
+    assert small_sex_counts_in_national(nat) == []
+    assert small_sex_counts_in_workbook(national_run.nacional.indicadores_nacional_xlsx, t) == []
+    for name in national_run.with_data:
+        paths = national_run.regions[name]
+        ind = json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
+        entry = next(r for r in nat["regiones"] if r["region"] == name)
+        assert {k: entry[k] for k in national.COPIED} == {k: ind.get(k) for k in national.COPIED}
+        act, asis, _ = annual.load_processed(paths)
+        truth = truth_of(act, asis)
+        alone, _ = audit(ind, truth)
+        together, _ = audit(ind, truth, extra=lambda attacker, name=name: national_rows(attacker, nat, name))
+        assert alone == [] and together == [], (name, together)
+
+
+def test_the_national_audit_sees_a_national_count_by_age():
+    """The audit can fail: a national file that published one region's women aged 0 to 17 (a
+    count of 2) pins that cell for the attacker."""
+    act, asis = build_year([Person("Andacollo", edad=12)] * 2 + [Person("Andacollo", H, 12)] * 2, background=BULK)
+    ind = indicators(act, asis)
+    attacker = Attacker(ind)
+    attacker.model.eq({attacker.b["0 a 17 años", W]: 1}, 2)  # «2 asistencias de mujeres de 0 a 17 años»
+    lo, hi = attacker.model.range(attacker.cell("grupo:personas", "0 a 17 años", W))
+    assert (lo, hi) == (2, 2)  # pinned: with the region's people, nobody of them came twice
