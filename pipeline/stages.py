@@ -93,14 +93,14 @@ def plan_evaluations(paths: Paths, region: str, tables: dict[int, Tables], al=No
     # a plan that cannot be used is left out (the quality report says why: side_inputs)
     yearly = side_inputs.usable_plan(paths.plan_anio, region, paths.year) if paths.plan_anio.exists() else None
     if yearly is not None:
-        found.append((yearly, plan.ORIGEN_ANUAL))
+        found.append((yearly, plan.ORIGIN_ANNUAL))
     for path in plan.plan_files(paths.planes):
         loaded = side_inputs.usable_plan(path, region)
-        if loaded is not None and loaded.vigencia.inicio.year <= paths.year <= loaded.vigencia.fin.year:
-            found.append((loaded, plan.ORIGEN_PLANES))
+        if loaded is not None and loaded.in_force.start.year <= paths.year <= loaded.in_force.end.year:
+            found.append((loaded, plan.ORIGIN_PLANS))
     # only logs up to the year reported count, even when `al` is later
-    years = sorted({y for p, _ in found for y in plan.windows.years_counted(p.vigencia, when) if y <= paths.year})
-    frames, evidence = [], verifiers.Verificadores()
+    years = sorted({y for p, _ in found for y in plan.windows.years_counted(p.in_force, when) if y <= paths.year})
+    frames, evidence = [], verifiers.Verifiers()
     for year in years:
         if year not in tables:
             continue
@@ -109,24 +109,24 @@ def plan_evaluations(paths: Paths, region: str, tables: dict[int, Tables], al=No
         evidence = evidence.merge(verifiers.discover(replace(paths, year=year).raw, acts))
     this_year = tables[paths.year][0]
     every = pd.concat(frames, ignore_index=True) if frames else this_year.iloc[0:0]
-    return [(plan.evaluate(p, every, when, evidence), origen) for p, origen in found]
+    return [(plan.evaluate(p, every, when, evidence), origin) for p, origin in found]
 
 
 def plan_keys(paths: Paths, region: str, evaluations: list) -> dict:
     """This year's plan (`plan-<year>.yml`: `cumplimiento_plan`…), every plan covering the year
     (`planes`, `planes_al`) and next year's plan (`plan_siguiente`), when present."""
     out: dict = {}
-    for ev, origen in evaluations:
-        if origen == plan.ORIGEN_ANUAL:
-            out.update({"plan_titulo": ev.plan.titulo, "cumplimiento_plan": plan.compliance_records(ev.tabla),
-                        "cumplimiento_plan_total": plan.compliance_total(ev.tabla)})
+    for ev, origin in evaluations:
+        if origin == plan.ORIGIN_ANNUAL:
+            out.update({"plan_titulo": ev.plan.title, "cumplimiento_plan": plan.compliance_records(ev.table),
+                        "cumplimiento_plan_total": plan.compliance_total(ev.table)})
     if evaluations:
         out["planes_al"] = evaluations[0][0].al.isoformat()
-        out["planes"] = [plan.plan_result(ev, origen) for ev, origen in evaluations]
+        out["planes"] = [plan.plan_result(ev, origin) for ev, origin in evaluations]
     next_year = side_inputs.usable_plan(paths.plan_siguiente, region, paths.year + 1) \
         if paths.plan_siguiente.exists() else None
     if next_year is not None:
-        out["plan_siguiente"] = {"anio": paths.year + 1, "titulo": next_year.titulo,
+        out["plan_siguiente"] = {"anio": paths.year + 1, "titulo": next_year.title,
                                  "compromisos": plan.plan_records(next_year)}
     return out
 

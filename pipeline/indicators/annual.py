@@ -102,11 +102,11 @@ def asistencias_por_grupo_etario(asistencias_: pd.DataFrame) -> dict[str, int] |
     older adults 60+); null when the year has no age at all."""
     if asistencias_.empty or asistencias_["edad"].notna().sum() == 0:
         return None
-    edad = asistencias_["edad"]
-    groups = pd.cut(edad.astype("float64"), bins=[-1, 17, 59, 200], labels=AGE_GROUPS[:3])
+    age = asistencias_["edad"]
+    groups = pd.cut(age.astype("float64"), bins=[-1, 17, 59, 200], labels=AGE_GROUPS[:3])
     counts = groups.value_counts()
     out = {g: int(counts.get(g, 0)) for g in AGE_GROUPS[:3]}
-    out[schema.SIN_INFORMACION] = int(edad.isna().sum())
+    out[schema.SIN_INFORMACION] = int(age.isna().sum())
     return out
 
 
@@ -126,12 +126,12 @@ def compute(
     calidad: dict,
     year: int,
     region: str,
-    anterior: dict | None = None,
+    previous: dict | None = None,
     umbral_celdas: int | None = None,
 ) -> dict:
     """The `indicadores.json` dictionary of one year (contract §5, docs/indicadores.md).
 
-    `anterior` is the previous year's dictionary (as returned by this function) or None;
+    `previous` is the previous year's dictionary (as returned by this function) or None;
     `umbral_celdas` the small-cell threshold: distinct women and men behind a published share
     (None: `config.small_cell_threshold`).
     """
@@ -139,26 +139,26 @@ def compute(
     reg = reference.region(region)
     comunas = reference.comunas_region(reg.cut)
     total = asistencias(actividades)
-    sexo = por_sexo(actividades)
+    by_sex = por_sexo(actividades)
     por_comuna = asistencias_por_comuna(actividades, comunas)
     act_comuna = actividades_por_comuna(actividades, comunas)
-    previo = anterior["asistencias"] if anterior else None
-    variacion = None if not previo else round((total / previo - 1) * 100, 2)
+    previous_total = previous["asistencias"] if previous else None
+    change = None if not previous_total else round((total / previous_total - 1) * 100, 2)
     result = {
         "anio": int(year),
         "region": reg.nombre,
         "region_nombre_completo": reg.nombre_completo,
         "asistencias": total,
-        "asistencias_anio_anterior": previo,
-        "variacion_asistencias_pct": variacion,
+        "asistencias_anio_anterior": previous_total,
+        "variacion_asistencias_pct": change,
         "personas_unicas": personas_unicas(asistencias_),
         "personas_distintas": disclosure.personas_distintas(asistencias_, actividades),
         "asistencias_sin_rut_valido": asistencias_sin_rut_valido(asistencias_),
         "actividades": int(len(actividades)),
         "comunas_alcanzadas": int(sum(1 for n in act_comuna.values() if n > 0)),
         "comunas_region": int(len(comunas)),
-        **sexo,
-        "pct_mujeres": gender.pct(sexo["mujeres"], total),
+        **by_sex,
+        "pct_mujeres": gender.pct(by_sex["mujeres"], total),
         "actividades_por_provincia": actividades_por_provincia(
             actividades, reference.provincias_region(reg.cut)
         ),
@@ -178,7 +178,7 @@ def compute(
                          dict(zip(comunas["comuna"], comunas["provincia"])),
                          asistencias_por_grupo_etario(asistencias_)),
         "forma_registro": forma_registro(actividades),
-        "anio_anterior": _summary_of(anterior),
+        "anio_anterior": _summary_of(previous),
         "calidad": _calidad_block(calidad),
     }
     return result
@@ -192,10 +192,10 @@ _PREVIOUS_KEYS = [
 ]
 
 
-def _summary_of(anterior: dict | None) -> dict | None:
-    if not anterior:
+def _summary_of(previous: dict | None) -> dict | None:
+    if not previous:
         return None
-    return {key: anterior.get(key) for key in _PREVIOUS_KEYS}  # older files may lack the newer keys
+    return {key: previous.get(key) for key in _PREVIOUS_KEYS}  # older files may lack the newer keys
 
 
 _CALIDAD_KEYS = [
@@ -211,10 +211,10 @@ def _calidad_block(calidad: dict) -> dict:
 
 def load_processed(paths: Paths) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The cleaning stage's tables of one year."""
-    faltan = [p for p in (paths.actividades, paths.asistencias, paths.calidad) if not p.exists()]
-    if faltan:
+    missing = [p for p in (paths.actividades, paths.asistencias, paths.calidad) if not p.exists()]
+    if missing:
         raise FileNotFoundError(
-            f"Faltan los datos limpios de {paths.year}: {', '.join(str(p) for p in faltan)}. "
+            f"Faltan los datos limpios de {paths.year}: {', '.join(str(p) for p in missing)}. "
             "Ejecute primero la etapa de limpieza."
         )
     actividades = pd.read_parquet(paths.actividades)

@@ -55,9 +55,9 @@ AGE_GROUPS = ["0 a 17 años", "18 a 59 años", "60 años y más", schema.SIN_INF
 # ---------------------------------------------------------------------------
 # counting people
 # ---------------------------------------------------------------------------
-def age_group(edad: pd.Series) -> pd.Series:
-    groups = pd.cut(edad.astype("float64"), bins=[-1, 17, 59, 200], labels=AGE_GROUPS[:3])
-    return groups.astype(object).where(edad.notna().to_numpy(), schema.SIN_INFORMACION)
+def age_group(age: pd.Series) -> pd.Series:
+    groups = pd.cut(age.astype("float64"), bins=[-1, 17, 59, 200], labels=AGE_GROUPS[:3])
+    return groups.astype(object).where(age.notna().to_numpy(), schema.SIN_INFORMACION)
 
 
 def contributors(asistencias: pd.DataFrame, actividades: pd.DataFrame) -> pd.DataFrame:
@@ -73,11 +73,11 @@ def contributors(asistencias: pd.DataFrame, actividades: pd.DataFrame) -> pd.Dat
         sexo=asistencias["sexo"].astype(object).to_numpy(),
         grupo=age_group(asistencias["edad"]).to_numpy(),
         persona=persona, n=1)
-    resumen = actividades[actividades["forma"] == schema.SHAPE_SUMMARY]
+    summary = actividades[actividades["forma"] == schema.SHAPE_SUMMARY]
     heads = []
     for col, sexo in (("mujeres", schema.SEXO_MUJER), ("hombres", schema.SEXO_HOMBRE),
                       ("sexo_sin_informacion", schema.SIN_INFORMACION)):
-        part = resumen[resumen[col] > 0]
+        part = summary[summary[col] > 0]
         heads.append(part.assign(sexo=sexo, grupo=schema.SIN_INFORMACION,
                                  persona=[f"resumen-{k}-{col}" for k in part["clave_actividad"]],
                                  n=part[col].to_numpy()))

@@ -58,11 +58,11 @@ def _age_data(actividades: pd.DataFrame, asistencias_: pd.DataFrame) -> bool:
 
 
 def compute(actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: list[str], provincias: list[str],
-            threshold: int, parent: dict[str, str] | None = None, por_grupo_etario: dict | None = None) -> dict:
+            threshold: int, parent: dict[str, str] | None = None, by_age_group: dict | None = None) -> dict:
     """The gender × territory keys of `indicadores.json` (docs/indicadores.md): the shares
     where `disclosure.publishable`, less those `disclosure.withhold_differences` keeps back
     so that no small cell is given back by difference. `parent`: comuna → province;
-    `por_grupo_etario`: the attendances by age group (`asistencias_por_grupo_etario`),
+    `by_age_group`: the attendances by age group (`asistencias_por_grupo_etario`),
     returned as they are, or null when the age breakdown itself would give a cell away."""
     threshold = int(threshold)
     if parent is None:
@@ -87,5 +87,5 @@ def compute(actividades: pd.DataFrame, asistencias_: pd.DataFrame, comunas: list
         "pct_mujeres_por_provincia": levels["provincia"].shares,
         "pct_mujeres_por_comuna": levels["comuna"].shares,
         "pct_mujeres_por_grupo_etario": levels["grupo"].shares if "grupo" in levels else None,
-        "asistencias_por_grupo_etario": por_grupo_etario if "grupo" in levels else None,
+        "asistencias_por_grupo_etario": by_age_group if "grupo" in levels else None,
     }

@@ -28,11 +28,11 @@ if TYPE_CHECKING:  # pandas is imported by the callers; the stage cache only nee
 
 FOLDER = "verificadores"          # under data/raw/<year>/ (config.Paths.verificadores)
 
-VERIFICADORES = ["invitación", "convocatoria", "citación", "asistencia", "fotografías", "acta", "informe",
+KINDS = ["invitación", "convocatoria", "citación", "asistencia", "fotografías", "acta", "informe",
                  "programa de formación"]
 
 # folded names a plan or a log column may use → canonical name
-_NAMES = {fold(v): v for v in VERIFICADORES}
+_NAMES = {fold(v): v for v in KINDS}
 _NAMES.update({
     "invitaciones": "invitación", "convocatorias": "convocatoria", "citaciones": "citación",
     "lista de asistencia": "asistencia", "listas de asistencia": "asistencia", "asistencias": "asistencia",
@@ -72,30 +72,30 @@ def classify_file(name: str) -> str | None:
 
 
 @dataclass
-class Evidencia:
+class Evidence:
     """An activity's verifiers: kinds found, and the files (name → kind or None)."""
 
-    tipos: set[str] = field(default_factory=set)
-    archivos: list[tuple[str, str | None]] = field(default_factory=list)
+    kinds: set[str] = field(default_factory=set)
+    files: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 @dataclass
-class Verificadores:
+class Verifiers:
     """Evidence by activity key (`clave_actividad`), and folders that match no activity."""
 
-    por_actividad: dict[str, Evidencia] = field(default_factory=dict)
-    sin_actividad: list[str] = field(default_factory=list)
+    by_activity: dict[str, Evidence] = field(default_factory=dict)
+    without_activity: list[str] = field(default_factory=list)
 
-    def of(self, clave: str) -> Evidencia:
-        return self.por_actividad.get(clave) or Evidencia()
+    def of(self, activity: str) -> Evidence:
+        return self.by_activity.get(activity) or Evidence()
 
-    def merge(self, other: "Verificadores") -> "Verificadores":
-        out = Verificadores(dict(self.por_actividad), list(self.sin_actividad))
-        for clave, ev in other.por_actividad.items():
-            mine = out.por_actividad.setdefault(clave, Evidencia())
-            mine.tipos |= ev.tipos
-            mine.archivos += ev.archivos
-        out.sin_actividad += other.sin_actividad
+    def merge(self, other: "Verifiers") -> "Verifiers":
+        out = Verifiers(dict(self.by_activity), list(self.without_activity))
+        for activity, ev in other.by_activity.items():
+            mine = out.by_activity.setdefault(activity, Evidence())
+            mine.kinds |= ev.kinds
+            mine.files += ev.files
+        out.without_activity += other.without_activity
         return out
 
 
@@ -108,9 +108,9 @@ def _activity_lookup(actividades: pd.DataFrame) -> tuple[dict[str, str], dict[tu
         ident = getattr(row, "id_actividad", None)
         if isinstance(ident, str) and ident.strip():
             by_id.setdefault(fold(ident), row.clave_actividad)
-        fecha = getattr(row, "fecha", None)
-        if fecha is not None and not pd.isna(fecha):
-            key = (pd.Timestamp(fecha).date(), fold(f"{row.comuna} {row.actividad}"))
+        day = getattr(row, "fecha", None)
+        if day is not None and not pd.isna(day):
+            key = (pd.Timestamp(day).date(), fold(f"{row.comuna} {row.actividad}"))
             by_place.setdefault(key, row.clave_actividad)
     return by_id, by_place
 
@@ -128,42 +128,42 @@ def _match(folder: str, by_id: dict, by_place: dict) -> str | None:
     return None
 
 
-def from_folders(raw_year: Path, actividades: pd.DataFrame) -> Verificadores:
+def from_folders(raw_year: Path, actividades: pd.DataFrame) -> Verifiers:
     """Evidence in `<raw_year>/verificadores/<folder>/`, matched to `actividades` (one year)."""
     root = Path(raw_year) / FOLDER
-    out = Verificadores()
+    out = Verifiers()
     if not root.is_dir():
         return out
     by_id, by_place = _activity_lookup(actividades)
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        clave = _match(folder.name, by_id, by_place)
-        if clave is None:
-            out.sin_actividad.append(folder.name)
+        activity = _match(folder.name, by_id, by_place)
+        if activity is None:
+            out.without_activity.append(folder.name)
             continue
-        ev = out.por_actividad.setdefault(clave, Evidencia())
+        ev = out.by_activity.setdefault(activity, Evidence())
         for f in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))):
             kind = classify_file(f.name)
-            ev.archivos.append((f.relative_to(folder).as_posix(), kind))
+            ev.files.append((f.relative_to(folder).as_posix(), kind))
             if kind:
-                ev.tipos.add(kind)
+                ev.kinds.add(kind)
     return out
 
 
-def from_column(actividades: pd.DataFrame) -> Verificadores:
+def from_column(actividades: pd.DataFrame) -> Verifiers:
     """Evidence listed in a `verificadores` column of the activities (when the logs had one)."""
-    out = Verificadores()
+    out = Verifiers()
     if "verificadores" not in actividades.columns:
         return out
-    for clave, value in zip(actividades["clave_actividad"], actividades["verificadores"]):
+    for activity, value in zip(actividades["clave_actividad"], actividades["verificadores"]):
         if not isinstance(value, str) or not value.strip():
             continue
         kinds = {canonical(part) for part in _SPLIT.split(value)} - {None}
         if kinds:
-            out.por_actividad.setdefault(clave, Evidencia()).tipos |= kinds
+            out.by_activity.setdefault(activity, Evidence()).kinds |= kinds
     return out
 
 
-def discover(raw_year: Path, actividades: pd.DataFrame) -> Verificadores:
+def discover(raw_year: Path, actividades: pd.DataFrame) -> Verifiers:
     """Every verifier of one year's activities: folders and the logs' column together."""
     return from_folders(raw_year, actividades).merge(from_column(actividades))
 

@@ -25,7 +25,7 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 CURRENT = PALETTE[0]
 PREVIOUS = PALETTE[1]
 SLIDE_SIZE = (11.5, 5.0)  # inches; at 100 dpi 1150 × 500 px, the chart area of a 1280 × 720 slide
-MESES_CORTOS = ["Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic"]
+SHORT_MONTHS = ["Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", "Dic"]
 RC = {
     "font.size": 17,
     "axes.titlesize": 19,
@@ -191,7 +191,7 @@ def comuna_coverage(
 def monthly_bars(per_month: Mapping[str, float]) -> Figure:
     """Activities per month, January to December (keys "01"…"12")."""
     frame = pd.DataFrame({
-        "mes": MESES_CORTOS,
+        "mes": SHORT_MONTHS,
         "n": [float(per_month.get(f"{m:02d}", per_month.get(str(m), 0)) or 0) for m in range(1, 13)],
     })
     with _theme():

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
 
-from pipeline.report.formats import MESES, esc, fmt_int, fmt_pct, fmt_rate, share
+from pipeline.report.formats import MONTHS, esc, fmt_int, fmt_pct, fmt_rate, share
 
 FIGURE_DPI = 200  # 2× the slide's pixels: sharp on a 1920 × 1080 projector and a phone's zoom
 
@@ -130,4 +130,4 @@ def alt_comunas(asistencias: Mapping[str, float], per_1000: Mapping[str, float] 
 
 def month_counts(per_month: Mapping[str, int]) -> dict[str, int]:
     """{"01": n, …} → {"enero": n, …}, the twelve months in order."""
-    return {MESES[m - 1]: per_month.get(f"{m:02d}", 0) for m in range(1, 13)}
+    return {MONTHS[m - 1]: per_month.get(f"{m:02d}", 0) for m in range(1, 13)}

@@ -16,7 +16,7 @@ from datetime import date
 NO_DATA = "—"
 PCT_SIGN = "\u00a0%"  # non-breaking space, then the sign: "75 %"
 PCT_DECIMALS = 1
-MESES = [
+MONTHS = [
     "enero", "febrero", "marzo", "abril", "mayo", "junio",
     "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
 ]
@@ -95,4 +95,4 @@ def fmt_date(value: str | date | None) -> str:
             day = date.fromisoformat(text[:10])
     except ValueError:
         return text
-    return f"{day.day} de {MESES[day.month - 1]} de {day.year}"
+    return f"{day.day} de {MONTHS[day.month - 1]} de {day.year}"

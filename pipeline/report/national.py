@@ -25,7 +25,7 @@ from pipeline.report.national_titles import (
     totals_title, types_title, variation_words, women_map_title, women_title,
 )
 from pipeline.report.slides import _header, _kpi, _slide, chart_slide
-from pipeline.report.titles import SECTION_MUJERES, SECTION_ORGANIZACIONES, SECTION_PARTICIPACION
+from pipeline.report.titles import SECTION_WOMEN, SECTION_ORGANISATIONS, SECTION_PARTICIPATION
 
 SECTION_REGIONES = "#SERVIUConstruye con las Regiones"
 TOP_TYPES = 5  # activity kinds drawn one by one per region; the rest are «Otros tipos»
@@ -36,7 +36,7 @@ TOP_TYPES = 5  # activity kinds drawn one by one per region; the rest are «Otro
 def cover(nac: Mapping[str, Any]) -> str:
     with_data = nac.get("regiones_con_datos") or 0
     return _slide(
-        f'<p class="hashtag">{esc(SECTION_PARTICIPACION)}</p>'
+        f'<p class="hashtag">{esc(SECTION_PARTICIPATION)}</p>'
         f'<h1>Balance nacional {esc(nac["anio"])}</h1>'
         f'<p class="subtitulo">Participación Ciudadana</p>'
         f'<p class="institucion">SERVIU de Chile: datos de {esc(fmt_int(with_data))} de las '
@@ -129,7 +129,7 @@ def rate_map_slide(nac: Mapping[str, Any]) -> str:
 
 def women_map_slide(nac: Mapping[str, Any]) -> str:
     return _map_slide(nac, "pct_mujeres", "% de mujeres en el público", "share", women_map_title(nac),
-                      SECTION_MUJERES, "Porcentaje de las asistencias que fueron de mujeres.")
+                      SECTION_WOMEN, "Porcentaje de las asistencias que fueron de mujeres.")
 
 
 def _alt_values(title: str, values: Mapping[str, Any], fmt) -> str:
@@ -164,7 +164,7 @@ def women_ranking_slide(nac: Mapping[str, Any]) -> str:
                                        xlabel="% de mujeres")
     return chart_slide(women_title(nac), fig, _alt_values("Porcentaje de mujeres por región", values, fmt_pct),
                        "Porcentaje de las asistencias que fueron de mujeres; la línea roja marca el del país."
-                       + _grouped(values), SECTION_MUJERES)
+                       + _grouped(values), SECTION_WOMEN)
 
 
 def attendances_slide(nac: Mapping[str, Any]) -> str:
@@ -249,7 +249,7 @@ def organisations_slide(nac: Mapping[str, Any]) -> str:
     return _stacks_slide(nac, "actividades_por_tipo_organizacion", cats, organisations_title(nac),
                          "Porcentaje de actividades por tipo de organización, por región",
                          "Porcentaje de las actividades de cada región, por tipo de organización.",
-                         SECTION_ORGANIZACIONES, "Sin información")
+                         SECTION_ORGANISATIONS, "Sin información")
 
 
 def plan_slide(nac: Mapping[str, Any]) -> str | None:
@@ -266,7 +266,7 @@ def plan_slide(nac: Mapping[str, Any]) -> str | None:
     fig = national_charts.ranking_bars(values, fmt=fmt_pct, xmax=112, xlabel="Ponderación ganada")
     return chart_slide(plan_title(nac), fig, _alt_values("Cumplimiento del plan por región", values, fmt_pct),
                        "Cumplimiento del plan anual de participación de cada región con datos, como lo publica su "
-                       "balance.", SECTION_PARTICIPACION)
+                       "balance.", SECTION_PARTICIPATION)
 
 
 def links_slide(nac: Mapping[str, Any]) -> str:

@@ -59,42 +59,42 @@ def with_photos(rows: list[Mapping[str, Any]], raw_dir: Path, omitted: list[dict
     """Each row with `foto_uri`: its photo as a data URI, or None (`read_photo`)."""
     out = []
     for k, row in enumerate(rows):
-        fila = row.get("fila") or k + FIRST_DATA_ROW
-        foto = row.get("foto")
-        out.append({**row, "foto_uri": read_photo(Path(raw_dir), str(foto), fila, omitted) if foto else None})
+        row_number = row.get("fila") or k + FIRST_DATA_ROW
+        photo = row.get("foto")
+        out.append({**row, "foto_uri": read_photo(Path(raw_dir), str(photo), row_number, omitted) if photo else None})
     return out
 
 
-def read_photo(raw_dir: Path, name: str, fila: int, omitted: list[dict] | None = None) -> str | None:
+def read_photo(raw_dir: Path, name: str, row_number: int, omitted: list[dict] | None = None) -> str | None:
     """The photo `name` beside destacadas.csv as a JPEG/PNG data URI, shrunk to slide size and
     rebuilt from its pixels; None when it cannot be used, and why, by row: appended to
     `omitted` as {fila, motivo} (the quality report lists them), or a warning without it."""
     from PIL import Image, ImageOps, UnidentifiedImageError  # Pillow ships with matplotlib
 
-    def _skip(fila: int, why: str) -> None:
+    def _skip(row_number: int, why: str) -> None:
         if omitted is not None:
-            omitted.append({"fila": int(fila), "motivo": why})
+            omitted.append({"fila": int(row_number), "motivo": why})
         else:
-            warnings.warn(f"Foto de la fila {fila} de destacadas.csv omitida: {why}.", stacklevel=3)
+            warnings.warn(f"Foto de la fila {row_number} de destacadas.csv omitida: {why}.", stacklevel=3)
 
     if name == WITHHELD:
-        _skip(fila, "su nombre de archivo contiene un dato personal; cámbielo en la carpeta y en destacadas.csv")
+        _skip(row_number, "su nombre de archivo contiene un dato personal; cámbielo en la carpeta y en destacadas.csv")
         return None
     if Path(name).name != name or name in (".", "..") or Path(name).suffix.lower() not in PHOTO_SUFFIXES:
-        _skip(fila, "el nombre debe ser el de un archivo .jpg, .jpeg o .png de la misma carpeta")
+        _skip(row_number, "el nombre debe ser el de un archivo .jpg, .jpeg o .png de la misma carpeta")
         return None
     folder = Path(raw_dir).resolve()
     path = folder / name
     try:
         info = os.lstat(path)
     except OSError:
-        _skip(fila, "el archivo no existe")
+        _skip(row_number, "el archivo no existe")
         return None
     if not stat.S_ISREG(info.st_mode) or path.resolve().parent != folder:
-        _skip(fila, "no es un archivo normal de la carpeta del año (¿un enlace?)")
+        _skip(row_number, "no es un archivo normal de la carpeta del año (¿un enlace?)")
         return None
     if info.st_size > PHOTO_MAX_BYTES:
-        _skip(fila, "supera 15 MB")
+        _skip(row_number, "supera 15 MB")
         return None
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -114,6 +114,6 @@ def read_photo(raw_dir: Path, name: str, fila: int, omitted: list[dict] | None =
                 clean.save(buffer, format="JPEG", quality=80, optimize=True)
                 mime = "image/jpeg"
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        _skip(fila, "no es una imagen legible")
+        _skip(row_number, "no es una imagen legible")
         return None
     return f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"

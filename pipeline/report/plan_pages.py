@@ -28,7 +28,7 @@ _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates" / "planes"),
     autoescape=True, undefined=jinja2.StrictUndefined,
 )
-_ARCHIVO_TIPO = "{nombre} ({tipo})"
+_FILE_KIND = "{name} ({kind})"
 
 
 def _rule(plan: Mapping[str, Any]) -> str:
@@ -40,21 +40,21 @@ def _rule(plan: Mapping[str, Any]) -> str:
 def _verifier_status(c: Mapping[str, Any]) -> tuple[str, bool]:
     if not c.get("verificadores"):
         return "no se piden", False
-    incompletas = c["logrado"] - c["actividades_verificadas"]
+    incomplete = c["logrado"] - c["actividades_verificadas"]
     if not c["logrado"]:
         return "sin actividades aún", False
-    if not incompletas:
+    if not incomplete:
         return f"completos ({fmt_int(c['logrado'])} de {fmt_int(c['logrado'])})", False
-    return f"faltan en {fmt_int(incompletas)} de {fmt_int(c['logrado'])} actividades", True
+    return f"faltan en {fmt_int(incomplete)} de {fmt_int(c['logrado'])} actividades", True
 
 
 def plan_context(ind: Mapping[str, Any]) -> list[dict]:
     """What the follow-up page shows, formatted (one entry per plan)."""
-    planes = []
+    plans = []
     for p in ind.get("planes") or []:
         groups: dict[str, list] = {}
         for c in p["compromisos"]:
-            verif, faltan = _verifier_status(c)
+            verifier_status, missing = _verifier_status(c)
             cells = plan_slides.commitment_cells(c)  # the slide's very texts
             groups.setdefault(c.get("objetivo") or "Sin objetivo declarado", []).append({
                 "nombre": c["nombre"], "responsables": ", ".join(c.get("responsables") or []) or "—",
@@ -63,9 +63,9 @@ def plan_context(ind: Mapping[str, Any]) -> list[dict]:
                 "avance": f"{cells['logrado']} de {cells['meta']} ({fmt_pct(c['pct_cumplimiento'], 0)})",
                 "barra": round(float(c["pct_cumplimiento"]), 1), "estado": cells["estado"],
                 "ponderacion": cells["ponderacion"], "ganada": cells["ganada"],
-                "verificadores": verif, "faltan": faltan,
+                "verificadores": verifier_status, "faltan": missing,
             })
-        planes.append({
+        plans.append({
             "titulo": p.get("titulo") or f"Plan {p['periodo']['texto']}",
             "periodo": plan_slides.period_words(p["periodo"]), "estado": plan_slides.status_title(p, ind.get("anio")),
             "avance": plan_slides.total_label(p),
@@ -73,33 +73,33 @@ def plan_context(ind: Mapping[str, Any]) -> list[dict]:
             "peso_total": fmt_pct(sum(float(c["ponderacion"]) for c in p["compromisos"]), 2),
             "objetivos": [{"objetivo": k, "compromisos": v} for k, v in groups.items()],
         })
-    return planes
+    return plans
 
 
 def verifier_context(ind: Mapping[str, Any], evaluations: list, screen: Callable[[str], str]) -> list[dict]:
     """What the verifiers page shows: JSON statuses, files from the evaluations (screened).
     Activities are listed for the commitments that ask for verifiers."""
-    planes = []
-    for p, (ev, _origen) in zip(ind.get("planes") or [], evaluations):
-        compromisos = []
+    plans = []
+    for p, (ev, _origin) in zip(ind.get("planes") or [], evaluations):
+        commitments = []
         for i, c in enumerate(p["compromisos"]):
             actividades = []
             for a, detail in zip(c["actividades"], ev.actividades[i]):
-                archivos = [_ARCHIVO_TIPO.format(nombre=screen(name), tipo=kind or "sin clasificar")
+                files = [_FILE_KIND.format(name=screen(name), kind=kind or "sin clasificar")
                             for name, kind in detail["archivos"]]
                 actividades.append({
                     "fecha": fmt_date(a["fecha"]), "comuna": a["comuna"], "actividad": screen(a["actividad"]),
-                    "faltan": ", ".join(a["verificadores_faltantes"]), "archivos": archivos,
+                    "faltan": ", ".join(a["verificadores_faltantes"]), "archivos": files,
                 })
-            compromisos.append({
+            commitments.append({
                 "nombre": c["nombre"], "estado": c["estado"],
                 "pedidos": ", ".join(c.get("verificadores") or []) or "ningún verificador",
                 "resumen": _verifier_status(c)[0][:1].upper() + _verifier_status(c)[0][1:] + ".",
                 "actividades": actividades if c.get("verificadores") else [],
             })
-        planes.append({"titulo": p.get("titulo") or f"Plan {p['periodo']['texto']}", "compromisos": compromisos,
-                       "huerfanas": ", ".join(screen(n) for n in ev.verificadores.sin_actividad)})
-    return planes
+        plans.append({"titulo": p.get("titulo") or f"Plan {p['periodo']['texto']}", "compromisos": commitments,
+                       "huerfanas": ", ".join(screen(n) for n in ev.verifiers.without_activity)})
+    return plans
 
 
 def _common(ind: Mapping[str, Any]) -> dict:

@@ -17,9 +17,9 @@ from typing import Any
 
 from pipeline.report.formats import esc, fmt_date, fmt_int, fmt_num, fmt_pct
 from pipeline.report.slides import _header, _slide
-from pipeline.report.titles import SECTION_PARTICIPACION
+from pipeline.report.titles import SECTION_PARTICIPATION
 
-ESTADO_CSS = {"CUMPLE": "cumple", "EN EJECUCIÓN": "en-ejecucion", "EN PROCESO": "en-proceso",
+STATUS_CSS = {"CUMPLE": "cumple", "EN EJECUCIÓN": "en-ejecucion", "EN PROCESO": "en-proceso",
               "NO CUMPLE": "no-cumple"}
 
 
@@ -32,12 +32,12 @@ def _day(value: str | date | None) -> date | None:
         return None
 
 
-def period_words(periodo: Mapping[str, Any]) -> str:
+def period_words(period: Mapping[str, Any]) -> str:
     """«el año 2018», «los años 2017 y 2018», «el periodo del 1 de julio de 2018 al 30 de
     junio de 2019» (never ISO dates)."""
-    start, end = _day(periodo.get("inicio")), _day(periodo.get("fin"))
+    start, end = _day(period.get("inicio")), _day(period.get("fin"))
     if start is None or end is None:
-        return str(periodo.get("texto") or "")
+        return str(period.get("texto") or "")
     if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
         if start.year == end.year:
             return f"el año {start.year}"
@@ -107,9 +107,9 @@ def total_sentence(plan: Mapping[str, Any]) -> str:
     return f"{total_label(plan)}: {fmt_pct(plan.get('total'), 2)}"
 
 
-def _status_cell(estado: str, mark: str = "") -> str:
-    return (f'<td class="estado {ESTADO_CSS.get(estado, "")}" data-estado="{esc(estado)}" data-label="Estado">'
-            f'{esc(estado)}{esc(mark)}</td>')
+def _status_cell(state: str, mark: str = "") -> str:
+    return (f'<td class="estado {STATUS_CSS.get(state, "")}" data-estado="{esc(state)}" data-label="Estado">'
+            f'{esc(state)}{esc(mark)}</td>')
 
 
 def awaits_verifiers(c: Mapping[str, Any]) -> bool:
@@ -147,18 +147,18 @@ def status_slide(plan: Mapping[str, Any], year: int | None = None) -> str:
     if any(awaits_verifiers(c) for c in plan.get("compromisos") or []):
         parts.append("* meta alcanzada, pero faltan verificadores de algunas actividades")
     note = f'<p class="nota">{esc("; ".join(parts))}.</p>'
-    return _slide(_header(status_title(plan, year), SECTION_PARTICIPACION) + plan_table(plan) + note,
+    return _slide(_header(status_title(plan, year), SECTION_PARTICIPATION) + plan_table(plan) + note,
                   "con-tabla con-plan")
 
 
 def status_slides(ind: Mapping[str, Any]) -> list[str]:
     """A slide for each plan covering the year, the year's own plan first (an indicadores.json
     written before `planes` existed: the year's compliance table alone)."""
-    planes = list(ind.get("planes") or [])
-    if not planes and ind.get("cumplimiento_plan"):
-        planes = [legacy_plan(ind)]
-    planes.sort(key=lambda p: p.get("origen") != "anual")
-    return [status_slide(p, ind.get("anio")) for p in planes]
+    plans = list(ind.get("planes") or [])
+    if not plans and ind.get("cumplimiento_plan"):
+        plans = [legacy_plan(ind)]
+    plans.sort(key=lambda p: p.get("origen") != "anual")
+    return [status_slide(p, ind.get("anio")) for p in plans]
 
 
 def legacy_plan(ind: Mapping[str, Any]) -> dict:
@@ -176,15 +176,15 @@ def next_plan_slide(plan: Mapping[str, Any], plan_year: int) -> str:
     matching rule (those are for the analyst); weights only for a PMG; a commitment without a
     target (qualitative: «boletín mensual», «página web») as a plain bullet."""
     rows = plan.get("compromisos") or []
-    with_meta = [r for r in rows if isinstance(r.get("meta"), (int, float))]
+    with_target = [r for r in rows if isinstance(r.get("meta"), (int, float))]
     without = [r for r in rows if not isinstance(r.get("meta"), (int, float))]
     pmg = is_pmg(plan)
     body = ""
-    if with_meta:
+    if with_target:
         columns = ["Compromiso", "Meta"] + (["Ponderación"] if pmg else [])
         head = "".join(f"<th>{esc(c)}</th>" for c in columns)
         lines = []
-        for r in with_meta:
+        for r in with_target:
             cells = [f"<td>{esc(r['nombre'])}</td>", f'<td class="num" data-label="Meta">{esc(fmt_num(r["meta"]))}</td>']
             if pmg:
                 cells.append(f'<td class="num" data-label="Ponderación">{esc(fmt_pct(r.get("ponderacion"), 2))}</td>')

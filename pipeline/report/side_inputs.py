@@ -91,8 +91,8 @@ def check(paths: config.Paths, region: str, screen: Callable[[str], str] = lambd
 
     out: list[dict] = []
 
-    def add(archivo: str, motivo: str, kind: str, fila: int | None = None) -> None:
-        out.append({"archivo": archivo, "fila": fila, "motivo": motivo.rstrip(".") + ".", "que_hacer": TODO[kind]})
+    def add(file: str, reason: str, kind: str, row: int | None = None) -> None:
+        out.append({"archivo": file, "fila": row, "motivo": reason.rstrip(".") + ".", "que_hacer": TODO[kind]})
 
     for path, year in plan_files(paths):
         try:
@@ -124,6 +124,6 @@ def console_lines(calidad: dict, calidad_html: Path | None = None) -> list[str]:
     where = f" (detalle en {calidad_html})" if calidad_html else ""
     out = []
     for o in calidad.get("entradas_omitidas", []):
-        fila = f", fila {o['fila']}" if o.get("fila") else ""
-        out.append(f"Aviso: {o['archivo']}{fila} no se usó: {o['motivo']}{where}")
+        row = f", fila {o['fila']}" if o.get("fila") else ""
+        out.append(f"Aviso: {o['archivo']}{row} no se usó: {o['motivo']}{where}")
     return out

@@ -13,18 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.report.formats import (  # noqa: F401  (re-exported for the notebook)
-    MESES, NO_DATA, esc, fmt_date, fmt_int, fmt_num, fmt_pct, share,
+    MONTHS, NO_DATA, esc, fmt_date, fmt_int, fmt_num, fmt_pct, share,
 )
 from pipeline.report import photos, titles
 from pipeline.report.figures import (  # noqa: F401  (re-exported for the notebook)
     FIGURE_DPI, alt_comunas, alt_compare, alt_counts, data_uri, figure_img, figure_png, month_counts,
 )
 from pipeline.report.titles import (  # noqa: F401
-    SECTION_MUJERES, SECTION_ORGANIZACIONES, SECTION_PARTICIPACION, SECTION_PROVINCIAS, variation_sentence,
+    SECTION_WOMEN, SECTION_ORGANISATIONS, SECTION_PARTICIPATION, SECTION_PROVINCES, variation_sentence,
 )
 
 
-HASHTAG = SECTION_PARTICIPACION
+HASHTAG = SECTION_PARTICIPATION
 PHOTO_SUFFIXES, PHOTO_MAX_BYTES, PHOTO_MAX_SIZE = photos.PHOTO_SUFFIXES, photos.PHOTO_MAX_BYTES, photos.PHOTO_MAX_SIZE
 
 
@@ -102,7 +102,7 @@ def women(ind: Mapping[str, Any], paragraph: str | None = None) -> str:
         kpis.append(_kpi(fmt_pct(previous["pct_mujeres"]), f"del total en {previous.get('anio', '')}", "año anterior"))
     default = titles.share_change_sentence(ind.get("pct_mujeres"), previous.get("pct_mujeres"),
                                            previous.get("anio"), ind["anio"])
-    return _slide(_header(titles.women_title(ind), SECTION_MUJERES) + f'<div class="kpis">{"".join(kpis)}</div>'
+    return _slide(_header(titles.women_title(ind), SECTION_WOMEN) + f'<div class="kpis">{"".join(kpis)}</div>'
                   + _lead(paragraph, default), "con-kpis")
 
 
@@ -124,9 +124,9 @@ def table_html(columns: Iterable[str], rows: Iterable[Iterable[object]], css_cla
 
 def zone_note(ind: Mapping[str, Any]) -> str | None:
     """"El 23,5% de las actividades se realizó en zonas rurales." or None without activities."""
-    zonas = ind.get("actividades_por_zona") or {}
-    pct = share(zonas.get("Rural", 0), sum(zonas.values()))
-    if pct is None or not (zonas.get("Rural") or zonas.get("Urbano")):  # no zone recorded at all
+    by_zone = ind.get("actividades_por_zona") or {}
+    pct = share(by_zone.get("Rural", 0), sum(by_zone.values()))
+    if pct is None or not (by_zone.get("Rural") or by_zone.get("Urbano")):  # no zone recorded at all
         return None
     return f"El {fmt_pct(pct)} de las actividades se realizó en zonas rurales."
 
@@ -150,13 +150,13 @@ def age_note(groups: Mapping[str, int], total: int | None = None) -> str | None:
 
 
 def compliance_slide(rows: list[Mapping[str, Any]], year: int, total: float | None = None,
-                     titulo: str | None = None) -> str:
+                     title: str | None = None) -> str:
     """The year's plan compliance (rows of `cumplimiento_plan`), as `plan_slides.status_slide`
     shows every plan: Meta, Logrado, Plazo, Estado."""
     from pipeline.report import plan_slides
 
     return plan_slides.status_slide(plan_slides.legacy_plan(
-        {"anio": year, "cumplimiento_plan": rows, "cumplimiento_plan_total": total, "plan_titulo": titulo}), year)
+        {"anio": year, "cumplimiento_plan": rows, "cumplimiento_plan_total": total, "plan_titulo": title}), year)
 
 
 def trend_slide(fig: Any, rows: list[Mapping[str, Any]]) -> str:

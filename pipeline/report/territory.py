@@ -14,14 +14,14 @@ from pipeline.report import charts, maps, titles
 from pipeline.report.figures import figure_img
 from pipeline.report.formats import esc, fmt_int, fmt_pct, fmt_rate
 from pipeline.report.slides import _header, _lead, _slide, chart_slide
-from pipeline.report.titles import SECTION_MUJERES, SECTION_PARTICIPACION, SECTION_PROVINCIAS
+from pipeline.report.titles import SECTION_WOMEN, SECTION_PARTICIPATION, SECTION_PROVINCES
 
-RESERVADO = disclosure.RESERVED
+RESERVED = disclosure.RESERVED
 
 
 def _alt_pcts(title: str, values: Mapping[str, Any], previous: Mapping[str, Any] | None, labels) -> str:
     def words(vals):
-        return "; ".join(f"{k}: {fmt_pct(v) if isinstance(v, (int, float)) else v or RESERVADO}"
+        return "; ".join(f"{k}: {fmt_pct(v) if isinstance(v, (int, float)) else v or RESERVED}"
                          for k, v in vals.items())
     text = f"{title}, {labels[0]}. {words(values)}."
     return text + (f" {labels[1]}: {words(previous)}." if previous else "")
@@ -68,7 +68,7 @@ def _shares_slide(ind: Mapping[str, Any], key: str, counts_key: str, names: list
     if compare_up_to is not None and len(names) > compare_up_to:
         prev = None
     return chart_slide(title, charts.pct_bars(cur, prev, labels), _alt_pcts(alt_title, cur, prev, labels),
-                       " ".join(filter(None, [reserved_note(ind, key, where, cur), more])), SECTION_MUJERES, paragraph)
+                       " ".join(filter(None, [reserved_note(ind, key, where, cur), more])), SECTION_WOMEN, paragraph)
 
 
 def province_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str | None:
@@ -98,7 +98,7 @@ def province_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str 
                                           for p, n in r.items()) for m, r in rows.items())
     fig = charts.stacked_shares(rows, size=(charts.SLIDE_SIZE[0], 1.5 + 1.3 * len(rows)))
     return chart_slide(titles.province_share_title(activities, rows.get("Asistencias")), fig,
-                       "Distribución por provincia. " + alt + ".", None, SECTION_PROVINCIAS, paragraph)
+                       "Distribución por provincia. " + alt + ".", None, SECTION_PROVINCES, paragraph)
 
 
 def _duo(title: str, hashtag: str, left: str, right: str, note: str | None, paragraph: str | None) -> str:
@@ -115,8 +115,8 @@ def comuna_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> 
     pcts = ind.get("pct_mujeres_por_comuna")
     if pcts is None:
         return None
-    por_comuna = ind.get("asistencias_por_comuna") or {}
-    cur = {c: pcts.get(c) for c, n in por_comuna.items() if n}
+    by_comuna = ind.get("asistencias_por_comuna") or {}
+    cur = {c: pcts.get(c) for c, n in by_comuna.items() if n}
     cur = dict(sorted(cur.items(), key=lambda kv: -(kv[1] if isinstance(kv[1], (int, float)) else -1)))
     shown = {c: v for c, v in cur.items() if isinstance(v, (int, float))}
     note = reserved_note(ind, "pct_mujeres_por_comuna", "la comuna", cur)
@@ -125,13 +125,13 @@ def comuna_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> 
     from pipeline.reference import boundaries
 
     shapes = boundaries.region_shapes(ind["region"])
-    reserved = {c for c, v in pcts.items() if v is None and por_comuna.get(c)}
+    reserved = {c for c, v in pcts.items() if v is None and by_comuna.get(c)}
     fig = maps.comuna_map(shapes.shapes, pcts, label="% de mujeres (personas con sexo registrado)", kind="share",
                           reserved=reserved)
     alt = "Mapa del porcentaje de mujeres por comuna: " + "; ".join(
-        f"{c}: {fmt_pct(v) if v is not None else (RESERVADO if c in reserved else 'sin actividades')}"
+        f"{c}: {fmt_pct(v) if v is not None else (RESERVED if c in reserved else 'sin actividades')}"
         for c, v in pcts.items()) + "."
-    return _duo(titles.comuna_women_title(cur), SECTION_MUJERES, figure_img(fig, alt, "grafico mapa"), bars_html,
+    return _duo(titles.comuna_women_title(cur), SECTION_WOMEN, figure_img(fig, alt, "grafico mapa"), bars_html,
                 note + _omitted_note(shapes), paragraph)
 
 
@@ -160,10 +160,10 @@ def map_slides(ind: Mapping[str, Any], texts=None) -> list[str]:
     from pipeline.reference import boundaries
 
     shapes = boundaries.region_shapes(ind["region"])
-    por_comuna = ind.get("asistencias_por_comuna") or {}
+    by_comuna = ind.get("asistencias_por_comuna") or {}
     per_1000 = ind.get("asistencias_por_1000_habitantes")
-    rate = {c: (v if por_comuna.get(c) else None) for c, v in (per_1000 or {}).items()}
-    para = (lambda key: texts.paragraph(key)) if texts is not None else (lambda key: None)
+    rate = {c: (v if by_comuna.get(c) else None) for c, v in (per_1000 or {}).items()}
+    paragraph_of = (lambda key: texts.paragraph(key)) if texts is not None else (lambda key: None)
     ranked = sorted(((c, v) for c, v in rate.items() if v), key=lambda kv: -kv[1])
     alt = "Mapa de asistencias por 1.000 habitantes por comuna: " + "; ".join(
         f"{c}: {fmt_rate(v)}" for c, v in ranked) + "; sin actividades: " + (
@@ -171,12 +171,12 @@ def map_slides(ind: Mapping[str, Any], texts=None) -> list[str]:
     fig = maps.comuna_map(shapes.shapes, rate, label="Asistencias por 1.000 habitantes")
     from pipeline.report.figures import alt_comunas
 
-    bars = figure_img(charts.comuna_coverage(por_comuna, per_1000, size=(5.8, 6.2)), alt_comunas(por_comuna, per_1000))
+    bars = figure_img(charts.comuna_coverage(by_comuna, per_1000, size=(5.8, 6.2)), alt_comunas(by_comuna, per_1000))
     top = titles.map_rate_title(rate)
     note = f"{top}. Tasa según población del Censo 2017." + (
         " Comunas sin actividades, en gris rayado." if any(not v for v in rate.values()) else "") + _omitted_note(shapes)
-    return [_duo(titles.coverage_title(ind), SECTION_PROVINCIAS, figure_img(fig, alt, "grafico mapa"), bars, note,
-                 para("comunas") or para("mapa_tasa"))]
+    return [_duo(titles.coverage_title(ind), SECTION_PROVINCES, figure_img(fig, alt, "grafico mapa"), bars, note,
+                 paragraph_of("comunas") or paragraph_of("mapa_tasa"))]
 
 
 def achievements_slide(ind: Mapping[str, Any], texts=None) -> str | None:
@@ -187,9 +187,9 @@ def achievements_slide(ind: Mapping[str, Any], texts=None) -> str | None:
     if not items:
         return None
     body = markdown("\n".join(f"- {i}" for i in items))
-    para = texts.paragraph("logros") if texts is not None else None
-    return _slide(_header(f"Dentro de nuestros logros {ind['anio']} podemos relevar", SECTION_PARTICIPACION)
-                  + _lead(para) + f'<div class="logros{" pocos" if len(items) <= 6 else ""}">{body}</div>',
+    paragraph = texts.paragraph("logros") if texts is not None else None
+    return _slide(_header(f"Dentro de nuestros logros {ind['anio']} podemos relevar", SECTION_PARTICIPATION)
+                  + _lead(paragraph) + f'<div class="logros{" pocos" if len(items) <= 6 else ""}">{body}</div>',
                   "con-logros")
 
 
@@ -200,8 +200,8 @@ def closing_slide(ind: Mapping[str, Any], texts=None) -> str | None:
     closing = texts.closing if texts is not None else None
     if not closing:
         return None
-    hashtag = "" if closing.get("titulo", "").strip() == SECTION_PARTICIPACION else \
-        f'<p class="hashtag">{esc(SECTION_PARTICIPACION)}</p>'  # never the same words twice
+    hashtag = "" if closing.get("titulo", "").strip() == SECTION_PARTICIPATION else \
+        f'<p class="hashtag">{esc(SECTION_PARTICIPATION)}</p>'  # never the same words twice
     return _slide(f'{hashtag}<h1>{esc(closing.get("titulo", ""))}</h1>'
                   + (f'<div class="parrafo">{markdown(closing["texto"])}</div>' if closing.get("texto") else ""),
                   "portada cierre")

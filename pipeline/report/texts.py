@@ -227,9 +227,9 @@ def drafted_achievements(ind: Mapping[str, Any]) -> list[str]:
     Sociales" for every commitment with something achieved."""
     out = []
     for row in ind.get("cumplimiento_plan") or []:
-        logrado = row.get("logrado")
-        if isinstance(logrado, (int, float)) and logrado > 0 and row.get("nombre"):
-            out.append(f"**{fmt_int(logrado)}** {row['nombre']}")
+        achieved = row.get("logrado")
+        if isinstance(achieved, (int, float)) and achieved > 0 and row.get("nombre"):
+            out.append(f"**{fmt_int(achieved)}** {row['nombre']}")
     return out
 
 

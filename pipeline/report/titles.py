@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pipeline.report.formats import MESES, fmt_int, fmt_num, fmt_pct, fmt_rate, missing, share
+from pipeline.report.formats import MONTHS, fmt_int, fmt_num, fmt_pct, fmt_rate, missing, share
 
-SECTION_PARTICIPACION = "#SERVIUConstruye con Participación"
-SECTION_MUJERES = "#SERVIUConstruye con las Mujeres"
-SECTION_PROVINCIAS = "#SERVIUConstruye con las Provincias"
-SECTION_ORGANIZACIONES = "#SERVIUConstruye con Organizaciones"
+SECTION_PARTICIPATION = "#SERVIUConstruye con Participación"
+SECTION_WOMEN = "#SERVIUConstruye con las Mujeres"
+SECTION_PROVINCES = "#SERVIUConstruye con las Provincias"
+SECTION_ORGANISATIONS = "#SERVIUConstruye con Organizaciones"
 
 INCREASE, DECREASE, SAME, FIRST_YEAR, MISSING = "aumento", "disminucion", "igual", "primer_anio", "sin_dato"
 SAME_SHARE_POINTS = 1.0  # percentage points
@@ -46,12 +46,12 @@ def variation_pct(current: float | None, previous: float | None) -> float | None
     return round((float(current) / float(previous) - 1) * 100, 2)
 
 
-def variation_sentence(asist: int | None, prev: int | None, prev_year: int | None) -> str | None:
+def variation_sentence(attendances: int | None, prev: int | None, prev_year: int | None) -> str | None:
     """The change on the previous year in words, or None when there is nothing to compare.
 
     "un incremento del 40 % respecto de 2016" / "una disminución del 12,5 % respecto de 2016" /
     "el mismo nivel de 2016"."""
-    pct = variation_pct(asist, prev)
+    pct = variation_pct(attendances, prev)
     if pct is None or prev_year is None:
         return None
     kind = change(pct, 0.0)
@@ -112,9 +112,9 @@ def _top(counts: Mapping[str, float]) -> tuple[str, float] | None:
     return max(items, key=lambda kv: kv[1])
 
 
-def province_title(por_provincia: Mapping[str, Any]) -> str:
+def province_title(by_province: Mapping[str, Any]) -> str:
     """"Limarí concentró el 40 % de las asistencias" (attendances by province)."""
-    counts = {p: v for p, v in por_provincia.items() if isinstance(v, (int, float))}
+    counts = {p: v for p, v in by_province.items() if isinstance(v, (int, float))}
     top = _top(counts)
     if top is None:
         return "Asistencias por provincia"
@@ -126,18 +126,18 @@ def _shares(pcts: Mapping[str, Any] | None) -> dict[str, float]:
     return {k: v for k, v in (pcts or {}).items() if isinstance(v, (int, float)) and not missing(v)}
 
 
-def province_women_title(pct_por_provincia: Mapping[str, Any],
-                         asistencias_por_provincia: Mapping[str, Any] | None = None) -> str:
+def province_women_title(pct_by_province: Mapping[str, Any],
+                         attendances_by_province: Mapping[str, Any] | None = None) -> str:
     """The women's majority across provinces, or the province with the largest share. A
     province without attendances has no share: «todas» then covers those with activities."""
-    active = [p for p in pct_por_provincia
-              if asistencias_por_provincia is None or (asistencias_por_provincia.get(p) or 0) > 0]
-    pcts = _shares({p: pct_por_provincia[p] for p in active})
+    active = [p for p in pct_by_province
+              if attendances_by_province is None or (attendances_by_province.get(p) or 0) > 0]
+    pcts = _shares({p: pct_by_province[p] for p in active})
     if not pcts:
         return "Mujeres por provincia: cifras reservadas por ser pequeñas"
     if all(p > 50 for p in pcts.values()) and len(pcts) == len(active):
         low = min(pcts.values())
-        some = " con actividades" if len(active) < len(pct_por_provincia) else ""
+        some = " con actividades" if len(active) < len(pct_by_province) else ""
         where = f"todas las provincias{some}" if len(pcts) > 1 else f"la provincia{some}" if some else "la provincia"
         if len(pcts) == 1 and some:
             where = f"{next(iter(pcts))}, la única provincia con actividades"
@@ -146,8 +146,8 @@ def province_women_title(pct_por_provincia: Mapping[str, Any],
     return f"{top[0]} tuvo la mayor participación de mujeres: {fmt_pct(top[1])}"
 
 
-def comuna_women_title(pct_por_comuna: Mapping[str, Any]) -> str:
-    pcts = _shares(pct_por_comuna)
+def comuna_women_title(pct_by_comuna: Mapping[str, Any]) -> str:
+    pcts = _shares(pct_by_comuna)
     if not pcts:
         return "Mujeres por comuna: cifras reservadas por ser pequeñas"
     majority = sum(1 for v in pcts.values() if v > 50)
@@ -157,9 +157,9 @@ def comuna_women_title(pct_por_comuna: Mapping[str, Any]) -> str:
     return f"Las mujeres fueron mayoría en {fmt_int(majority)} de las {fmt_int(len(pcts))} comunas con cifras publicables"
 
 
-def age_women_title(pct_por_grupo: Mapping[str, Any]) -> str:
+def age_women_title(pct_by_age_group: Mapping[str, Any]) -> str:
     """The age group with the largest share of women, or why none is shown."""
-    pcts = _shares({k: v for k, v in (pct_por_grupo or {}).items() if k != "Sin información"})
+    pcts = _shares({k: v for k, v in (pct_by_age_group or {}).items() if k != "Sin información"})
     if not pcts:
         return "Mujeres por grupo de edad: cifras reservadas por ser pequeñas"
     top = max(pcts.items(), key=lambda kv: kv[1])
@@ -229,12 +229,12 @@ def _plural(category: str) -> str:
             "Otras organizaciones": "otras organizaciones"}.get(category, category)
 
 
-def zone_title(zonas: Mapping[str, int]) -> str:
-    total = sum(zonas.values())
-    pct = share(zonas.get("Urbano", 0), total)
-    if pct is None or not (zonas.get("Urbano") or zonas.get("Rural")):
+def zone_title(by_zone: Mapping[str, int]) -> str:
+    total = sum(by_zone.values())
+    pct = share(by_zone.get("Urbano", 0), total)
+    if pct is None or not (by_zone.get("Urbano") or by_zone.get("Rural")):
         return "Equidad territorial: sin registro de zona"
-    return f"El {fmt_pct(pct)} de nuestras acciones se desarrolló en contextos urbanos" + unknown_note(zonas, "zona")
+    return f"El {fmt_pct(pct)} de nuestras acciones se desarrolló en contextos urbanos" + unknown_note(by_zone, "zona")
 
 
 def types_title(counts: Mapping[str, int]) -> str:
@@ -257,10 +257,10 @@ def month_title(per_month: Mapping[str, int]) -> str:
     top = _top(per_month)
     if top is None:
         return "Actividades por mes"
-    month = MESES[int(top[0]) - 1].capitalize()
+    month = MONTHS[int(top[0]) - 1].capitalize()
     if sum(1 for v in per_month.values() if v) == 1:
         return f"{month}: {count(top[1], 'actividad', 'actividades')}, el único mes con actividades"
-    tied = [MESES[int(m) - 1] for m, v in sorted(per_month.items()) if v == top[1]]
+    tied = [MONTHS[int(m) - 1] for m, v in sorted(per_month.items()) if v == top[1]]
     if len(tied) > 1:  # a tie is named whole: never one month picked among equals
         names = ", ".join(tied[:-1]) + f" y {tied[-1]}"
         return f"{names[:1].upper() + names[1:]} fueron los meses con más actividades, con {fmt_int(top[1])} cada uno"

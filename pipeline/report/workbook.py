@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from pipeline import schema
-from pipeline.report.formats import MESES
+from pipeline.report.formats import MONTHS
 from pipeline.indicators.disclosure import RESERVED
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -67,7 +67,7 @@ def pmg_table(planes: list[dict]) -> pd.DataFrame:
 
 def _month(key: str) -> str:
     """`04` → `Abril` (a key that is not a month number is kept as it is)."""
-    return MESES[int(key) - 1].capitalize() if str(key).isdigit() and 1 <= int(key) <= 12 else str(key)
+    return MONTHS[int(key) - 1].capitalize() if str(key).isdigit() and 1 <= int(key) <= 12 else str(key)
 
 
 def _dict_table(data: dict | None, key: str, value: str) -> pd.DataFrame:
@@ -113,13 +113,13 @@ def women_table(ind: dict) -> pd.DataFrame | None:
 def tables(ind: dict) -> dict[str, pd.DataFrame]:
     """Sheet name → table, built only from `indicadores.json` (no recomputation)."""
     prev = ind.get("anio_anterior") or {}
-    year, anio_prev = ind["anio"], prev.get("anio", ind["anio"] - 1)
-    resumen = pd.DataFrame(
+    year, previous_year = ind["anio"], prev.get("anio", ind["anio"] - 1)
+    summary = pd.DataFrame(
         [
             ("Año", ind["anio"]),
             ("Región", ind["region_nombre_completo"]),
             ("Asistencias", ind["asistencias"]),
-            (f"Asistencias {anio_prev}", ind["asistencias_anio_anterior"]),
+            (f"Asistencias {previous_year}", ind["asistencias_anio_anterior"]),
             ("Variación de asistencias (%)", ind["variacion_asistencias_pct"]),
             ("Personas distintas", ind.get("personas_distintas")),
             ("Personas únicas (RUT válido)", ind["personas_unicas"]),
@@ -152,12 +152,12 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
             {
                 label: list(current),
                 f"Actividades {year}": list(current.values()),
-                f"Actividades {anio_prev}": [previous.get(k) for k in current] if prev else None,
+                f"Actividades {previous_year}": [previous.get(k) for k in current] if prev else None,
             }
         )
 
     out = {
-        "Resumen": resumen,
+        "Resumen": summary,
         "Comunas": comunas,
         "Provincias": with_previous("actividades_por_provincia", "Provincia"),
         "Zona": with_previous("actividades_por_zona", "Zona"),
@@ -185,16 +185,16 @@ def tables(ind: dict) -> dict[str, pd.DataFrame]:
         out[PMG_SHEET] = pmg_table(ind["planes"])
     if ind.get("tendencia") and len(ind["tendencia"]) > 1:
         out["Tendencia"] = pd.DataFrame(ind["tendencia"]).rename(columns=TREND_HEADERS)
-    cal = ind["calidad"]
+    quality = ind["calidad"]
     out["Calidad"] = pd.DataFrame(
         [
-            ("Filas leídas", cal["filas_leidas"]),
-            ("Filas válidas", cal["filas_validas"]),
-            ("Duplicados", cal["duplicados"]),
-            ("En cuarentena", cal["cuarentena"]),
+            ("Filas leídas", quality["filas_leidas"]),
+            ("Filas válidas", quality["filas_validas"]),
+            ("Duplicados", quality["duplicados"]),
+            ("En cuarentena", quality["cuarentena"]),
             *[(f"En cuarentena: {schema.QUARANTINE_REASONS.get(k, k).rstrip('.')}", v)
-              for k, v in cal["cuarentena_por_motivo"].items()],
-            ("Archivos u hojas rechazados", len(cal["archivos_rechazados"])),
+              for k, v in quality["cuarentena_por_motivo"].items()],
+            ("Archivos u hojas rechazados", len(quality["archivos_rechazados"])),
         ],
         columns=["Concepto", "Filas"],
     )

@@ -96,7 +96,7 @@ def stage_keys(paths: Paths, settings: Settings, notebooks_dir: Path = NOTEBOOKS
                for y in years_with_logs(paths) if y < paths.year]
     side = side_files(paths)
     al = plan_al(paths, settings)
-    planes = [[p.relative_to(paths.raw_root).as_posix(), file_digest(p)]
+    plan_inputs = [[p.relative_to(paths.raw_root).as_posix(), file_digest(p)]
               for p in verifiers.input_files(paths.raw_root, paths.planes)]
     # the quality report also lists the side inputs (plans, highlights, texts) left out
     plan_files = [[p.name, file_digest(p)] for p in sorted(paths.planes.glob("*")) if p.is_file()] \
@@ -106,7 +106,7 @@ def stage_keys(paths: Paths, settings: Settings, notebooks_dir: Path = NOTEBOOKS
     limpieza = fingerprint("limpieza", {"planes": plan_files}, paths.raw, checked,
                            [processed.clean_key(paths, region, code)], code)
     indicadores = fingerprint("indicadores", {"anio": paths.year, "umbral_celdas": settings.umbral_celdas,
-                                              "al": al, "planes": planes},
+                                              "al": al, "planes": plan_inputs},
                               paths.raw, side, [limpieza, *earlier], code)
     balance = fingerprint("balance", {"anio": paths.year, "pdf": settings.pdf, "al": al}, paths.raw, side,
                           [indicadores], code)

@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         return main_national(args)
     try:
         reg = reference.region(args.region or DEFAULT_REGION)
-        umbral = small_cell_threshold(args.umbral_celdas)
+        threshold = small_cell_threshold(args.umbral_celdas)
     except (UnknownRegion, ValueError) as err:
         print(f"Error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         YearRun(
             paths(year, reg.nombre, _abs(args.raw_dir), _abs(args.processed_dir), _abs(args.out_dir)),
             reg.nombre, args.stages, progress=not args.quiet and args.jobs <= 1,
-            pdf=not args.sin_pdf, force=args.force, umbral_celdas=umbral, al=args.al,
+            pdf=not args.sin_pdf, force=args.force, umbral_celdas=threshold, al=args.al,
         )
         for year in years
     ]

@@ -93,13 +93,13 @@ def execute_notebook(stage: str, source: Path, target: Path, params: dict, progr
         stop_kernels()
         raise
     except pm.PapermillExecutionError as err:
-        detalle = f"celda {err.exec_count} (índice {err.cell_index}): {err.ename}: {err.evalue}"
-        detalle = screen_messages.failure(detalle, target, paths)  # no personal datum on the console, run.log, .fallidas
-        log.error("Falló %s: %s", name, detalle)
-        raise StageFailed(stage, name, detalle, target) from None
+        detail = f"celda {err.exec_count} (índice {err.cell_index}): {err.ename}: {err.evalue}"
+        detail = screen_messages.failure(detail, target, paths)  # no personal datum on the console, run.log, .fallidas
+        log.error("Falló %s: %s", name, detail)
+        raise StageFailed(stage, name, detail, target) from None
     except Exception as err:  # kernel died, notebook missing or unreadable
-        detalle = screen_messages.failure(f"{type(err).__name__}: {err}", target, paths)
-        log.error("Falló %s: %s", name, detalle)
-        raise StageFailed(stage, name, detalle, target if target.exists() else None) from None
+        detail = screen_messages.failure(f"{type(err).__name__}: {err}", target, paths)
+        log.error("Falló %s: %s", name, detail)
+        raise StageFailed(stage, name, detail, target if target.exists() else None) from None
     screen_messages.scrub_notebook(target, paths, streams_only=True)  # warnings and log lines it printed
     return target

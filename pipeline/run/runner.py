@@ -170,8 +170,8 @@ def _run_year(job: YearRun, final: Paths, on_stage: Callable[[str], None] | None
                 kept = failed.keep(staged.out, final)
                 shutil.rmtree(stage_root, ignore_errors=True)
             if isinstance(err, StageFailed) and err.executed_copy is not None:
-                copia = kept / "notebooks" / err.notebook
-                raise StageFailed(err.stage, err.notebook, err.detail, copia) from None
+                copy_path = kept / "notebooks" / err.notebook
+                raise StageFailed(err.stage, err.notebook, err.detail, copy_path) from None
             raise
         logging.getLogger("pipeline").removeHandler(handler)
         handler.close()

@@ -34,7 +34,7 @@ CALIDAD = {
 @pytest.fixture(scope="module")
 def ind():
     prev = annual.compute(ACT.iloc[:1], ASIS.iloc[:4], CALIDAD, 2016, "Coquimbo")
-    return annual.compute(ACT, ASIS, CALIDAD, 2017, "04", anterior=prev)
+    return annual.compute(ACT, ASIS, CALIDAD, 2017, "04", previous=prev)
 
 
 def test_reach_and_sex(ind):

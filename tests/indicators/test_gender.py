@@ -64,7 +64,7 @@ def test_distinct_people_of_the_year():
 
 def test_compute_adds_the_keys_and_the_previous_year_summary():
     prev = annual.compute(ACT.iloc[:1], ASIS.iloc[:4], CALIDAD, 2016, "Coquimbo")
-    ind = annual.compute(ACT, ASIS, CALIDAD, 2017, "04", anterior=prev)
+    ind = annual.compute(ACT, ASIS, CALIDAD, 2017, "04", previous=prev)
     for key in ("asistencias_por_provincia", "pct_mujeres_por_provincia", "pct_mujeres_por_comuna",
                 "pct_mujeres_por_grupo_etario", "personas_distintas"):
         assert key in ind
@@ -73,4 +73,4 @@ def test_compute_adds_the_keys_and_the_previous_year_summary():
     assert ind["anio_anterior"]["asistencias_por_provincia"]["Elqui"] == 4
     assert "pct_mujeres_por_comuna" in ind["anio_anterior"]
     older = {k: v for k, v in prev.items() if k != "pct_mujeres_por_comuna"}  # a file from before
-    assert annual.compute(ACT, ASIS, CALIDAD, 2017, "04", anterior=older)["anio_anterior"]["pct_mujeres_por_comuna"] is None
+    assert annual.compute(ACT, ASIS, CALIDAD, 2017, "04", previous=older)["anio_anterior"]["pct_mujeres_por_comuna"] is None

@@ -68,17 +68,17 @@ def plan_2018():
 
 def test_load_plan_normalises_filters(plan_2018):
     assert plan_2018.year == 2018 and plan_2018.region == "Coquimbo"
-    assert plan_2018.titulo == "Plan de Participación Ciudadana 2018"
-    assert [c.nombre for c in plan_2018.compromisos] == NOMBRES
-    assert [c.linea_archivo for c in plan_2018.compromisos] == [5, 10, 16, 24]
-    escuelas, cosoc, talleres, consultas = plan_2018.compromisos
-    assert escuelas.filtro == plan.Filtro(tipo_actividad=("Escuela de dirigentes",))
+    assert plan_2018.title == "Plan de Participación Ciudadana 2018"
+    assert [c.name for c in plan_2018.commitments] == NOMBRES
+    assert [c.file_line for c in plan_2018.commitments] == [5, 10, 16, 24]
+    escuelas, cosoc, talleres, consultas = plan_2018.commitments
+    assert escuelas.filter == plan.Filter(tipo_actividad=("Escuela de dirigentes",))
     # one text instead of a list, any case and no accents → official label; comuna → code
-    assert cosoc.filtro == plan.Filtro(tipo_actividad=("Sesión COSOC",), comunas_excluidas=("04101",))
+    assert cosoc.filter == plan.Filter(tipo_actividad=("Sesión COSOC",), comunas_excluidas=("04101",))
     # Paihuano is a known alias of Paiguano (04105)
-    assert talleres.filtro.comunas_incluidas == ("04301", "04303", "04105")
-    assert talleres.filtro.min_asistentes == 10 and talleres.filtro.linea == ("BARRIOS",)
-    assert consultas.filtro == plan.Filtro() and consultas.ponderacion == 10.0
+    assert talleres.filter.comunas_incluidas == ("04301", "04303", "04105")
+    assert talleres.filter.min_asistentes == 10 and talleres.filter.linea == ("BARRIOS",)
+    assert consultas.filter == plan.Filter() and consultas.weight == 10.0
 
 
 def test_load_plan_accepts_region_code(plan_2018):
@@ -127,7 +127,7 @@ def test_compliance_of_empty_year(plan_2018):
      (8, 8, True, False, "EN PROCESO"), (8, 8, False, False, "EN EJECUCIÓN"), (1, 8, True, False, "NO CUMPLE")],
 )
 def test_estado_rule(logrado, meta, vencido, verificado, estado):
-    assert plan.estado(logrado, meta, vencido, verificado) == estado
+    assert plan.state(logrado, meta, vencido, verificado) == estado
 
 
 def test_records_are_plain_json(plan_2018):
@@ -195,7 +195,7 @@ def test_missing_empty_and_non_utf8_files(tmp_path):
     for encoding in ("cp1252", "utf-16"):
         other = tmp_path / f"plan-{encoding}.yml"
         other.write_bytes(text.encode(encoding))
-        assert plan.load_plan(other, "Coquimbo").compromisos[0].nombre == "Reunión"
+        assert plan.load_plan(other, "Coquimbo").commitments[0].name == "Reunión"
     binary = tmp_path / "plan-binario.yml"
     binary.write_bytes(b"anio: 2018\n\x00\x01\x02")
     with pytest.raises(plan.InvalidPlan, match=r"Plan plan-binario\.yml: no se puede leer: .*binarios"):
@@ -219,7 +219,7 @@ def test_comunas_resolve_in_the_region_reported(tmp_path):
     )
     otra = plan.load_plan(path, "Valparaíso")
     assert otra.region == "Valparaíso"
-    assert otra.compromisos[0].filtro.comunas_incluidas == ("05101", "05109")
+    assert otra.commitments[0].filter.comunas_incluidas == ("05101", "05109")
     with pytest.raises(plan.InvalidPlan, match="línea 7: .*pertenece a la región de Valparaíso, no a la de Coquimbo"):
         plan.load_plan(path, "Coquimbo")
 
@@ -235,7 +235,7 @@ def test_weights_tolerate_rounding(tmp_path, last, ok):
         encoding="utf-8",
     )
     if ok:
-        assert len(plan.load_plan(path, "Coquimbo").compromisos) == 4
+        assert len(plan.load_plan(path, "Coquimbo").commitments) == 4
     else:
         with pytest.raises(plan.InvalidPlan, match="línea 2: las ponderaciones suman 100.02 y deben sumar 100"):
             plan.load_plan(path, "Coquimbo")
@@ -252,8 +252,8 @@ def test_default_as_of_date():
 def test_example_plan_of_the_issue_loads():
     # The issue's commitments, as an analyst would write them (also a template for the sample data).
     ejemplo = plan.load_plan(FIXTURES / "plan-ejemplo-2018.yml", "Coquimbo", year=2018)
-    assert [c.meta for c in ejemplo.compromisos] == [8, 2, 3, 6]
-    assert ejemplo.compromisos[3].filtro.comunas_incluidas == ("04301", "04302", "04303", "04304", "04305")
+    assert [c.target for c in ejemplo.commitments] == [8, 2, 3, 6]
+    assert ejemplo.commitments[3].filter.comunas_incluidas == ("04301", "04302", "04303", "04304", "04305")
 
 
 def test_yaml_error_is_spanish_with_line_and_column(tmp_path):

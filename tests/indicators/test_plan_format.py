@@ -15,23 +15,23 @@ COSOC = FIXTURES / "plan-cosoc-2024-2025.yml"
 def test_todays_plan_files_still_load_as_one_year_plans():
     for path in [FIXTURES / "plan-2018.yml", FIXTURES / "plan-ejemplo-2018.yml"]:
         p = plan.load_plan(path, "Coquimbo", 2018)
-        assert p.vigencia == plan.Periodo(date(2018, 1, 1), date(2018, 12, 31))
-        assert p.regla_ponderacion == plan.REGLA_PMG
-        assert all(p.plazo(c).fecha == date(2018, 12, 31) for c in p.compromisos)
+        assert p.in_force == plan.Period(date(2018, 1, 1), date(2018, 12, 31))
+        assert p.weight_rule == plan.RULE_PMG
+        assert all(p.deadline(c).due == date(2018, 12, 31) for c in p.commitments)
 
 
 def test_cosoc_plan_loads_with_its_period_deadlines_and_verifiers():
     p = plan.load_plan(COSOC, "Coquimbo", 2025)
-    assert p.vigencia == plan.Periodo(date(2024, 1, 1), date(2025, 12, 31)) and p.year == 2025
-    jornadas, reuniones, fuera, escuela = p.compromisos
-    assert jornadas.responsables == ("Encargada PAC en coordinación con jefes de Departamento Serviu",)
-    assert jornadas.plazo == plan.Plazo(date(2024, 7, 1), date(2024, 12, 31), "Segundo semestre 2024")
-    assert jornadas.verificadores == ("convocatoria", "asistencia", "fotografías")
-    assert reuniones.verificadores == ("citación", "asistencia", "fotografías", "acta")
-    assert reuniones.modalidad == ()   # presencial o virtual: any
-    assert escuela.modalidad == ("virtual",)
-    assert escuela.plazo.fecha == date(2025, 6, 30) and fuera.plazo.fecha == date(2025, 12, 31)
-    assert [c.ponderacion for c in p.compromisos] == [25.0] * 4   # no weights: equal shares
+    assert p.in_force == plan.Period(date(2024, 1, 1), date(2025, 12, 31)) and p.year == 2025
+    jornadas, reuniones, fuera, escuela = p.commitments
+    assert jornadas.owners == ("Encargada PAC en coordinación con jefes de Departamento Serviu",)
+    assert jornadas.deadline == plan.Deadline(date(2024, 7, 1), date(2024, 12, 31), "Segundo semestre 2024")
+    assert jornadas.verifiers == ("convocatoria", "asistencia", "fotografías")
+    assert reuniones.verifiers == ("citación", "asistencia", "fotografías", "acta")
+    assert reuniones.modality == ()   # presencial o virtual: any
+    assert escuela.modality == ("virtual",)
+    assert escuela.deadline.due == date(2025, 6, 30) and fuera.deadline.due == date(2025, 12, 31)
+    assert [c.weight for c in p.commitments] == [25.0] * 4   # no weights: equal shares
     with pytest.raises(plan.InvalidPlan, match="no incluye el año 2026"):
         plan.load_plan(COSOC, "Coquimbo", 2026)
 

@@ -51,12 +51,12 @@ def test_files_are_classified_by_name(name, kind):
 
 def test_folders_are_matched_by_code_or_by_date_comuna_and_title(raw_year):
     found = verifiers.discover(raw_year, ACTS)
-    assert found.of("id:a 01").tipos == {"acta", "fotografías", "asistencia", "citación"}
+    assert found.of("id:a 01").kinds == {"acta", "fotografías", "asistencia", "citación"}
     second = found.of("2025-03-10|04301|sesion")
-    assert second.tipos == {"acta", "fotografías"}
-    assert ("notas.txt", None) in second.archivos and ("otros/foto-2.png", "fotografías") in second.archivos
-    assert found.of("2025-04-02|04102|sesion").tipos == set()
-    assert found.sin_actividad == ["2025-05-01 Ovalle Reunión no registrada"]
+    assert second.kinds == {"acta", "fotografías"}
+    assert ("notas.txt", None) in second.files and ("otros/foto-2.png", "fotografías") in second.files
+    assert found.of("2025-04-02|04102|sesion").kinds == set()
+    assert found.without_activity == ["2025-05-01 Ovalle Reunión no registrada"]
 
 
 def test_a_sheet_in_a_verifier_folder_is_not_a_log(raw_year):
@@ -66,8 +66,8 @@ def test_a_sheet_in_a_verifier_folder_is_not_a_log(raw_year):
 def test_a_verificadores_column_adds_kinds():
     acts = ACTS.assign(verificadores=["Acta; Fotografías", "lista de asistencia, citación y fotos", None])
     found = verifiers.from_column(acts)
-    assert found.of("id:a 01").tipos == {"acta", "fotografías"}
-    assert found.of("2025-03-10|04301|sesion").tipos == {"asistencia", "citación", "fotografías"}
+    assert found.of("id:a 01").kinds == {"acta", "fotografías"}
+    assert found.of("2025-03-10|04301|sesion").kinds == {"asistencia", "citación", "fotografías"}
 
 
 def _plan(tmp_path, verificadores, regla="pmg"):

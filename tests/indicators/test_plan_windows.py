@@ -7,8 +7,8 @@ import pytest
 from pipeline.indicators import plan
 from pipeline.indicators.plan import windows
 
-TWO_YEARS = plan.Periodo(date(2024, 1, 1), date(2025, 12, 31))
-MID_YEAR = plan.Periodo(date(2024, 7, 1), date(2025, 6, 30))
+TWO_YEARS = plan.Period(date(2024, 1, 1), date(2025, 12, 31))
+MID_YEAR = plan.Period(date(2024, 7, 1), date(2025, 6, 30))
 
 
 @pytest.mark.parametrize("value, inicio, fin", [
@@ -20,13 +20,13 @@ MID_YEAR = plan.Periodo(date(2024, 7, 1), date(2025, 6, 30))
     ("01/07/2024 al 30/06/2025", date(2024, 7, 1), date(2025, 6, 30)),
 ])
 def test_periods(value, inicio, fin):
-    assert windows.parse_periodo(value) == plan.Periodo(inicio, fin)
+    assert windows.parse_period(value) == plan.Period(inicio, fin)
 
 
 @pytest.mark.parametrize("value", ["2025-2024", "el año pasado", "2024-07-01 a 2024-02-30"])
 def test_bad_periods_are_refused(value):
     with pytest.raises(ValueError):
-        windows.parse_periodo(value)
+        windows.parse_period(value)
 
 
 @pytest.mark.parametrize("value, inicio, fecha", [
@@ -39,24 +39,24 @@ def test_bad_periods_are_refused(value):
     (date(2025, 3, 31), date(2024, 1, 1), date(2025, 3, 31)),
 ])
 def test_deadlines(value, inicio, fecha):
-    got = windows.parse_plazo(value, TWO_YEARS)
-    assert (got.inicio, got.fecha) == (inicio, fecha)
+    got = windows.parse_deadline(value, TWO_YEARS)
+    assert (got.start, got.due) == (inicio, fecha)
 
 
 def test_semester_is_clipped_to_a_period_that_starts_mid_year():
     # the first semester of 2024 is outside a period starting on 1 July 2024
     with pytest.raises(ValueError, match="fuera del periodo"):
-        windows.parse_plazo("primer semestre 2024", MID_YEAR)
-    got = windows.parse_plazo("segundo semestre 2024", MID_YEAR)
-    assert (got.inicio, got.fecha) == (date(2024, 7, 1), date(2024, 12, 31))
+        windows.parse_deadline("primer semestre 2024", MID_YEAR)
+    got = windows.parse_deadline("segundo semestre 2024", MID_YEAR)
+    assert (got.start, got.due) == (date(2024, 7, 1), date(2024, 12, 31))
     with pytest.raises(ValueError, match="fuera del periodo"):
-        windows.parse_plazo("2025-07-01", MID_YEAR)
+        windows.parse_deadline("2025-07-01", MID_YEAR)
     with pytest.raises(ValueError, match="Formatos aceptados"):
-        windows.parse_plazo("cuando se pueda", MID_YEAR)
+        windows.parse_deadline("cuando se pueda", MID_YEAR)
 
 
 def test_deadline_day_itself_is_final_and_the_day_before_is_not():
-    plazo = windows.parse_plazo("primer semestre 2025", TWO_YEARS)
+    plazo = windows.parse_deadline("primer semestre 2025", TWO_YEARS)
     assert not windows.past_deadline(plazo, date(2025, 6, 29))
     assert windows.past_deadline(plazo, date(2025, 6, 30))
     assert windows.counted_window(plazo, date(2025, 6, 30)) == (date(2025, 1, 1), date(2025, 6, 30))

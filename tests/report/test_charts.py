@@ -60,7 +60,7 @@ def test_comuna_coverage_ranks_by_attendances_and_shows_rate():
 def test_monthly_bars_twelve_months_in_order():
     fig = charts.monthly_bars(IND["actividades_por_mes"])
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == charts.MESES_CORTOS
+    assert [t.get_text() for t in ax.get_xticklabels()] == charts.SHORT_MONTHS
     assert [p.get_height() for p in ax.patches][:3] == [0, 3, 14]
 
 

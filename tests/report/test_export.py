@@ -66,7 +66,7 @@ def render_deck(root: Path, fixture: str, *, photo: bool = True, plan: bool = Tr
             encoding="utf-8",
         )
         siguiente = load_plan(yml, ind["region"], year + 1)
-        ind["plan_siguiente"] = {"anio": year + 1, "titulo": siguiente.titulo,
+        ind["plan_siguiente"] = {"anio": year + 1, "titulo": siguiente.title,
                                  "compromisos": plan_records(siguiente)}
     (out / str(year) / "indicadores.json").write_text(json.dumps(ind, ensure_ascii=False), encoding="utf-8")
     executed = root / "03_balance.ipynb"

@@ -48,7 +48,7 @@ def outputs(tmp_path):
     p = plan.load_plan(path, "Coquimbo")
     ev = plan.evaluate(p, ACTS, date(2025, 6, 30), verifiers.discover(raw, ACTS))
     ind = {"anio": 2025, "region": "Coquimbo", "planes_al": "2025-06-30", "planes": [plan.plan_result(ev)]}
-    return ind, [(ev, plan.ORIGEN_PLANES)], tmp_path
+    return ind, [(ev, plan.ORIGIN_PLANS)], tmp_path
 
 
 def test_pmg_slide_has_the_table_and_the_total_escaped(outputs):

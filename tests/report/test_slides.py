@@ -153,7 +153,7 @@ def test_plan_slide_from_the_validated_plan():
     from pipeline.indicators import plan
 
     loaded = plan.load_plan(Path(__file__).parents[1] / "fixtures" / "plan" / "plan-ejemplo-2018.yml", "Coquimbo", 2018)
-    html = slides.plan_slide({"titulo": loaded.titulo, "compromisos": plan.plan_records(loaded)}, 2018)
+    html = slides.plan_slide({"titulo": loaded.title, "compromisos": plan.plan_records(loaded)}, 2018)
     assert "Escuelas de Formación de Dirigentes Sociales" in html
     # the public reads commitments and targets: no matching rule, no weight outside a PMG
     assert "tipo:" not in html and "línea:" not in html and "Ponderación" not in html

@@ -43,7 +43,7 @@ def test_formula_injection_neutralised(ind, tmp_path):
 
 def test_previous_year_beside(tmp_path):
     prev = annual.compute(ACT.iloc[:1], ASIS.iloc[:4], CALIDAD, 2016, "Coquimbo")
-    ind = annual.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo", anterior=prev)
+    ind = annual.compute(ACT, ASIS, CALIDAD, 2017, "Coquimbo", previous=prev)
     ws = load_workbook(workbook.write_workbook(ind, tmp_path / "x.xlsx"))["Organizaciones"]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0] == ("Tipo de organización", "Actividades 2017", "Actividades 2016")

@@ -126,8 +126,8 @@ def test_some_regions_keep_a_plan_that_loads(nacional):
     assert with_plan == {reference.region(r).nombre for r in national.PLAN_REGIONS}
     for region in with_plan:
         plan = load_plan(sample.sample_dir(out, region, YEAR) / f"plan-{YEAR}.yml", region, YEAR)
-        assert sum(c.ponderacion for c in plan.compromisos) == 100
-        assert [c["nombre"] for c in truth[region]["plan"]] == [c.nombre for c in plan.compromisos]
+        assert sum(c.weight for c in plan.commitments) == 100
+        assert [c["nombre"] for c in truth[region]["plan"]] == [c.name for c in plan.commitments]
 
 
 def test_each_region_mistypes_its_own_comunas():

@@ -16,16 +16,16 @@ import importlib
 
 _EXPORTS = {
     "counting": [
-        "COMPLIANCE_COLUMNS", "Evaluacion", "compliance", "compliance_records", "compliance_total", "counted",
+        "COMPLIANCE_COLUMNS", "Evaluation", "compliance", "compliance_records", "compliance_total", "counted",
         "describe_filter", "evaluate", "matches", "plan_indicators", "plan_records", "plan_result",
     ],
     "loading": ["load_plan", "plan_files"],
     "model": [
-        "ESTADO_CUMPLE", "ESTADO_EN_EJECUCION", "ESTADO_EN_PROCESO", "ESTADO_NO_CUMPLE", "ESTADOS", "ORIGEN_ANUAL",
-        "ORIGEN_PLANES", "REGLA_PMG", "REGLA_PROPORCIONAL", "UMBRAL_EN_PROCESO", "Compromiso", "Filtro", "Periodo",
-        "Plan", "Plazo",
+        "STATUS_MET", "STATUS_RUNNING", "STATUS_IN_PROGRESS", "STATUS_NOT_MET", "STATUSES", "ORIGIN_ANNUAL",
+        "ORIGIN_PLANS", "RULE_PMG", "RULE_PROPORTIONAL", "IN_PROGRESS_THRESHOLD", "Commitment", "Filter", "Period",
+        "Plan", "Deadline",
     ],
-    "status": ["estado", "ponderacion_ganada"],
+    "status": ["earned_weight", "state"],
     "windows": ["default_al", "resolve_al"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

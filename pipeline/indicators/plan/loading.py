@@ -38,15 +38,15 @@ from pipeline.ingest.files import read_small_text
 from pipeline.indicators import verifiers
 from pipeline.indicators.plan import windows
 from pipeline.indicators.plan.model import (
-    MODALIDADES, REGLA_PMG, REGLAS_PONDERACION, TOLERANCIA_PONDERACION, Compromiso, Filtro, Periodo, Plan,
+    MODALITIES, RULE_PMG, WEIGHT_RULES, WEIGHT_TOLERANCE, Commitment, Filter, Period, Plan,
 )
 from pipeline.text import fold
 
 _PLAN_KEYS = {"anio", "periodo", "titulo", "compromisos", "regla_ponderacion"}
-_COMPROMISO_KEYS = {"nombre", "meta", "ponderacion", "filtro", "objetivo", "responsables", "plazo",
+_COMMITMENT_KEYS = {"nombre", "meta", "ponderacion", "filtro", "objetivo", "responsables", "plazo",
                     "verificadores", "modalidad"}
-_FILTRO_KEYS = {"tipo_actividad", "linea", "comunas_incluidas", "comunas_excluidas", "min_asistentes"}
-_TIPOS_BY_KEY = {fold(label): label for label in schema.TIPOS_ACTIVIDAD}
+_FILTER_KEYS = {"tipo_actividad", "linea", "comunas_incluidas", "comunas_excluidas", "min_asistentes"}
+_TYPES_BY_KEY = {fold(label): label for label in schema.TIPOS_ACTIVIDAD}
 
 
 _YAML_HINT = yaml_es.HINT
@@ -58,13 +58,13 @@ _YAML_HINT = yaml_es.HINT
 class _Reader:
     """Walks the composed YAML node tree, so every error can name the line of its entry."""
 
-    def __init__(self, archivo: str, loader: yaml.SafeLoader):
-        self.archivo = archivo
+    def __init__(self, file: str, loader: yaml.SafeLoader):
+        self.file = file
         self.loader = loader
 
     def fail(self, node: Node | None, message: str) -> InvalidPlan:
         where = f", línea {node.start_mark.line + 1}" if node is not None else ""
-        return InvalidPlan(f"Plan {self.archivo}{where}: {message}")
+        return InvalidPlan(f"Plan {self.file}{where}: {message}")
 
     def value(self, node: Node) -> object:
         return self.loader.construct_object(node, deep=True)
@@ -95,8 +95,8 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(node, f"{what} debe ser un número entero; se leyó {value!r}.")
         if value < minimum:
-            cota = "positivo" if minimum == 1 else f"mayor o igual que {minimum}"
-            raise self.fail(node, f"{what} debe ser un número entero {cota}; se leyó {value}.")
+            bound = "positivo" if minimum == 1 else f"mayor o igual que {minimum}"
+            raise self.fail(node, f"{what} debe ser un número entero {bound}; se leyó {value}.")
         return value
 
     def text(self, node: Node, what: str) -> str:
@@ -135,24 +135,24 @@ def _comuna_keys(region: str) -> tuple[dict[str, str], dict[str, str]]:
     return keys, other_keys
 
 
-def _filtro(reader: _Reader, node: Node, nombre: str, region: str) -> Filtro:
-    what = f"el filtro del compromiso '{nombre}'"
-    entries = reader.mapping(node, what, _FILTRO_KEYS, set())
+def _filter(reader: _Reader, node: Node, name: str, region: str) -> Filter:
+    what = f"el filtro del compromiso '{name}'"
+    entries = reader.mapping(node, what, _FILTER_KEYS, set())
     values: dict[str, object] = {}
     if "tipo_actividad" in entries:
-        tipos = []
+        types = []
         for item, text in reader.texts(entries["tipo_actividad"][1], "filtro.tipo_actividad"):
-            label = _TIPOS_BY_KEY.get(fold(text))
+            label = _TYPES_BY_KEY.get(fold(text))
             if label is None:
                 raise reader.fail(
                     item,
                     f"tipo de actividad desconocido '{text}'. Tipos aceptados: {', '.join(schema.TIPOS_ACTIVIDAD)}.",
                 )
-            tipos.append(label)
-        values["tipo_actividad"] = tuple(dict.fromkeys(tipos))
+            types.append(label)
+        values["tipo_actividad"] = tuple(dict.fromkeys(types))
     if "linea" in entries:
-        lineas = [text for _, text in reader.texts(entries["linea"][1], "filtro.linea")]
-        values["linea"] = tuple(dict.fromkeys(lineas))
+        lines = [text for _, text in reader.texts(entries["linea"][1], "filtro.linea")]
+        values["linea"] = tuple(dict.fromkeys(lines))
     keys, other_keys = _comuna_keys(region)
     for key in ("comunas_incluidas", "comunas_excluidas"):
         if key not in entries:
@@ -161,11 +161,11 @@ def _filtro(reader: _Reader, node: Node, nombre: str, region: str) -> Filtro:
         for item, text in reader.texts(entries[key][1], f"filtro.{key}"):
             cut = keys.get(fold(text))
             if cut is None:
-                otra = other_keys.get(fold(text))
-                detalle = f"pertenece a la región de {otra}, no a la de {region}" if otra else (
+                other = other_keys.get(fold(text))
+                detail = f"pertenece a la región de {other}, no a la de {region}" if other else (
                     f"no es una comuna de la región de {region}"
                 )
-                raise reader.fail(item, f"la comuna '{text}' de filtro.{key} {detalle}.")
+                raise reader.fail(item, f"la comuna '{text}' de filtro.{key} {detail}.")
             cuts.append(cut)
         values[key] = tuple(dict.fromkeys(cuts))
     both = set(values.get("comunas_incluidas", ())) & set(values.get("comunas_excluidas", ()))
@@ -176,60 +176,60 @@ def _filtro(reader: _Reader, node: Node, nombre: str, region: str) -> Filtro:
         )
     if "min_asistentes" in entries:
         values["min_asistentes"] = reader.whole(entries["min_asistentes"][1], "filtro.min_asistentes", 0)
-    return Filtro(**values)
+    return Filter(**values)
 
 
-def _weight(reader: _Reader, node: Node, nombre: str) -> float:
-    peso = reader.value(node)
-    if isinstance(peso, bool) or not isinstance(peso, (int, float)) or peso != peso:
-        raise reader.fail(node, f"la ponderación del compromiso '{nombre}' debe ser un número (sin %); se leyó {peso!r}.")
-    if peso < 0:
-        raise reader.fail(node, f"la ponderación del compromiso '{nombre}' no puede ser negativa.")
-    return float(peso)
+def _weight(reader: _Reader, node: Node, name: str) -> float:
+    weight = reader.value(node)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight != weight:
+        raise reader.fail(node, f"la ponderación del compromiso '{name}' debe ser un número (sin %); se leyó {weight!r}.")
+    if weight < 0:
+        raise reader.fail(node, f"la ponderación del compromiso '{name}' no puede ser negativa.")
+    return float(weight)
 
 
-def _verifiers(reader: _Reader, node: Node, nombre: str) -> tuple[str, ...]:
+def _verifiers(reader: _Reader, node: Node, name: str) -> tuple[str, ...]:
     names = []
-    for item, text in reader.texts(node, f"verificadores del compromiso '{nombre}'"):
+    for item, text in reader.texts(node, f"verificadores del compromiso '{name}'"):
         canon = verifiers.canonical(text)
         if canon is None:
             raise reader.fail(
-                item, f"verificador desconocido '{text}'. Verificadores aceptados: {', '.join(verifiers.VERIFICADORES)}.",
+                item, f"verificador desconocido '{text}'. Verificadores aceptados: {', '.join(verifiers.KINDS)}.",
             )
         names.append(canon)
     return tuple(dict.fromkeys(names))
 
 
-def _modalidad(reader: _Reader, node: Node, nombre: str) -> tuple[str, ...]:
+def _modality(reader: _Reader, node: Node, name: str) -> tuple[str, ...]:
     found = []
-    for item, text in reader.texts(node, f"modalidad del compromiso '{nombre}'"):
-        if fold(text) not in MODALIDADES:
-            raise reader.fail(item, f"modalidad desconocida '{text}'. Modalidades aceptadas: {', '.join(MODALIDADES)}.")
+    for item, text in reader.texts(node, f"modalidad del compromiso '{name}'"):
+        if fold(text) not in MODALITIES:
+            raise reader.fail(item, f"modalidad desconocida '{text}'. Modalidades aceptadas: {', '.join(MODALITIES)}.")
         found.append(fold(text))
-    both = set(found) == set(MODALIDADES)  # "presenciales o virtuales": any
+    both = set(found) == set(MODALITIES)  # "presenciales o virtuales": any
     return () if both else tuple(dict.fromkeys(found))
 
 
-def _compromiso(reader: _Reader, node: Node, numero: int, region: str, periodo: Periodo) -> Compromiso:
-    what = f"el compromiso n° {numero}"
-    entries = reader.mapping(node, what, _COMPROMISO_KEYS, {"nombre", "meta"})
-    nombre = reader.text(entries["nombre"][1], f"el nombre del compromiso n° {numero}")
-    meta = reader.whole(entries["meta"][1], f"la meta del compromiso '{nombre}'", 1)
-    peso = _weight(reader, entries["ponderacion"][1], nombre) if "ponderacion" in entries else float("nan")
-    filtro = _filtro(reader, entries["filtro"][1], nombre, region) if "filtro" in entries else Filtro()
-    objetivo = reader.text(entries["objetivo"][1], f"el objetivo del compromiso '{nombre}'") if "objetivo" in entries else None
-    responsables = tuple(t for _, t in reader.texts(entries["responsables"][1], "responsables")) \
+def _commitment(reader: _Reader, node: Node, number: int, region: str, period: Period) -> Commitment:
+    what = f"el compromiso n° {number}"
+    entries = reader.mapping(node, what, _COMMITMENT_KEYS, {"nombre", "meta"})
+    name = reader.text(entries["nombre"][1], f"el nombre del compromiso n° {number}")
+    target = reader.whole(entries["meta"][1], f"la meta del compromiso '{name}'", 1)
+    weight = _weight(reader, entries["ponderacion"][1], name) if "ponderacion" in entries else float("nan")
+    filter_ = _filter(reader, entries["filtro"][1], name, region) if "filtro" in entries else Filter()
+    objective = reader.text(entries["objetivo"][1], f"el objetivo del compromiso '{name}'") if "objetivo" in entries else None
+    owners = tuple(t for _, t in reader.texts(entries["responsables"][1], "responsables")) \
         if "responsables" in entries else ()
-    plazo = None
+    deadline = None
     if "plazo" in entries:
         try:
-            plazo = windows.parse_plazo(reader.value(entries["plazo"][1]), periodo)
+            deadline = windows.parse_deadline(reader.value(entries["plazo"][1]), period)
         except ValueError as exc:
-            raise reader.fail(entries["plazo"][1], f"compromiso '{nombre}': {exc}.") from None
-    verif = _verifiers(reader, entries["verificadores"][1], nombre) if "verificadores" in entries else ()
-    modalidad = _modalidad(reader, entries["modalidad"][1], nombre) if "modalidad" in entries else ()
-    return Compromiso(nombre, meta, peso, filtro, node.start_mark.line + 1, objetivo, responsables, plazo,
-                      verif, modalidad)
+            raise reader.fail(entries["plazo"][1], f"compromiso '{name}': {exc}.") from None
+    verifier_names = _verifiers(reader, entries["verificadores"][1], name) if "verificadores" in entries else ()
+    modality = _modality(reader, entries["modalidad"][1], name) if "modalidad" in entries else ()
+    return Commitment(name, target, weight, filter_, node.start_mark.line + 1, objective, owners, deadline,
+                      verifier_names, modality)
 
 
 def _read_text(path: Path) -> str:
@@ -241,23 +241,23 @@ def _read_text(path: Path) -> str:
         raise InvalidPlan(f"Plan {path.name}: el archivo no se puede leer ({exc.strerror or 'error de lectura'}).") from exc
 
 
-def _periodo(reader: _Reader, entries: dict, root: Node, year: int | None) -> tuple[int, Periodo]:
+def _period(reader: _Reader, entries: dict, root: Node, year: int | None) -> tuple[int, Period]:
     if "anio" in entries and "periodo" in entries:
         raise reader.fail(entries["periodo"][0], "use anio o periodo, no ambos.")
     if "anio" in entries:
         plan_year = reader.whole(entries["anio"][1], "anio", 1900)
         if year is not None and plan_year != int(year):
             raise reader.fail(entries["anio"][1], f"el plan es del año {plan_year}, pero se esperaba {int(year)}.")
-        return plan_year, windows.parse_periodo(plan_year)
+        return plan_year, windows.parse_period(plan_year)
     if "periodo" not in entries:
         raise reader.fail(root, "falta la clave 'anio' (o 'periodo') en el plan.")
     try:
-        periodo = windows.parse_periodo(reader.value(entries["periodo"][1]))
+        period = windows.parse_period(reader.value(entries["periodo"][1]))
     except ValueError as exc:
         raise reader.fail(entries["periodo"][1], f"{exc}.") from None
-    if year is not None and not periodo.inicio.year <= int(year) <= periodo.fin.year:
-        raise reader.fail(entries["periodo"][1], f"el periodo {periodo.texto()} no incluye el año {int(year)}.")
-    return periodo.fin.year, periodo
+    if year is not None and not period.start.year <= int(year) <= period.end.year:
+        raise reader.fail(entries["periodo"][1], f"el periodo {period.text()} no incluye el año {int(year)}.")
+    return period.end.year, period
 
 
 def load_plan(path: Path, region: str, year: int | None = None) -> Plan:
@@ -267,61 +267,61 @@ def load_plan(path: Path, region: str, year: int | None = None) -> Plan:
     given, the plan's `anio` must match it (or its `periodo` include it).
     """
     path = Path(path)
-    archivo = path.name
+    file = path.name
     reg = reference.region(region)
     loader = yaml.SafeLoader(_read_text(path))
     try:
         root = loader.get_single_node()
-        reader = _Reader(archivo, loader)
+        reader = _Reader(file, loader)
         if root is None:
-            raise InvalidPlan(f"Plan {archivo}: el archivo está vacío.")
+            raise InvalidPlan(f"Plan {file}: el archivo está vacío.")
         entries = reader.mapping(root, "el plan", _PLAN_KEYS, {"compromisos"})
-        plan_year, periodo = _periodo(reader, entries, root, year)
-        titulo = reader.text(entries["titulo"][1], "titulo") if "titulo" in entries else None
-        regla = REGLA_PMG
+        plan_year, period = _period(reader, entries, root, year)
+        title = reader.text(entries["titulo"][1], "titulo") if "titulo" in entries else None
+        rule = RULE_PMG
         if "regla_ponderacion" in entries:
-            regla = fold(reader.text(entries["regla_ponderacion"][1], "regla_ponderacion"))
-            if regla not in REGLAS_PONDERACION:
+            rule = fold(reader.text(entries["regla_ponderacion"][1], "regla_ponderacion"))
+            if rule not in WEIGHT_RULES:
                 raise reader.fail(entries["regla_ponderacion"][1],
-                                  f"regla_ponderacion debe ser {' o '.join(REGLAS_PONDERACION)}.")
-        lista = entries["compromisos"][1]
-        if not isinstance(lista, SequenceNode) or not lista.value:
-            raise reader.fail(lista, "compromisos debe ser una lista con al menos un compromiso (cada uno con '- ').")
-        compromisos = tuple(_compromiso(reader, item, n, reg.nombre, periodo) for n, item in enumerate(lista.value, 1))
+                                  f"regla_ponderacion debe ser {' o '.join(WEIGHT_RULES)}.")
+        items = entries["compromisos"][1]
+        if not isinstance(items, SequenceNode) or not items.value:
+            raise reader.fail(items, "compromisos debe ser una lista con al menos un compromiso (cada uno con '- ').")
+        commitments = tuple(_commitment(reader, item, n, reg.nombre, period) for n, item in enumerate(items.value, 1))
     except yaml.MarkedYAMLError as exc:
         said = yaml_es.problem(exc)
         hint = "" if _YAML_HINT in said else f" {_YAML_HINT}"
-        raise InvalidPlan(f"Plan {archivo}{yaml_es.where(exc)}: el YAML no se puede leer. {said}{hint}") from exc
+        raise InvalidPlan(f"Plan {file}{yaml_es.where(exc)}: el YAML no se puede leer. {said}{hint}") from exc
     except yaml.YAMLError as exc:
-        raise InvalidPlan(f"Plan {archivo}: el YAML no se puede leer. {_YAML_HINT}") from exc
+        raise InvalidPlan(f"Plan {file}: el YAML no se puede leer. {_YAML_HINT}") from exc
     finally:
         loader.dispose()
     seen: set[str] = set()
-    for c in compromisos:
-        if fold(c.nombre) in seen:
-            raise InvalidPlan(f"Plan {archivo}, línea {c.linea_archivo}: el compromiso '{c.nombre}' está repetido.")
-        seen.add(fold(c.nombre))
-    compromisos = _weights(compromisos, archivo, entries["compromisos"][0].start_mark.line + 1)
-    return Plan(plan_year, reg.nombre, compromisos, titulo, archivo, periodo, regla)
+    for c in commitments:
+        if fold(c.name) in seen:
+            raise InvalidPlan(f"Plan {file}, línea {c.file_line}: el compromiso '{c.name}' está repetido.")
+        seen.add(fold(c.name))
+    commitments = _weights(commitments, file, entries["compromisos"][0].start_mark.line + 1)
+    return Plan(plan_year, reg.nombre, commitments, title, file, period, rule)
 
 
-def _weights(compromisos: tuple[Compromiso, ...], archivo: str, line: int) -> tuple[Compromiso, ...]:
+def _weights(commitments: tuple[Commitment, ...], file: str, line: int) -> tuple[Commitment, ...]:
     """Weights as written (adding up to 100), or equal shares when no commitment has one."""
     from dataclasses import replace
 
-    missing = [c for c in compromisos if c.ponderacion != c.ponderacion]
-    if len(missing) == len(compromisos):
-        share = round(100 / len(compromisos), 4)
-        return tuple(replace(c, ponderacion=share) for c in compromisos)
+    missing = [c for c in commitments if c.weight != c.weight]
+    if len(missing) == len(commitments):
+        share = round(100 / len(commitments), 4)
+        return tuple(replace(c, weight=share) for c in commitments)
     if missing:
         raise InvalidPlan(
-            f"Plan {archivo}, línea {missing[0].linea_archivo}: el compromiso '{missing[0].nombre}' no tiene "
+            f"Plan {file}, línea {missing[0].file_line}: el compromiso '{missing[0].name}' no tiene "
             "ponderación; escriba la de todos o la de ninguno (entonces valen lo mismo)."
         )
-    total = sum(c.ponderacion for c in compromisos)
-    if abs(total - 100) > TOLERANCIA_PONDERACION:
-        raise InvalidPlan(f"Plan {archivo}, línea {line}: las ponderaciones suman {total:g} y deben sumar 100.")
-    return compromisos
+    total = sum(c.weight for c in commitments)
+    if abs(total - 100) > WEIGHT_TOLERANCE:
+        raise InvalidPlan(f"Plan {file}, línea {line}: las ponderaciones suman {total:g} y deben sumar 100.")
+    return commitments
 
 
 def plan_files(plans_dir: Path) -> list[Path]:

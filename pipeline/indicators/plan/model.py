@@ -9,30 +9,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-ESTADO_CUMPLE = "CUMPLE"
-ESTADO_EN_EJECUCION = "EN EJECUCIÓN"
-ESTADO_EN_PROCESO = "EN PROCESO"
-ESTADO_NO_CUMPLE = "NO CUMPLE"
-ESTADOS = [ESTADO_CUMPLE, ESTADO_EN_EJECUCION, ESTADO_EN_PROCESO, ESTADO_NO_CUMPLE]
+STATUS_MET = "CUMPLE"
+STATUS_RUNNING = "EN EJECUCIÓN"
+STATUS_IN_PROGRESS = "EN PROCESO"
+STATUS_NOT_MET = "NO CUMPLE"
+STATUSES = [STATUS_MET, STATUS_RUNNING, STATUS_IN_PROGRESS, STATUS_NOT_MET]
 # At or above this percentage of its target, a commitment past its deadline is EN PROCESO.
-UMBRAL_EN_PROCESO = 50.0
+IN_PROGRESS_THRESHOLD = 50.0
 # Tolerance when checking that the weights add up to 100.
-TOLERANCIA_PONDERACION = 0.01
+WEIGHT_TOLERANCE = 0.01
 
 # How ponderación ganada is computed (`regla_ponderacion` in the plan file).
-REGLA_PMG = "pmg"                    # full weight only when CUMPLE (the PMG table), the default
-REGLA_PROPORCIONAL = "proporcional"  # weight × verified activities / meta (capped at the weight)
-REGLAS_PONDERACION = (REGLA_PMG, REGLA_PROPORCIONAL)
+RULE_PMG = "pmg"                   # full weight only when CUMPLE (the PMG table), the default
+RULE_PROPORTIONAL = "proporcional" # weight × verified activities / meta (capped at the weight)
+WEIGHT_RULES = (RULE_PMG, RULE_PROPORTIONAL)
 
-MODALIDADES = ("presencial", "virtual")
+MODALITIES = ("presencial", "virtual")
 
 # Where a plan came from: the year's `plan-<year>.yml` beside the logs, or `data/raw/planes/`.
-ORIGEN_ANUAL = "anual"
-ORIGEN_PLANES = "planes"
+ORIGIN_ANNUAL = "anual"
+ORIGIN_PLANS = "planes"
 
 
 @dataclass(frozen=True)
-class Filtro:
+class Filter:
     """Which activities count towards a commitment. Empty tuples mean "no restriction"."""
 
     tipo_actividad: tuple[str, ...] = ()       # official labels of schema.TIPOS_ACTIVIDAD
@@ -43,58 +43,58 @@ class Filtro:
 
 
 @dataclass(frozen=True)
-class Periodo:
+class Period:
     """The dates a plan covers, both days included."""
 
-    inicio: date
-    fin: date
+    start: date
+    end: date
 
-    def texto(self) -> str:
-        if (self.inicio.month, self.inicio.day, self.fin.month, self.fin.day) == (1, 1, 12, 31):
-            years = self.inicio.year, self.fin.year
+    def text(self) -> str:
+        if (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31):
+            years = self.start.year, self.end.year
             return str(years[0]) if years[0] == years[1] else f"{years[0]}-{years[1]}"
-        return f"{self.inicio.isoformat()} a {self.fin.isoformat()}"
+        return f"{self.start.isoformat()} a {self.end.isoformat()}"
 
 
 @dataclass(frozen=True)
-class Plazo:
-    """A commitment's window: activities from `inicio` to `fecha` (the deadline) count."""
+class Deadline:
+    """A commitment's window: activities from `start` to `due` (the deadline) count."""
 
-    inicio: date
-    fecha: date
-    texto: str                                 # as an analyst reads it ("Primer semestre 2025")
+    start: date
+    due: date
+    text: str                                  # as an analyst reads it ("Primer semestre 2025")
 
 
 @dataclass(frozen=True)
-class Compromiso:
-    nombre: str
-    meta: int
-    ponderacion: float
-    filtro: Filtro = field(default_factory=Filtro)
-    linea_archivo: int = 0                     # line of the entry in the plan file (1-based)
-    objetivo: str | None = None
-    responsables: tuple[str, ...] = ()
-    plazo: Plazo | None = None                 # None only for a Compromiso built by hand: the period
-    verificadores: tuple[str, ...] = ()        # canonical names of verifiers.VERIFICADORES
-    modalidad: tuple[str, ...] = ()            # from MODALIDADES; empty = any
+class Commitment:
+    name: str
+    target: int
+    weight: float
+    filter: Filter = field(default_factory=Filter)
+    file_line: int = 0                         # line of the entry in the plan file (1-based)
+    objective: str | None = None
+    owners: tuple[str, ...] = ()
+    deadline: Deadline | None = None           # None only for a Commitment built by hand: the period
+    verifiers: tuple[str, ...] = ()            # canonical names of verifiers.KINDS
+    modality: tuple[str, ...] = ()             # from MODALITIES; empty = any
 
 
 @dataclass(frozen=True)
 class Plan:
     year: int                                  # `anio`, or the last year of `periodo`
     region: str                                # official short name, e.g. "Coquimbo"
-    compromisos: tuple[Compromiso, ...]
-    titulo: str | None = None
-    archivo: str = ""                          # file name, for messages
-    periodo: Periodo | None = None             # None only for a Plan built by hand: the year
-    regla_ponderacion: str = REGLA_PMG
+    commitments: tuple[Commitment, ...]
+    title: str | None = None
+    file: str = ""                             # file name, for messages
+    period: Period | None = None               # None only for a Plan built by hand: the year
+    weight_rule: str = RULE_PMG
 
     @property
-    def vigencia(self) -> Periodo:
-        return self.periodo or Periodo(date(self.year, 1, 1), date(self.year, 12, 31))
+    def in_force(self) -> Period:
+        return self.period or Period(date(self.year, 1, 1), date(self.year, 12, 31))
 
-    def plazo(self, c: Compromiso) -> Plazo:
-        if c.plazo is not None:
-            return c.plazo
-        p = self.vigencia
-        return Plazo(p.inicio, p.fin, f"Durante el periodo {p.texto()}")
+    def deadline(self, c: Commitment) -> Deadline:
+        if c.deadline is not None:
+            return c.deadline
+        p = self.in_force
+        return Deadline(p.start, p.end, f"Durante el periodo {p.text()}")

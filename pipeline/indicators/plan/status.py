@@ -18,29 +18,29 @@ commitment asks for none).
 from __future__ import annotations
 
 from pipeline.indicators.plan.model import (
-    ESTADO_CUMPLE, ESTADO_EN_EJECUCION, ESTADO_EN_PROCESO, ESTADO_NO_CUMPLE, REGLA_PMG, REGLA_PROPORCIONAL,
-    UMBRAL_EN_PROCESO,
+    STATUS_MET, STATUS_RUNNING, STATUS_IN_PROGRESS, STATUS_NOT_MET, RULE_PMG, RULE_PROPORTIONAL,
+    IN_PROGRESS_THRESHOLD,
 )
 
 
-def estado(logrado: int, meta: int, vencido: bool = True, verificado: bool = True) -> str:
+def state(achieved: int, target: int, overdue: bool = True, verified: bool = True) -> str:
     """CUMPLE / EN EJECUCIÓN / EN PROCESO / NO CUMPLE, by the rule in the module docstring.
 
-    `vencido`: the deadline is reached as of the date reported; `verificado`: every counted
+    `overdue`: the deadline is reached as of the date reported; `verified`: every counted
     activity has its verifiers.
     """
-    if logrado >= meta and verificado:
-        return ESTADO_CUMPLE
-    if not vencido:
-        return ESTADO_EN_EJECUCION
-    if logrado / meta * 100 >= UMBRAL_EN_PROCESO:
-        return ESTADO_EN_PROCESO
-    return ESTADO_NO_CUMPLE
+    if achieved >= target and verified:
+        return STATUS_MET
+    if not overdue:
+        return STATUS_RUNNING
+    if achieved / target * 100 >= IN_PROGRESS_THRESHOLD:
+        return STATUS_IN_PROGRESS
+    return STATUS_NOT_MET
 
 
-def ponderacion_ganada(ponderacion: float, estado_: str, verificadas: int, meta: int,
-                       regla: str = REGLA_PMG) -> float:
-    """The weight a commitment earns, by `regla` (see the module docstring)."""
-    if regla == REGLA_PROPORCIONAL:
-        return round(ponderacion * min(verificadas / meta, 1.0), 2)
-    return round(ponderacion, 2) if estado_ == ESTADO_CUMPLE else 0.0
+def earned_weight(weight: float, status: str, verified: int, target: int,
+                  rule: str = RULE_PMG) -> float:
+    """The weight a commitment earns, by `rule` (see the module docstring)."""
+    if rule == RULE_PROPORTIONAL:
+        return round(weight * min(verified / target, 1.0), 2)
+    return round(weight, 2) if status == STATUS_MET else 0.0

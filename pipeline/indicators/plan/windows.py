@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from pipeline.indicators.plan.model import Periodo, Plazo
+from pipeline.indicators.plan.model import Period, Deadline
 from pipeline.text import fold
 
 _YEAR = r"(\d{4})"
@@ -28,7 +28,7 @@ _SEMESTER = re.compile(r"^(primer|1|1er|segundo|2|2do|2o) semestre(?: del?)?(?: 
 _WHOLE_PERIOD = ("periodo", "todo el periodo", "durante el periodo", "durante todo el periodo",
                  "se agendaran segun corresponda", "segun corresponda", "anual")
 
-FORMATOS_PLAZO = ("una fecha (2025-03-31 o 31/03/2025)", "primer semestre 2025", "segundo semestre 2024",
+DEADLINE_FORMATS = ("una fecha (2025-03-31 o 31/03/2025)", "primer semestre 2025", "segundo semestre 2024",
                   "durante el periodo")
 
 
@@ -47,16 +47,16 @@ def parse_date(text: object) -> date:
     raise ValueError(f"'{value}' no es una fecha válida (use AAAA-MM-DD, por ejemplo 2025-06-30)")
 
 
-def parse_periodo(value: object) -> Periodo:
-    """`2024`, `2024-2025` or `2024-07-01 a 2025-06-30` → Periodo; ValueError in Spanish if not."""
+def parse_period(value: object) -> Period:
+    """`2024`, `2024-2025` or `2024-07-01 a 2025-06-30` → Period; ValueError in Spanish if not."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return Periodo(date(value, 1, 1), date(value, 12, 31))
+        return Period(date(value, 1, 1), date(value, 12, 31))
     text = str(value).strip()
     if re.fullmatch(_YEAR, text):
-        return Periodo(date(int(text), 1, 1), date(int(text), 12, 31))
+        return Period(date(int(text), 1, 1), date(int(text), 12, 31))
     match = _PERIOD_YEARS.match(text)
     if match:
-        periodo = Periodo(date(int(match[1]), 1, 1), date(int(match[2]), 12, 31))
+        period = Period(date(int(match[1]), 1, 1), date(int(match[2]), 12, 31))
     else:
         match = _PERIOD_DATES.match(text)
         if not match:
@@ -64,43 +64,43 @@ def parse_periodo(value: object) -> Periodo:
                 f"periodo '{text}' no se entiende: escriba un año (2024), dos años (2024-2025) o dos "
                 "fechas (2024-07-01 a 2025-06-30)"
             )
-        periodo = Periodo(parse_date(match[1]), parse_date(match[2]))
-    if periodo.fin < periodo.inicio:
+        period = Period(parse_date(match[1]), parse_date(match[2]))
+    if period.end < period.start:
         raise ValueError(f"el periodo '{text}' termina antes de empezar")
-    return periodo
+    return period
 
 
-def parse_plazo(value: object, periodo: Periodo) -> Plazo:
-    """A commitment's deadline and window inside `periodo`; ValueError in Spanish if not."""
+def parse_deadline(value: object, period: Period) -> Deadline:
+    """A commitment's deadline and window inside `period`; ValueError in Spanish if not."""
     if isinstance(value, (date, datetime)):
-        return _inside(Plazo(periodo.inicio, parse_date(value), parse_date(value).strftime("%d/%m/%Y")), periodo)
+        return _inside(Deadline(period.start, parse_date(value), parse_date(value).strftime("%d/%m/%Y")), period)
     text = " ".join(str(value).split())
     key = fold(text)
     key_no_years = re.sub(r"\s*\d{4}(\s+\d{4})?$", "", key)
     if key in _WHOLE_PERIOD or key_no_years in _WHOLE_PERIOD:
-        return Plazo(periodo.inicio, periodo.fin, text[:1].upper() + text[1:])
+        return Deadline(period.start, period.end, text[:1].upper() + text[1:])
     match = _SEMESTER.match(key)
     if match:
         year = int(match[2])
         first = match[1] in ("primer", "1", "1er")
-        inicio, fin = (date(year, 1, 1), date(year, 6, 30)) if first else (date(year, 7, 1), date(year, 12, 31))
+        start, end = (date(year, 1, 1), date(year, 6, 30)) if first else (date(year, 7, 1), date(year, 12, 31))
         label = f"{'Primer' if first else 'Segundo'} semestre {year}"
-        if fin < periodo.inicio or inicio > periodo.fin:
-            raise ValueError(f"el plazo '{text}' queda fuera del periodo del plan ({periodo.texto()})")
-        return Plazo(max(inicio, periodo.inicio), min(fin, periodo.fin), label)
+        if end < period.start or start > period.end:
+            raise ValueError(f"el plazo '{text}' queda fuera del periodo del plan ({period.text()})")
+        return Deadline(max(start, period.start), min(end, period.end), label)
     try:
         day = parse_date(text)
     except ValueError:
         raise ValueError(
-            f"plazo '{text}' no se entiende. Formatos aceptados: {', '.join(FORMATOS_PLAZO)}"
+            f"plazo '{text}' no se entiende. Formatos aceptados: {', '.join(DEADLINE_FORMATS)}"
         ) from None
-    return _inside(Plazo(periodo.inicio, day, day.strftime("%d/%m/%Y")), periodo)
+    return _inside(Deadline(period.start, day, day.strftime("%d/%m/%Y")), period)
 
 
-def _inside(plazo: Plazo, periodo: Periodo) -> Plazo:
-    if not periodo.inicio <= plazo.fecha <= periodo.fin:
-        raise ValueError(f"el plazo {plazo.texto} queda fuera del periodo del plan ({periodo.texto()})")
-    return plazo
+def _inside(deadline: Deadline, period: Period) -> Deadline:
+    if not period.start <= deadline.due <= period.end:
+        raise ValueError(f"el plazo {deadline.text} queda fuera del periodo del plan ({period.text()})")
+    return deadline
 
 
 def default_al(year: int, today: date | None = None) -> date:
@@ -116,18 +116,18 @@ def resolve_al(year: int, al: object = None, today: date | None = None) -> date:
     return parse_date(al)
 
 
-def counted_window(plazo: Plazo, al: date) -> tuple[date, date] | None:
+def counted_window(deadline: Deadline, al: date) -> tuple[date, date] | None:
     """Days whose activities count as of `al`: the window cut at `al`; None before it opens."""
-    fin = min(plazo.fecha, al)
-    return None if fin < plazo.inicio else (plazo.inicio, fin)
+    end = min(deadline.due, al)
+    return None if end < deadline.start else (deadline.start, end)
 
 
-def past_deadline(plazo: Plazo, al: date) -> bool:
+def past_deadline(deadline: Deadline, al: date) -> bool:
     """True once the deadline is reached: as of the close of the deadline day, the state is final."""
-    return al >= plazo.fecha
+    return al >= deadline.due
 
 
-def years_counted(periodo: Periodo, al: date) -> list[int]:
+def years_counted(period: Period, al: date) -> list[int]:
     """Calendar years whose activities a plan may count as of `al` (a period may span several)."""
-    fin = min(periodo.fin, al)
-    return list(range(periodo.inicio.year, fin.year + 1)) if fin >= periodo.inicio else []
+    end = min(period.end, al)
+    return list(range(period.start.year, end.year + 1)) if end >= period.start else []
