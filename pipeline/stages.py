@@ -220,25 +220,25 @@ def publish_balance(executed: Path, paths: Paths, pdf: bool = True) -> Path:
     return html
 
 
-def national_inputs(paths: dict[str, Paths], anio: int, con_error=()) -> dict[str, tuple[str, Path | None]]:
+def national_inputs(paths: dict[str, Paths], anio: int, failed_regions=()) -> dict[str, tuple[str, Path | None]]:
     """What the national stage of `anio` reads, per region (name → (estado, published
     indicadores.json or None)): `paths` gives every region's paths of the year as published
-    (region name → Paths); a region without logs is «sin datos», one in `con_error` or whose
+    (region name → Paths); a region without logs is «sin datos», one in `failed_regions` or whose
     indicadores.json is missing «con error». The runner's cache fingerprints exactly this."""
-    failed = {reference.region(r).nombre for r in con_error}
+    failed = {reference.region(r).nombre for r in failed_regions}
     out: dict[str, tuple[str, Path | None]] = {}
     for name, region_paths in paths.items():
         name = reference.region(name).nombre
         if name in failed:
-            out[name] = (national.CON_ERROR, None)
+            out[name] = (national.FAILED, None)
         elif not files.log_files(region_paths.raw):
-            out[name] = (national.SIN_DATOS, None)
+            out[name] = (national.NO_DATA, None)
         elif not region_paths.indicadores_json.is_file():
             log.warning("%s: no hay indicadores.json publicado del año %s en %s; se lista «con error» "
                         "(ejecute la región)", name, anio, region_paths.out)
-            out[name] = (national.CON_ERROR, None)
+            out[name] = (national.FAILED, None)
         else:
-            out[name] = (national.CON_DATOS, region_paths.indicadores_json)
+            out[name] = (national.WITH_DATA, region_paths.indicadores_json)
     return out
 
 
@@ -251,21 +251,21 @@ def national_balance_links(paths: dict[str, Paths], nacional: Path) -> dict[str,
             for name, p in paths.items() if p.balance_html.is_file()}
 
 
-def national_stage(paths: dict[str, Paths], anio: int, out: Paths | None = None, con_error=(),
+def national_stage(paths: dict[str, Paths], anio: int, out: Paths | None = None, failed_regions=(),
                    umbral_celdas: int | None = None) -> dict:
     """The national stage of `anio`: reads only the regions' published `indicadores.json`
     (never a log, never a cleaning) and writes `indicadores-nacional.json` and
     `indicadores-nacional.xlsx` to `out.nacional` (`outputs/<year>/nacional/`; `out`: the
     default region's paths, or the runner's staging copy of them). `paths`: region name →
     that region's paths of the year as published (all 16; `config.region_paths`);
-    `con_error`: regions whose run failed this time; `umbral_celdas`: the small-cell threshold
+    `failed_regions`: regions whose run failed this time; `umbral_celdas`: the small-cell threshold
     the regions were computed with (None: `config.small_cell_threshold`). Returns the dict."""
     threshold = config.small_cell_threshold(umbral_celdas)
     default = paths.get(config.DEFAULT_REGION) or next(iter(paths.values()))
     out = out or default
-    published, failed = {}, [reference.region(r).nombre for r in con_error]
-    for name, (estado, source) in national_inputs(paths, anio, con_error).items():
-        if estado == national.CON_ERROR and name not in failed:
+    published, failed = {}, [reference.region(r).nombre for r in failed_regions]
+    for name, (estado, source) in national_inputs(paths, anio, failed_regions).items():
+        if estado == national.FAILED and name not in failed:
             failed.append(name)
         if source is None:
             continue

@@ -28,8 +28,8 @@ from collections.abc import Iterable, Mapping
 from pipeline import reference, schema
 from pipeline.indicators.gender import pct
 
-CON_DATOS, SIN_DATOS, CON_ERROR = "con datos", "sin datos", "con error"
-ESTADOS = (CON_DATOS, SIN_DATOS, CON_ERROR)
+WITH_DATA, NO_DATA, FAILED = "con datos", "sin datos", "con error"
+STATES = (WITH_DATA, NO_DATA, FAILED)
 
 # summed over the regions with data (exact regional headline figures and activity counts)
 SUMMED = ("asistencias", "actividades", "mujeres", "hombres", "sexo_sin_informacion", "comunas_alcanzadas")
@@ -41,16 +41,16 @@ CATEGORIES = {"actividades_por_tipo_actividad": schema.TIPOS_ACTIVIDAD,
               "actividades_por_tipo_organizacion": schema.TIPOS_ORGANIZACION}
 
 
-def check(ind: dict, region: str, anio: int, umbral: int) -> str | None:
+def check(ind: dict, region: str, anio: int, threshold: int) -> str | None:
     """Why a region's published `indicadores.json` cannot enter the national year (Spanish), or
     None: it must be of that region and year, with the run's small-cell threshold."""
     if ind.get("anio") != anio:
         return f"su indicadores.json es del año {ind.get('anio')}, no de {anio}"
     if ind.get("region") != reference.region(region).nombre:
         return f"su indicadores.json es de la región {ind.get('region')!r}"
-    if ind.get("umbral_celdas_pequenas") != umbral:
+    if ind.get("umbral_celdas_pequenas") != threshold:
         return (f"su indicadores.json se calculó con umbral de celdas pequeñas {ind.get('umbral_celdas_pequenas')}, "
-                f"no {umbral}: vuelva a ejecutar la región con el mismo umbral")
+                f"no {threshold}: vuelva a ejecutar la región con el mismo umbral")
     missing = [k for k in (*COPIED, "comunas_region") if k not in ind and k != "cumplimiento_plan_total"]
     if missing:
         return f"a su indicadores.json le faltan claves ({', '.join(missing)}): vuelva a ejecutar la región"
@@ -78,7 +78,7 @@ def region_entry(cut: str, estado: str, ind: dict | None, balance: str | None) -
     poblacion = reference.poblacion_region(cut)
     entry = {"region": reg.nombre, "region_nombre_completo": reg.nombre_completo, "cut_region": reg.cut,
              "slug": reg.slug, "macrozona": reference.macrozonas()[reg.cut], "estado": estado}
-    data = ind if estado == CON_DATOS and ind is not None else {}
+    data = ind if estado == WITH_DATA and ind is not None else {}
     for key in COPIED:
         entry[key] = data.get(key)
     entry["poblacion"] = poblacion
@@ -93,23 +93,23 @@ def region_entry(cut: str, estado: str, ind: dict | None, balance: str | None) -
     return {key: entry[key] for key in order}
 
 
-def compute(anio: int, umbral: int, published: Mapping[str, dict], con_error: Iterable[str] = (),
+def compute(anio: int, threshold: int, published: Mapping[str, dict], failed_regions: Iterable[str] = (),
             balances: Mapping[str, str] | None = None) -> dict:
     """The `indicadores-nacional.json` dictionary of `anio`.
 
     `published`: region (any name or code `reference.region` reads) → its published
-    `indicadores.json`, for the regions with data; `con_error`: the regions whose run failed
+    `indicadores.json`, for the regions with data; `failed_regions`: the regions whose run failed
     (their figures are null even if an older file exists); every other region is «sin datos».
     `balances`: region → relative link to its deck from the national folder (null without one).
     """
-    failed = {reference.region(r).cut for r in con_error}
+    failed = {reference.region(r).cut for r in failed_regions}
     data = {reference.region(r).cut: ind for r, ind in published.items() if reference.region(r).cut not in failed}
     links = {reference.region(r).cut: link for r, link in (balances or {}).items()}
     regiones = []
     for cut in reference.region_codes():
-        estado = CON_ERROR if cut in failed else CON_DATOS if cut in data else SIN_DATOS
+        estado = FAILED if cut in failed else WITH_DATA if cut in data else NO_DATA
         regiones.append(region_entry(cut, estado, data.get(cut), links.get(cut)))
-    with_data = [r for r in regiones if r["estado"] == CON_DATOS]
+    with_data = [r for r in regiones if r["estado"] == WITH_DATA]
     totals = {key: sum(int(r[key]) for r in with_data) for key in SUMMED}
     people = [r["personas_distintas"] for r in with_data if r["personas_distintas"] is not None]
     # the previous year: only the regions that published both years, on both sides of the change
@@ -120,10 +120,10 @@ def compute(anio: int, umbral: int, published: Mapping[str, dict], con_error: It
     poblacion = sum(r["poblacion"] for r in with_data) if with_data else None
     return {
         "anio": int(anio),
-        "umbral_celdas_pequenas": int(umbral),
+        "umbral_celdas_pequenas": int(threshold),
         "regiones_con_datos": len(with_data),
-        "regiones_sin_datos": [r["region"] for r in regiones if r["estado"] == SIN_DATOS],
-        "regiones_con_error": [r["region"] for r in regiones if r["estado"] == CON_ERROR],
+        "regiones_sin_datos": [r["region"] for r in regiones if r["estado"] == NO_DATA],
+        "regiones_con_error": [r["region"] for r in regiones if r["estado"] == FAILED],
         "asistencias": totals["asistencias"],
         "asistencias_anio_anterior": before,
         "regiones_comparadas": [r["region"] for r in with_data

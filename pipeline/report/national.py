@@ -17,7 +17,7 @@ from pipeline.report import national_charts, national_maps
 from pipeline.report.figures import PHONE_MEDIA, PHONE_WIDTH_IN, data_uri, figure_png
 from pipeline.report.formats import esc, fmt_int, fmt_pct, fmt_rate, missing, share
 from pipeline.report.national_data import (  # noqa: F401  (load, national_dir… for the notebook and stages)
-    CON_DATOS, CON_ERROR, GEOGRAPHIC_ORDER, JSON_NAME, SIN_DATOS, YEAR_ENV, load, names as _names, national_dir,
+    WITH_DATA, FAILED, GEOGRAPHIC_ORDER, JSON_NAME, NO_DATA, YEAR_ENV, load, names as _names, national_dir,
     national_year, regions, short_name, state_text as _state_text, values as _values,
 )
 from pipeline.report.national_titles import (
@@ -56,11 +56,11 @@ def _missing_sentence(nac: Mapping[str, Any]) -> str:
                          "registros de ambos años.")
         else:
             parts.append(f"La variación compara las {fmt_int(len(compared))} regiones con registros de ambos años.")
-    if regions(nac, SIN_DATOS):
-        parts.append(f"Sin datos: {_names([short_name(r) for r in regions(nac, SIN_DATOS)])}.")
-    if regions(nac, CON_ERROR):
-        parts.append(f"Con error en su proceso: {_names([short_name(r) for r in regions(nac, CON_ERROR)])}.")
-    if regions(nac, SIN_DATOS) or regions(nac, CON_ERROR):
+    if regions(nac, NO_DATA):
+        parts.append(f"Sin datos: {_names([short_name(r) for r in regions(nac, NO_DATA)])}.")
+    if regions(nac, FAILED):
+        parts.append(f"Con error en su proceso: {_names([short_name(r) for r in regions(nac, FAILED)])}.")
+    if regions(nac, NO_DATA) or regions(nac, FAILED):
         parts.append("No se cuentan como cero.")
     return " ".join(parts) or f"Cifras de las {fmt_int(len(nac['regiones']))} regiones."
 
@@ -82,7 +82,7 @@ def totals_slide(nac: Mapping[str, Any]) -> str:
 
 def _map_note(nac: Mapping[str, Any], what: str) -> str:
     parts = [what]
-    if regions(nac, SIN_DATOS) + regions(nac, CON_ERROR):
+    if regions(nac, NO_DATA) + regions(nac, FAILED):
         parts.append("Gris rayado: sin cifra, no cero.")
     omitted = national_maps.omitted_territories()
     if omitted:
@@ -95,7 +95,7 @@ def _map_figure(nac: Mapping[str, Any], key: str, label: str, kind: str, narrow:
     """The map of `key` by region and its alt text (every region's figure, or why it has none);
     `narrow`: Chile whole in one tall strip, for the phone."""
     rows = regions(nac)
-    values = {r["cut_region"]: (None if r["estado"] != CON_DATOS or missing(r.get(key)) else r[key]) for r in rows}
+    values = {r["cut_region"]: (None if r["estado"] != WITH_DATA or missing(r.get(key)) else r[key]) for r in rows}
     names = {r["cut_region"]: short_name(r) for r in rows}
     reasons = {r["cut_region"]: _state_text(r) or "sin dato" for r in rows}
     shape = {"size": (PHONE_WIDTH_IN, 9.0), "strips": national_maps.PHONE_STRIPS} if narrow else {}
@@ -183,7 +183,7 @@ def comunas_slide(nac: Mapping[str, Any]) -> str:
     for r in regions(nac):
         name = short_name(r)
         pct = share(r.get("comunas_alcanzadas") or 0, r.get("comunas_region") or 0)
-        if r["estado"] != CON_DATOS or pct is None or missing(r.get("comunas_alcanzadas")):
+        if r["estado"] != WITH_DATA or pct is None or missing(r.get("comunas_alcanzadas")):
             values[name] = _state_text(r) or "sin dato"
             continue
         values[name] = pct
@@ -257,7 +257,7 @@ def plan_slide(nac: Mapping[str, Any]) -> str | None:
     None when none did."""
     values = {}
     for r in regions(nac):
-        if r["estado"] != CON_DATOS:
+        if r["estado"] != WITH_DATA:
             continue
         value = r.get("cumplimiento_plan_total")
         values[short_name(r)] = "sin plan informado" if missing(value) else value
@@ -274,7 +274,7 @@ def links_slide(nac: Mapping[str, Any]) -> str:
     cells = []
     for r in regions(nac):
         name = esc(short_name(r))
-        if r["estado"] == CON_DATOS and r.get("balance"):
+        if r["estado"] == WITH_DATA and r.get("balance"):
             figure = f'{fmt_int(r.get("asistencias"))} asistencias'
             cells.append(f'<li class="region con-datos"><a href="{esc(r["balance"])}">{name}</a>'
                          f'<span class="cifra">{esc(figure)}</span></li>')

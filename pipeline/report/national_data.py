@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import config
-from pipeline.indicators.national import CON_DATOS, CON_ERROR, SIN_DATOS  # noqa: F401  (the deck reads them here)
+from pipeline.indicators.national import WITH_DATA, FAILED, NO_DATA  # noqa: F401  (the deck reads them here)
 from pipeline.report import national_maps
 from pipeline.report.formats import missing
 
@@ -91,7 +91,7 @@ def short_name(region: Mapping[str, Any]) -> str:
 
 
 def state_text(region: Mapping[str, Any]) -> str:
-    return SIN_DATOS if region["estado"] == SIN_DATOS else "con error" if region["estado"] == CON_ERROR else ""
+    return NO_DATA if region["estado"] == NO_DATA else "con error" if region["estado"] == FAILED else ""
 
 
 def names(words: list[str]) -> str:

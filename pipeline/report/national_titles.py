@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pipeline.report.formats import fmt_int, fmt_pct, fmt_rate, missing, share
-from pipeline.report.national_data import CON_DATOS, regions, values as _values
+from pipeline.report.national_data import WITH_DATA, regions, values as _values
 from pipeline.report.titles import DECREASE, INCREASE, _plural, change, count
 
 
@@ -119,7 +119,7 @@ def organisations_title(nac: Mapping[str, Any]) -> str:
 
 
 def plan_title(nac: Mapping[str, Any]) -> str:
-    with_plan = [r for r in regions(nac, CON_DATOS) if not missing(r.get("cumplimiento_plan_total"))]
+    with_plan = [r for r in regions(nac, WITH_DATA) if not missing(r.get("cumplimiento_plan_total"))]
     full = sum(1 for r in with_plan if r["cumplimiento_plan_total"] >= 100)
     told = f"{count(len(with_plan), 'región informó', 'regiones informaron')} su plan"
     return f"{told}: {fmt_int(full)} lo {'cumplió' if full == 1 else 'cumplieron'} por completo"

@@ -157,7 +157,7 @@ def national_key(job) -> tuple[str, list[str]]:
     from pipeline.config import NATIONAL_NOTEBOOK, small_cell_threshold
 
     threshold = small_cell_threshold(job.umbral_celdas)
-    inputs = stages.national_inputs(job.regions, job.year, job.con_error)
+    inputs = stages.national_inputs(job.regions, job.year, job.failed_regions)
     regions = {name: [estado, file_digest(source) if source is not None else None]
                for name, (estado, source) in inputs.items()}
     links = stages.national_balance_links(job.regions, job.out.nacional)

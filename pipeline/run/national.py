@@ -35,7 +35,7 @@ def main_national(args: argparse.Namespace) -> int:
     if args.muestra and args.raw_dir is not None:
         refused.append("use --muestra o --raw-dir, no ambos.")
     try:
-        umbral = small_cell_threshold(args.umbral_celdas)
+        threshold = small_cell_threshold(args.umbral_celdas)
     except ValueError as err:
         refused.append(str(err))
     if args.jobs < 1:
@@ -58,7 +58,7 @@ def main_national(args: argparse.Namespace) -> int:
               "(las demás, p. ej. regiones/valparaiso).", file=sys.stderr)
         return cli.EXIT_USAGE
     jobs = [YearRun(regions[name], name, args.stages, progress=not args.quiet and args.jobs <= 1,
-                    pdf=not args.sin_pdf, force=args.force, umbral_celdas=umbral, al=args.al,
+                    pdf=not args.sin_pdf, force=args.force, umbral_celdas=threshold, al=args.al,
                     label=f"{year} {name}")
             for name in with_logs]
     refused = [f"{job.region}: {cli.say(line, job.paths)}" for job in jobs for line in preflight.problems(job.paths, job.stages)]
@@ -79,14 +79,14 @@ def main_national(args: argparse.Namespace) -> int:
         return cli.interrupted()
     if cli.EXIT_INTERRUPTED in codes:
         return cli.interrupted()
-    con_error = tuple(job.region for job, code in zip(jobs, codes) if code)
-    if con_error:
-        print(f"[{year}] regiones con error: {', '.join(con_error)} (el balance nacional las lista así)",
+    failed_regions = tuple(job.region for job, code in zip(jobs, codes) if code)
+    if failed_regions:
+        print(f"[{year}] regiones con error: {', '.join(failed_regions)} (el balance nacional las lista así)",
               file=sys.stderr)
     failed = next((c for c in codes if c), 0)
     if args.stages == ("limpieza",):
         return failed
-    national = NationalRun(regions, regions[DEFAULT_REGION], con_error, umbral, deck="balance" in args.stages,
+    national = NationalRun(regions, regions[DEFAULT_REGION], failed_regions, threshold, deck="balance" in args.stages,
                            pdf=not args.sin_pdf, force=args.force, progress=not args.quiet)
     start = time.perf_counter()
     try:

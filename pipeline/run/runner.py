@@ -237,12 +237,12 @@ def keep_national(final: Paths, staged: Paths) -> None:
 class NationalRun:
     """The national stage of one year, after every region's run: `regions` is each region's
     paths of the year as published (region name → Paths, the 16 of them), `out` the default
-    region's paths (the national folder is `out.nacional`), `con_error` the regions whose run
+    region's paths (the national folder is `out.nacional`), `failed_regions` the regions whose run
     failed this time. `deck`: also run the national deck notebook when it exists."""
 
     regions: dict[str, Paths]
     out: Paths
-    con_error: tuple[str, ...] = ()
+    failed_regions: tuple[str, ...] = ()
     umbral_celdas: int | None = None
     deck: bool = True
     pdf: bool = True
@@ -310,7 +310,7 @@ def _national_stage(job: NationalRun, staged: Paths) -> None:
     (`stages.publish_national_balance`)."""
     from pipeline import stages
 
-    stages.national_stage(job.regions, job.year, staged, job.con_error, job.umbral_celdas)
+    stages.national_stage(job.regions, job.year, staged, job.failed_regions, job.umbral_celdas)
     notebook = job.notebooks_dir / NATIONAL_NOTEBOOK
     if job.deck and notebook.is_file():
         from pipeline.run.notebooks import execute_notebook

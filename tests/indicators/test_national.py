@@ -44,7 +44,7 @@ def published(tmp_path_factory):
 def test_totals_are_sums_and_each_region_a_copy(published):
     _, files = published
     nat = national.compute(YEAR, 5, files)
-    with_data = [r for r in nat["regiones"] if r["estado"] == national.CON_DATOS]
+    with_data = [r for r in nat["regiones"] if r["estado"] == national.WITH_DATA]
     assert [r["region"] for r in with_data] == [reference.region(c).nombre for c in ("03", "04", "12")]
     for key in ("asistencias", "actividades", "mujeres", "hombres", "sexo_sin_informacion", "comunas_alcanzadas",
                 "personas_distintas"):
@@ -71,7 +71,7 @@ def test_regions_without_logs_are_sin_datos_never_zero(published):
     nat = national.compute(YEAR, 5, files)
     assert len(nat["regiones"]) == 16
     assert [r["cut_region"] for r in nat["regiones"]] == [f"{n:02d}" for n in range(1, 17)]
-    sin = [r for r in nat["regiones"] if r["estado"] == national.SIN_DATOS]
+    sin = [r for r in nat["regiones"] if r["estado"] == national.NO_DATA]
     assert [r["region"] for r in sin] == nat["regiones_sin_datos"] and len(sin) == 13
     for entry in sin:
         assert all(entry[key] is None for key in (*national.COPIED, "asistencias_por_1000_habitantes", "balance"))
@@ -83,9 +83,9 @@ def test_regions_without_logs_are_sin_datos_never_zero(published):
 
 def test_a_failed_region_is_listed_and_left_out_of_every_sum(published):
     _, files = published
-    nat = national.compute(YEAR, 5, files, con_error=["Atacama"])
+    nat = national.compute(YEAR, 5, files, failed_regions=["Atacama"])
     atacama = next(r for r in nat["regiones"] if r["region"] == "Atacama")
-    assert atacama["estado"] == national.CON_ERROR and atacama["asistencias"] is None
+    assert atacama["estado"] == national.FAILED and atacama["asistencias"] is None
     assert nat["regiones_con_error"] == ["Atacama"] and nat["regiones_con_datos"] == 2
     assert nat["asistencias"] == sum(ind["asistencias"] for name, ind in files.items() if name != "Atacama")
 

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from pipeline import config, reference
-from pipeline.indicators.national import CON_DATOS, CON_ERROR, COPIED, SIN_DATOS, SUMMED
+from pipeline.indicators.national import WITH_DATA, FAILED, COPIED, NO_DATA, SUMMED
 from pipeline.run import cli
 from pipeline.run import national
 from tests.conftest import TEST_KEY
@@ -66,7 +66,7 @@ def test_a_failed_region_does_not_stop_the_others_and_the_exit_says_so(tmp_path,
     assert _main(tmp_path, "--nacional") == cli.EXIT_FAILED
     assert ran == ["Coquimbo", "Maule", "Ñuble"]  # code order
     job = national_jobs[0]
-    assert job.con_error == ("Maule",) and job.year == 2018 and len(job.regions) == 16
+    assert job.failed_regions == ("Maule",) and job.year == 2018 and len(job.regions) == 16
     assert job.out.out == tmp_path / "o" / "2018"  # the default region's year: outputs/2018/nacional
     assert job.regions["Maule"].raw == tmp_path / "raw" / "regiones" / "maule" / "2018"
     err = capsys.readouterr().err
@@ -106,11 +106,11 @@ def test_national_run_figures_equal_the_sums_of_the_regional_files(national_run)
     for entry in nat["regiones"]:
         if entry["region"] in files:
             ind = files[entry["region"]]
-            assert entry["estado"] == CON_DATOS
+            assert entry["estado"] == WITH_DATA
             assert {k: entry[k] for k in COPIED} == {k: ind.get(k) for k in COPIED}
         else:
             assert entry["asistencias"] is None and entry["balance"] is None
-            assert entry["estado"] == (CON_ERROR if entry["region"] in run.failed else SIN_DATOS)
+            assert entry["estado"] == (FAILED if entry["region"] in run.failed else NO_DATA)
 
 
 @pytest.mark.slow
@@ -120,7 +120,7 @@ def test_each_region_ran_as_a_single_region_run_would(national_run):
     run = national_run
     nat = json.loads(run.nacional.indicadores_nacional_json.read_text(encoding="utf-8"))
     for entry in nat["regiones"]:
-        if entry["estado"] != CON_DATOS:
+        if entry["estado"] != WITH_DATA:
             continue
         paths = config.paths(2018, entry["region"], run.raw / config.region_subdir(entry["region"]),
                              run.base / "processed" / config.region_subdir(entry["region"]),
@@ -186,7 +186,7 @@ def test_the_national_fingerprint_follows_each_regional_file_and_the_threshold(t
     assert "regiones con datos: Coquimbo (indicadores.json " in " ".join(described)
     assert ", Maule (indicadores.json " in " ".join(described)
     assert cache.national_key(replace(job, umbral_celdas=6))[0] != key
-    assert cache.national_key(replace(job, con_error=("Maule",)))[0] != key
+    assert cache.national_key(replace(job, failed_regions=("Maule",)))[0] != key
     regions["Maule"].indicadores_json.write_text('{"anio": 2018, "asistencias": 1}', encoding="utf-8")
     changed = cache.national_key(job)[0]
     assert changed != key
