@@ -83,11 +83,12 @@ def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
         return figure_png(fig, dpi=dpi)
 
 
-def figure_img(fig: Any, alt: str, css_class: str = "grafico", dpi: int = FIGURE_DPI) -> str:
+def figure_img(fig: Any, alt: str, css_class: str = "grafico", dpi: int = FIGURE_DPI, phone: Any = None) -> str:
     """`<img>` holding the figure as a base64 PNG, with escaped alt text; inside a `<picture>`
-    with the figure redrawn narrow for phones (`narrow_png`) when it can be."""
+    with the figure redrawn narrow for phones (`narrow_png`) when it can be, or `phone`, the
+    figure drawn for a phone by its maker (an upright map beside a turned one)."""
     wide = figure_png(fig, dpi=dpi)
-    narrow = narrow_png(fig, dpi=dpi)
+    narrow = figure_png(phone, dpi=dpi) if phone is not None else narrow_png(fig, dpi=dpi)
     img = f'<img class="{esc(css_class)}" src="{data_uri(wide, "image/png")}" alt="{esc(alt)}">'
     if narrow is None:
         return img
