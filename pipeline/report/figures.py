@@ -72,6 +72,8 @@ def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
             boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
             if any(a.overlaps(b) for a, b in pairwise(boxes)):
                 ax.tick_params(axis="x", labelrotation=90)
+        if _wrap_wide_titles(fig) | _figures_without_names(fig):
+            fig.draw_without_rendering()
         for _ in range(4):  # a bar's figure cut by the narrower edge: more room on the right
             fig.draw_without_rendering()
             cut = [ax for ax in fig.axes for t in ax.texts if t.get_window_extent().x1 > fig.bbox.x1 - 2]
@@ -81,6 +83,59 @@ def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
                 x0, x1 = ax.get_xlim()
                 ax.set_xlim(x0, x0 + (x1 - x0) * 1.15)
         return figure_png(fig, dpi=dpi)
+
+
+def _wrap_wide_titles(fig: Any) -> bool:
+    """A panel's title wider than its panel (cut by the edge, or over its neighbour's) goes on two
+    lines, cut at the space nearest its middle: «Por 1.000\nhabitantes». True when one did."""
+    from matplotlib.text import Text
+
+    done = False
+    for ax in fig.axes:
+        width = ax.get_window_extent().width
+        for loc in ("center", "left", "right"):
+            title = ax.get_title(loc)
+            if " " not in title or "\n" in title:
+                continue
+            text = next((t for t in ax.findobj(Text) if t.get_text() == title), None)
+            if text is None or text.get_window_extent().width <= width:
+                continue
+            spaces = [i for i, ch in enumerate(title) if ch == " "]
+            cut = min(spaces, key=lambda i: abs(i - len(title) / 2))
+            ax.set_title(title[:cut] + "\n" + title[cut + 1:], loc=loc)
+            done = True
+    return done
+
+
+def _piece_width(ax: Any, text: Any, pieces: list) -> float:
+    """The width of the bar a label is written on, the bar under its centre (infinite for a
+    label on no bar)."""
+    box = text.get_window_extent()
+    x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    return next((b.width for b in pieces if b.x0 <= x <= b.x1 and b.y0 <= y <= b.y1), float("inf"))
+
+
+def _figures_without_names(fig: Any) -> bool:
+    """Pieces of a stacked bar too narrow now for «Choapa\n16,7 %» over their neighbours keep
+    only their figure, and a legend (added if the chart had none) names them. True when one did."""
+    done = False
+    for ax in fig.axes:
+        named = [t for t in ax.texts if "\n" in t.get_text()]
+        boxes = {t: t.get_window_extent() for t in ax.texts if t.get_text()}
+        pieces = [p.get_window_extent() for p in ax.patches]
+        crowded = [t for t in named if any(o is not t and boxes[t].overlaps(b) for o, b in boxes.items())
+                   or boxes[t].width > _piece_width(ax, t, pieces)]
+        for t in crowded:
+            t.set_text(t.get_text().rsplit("\n", 1)[-1])
+        if crowded and ax.get_legend() is None:
+            handles, labels = ax.get_legend_handles_labels()
+            for ncol in range(len(labels), 0, -1):  # as many columns as the width holds
+                legend = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=ncol,
+                                   frameon=False)
+                if legend.get_window_extent().width <= fig.bbox.width * 0.95:
+                    break
+        done = done or bool(crowded)
+    return done
 
 
 def figure_img(fig: Any, alt: str, css_class: str = "grafico", dpi: int = FIGURE_DPI, phone: Any = None) -> str:
