@@ -72,7 +72,7 @@ def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
             boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
             if any(a.overlaps(b) for a, b in pairwise(boxes)):
                 ax.tick_params(axis="x", labelrotation=90)
-        if _wrap_wide_titles(fig) | _figures_without_names(fig):
+        if _wrap_wide_titles(fig) | _figures_without_names(fig) | _legends_inside(fig):
             fig.draw_without_rendering()
         for _ in range(4):  # a bar's figure cut by the narrower edge: more room on the right
             fig.draw_without_rendering()
@@ -104,6 +104,20 @@ def _wrap_wide_titles(fig: Any) -> bool:
             cut = min(spaces, key=lambda i: abs(i - len(title) / 2))
             ax.set_title(title[:cut] + "\n" + title[cut + 1:], loc=loc)
             done = True
+    return done
+
+
+def _legends_inside(fig: Any) -> bool:
+    """A legend above a chart that now runs past the right edge (years «2018 2017» starting at
+    the bars, after long names) is anchored at the right instead, over the names. True when one did."""
+    done = False
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or legend.get_window_extent().x1 <= fig.bbox.x1 - 2:
+            continue
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(labels), frameon=False)
+        done = True
     return done
 
 

@@ -193,8 +193,9 @@ def test_a_chart_is_also_drawn_narrow_for_phones_with_nothing_cut():
 
 def test_drawn_narrow_no_title_nor_figure_runs_over_another():
     """On a phone (issue 25): a panel title wider than its panel goes on two lines («Comunas
-    alcanzadas», «Por 1.000 habitantes»), and the pieces of a stacked bar too narrow for their
-    name keep their figure, the legend naming them; no two texts overlap."""
+    alcanzadas», «Por 1.000 habitantes»), the pieces of a stacked bar too narrow for their name
+    keep their figure, the legend naming them, and a legend never runs past the edge; no two
+    texts overlap."""
     from matplotlib.text import Text
 
     from pipeline.report import figures
@@ -205,7 +206,11 @@ def test_drawn_narrow_no_title_nor_figure_runs_over_another():
                                      size=(5.8, 6.2))
     stacked = plots.stacked_shares({"Actividades": {"Elqui": 111, "Choapa": 34, "Limarí": 59},
                                     "Asistencias": {"Elqui": 3295, "Choapa": 783, "Limarí": 1682}})
-    for fig in (trend, coverage, stacked):
+    compare = plots.compare_bars({"Comité de Vivienda": 79, "Junta de Vecinos": 68, "Otras organizaciones": 42,
+                                  "Sin información": 15}, {"Comité de Vivienda": 78, "Junta de Vecinos": 62,
+                                                           "Otras organizaciones": 35, "Sin información": 10},
+                                 ("2018", "2017"))   # its legend «2018 2017» ran past the right edge
+    for fig in (trend, coverage, stacked, compare):
         assert figures.narrow_png(fig) is not None
         renderer = fig.canvas.get_renderer()
         ticks = {t for ax in fig.axes for t in [*ax.get_xticklabels(), *ax.get_yticklabels()]}
