@@ -227,7 +227,9 @@ def publish_office_figures(paths: Paths) -> list[dict]:
     if not paths.calidad_html.is_file():  # this run published no quality report (stage 2's own cleaning)
         return review
     report = paths.calidad_html.read_text(encoding="utf-8")
-    tmp = paths.calidad_html.with_name(f".{paths.calidad_html.name}.{os.getpid()}")
-    tmp.write_text(quality.with_office_figures(report, quality.office_figures_html(review, archivo)), encoding="utf-8")
-    os.replace(tmp, paths.calidad_html)  # never a half-written report
+    filled = quality.with_office_figures(report, quality.office_figures_html(review, archivo))
+    if filled != report:  # (a report of another notebook, without the section, is left alone)
+        tmp = paths.calidad_html.with_name(f".{paths.calidad_html.name}.{os.getpid()}")
+        tmp.write_text(filled, encoding="utf-8")
+        os.replace(tmp, paths.calidad_html)  # never a half-written report
     return review

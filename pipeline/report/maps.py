@@ -1,9 +1,10 @@
 """Choropleth maps of a region's comunas: shapely geometries drawn by matplotlib. No I/O.
 
 Comunas without a value (no activity, or a share kept reserved) are hatched grey, so they
-never pass for a low value. Names are placed at a point inside each comuna and, where two
-would collide, the comuna with the larger value keeps its name (the slide's alt text and
-the other slides give every figure). The legend is a colour bar in Chilean format.
+never pass for a low value. Every comuna is named: on a point inside it or, where names would
+collide, moved nearby with a leader line. A region much taller than wide lies down, north to
+the left (`map_frame`), so that it fills its half of the slide. The legend is a colour bar in
+Chilean format, with only the categories present.
 """
 from __future__ import annotations
 

@@ -309,7 +309,6 @@ def withheld(calidad: dict) -> pd.DataFrame:
 # between these marks; stage 3, which compares textos.yml with the indicators, fills it in.
 OFFICE_FIGURES_START = "<!-- textos-de-la-oficina -->"
 OFFICE_FIGURES_END = "<!-- /textos-de-la-oficina -->"
-OFFICE_FIGURES_TITLE = "Textos de la oficina que no coinciden con los datos"
 
 
 def office_figures_pending() -> str:
@@ -338,11 +337,9 @@ def office_figures_html(review: list[dict], archivo: str | None) -> str:
 
 
 def with_office_figures(report: str, section: str) -> str:
-    """The quality report's HTML with the section replaced (a report without its marks, from
-    another notebook, gets it at the end under its own title)."""
+    """The quality report's HTML with the section replaced; a report without its marks (made by
+    another notebook, or an earlier version) is left as it is."""
     start, end = report.find(OFFICE_FIGURES_START), report.find(OFFICE_FIGURES_END)
-    if 0 <= start < end:
-        return report[:start] + section + report[end + len(OFFICE_FIGURES_END):]
-    tail = report.rfind("</main>") if "</main>" in report else report.rfind("</body>")
-    tail = len(report) if tail < 0 else tail
-    return report[:tail] + f"<h2>{OFFICE_FIGURES_TITLE}</h2>" + section + report[tail:]
+    if not 0 <= start < end:
+        return report
+    return report[:start] + section + report[end + len(OFFICE_FIGURES_END):]
