@@ -116,6 +116,7 @@ class Paths:
     indicadores_xlsx = _file("out", "indicadores.xlsx")
     balance_html = _file("out", "balance-{year}.html")
     balance_pdf = _file("out", "balance-{year}.pdf")
+    lectura_html = _file("out", "lectura-{year}.html")  # the deck for phones
     calidad_html = _file("out", "calidad-{year}.html")
     plan_html = _file("out", "plan-{year}.html")
     verificadores_html = _file("out", "verificadores-{year}.html")

@@ -6,7 +6,8 @@ by hand in JupyterLab) and the tests call these, never a copy of them.
   balance_inputs     what the deck notebook shows (indicadores.json, checked)
   balance_texts      the office's words for the deck (textos.yml), screened
   publish_quality    the executed cleaning notebook → calidad-<year>.html
-  publish_balance    the executed deck notebook → balance-<year>.html (+ PDF)
+  publish_balance    the executed deck notebook → balance-<year>.html (+ PDF), and the figures of
+                     textos.yml the data counts otherwise into calidad-<year>.html
   national_stage     every region's published indicadores.json → indicadores-nacional.json/.xlsx
   publish_national_balance  the executed national deck notebook → balance-nacional-<year>.html
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -208,13 +210,13 @@ def publish_quality(executed: Path, paths: Paths) -> Path:
 def publish_balance(executed: Path, paths: Paths, pdf: bool = True) -> Path:
     """Stage 3's product: the executed deck notebook → `balance-<year>.html`, one offline
     reveal.js file, its phone reading `lectura-<year>.html`, and its PDF when `pdf` and
-    Chromium is installed."""
-    from pipeline.report import export, texts
+    Chromium is installed. The figures of `textos.yml` that the data counts otherwise go to the
+    console, run.log and the quality report (`publish_office_figures`)."""
+    from pipeline.report import export
 
     html = export.export_slides(executed, paths.balance_html)
-    export.export_reading(executed, export.reading_path(paths.balance_html))  # for phones
-    for line in texts.notebook_warnings(executed):  # the office's figures the data counts otherwise
-        log.warning("%s", line)
+    export.export_reading(executed, paths.lectura_html)  # for phones
+    publish_office_figures(paths)
     if pdf:
         export.export_pdf(paths.balance_html, paths.balance_pdf)
     return html
@@ -299,3 +301,35 @@ def publish_national_balance(executed: Path, paths: Paths, pdf: bool = True) -> 
     if pdf:
         export.export_pdf(paths.balance_nacional_html, paths.balance_nacional_pdf)
     return html
+
+
+def office_figures(paths: Paths) -> list[dict]:
+    """The figures of the office's words (`textos.yml`, as the deck shows them) that the data
+    counts otherwise: `texts.figure_review` of `balance_texts` against `indicadores.json`."""
+    from pipeline.report import texts
+
+    indicadores = balance_inputs(paths)
+    return texts.figure_review(balance_texts(paths, indicadores), indicadores)
+
+
+def publish_office_figures(paths: Paths) -> list[dict]:
+    """Stage 3's check of the office's figures, said where the analyst looks: one warning each
+    (console and run.log) and the section «Textos de la oficina que no coinciden con los datos»
+    of `calidad-<year>.html`, rewritten in place (stage 1 publishes the report before any
+    indicator exists; stage 3 is the one that holds both the texts and the indicators). Every
+    run of stage 3 rewrites the section, so it never lists a difference already corrected."""
+    from pipeline.report import quality, texts
+
+    review = office_figures(paths)
+    archivo = side_inputs.shown(paths.textos, paths) if paths.textos.is_file() else None
+    for line in texts.review_lines(review, archivo or paths.textos.name):
+        log.warning("%s", line)
+    if not paths.calidad_html.is_file():  # this run published no quality report (stage 2's own cleaning)
+        return review
+    report = paths.calidad_html.read_text(encoding="utf-8")
+    filled = quality.with_office_figures(report, quality.office_figures_html(review, archivo))
+    if filled != report:  # (a report of another notebook, without the section, is left alone)
+        tmp = paths.calidad_html.with_name(f".{paths.calidad_html.name}.{os.getpid()}")
+        tmp.write_text(filled, encoding="utf-8")
+        os.replace(tmp, paths.calidad_html)  # never a half-written report
+    return review

@@ -125,6 +125,53 @@ def test_deck_on_a_phone_has_no_error(browser, deck_2017, tmp_path):
         visit.close()
 
 
+MAP_JS = """() => {
+  const slide = document.querySelector('.reveal .slides').getBoundingClientRect();
+  const img = document.querySelector('.slides > section.present img.mapa');
+  if (!img) return null;
+  const r = img.getBoundingClientRect();
+  const k = Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight);   // object-fit: contain
+  return {slide: [slide.left, slide.top, slide.right, slide.bottom, slide.width], box: [r.left, r.top, r.right, r.bottom],
+          shown: img.naturalWidth * k, natural: [img.naturalWidth, img.naturalHeight], alt: img.alt};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [(1280, 720), (1920, 1080)], ids=lambda v: f"{v[0]}x{v[1]}")
+def test_maps_take_half_the_slide_width_and_name_every_comuna(browser, deck_2017, viewport):
+    """Coquimbo is twice as tall as it is wide: its maps lie down (north to the left) so that the
+    drawn map is at least half the slide's width, inside the slide, and every comuna is named."""
+    from pipeline import reference
+
+    visit = Visit(browser, deck_2017, viewport=viewport)
+    try:
+        found = []
+        for n in range(visit.page.evaluate("Reveal.getTotalSlides()")):
+            visit.page.evaluate(f"Reveal.slide({n})")
+            info = visit.page.evaluate(MAP_JS)
+            if info is None:
+                continue
+            found.append(n)
+            left, top, right, bottom, width = info["slide"]
+            assert info["shown"] >= 0.5 * width, (n, info["shown"] / width)
+            x0, y0, x1, y1 = info["box"]
+            assert left - 2 <= x0 and x1 <= right + 2 and top - 2 <= y0 and y1 <= bottom + 2
+            assert info["natural"][0] > 1.5 * info["natural"][1]   # drawn lying down
+            assert all(c in info["alt"] for c in reference.comunas_region("Coquimbo")["comuna"])
+        assert found   # this fixture has the coverage map (its indicators have no women per comuna)
+    finally:
+        visit.close()
+
+
+def test_a_phone_gets_the_maps_upright(browser, deck_2017):
+    visit = Visit(browser, deck_2017, viewport=(390, 844))
+    try:
+        sizes = visit.page.evaluate(
+            "Array.from(document.querySelectorAll('img.mapa')).map(i => [i.naturalWidth, i.naturalHeight])")
+        assert sizes and all(w < h for w, h in sizes)
+    finally:
+        visit.close()
+
+
 @pytest.mark.parametrize("fixture, slides", [
     ("indicadores-2016-sin-anterior.json", 10),   # the rate map and the comunas share a slide
     ("indicadores-2014-resumen.json", 10),

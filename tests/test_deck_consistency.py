@@ -12,7 +12,8 @@ opened in headless Chromium and every slide's text read from the DOM. Then:
 - «N mujeres» is never said of attendances; no slide title repeats; no internal code (matching
   rules, ISO dates) reaches the public;
 - the year whose text contradicts the data (2017: «4 Escuelas», «Más de 150 actividades de
-  difusión») is reported to the analyst with both figures.
+  difusión») is reported to the analyst with both figures, in its quality report (file, line,
+  key, what it says, what the data counts, what to do); 2018's says none differs.
 """
 from __future__ import annotations
 
@@ -208,15 +209,61 @@ def test_the_story_has_no_repeated_title_and_no_internal_code(years, year):
     assert any("de las actividades" in s["title"] and "concentró" in s["title"] for s in slides)
 
 
+def _office_section(report: Path) -> tuple[list[dict], str]:
+    """The quality report's section «Textos de la oficina que no coinciden con los datos» as
+    Chromium shows it: its table's rows (column → cell) and its text."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        page.goto(report.resolve().as_uri())
+        found = page.evaluate("""() => {
+          const h = Array.from(document.querySelectorAll('h2'))
+            .find(e => e.innerText.startsWith('Textos de la oficina que no coinciden con los datos'));
+          let cell = h.closest('.jp-Cell'), text = '', rows = [];
+          for (let i = 0; i < 3 && cell; i++, cell = cell.nextElementSibling) {   // heading, then the section
+            text += cell.innerText + '\\n';
+            const table = cell.querySelector('table');
+            if (table) {
+              const head = Array.from(table.querySelectorAll('th')).map(th => th.innerText.trim());
+              rows = Array.from(table.querySelectorAll('tbody tr')).map(tr => Object.fromEntries(
+                Array.from(tr.querySelectorAll('td')).map((td, k) => [head[k], td.innerText.trim()])));
+            }
+          }
+          return [rows, text];
+        }""")
+        browser.close()
+    return found[0], found[1]
+
+
 def test_a_text_that_contradicts_the_data_is_reported_with_both_figures(years):
+    """2017's textos.yml says «4 Escuelas» (the data: 8) and «Más de 150 actividades de difusión»
+    (the data: 23): the quality report lists both, with the file, line and key, what each says,
+    what the data counts and what to do; the deck still shows the office's words."""
     paths, ind, slides = years[2017]
-    executed = next((paths.out / "notebooks").glob("03*.ipynb")).read_text(encoding="utf-8")
-    assert "dice «4 escuelas», pero los datos cuentan 8 Escuelas de dirigentes" in executed
     types = ind["actividades_por_tipo_actividad"]
-    assert f"dice «más de 150 actividades de difusión», pero los datos cuentan {types['Difusión comunitaria']}" \
+    assert (types["Escuela de dirigentes"], types["Difusión comunitaria"]) == (8, 23)  # the sample still contradicts
+    rows, _ = _office_section(paths.calidad_html)
+    shown = {(r["Archivo"], r["Línea"], r["Clave"], r["Dice"], r["Los datos cuentan"].split(" (")[0]) for r in rows}
+    assert shown == {("2017/textos.yml", "19", "logros", "4 Escuelas", "8 Escuelas de dirigentes"),
+                     ("2017/textos.yml", "20", "logros", "Más de 150 actividades de difusión",
+                      "23 actividades de difusión")}
+    assert all(r["Frase"] and "corrija 2017/textos.yml, línea " + r["Línea"] in r["Qué hacer"] for r in rows)
+    # also in the executed deck notebook (JupyterLab), on the console and in run.log
+    executed = next((paths.out / "notebooks").glob("03*.ipynb")).read_text(encoding="utf-8")
+    assert "textos.yml, línea 19 (logros): dice «4 Escuelas», pero los datos cuentan 8 Escuelas de dirigentes" \
         in executed
-    # also where the analyst running the command line looks: run.log (and the console)
-    assert "dice «4 escuelas», pero los datos cuentan 8" in paths.run_log.read_text(encoding="utf-8")
+    assert "dice «Más de 150 actividades de difusión», pero los datos cuentan 23" in executed
+    assert "2017/textos.yml, línea 19 (logros): dice «4 Escuelas», pero los datos cuentan 8" \
+        in paths.run_log.read_text(encoding="utf-8")
     # the deck still shows the office's words
     assert any("4 Escuelas de Formación de Dirigentes Sociales" in s["text"] for s in slides)
     assert "Aviso:" not in "\n".join(s["text"] for s in slides)
+
+
+def test_a_year_whose_text_agrees_with_the_data_says_so_in_its_quality_report(years):
+    paths, ind, _ = years[2018]
+    rows, text = _office_section(paths.calidad_html)
+    assert rows == [] and "Ninguna cifra de 2018/textos.yml difiere de los datos." in text

@@ -72,6 +72,8 @@ def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
             boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
             if any(a.overlaps(b) for a, b in pairwise(boxes)):
                 ax.tick_params(axis="x", labelrotation=90)
+        if _wrap_wide_titles(fig) | _figures_without_names(fig) | _legends_inside(fig):
+            fig.draw_without_rendering()
         for _ in range(4):  # a bar's figure cut by the narrower edge: more room on the right
             fig.draw_without_rendering()
             cut = [ax for ax in fig.axes for t in ax.texts if t.get_window_extent().x1 > fig.bbox.x1 - 2]
@@ -83,11 +85,79 @@ def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
         return figure_png(fig, dpi=dpi)
 
 
-def figure_img(fig: Any, alt: str, css_class: str = "grafico", dpi: int = FIGURE_DPI) -> str:
+def _wrap_wide_titles(fig: Any) -> bool:
+    """A panel's title wider than its panel (cut by the edge, or over its neighbour's) goes on two
+    lines, cut at the space nearest its middle: «Por 1.000\nhabitantes». True when one did."""
+    from matplotlib.text import Text
+
+    done = False
+    for ax in fig.axes:
+        width = ax.get_window_extent().width
+        for loc in ("center", "left", "right"):
+            title = ax.get_title(loc)
+            if " " not in title or "\n" in title:
+                continue
+            text = next((t for t in ax.findobj(Text) if t.get_text() == title), None)
+            if text is None or text.get_window_extent().width <= width:
+                continue
+            spaces = [i for i, ch in enumerate(title) if ch == " "]
+            cut = min(spaces, key=lambda i: abs(i - len(title) / 2))
+            ax.set_title(title[:cut] + "\n" + title[cut + 1:], loc=loc)
+            done = True
+    return done
+
+
+def _legends_inside(fig: Any) -> bool:
+    """A legend above a chart that now runs past the right edge (years «2018 2017» starting at
+    the bars, after long names) is anchored at the right instead, over the names. True when one did."""
+    done = False
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or legend.get_window_extent().x1 <= fig.bbox.x1 - 2:
+            continue
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(labels), frameon=False)
+        done = True
+    return done
+
+
+def _piece_width(ax: Any, text: Any, pieces: list) -> float:
+    """The width of the bar a label is written on, the bar under its centre (infinite for a
+    label on no bar)."""
+    box = text.get_window_extent()
+    x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    return next((b.width for b in pieces if b.x0 <= x <= b.x1 and b.y0 <= y <= b.y1), float("inf"))
+
+
+def _figures_without_names(fig: Any) -> bool:
+    """Pieces of a stacked bar too narrow now for «Choapa\n16,7 %» over their neighbours keep
+    only their figure, and a legend (added if the chart had none) names them. True when one did."""
+    done = False
+    for ax in fig.axes:
+        named = [t for t in ax.texts if "\n" in t.get_text()]
+        boxes = {t: t.get_window_extent() for t in ax.texts if t.get_text()}
+        pieces = [p.get_window_extent() for p in ax.patches]
+        crowded = [t for t in named if any(o is not t and boxes[t].overlaps(b) for o, b in boxes.items())
+                   or boxes[t].width > _piece_width(ax, t, pieces)]
+        for t in crowded:
+            t.set_text(t.get_text().rsplit("\n", 1)[-1])
+        if crowded and ax.get_legend() is None:
+            handles, labels = ax.get_legend_handles_labels()
+            for ncol in range(len(labels), 0, -1):  # as many columns as the width holds
+                legend = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=ncol,
+                                   frameon=False)
+                if legend.get_window_extent().width <= fig.bbox.width * 0.95:
+                    break
+        done = done or bool(crowded)
+    return done
+
+
+def figure_img(fig: Any, alt: str, css_class: str = "grafico", dpi: int = FIGURE_DPI, phone: Any = None) -> str:
     """`<img>` holding the figure as a base64 PNG, with escaped alt text; inside a `<picture>`
-    with the figure redrawn narrow for phones (`narrow_png`) when it can be."""
+    with the figure redrawn narrow for phones (`narrow_png`) when it can be, or `phone`, the
+    figure drawn for a phone by its maker (an upright map beside a turned one)."""
     wide = figure_png(fig, dpi=dpi)
-    narrow = narrow_png(fig, dpi=dpi)
+    narrow = figure_png(phone, dpi=dpi) if phone is not None else narrow_png(fig, dpi=dpi)
     img = f'<img class="{esc(css_class)}" src="{data_uri(wide, "image/png")}" alt="{esc(alt)}">'
     if narrow is None:
         return img

@@ -1,9 +1,10 @@
 """Choropleth maps of a region's comunas: shapely geometries drawn by matplotlib. No I/O.
 
 Comunas without a value (no activity, or a share kept reserved) are hatched grey, so they
-never pass for a low value. Names are placed at a point inside each comuna and, where two
-would collide, the comuna with the larger value keeps its name (the slide's alt text and
-the other slides give every figure). The legend is a colour bar in Chilean format.
+never pass for a low value. Every comuna is named: on a point inside it or, where names would
+collide, moved nearby with a leader line. A region much taller than wide lies down, north to
+the left (`map_frame`), so that it fills its half of the slide. The legend is a colour bar in
+Chilean format, with only the categories present.
 """
 from __future__ import annotations
 
@@ -69,13 +70,14 @@ def comuna_map(
     kind: str = "rate",
     missing_label: str = "Sin actividades",
     reserved: set[str] | None = None,
+    turn: bool | None = None,
 ) -> Figure:
     """Map of `shapes` (comuna → geometry) coloured by `values` (None: hatched grey).
 
     `kind` "rate" (per 1.000, one decimal) or "share" (percent, 0–100 scale); `reserved`
-    comunas are drawn as reserved (a figure exists but is too small to publish)."""
-    import shapely
-
+    comunas are drawn as reserved (a figure exists but is too small to publish). A tall region
+    is drawn turned, north to the left (`map_frame`), unless `turn` says otherwise (False: upright,
+    as a phone's narrow column wants it)."""
     reserved = reserved or set()
     fmt: Callable[[float], str] = fmt_rate if kind == "rate" else (lambda v: fmt_pct(v, 0))
     shown = {c: float(v) for c, v in values.items() if c in shapes and v is not None and c not in reserved
@@ -83,16 +85,18 @@ def comuna_map(
     edges = share_bins(list(shown.values())) if kind == "share" else _bins(list(shown.values()) or [1.0])
     cmap = ListedColormap(colormaps["Blues"](np.linspace(0.25, 0.95, len(edges) - 1)))
     norm = BoundaryNorm(edges, cmap.N)
-    bounds = shapely.bounds(np.array(list(shapes.values())))
-    x0, y0 = bounds[:, 0].min(), bounds[:, 1].min()
-    x1, y1 = bounds[:, 2].max(), bounds[:, 3].max()
-    aspect = 1 / math.cos(math.radians((y0 + y1) / 2))
-    ratio = (x1 - x0) / max((y1 - y0) * aspect, 1e-9)  # width / height of the map itself
-    width = min(SLIDE_SIZE[0], max(3.8, SLIDE_SIZE[1] * ratio + 1.9))  # + colour bar and room for names
+    drawn, turned = map_frame(shapes, turn)
+    x0, y0, x1, y1 = _bounds(drawn)
+    ratio = (x1 - x0) / max(y1 - y0, 1e-9)  # width / height of the map itself, as drawn
+    if turned:  # as wide as the slide's map column, the colour bar under it
+        map_h = min(4.6, TURNED_WIDTH / ratio)
+        size = (max(map_h * ratio + 0.3, 6.0), map_h + 0.85)
+    else:
+        size = (min(SLIDE_SIZE[0], max(3.8, SLIDE_SIZE[1] * ratio + 1.9)), SLIDE_SIZE[1])  # + colour bar, names
     with _theme():
-        fig = _figure((width, SLIDE_SIZE[1]))
+        fig = _figure(size)
         ax = fig.subplots()
-        for comuna, geom in shapes.items():
+        for comuna, geom in drawn.items():
             if comuna in shown:
                 style = {"facecolor": cmap(norm(shown[comuna]))}
             elif comuna in reserved:
@@ -102,12 +106,20 @@ def comuna_map(
             ax.add_patch(PathPatch(_path(geom), edgecolor="white", linewidth=1.2, **style))
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        ax.set_aspect(aspect)
+        ax.set_aspect(1)
         ax.set_axis_off()
         sm = ScalarMappable(norm=norm, cmap=cmap)
-        bar = fig.colorbar(sm, ax=ax, shrink=0.8, pad=0.02, spacing="uniform")
+        if turned:
+            bar = fig.colorbar(sm, ax=ax, orientation="horizontal", location="bottom", aspect=22,
+                               shrink=min(0.5, max(0.36, 3.2 / size[0])),  # 3.2 in or more: room for the ticks
+                               pad=0.03, anchor=(1.0, 1.0), spacing="uniform")
+        else:
+            bar = fig.colorbar(sm, ax=ax, shrink=0.8, pad=0.02, spacing="uniform")
         bar.set_ticks(edges, labels=[fmt(e) for e in edges])
-        bar.set_label(label)
+        if turned:  # beside the bar, not under it: the map keeps the height
+            bar.ax.text(-0.03, 0.5, label, transform=bar.ax.transAxes, ha="right", va="center", fontsize=15)
+        else:
+            bar.set_label(label)
         handles = []
         if any(c not in shown and c not in reserved for c in shapes):  # only categories present
             handles.append(Patch(facecolor=NO_VALUE, hatch="///", hatchcolor="#8a8a8a", edgecolor="white",
@@ -115,10 +127,51 @@ def comuna_map(
         if reserved & set(shapes):
             handles.append(Patch(facecolor=RESERVED, hatch="...", hatchcolor="#8a8a8a", edgecolor="white",
                                  label="Reservado (cifra pequeña)"))
-        if handles:
+        if handles and turned:  # in the colour bar's row, at its left
+            fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 0.0), frameon=False, fontsize=13,
+                       borderaxespad=0.2, labelspacing=0.3)
+        elif handles:
             ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), frameon=False, fontsize=13)
-        _labels(fig, ax, shapes, shown)  # last: the layout is final, so collisions are real ones
+        avoid = []
+        if turned:  # north is to the left: an arrow says so in the map's upper left corner
+            north = ax.annotate("Norte", xy=(0.0, 0.97), xytext=(0.075, 0.97), xycoords="axes fraction",
+                                textcoords="axes fraction", va="center", ha="left", fontsize=13, color="#333",
+                                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85,
+                                      "edgecolor": "none"},
+                                arrowprops={"arrowstyle": "-|>", "color": "#333", "linewidth": 1.4})
+            avoid.append(north)
+        _labels(fig, ax, drawn, shown, avoid)  # last: the layout is final, so collisions are real ones
         return _finish(fig)
+
+
+TURN_BELOW = 0.75  # a region narrower than this (width / height) is drawn turned, north to the left
+TURNED_WIDTH = 8.2  # inches: the map of a turned region, as wide as the slide's map column allows
+
+
+def _bounds(shapes: Mapping[str, object]) -> tuple[float, float, float, float]:
+    import shapely
+
+    b = shapely.bounds(np.array(list(shapes.values())))
+    return b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+
+
+def map_frame(shapes: Mapping[str, object], turn: bool | None = None) -> tuple[dict[str, object], bool]:
+    """The comunas as the map draws them, and whether turned: longitudes scaled by the cosine
+    of the mid latitude (so a degree is as long both ways), and a tall region (Coquimbo, five
+    twice as long north–south as it is wide, and most regions of the long Chile) turned a
+    quarter anticlockwise, north to the left and the Pacific below, as Chile is often shown
+    lying down: then it fills the slide's map column instead of a narrow strip. `turn`: force
+    it (True) or keep the map upright (False)."""
+    from shapely import affinity
+
+    x0, y0, x1, y1 = _bounds(shapes)
+    k = math.cos(math.radians((y0 + y1) / 2))
+    turned = (x1 - x0) * k / max(y1 - y0, 1e-9) < TURN_BELOW if turn is None else turn
+    out = {}
+    for comuna, geom in shapes.items():
+        flat = affinity.scale(geom, xfact=k, yfact=1.0, origin=(0, 0))
+        out[comuna] = affinity.rotate(flat, 90, origin=(0, 0)) if turned else flat
+    return out, turned
 
 
 # Where a name may go when it does not fit on its comuna (points from the comuna's inner point):
@@ -128,9 +181,10 @@ _OFFSETS = [(0, 0)] + [(round(r * math.cos(a) * 1.8), round(r * math.sin(a)))
                        for a in np.linspace(0, 2 * math.pi, 16, endpoint=False)]
 
 
-def _labels(fig: Figure, ax, shapes: Mapping[str, object], shown: Mapping[str, float]) -> None:
+def _labels(fig: Figure, ax, shapes: Mapping[str, object], shown: Mapping[str, float], avoid=()) -> None:
     """Every comuna's name: on its comuna, else moved nearby with a leader line (never dropped,
-    never cut by the figure's edge). Larger comunas (by value) are placed first."""
+    never cut by the figure's edge, never over the texts in `avoid`). Larger comunas (by value)
+    are placed first."""
     size = 13 if len(shapes) <= 16 else 11 if len(shapes) <= 30 else 9
     order = sorted(shapes, key=lambda c: (-shown.get(c, -1.0), c))
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -139,7 +193,7 @@ def _labels(fig: Figure, ax, shapes: Mapping[str, object], shown: Mapping[str, f
     renderer = canvas.get_renderer()
     fig.draw_without_rendering()
     fig.set_layout_engine("none")  # freeze the layout: labels must not move after the check
-    placed = []
+    placed = [Text.get_window_extent(t, renderer) for t in avoid]
     fig_box = fig.bbox
     for comuna in order:
         point = shapes[comuna].representative_point()

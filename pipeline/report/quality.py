@@ -11,9 +11,10 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline.report.formats import fmt_int
+from pipeline.report.texts import what_to_do
 
 # row numbers stay as the sheet shows them (12345, not 12.345): the analyst looks them up
-ROW_NUMBER_COLUMNS = {"Fila"}
+ROW_NUMBER_COLUMNS = {"Fila", "Línea"}
 
 
 def plural(n: int, singular: str, plural_form: str) -> str:
@@ -300,3 +301,45 @@ def withheld(calidad: dict) -> pd.DataFrame:
         for p in calidad.get("datos_personales_retirados", [])
     ]
     return pd.DataFrame(rows, columns=["Archivo", "Hoja", "Columna", "Filas", "Cantidad"])
+
+
+# ---------------------------------------------------------------- the office's figures (stage 3)
+
+# The section «Textos de la oficina que no coinciden con los datos»: stage 1 leaves it pending
+# between these marks; stage 3, which compares textos.yml with the indicators, fills it in.
+OFFICE_FIGURES_START = "<!-- textos-de-la-oficina -->"
+OFFICE_FIGURES_END = "<!-- /textos-de-la-oficina -->"
+
+
+def office_figures_pending() -> str:
+    """The section as stage 1 leaves it: the comparison is made when the deck is built."""
+    return (f"{OFFICE_FIGURES_START}<p><em>Se revisan al armar el balance (etapa 3): el informe publicado con el "
+            f"balance los lista aquí.</em></p>{OFFICE_FIGURES_END}")
+
+
+def office_figures(review: list[dict], archivo: str) -> pd.DataFrame:
+    """One row per figure of textos.yml that the data counts otherwise (`texts.figure_review`):
+    where it is, what it says, what the data counts and what to do."""
+    rows = [{"Archivo": archivo, "Línea": r.get("linea") or "", "Clave": r["clave"], "Frase": r["frase"],
+             "Dice": r["dice"], "Los datos cuentan": f"{fmt_int(r['datos'])} {r['que']}",
+             "Qué hacer": what_to_do(r, archivo)} for r in review]
+    return pd.DataFrame(rows, columns=["Archivo", "Línea", "Clave", "Frase", "Dice", "Los datos cuentan",
+                                       "Qué hacer"])
+
+
+def office_figures_html(review: list[dict], archivo: str | None) -> str:
+    """The section's body once stage 3 compared (`archivo` None: the year has no textos.yml)."""
+    if archivo is None:
+        body = "<p><em>Este año no tiene textos.yml.</em></p>"
+    else:
+        body = html(office_figures(review, archivo), f"Ninguna cifra de {archivo} difiere de los datos.")
+    return OFFICE_FIGURES_START + body + OFFICE_FIGURES_END
+
+
+def with_office_figures(report: str, section: str) -> str:
+    """The quality report's HTML with the section replaced; a report without its marks (made by
+    another notebook, or an earlier version) is left as it is."""
+    start, end = report.find(OFFICE_FIGURES_START), report.find(OFFICE_FIGURES_END)
+    if not 0 <= start < end:
+        return report
+    return report[:start] + section + report[end + len(OFFICE_FIGURES_END):]

@@ -31,7 +31,7 @@ TODO = {
 }
 
 
-def _shown(path: Path, paths: config.Paths) -> str:
+def shown(path: Path, paths: config.Paths) -> str:
     """A side file as the analyst finds it: its path below the raw root (`2017/plan-2017.yml`,
     `planes/pmg.yml`)."""
     try:
@@ -98,23 +98,23 @@ def check(paths: config.Paths, region: str, screen: Callable[[str], str] = lambd
         try:
             plan.load_plan(path, region, year)
         except (InvalidPlan, OSError) as err:
-            add(_shown(path, paths), str(err).removeprefix(f"Plan {path.name}").lstrip(":, ") or str(err), "plan")
+            add(shown(path, paths), str(err).removeprefix(f"Plan {path.name}").lstrip(":, ") or str(err), "plan")
     if paths.destacadas.exists():
         try:
             rows = photos.read_highlights(paths.destacadas)
         except (ValueError, OSError, UnicodeError) as err:
-            add(_shown(paths.destacadas, paths), str(err), "destacadas")
+            add(shown(paths.destacadas, paths), str(err), "destacadas")
             rows = []
         omitted: list[dict] = []
         photos.with_photos([{**r, "foto": screen(r["foto"]) if r.get("foto") else None} for r in rows],
                            paths.raw, omitted)
         for o in omitted:
-            add(_shown(paths.destacadas, paths), f"la foto de esta fila no se muestra: {o['motivo']}", "foto", o["fila"])
+            add(shown(paths.destacadas, paths), f"la foto de esta fila no se muestra: {o['motivo']}", "foto", o["fila"])
     if paths.textos.exists():
         try:
             texts.load(paths.textos, {"anio": paths.year})
         except (InvalidTexts, OSError) as err:
-            add(_shown(paths.textos, paths), str(err).removeprefix(str(paths.textos)).lstrip(":, ") or str(err),
+            add(shown(paths.textos, paths), str(err).removeprefix(str(paths.textos)).lstrip(":, ") or str(err),
                 "textos")
     return out
 

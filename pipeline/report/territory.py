@@ -126,12 +126,13 @@ def comuna_women_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> 
 
     shapes = boundaries.region_shapes(ind["region"])
     reserved = {c for c, v in pcts.items() if v is None and by_comuna.get(c)}
-    fig = maps.comuna_map(shapes.shapes, pcts, label="% de mujeres (personas con sexo registrado)", kind="share",
-                          reserved=reserved)
+    draw = dict(label="% de mujeres", kind="share", reserved=reserved)  # the note states the base
+    fig, phone = maps.comuna_map(shapes.shapes, pcts, **draw), _phone_map(shapes.shapes, pcts, **draw)
     alt = "Mapa del porcentaje de mujeres por comuna: " + "; ".join(
         f"{c}: {fmt_pct(v) if v is not None else (RESERVED if c in reserved else 'sin actividades')}"
         for c, v in pcts.items()) + "."
-    return _duo(titles.comuna_women_title(cur), SECTION_WOMEN, figure_img(fig, alt, "grafico mapa"), bars_html,
+    return _duo(titles.comuna_women_title(cur), SECTION_WOMEN, figure_img(fig, alt, "grafico mapa", phone=phone),
+                bars_html,
                 note + _omitted_note(shapes), paragraph)
 
 
@@ -146,6 +147,12 @@ def age_sex_slide(ind: Mapping[str, Any], paragraph: str | None = None) -> str |
     return _shares_slide(ind, "pct_mujeres_por_grupo_etario", "asistencias_por_grupo_etario", list(pcts),
                          titles.age_women_title(pcts), "Porcentaje de mujeres por grupo de edad", "el grupo",
                          paragraph, more=age_note(ind.get("asistencias_por_grupo_etario") or {}, ind.get("asistencias")))
+
+
+def _phone_map(shapes, values, **draw):
+    """The map upright for a phone's narrow column, when the slide's is turned (else None: the
+    slide's serves)."""
+    return maps.comuna_map(shapes, values, turn=False, **draw) if maps.map_frame(shapes)[1] else None
 
 
 def _omitted_note(shapes) -> str:
@@ -169,13 +176,15 @@ def map_slides(ind: Mapping[str, Any], texts=None) -> list[str]:
         f"{c}: {fmt_rate(v)}" for c, v in ranked) + "; sin actividades: " + (
         ", ".join(c for c, v in rate.items() if not v) or "ninguna") + "."
     fig = maps.comuna_map(shapes.shapes, rate, label="Asistencias por 1.000 habitantes")
+    phone = _phone_map(shapes.shapes, rate, label="Asistencias por 1.000 habitantes")
     from pipeline.report.figures import alt_comunas
 
     bars = figure_img(charts.comuna_coverage(by_comuna, per_1000, size=(5.8, 6.2)), alt_comunas(by_comuna, per_1000))
     top = titles.map_rate_title(rate)
     note = f"{top}. Tasa según población del Censo 2017." + (
         " Comunas sin actividades, en gris rayado." if any(not v for v in rate.values()) else "") + _omitted_note(shapes)
-    return [_duo(titles.coverage_title(ind), SECTION_PROVINCES, figure_img(fig, alt, "grafico mapa"), bars, note,
+    return [_duo(titles.coverage_title(ind), SECTION_PROVINCES, figure_img(fig, alt, "grafico mapa", phone=phone),
+                 bars, note,
                  paragraph_of("comunas") or paragraph_of("mapa_tasa"))]
 
 

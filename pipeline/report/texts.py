@@ -123,10 +123,13 @@ class Texts:
     """The office's texts of one year (empty without a file): paragraphs, achievements, closing."""
 
     def __init__(self, paragraphs: Mapping[str, str] | None = None, achievements: list[str] | None = None,
-                 closing: Mapping[str, str] | None = None):
+                 closing: Mapping[str, str] | None = None,
+                 lines: Mapping[str, list[tuple[int, str]]] | None = None):
         self.paragraphs = dict(paragraphs or {})
         self.achievements = list(achievements) if achievements is not None else None
         self.closing = dict(closing) if closing else None
+        # where each text is in textos.yml: «parrafos.mujeres», «logros.0» → [(line number, line)]
+        self.lines = dict(lines or {})
 
     def paragraph(self, key: str) -> str | None:
         """The HTML paragraph the office wrote for slide `key`, or None."""
@@ -191,10 +194,15 @@ def load(path: Path, ind: Mapping[str, Any], screen: Callable[[str], str] = _ide
     values = placeholders(ind)
 
     blanks = dict.fromkeys(values, " ")
+    raw_lines = raw.split("\n")
+    lines: dict[str, list[tuple[int, str]]] = {}
 
-    def clean(node, where: str) -> str:
+    def clean(node, where: str, key: str | None = None) -> str:
         text = _as_text(loader.construct_object(node, deep=True), path, where, node)
         line = node.start_mark.line
+        if key is not None:  # the file's lines the text spans (1-based), for the figure review
+            last = max(line + 1, node.end_mark.line if node.end_mark.column == 0 else node.end_mark.line + 1)
+            lines[key] = [(n + 1, raw_lines[n]) for n in range(line, min(last, len(raw_lines)))]
         source = "\n" * line + raw.split("\n", line)[-1] if line else raw
         filled = fill(text, values, path, source)
         blank = fill(text, blanks, path, source)
@@ -208,18 +216,18 @@ def load(path: Path, ind: Mapping[str, Any], screen: Callable[[str], str] = _ide
                 if slide not in SLIDE_KEYS:
                     raise InvalidTexts(f"{path}{at(value)}: la diapositiva «{slide}» no existe; "
                                        f"use una de: {', '.join(SLIDE_KEYS)}.")
-                paragraphs[slide] = clean(value, f"parrafos.{slide}")
+                paragraphs[slide] = clean(value, f"parrafos.{slide}", f"parrafos.{slide}")
         elif key == "parrafos" and loader.construct_object(node) is not None:
             raise InvalidTexts(f"{path}{at(node)}: «parrafos» lleva una diapositiva por línea (mujeres: …).")
         elif key == "logros" and isinstance(node, SequenceNode):
-            achievements = [clean(item, "logros") for item in node.value]
+            achievements = [clean(item, "logros", f"logros.{i}") for i, item in enumerate(node.value)]
         elif key == "logros" and loader.construct_object(node) is not None:
             raise InvalidTexts(f"{path}{at(node)}: «logros» debe ser una lista (líneas con «- »).")
         elif key == "cierre" and isinstance(node, MappingNode):
             closing = {k: clean(v, f"cierre.{k}") for k, v in _entries(node, loader) if k in ("titulo", "texto")}
         elif key == "cierre" and loader.construct_object(node) is not None:
             raise InvalidTexts(f"{path}{at(node)}: «cierre» lleva titulo y texto.")
-    return Texts(paragraphs, achievements, closing or None)
+    return Texts(paragraphs, achievements, closing or None, lines)
 
 
 def drafted_achievements(ind: Mapping[str, Any]) -> list[str]:
@@ -237,22 +245,25 @@ def drafted_achievements(ind: Mapping[str, Any]) -> list[str]:
 
 _NUMBER = r"(?P<n>\d{1,3}(?:[.,]\d{3})+|\d+)"
 _QUALIFIER = r"(?P<q>más de|mas de|a lo menos|al menos|sobre|cerca de)?\s*"
-# (pattern after the number, what it is in words, how the data counts it)
-_CLAIMS: list[tuple[str, str, Callable[[Mapping[str, Any]], Any]]] = [
+# (pattern after the number, what it is in words, how the data counts it, the placeholder that
+# writes the data's figure, if any: {mujeres} counts attendances, never distinct women)
+_CLAIMS: list[tuple[str, str, Callable[[Mapping[str, Any]], Any], str | None]] = [
     (r"escuelas?\b", "Escuelas de dirigentes (actividades de tipo «Escuela de dirigentes»)",
-     lambda ind: (ind.get("actividades_por_tipo_actividad") or {}).get("Escuela de dirigentes")),
+     lambda ind: (ind.get("actividades_por_tipo_actividad") or {}).get("Escuela de dirigentes"), None),
     (r"actividades de difusi[oó]n", "actividades de difusión (tipo «Difusión comunitaria»)",
-     lambda ind: (ind.get("actividades_por_tipo_actividad") or {}).get("Difusión comunitaria")),
+     lambda ind: (ind.get("actividades_por_tipo_actividad") or {}).get("Difusión comunitaria"), None),
     (r"consultas?\b", "consultas ciudadanas (tipo «Consulta ciudadana»)",
-     lambda ind: (ind.get("actividades_por_tipo_actividad") or {}).get("Consulta ciudadana")),
+     lambda ind: (ind.get("actividades_por_tipo_actividad") or {}).get("Consulta ciudadana"), None),
     (r"sesiones\b", "sesiones COSOC (tipo «Sesión COSOC»)",
-     lambda ind: (ind.get("actividades_por_tipo_actividad") or {}).get("Sesión COSOC")),
-    (r"comunas\b", "comunas alcanzadas", lambda ind: ind.get("comunas_alcanzadas")),
-    (r"asistencias de mujeres", "asistencias de mujeres", lambda ind: ind.get("mujeres")),
-    (r"asistencias\b(?! de mujeres)", "asistencias", lambda ind: ind.get("asistencias")),
-    (r"(?:personas|asistentes)\b", "personas distintas", lambda ind: ind.get("personas_distintas")),
-    (r"mujeres\b", "mujeres distintas", lambda ind: _distinct_women(ind)),
-    (r"(?:actividades|jornadas|acciones)\b(?! de difusi)", "actividades", lambda ind: ind.get("actividades")),
+     lambda ind: (ind.get("actividades_por_tipo_actividad") or {}).get("Sesión COSOC"), None),
+    (r"comunas\b", "comunas alcanzadas", lambda ind: ind.get("comunas_alcanzadas"), "comunas_alcanzadas"),
+    (r"asistencias de mujeres", "asistencias de mujeres", lambda ind: ind.get("mujeres"), "mujeres"),
+    (r"asistencias\b(?! de mujeres)", "asistencias", lambda ind: ind.get("asistencias"), "asistencias"),
+    (r"(?:personas|asistentes)\b", "personas distintas", lambda ind: ind.get("personas_distintas"),
+     "personas_distintas"),
+    (r"mujeres\b", "mujeres distintas", lambda ind: _distinct_women(ind), None),
+    (r"(?:actividades|jornadas|acciones)\b(?! de difusi)", "actividades", lambda ind: ind.get("actividades"),
+     "actividades"),
 ]
 
 
@@ -270,21 +281,32 @@ def _plain(text: str) -> str:
     return re.sub(r"[*_]+", "", text)
 
 
+def _line_of_figure(lines: list[tuple[int, str]], figure: str) -> int | None:
+    """The line of textos.yml where the figure is written (the text's first line when it came
+    from a placeholder, or cannot be told)."""
+    alone = re.compile(rf"(?<![\d.,]){re.escape(figure)}(?![\d]|[.,]\d)")
+    return next((n for n, line in lines if alone.search(line)), lines[0][0] if lines else None)
+
+
 def figure_review(texts: Texts, ind: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Where a sentence of textos.yml states a figure that the data also counts and the two
-    differ: one entry per claim, with the sentence, what the office wrote and what the data says.
+    differ: one entry per claim, with its key (`clave`: «logros», «parrafos.mujeres») and line
+    in the file, the sentence, what the office wrote (`dice`, as written), what the data counts
+    (`datos`, `que`) and the placeholder that writes the data's figure (`marcador`, or None).
 
     «4 Escuelas» is checked against the activities of type Escuela de dirigentes; «Más de 150
     actividades de difusión» is a difference only when the data counts 150 or fewer. The deck
-    still shows the office's words: this is for the analyst (stage 3 prints it)."""
-    sources = [(f"parrafos.{k}", v) for k, v in texts.paragraphs.items()]
-    sources += [("logros", v) for v in texts.achievements or []]
+    still shows the office's words: this is for the analyst (stage 3 prints it, logs it and
+    lists it in the quality report)."""
+    sources = [(f"parrafos.{k}", f"parrafos.{k}", v) for k, v in texts.paragraphs.items()]
+    sources += [(f"logros.{i}", "logros", v) for i, v in enumerate(texts.achievements or [])]
     out = []
-    for where, raw in sources:
+    for key, clave, raw in sources:
         for sentence in re.split(r"(?<=[.;:])\s+|\n", _plain(raw)):
             low = sentence.lower()
+            said_as = sentence if len(low) == len(sentence) else low  # the office's capitals, when they map
             taken: list[tuple[int, int]] = []
-            for pattern, what, count in _CLAIMS:
+            for pattern, what, count, marcador in _CLAIMS:
                 for m in re.finditer(_QUALIFIER + _NUMBER + r"\s+" + pattern, low):
                     if any(a <= m.start("n") < b for a, b in taken):
                         continue
@@ -297,31 +319,28 @@ def figure_review(texts: Texts, ind: Mapping[str, Any]) -> list[dict[str, Any]]:
                         data < said if qualifier in ("a lo menos", "al menos") else
                         abs(data - said) > said * 0.1 if qualifier == "cerca de" else data != said)
                     if differs:
-                        out.append({"donde": where, "frase": sentence.strip(), "dice": m.group(0).strip(),
-                                    "que": what, "datos": data})
+                        start = m.start("q") if m.group("q") else m.start("n")
+                        out.append({"clave": clave, "linea": _line_of_figure(texts.lines.get(key, []), m.group("n")),
+                                    "frase": sentence.strip(), "dice": said_as[start:m.end()].strip(),
+                                    "que": what, "datos": data, "marcador": marcador})
     return out
 
 
 def review_lines(review: list[dict[str, Any]], path: Path | str = "textos.yml") -> list[str]:
     """The review in the analyst's words, one line each."""
-    return [f"{path}, {r['donde']}: dice «{r['dice']}», pero los datos cuentan {fmt_int(r['datos'])} "
-            f"{r['que']} («{r['frase']}»). El balance muestra el texto de la oficina tal cual: "
-            "corríjalo si no es intencional." for r in review]
+    out = []
+    for r in review:
+        where = f"{path}, línea {r['linea']}" if r.get("linea") else str(path)
+        out.append(f"{where} ({r['clave']}): dice «{r['dice']}», pero los datos cuentan {fmt_int(r['datos'])} "
+                   f"{r['que']} («{r['frase']}»). El balance muestra el texto de la oficina tal cual: corríjalo si "
+                   "no es intencional.")
+    return out
 
 
-REVIEW_PREFIX = "Aviso:"
-
-
-def notebook_warnings(executed_nb: Path) -> list[str]:
-    """The review lines the deck notebook printed (`REVIEW_PREFIX`), to repeat them in run.log
-    and on the console, where the analyst running the command line sees them."""
-    import nbformat
-
-    nb = nbformat.read(Path(executed_nb), as_version=4)
-    lines = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                lines += [line[len(REVIEW_PREFIX):].strip() for line in str(out.get("text", "")).splitlines()
-                          if line.startswith(REVIEW_PREFIX)]
-    return lines
+def what_to_do(r: Mapping[str, Any], path: Path | str = "textos.yml") -> str:
+    """What the analyst does about one difference of the review."""
+    where = f"{path}, línea {r['linea']}" if r.get("linea") else str(path)
+    fix = (f"escriba la cifra de los datos o el marcador {{{r['marcador']}}}, que la escribe sola"
+           if r.get("marcador") else "escriba la cifra de los datos")
+    return (f"Si es un error, corrija {where}: {fix}, y vuelva a ejecutar. Si la oficina cuenta otra cosa "
+            "(actividades fuera de las planillas, por ejemplo), déjelo: el balance muestra su texto tal cual.")

@@ -215,13 +215,16 @@ def _run_stage(stage: str, paths: Paths, job: YearRun) -> None:
 
 
 def produced_files(stage: str, paths: Paths) -> list[Path]:
-    """What a stage writes to outputs/<year>/ (cached and restored as a whole)."""
+    """What a stage writes to outputs/<year>/ (cached and restored as a whole). Stage 3 also
+    rewrites one section of the quality report (the office's figures against the data): a
+    reused stage 3 restores the report with it, made from the same cleaning, since its
+    fingerprint includes the cleaning's."""
     notebook = paths.notebooks_out / NOTEBOOKS[stage]
     return {
         "limpieza": [paths.calidad_html, notebook],
         "indicadores": [paths.indicadores_json, paths.indicadores_xlsx, paths.plan_html, paths.verificadores_html,
                         notebook],
-        "balance": [paths.balance_html, paths.balance_pdf, notebook],
+        "balance": [paths.balance_html, paths.lectura_html, paths.balance_pdf, paths.calidad_html, notebook],
     }[stage]
 
 

@@ -189,3 +189,37 @@ def test_a_chart_is_also_drawn_narrow_for_phones_with_nothing_cut():
     months = charts.monthly_bars({f"{m:02d}": m for m in range(1, 13)})
     figures.narrow_png(months)
     assert months.axes[0].get_xticklabels()[0].get_rotation() == 90   # twelve names upright, not piled
+
+
+def test_drawn_narrow_no_title_nor_figure_runs_over_another():
+    """On a phone (issue 25): a panel title wider than its panel goes on two lines («Comunas
+    alcanzadas», «Por 1.000 habitantes»), the pieces of a stacked bar too narrow for their name
+    keep their figure, the legend naming them, and a legend never runs past the edge; no two
+    texts overlap."""
+    from matplotlib.text import Text
+
+    from pipeline.report import figures
+
+    trend = charts.trend_lines([{"anio": 2016 + i, "asistencias": 4405 + 600 * i, "actividades": 160 + 20 * i,
+                                "pct_mujeres": 64.8 - i, "comunas_alcanzadas": 15} for i in range(3)])
+    coverage = charts.comuna_coverage(IND["asistencias_por_comuna"], IND["asistencias_por_1000_habitantes"],
+                                     size=(5.8, 6.2))
+    stacked = charts.stacked_shares({"Actividades": {"Elqui": 111, "Choapa": 34, "Limarí": 59},
+                                    "Asistencias": {"Elqui": 3295, "Choapa": 783, "Limarí": 1682}})
+    compare = charts.compare_bars({"Comité de Vivienda": 79, "Junta de Vecinos": 68, "Otras organizaciones": 42,
+                                  "Sin información": 15}, {"Comité de Vivienda": 78, "Junta de Vecinos": 62,
+                                                           "Otras organizaciones": 35, "Sin información": 10},
+                                 ("2018", "2017"))   # its legend «2018 2017» ran past the right edge
+    for fig in (trend, coverage, stacked, compare):
+        assert figures.narrow_png(fig) is not None
+        renderer = fig.canvas.get_renderer()
+        ticks = {t for ax in fig.axes for t in [*ax.get_xticklabels(), *ax.get_yticklabels()]}
+        texts = [t for t in fig.findobj(Text) if t.get_text() and t.get_visible() and t not in ticks]
+        boxes = [t.get_window_extent(renderer) for t in texts]
+        assert all(fig.bbox.x0 - 1 <= b.x0 and b.x1 <= fig.bbox.x1 + 1 for b in boxes)
+        clashes = [(a.get_text(), b.get_text()) for i, (a, ba) in enumerate(zip(texts, boxes))
+                   for b, bb in zip(texts[i + 1:], boxes[i + 1:]) if ba.overlaps(bb)]
+        assert clashes == [], clashes
+    assert trend.axes[3].get_title("left") == "Comunas\nalcanzadas"
+    assert coverage.axes[1].get_title() == "Por 1.000\nhabitantes"
+    assert [t.get_text() for t in stacked.axes[0].get_legend().get_texts()] == ["Elqui", "Choapa", "Limarí"]

@@ -81,3 +81,35 @@ def test_free_text_read_as_a_category_is_listed_with_its_count(tmp_path, monkeyp
     table = quality.mapped_texts(q)
     assert table.iloc[0].to_dict() == {"Columna": "Tipo de actividad", "Escrito": "Reunión informativa",
                                        "Se leyó como": "Jornada informativa", "Filas": 2}
+
+
+REVIEW = [{"clave": "logros", "linea": 19, "frase": "4 Escuelas de Formación <b>de</b> Dirigentes.", "dice": "4 Escuelas",
+           "que": "Escuelas de dirigentes (actividades de tipo «Escuela de dirigentes»)", "datos": 8, "marcador": None},
+          {"clave": "parrafos.alcance", "linea": 5, "frase": "En 12 comunas.", "dice": "12 comunas",
+           "que": "comunas alcanzadas", "datos": 1234, "marcador": "comunas_alcanzadas"}]
+
+
+def test_the_office_figures_fill_the_section_stage_1_left_pending():
+    """Stage 1 leaves the section pending; stage 3 fills it with both figures, where and what to
+    do, and a later stage 3 replaces it (never listing a difference already corrected)."""
+    report = ("<main><h2>Qué corregir</h2><p>…</p><h2>Textos de la oficina que no coinciden con los datos</h2>"
+              + quality.office_figures_pending() + "<h2>Cuadratura</h2></main>")
+    filled = quality.with_office_figures(report, quality.office_figures_html(REVIEW, "2017/textos.yml"))
+    section = filled[filled.index(quality.OFFICE_FIGURES_START):filled.index("<h2>Cuadratura")]
+    assert "Se revisan al armar el balance" not in filled
+    for cell in (">2017/textos.yml<", ">19<", ">logros<", ">4 Escuelas<", "8 Escuelas de dirigentes", ">5<",
+                 "1.234 comunas alcanzadas", "corrija 2017/textos.yml, línea 5", "{comunas_alcanzadas}"):
+        assert cell in section, cell
+    assert "&lt;b&gt;de&lt;/b&gt;" in section and "<b>" not in section  # the office's text is shown, not run
+    assert filled.count("Textos de la oficina que no coinciden") == 1
+    again = quality.with_office_figures(filled, quality.office_figures_html([], "2017/textos.yml"))
+    assert "4 Escuelas" not in again and "Ninguna cifra de 2017/textos.yml difiere de los datos." in again
+    assert again.count(quality.OFFICE_FIGURES_START) == 1 and again.endswith("<h2>Cuadratura</h2></main>")
+    none = quality.with_office_figures(again, quality.office_figures_html([], None))
+    assert "Este año no tiene textos.yml." in none
+
+
+def test_a_report_without_the_section_is_left_as_it_is():
+    """A quality report of another notebook (or an earlier version), without the section's marks."""
+    report = "<html><body><main><p>informe</p></main></body></html>"
+    assert quality.with_office_figures(report, quality.office_figures_html(REVIEW, "textos.yml")) == report

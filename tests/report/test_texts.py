@@ -104,9 +104,25 @@ def test_the_office_figures_are_checked_against_the_data(tmp_path):
                             "  - \"Más de 20 actividades de difusión.\"\n")
     review = texts.figure_review(texts.load(path, ind), ind)
     found = {(r["dice"], r["datos"]) for r in review}
-    assert found == {("4 escuelas", 8), ("más de 150 actividades de difusión", 23), ("15 comunas", 14),
+    assert found == {("4 Escuelas", 8), ("Más de 150 actividades de difusión", 23), ("15 comunas", 14),
                      ("4.476 mujeres", 2260)}
-    lines = texts.review_lines(review, "textos.yml")
-    assert any("dice «4 escuelas», pero los datos cuentan 8 Escuelas de dirigentes" in line for line in lines)
+    # where each is: the key and the line of textos.yml (a paragraph's own line, a list item's)
+    where = {r["dice"]: (r["clave"], r["linea"], r["marcador"]) for r in review}
+    assert where == {"15 comunas": ("parrafos.alcance", 2, "comunas_alcanzadas"),
+                     "4.476 mujeres": ("parrafos.mujeres", 3, None),   # {mujeres} counts attendances
+                     "4 Escuelas": ("logros", 5, None), "Más de 150 actividades de difusión": ("logros", 7, None)}
+    lines = texts.review_lines(review, "2017/textos.yml")
+    assert "2017/textos.yml, línea 5 (logros): dice «4 Escuelas», pero los datos cuentan 8 Escuelas de dirigentes" \
+        in lines[[r["dice"] for r in review].index("4 Escuelas")]
+    todo = texts.what_to_do(next(r for r in review if r["dice"] == "15 comunas"), "2017/textos.yml")
+    assert "corrija 2017/textos.yml, línea 2" in todo and "{comunas_alcanzadas}" in todo
     # the deck still shows the office's words
     assert "4 Escuelas de Formación" in territory.achievements_slide(ind, texts.load(path, ind))
+
+
+def test_a_figure_in_a_block_paragraph_is_found_on_its_own_line(tmp_path):
+    ind = {**IND, "actividades_por_tipo_actividad": {"Escuela de dirigentes": 8}}
+    path = _write(tmp_path, "# textos\nparrafos:\n  alcance: |\n    Este año, 2017, hicimos talleres\n"
+                            "    y **3 escuelas** de dirigentes.\n  mujeres: Sin cifras.\n")
+    review = texts.figure_review(texts.load(path, ind), ind)
+    assert [(r["clave"], r["linea"], r["dice"], r["datos"]) for r in review] == [("parrafos.alcance", 5, "3 escuelas", 8)]

@@ -38,7 +38,9 @@ def test_second_run_reuses_every_stage(tree):
     _run(args)
     assert _reused(paths) == {"limpieza", "indicadores", "balance"}
     assert paths.indicadores_json.read_bytes() == first
-    assert paths.balance_html.exists() and paths.calidad_html.exists()
+    assert paths.balance_html.exists() and paths.calidad_html.exists() and paths.lectura_html.exists()
+    # the reused deck stage brings back its section of the quality report (2017's texts contradict the data)
+    assert "8 Escuelas de dirigentes" in paths.calidad_html.read_text(encoding="utf-8")
 
 
 def _to_run(paths, force=False, **settings) -> set[str]:
