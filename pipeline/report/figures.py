@@ -57,7 +57,10 @@ PHONE_MEDIA = "(max-width: 700px)"
 def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
     """The same figure laid out again at a phone's width (its type keeps its size in points, so
     on a phone it reads at the size the slide gives it on a projector); None for a figure whose
-    layout is frozen (a map with placed names) or already narrow."""
+    layout is frozen (a map with placed names) or already narrow, and for one whose layout
+    collapses at that width (matplotlib warns; the phone then shows the wide figure)."""
+    import warnings
+
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     from pipeline.report.charts import _theme
@@ -66,7 +69,8 @@ def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
     if width <= PHONE_WIDTH_IN * 1.3 or not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
         return None
     fig.set_size_inches(PHONE_WIDTH_IN, max(height * 1.15, 3.2), forward=False)
-    with _theme():  # ticks made anew at this size take the deck's type too
+    with _theme(), warnings.catch_warnings(record=True) as said:  # ticks made anew take the deck's type too
+        warnings.simplefilter("always")
         fig.draw_without_rendering()
         for ax in fig.axes:  # month names that no longer fit side by side stand upright
             boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
@@ -82,7 +86,10 @@ def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
             for ax in set(cut):
                 x0, x1 = ax.get_xlim()
                 ax.set_xlim(x0, x0 + (x1 - x0) * 1.15)
-        return figure_png(fig, dpi=dpi)
+        png = figure_png(fig, dpi=dpi)
+    if any("constrained_layout not applied" in str(w.message) for w in said):
+        return None
+    return png
 
 
 def _wrap_wide_titles(fig: Any) -> bool:

@@ -223,3 +223,17 @@ def test_drawn_narrow_no_title_nor_figure_runs_over_another():
     assert trend.axes[3].get_title("left") == "Comunas\nalcanzadas"
     assert coverage.axes[1].get_title() == "Por 1.000\nhabitantes"
     assert [t.get_text() for t in stacked.axes[0].get_legend().get_texts()] == ["Elqui", "Choapa", "Limarí"]
+
+
+def test_phone_redraw_that_collapses_is_left_out():
+    """A province chart whose layout cannot fit a phone's width (found by the disclosure tests'
+    tiny years): no narrow version (the phone shows the wide one) and no matplotlib warning."""
+    import warnings
+
+    from pipeline.report import figures
+
+    rows = {"Actividades": {"Elqui": 1, "Choapa": 2, "Limarí": 1}, "Asistencias": {"Elqui": 95, "Choapa": 22, "Limarí": 9}}
+    fig = charts.stacked_shares(rows, size=(charts.SLIDE_SIZE[0], 1.5 + 1.3 * len(rows)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert figures.narrow_png(fig) is None
