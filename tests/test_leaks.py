@@ -33,7 +33,7 @@ from pipeline.ingest.csv_files import DELIMITERS
 from pipeline.ingest.files import log_files
 from pipeline import schema
 from pipeline.text import fold
-from tests.conftest import SAMPLE_YEAR
+from tests.conftest import SAMPLE_RUN_YEARS
 
 pytestmark = pytest.mark.slow
 
@@ -316,10 +316,9 @@ def tree_files(root: Path, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
 
 
 def sample_years(raw_root: Path) -> list[Path]:
-    """The year folders a run of the sample year reads (it and every earlier year, for the
-    comparison and the trend); a later folder (an analyst's real year) is never opened."""
-    return [p for p in sorted(Path(raw_root).iterdir()) if p.is_dir() and p.name.isdigit()
-            and int(p.name) <= SAMPLE_YEAR]
+    """The year folders of the shared run's raw copy: every year it published (the region's
+    own, not regiones/)."""
+    return [p for p in sorted(Path(raw_root).iterdir()) if p.is_dir() and p.name.isdigit()]
 
 
 @pytest.fixture(scope="module")
@@ -340,11 +339,12 @@ def needles(sample_run) -> Needles:
 def outputs(sample_run) -> dict[str, bytes]:
     assert sample_run.result.returncode == 0, sample_run.result.stderr[-3000:]
     out = sample_run.paths.out
-    expected = [sample_run.paths.indicadores_json, sample_run.paths.indicadores_xlsx,
-                sample_run.paths.calidad_html, sample_run.paths.balance_html, sample_run.paths.run_log,
-                out / "notebooks" / "01_limpieza.ipynb", out / "notebooks" / "02_indicadores.ipynb",
-                out / "notebooks" / "03_balance.ipynb"]
-    assert [p.name for p in expected if not p.exists()] == []
+    expected = []
+    for year in SAMPLE_RUN_YEARS:
+        p = sample_run.year(year)
+        expected += [p.indicadores_json, p.indicadores_xlsx, p.calidad_html, p.balance_html, p.run_log,
+                     *(p.notebooks_out / name for name in ("01_limpieza.ipynb", "02_indicadores.ipynb", "03_balance.ipynb"))]
+    assert [str(p.relative_to(out.parent)) for p in expected if not p.exists()] == []
     files = tree_files(sample_run.paths.out_root)
     files["consola (stderr)"] = sample_run.result.stderr.encode("utf-8")
     files["consola (stdout)"] = sample_run.result.stdout.encode("utf-8")
