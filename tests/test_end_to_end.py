@@ -25,6 +25,14 @@ def test_run_succeeds(sample_run):
     assert "[2017] listo" in sample_run.result.stderr
 
 
+def test_a_successful_run_prints_no_kernel_error_line(sample_run):
+    """jupyter_client interrupts each kernel before shutting it down; what the kernel logs then
+    («[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel») never reaches the console."""
+    assert sample_run.result.returncode == 0, sample_run.result.stderr[-3000:]
+    assert "[IPKernelApp]" not in sample_run.result.stderr and "ERROR" not in sample_run.result.stderr, \
+        sample_run.result.stderr
+
+
 def test_json_has_every_contract_key_and_consistent_figures(sample_run):
     ind = json.loads(sample_run.paths.indicadores_json.read_text(encoding="utf-8"))
     assert [k for k in CONTRACT_KEYS if k not in ind] == []
