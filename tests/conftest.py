@@ -55,13 +55,6 @@ def tree_digest(root: Path) -> dict[str, str]:
     }
 
 
-@dataclass
-class SampleRun:
-    paths: config.Paths
-    result: subprocess.CompletedProcess
-    raw_before: dict[str, str]
-
-
 def year_csv(tmp_path: Path, name: str, text: str, year: str = "2017") -> Path:
     """A raw year folder `tmp_path/<year>` holding one UTF-8 CSV log; returns the folder."""
     raw = tmp_path / year
@@ -98,21 +91,6 @@ def copy_sample(raw: Path, folders=SAMPLE_FOLDERS) -> Path:
     return raw
 
 
-@pytest.fixture(scope="session")
-def sample_run(tmp_path_factory) -> SampleRun:
-    """`python -m pipeline run --year 2017` on a copy of the sample years, into temporary folders."""
-    base = tmp_path_factory.mktemp("muestra")
-    raw = copy_sample(base / "raw", ("2016", "2017"))
-    raw_before = tree_digest(raw)
-    result = run_cli(
-        "run", "--year", str(SAMPLE_YEAR), "-q", "--raw-dir", str(raw),
-        "--processed-dir", str(base / "processed"), "--out-dir", str(base / "outputs"),
-        env={"BALANCE_CLAVE": TEST_KEY},
-    )
-    paths = config.paths(SAMPLE_YEAR, "Coquimbo", raw, base / "processed", base / "outputs")
-    return SampleRun(paths, result, raw_before)
-
-
 # A tiny year: one activity, two attendances (one without RUT), cleaned by stage 1.
 TINY_LOG = "fecha,comuna,actividad,rut,sexo\n2017-05-02,Ovalle,Taller,12.345.678-5,F\n2017-05-02,Ovalle,Taller,,M\n"
 
@@ -145,18 +123,147 @@ def by_sex(result) -> dict[str, int]:
     return result.asistencias["sexo"].astype(str).value_counts().to_dict()
 
 
+# --------------------------------------------------------------------------- the raw folder read-only, audited
+
+AUDIT_HOOK = '''
+"""Installed by the tests (tests/conftest.py): refuse and record any write under the raw folder."""
+import os
+import sys
+
+_RAW = os.path.realpath(os.environ["AUDITORIA_RAW"])
+_LOG = os.environ["AUDITORIA_LOG"]
+_WRITE = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+_PATH_EVENTS = {"os.remove", "os.rmdir", "os.chmod", "os.chown", "os.truncate", "os.utime", "os.mkdir",
+                "os.symlink", "os.link", "shutil.rmtree", "shutil.copyfile", "shutil.move"}
+
+
+def _inside(path):
+    if isinstance(path, int) or path is None:
+        return False
+    try:
+        real = os.path.realpath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return False
+    return real == _RAW or real.startswith(_RAW + os.sep)
+
+
+def _hook(event, args):
+    bad = False
+    if event == "open" and args and _inside(args[0]):
+        mode, flags = args[1], args[2]
+        bad = (mode is not None and any(c in str(mode) for c in "wax+")) or (mode is None and flags & _WRITE)
+    elif event in _PATH_EVENTS and args:
+        target = args[1] if event in ("shutil.copyfile", "shutil.move", "os.symlink", "os.link") else args[0]
+        bad = _inside(target)
+    elif event in ("os.rename", "os.replace") and args:
+        bad = _inside(args[0]) or _inside(args[1])
+    if bad:
+        with open(_LOG, "a", encoding="utf-8") as fh:
+            fh.write(f"ESCRITURA {os.getpid()} {event} {args[:2]!r}\\n")
+        raise PermissionError(f"los datos crudos son de solo lectura ({event})")
+
+
+def _started(how):
+    with open(_LOG, "a", encoding="utf-8") as fh:
+        fh.write(f"{how} {os.getpid()} {' '.join(sys.argv[:3])}\\n")
+
+
+_started("inicio")
+# a process forked from an audited one keeps the hook (the kernels forked by the fork server)
+os.register_at_fork(after_in_child=lambda: _started("bifurcado"))
+sys.addaudithook(_hook)
+'''
+
+
+def audited_env(folder: Path, raw: Path) -> tuple[dict, Path]:
+    """Environment under which every Python process (the CLI, its workers, the notebook
+    kernels) refuses and records any write under `raw`; returns it and the audit log."""
+    hook_dir = folder / "auditoria"
+    hook_dir.mkdir()
+    (hook_dir / "sitecustomize.py").write_text(AUDIT_HOOK, encoding="utf-8")
+    log = folder / "auditoria.log"
+    env = {"BALANCE_CLAVE": TEST_KEY, "PYTHONPATH": os.pathsep.join([str(hook_dir), str(config.PROJ_ROOT)]),
+           "AUDITORIA_RAW": str(raw), "AUDITORIA_LOG": str(log)}
+    return env, log
+
+
+def make_read_only(raw: Path) -> Path:
+    for p in sorted(raw.rglob("*"), reverse=True):
+        p.chmod(0o444 if p.is_file() else 0o555)
+    raw.chmod(0o555)
+    return raw
+
+
+def make_writable(raw: Path) -> None:
+    raw.chmod(0o755)
+    for p in raw.rglob("*"):
+        p.chmod(0o644 if p.is_file() else 0o755)
+
+
+# --------------------------------------------------------------------------- the sample, run once
+
+
+SAMPLE_RUN_YEARS = (2016, 2017, 2018)
+
+
+@dataclass
+class SampleRun:
+    """The one CLI run of the sample shared by the end-to-end, leak, security, disclosure, plan,
+    deck-consistency and browser tests. Read it, never write into it: a test that changes
+    inputs or re-runs a stage works on its own tree."""
+    base: Path                          # holds raw/, processed/, outputs/
+    paths: config.Paths                 # the sample year (2017)
+    result: subprocess.CompletedProcess
+    raw_before: dict[str, str]          # tree_digest of the read-only raw copy, before…
+    raw_after: dict[str, str]           # …and after the run
+    audit: str                          # the audit hook's log: processes started, writes refused
+
+    def year(self, year: int) -> config.Paths:
+        return config.paths(year, "Coquimbo", self.base / "raw", self.base / "processed", self.base / "outputs")
+
+
 @pytest.fixture(scope="session")
-def sample_decks(tmp_path_factory) -> Path:
-    """`python -m pipeline run --years 2017-2018 --sin-pdf` once per test run, on a copy of the
-    sample (2016 for the comparison, and its plans): the root holding `raw`, `processed` and
-    `outputs`, shared by the browser tests that read the decks."""
-    base = tmp_path_factory.mktemp("decks")
-    raw = copy_sample(base / "raw", ("2016", "2017", "2018", "planes"))
-    result = run_cli("run", "--years", "2017-2018", "-q", "--sin-pdf", "--raw-dir", str(raw),
-                     "--processed-dir", str(base / "processed"), "--out-dir", str(base / "outputs"),
-                     env={"BALANCE_CLAVE": TEST_KEY})
-    assert result.returncode == 0, result.stderr[-3000:]
-    return base
+def sample_run(tmp_path_factory) -> SampleRun:
+    """`python -m pipeline run --years 2016-2018 --jobs 2` (PDF included) once per test run,
+    on a read-only copy of the sample's years and plans, every Python process under an audit
+    hook that refuses writes there; into temporary folders. The raw copy stays read-only
+    while the session lasts."""
+    base = tmp_path_factory.mktemp("muestra")
+    raw = make_read_only(copy_sample(base / "raw", ("2016", "2017", "2018", "planes")))
+    raw_before = tree_digest(raw)
+    env, log = audited_env(base, raw)
+    result = run_cli("run", "--years", "2016-2018", "--jobs", "2", "-q", "--raw-dir", str(raw),
+                     "--processed-dir", str(base / "processed"), "--out-dir", str(base / "outputs"), env=env)
+    run = SampleRun(base, config.paths(SAMPLE_YEAR, "Coquimbo", raw, base / "processed", base / "outputs"),
+                    result, raw_before, tree_digest(raw), log.read_text(encoding="utf-8") if log.exists() else "")
+    yield run
+    make_writable(raw)
+
+
+@pytest.fixture(scope="session")
+def sample_decks(sample_run) -> Path:
+    """The root of the shared sample run (`raw`, `processed`, `outputs`), for the browser tests
+    that read its 2017 and 2018 decks."""
+    assert sample_run.result.returncode == 0, sample_run.result.stderr[-3000:]
+    return sample_run.base
+
+
+@pytest.fixture(scope="session")
+def fixture_deck(tmp_path_factory):
+    """`fixture_deck(name, photo=True, plan=True)` → (executed notebook, deck html): 03_balance.ipynb
+    run by papermill on tests/fixtures/deck/<name> (`render_deck`), once per session for each
+    name and options; the export and browser tests read the same decks."""
+    from tests.report.test_export import render_deck
+
+    made: dict[tuple, tuple[Path, Path]] = {}
+
+    def deck(name: str, *, photo: bool = True, plan: bool = True) -> tuple[Path, Path]:
+        key = (name, photo, plan)
+        if key not in made:
+            made[key] = render_deck(tmp_path_factory.mktemp("mazo"), name, photo=photo, plan=plan)
+        return made[key]
+
+    return deck
 
 
 @dataclass

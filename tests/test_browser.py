@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.report import export
-from tests.report.test_export import render_deck
 from tests.conftest import TEST_KEY
 
 pytestmark = pytest.mark.browser
@@ -41,8 +40,8 @@ def browser(chromium):
 
 
 @pytest.fixture(scope="module")
-def deck_2017(tmp_path_factory):
-    return render_deck(tmp_path_factory.mktemp("navegador2017"), "indicadores-2017.json")[1]
+def deck_2017(fixture_deck):
+    return fixture_deck("indicadores-2017.json")[1]
 
 
 class Visit:
@@ -176,8 +175,8 @@ def test_a_phone_gets_the_maps_upright(browser, deck_2017):
     ("indicadores-2016-sin-anterior.json", 10),   # the rate map and the comunas share a slide
     ("indicadores-2014-resumen.json", 10),
 ])
-def test_first_year_and_summaries_only_render_without_error(browser, tmp_path, fixture, slides):
-    _, html = render_deck(tmp_path, fixture, photo=False, plan=False)
+def test_first_year_and_summaries_only_render_without_error(browser, tmp_path, fixture_deck, fixture, slides):
+    _, html = fixture_deck(fixture, photo=False, plan=False)
     visit = Visit(browser, html)
     try:
         texts = visit.walk(tmp_path / "capturas")
@@ -258,26 +257,21 @@ TINY_CSV = ("fecha,actividad,comuna,tipo_actividad,nombre,rut,sexo,edad\n"
 
 
 @pytest.fixture(scope="module")
-def layout_decks(tmp_path_factory):
-    """Decks made by the pipeline itself: the sample's 2017 (with its textos.yml), its
-    summaries-only 2016, a tiny year (1 activity, 2 people) and a 15-year trend."""
+def layout_decks(tmp_path_factory, sample_run):
+    """Decks made by the pipeline itself: the sample's 2017 (with its textos.yml) and its
+    summaries-only 2016 (the session's `sample_run`), a tiny year (1 activity, 2 people) and
+    a 15-year trend."""
     import json
 
     import papermill as pm
 
     from pipeline import config
-    from pipeline.sample import generate_sample
     from tests.conftest import run_cli
 
+    assert sample_run.result.returncode == 0, sample_run.result.stderr[-3000:]
     base = tmp_path_factory.mktemp("diseno")
-    generate_sample(base / "raw")
     env = {"BALANCE_CLAVE": TEST_KEY}
-    decks = {}
-    for year in (2016, 2017):
-        result = run_cli("run", "--year", str(year), "-q", "--sin-pdf", "--raw-dir", str(base / "raw"),
-                         "--processed-dir", str(base / "processed"), "--out-dir", str(base / "out"), env=env)
-        assert result.returncode == 0, result.stderr[-3000:]
-        decks[f"muestra-{year}"] = config.paths(year, "Coquimbo", base / "raw", base / "processed", base / "out")
+    decks = {f"muestra-{year}": sample_run.year(year) for year in (2016, 2017)}
     tiny = base / "pequeno"
     (tiny / "raw" / "2017").mkdir(parents=True)
     (tiny / "raw" / "2017" / "registro.csv").write_text(TINY_CSV, encoding="utf-8")
@@ -286,17 +280,19 @@ def layout_decks(tmp_path_factory):
     assert result.returncode == 0, result.stderr[-3000:]
     decks["pequeno"] = config.paths(2017, "Coquimbo", tiny / "raw", tiny / "processed", tiny / "out")
     # 15 years: the sample's 2017 indicators with a trend of 15 rows, deck made by notebook 03
+    # (reading the shared run's raw and processed folders, writing only in its own)
     ind = json.loads(decks["muestra-2017"].indicadores_json.read_text(encoding="utf-8"))
     ind["tendencia"] = [{"anio": 2003 + i, "asistencias": 2100 + 271 * i, "actividades": 90 + 7 * i,
                          "pct_mujeres": 70 + (i % 4), "comunas_alcanzadas": min(15, 9 + i // 2)} for i in range(15)]
-    long_ = config.paths(2017, "Coquimbo", base / "raw", base / "processed", base / "quince")
+    shared = sample_run.paths
+    long_ = config.paths(2017, "Coquimbo", shared.raw_root, shared.processed_root, base / "quince")
     long_.out.mkdir(parents=True)
     long_.indicadores_json.write_text(json.dumps(ind, ensure_ascii=False), encoding="utf-8")
     executed = base / "quince.ipynb"
     pm.execute_notebook(str(config.NOTEBOOKS_DIR / config.NOTEBOOKS["balance"]), str(executed),
                         kernel_name="python3", progress_bar=False,
-                        parameters={"anio": 2017, "raw_dir": str(base / "raw"), "out_dir": str(base / "quince"),
-                                    "processed_dir": str(base / "processed")})
+                        parameters={"anio": 2017, "raw_dir": str(shared.raw_root), "out_dir": str(base / "quince"),
+                                    "processed_dir": str(shared.processed_root)})
     export.export_slides(executed, long_.balance_html)
     decks["quince-anios"] = long_
     return {name: p.balance_html for name, p in decks.items()}
@@ -310,10 +306,10 @@ def test_layout_fills_the_slide_without_overflow_or_overlap(browser, layout_deck
     assert len(slides) >= 8
 
 
-def test_sample_deck_speaks_in_the_offices_words(browser, layout_decks):
+def test_sample_deck_speaks_in_the_offices_words(browser, layout_decks, tmp_path):
     visit = Visit(browser, layout_decks["muestra-2017"])
     try:
-        texts = visit.walk(visit_dir := layout_decks["muestra-2017"].parent / "capturas")
+        texts = visit.walk(visit_dir := tmp_path / "capturas")
         assert visit_dir.is_dir()
         joined = "\n".join(texts).replace("\u00a0", " ")
         for hashtag in ("#SERVIUConstruye con Participación", "#SERVIUConstruye con las Mujeres",

@@ -8,7 +8,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -21,7 +20,8 @@ from pipeline import config
 from pipeline.ingest import read
 from pipeline.clean import ruts
 from pipeline.clean import pseudonyms
-from tests.conftest import OTHER_KEY, TEST_KEY, reference_pseudonym, run_cli, tree_digest, year_csv
+from tests.conftest import (OTHER_KEY, TEST_KEY, audited_env, make_read_only, make_writable, reference_pseudonym,
+                            run_cli, year_csv)
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -187,115 +187,38 @@ def test_quality_report_runs_nothing_in_chromium(hostile_report):
 
 # --------------------------------------------------------------------------- raw data read-only
 
-AUDIT_HOOK = '''
-"""Installed by tests/test_security.py: refuse and record any write under the raw folder."""
-import os
-import sys
-
-_RAW = os.path.realpath(os.environ["AUDITORIA_RAW"])
-_LOG = os.environ["AUDITORIA_LOG"]
-_WRITE = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
-_PATH_EVENTS = {"os.remove", "os.rmdir", "os.chmod", "os.chown", "os.truncate", "os.utime", "os.mkdir",
-                "os.symlink", "os.link", "shutil.rmtree", "shutil.copyfile", "shutil.move"}
-
-
-def _inside(path):
-    if isinstance(path, int) or path is None:
-        return False
-    try:
-        real = os.path.realpath(os.fsdecode(path))
-    except (TypeError, ValueError):
-        return False
-    return real == _RAW or real.startswith(_RAW + os.sep)
-
-
-def _hook(event, args):
-    bad = False
-    if event == "open" and args and _inside(args[0]):
-        mode, flags = args[1], args[2]
-        bad = (mode is not None and any(c in str(mode) for c in "wax+")) or (mode is None and flags & _WRITE)
-    elif event in _PATH_EVENTS and args:
-        target = args[1] if event in ("shutil.copyfile", "shutil.move", "os.symlink", "os.link") else args[0]
-        bad = _inside(target)
-    elif event in ("os.rename", "os.replace") and args:
-        bad = _inside(args[0]) or _inside(args[1])
-    if bad:
-        with open(_LOG, "a", encoding="utf-8") as fh:
-            fh.write(f"ESCRITURA {os.getpid()} {event} {args[:2]!r}\\n")
-        raise PermissionError(f"los datos crudos son de solo lectura ({event})")
-
-
-def _started(how):
-    with open(_LOG, "a", encoding="utf-8") as fh:
-        fh.write(f"{how} {os.getpid()} {' '.join(sys.argv[:3])}\\n")
-
-
-_started("inicio")
-# a process forked from an audited one keeps the hook (the kernels forked by the fork server)
-os.register_at_fork(after_in_child=lambda: _started("bifurcado"))
-sys.addaudithook(_hook)
-'''
-
-
-def _audited_env(tmp_path: Path, raw: Path) -> tuple[dict, Path]:
-    hook_dir = tmp_path / "auditoria"
-    hook_dir.mkdir()
-    (hook_dir / "sitecustomize.py").write_text(textwrap.dedent(AUDIT_HOOK), encoding="utf-8")
-    log = tmp_path / "auditoria.log"
-    env = {**KEY, "PYTHONPATH": os.pathsep.join([str(hook_dir), str(config.PROJ_ROOT)]),
-           "AUDITORIA_RAW": str(raw), "AUDITORIA_LOG": str(log)}
-    return env, log
-
-
 def _read_only_copy(tmp_path: Path, years=("2016", "2017")) -> Path:
     raw = tmp_path / "crudos"
     for y in years:
         shutil.copytree(config.SAMPLE_DIR / y, raw / y)
-    for p in sorted(raw.rglob("*"), reverse=True):
-        p.chmod(0o444 if p.is_file() else 0o555)
-    raw.chmod(0o555)
-    return raw
-
-
-def _writable_again(raw: Path) -> None:
-    raw.chmod(0o755)
-    for p in raw.rglob("*"):
-        p.chmod(0o644 if p.is_file() else 0o755)
+    return make_read_only(raw)
 
 
 def test_audit_hook_catches_a_write(tmp_path):
     """The hook can fail: a write into the raw folder is refused and recorded."""
     raw = _read_only_copy(tmp_path, years=("2017",))
-    env, log = _audited_env(tmp_path, raw)
+    env, log = audited_env(tmp_path, raw)
     target = raw / "2017" / "destacadas.csv"
     code = f"open({str(target)!r}, 'a').write('x')"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, **env}, cwd=tmp_path)
-    _writable_again(raw)
+    make_writable(raw)
     assert out.returncode != 0 and "solo lectura" in out.stderr
     assert "ESCRITURA" in log.read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
-def test_run_on_read_only_raw_under_audit(tmp_path):
-    """A whole run on a read-only copy of the sample, every Python process (CLI and notebook
-    kernels) under an audit hook that refuses writes there: it succeeds, nothing changes."""
-    raw = _read_only_copy(tmp_path)
-    before = tree_digest(raw)
-    env, log = _audited_env(tmp_path, raw)
-    try:
-        result = run_cli("run", "--year", "2017", "-q", "--sin-pdf", "--raw-dir", str(raw),
-                         "--processed-dir", str(tmp_path / "proc"), "--out-dir", str(tmp_path / "out"), env=env)
-        after = tree_digest(raw)
-    finally:
-        _writable_again(raw)
-    audit = log.read_text(encoding="utf-8")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "ESCRITURA" not in audit, audit
+def test_run_on_read_only_raw_under_audit(sample_run):
+    """The session's whole run (`sample_run`) is made on a read-only copy of the sample, every
+    Python process (CLI, year workers and notebook kernels) under an audit hook that refuses
+    writes there: it succeeds, nothing changes."""
+    assert sample_run.result.returncode == 0, sample_run.result.stderr[-3000:]
+    assert "ESCRITURA" not in sample_run.audit, sample_run.audit
     # started (CLI, fork server or kernels started the usual way) or forked (kernels): audited
-    assert audit.count("inicio") + audit.count("bifurcado") >= 4, "the CLI and the three notebook kernels were audited"
-    assert after == before
-    assert (tmp_path / "out" / "2017" / "balance-2017.html").exists()
+    started = sample_run.audit.count("inicio") + sample_run.audit.count("bifurcado")
+    assert started >= 1 + 3 * 3, "the CLI and the three notebook kernels of each year were audited"
+    assert sample_run.raw_after == sample_run.raw_before
+    assert sample_run.paths.balance_html.exists()
 
 
 # --------------------------------------------------------------------------- concurrency
@@ -307,20 +230,27 @@ def _popen(*args: str) -> subprocess.Popen:
                             env={**os.environ, **KEY})
 
 
-def _dirs(tmp_path: Path) -> list[str]:
-    return ["--muestra", "--processed-dir", str(tmp_path / "proc"), "--out-dir", str(tmp_path / "out"), "-q",
+def _dirs(tmp_path: Path, source: tuple[str, ...] = ("--muestra",)) -> list[str]:
+    return [*source, "--processed-dir", str(tmp_path / "proc"), "--out-dir", str(tmp_path / "out"), "-q",
             "--sin-pdf"]
 
 
 @pytest.mark.slow
 def test_second_run_of_same_year_stops_with_code_3(tmp_path):
-    first = _popen("run", "--year", "2017", *_dirs(tmp_path))
+    """A small year (the lock does not depend on the size): the second run is refused while the
+    first, with its three notebooks, runs."""
+    (tmp_path / "raw").mkdir()
+    year_csv(tmp_path / "raw", "lista.csv", "fecha,actividad,comuna,nombre,rut,sexo\n"
+             "2017-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n"
+             "2017-05-02,Taller,La Serena,Luis Soto,11.111.111-1,M\n")
+    source = ("--raw-dir", str(tmp_path / "raw"))
+    first = _popen("run", "--year", "2017", *_dirs(tmp_path, source))
     out = tmp_path / "out"
     deadline = time.monotonic() + 120
     while not list(out.glob(".en-curso-2017-*")) and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert first.poll() is None, "the first run must still be running"
-    second = subprocess.run([sys.executable, "-m", "pipeline", "clean", "--year", "2017", *_dirs(tmp_path)],
+    second = subprocess.run([sys.executable, "-m", "pipeline", "clean", "--year", "2017", *_dirs(tmp_path, source)],
                             cwd=config.PROJ_ROOT, capture_output=True, text=True, env={**os.environ, **KEY},
                             timeout=120)
     running_when_refused = first.poll() is None

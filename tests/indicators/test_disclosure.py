@@ -25,6 +25,8 @@ further. And no count of 1 to T − 1 women or men by territory or age may be pr
 """
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import math
 import os
@@ -44,7 +46,6 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from pipeline import config, reference, schema
 from pipeline.indicators import annual, disclosure
 from pipeline.report import territory, workbook
-from tests.conftest import TEST_KEY, copy_sample, run_cli
 
 REGION = "Coquimbo"
 W, M, S = "mujeres", "hombres", "sexo_sin_informacion"
@@ -493,9 +494,23 @@ CASES = {  # name: (people, summaries, background)
 }
 
 
-def case(name: str, threshold: int = 5, check_deck: bool = True) -> dict:
+@functools.cache
+def _attacked(name: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """One adversarial year built and attacked (threshold 5) once per test run: its test and
+    the utility table read the same result."""
     people, summaries, background = CASES[name]
-    return attack(*build_year(people, summaries, background), threshold, check_deck=check_deck)
+    act, asis = build_year(people, summaries, background)
+    return act, asis, attack(act, asis)
+
+
+def case(name: str, check_deck: bool = True) -> dict:
+    """The adversarial year's indicators (a copy), its deck checked too with `check_deck`."""
+    _act, _asis, ind = _attacked(name)
+    if check_deck:
+        text = deck_texts(ind)
+        assert small_sex_counts_in_text(text, 5) == []
+        assert "al menos 5 mujeres y 5 hombres distintos" in text
+    return copy.deepcopy(ind)
 
 
 def test_comuna_with_one_attendance():
@@ -629,9 +644,8 @@ def test_utility_of_the_adversarial_years(capsys):
     """Comunas whose share is shown / comunas with at least the threshold of women and of men
     (benchmarks/RESULTS.md quotes this table)."""
     lines = []
-    for name, (people, summaries, background) in CASES.items():
-        act, asis = build_year(people, summaries, background)
-        ind = attack(act, asis)
+    for name in CASES:
+        act, asis, ind = _attacked(name)
         shown, eligible = utility(ind, truth_of(act, asis))
         assert shown <= eligible
         lines.append(f"| {name} | {shown} de {eligible} |")
@@ -673,26 +687,22 @@ def test_generated_years(people, background, summaries, threshold):
 # =========================================================================== the sample
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """The shipped sample's 2016–2018 through stages 1 and 2 (the CLI) in a tmp folder: what
-    each year publishes (indicadores.json, indicadores.xlsx) and its cleaned tables."""
-    base = tmp_path_factory.mktemp("muestra-proteccion")
-    raw = copy_sample(base / "raw", ("2016", "2017", "2018"))
-    done = run_cli("indicadores", "--anios", "2016-2018", "-q", "--raw-dir", str(raw), "--processed-dir",
-                   str(base / "processed"), "--out-dir", str(base / "outputs"), env={"BALANCE_CLAVE": TEST_KEY})
-    assert done.returncode == 0, done.stderr[-3000:]
+def sample(sample_run):
+    """The shipped sample's 2016–2018 as the session's CLI run (`sample_run`) published them
+    (indicadores.json, indicadores.xlsx), with their cleaned tables."""
+    assert sample_run.result.returncode == 0, sample_run.result.stderr[-3000:]
     years = {}
     for year in (2016, 2017, 2018):
-        paths = config.paths(year, REGION, raw, base / "processed", base / "outputs")
+        paths = sample_run.year(year)
         act, asis, _ = annual.load_processed(paths)
         years[year] = (json.loads(paths.indicadores_json.read_text(encoding="utf-8")), act, asis, paths)
-    return years, base
+    return years
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("year", [2016, 2017, 2018])
 def test_sample_passes_the_audit_and_shows_every_eligible_comuna(sample, year, capsys):
-    years, _ = sample
+    years = sample
     ind, act, asis, paths = years[year]
     threshold = ind["umbral_celdas_pequenas"]
     assert small_sex_counts_in_json(ind) == [] and small_sex_counts_in_text(deck_texts(ind), threshold) == []
@@ -709,7 +719,7 @@ def test_sample_passes_the_audit_and_shows_every_eligible_comuna(sample, year, c
 @pytest.mark.slow
 def test_previous_year_comparison_repeats_what_that_year_published(sample):
     """The comparison with the previous year publishes nothing new: the same protected figures."""
-    years, _ = sample
+    years = sample
     for year in (2017, 2018):
         before, now = years[year - 1][0], years[year][0]["anio_anterior"]
         for key in ("asistencias_por_provincia", "pct_mujeres_por_provincia", "pct_mujeres_por_comuna",
@@ -718,12 +728,11 @@ def test_previous_year_comparison_repeats_what_that_year_published(sample):
 
 
 @pytest.mark.slow
-def test_workbook_states_what_json_states(sample):
+def test_workbook_states_what_json_states(sample, tmp_path):
     """The workbook's shares are the JSON's, «reservado» where null (one figure everywhere)."""
-    years, base = sample
-    ind = years[2018][0]
+    ind = sample[2018][0]
     ind = {**ind, "pct_mujeres_por_comuna": {**ind["pct_mujeres_por_comuna"], "Canela": None}}
-    path = workbook.write_workbook(ind, base / "indicadores-reservado.xlsx")
+    path = workbook.write_workbook(ind, tmp_path / "indicadores-reservado.xlsx")
     ws = openpyxl.load_workbook(path, read_only=True)[workbook.WOMEN_SHEET]
     rows = {(r[0], r[1]): r[2:] for r in ws.iter_rows(min_row=2, values_only=True) if r[1]}
     for key, level in workbook.WOMEN_KEYS.items():

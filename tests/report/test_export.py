@@ -84,8 +84,8 @@ def sections(html: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def deck_2017(tmp_path_factory):
-    return render_deck(tmp_path_factory.mktemp("deck2017"), "indicadores-2017.json")
+def deck_2017(fixture_deck):
+    return fixture_deck("indicadores-2017.json")
 
 
 def test_committed_notebook_has_no_outputs_and_a_parameters_cell():
@@ -127,12 +127,12 @@ def test_deck_has_one_slide_per_message(deck_2017):
 
 
 @pytest.mark.slow  # runs 03_balance with papermill
-def test_first_year_and_summaries_only_skip_what_they_lack(tmp_path):
-    _, path = render_deck(tmp_path / "primero", "indicadores-2016-sin-anterior.json", photo=False, plan=False)
+def test_first_year_and_summaries_only_skip_what_they_lack(fixture_deck):
+    _, path = fixture_deck("indicadores-2016-sin-anterior.json", photo=False, plan=False)
     html = path.read_text(encoding="utf-8")
     assert "respecto de" not in html and "año anterior" not in html
     assert sections(html) == 10  # the rate map with the comunas; no highlights, compliance, achievements, trend or plan
-    _, path = render_deck(tmp_path / "resumen", "indicadores-2014-resumen.json", photo=False, plan=False)
+    _, path = fixture_deck("indicadores-2014-resumen.json", photo=False, plan=False)
     html = path.read_text(encoding="utf-8")
     assert "personas distintas" not in html and "grupo de edad" not in html
     assert sections(html) == 10  # the rate map and the comunas share a slide

@@ -43,7 +43,7 @@ def test_second_run_reuses_every_stage(tree):
     assert "8 Escuelas de dirigentes" in paths.calidad_html.read_text(encoding="utf-8")
 
 
-def _to_run(paths, force=False, **settings) -> set[str]:
+def _to_run(paths, force=False, key=TEST_KEY, **settings) -> set[str]:
     """The stages a run with these settings would execute now (the runner's own decision)."""
     import os
     from unittest import mock
@@ -51,7 +51,7 @@ def _to_run(paths, force=False, **settings) -> set[str]:
     from pipeline.run import cache
 
     base = {"region": "Coquimbo", "umbral_celdas": 5, "pdf": False}
-    with mock.patch.dict(os.environ, {"BALANCE_CLAVE": TEST_KEY}):  # the key the runs used
+    with mock.patch.dict(os.environ, {"BALANCE_CLAVE": key}):  # by default the key the runs used
         _, to_run = cache.stages_to_run(paths, cache.Settings(**{**base, **settings}),
                                         ("limpieza", "indicadores", "balance"), force=force)
     return set(to_run)
@@ -63,19 +63,35 @@ def test_force_recomputes(tree):
     assert _to_run(paths, force=True) == {"limpieza", "indicadores", "balance"}  # …unless forced
 
 
-def test_changed_previous_year_reruns_only_what_depends_on_it(tree):
-    """A real run: 2017's cleaning is reused, and the runner cleans 2016 again before the
-    indicators (stage 2 itself never cleans)."""
+def test_changed_previous_year_and_new_threshold_rerun_only_what_depends_on_them(tree):
+    """Each change alone re-runs the indicators and the deck, not the cleaning (the runner's
+    own decision); then one real run with both: 2017's cleaning is reused, the runner cleans
+    2016 again before the indicators (stage 2 itself never cleans), and BALANCE_UMBRAL_CELDAS=10
+    is published without --force (the injected parameters cell says so); run.log names every
+    setting, never the key."""
+    import json
+
     base, args, paths = tree
+    assert _to_run(paths, umbral_celdas=10) == {"indicadores", "balance"}  # the threshold alone
     marker = base / "proc" / ".cache" / "2016" / "procesado.huella"
     before = marker.read_text()
     # 2016 is 2017's previous year: its logs feed 2017's indicators, not 2017's cleaning
     victim = sorted(p for p in (base / "raw" / "2016").iterdir() if p.suffix == ".csv")[0]
     victim.write_bytes(victim.read_bytes() + b"\n")
-    _run(args)
+    assert _to_run(paths) == {"indicadores", "balance"}  # the previous year alone
+    out = run_cli("run", "--year", "2017", *args, env={"BALANCE_CLAVE": TEST_KEY, "BALANCE_UMBRAL_CELDAS": "10"})
+    assert out.returncode == 0, out.stderr[-2000:]
     assert _reused(paths) == {"limpieza"}
-    assert "Limpiando 2016" in paths.run_log.read_text(encoding="utf-8")
+    log = paths.run_log.read_text(encoding="utf-8")
+    assert "Limpiando 2016" in log
     assert marker.read_text() != before  # 2016's tables were rebuilt from its new logs
+    ind = json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
+    assert ind["umbral_celdas_pequenas"] == 10
+    executed = (paths.notebooks_out / "02_indicadores.ipynb").read_text(encoding="utf-8")
+    assert "umbral_celdas = 10" in executed  # the injected parameters cell says so
+    assert "umbral de celdas pequeñas 10" in log and "región Coquimbo" in log
+    assert "huella de la clave de seudonimización" in log and TEST_KEY not in log
+    assert str(base / "raw" / "2017") in log
 
 
 def test_changed_raw_file_of_the_year_reruns_all_its_stages(tree):
@@ -185,34 +201,17 @@ def test_reference_data_is_part_of_the_code_version(monkeypatch, tmp_path):
     assert "report/templates/balance_reveal/index.html.j2" in files
 
 
-def test_a_new_threshold_is_published_without_force_and_logged(tree):
-    """BALANCE_UMBRAL_CELDAS=10 re-runs the indicators and the deck (published with threshold
-    10, the injected parameters cell says so), not the cleaning; run.log names every setting,
-    never the key."""
-    import json
-
-    base, args, paths = tree
-    out = run_cli("run", "--year", "2017", *args, env={"BALANCE_CLAVE": TEST_KEY, "BALANCE_UMBRAL_CELDAS": "10"})
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert _reused(paths) == {"limpieza"}
-    ind = json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
-    assert ind["umbral_celdas_pequenas"] == 10
-    executed = (paths.notebooks_out / "02_indicadores.ipynb").read_text(encoding="utf-8")
-    assert "umbral_celdas = 10" in executed  # the injected parameters cell says so
-    log = paths.run_log.read_text(encoding="utf-8")
-    assert "umbral de celdas pequeñas 10" in log and "región Coquimbo" in log
-    assert "huella de la clave de seudonimización" in log and TEST_KEY not in log
-    assert str(base / "raw" / "2017") in log
-
-
 def test_a_new_key_rebuilds_the_pseudonyms(tree):
+    """A new key changes every stage's fingerprint (the runner would run all three); the
+    cleaning, run again by the CLI, gives every person a new pseudonym."""
     import pandas as pd
 
     base, args, paths = tree
     if not paths.asistencias.exists():  # run alone (-k): the earlier tests' state is not there
         _run(args)
+    assert _to_run(paths, key=OTHER_KEY) == {"limpieza", "indicadores", "balance"}
     before = set(pd.read_parquet(paths.asistencias)["persona"].dropna())
-    out = run_cli("run", "--year", "2017", *args, env={"BALANCE_CLAVE": OTHER_KEY})
+    out = run_cli("clean", "--year", "2017", *args, env={"BALANCE_CLAVE": OTHER_KEY})
     assert out.returncode == 0, out.stderr[-2000:]
     assert _reused(paths) == set()
     after = set(pd.read_parquet(paths.asistencias)["persona"].dropna())
@@ -221,7 +220,8 @@ def test_a_new_key_rebuilds_the_pseudonyms(tree):
 
 def test_two_raw_folders_sharing_a_processed_folder_each_get_their_own_figures(tmp_path, monkeypatch):
     """Run at the same time, then one of them again alone: each run publishes the
-    attendances of its own raw folder, never the other's (nor from the cache)."""
+    attendances of its own raw folder, never the other's (nor from the cache). Stages 1 and 2
+    (`indicators`): the deck adds nothing to what is shared."""
     import json
     import os
     import subprocess
@@ -236,7 +236,7 @@ def test_two_raw_folders_sharing_a_processed_folder_each_get_their_own_figures(t
 
     def start(raw, out):
         return subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "run", "--year", "2017", "--raw-dir", str(raw),
+            [sys.executable, "-m", "pipeline", "indicators", "--year", "2017", "--raw-dir", str(raw),
              "--out-dir", str(out), *common],
             cwd=config.PROJ_ROOT, env={**os.environ, "BALANCE_CLAVE": TEST_KEY},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -391,14 +391,3 @@ def test_ctrl_c_from_the_terminal_in_any_stage_prints_one_line(tmp_path, stage):
     shown = [line for line in err.splitlines() if not line.startswith(("[20", "Ejecutando", "Etapa", "Inicio", "Entrada"))]
     assert shown == ["Interrumpido: no se publicó nada; las salidas anteriores quedan como estaban."], err
     assert "Traceback" not in err and "DeadKernelError" not in err and "ZMQ" not in err
-
-
-@pytest.mark.slow
-def test_a_successful_run_prints_no_kernel_error_line(tmp_path):
-    """jupyter_client interrupts each kernel before shutting it down; what the kernel logs then
-    («[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel») never reaches the console."""
-    result = run_cli("ejecutar", "--anio", "2017", "--sin-pdf", "--raw-dir", str(_tiny_year(tmp_path)),
-                     "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"),
-                     env={"BALANCE_CLAVE": TEST_KEY})
-    assert result.returncode == 0, result.stderr
-    assert "[IPKernelApp]" not in result.stderr and "ERROR" not in result.stderr, result.stderr

@@ -1,4 +1,4 @@
-"""End to end with the real CLI on the shipped sample (`--muestra` 2018, into temporary folders): the
+"""End to end with the real CLI on the shipped sample (2018 of the session's `sample_run`): the
 two-year COSOC plan counts 2017's and 2018's logs, and indicadores.json, the workbook, the deck
 and the two plan pages agree on every status and weight. `--al` changes the states."""
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 
 import pytest
 from openpyxl import load_workbook
@@ -25,13 +26,12 @@ pytestmark = pytest.mark.slow  # the whole pipeline through the CLI
 
 
 @pytest.fixture(scope="module")
-def run_2018(tmp_path_factory):
-    base = tmp_path_factory.mktemp("planes")
-    result = run_cli("run", "--year", "2018", "-q", "--sin-pdf", "--muestra", "--processed-dir", str(base / "processed"),
-                     "--out-dir", str(base / "outputs"), env=ENV)
-    assert result.returncode == 0, result.stderr
-    paths = config.paths(2018, "Coquimbo", config.SAMPLE_DIR, base / "processed", base / "outputs")
-    return base, paths, json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
+def run_2018(sample_run):
+    """The sample's 2018 as the session's run published it (read only: a test that runs a stage
+    again writes elsewhere)."""
+    assert sample_run.result.returncode == 0, sample_run.result.stderr[-3000:]
+    paths = sample_run.year(2018)
+    return sample_run.base, paths, json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
 
 
 def test_sample_plans_cover_every_state_and_both_years(run_2018):
@@ -125,11 +125,15 @@ def test_verifiers_page_names_what_is_missing_and_embeds_nothing(run_2018):
         'http-equiv="Content-Security-Policy"', "")
 
 
-def test_as_of_date_changes_states_and_is_recorded(run_2018):
-    base, paths, _ = run_2018
-    result = run_cli("indicators", "--year", "2018", "-q", "--muestra", "--al", "2018-06-30", "--processed-dir",
-                     str(base / "processed"), "--out-dir", str(base / "outputs"), env=ENV)
+def test_as_of_date_changes_states_and_is_recorded(run_2018, tmp_path):
+    """Stage 2 again with `--al`, on a copy of the shared run's processed tables (the raw copy
+    read in place), into a folder of its own."""
+    base, _, _ = run_2018
+    shutil.copytree(base / "processed", tmp_path / "processed")
+    result = run_cli("indicators", "--year", "2018", "-q", "--raw-dir", str(base / "raw"), "--al", "2018-06-30",
+                     "--processed-dir", str(tmp_path / "processed"), "--out-dir", str(tmp_path / "outputs"), env=ENV)
     assert result.returncode == 0, result.stderr
+    paths = config.paths(2018, "Coquimbo", base / "raw", tmp_path / "processed", tmp_path / "outputs")
     ind = json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
     assert ind["planes_al"] == "2018-06-30"
     cosoc = next(p for p in ind["planes"] if p["archivo"] == "plan-cosoc-2017-2018.yml")
