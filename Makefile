@@ -55,7 +55,7 @@ nacional: $(STAMP) $(if $(RAW),,data/muestra-nacional/2018)
 test: $(STAMP) chromium lint
 	$(PY) -m pytest -q $(ARGS)
 
-## test-rapido: las pruebas rápidas, sin cuadernos ni navegador (menos de un minuto)
+## test-rapido: las pruebas rápidas, sin cuadernos ni navegador (unos dos minutos; las lentas, `slow` y `browser`, quedan para make test)
 test-rapido: $(STAMP)
 	$(PY) -m pytest -q -m "not slow and not browser" $(ARGS)
 
