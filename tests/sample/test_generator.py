@@ -63,9 +63,9 @@ def built():
 
 
 def test_same_seed_gives_same_bytes_and_another_seed_other_logs(built):
-    def csv_blobs(sample):
+    def csv_blobs(built_sample):
         return {(ys.region, ys.year, f.name): sample.file_bytes(f)
-                for ys in sample.years for f in ys.files if f.kind == "csv"}
+                for ys in built_sample.years for f in ys.files if f.kind == "csv"}
 
     first, again, other = csv_blobs(built), csv_blobs(sample.build_sample(2017)), csv_blobs(sample.build_sample(99))
     assert first == again
