@@ -44,7 +44,9 @@ def rate_title(nac: Mapping[str, Any]) -> str:
     ends = _extremes(_values(nac, "asistencias_por_1000_habitantes"))
     if ends is None:
         return "Asistencias por 1.000 habitantes, por región"
-    (top, value), _ = ends
+    (top, value), (_, low) = ends
+    if fmt_rate(value) == fmt_rate(low):  # every region at the same rate as shown: nobody led
+        return f"Todas las regiones con datos, {fmt_rate(value)} asistencias por 1.000 habitantes"
     return f"{top} lideró con {fmt_rate(value)} asistencias por 1.000 habitantes"
 
 
@@ -54,8 +56,10 @@ def rate_ranking_title(nac: Mapping[str, Any]) -> str:
     if missing(national) or not nums:
         return "Regiones según asistencias por 1.000 habitantes"
     above = sum(1 for v in nums if v > national)
-    return (f"{count(above, 'región superó', 'regiones superaron')} la tasa del país "
-            f"({fmt_rate(national)} por 1.000 habitantes)")
+    rate = f"la tasa del país ({fmt_rate(national)} por 1.000 habitantes)"
+    if not above:
+        return f"Ninguna región superó {rate}"
+    return f"{count(above, 'región superó', 'regiones superaron')} {rate}"
 
 
 def women_title(nac: Mapping[str, Any]) -> str:
@@ -122,4 +126,6 @@ def plan_title(nac: Mapping[str, Any]) -> str:
     with_plan = [r for r in regions(nac, WITH_DATA) if not missing(r.get("cumplimiento_plan_total"))]
     full = sum(1 for r in with_plan if r["cumplimiento_plan_total"] >= 100)
     told = f"{count(len(with_plan), 'región informó', 'regiones informaron')} su plan"
+    if not full:
+        return f"{told}: ninguna lo cumplió por completo"
     return f"{told}: {fmt_int(full)} lo {'cumplió' if full == 1 else 'cumplieron'} por completo"

@@ -418,3 +418,21 @@ def test_the_phone_map_draws_chile_whole_with_every_region_named(nac):
     width, height = fig.get_size_inches()
     assert len(patches) == 16 and len(labels) == 16 and height > width   # one tall strip
     assert "Aysén: sin datos" in labels and f"Coquimbo: {fmt_rate(7.9)}" in " ".join(labels)
+
+
+def test_titles_say_ninguna_and_todas_instead_of_zero_or_a_false_leader(nac):
+    """A year where no region beats the country's rate and no plan is fully met says so in
+    words («Ninguna…», «ninguna…»), and one where every region shows the same rate names no
+    leader (the national sample once drew every region at 5,7)."""
+    from pipeline.report import national_titles
+
+    same = [dict(r, asistencias_por_1000_habitantes=5.7 if r["estado"] == "con datos" else None,
+                 cumplimiento_plan_total=75.0 if r.get("cumplimiento_plan_total") is not None else None)
+            for r in nac["regiones"]]
+    flat = dict(nac, regiones=same, asistencias_por_1000_habitantes=5.7)
+    assert national_titles.rate_title(flat) == "Todas las regiones con datos, 5,7 asistencias por 1.000 habitantes"
+    assert national_titles.rate_ranking_title(flat) == "Ninguna región superó la tasa del país (5,7 por 1.000 habitantes)"
+    assert national_titles.plan_title(flat) == "4 regiones informaron su plan: ninguna lo cumplió por completo"
+    assert national_titles.rate_ranking_title(nac).startswith(("1 región superó", "2 regiones", "3 regiones",
+                                                               "4 regiones", "5 regiones", "6 regiones",
+                                                               "7 regiones", "8 regiones"))
