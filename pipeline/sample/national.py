@@ -75,13 +75,21 @@ def region_codes(regions=None) -> list[str]:
     return sorted(cuts)
 
 
+def participation(cut: str) -> float:
+    """A region's own participation, 0,6 to 1,6 times the country's per inhabitant, fixed per
+    region (not per seed): regions differ in attendances per 1.000 inhabitants, as real ones do."""
+    return float(np.random.default_rng([int(cut), 26]).uniform(0.6, 1.6))
+
+
 def size_plan(fraction: float = 1.0, regions=None, total: int = NATIONAL_ATTENDANCES) -> dict[str, int]:
     """Person rows each region's year is written with (its attendances before quarantine and
-    re-signed rows): `total` shared out by 2017 census population (largest remainders), times
-    `fraction`, at least MIN_ROWS. `regions` picks some regions without changing their size."""
+    re-signed rows): `total` shared out by 2017 census population times the region's
+    `participation` (largest remainders), times `fraction`, at least MIN_ROWS. `regions` picks
+    some regions without changing their size."""
     comunas = reference.comunas().merge(reference.censo()[["cut_comuna", "poblacion_total"]], on="cut_comuna")
     pop = comunas.groupby("cut_region")["poblacion_total"].sum()
-    exact = pop / pop.sum() * total
+    weight = pop * [participation(cut) for cut in pop.index]
+    exact = weight / weight.sum() * total
     base = np.floor(exact).astype(int)
     rest = exact - base
     base[rest.sort_values(ascending=False, kind="stable").index[: total - int(base.sum())]] += 1
