@@ -168,6 +168,16 @@ def _as_of(text: str) -> str:
         raise argparse.ArgumentTypeError(f"fecha no válida: {text!r} (use AAAA-MM-DD, p. ej. 2025-06-30)") from None
 
 
+def console_logging() -> None:
+    """The console shows the pipeline's own log lines and none of the libraries': nbclient's
+    «Kernel died while waiting for execute reply» and asyncio's «Task exception was never
+    retrieved» after a Ctrl-C are not for the user (a kernel that really dies is told by the
+    stage's own «Falló …» line). `logging.Filter("pipeline")` passes that logger and its children."""
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(logging.Filter("pipeline"))
+
+
 def _abs(p: Path | None) -> Path | None:
     return None if p is None else p.expanduser().resolve()
 
@@ -175,7 +185,7 @@ def _abs(p: Path | None) -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    console_logging()
     logging.getLogger("pipeline").setLevel(logging.INFO)
     if args.nacional:
         from pipeline.run.national import main_national
@@ -301,6 +311,7 @@ def _start_worker(parent: int) -> None:
     """A year worker ends when the CLI is gone (killed): a process pool would otherwise leave
     it running its year with nobody waiting for it. Between years it ignores Ctrl-C."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    console_logging()  # a fresh interpreter: the same console as the CLI's (warnings and up)
 
     def watch() -> None:
         while os.getppid() == parent:

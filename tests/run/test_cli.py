@@ -391,3 +391,20 @@ def test_ctrl_c_from_the_terminal_in_any_stage_prints_one_line(tmp_path, stage):
     shown = [line for line in err.splitlines() if not line.startswith(("[20", "Ejecutando", "Etapa", "Inicio", "Entrada"))]
     assert shown == ["Interrumpido: no se publicó nada; las salidas anteriores quedan como estaban."], err
     assert "Traceback" not in err and "DeadKernelError" not in err and "ZMQ" not in err
+
+
+def test_console_shows_the_pipelines_lines_and_not_the_libraries():
+    """After a Ctrl-C, nbclient logs «Kernel died while waiting for execute reply» and asyncio
+    «Task exception was never retrieved» (seen once in the terminal Ctrl-C test): the console
+    of the CLI and of its workers shows only the pipeline's own lines."""
+    import subprocess
+    import sys
+
+    code = ("import logging; from pipeline.run import cli; cli.console_logging(); "
+            "logging.getLogger('papermill').error('Kernel died while waiting for execute reply.'); "
+            "logging.getLogger('asyncio').error('Task exception was never retrieved'); "
+            "logging.getLogger('pipeline.run.runner').warning('aviso propio')")
+    done = subprocess.run([sys.executable, "-c", code], cwd=config.PROJ_ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "aviso propio\n"
