@@ -6,6 +6,7 @@ never matters (cookiecutter-data-science v2).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +76,17 @@ NATIONAL_DIR = "nacional"
 NATIONAL_JSON = "indicadores-nacional.json"
 # the year of the notebooks in JupyterLab (`make lab ANIO=2019`), when their `anio` parameter is 0
 YEAR_ENV = "BALANCE_ANIO"
+
+
+def set_year(anio: int) -> int | None:
+    """The year a notebook was given: `anio` when not 0, else `$BALANCE_ANIO` (four digits,
+    refused in Spanish otherwise), else None (the caller picks the latest year it finds)."""
+    if anio:
+        return int(anio)
+    text = os.environ.get(YEAR_ENV, "").strip()
+    if text and not re.fullmatch(r"\d{4}", text):
+        raise ValueError(f"{YEAR_ENV} debe ser un año de cuatro cifras (es {text!r}).")
+    return int(text) if text else None
 
 
 def _file(folder: str, name: str) -> property:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -47,13 +46,8 @@ def _root(out_dir: str | Path) -> Path:
 def national_year(anio: int, out_dir: str | Path = "") -> int:
     """`anio` when given; else `$BALANCE_ANIO` (as the regional notebooks in JupyterLab); else
     the latest year with a national JSON under the outputs root."""
-    if anio:
-        return int(anio)
-    text = os.environ.get(YEAR_ENV, "").strip()
-    if text:
-        if not re.fullmatch(r"\d{4}", text):
-            raise ValueError(f"{YEAR_ENV} debe ser un año de cuatro cifras (es {text!r}).")
-        return int(text)
+    if (year := config.set_year(anio)) is not None:
+        return year
     root = _root(out_dir)
     if (root / JSON_NAME).is_file():
         return int(json.loads((root / JSON_NAME).read_text(encoding="utf-8"))["anio"])

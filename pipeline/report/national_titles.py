@@ -7,7 +7,7 @@ from typing import Any
 
 from pipeline.report.formats import fmt_int, fmt_pct, fmt_rate, missing, share
 from pipeline.report.national_data import WITH_DATA, regions, values as _values
-from pipeline.report.titles import DECREASE, INCREASE, _plural, change, count
+from pipeline.report.titles import _plural, change_words, count
 
 
 def variation_words(nac: Mapping[str, Any]) -> str | None:
@@ -17,12 +17,7 @@ def variation_words(nac: Mapping[str, Any]) -> str | None:
     pct, before = nac.get("variacion_asistencias_pct"), nac["anio"] - 1
     if missing(pct):
         return None
-    kind = change(pct, 0.0)
-    if kind == INCREASE:
-        return f"un incremento del {fmt_pct(pct)} respecto de {before}"
-    if kind == DECREASE:
-        return f"una disminución del {fmt_pct(-pct)} respecto de {before}"
-    return f"el mismo nivel de {before}"
+    return change_words(pct, before)
 
 
 def totals_title(nac: Mapping[str, Any]) -> str:

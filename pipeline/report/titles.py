@@ -54,6 +54,11 @@ def variation_sentence(attendances: int | None, prev: int | None, prev_year: int
     pct = variation_pct(attendances, prev)
     if pct is None or prev_year is None:
         return None
+    return change_words(pct, prev_year)
+
+
+def change_words(pct: float, prev_year: int) -> str:
+    """A percentage change on `prev_year` in words (the regional and the national decks')."""
     kind = change(pct, 0.0)
     if kind == INCREASE:
         return f"un incremento del {fmt_pct(pct)} respecto de {prev_year}"

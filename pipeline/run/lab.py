@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -66,13 +65,8 @@ def notebook_year(anio: int, region: str, raw_dir: str = "") -> int:
     """The year a notebook works on: `anio` when given (the runner always gives it); else, the one
     place an analyst sets it for the three notebooks in JupyterLab, `$BALANCE_ANIO` (`make lab
     ANIO=2019`); else the latest year with logs in the raw folder."""
-    if anio:
-        return int(anio)
-    text = os.environ.get(YEAR_ENV, "").strip()
-    if text:
-        if not re.fullmatch(r"\d{4}", text):
-            raise ValueError(f"{YEAR_ENV} debe ser un año de cuatro cifras (es {text!r}).")
-        return int(text)
+    if (year := config.set_year(anio)) is not None:
+        return year
     from pipeline.ingest.files import years_with_logs
 
     raw_root = config.paths(2000, region, raw_dir or None).raw_root
