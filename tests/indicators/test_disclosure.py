@@ -254,26 +254,28 @@ SEX_WORD = re.compile(r"(\d[\d.]*)\s+(?:de\s+)?(mujeres|hombres|niñas|niños)",
 HEADLINE = {"anio", "region", "asistencias", W, M, S, "pct_mujeres"}
 
 
+def small_int_paths(value, t: int, path: tuple = ()):
+    """The path of every int 1 to T − 1 in a JSON document (dict keys and list indexes as text)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from small_int_paths(v, t, path + (str(k),))
+    elif isinstance(value, list):
+        for k, v in enumerate(value):
+            yield from small_int_paths(v, t, path + (str(k),))
+    elif isinstance(value, int) and not isinstance(value, bool) and 1 <= value < t:
+        yield path
+
+
+def _about_sex(path: tuple) -> bool:
+    return any(w in path[-1].lower() for w in ("mujer", "hombre"))
+
+
 def small_sex_counts_in_json(ind: dict) -> list[tuple]:
     """Any count of women or men of 1 to T − 1 below the region, anywhere in the JSON."""
-    t = ind["umbral_celdas_pequenas"]
-    found = []
+    def regional(path):
+        return len(path) == 1 or (len(path) == 2 and path[0] in ("anio_anterior",)) or path[0] == "tendencia"
 
-    def walk(value, path):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, path + (str(k),))
-        elif isinstance(value, list):
-            for k, v in enumerate(value):
-                walk(v, path + (str(k),))
-        elif isinstance(value, int) and not isinstance(value, bool) and 1 <= value < t:
-            last = path[-1].lower()
-            regional = len(path) == 1 or (len(path) == 2 and path[0] in ("anio_anterior",)) or path[0] == "tendencia"
-            if any(w in last for w in ("mujer", "hombre")) and not regional:
-                found.append(path)
-
-    walk(ind, ())
-    return found
+    return [p for p in small_int_paths(ind, ind["umbral_celdas_pequenas"]) if _about_sex(p) and not regional(p)]
 
 
 def small_sex_counts_in_workbook(path, t: int) -> list[tuple]:
@@ -780,22 +782,10 @@ def national_rows(attacker: Attacker, nat: dict, region: str) -> None:
 
 def small_sex_counts_in_national(nat: dict) -> list[tuple]:
     """Any count of 1 to T − 1 women or men below a region's headline in the national file."""
-    t, found = nat["umbral_celdas_pequenas"], []
+    def headline(path):
+        return len(path) == 1 or (path[0] == "regiones" and len(path) == 3)
 
-    def walk(value, path):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, path + (str(k),))
-        elif isinstance(value, list):
-            for k, v in enumerate(value):
-                walk(v, path + (str(k),))
-        elif isinstance(value, int) and not isinstance(value, bool) and 1 <= value < t:
-            headline = len(path) == 1 or (path[0] == "regiones" and len(path) == 3)
-            if any(w in path[-1].lower() for w in ("mujer", "hombre")) and not headline:
-                found.append(path)
-
-    walk(nat, ())
-    return found
+    return [p for p in small_int_paths(nat, nat["umbral_celdas_pequenas"]) if _about_sex(p) and not headline(p)]
 
 
 @pytest.mark.slow
