@@ -17,6 +17,10 @@ RAW ?=
 SOURCE = $(if $(RAW),--raw-dir "$(RAW)",--muestra)
 YEAR ?= $(shell $(PY) -m pipeline.run.preflight $(or $(RAW),data/muestra))
 REGION ?= Coquimbo
+# the tests run on two workers (pytest-xdist; tests/conftest.py groups those sharing a session
+# run); WORKERS=0 runs them in this one process
+WORKERS ?= 2
+PYTEST = $(PY) -m pytest -q -n $(WORKERS) --dist loadgroup
 PROCESOS ?= 2
 # `make nacional`: the 16-region synthetic sample (its year is 2018) unless RAW is given.
 NATIONAL_SOURCE = $(if $(RAW),--raw-dir "$(RAW)",--raw-dir data/muestra-nacional --processed-dir data/processed/muestra-nacional --out-dir outputs/muestra-nacional)
@@ -53,11 +57,11 @@ nacional: $(STAMP) $(if $(RAW),,data/muestra-nacional/2018)
 
 ## test: revisa el código (ruff, cuadernos sin salidas) y ejecuta todas las pruebas (unidad, notebooks, navegador)
 test: $(STAMP) chromium lint
-	$(PY) -m pytest -q $(ARGS)
+	$(PYTEST) $(ARGS)
 
 ## test-rapido: las pruebas rápidas, sin cuadernos ni navegador (unos dos minutos; las lentas, `slow` y `browser`, quedan para make test)
 test-rapido: $(STAMP)
-	$(PY) -m pytest -q -m "not slow and not browser" $(ARGS)
+	$(PYTEST) -m "not slow and not browser" $(ARGS)
 
 ## lint: ruff sobre el código y las pruebas; los cuadernos se guardan sin salidas
 lint: $(STAMP)

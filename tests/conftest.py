@@ -21,6 +21,31 @@ settings.register_profile("determinista", derandomize=True, database=None, deadl
 settings.register_profile("explorar", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "determinista"))
 
+# --------------------------------------------------------------------------- two workers (pytest-xdist)
+
+# `make test` runs the suite on two workers (`-n 2 --dist loadgroup`): each test goes to the
+# worker of its group. A test that reads one of the session runs below joins that run's group,
+# so each run is made once per test run, by one worker; any other test keeps its module's
+# company, so a module-scoped fixture is made once too. The session runs' groups are handed
+# out first: the longest units start while the other worker takes the rest.
+SESSION_GROUPS = {"sample_run": "muestra", "sample_decks": "muestra", "national_run": "nacional",
+                  "national_deck": "mazo-nacional", "fixture_deck": "mazos"}
+
+
+def test_group(item: pytest.Item) -> str:
+    """The xdist group of a test: the first session run it reads, else its module."""
+    used = getattr(item, "fixturenames", ())
+    return next((group for name, group in SESSION_GROUPS.items() if name in used), item.nodeid.split("::")[0])
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the groups into node ids
+def pytest_collection_modifyitems(config, items):
+    order = list(dict.fromkeys(SESSION_GROUPS.values()))
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(test_group(item)))
+    items.sort(key=lambda item: order.index(g) if (g := test_group(item)) in order else len(order))
+
+
 SAMPLE_YEAR = 2017
 # The synthetic sample's folders (under data/muestra/): tests copy these into tmp_path and
 # never look at data/raw/, where an analyst's real logs go.
