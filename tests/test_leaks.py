@@ -410,9 +410,12 @@ def test_no_pseudonym_in_any_output(outputs, sample_run):
     """A pseudonym is personal data too (it links one person's attendances)."""
     personas = set(pd.read_parquet(sample_run.paths.asistencias)["persona"].dropna())
     assert len(personas) > 1000
-    found = set()
+    found, searched = set(), set()
     for label, data in outputs.items():
         for _where, text in views(label, data):
+            if (len(text), hash(text)) in searched:  # the same text seen another way (or in another file)
+                continue
+            searched.add((len(text), hash(text)))
             for run in re.findall(r"[0-9a-f]{32,}", text):  # a pseudonym, alone or inside a longer hex run
                 found |= personas & {run[i:i + 32] for i in range(len(run) - 31)}
     assert found == set()
