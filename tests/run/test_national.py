@@ -144,7 +144,7 @@ def test_national_workbook_and_log(national_run):
     assert resumen["Asistencias"] == nat["asistencias"] and resumen["Mujeres (%)"] == nat["pct_mujeres"]
     assert resumen["Regiones con error"] == "Arica y Parinacota"
     log = run.nacional.nacional_run_log.read_text(encoding="utf-8")
-    assert "Entrada: regiones con datos: Coquimbo (indicadores.json " in log and ", Aysén (indicadores.json " in log
+    assert "Entrada: regiones con datos: Coquimbo (indicadores.json " in log and ", Aysén del General Carlos Ibáñez del Campo (indicadores.json " in log
     assert "Entrada: regiones con error: Arica y Parinacota\n" in log and "Entrada: umbral de celdas pequeñas 5" in log
     assert "Entrada: regiones sin datos: Tarapacá, Antofagasta, Atacama, Valparaíso" in log
     assert "Fin: año 2018, balance nacional sin errores" in log
