@@ -318,16 +318,16 @@ NATIONAL_YEAR = 2018
 @pytest.fixture(scope="session")
 def national_run(tmp_path_factory) -> NationalRunResult:
     """`python -m pipeline ejecutar --anio 2018 --nacional --procesos 2 --sin-pdf`, once per test
-    run, on small synthetic logs of three regions (Coquimbo 514 rows, Atacama 259, Aysén 127:
+    run, on small synthetic logs of two regions (Coquimbo 514 rows, Aysén 127:
     `pipeline.sample.scale.write_scale_logs`) and one region whose only file is not a
-    spreadsheet (Arica y Parinacota: its cleaning fails); the other twelve have no logs.
+    spreadsheet (Arica y Parinacota: its cleaning fails); the other thirteen have no logs.
     Shared by every test of the national balance (stage, protection, deck)."""
     from pipeline import reference
     from pipeline.sample.scale import write_scale_logs
 
     base = tmp_path_factory.mktemp("nacional")
     raw = base / "raw"
-    write_scale_logs(raw, 900, 7, years=(NATIONAL_YEAR,), regions=["Coquimbo", "Atacama", "Aysén"])
+    write_scale_logs(raw, 641, 7, years=(NATIONAL_YEAR,), regions=["Coquimbo", "Aysén"])
     broken = raw / "regiones" / reference.region("Arica y Parinacota").slug / str(NATIONAL_YEAR)
     broken.mkdir(parents=True)
     (broken / "lista.xlsx").write_bytes(b"esto no es una planilla")
@@ -337,6 +337,6 @@ def national_run(tmp_path_factory) -> NationalRunResult:
     regions = {reference.region(cut).nombre: config.region_paths(NATIONAL_YEAR, cut, raw, base / "processed",
                                                                   base / "outputs")
                for cut in reference.region_codes()}
-    with_data = tuple(reference.region(r).nombre for r in ("Atacama", "Coquimbo", "Aysén"))
+    with_data = tuple(reference.region(r).nombre for r in ("Coquimbo", "Aysén"))
     return NationalRunResult(base, raw, result, regions, regions[config.DEFAULT_REGION], with_data,
                              ("Arica y Parinacota",))

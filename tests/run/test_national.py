@@ -1,7 +1,7 @@
 """`ejecutar --anio N --nacional`: every region with logs, then the national stage.
 
-The end-to-end checks share one run (`national_run` in conftest: three small regions, one whose
-only file is not a spreadsheet, twelve without logs); the command-line checks fake the runs."""
+The end-to-end checks share one run (`national_run` in conftest: two small regions, one whose
+only file is not a spreadsheet, thirteen without logs); the command-line checks fake the runs."""
 from __future__ import annotations
 
 import json
@@ -97,8 +97,8 @@ def test_national_run_figures_equal_the_sums_of_the_regional_files(national_run)
     assert "regiones con error: Arica y Parinacota" in run.result.stderr
     nat = json.loads(run.nacional.indicadores_nacional_json.read_text(encoding="utf-8"))
     files = {name: _published(run, name) for name in run.with_data}
-    assert nat["regiones_con_datos"] == 3 and nat["regiones_con_error"] == ["Arica y Parinacota"]
-    assert len(nat["regiones_sin_datos"]) == 12 and "Valparaíso" in nat["regiones_sin_datos"]
+    assert nat["regiones_con_datos"] == 2 and nat["regiones_con_error"] == ["Arica y Parinacota"]
+    assert len(nat["regiones_sin_datos"]) == 13 and "Valparaíso" in nat["regiones_sin_datos"]
     for key in SUMMED + ("personas_distintas",):
         assert nat[key] == sum(ind[key] for ind in files.values()), key
     for key in ("actividades_por_tipo_actividad", "actividades_por_tipo_organizacion"):
@@ -144,9 +144,9 @@ def test_national_workbook_and_log(national_run):
     assert resumen["Asistencias"] == nat["asistencias"] and resumen["Mujeres (%)"] == nat["pct_mujeres"]
     assert resumen["Regiones con error"] == "Arica y Parinacota"
     log = run.nacional.nacional_run_log.read_text(encoding="utf-8")
-    assert "Entrada: regiones con datos: Atacama (indicadores.json " in log and ", Coquimbo (indicadores.json " in log
+    assert "Entrada: regiones con datos: Coquimbo (indicadores.json " in log and ", Aysén del General Carlos Ibáñez del Campo (indicadores.json " in log
     assert "Entrada: regiones con error: Arica y Parinacota\n" in log and "Entrada: umbral de celdas pequeñas 5" in log
-    assert "Entrada: regiones sin datos: Tarapacá, Antofagasta, Valparaíso" in log
+    assert "Entrada: regiones sin datos: Tarapacá, Antofagasta, Atacama, Valparaíso" in log
     assert "Fin: año 2018, balance nacional sin errores" in log
 
 
