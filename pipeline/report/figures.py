@@ -162,9 +162,13 @@ def _figures_without_names(fig: Any) -> bool:
 def figure_img(fig: Any, alt: str, css_class: str = "grafico", dpi: int = FIGURE_DPI, phone: Any = None) -> str:
     """`<img>` holding the figure as a base64 PNG, with escaped alt text; inside a `<picture>`
     with the figure redrawn narrow for phones (`narrow_png`) when it can be, or `phone`, the
-    figure drawn for a phone by its maker (an upright map beside a turned one)."""
+    figure drawn for a phone by its maker (an upright map beside a turned one). `phone=False`:
+    no phone version (a figure nobody reads on a phone: the analysts' notebook 02)."""
     wide = figure_png(fig, dpi=dpi)
-    narrow = figure_png(phone, dpi=dpi) if phone is not None else narrow_png(fig, dpi=dpi)
+    if phone is False:
+        narrow = None
+    else:
+        narrow = figure_png(phone, dpi=dpi) if phone is not None else narrow_png(fig, dpi=dpi)
     img = f'<img class="{esc(css_class)}" src="{data_uri(wide, "image/png")}" alt="{esc(alt)}">'
     if narrow is None:
         return img

@@ -191,6 +191,19 @@ def test_a_chart_is_also_drawn_narrow_for_phones_with_nothing_cut():
     assert months.axes[0].get_xticklabels()[0].get_rotation() == 90   # twelve names upright, not piled
 
 
+def test_a_figure_nobody_reads_on_a_phone_has_no_phone_version():
+    """`phone=False` (notebook 02, the analysts' view): the wide image alone, the figure never
+    redrawn at a phone's width."""
+    from pipeline.report import figures
+
+    fig = charts.share_bars({"Reunión de diálogo": 50, "Jornada informativa": 40, "Cuenta pública": 1})
+    size = tuple(fig.get_size_inches())
+    html = figures.figure_img(fig, "Tipos", phone=False)
+    assert html.startswith('<img class="grafico" src="data:image/png;base64,') and html.endswith('alt="Tipos">')
+    assert "<picture>" not in html and html.count("data:image/png") == 1
+    assert tuple(fig.get_size_inches()) == size
+
+
 def test_drawn_narrow_no_title_nor_figure_runs_over_another():
     """On a phone (issue 25): a panel title wider than its panel goes on two lines («Comunas
     alcanzadas», «Por 1.000 habitantes»), the pieces of a stacked bar too narrow for their name
