@@ -18,10 +18,11 @@ def figure_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes:
 
     if _drawn_pixels_current(fig, dpi):  # drawn by plots._finish and unchanged since
         img = Image.frombuffer("RGBA", fig.canvas.get_width_height(physical=True), fig.canvas.buffer_rgba())
-    else:
+    else:  # saved as raw RGBA pixels (savefig's "rgba" format), not as a PNG compressed only to be read back
+        fig.set_dpi(dpi)  # the canvas then tells the size in pixels Agg draws
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
-        img = Image.open(io.BytesIO(buffer.getvalue()))
+        fig.savefig(buffer, format="rgba", dpi=dpi, facecolor="white")
+        img = Image.frombuffer("RGBA", fig.canvas.get_width_height(physical=True), buffer.getbuffer())
     # a chart has few colours: a 64-colour palette PNG is under a third of the size; the fast
     # octree quantizer without PNG optimisation is 4× quicker than median cut and smaller here
     with img:

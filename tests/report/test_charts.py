@@ -147,6 +147,28 @@ def test_deck_png_reuses_the_themed_draw_and_matches_savefig():
     assert (_pixels(figures.figure_png(changed)) != _pixels(figures.figure_png(unchanged))).any()
 
 
+def test_a_chart_saved_again_is_savefigs_image_at_any_size():
+    """A chart resized after its draw is saved again (raw pixels from savefig): the size Agg
+    draws (4,4 × 5,29 in at 200 dpi: 880 × 1058 px, though 5,29 × 200 is 1057,99… in floating
+    point) and savefig's own PNG, up to the 64-colour palette."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from pipeline.report import figures
+
+    ours, twin = (charts.share_bars(IND["actividades_por_provincia"]) for _ in range(2))
+    for fig in (ours, twin):
+        fig.set_size_inches(4.4, 4.6 * 1.15, forward=False)
+    buffer = io.BytesIO()
+    twin.savefig(buffer, format="png", dpi=figures.FIGURE_DPI, facecolor="white")
+    theirs = np.asarray(Image.open(buffer).convert("RGB")).astype(int)
+    pixels = _pixels(figures.figure_png(ours)).astype(int)
+    assert pixels.shape == theirs.shape == (1058, 880, 3)
+    assert np.abs(pixels - theirs).mean() < 2   # the same picture, in a palette of 64 colours
+
+
 def test_trend_writes_the_share_as_the_table_does_and_the_deck_font():
     from pipeline.report import charts
 
