@@ -12,11 +12,13 @@ from pipeline.report.formats import MONTHS, esc, fmt_int, fmt_pct, fmt_rate, sha
 FIGURE_DPI = 200  # 2× the slide's pixels: sharp on a 1920 × 1080 projector and a phone's zoom
 
 
-def figure_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes:
-    """A matplotlib Figure as PNG bytes (the figure is closed afterwards)."""
+def figure_png(fig: Any, dpi: int = FIGURE_DPI, *, redraw: bool = False) -> bytes:
+    """A matplotlib Figure as PNG bytes (the figure is closed afterwards). `redraw`: saved
+    afresh even when its canvas looks current (after `draw_without_rendering`, which lays the
+    figure out and leaves it not stale, but draws no pixel on the canvas)."""
     from PIL import Image  # Pillow ships with matplotlib
 
-    if _drawn_pixels_current(fig, dpi):  # drawn by plots._finish and unchanged since
+    if not redraw and _drawn_pixels_current(fig, dpi):  # drawn by plots._finish and unchanged since
         img = Image.frombuffer("RGBA", fig.canvas.get_width_height(physical=True), fig.canvas.buffer_rgba())
     else:  # saved as raw RGBA pixels (savefig's "rgba" format), not as a PNG compressed only to be read back
         fig.set_dpi(dpi)  # the canvas then tells the size in pixels Agg draws
@@ -87,7 +89,7 @@ def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
             for ax in set(cut):
                 x0, x1 = ax.get_xlim()
                 ax.set_xlim(x0, x0 + (x1 - x0) * 1.15)
-        png = figure_png(fig, dpi=dpi)
+        png = figure_png(fig, dpi=dpi, redraw=True)  # its passes above only laid it out
     if any("constrained_layout not applied" in str(w.message) for w in said):
         return None
     return png

@@ -213,6 +213,28 @@ def test_a_chart_is_also_drawn_narrow_for_phones_with_nothing_cut():
     assert months.axes[0].get_xticklabels()[0].get_rotation() == 90   # twelve names upright, not piled
 
 
+def test_a_phone_redraw_of_a_chart_without_figures_on_it_is_drawn():
+    """A chart with no text on its axes (nothing for narrow_png to measure after its last layout
+    pass) still gets its lines on the phone, not a white image: a layout pass draws no pixel."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from pipeline.report import figures
+
+    fig = charts._figure()
+    ax = fig.subplots()
+    ax.plot([2016, 2017, 2018], [4405, 5005, 5605], linewidth=4, color=charts.CURRENT)
+    ax.set_title("Asistencias")
+    charts._finish(fig)
+    with Image.open(io.BytesIO(figures.narrow_png(fig))) as img:
+        pixels = np.asarray(img.convert("RGB"))
+    assert pixels.shape[1] == round(figures.PHONE_WIDTH_IN * figures.FIGURE_DPI)
+    blue = np.all(np.abs(pixels.astype(int) - [0x00, 0x72, 0xB2]) < 40, axis=2)
+    assert blue.sum() > 1000 and (pixels < 128).any()   # the line, and the title and ticks in black
+
+
 def test_a_figure_nobody_reads_on_a_phone_has_no_phone_version():
     """`phone=False` (notebook 02, the analysts' view): the wide image alone, the figure never
     redrawn at a phone's width."""
