@@ -12,16 +12,19 @@ from pipeline.report.formats import MONTHS, esc, fmt_int, fmt_pct, fmt_rate, sha
 FIGURE_DPI = 200  # 2× the slide's pixels: sharp on a 1920 × 1080 projector and a phone's zoom
 
 
-def figure_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes:
-    """A matplotlib Figure as PNG bytes (the figure is closed afterwards)."""
+def figure_png(fig: Any, dpi: int = FIGURE_DPI, *, redraw: bool = False) -> bytes:
+    """A matplotlib Figure as PNG bytes (the figure is closed afterwards). `redraw`: saved
+    afresh even when its canvas looks current (after `draw_without_rendering`, which lays the
+    figure out and leaves it not stale, but draws no pixel on the canvas)."""
     from PIL import Image  # Pillow ships with matplotlib
 
-    if _drawn_pixels_current(fig, dpi):  # drawn by plots._finish and unchanged since
+    if not redraw and _drawn_pixels_current(fig, dpi):  # drawn by plots._finish and unchanged since
         img = Image.frombuffer("RGBA", fig.canvas.get_width_height(physical=True), fig.canvas.buffer_rgba())
-    else:
+    else:  # saved as raw RGBA pixels (savefig's "rgba" format), not as a PNG compressed only to be read back
+        fig.set_dpi(dpi)  # the canvas then tells the size in pixels Agg draws
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
-        img = Image.open(io.BytesIO(buffer.getvalue()))
+        fig.savefig(buffer, format="rgba", dpi=dpi, facecolor="white")
+        img = Image.frombuffer("RGBA", fig.canvas.get_width_height(physical=True), buffer.getbuffer())
     # a chart has few colours: a 64-colour palette PNG is under a third of the size; the fast
     # octree quantizer without PNG optimisation is 4× quicker than median cut and smaller here
     with img:
@@ -86,7 +89,7 @@ def narrow_png(fig: Any, dpi: int = FIGURE_DPI) -> bytes | None:
             for ax in set(cut):
                 x0, x1 = ax.get_xlim()
                 ax.set_xlim(x0, x0 + (x1 - x0) * 1.15)
-        png = figure_png(fig, dpi=dpi)
+        png = figure_png(fig, dpi=dpi, redraw=True)  # its passes above only laid it out
     if any("constrained_layout not applied" in str(w.message) for w in said):
         return None
     return png
@@ -162,9 +165,13 @@ def _figures_without_names(fig: Any) -> bool:
 def figure_img(fig: Any, alt: str, css_class: str = "grafico", dpi: int = FIGURE_DPI, phone: Any = None) -> str:
     """`<img>` holding the figure as a base64 PNG, with escaped alt text; inside a `<picture>`
     with the figure redrawn narrow for phones (`narrow_png`) when it can be, or `phone`, the
-    figure drawn for a phone by its maker (an upright map beside a turned one)."""
+    figure drawn for a phone by its maker (an upright map beside a turned one). `phone=False`:
+    no phone version (a figure nobody reads on a phone: the analysts' notebook 02)."""
     wide = figure_png(fig, dpi=dpi)
-    narrow = figure_png(phone, dpi=dpi) if phone is not None else narrow_png(fig, dpi=dpi)
+    if phone is False:
+        narrow = None
+    else:
+        narrow = figure_png(phone, dpi=dpi) if phone is not None else narrow_png(fig, dpi=dpi)
     img = f'<img class="{esc(css_class)}" src="{data_uri(wide, "image/png")}" alt="{esc(alt)}">'
     if narrow is None:
         return img

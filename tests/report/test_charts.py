@@ -147,6 +147,28 @@ def test_deck_png_reuses_the_themed_draw_and_matches_savefig():
     assert (_pixels(figures.figure_png(changed)) != _pixels(figures.figure_png(unchanged))).any()
 
 
+def test_a_chart_saved_again_is_savefigs_image_at_any_size():
+    """A chart resized after its draw is saved again (raw pixels from savefig): the size Agg
+    draws (4,4 × 5,29 in at 200 dpi: 880 × 1058 px, though 5,29 × 200 is 1057,99… in floating
+    point) and savefig's own PNG, up to the 64-colour palette."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from pipeline.report import figures
+
+    ours, twin = (charts.share_bars(IND["actividades_por_provincia"]) for _ in range(2))
+    for fig in (ours, twin):
+        fig.set_size_inches(4.4, 4.6 * 1.15, forward=False)
+    buffer = io.BytesIO()
+    twin.savefig(buffer, format="png", dpi=figures.FIGURE_DPI, facecolor="white")
+    theirs = np.asarray(Image.open(buffer).convert("RGB")).astype(int)
+    pixels = _pixels(figures.figure_png(ours)).astype(int)
+    assert pixels.shape == theirs.shape == (1058, 880, 3)
+    assert np.abs(pixels - theirs).mean() < 2   # the same picture, in a palette of 64 colours
+
+
 def test_trend_writes_the_share_as_the_table_does_and_the_deck_font():
     from pipeline.report import charts
 
@@ -189,6 +211,41 @@ def test_a_chart_is_also_drawn_narrow_for_phones_with_nothing_cut():
     months = charts.monthly_bars({f"{m:02d}": m for m in range(1, 13)})
     figures.narrow_png(months)
     assert months.axes[0].get_xticklabels()[0].get_rotation() == 90   # twelve names upright, not piled
+
+
+def test_a_phone_redraw_of_a_chart_without_figures_on_it_is_drawn():
+    """A chart with no text on its axes (nothing for narrow_png to measure after its last layout
+    pass) still gets its lines on the phone, not a white image: a layout pass draws no pixel."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from pipeline.report import figures
+
+    fig = charts._figure()
+    ax = fig.subplots()
+    ax.plot([2016, 2017, 2018], [4405, 5005, 5605], linewidth=4, color=charts.CURRENT)
+    ax.set_title("Asistencias")
+    charts._finish(fig)
+    with Image.open(io.BytesIO(figures.narrow_png(fig))) as img:
+        pixels = np.asarray(img.convert("RGB"))
+    assert pixels.shape[1] == round(figures.PHONE_WIDTH_IN * figures.FIGURE_DPI)
+    blue = np.all(np.abs(pixels.astype(int) - [0x00, 0x72, 0xB2]) < 40, axis=2)
+    assert blue.sum() > 1000 and (pixels < 128).any()   # the line, and the title and ticks in black
+
+
+def test_a_figure_nobody_reads_on_a_phone_has_no_phone_version():
+    """`phone=False` (notebook 02, the analysts' view): the wide image alone, the figure never
+    redrawn at a phone's width."""
+    from pipeline.report import figures
+
+    fig = charts.share_bars({"Reunión de diálogo": 50, "Jornada informativa": 40, "Cuenta pública": 1})
+    size = tuple(fig.get_size_inches())
+    html = figures.figure_img(fig, "Tipos", phone=False)
+    assert html.startswith('<img class="grafico" src="data:image/png;base64,') and html.endswith('alt="Tipos">')
+    assert "<picture>" not in html and html.count("data:image/png") == 1
+    assert tuple(fig.get_size_inches()) == size
 
 
 def test_drawn_narrow_no_title_nor_figure_runs_over_another():
