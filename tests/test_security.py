@@ -134,13 +134,12 @@ def _hostile_year(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hostile_report(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("hostil")
-    raw = _hostile_year(base)
-    result = run_cli("clean", "--year", "2017", "-q", "--raw-dir", str(raw),
-                     "--processed-dir", str(base / "proc"), "--out-dir", str(base / "out"), env=KEY)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return base / "out" / "2017" / "calidad-2017.html"
+def hostile_report(side_by_side) -> Path:
+    """The quality report of the hostile year: the 2017 of the side-by-side scenario below, run
+    through its three stages by the CLI."""
+    _stdout, stderr, code = side_by_side["results"]["2017"]
+    assert code == 0, stderr[-3000:]
+    return side_by_side["out"] / "2017" / "calidad-2017.html"
 
 
 @pytest.mark.slow
@@ -238,16 +237,15 @@ def _dirs(tmp_path: Path, source: tuple[str, ...] = ("--muestra",)) -> list[str]
 @pytest.fixture(scope="module")
 def side_by_side(tmp_path_factory) -> dict:
     """Two small years side by side on one output and processed tree: `ejecutar --anio 2017`
-    (its three notebooks) and `indicadores --anio 2018`, which cleans 2017 too (its previous
-    year) while the 2017 run cleans and reads it. While the 2017 run runs, `limpiar --anio 2017`
-    is tried on the same folders (the lock does not depend on the size of the year)."""
+    (its three notebooks; 2017 is the hostile year above) and `indicadores --anio 2018`, which
+    cleans 2017 too (its previous year) while the 2017 run cleans and reads it. While the 2017
+    run runs, `limpiar --anio 2017` is tried on the same folders (the lock does not depend on
+    the size of the year)."""
     base = tmp_path_factory.mktemp("a-la-vez")
-    (base / "raw").mkdir()
-    for year in ("2017", "2018"):
-        year_csv(base / "raw", "lista.csv", "fecha,actividad,comuna,nombre,rut,sexo\n"
-                 f"{year}-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n"
-                 f"{year}-05-02,Taller,La Serena,Luis Soto,11.111.111-1,M\n"
-                 f"{year}-06-03,Consulta,Ovalle,Luis Soto,11.111.111-1,M\n", year=year)
+    _hostile_year(base)
+    year_csv(base / "raw", "lista.csv", "fecha,actividad,comuna,nombre,rut,sexo\n"
+             "2018-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n"
+             "2018-06-03,Consulta,Ovalle,Luis Soto,11.111.111-1,M\n", year="2018")
     folders = _dirs(base, ("--raw-dir", str(base / "raw")))
     first = _popen("run", "--year", "2017", *folders)
     other = _popen("indicators", "--year", "2018", *folders)
