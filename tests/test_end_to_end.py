@@ -94,9 +94,14 @@ def test_several_years_in_parallel_write_trends(sample_run):
 
 
 def test_second_region_by_code_in_its_own_tree(tmp_path):
-    from tests.conftest import copy_sample, run_cli
+    """A region named by its code (05) gets its own tree of folders and its own deck (a small
+    year of two comunas of Valparaíso: the region's 38 comunas come from the reference data)."""
+    from tests.conftest import run_cli, year_csv
 
-    raw = copy_sample(tmp_path / "raw", ("regiones/valparaiso/2018",)) / "regiones" / "valparaiso"
+    raw = tmp_path / "raw" / "regiones" / "valparaiso"
+    raw.mkdir(parents=True)
+    year_csv(raw, "lista.csv", "fecha,comuna,actividad,rut,sexo\n2018-05-02,Viña del Mar,Taller,12.345.678-5,F\n"
+             "2018-06-04,Quilpué,Consulta ciudadana,,M\n", year="2018")
     out = run_cli("run", "--year", "2018", "--region", "05", "-q", "--sin-pdf", "--raw-dir", str(raw),
                   "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"),
                   env={"BALANCE_CLAVE": TEST_KEY})

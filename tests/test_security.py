@@ -134,13 +134,12 @@ def _hostile_year(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hostile_report(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("hostil")
-    raw = _hostile_year(base)
-    result = run_cli("clean", "--year", "2017", "-q", "--raw-dir", str(raw),
-                     "--processed-dir", str(base / "proc"), "--out-dir", str(base / "out"), env=KEY)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return base / "out" / "2017" / "calidad-2017.html"
+def hostile_report(side_by_side) -> Path:
+    """The quality report of the hostile year: the 2017 of the side-by-side scenario below, run
+    through its three stages by the CLI."""
+    _stdout, stderr, code = side_by_side["results"]["2017"]
+    assert code == 0, stderr[-3000:]
+    return side_by_side["out"] / "2017" / "calidad-2017.html"
 
 
 @pytest.mark.slow
@@ -235,49 +234,62 @@ def _dirs(tmp_path: Path, source: tuple[str, ...] = ("--muestra",)) -> list[str]
             "--sin-pdf"]
 
 
-@pytest.mark.slow
-def test_second_run_of_same_year_stops_with_code_3(tmp_path):
-    """A small year (the lock does not depend on the size): the second run is refused while the
-    first, with its three notebooks, runs."""
-    (tmp_path / "raw").mkdir()
-    year_csv(tmp_path / "raw", "lista.csv", "fecha,actividad,comuna,nombre,rut,sexo\n"
-             "2017-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n"
-             "2017-05-02,Taller,La Serena,Luis Soto,11.111.111-1,M\n")
-    source = ("--raw-dir", str(tmp_path / "raw"))
-    first = _popen("run", "--year", "2017", *_dirs(tmp_path, source))
-    out = tmp_path / "out"
+@pytest.fixture(scope="module")
+def side_by_side(tmp_path_factory) -> dict:
+    """Two small years side by side on one output and processed tree: `ejecutar --anio 2017`
+    (its three notebooks; 2017 is the hostile year above) and `indicadores --anio 2018`, which
+    cleans 2017 too (its previous year) while the 2017 run cleans and reads it. While the 2017
+    run runs, `limpiar --anio 2017` is tried on the same folders (the lock does not depend on
+    the size of the year)."""
+    base = tmp_path_factory.mktemp("a-la-vez")
+    _hostile_year(base)
+    year_csv(base / "raw", "lista.csv", "fecha,actividad,comuna,nombre,rut,sexo\n"
+             "2018-05-02,Taller,La Serena,Ana Pérez,12.345.678-5,F\n"
+             "2018-06-03,Consulta,Ovalle,Luis Soto,11.111.111-1,M\n", year="2018")
+    folders = _dirs(base, ("--raw-dir", str(base / "raw")))
+    first = _popen("run", "--year", "2017", *folders)
+    other = _popen("indicators", "--year", "2018", *folders)
+    out = base / "out"
     deadline = time.monotonic() + 120
     while not list(out.glob(".en-curso-2017-*")) and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert first.poll() is None, "the first run must still be running"
-    second = subprocess.run([sys.executable, "-m", "pipeline", "clean", "--year", "2017", *_dirs(tmp_path, source)],
+    running_before = first.poll() is None
+    second = subprocess.run([sys.executable, "-m", "pipeline", "clean", "--year", "2017", *folders],
                             cwd=config.PROJ_ROOT, capture_output=True, text=True, env={**os.environ, **KEY},
                             timeout=120)
     running_when_refused = first.poll() is None
-    stdout, stderr = first.communicate(timeout=300)
+    results = {y: p.communicate(timeout=300) + (p.returncode,) for y, p in (("2017", first), ("2018", other))}
+    return {"out": out, "second": second, "running_before": running_before,
+            "running_when_refused": running_when_refused, "results": results}
+
+
+@pytest.mark.slow
+def test_second_run_of_same_year_stops_with_code_3(side_by_side):
+    """The second run is refused while the first, with its three notebooks, runs."""
+    assert side_by_side["running_before"], "the first run must still be running"
+    second, out = side_by_side["second"], side_by_side["out"]
+    _stdout, stderr, code = side_by_side["results"]["2017"]
     assert second.returncode == 3, second.stderr
     assert "Ya hay una ejecución en curso del año 2017" in second.stderr
-    assert running_when_refused
-    assert first.returncode == 0, stderr[-3000:]
+    assert side_by_side["running_when_refused"]
+    assert code == 0, stderr[-3000:]
     assert (out / "2017" / "balance-2017.html").exists() and (out / "2017" / "indicadores.json").exists()
 
 
 @pytest.mark.slow
-def test_two_years_side_by_side(tmp_path):
+def test_two_years_side_by_side(side_by_side):
     import json
 
-    # the indicators stage cleans its year first; 2018 also cleans 2017 (its previous year) while
-    # the 2017 run cleans it too: both write data/processed/2017 at once
-    runs = {y: _popen("indicators", "--year", y, *_dirs(tmp_path)) for y in ("2017", "2018")}
-    results = {y: p.communicate(timeout=300) + (p.returncode,) for y, p in runs.items()}
-    for y, (_out, err, code) in results.items():
+    # 2018's indicators clean 2017 (its previous year) while the 2017 run cleans it too: both
+    # write processed/2017 at once
+    out = side_by_side["out"]
+    for y, (_out, err, code) in side_by_side["results"].items():
         assert code == 0, f"{y}: {err[-3000:]}"
-    ind = {y: json.loads((tmp_path / "out" / y / "indicadores.json").read_text(encoding="utf-8"))
-           for y in ("2017", "2018")}
+    ind = {y: json.loads((out / y / "indicadores.json").read_text(encoding="utf-8")) for y in ("2017", "2018")}
     assert ind["2017"]["anio"] == 2017 and ind["2018"]["anio"] == 2018
     # 2018 compares with 2017, cleaned by both runs at once: the same figures
     assert ind["2018"]["asistencias_anio_anterior"] == ind["2017"]["asistencias"]
-    assert not list((tmp_path / "out").glob(".en-curso-*"))
+    assert not list(out.glob(".en-curso-*"))
 
 
 def test_read_only_out_dir_gives_one_spanish_line(tmp_path):

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from pipeline import config
-from tests.conftest import OTHER_KEY, TEST_KEY, copy_sample, run_cli
+from tests.conftest import OTHER_KEY, TEST_KEY, run_cli, year_csv
 
 pytestmark = pytest.mark.slow
 
@@ -15,10 +15,35 @@ def _reused(paths) -> set[str]:
     return {s for s in ("limpieza", "indicadores", "balance") if f"Etapa {s} sin cambios" in log}
 
 
+HEADER = "fecha,comuna,actividad,tipo_actividad,rut,sexo\n"
+PEOPLE = ["12.345.678-5,F", "11.111.111-1,M", "15.456.949-9,F", ",M"]
+
+
+def _log(year: int, activities: list[tuple[str, str, str]]) -> str:
+    """A log of `activities` (month-day, name, type), the same four people at each."""
+    return HEADER + "".join(f"{year}-{day},Ovalle,{name},{kind},{person}\n"
+                            for day, name, kind in activities for person in PEOPLE)
+
+
+def small_years(raw) -> None:
+    """2016 and 2017 (2016 is 2017's previous year) in a few rows each: the cache decides the
+    same on any size. 2017 has destacadas.csv and a textos.yml that says «4 Escuelas» where
+    its logs count 8."""
+    year_csv(raw, "lista-2016.csv", _log(2016, [("04-12", "Taller", "Taller"), ("09-20", "Consulta", "Consulta")]),
+             year="2016")
+    schools = [(f"{m:02d}-10", f"Escuela de dirigentes módulo {m}", "ESCUELA DE DIRIGENTES") for m in range(2, 10)]
+    folder = year_csv(raw, "lista-2017.csv", _log(2017, [("05-02", "Taller", "Taller"), *schools]))
+    (folder / "destacadas.csv").write_text("fecha,comuna,titulo,linea,foto\n"
+                                           "02/05/2017,Ovalle,Taller de Ovalle,Atención Ciudadana,\n", encoding="utf-8")
+    (folder / "textos.yml").write_text('logros:\n  - "**4 Escuelas de Formación de Dirigentes Sociales.**"\n',
+                                       encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory):
     base = tmp_path_factory.mktemp("cache")
-    copy_sample(base / "raw", ("2016", "2017"))
+    (base / "raw").mkdir()
+    small_years(base / "raw")
     args = ["--raw-dir", str(base / "raw"), "--processed-dir", str(base / "proc"),
             "--out-dir", str(base / "out"), "-q", "--sin-pdf"]
     paths = config.paths(2017, "Coquimbo", base / "raw", base / "proc", base / "out")
@@ -39,7 +64,7 @@ def test_second_run_reuses_every_stage(tree):
     assert _reused(paths) == {"limpieza", "indicadores", "balance"}
     assert paths.indicadores_json.read_bytes() == first
     assert paths.balance_html.exists() and paths.calidad_html.exists() and paths.lectura_html.exists()
-    # the reused deck stage brings back its section of the quality report (2017's texts contradict the data)
+    # the reused deck stage brings back its section of the quality report (2017's texts contradict its logs)
     assert "8 Escuelas de dirigentes" in paths.calidad_html.read_text(encoding="utf-8")
 
 
@@ -228,10 +253,11 @@ def test_two_raw_folders_sharing_a_processed_folder_each_get_their_own_figures(t
     import sys
 
     raw_a, raw_b = tmp_path / "a", tmp_path / "b"
-    copy_sample(raw_a, ("2017",))
-    copy_sample(raw_b, ("2017",))
-    for log in (raw_a / "2017").glob("cosoc*.csv"):  # A has one log less: fewer attendances
-        log.unlink()
+    for raw in (raw_a, raw_b):
+        raw.mkdir()
+        year_csv(raw, "lista.csv", _log(2017, [("05-02", "Taller", "Taller"), ("06-03", "Consulta", "Consulta")]))
+    # A has one log less: fewer attendances
+    year_csv(raw_b, "cosoc.csv", _log(2017, [("07-04", "Sesión COSOC", "Sesión COSOC")]))
     common = ["--processed-dir", str(tmp_path / "proc"), "-q", "--sin-pdf"]
 
     def start(raw, out):
