@@ -16,7 +16,7 @@ def _reused(paths) -> set[str]:
 
 
 HEADER = "fecha,comuna,actividad,tipo_actividad,rut,sexo\n"
-PEOPLE = ["12.345.678-5,F", "11.111.111-1,M", "15.456.949-9,F", ",M"]
+PEOPLE = ["12.345.678-5,F", "11.111.111-1,M", "7.654.321-6,F", ",M"]
 
 
 def _log(year: int, activities: list[tuple[str, str, str]]) -> str:
