@@ -6,8 +6,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import TEST_KEY, tree_digest
-from pipeline import config
+from tests.conftest import tree_digest
 
 pytestmark = pytest.mark.slow
 
@@ -91,23 +90,3 @@ def test_several_years_in_parallel_write_trends(sample_run):
     # the 2016 deck is a summaries-only year without a previous year: it still renders
     deck_2016 = (out / "2016" / "balance-2016.html").read_text(encoding="utf-8")
     assert "respecto de 2015" not in deck_2016
-
-
-def test_second_region_by_code_in_its_own_tree(tmp_path):
-    """A region named by its code (05) gets its own tree of folders and its own deck (a small
-    year of two comunas of Valparaíso: the region's 38 comunas come from the reference data)."""
-    from tests.conftest import run_cli, year_csv
-
-    raw = tmp_path / "raw" / "regiones" / "valparaiso"
-    raw.mkdir(parents=True)
-    year_csv(raw, "lista.csv", "fecha,comuna,actividad,rut,sexo\n2018-05-02,Viña del Mar,Taller,12.345.678-5,F\n"
-             "2018-06-04,Quilpué,Consulta ciudadana,,M\n", year="2018")
-    out = run_cli("run", "--year", "2018", "--region", "05", "-q", "--sin-pdf", "--raw-dir", str(raw),
-                  "--processed-dir", str(tmp_path / "p"), "--out-dir", str(tmp_path / "o"),
-                  env={"BALANCE_CLAVE": TEST_KEY})
-    assert out.returncode == 0, out.stderr[-3000:]
-    p = config.paths(2018, "Valparaíso", raw, tmp_path / "p", tmp_path / "o")
-    ind = json.loads(p.indicadores_json.read_text(encoding="utf-8"))
-    assert ind["region"] == "Valparaíso" and ind["comunas_region"] == 38
-    assert "Región de Valparaíso" in p.balance_html.read_text(encoding="utf-8")
-    assert config.paths(2018, "V").raw == config.RAW_DIR / "regiones" / "valparaiso" / "2018"

@@ -22,30 +22,32 @@ CALIDAD = ["filas_leidas", "filas_validas", "duplicados", "cuarentena", "cuarent
 
 @pytest.fixture(scope="module")
 def unseen(tmp_path_factory):
-    """The generator's logs with another seed and what it knows it wrote; stage 2 run by the CLI
-    once per region (Coquimbo's 2017 and 2018 in one call, Valparaíso's 2018): the published
-    indicadores.json of each (region, year)."""
+    """The generator's logs with another seed and what it knows it wrote, run by the CLI once
+    per region: Coquimbo's 2017 and 2018 in one call up to stage 2, and Valparaíso's 2018 named
+    by its code (05), the deck included, in its own tree of folders. Returns the published
+    indicadores.json of each (region, year), the truth, and Valparaíso's paths."""
     base = tmp_path_factory.mktemp("ineditos")
     truth = sample.generate_sample(base / "raw", seed=SEED)
     published = {}
-    for region, years in (("Coquimbo", (2017, 2018)), ("Valparaíso", (2018,))):
+    for region, command, years in (("Coquimbo", ("indicators", "--region", "Coquimbo"), (2017, 2018)),
+                                   ("Valparaíso", ("run", "--region", "05", "--sin-pdf"), (2018,))):
         sub = "" if region == "Coquimbo" else "valparaiso-"
+        raw = sample.sample_dir(base / "raw", region, years[0]).parent
         out = run_cli(
-            "indicators", "--years", f"{years[0]}-{years[-1]}", "--region", region, "-q",
-            "--raw-dir", str(sample.sample_dir(base / "raw", region, years[0]).parent),
+            *command, "--years", f"{years[0]}-{years[-1]}", "-q", "--raw-dir", str(raw),
             "--processed-dir", str(base / f"{sub}proc"), "--out-dir", str(base / f"{sub}out"),
             env={"BALANCE_CLAVE": OTHER_KEY},
         )
         assert out.returncode == 0, out.stderr[-3000:]
         for year in years:
-            p = config.paths(year, region, None, base / f"{sub}proc", base / f"{sub}out")
+            p = config.paths(year, region, raw, base / f"{sub}proc", base / f"{sub}out")
             published[region, year] = json.loads(p.indicadores_json.read_text(encoding="utf-8"))
-    return published, truth
+    return published, truth, p
 
 
 @pytest.mark.parametrize("region,year", [("Coquimbo", 2017), ("Coquimbo", 2018), ("Valparaíso", 2018)])
 def test_indicators_match_ground_truth(unseen, region, year):
-    published, truth = unseen
+    published, truth, _ = unseen
     want = truth[region][year]
     got = published[region, year]
     assert got["region"] == region and got["anio"] == year
@@ -61,9 +63,21 @@ def test_indicators_match_ground_truth(unseen, region, year):
 
 
 def test_previous_year_change_follows_the_definition(unseen):
-    published, truth = unseen
+    published, truth, _ = unseen
     got = published["Coquimbo", 2018]
     prev = truth["Coquimbo"][2017]["asistencias"]
     assert got["asistencias_anio_anterior"] == prev
     assert got["variacion_asistencias_pct"] == round((truth["Coquimbo"][2018]["asistencias"] / prev - 1) * 100, 2)
     assert [t["anio"] for t in got["tendencia"]] == [2016, 2017, 2018]
+
+
+def test_second_region_by_code_in_its_own_tree(unseen):
+    """A region named by its code (05) gets its own tree of folders and its own deck; its
+    comunas come from the reference data (38), not from the few its logs name."""
+    published, _, valparaiso = unseen
+    ind = published["Valparaíso", 2018]
+    assert ind["region"] == "Valparaíso" and ind["comunas_region"] == 38
+    assert ind["comunas_alcanzadas"] < 38
+    assert valparaiso.raw.parent.name == "valparaiso" and valparaiso.indicadores_json.is_file()
+    assert "Región de Valparaíso" in valparaiso.balance_html.read_text(encoding="utf-8")
+    assert config.paths(2018, "V").raw == config.RAW_DIR / "regiones" / "valparaiso" / "2018"
