@@ -297,6 +297,7 @@ _VALUE = st.one_of(_ANY_TEXT, st.sampled_from(FORMULAS), st.integers(-10**12, 10
                    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(GOOD), st.none())
 
 
+@pytest.mark.slow  # 30 random logs, each read and cleaned: in make test, not in make test-rapido
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(_VALUE, min_size=len(HEADER), max_size=len(HEADER)), min_size=1, max_size=8),
        st.sampled_from(["csv", "xlsx"]))

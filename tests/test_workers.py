@@ -7,7 +7,11 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from pipeline import config
+
+pytestmark = pytest.mark.slow  # runs a small suite on two workers
 
 CONFTEST = '''
 import pytest

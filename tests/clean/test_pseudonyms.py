@@ -124,6 +124,7 @@ def test_guessable_or_non_random_env_key_is_refused(monkeypatch, weak, why):
     assert "secrets.token_hex(32)" in message  # it says how to generate one
 
 
+@pytest.mark.slow  # generates and checks keys: in make test, not in make test-rapido
 def test_generated_keys_are_accepted(monkeypatch, no_env):
     import secrets
 

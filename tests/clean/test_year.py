@@ -233,6 +233,7 @@ def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
 
 # 20 examples of up to 25 + 15 rows drawn from these few values: every value and many repeats
 # (duplicates, conflicts) appear in each run; each example is a whole cleaning (~0.1 s)
+@pytest.mark.slow  # 20 random years, each cleaned: in make test, not in make test-rapido
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(st.tuples(*(st.sampled_from(v) for v in (_FECHAS, _COMUNAS, _ACTS, _RUTS, _NOMBRES, _SEXOS))),

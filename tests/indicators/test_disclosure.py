@@ -549,6 +549,7 @@ def test_women_hidden_by_comuna_but_published_by_age():
     assert ind["pct_mujeres_por_comuna"]["Andacollo"] is None
 
 
+@pytest.mark.slow  # a year of every comuna of the region, protected and audited: in make test, not in make test-rapido
 def test_tiny_comunas():
     ind = case("comunas diminutas")
     assert all(ind["pct_mujeres_por_comuna"][c] is None for c in ("Paiguano", "La Higuera", "Canela", "Río Hurtado"))
@@ -677,6 +678,7 @@ _background = st.dictionaries(_comunas, st.tuples(st.sampled_from([0, 2, 6, 30])
 _summaries = st.lists(st.tuples(_comunas, st.integers(0, 6), st.integers(0, 6), st.integers(0, 2)), max_size=2)
 
 
+@pytest.mark.slow  # 15 generated years, each protected and audited: in make test, not in make test-rapido
 @settings(max_examples=15, deadline=None, derandomize=True, database=None)
 @given(st.lists(_people, min_size=1, max_size=12), _background, _summaries, st.sampled_from([3, 5]))
 def test_generated_years(people, background, summaries, threshold):

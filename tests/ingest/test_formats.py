@@ -149,6 +149,7 @@ def test_a_yes_no_question_never_makes_a_form_ambiguous(paths):
     assert unknown == {"¿Es primera vez que asiste a una actividad?", "¿Pertenece a alguna organización?"}
 
 
+@pytest.mark.slow  # starts LibreOffice: in make test, not in make test-rapido
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="sin LibreOffice (los archivos guardados bastan)")
 def test_files_saved_by_libreoffice_today_read_the_same(tmp_path, paths):
     """With LibreOffice installed, the fixtures are made again and read to the same figures."""

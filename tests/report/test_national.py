@@ -308,6 +308,7 @@ def test_totals_slide_in_chilean_format_with_the_change_and_the_missing_regions(
     assert not re.search(r"\d%", html) and not re.search(r"\d,\d{3}\b", html)
 
 
+@pytest.mark.slow  # draws every slide of the national deck: in make test, not in make test-rapido
 def test_titles_state_the_message_and_never_repeat(nac):
     slides = [national.cover(nac), national.totals_slide(nac), national.rate_map_slide(nac),
               national.rate_ranking_slide(nac), national.attendances_slide(nac), national.women_map_slide(nac),

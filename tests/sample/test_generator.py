@@ -257,6 +257,7 @@ def test_shipped_sample_is_small():
 
 # --------------------------------------------------------------------------- ground truth vs the cleaning stage
 
+@pytest.mark.slow  # generates and cleans a whole sample: in make test, not in make test-rapido
 def test_cleaning_a_sample_it_never_saw_gives_the_ground_truth(tmp_path):
     """Another seed, other logs: the cleaning stage must reach the generator's figures."""
     from pipeline.clean.year import clean_folder
