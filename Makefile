@@ -59,7 +59,7 @@ nacional: $(STAMP) $(if $(RAW),,data/muestra-nacional/2018)
 test: $(STAMP) chromium lint
 	$(PYTEST) $(ARGS)
 
-## test-rapido: las pruebas rápidas, sin cuadernos ni navegador (unos dos minutos; las lentas, `slow` y `browser`, quedan para make test)
+## test-rapido: las pruebas rápidas, sin cuadernos ni navegador (menos de un minuto; las lentas, `slow` y `browser`, quedan para make test)
 test-rapido: $(STAMP)
 	$(PYTEST) -m "not slow and not browser" $(ARGS)
 
