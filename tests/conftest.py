@@ -32,7 +32,7 @@ SESSION_GROUPS = {"sample_run": "muestra", "sample_decks": "muestra", "national_
                   "national_deck": "mazo-nacional", "fixture_deck": "mazos"}
 
 
-def test_group(item: pytest.Item) -> str:
+def worker_group(item: pytest.Item) -> str:
     """The xdist group of a test: the first session run it reads, else its module."""
     used = getattr(item, "fixturenames", ())
     return next((group for name, group in SESSION_GROUPS.items() if name in used), item.nodeid.split("::")[0])
@@ -40,10 +40,11 @@ def test_group(item: pytest.Item) -> str:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the groups into node ids
 def pytest_collection_modifyitems(config, items):
-    order = list(dict.fromkeys(SESSION_GROUPS.values()))
+    first = list(dict.fromkeys(SESSION_GROUPS.values()))
+    groups = {item.nodeid: worker_group(item) for item in items}
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(test_group(item)))
-    items.sort(key=lambda item: order.index(g) if (g := test_group(item)) in order else len(order))
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    items.sort(key=lambda item: first.index(g) if (g := groups[item.nodeid]) in first else len(first))
 
 
 SAMPLE_YEAR = 2017
