@@ -121,6 +121,32 @@ def copy_sample(raw: Path, folders=SAMPLE_FOLDERS) -> Path:
 TINY_LOG = "fecha,comuna,actividad,rut,sexo\n2017-05-02,Ovalle,Taller,12.345.678-5,F\n2017-05-02,Ovalle,Taller,,M\n"
 
 
+# Two small years (2016, 2017) for runs of every stage: the cache decides and the notebooks
+# draw the same on any size.
+HEADER = "fecha,comuna,actividad,tipo_actividad,rut,sexo\n"
+PEOPLE = ["12.345.678-5,F", "11.111.111-1,M", "7.654.321-6,F", ",M"]
+
+
+def log_of(year: int, activities: list[tuple[str, str, str]]) -> str:
+    """A log of `activities` (month-day, name, type), the same four people at each."""
+    return HEADER + "".join(f"{year}-{day},Ovalle,{name},{kind},{person}\n"
+                            for day, name, kind in activities for person in PEOPLE)
+
+
+def small_years(raw) -> None:
+    """2016 and 2017 (2016 is 2017's previous year) in a few rows each, under `raw`. 2017 has
+    destacadas.csv and a textos.yml that says «4 Escuelas» where its logs count 8."""
+    raw.mkdir(parents=True, exist_ok=True)
+    year_csv(raw, "lista-2016.csv", log_of(2016, [("04-12", "Taller", "Taller"), ("09-20", "Consulta", "Consulta")]),
+             year="2016")
+    schools = [(f"{m:02d}-10", f"Escuela de dirigentes módulo {m}", "ESCUELA DE DIRIGENTES") for m in range(2, 10)]
+    folder = year_csv(raw, "lista-2017.csv", log_of(2017, [("05-02", "Taller", "Taller"), *schools]))
+    (folder / "destacadas.csv").write_text("fecha,comuna,titulo,linea,foto\n"
+                                           "02/05/2017,Ovalle,Taller de Ovalle,Atención Ciudadana,\n", encoding="utf-8")
+    (folder / "textos.yml").write_text('logros:\n  - "**4 Escuelas de Formación de Dirigentes Sociales.**"\n',
+                                       encoding="utf-8")
+
+
 @pytest.fixture
 def cleaned(tmp_path, monkeypatch):
     """Paths of a tiny 2017 year already cleaned by stage 1 (key from the environment)."""
@@ -341,3 +367,36 @@ def national_run(tmp_path_factory) -> NationalRunResult:
     with_data = tuple(reference.region(r).nombre for r in ("Coquimbo", "Aysén"))
     return NationalRunResult(base, raw, result, regions, regions[config.DEFAULT_REGION], with_data,
                              ("Arica y Parinacota",))
+
+
+# --------------------------------------------------------------------------- Chromium
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium: without it the browser tests skip on a workstation and fail in CI
+    (env CI set), so a CI image that lost its browser cannot pass silently."""
+    if not CHROMIUM.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"Falta Chromium en {CHROMIUM}: en CI las pruebas de navegador son obligatorias (make chromium).")
+        pytest.skip(f"Chromium no está instalado en {CHROMIUM} (make chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """One headless Chromium for the tests of a module; each test opens its own context and
+    closes it. Per module, not per session: `export.export_pdf` starts a Playwright of its own,
+    which cannot run while this one is open, so the PDF tests have a module without it
+    (tests/test_pdf.py)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+

@@ -1,8 +1,8 @@
 """The national deck in a real headless Chromium (issue 26), held to the regional deck's tests:
 offline, walked by keyboard, laid out without overflow or overlap at 1280 × 720 and 1920 × 1080
 (every text 12 px or more as displayed, no slide half empty, no title twice), its phone reading
-legible, its PDF one page per slide, each region's name a working link to its own deck, and
-every number on a slide traced to `indicadores-nacional.json`.
+legible, each region's name a working link to its own deck, and every number on a slide
+traced to `indicadores-nacional.json`. Its PDF is tested in tests/test_pdf.py.
 
 The deck is built once per test run from the fixture JSON (`tests/report/test_national.py`).
 Screenshots of every slide are kept in the test's folder.
@@ -17,7 +17,7 @@ import pytest
 from pipeline.report import export, national
 from pipeline.report.formats import fmt_int, fmt_num, fmt_pct, fmt_rate, share
 from tests.report.test_national import national_deck  # noqa: F401  (the shared fixture)
-from tests.test_browser import LAYOUT_JS, Visit, _layout_problems, browser, chromium  # noqa: F401
+from tests.test_browser import LAYOUT_JS, Visit, _layout_problems
 from tests.test_reading import FILL_JS, MIN_PX, OVERLAP_JS, SIZES_JS
 
 pytestmark = pytest.mark.browser
@@ -35,7 +35,7 @@ def nac(deck) -> dict:
     return json.loads((deck.parent / national.JSON_NAME).read_text(encoding="utf-8"))
 
 
-def test_walks_offline_with_every_map_and_chart_shown(browser, deck, nac, tmp_path):  # noqa: F811
+def test_walks_offline_with_every_map_and_chart_shown(browser, deck, nac, tmp_path):
     visit = Visit(browser, deck)
     try:
         texts = visit.walk(tmp_path / "capturas")
@@ -54,14 +54,14 @@ def test_walks_offline_with_every_map_and_chart_shown(browser, deck, nac, tmp_pa
 
 
 @pytest.mark.parametrize("viewport", [(1280, 720), (1920, 1080)], ids=lambda v: f"{v[0]}x{v[1]}")
-def test_layout_fills_each_slide_without_overflow_or_overlap(browser, deck, viewport):  # noqa: F811
+def test_layout_fills_each_slide_without_overflow_or_overlap(browser, deck, viewport):
     problems, slides = _layout_problems(browser, deck, viewport)
     assert problems == []
     assert len(slides) == 12
 
 
 @pytest.mark.parametrize("viewport", [(1280, 720), (1920, 1080)], ids=lambda v: f"{v[0]}x{v[1]}")
-def test_text_is_at_least_12_px_and_no_slide_is_half_empty(browser, deck, viewport):  # noqa: F811
+def test_text_is_at_least_12_px_and_no_slide_is_half_empty(browser, deck, viewport):
     visit = Visit(browser, deck, viewport=viewport)
     small, empty, titles = [], [], []
     try:
@@ -84,7 +84,7 @@ def test_text_is_at_least_12_px_and_no_slide_is_half_empty(browser, deck, viewpo
     assert len(titles) == len(set(titles))
 
 
-def test_phone_reading_is_legible_and_fits(browser, deck):  # noqa: F811
+def test_phone_reading_is_legible_and_fits(browser, deck):
     reading = export.reading_path(deck)
     assert reading.name == "lectura-nacional-2018.html"
     page = browser.new_page(viewport={"width": 390, "height": 844})
@@ -105,7 +105,7 @@ def test_phone_reading_is_legible_and_fits(browser, deck):  # noqa: F811
     page.close()
 
 
-def test_a_regions_name_opens_its_own_deck(browser, deck, nac):  # noqa: F811
+def test_a_regions_name_opens_its_own_deck(browser, deck, nac):
     outputs = deck.parent.parent.parent   # outputs/<año>/nacional/ → outputs/
     for region in nac["regiones"]:
         if region["balance"]:
@@ -122,11 +122,6 @@ def test_a_regions_name_opens_its_own_deck(browser, deck, nac):  # noqa: F811
         assert visit.page.title() == "Valparaíso"
     finally:
         visit.close()
-
-
-def test_pdf_has_one_page_per_slide(deck, tmp_path):
-    pdf = export.export_pdf(deck, tmp_path / "balance-nacional-2018.pdf")
-    assert pdf is not None and export.pdf_page_count(pdf) == 12
 
 
 # ---------------------------------------------------------------- every number traced to the JSON
@@ -172,7 +167,7 @@ def traced(nac: dict) -> set[str]:
     return allowed
 
 
-def test_every_number_on_a_slide_is_traced_to_the_json(browser, deck, nac):  # noqa: F811
+def test_every_number_on_a_slide_is_traced_to_the_json(browser, deck, nac):
     allowed = traced(nac)
     visit = Visit(browser, deck)
     untraced = {}

@@ -11,7 +11,7 @@ import pytest
 from pipeline import config
 from pipeline.indicators.definitions import indicator_definitions
 import pipeline.run.lab
-from tests.conftest import TEST_KEY, copy_sample
+from tests.conftest import TEST_KEY, small_years
 
 pytestmark = pytest.mark.slow
 
@@ -25,10 +25,11 @@ def monkeypatch_module():
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, monkeypatch_module):
-    """The three notebooks run one after another with their defaults (year 2017), over a
-    previous good report that must stay in place until the last cell publishes."""
+    """The three notebooks run one after another with their defaults (year 2017, its previous
+    year 2016: `small_years`), over a previous good report that must stay in place until the
+    last cell publishes."""
     base = tmp_path_factory.mktemp("lab")
-    copy_sample(base / "raw", ("2016", "2017"))
+    small_years(base / "raw")
     for var, sub in (("BALANCE_RAW_DIR", "raw"), ("BALANCE_PROCESSED_DIR", "processed"), ("BALANCE_OUT_DIR", "outputs")):
         monkeypatch_module.setenv(var, str(base / sub))
     monkeypatch_module.setenv("BALANCE_CLAVE", TEST_KEY)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import ARGS, CHROMIUM, LAYOUT_JS
+from tests.conftest import CHROMIUM
+from tests.test_browser import LAYOUT_JS
 
 pytestmark = pytest.mark.browser
 
@@ -61,22 +62,23 @@ def outputs(sample_decks):
 
 
 @pytest.fixture
-def page_factory():
-    from playwright.sync_api import sync_playwright
+def page_factory(browser):
+    """Pages on the module's browser (tests/conftest.py), every request recorded, the network
+    refused; closed with the test."""
+    requests: list[str] = []
+    pages = []
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        requests: list[str] = []
+    def open_(html: Path, viewport):
+        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+        pages.append(page)
+        page.on("request", lambda r: requests.append(r.url))
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        page.goto(html.resolve().as_uri())
+        return page
 
-        def open_(html: Path, viewport):
-            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-            page.on("request", lambda r: requests.append(r.url))
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
-            page.goto(html.resolve().as_uri())
-            return page
-
-        yield open_, requests
-        browser.close()
+    yield open_, requests
+    for page in pages:
+        page.close()
 
 
 @pytest.mark.parametrize("viewport", [(1280, 720), (1920, 1080)], ids=lambda v: f"{v[0]}x{v[1]}")

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from pipeline import config
-from tests.conftest import OTHER_KEY, TEST_KEY, run_cli, year_csv
+from tests.conftest import OTHER_KEY, TEST_KEY, log_of, run_cli, small_years, year_csv
 
 pytestmark = pytest.mark.slow
 
@@ -13,30 +13,6 @@ pytestmark = pytest.mark.slow
 def _reused(paths) -> set[str]:
     log = paths.run_log.read_text(encoding="utf-8")
     return {s for s in ("limpieza", "indicadores", "balance") if f"Etapa {s} sin cambios" in log}
-
-
-HEADER = "fecha,comuna,actividad,tipo_actividad,rut,sexo\n"
-PEOPLE = ["12.345.678-5,F", "11.111.111-1,M", "7.654.321-6,F", ",M"]
-
-
-def _log(year: int, activities: list[tuple[str, str, str]]) -> str:
-    """A log of `activities` (month-day, name, type), the same four people at each."""
-    return HEADER + "".join(f"{year}-{day},Ovalle,{name},{kind},{person}\n"
-                            for day, name, kind in activities for person in PEOPLE)
-
-
-def small_years(raw) -> None:
-    """2016 and 2017 (2016 is 2017's previous year) in a few rows each: the cache decides the
-    same on any size. 2017 has destacadas.csv and a textos.yml that says «4 Escuelas» where
-    its logs count 8."""
-    year_csv(raw, "lista-2016.csv", _log(2016, [("04-12", "Taller", "Taller"), ("09-20", "Consulta", "Consulta")]),
-             year="2016")
-    schools = [(f"{m:02d}-10", f"Escuela de dirigentes módulo {m}", "ESCUELA DE DIRIGENTES") for m in range(2, 10)]
-    folder = year_csv(raw, "lista-2017.csv", _log(2017, [("05-02", "Taller", "Taller"), *schools]))
-    (folder / "destacadas.csv").write_text("fecha,comuna,titulo,linea,foto\n"
-                                           "02/05/2017,Ovalle,Taller de Ovalle,Atención Ciudadana,\n", encoding="utf-8")
-    (folder / "textos.yml").write_text('logros:\n  - "**4 Escuelas de Formación de Dirigentes Sociales.**"\n',
-                                       encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -255,9 +231,9 @@ def test_two_raw_folders_sharing_a_processed_folder_each_get_their_own_figures(t
     raw_a, raw_b = tmp_path / "a", tmp_path / "b"
     for raw in (raw_a, raw_b):
         raw.mkdir()
-        year_csv(raw, "lista.csv", _log(2017, [("05-02", "Taller", "Taller"), ("06-03", "Consulta", "Consulta")]))
+        year_csv(raw, "lista.csv", log_of(2017, [("05-02", "Taller", "Taller"), ("06-03", "Consulta", "Consulta")]))
     # A has one log less: fewer attendances
-    year_csv(raw_b, "cosoc.csv", _log(2017, [("07-04", "Sesión COSOC", "Sesión COSOC")]))
+    year_csv(raw_b, "cosoc.csv", log_of(2017, [("07-04", "Sesión COSOC", "Sesión COSOC")]))
     common = ["--processed-dir", str(tmp_path / "proc"), "-q", "--sin-pdf"]
 
     def start(raw, out):
