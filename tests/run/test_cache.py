@@ -66,10 +66,10 @@ def test_force_recomputes(tree):
 
 def test_changed_previous_year_and_new_threshold_rerun_only_what_depends_on_them(tree):
     """Each change alone re-runs the indicators and the deck, not the cleaning (the runner's
-    own decision); then one real run with both: 2017's cleaning is reused, the runner cleans
-    2016 again before the indicators (stage 2 itself never cleans), and BALANCE_UMBRAL_CELDAS=10
-    is published without --force (the injected parameters cell says so); run.log names every
-    setting, never the key."""
+    own decision); then one real run of stages 1-2 with both (`indicators`: the deck adds
+    nothing here): 2017's cleaning is reused, the runner cleans 2016 again before the
+    indicators (stage 2 itself never cleans), and BALANCE_UMBRAL_CELDAS=10 is published without
+    --force (the injected parameters cell says so); run.log names every setting, never the key."""
     import json
 
     base, args, paths = tree
@@ -80,11 +80,11 @@ def test_changed_previous_year_and_new_threshold_rerun_only_what_depends_on_them
     victim = sorted(p for p in (base / "raw" / "2016").iterdir() if p.suffix == ".csv")[0]
     victim.write_bytes(victim.read_bytes() + b"\n")
     assert _to_run(paths) == {"indicadores", "balance"}  # the previous year alone
-    out = run_cli("run", "--year", "2017", *args, env={"BALANCE_CLAVE": TEST_KEY, "BALANCE_UMBRAL_CELDAS": "10"})
+    out = run_cli("indicators", "--year", "2017", *args, env={"BALANCE_CLAVE": TEST_KEY, "BALANCE_UMBRAL_CELDAS": "10"})
     assert out.returncode == 0, out.stderr[-2000:]
-    assert _reused(paths) == {"limpieza"}
     log = paths.run_log.read_text(encoding="utf-8")
-    assert "Limpiando 2016" in log
+    assert "Etapa indicadores lista" in log and "Etapa indicadores sin cambios" not in log
+    assert "Limpiando 2016" in log and "Limpiando 2017" not in log  # 2017's own tables are reused
     assert marker.read_text() != before  # 2016's tables were rebuilt from its new logs
     ind = json.loads(paths.indicadores_json.read_text(encoding="utf-8"))
     assert ind["umbral_celdas_pequenas"] == 10
