@@ -30,30 +30,24 @@ from pipeline.report.formats import fmt_int, fmt_num, fmt_pct, fmt_rate, share
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 RAW = config.SAMPLE_DIR  # the synthetic sample (data/muestra): the office texts these decks show
 NUMBER = re.compile(r"(?<![\w/-])\d{1,3}(?:\.\d{3})+(?:,\d+)?(?:\u00a0%)?|(?<![\w/-])\d+(?:,\d+)?(?:\u00a0%)?")
 
 
 @pytest.fixture(scope="module")
-def years(sample_decks):
-    if not CHROMIUM.is_file():
-        pytest.skip(f"Chromium no está instalado en {CHROMIUM} (make chromium)")
+def years(sample_decks, browser):
     base, raw = sample_decks, sample_decks / "raw"
     out = {}
     for year in (2017, 2018):
         paths = config.paths(year, "Coquimbo", raw, base / "processed", base / "outputs")
-        out[year] = (paths, json.loads(paths.indicadores_json.read_text(encoding="utf-8")), _slides(paths.balance_html))
+        out[year] = (paths, json.loads(paths.indicadores_json.read_text(encoding="utf-8")), _slides(browser, paths.balance_html))
     return out
 
 
-def _slides(html: Path) -> list[dict]:
+def _slides(browser, html: Path) -> list[dict]:
     """Each slide's title and text as Chromium renders them (1280 × 720)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
         page.goto(html.resolve().as_uri())
         page.wait_for_function("window.Reveal && Reveal.isReady()")
@@ -65,7 +59,8 @@ def _slides(html: Path) -> list[dict]:
             title = present.locator("h2, h1").first
             slides.append({"n": i + 1, "text": present.inner_text(),
                            "title": title.inner_text() if title.count() else ""})
-        browser.close()
+    finally:
+        page.close()
     return slides
 
 
@@ -209,14 +204,11 @@ def test_the_story_has_no_repeated_title_and_no_internal_code(years, year):
     assert any("de las actividades" in s["title"] and "concentró" in s["title"] for s in slides)
 
 
-def _office_section(report: Path) -> tuple[list[dict], str]:
+def _office_section(browser, report: Path) -> tuple[list[dict], str]:
     """The quality report's section «Textos de la oficina que no coinciden con los datos» as
     Chromium shows it: its table's rows (column → cell) and its text."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
+    page = browser.new_page()
+    try:
         page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
         page.goto(report.resolve().as_uri())
         found = page.evaluate("""() => {
@@ -234,18 +226,19 @@ def _office_section(report: Path) -> tuple[list[dict], str]:
           }
           return [rows, text];
         }""")
-        browser.close()
+    finally:
+        page.close()
     return found[0], found[1]
 
 
-def test_a_text_that_contradicts_the_data_is_reported_with_both_figures(years):
+def test_a_text_that_contradicts_the_data_is_reported_with_both_figures(years, browser):
     """2017's textos.yml says «4 Escuelas» (the data: 8) and «Más de 150 actividades de difusión»
     (the data: 23): the quality report lists both, with the file, line and key, what each says,
     what the data counts and what to do; the deck still shows the office's words."""
     paths, ind, slides = years[2017]
     types = ind["actividades_por_tipo_actividad"]
     assert (types["Escuela de dirigentes"], types["Difusión comunitaria"]) == (8, 23)  # the sample still contradicts
-    rows, _ = _office_section(paths.calidad_html)
+    rows, _ = _office_section(browser, paths.calidad_html)
     shown = {(r["Archivo"], r["Línea"], r["Clave"], r["Dice"], r["Los datos cuentan"].split(" (")[0]) for r in rows}
     assert shown == {("2017/textos.yml", "19", "logros", "4 Escuelas", "8 Escuelas de dirigentes"),
                      ("2017/textos.yml", "20", "logros", "Más de 150 actividades de difusión",
@@ -263,7 +256,7 @@ def test_a_text_that_contradicts_the_data_is_reported_with_both_figures(years):
     assert "Aviso:" not in "\n".join(s["text"] for s in slides)
 
 
-def test_a_year_whose_text_agrees_with_the_data_says_so_in_its_quality_report(years):
+def test_a_year_whose_text_agrees_with_the_data_says_so_in_its_quality_report(years, browser):
     paths, ind, _ = years[2018]
-    rows, text = _office_section(paths.calidad_html)
+    rows, text = _office_section(browser, paths.calidad_html)
     assert rows == [] and "Ninguna cifra de 2018/textos.yml difiere de los datos." in text
