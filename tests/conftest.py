@@ -123,14 +123,14 @@ TINY_LOG = "fecha,comuna,actividad,rut,sexo\n2017-05-02,Ovalle,Taller,12.345.678
 
 # Two small years (2016, 2017) for runs of every stage: the cache decides and the notebooks
 # draw the same on any size.
-HEADER = "fecha,comuna,actividad,tipo_actividad,rut,sexo\n"
-PEOPLE = ["12.345.678-5,F", "11.111.111-1,M", "7.654.321-6,F", ",M"]
+SMALL_HEADER = "fecha,comuna,actividad,tipo_actividad,rut,sexo\n"
+SMALL_PEOPLE = ["12.345.678-5,F", "11.111.111-1,M", "7.654.321-6,F", ",M"]
 
 
 def log_of(year: int, activities: list[tuple[str, str, str]]) -> str:
     """A log of `activities` (month-day, name, type), the same four people at each."""
-    return HEADER + "".join(f"{year}-{day},Ovalle,{name},{kind},{person}\n"
-                            for day, name, kind in activities for person in PEOPLE)
+    return SMALL_HEADER + "".join(f"{year}-{day},Ovalle,{name},{kind},{person}\n"
+                                  for day, name, kind in activities for person in SMALL_PEOPLE)
 
 
 def small_years(raw) -> None:
@@ -399,4 +399,3 @@ def browser(chromium):
         b = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         yield b
         b.close()
-

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM
 from tests.test_browser import LAYOUT_JS
 
 pytestmark = pytest.mark.browser
@@ -54,8 +53,6 @@ OVERLAP_JS = """() => {
 
 @pytest.fixture(scope="module")
 def outputs(sample_decks):
-    if not CHROMIUM.is_file():
-        pytest.skip(f"Chromium no está instalado en {CHROMIUM} (make chromium)")
     from pipeline import config
 
     return config.paths(2018, "Coquimbo", sample_decks / "raw", sample_decks / "processed", sample_decks / "outputs")
