@@ -255,31 +255,6 @@ def test_shipped_sample_is_small():
     assert sum((RAW / p).stat().st_size for p in shipped_files()) < 3_000_000
 
 
-# --------------------------------------------------------------------------- ground truth vs the cleaning stage
-
-@pytest.mark.slow  # generates and cleans a whole sample: in make test, not in make test-rapido
-def test_cleaning_a_sample_it_never_saw_gives_the_ground_truth(tmp_path):
-    """Another seed, other logs: the cleaning stage must reach the generator's figures."""
-    from pipeline.clean.year import clean_folder
-
-    truth = sample.generate_sample(tmp_path, seed=4242)
-    for region, year in (("Coquimbo", 2018), ("Valparaíso", 2018)):
-        t = truth[region][year]
-        res = clean_folder(sample.sample_dir(tmp_path, region, year), year, region)
-        cal = res.calidad
-        for key in ("filas_leidas", "filas_validas", "duplicados", "cuarentena", "comunas_corregidas"):
-            assert cal[key] == t[key], key
-        assert {k: v for k, v in cal["cuarentena_por_motivo"].items() if v} == \
-               {k: v for k, v in t["cuarentena_por_motivo"].items() if v}
-        assert len(cal["archivos_rechazados"]) == t["archivos_rechazados"]
-        act = res.actividades
-        assert len(act) == t["actividades"]
-        assert int(act["asistencias"].sum()) == t["asistencias"]
-        assert int(act["mujeres"].sum()) == t["mujeres"]
-        assert int(act["sexo_sin_informacion"].sum()) == t["sexo_sin_informacion"]
-        assert res.asistencias["persona"].nunique() == t["personas_unicas"]
-
-
 # --------------------------------------------------------------------------- scale
 
 def test_write_scale_csv_writes_exactly_n_rows_with_mess(tmp_path):
