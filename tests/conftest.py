@@ -28,8 +28,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "determinista"))
 # so each run is made once per test run, by one worker; any other test keeps its module's
 # company, so a module-scoped fixture is made once too. The session runs' groups are handed
 # out first: the longest units start while the other worker takes the rest.
-SESSION_GROUPS = {"sample_run": "muestra", "sample_decks": "muestra", "national_run": "nacional",
-                  "national_deck": "mazo-nacional", "fixture_deck": "mazos"}
+SESSION_GROUPS = {"sample_run": "muestra", "sample_decks": "muestra", "lab_run": "muestra",
+                  "national_run": "nacional", "national_deck": "mazo-nacional", "fixture_deck": "mazos"}
 
 
 def worker_group(item: pytest.Item) -> str:
@@ -316,6 +316,60 @@ def fixture_deck(tmp_path_factory):
         return made[key]
 
     return deck
+
+
+# A tiny year as an office might start one: one activity, two people with name, RUT and age.
+TINY_YEAR_CSV = ("fecha,actividad,comuna,tipo_actividad,nombre,rut,sexo,edad\n"
+                 "12/04/2017,Reunión de diálogo Villa Esperanza,Río Hurtado,Reunión de diálogo,Ana Rojas,11.111.111-1,F,34\n"
+                 "12/04/2017,Reunión de diálogo Villa Esperanza,Río Hurtado,Reunión de diálogo,Luis Soto,12.345.678-5,M,51\n")
+
+
+@dataclass
+class LabRun:
+    """The three notebooks as an analyst runs them in JupyterLab (`lab_run`)."""
+    base: Path                      # holds raw/, processed/, outputs/, ejecutados/
+    final: config.Paths             # the year's published paths (2017)
+    executed: dict[str, object]     # stage → the executed notebook (nbformat)
+    seen: dict[str, dict]           # stage → what outputs/ held right after it
+
+
+@pytest.fixture(scope="session")
+def lab_run(tmp_path_factory) -> LabRun:
+    """The three notebooks run once per test run as an analyst runs them in JupyterLab: no
+    runner, no injected parameters (papermill with the defaults of each `parameters` cell,
+    year 2017), the trees moved to temporary folders by BALANCE_RAW_DIR / BALANCE_PROCESSED_DIR
+    / BALANCE_OUT_DIR only while they run. The year is TINY_YEAR_CSV (2016, its previous year:
+    two small activities), published over a previous good report that must stay in place until
+    03's last cell publishes. The notebook tests and the layout of a tiny year's deck read it."""
+    import nbformat
+    import papermill as pm
+
+    base = tmp_path_factory.mktemp("lab")
+    (base / "raw").mkdir()
+    year_csv(base / "raw", "registro.csv", TINY_YEAR_CSV)
+    year_csv(base / "raw", "lista-2016.csv", log_of(2016, [("04-12", "Taller", "Taller"), ("09-20", "Consulta", "Consulta")]),
+             year="2016")
+    executed, seen = {}, {}
+    with pytest.MonkeyPatch.context() as mp:
+        for var, sub in (("BALANCE_RAW_DIR", "raw"), ("BALANCE_PROCESSED_DIR", "processed"),
+                         ("BALANCE_OUT_DIR", "outputs")):
+            mp.setenv(var, str(base / sub))
+        mp.setenv("BALANCE_CLAVE", TEST_KEY)
+        final = config.paths(2017)
+        final.out.mkdir(parents=True)
+        final.indicadores_json.write_text('{"anterior": true}', encoding="utf-8")
+        (final.out / "calidad-2017.html").write_text("reporte anterior", encoding="utf-8")
+        for stage, name in config.NOTEBOOKS.items():
+            target = base / "ejecutados" / name
+            target.parent.mkdir(exist_ok=True)
+            pm.execute_notebook(str(config.NOTEBOOKS_DIR / name), str(target), kernel_name="python3",
+                                cwd=str(config.NOTEBOOKS_DIR), progress_bar=False)
+            executed[stage] = nbformat.read(target, as_version=4)
+            seen[stage] = {
+                "publicado": final.indicadores_json.read_text(encoding="utf-8"),
+                "ocultos": sorted(p.name for p in final.out_root.iterdir() if p.name.startswith(".")),
+            }
+    return LabRun(base, final, executed, seen)
 
 
 @dataclass

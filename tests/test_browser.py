@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.report import export
-from tests.conftest import TEST_KEY
 
 pytestmark = pytest.mark.browser
 
@@ -218,34 +217,23 @@ def _layout_problems(browser, html: Path, viewport) -> tuple[list[str], list[dic
 
 
 VIEWPORTS = [(1280, 720), (1024, 768), (390, 844)]
-TINY_CSV = ("fecha,actividad,comuna,tipo_actividad,nombre,rut,sexo,edad\n"
-            "12/04/2017,Reunión de diálogo Villa Esperanza,Río Hurtado,Reunión de diálogo,Ana Rojas,11.111.111-1,F,34\n"
-            "12/04/2017,Reunión de diálogo Villa Esperanza,Río Hurtado,Reunión de diálogo,Luis Soto,12.345.678-5,M,51\n")
 
 
 @pytest.fixture(scope="module")
-def layout_decks(tmp_path_factory, sample_run):
+def layout_decks(tmp_path_factory, sample_run, lab_run):
     """Decks made by the pipeline itself: the sample's 2017 (with its textos.yml) and its
-    summaries-only 2016 (the session's `sample_run`), a tiny year (1 activity, 2 people) and
-    a 15-year trend."""
+    summaries-only 2016 (the session's `sample_run`), a tiny year (1 activity, 2 people:
+    published from JupyterLab's notebooks, the session's `lab_run`) and a 15-year trend."""
     import json
 
     import papermill as pm
 
     from pipeline import config
-    from tests.conftest import run_cli
 
     assert sample_run.result.returncode == 0, sample_run.result.stderr[-3000:]
     base = tmp_path_factory.mktemp("diseno")
-    env = {"BALANCE_CLAVE": TEST_KEY}
     decks = {f"muestra-{year}": sample_run.year(year) for year in (2016, 2017)}
-    tiny = base / "pequeno"
-    (tiny / "raw" / "2017").mkdir(parents=True)
-    (tiny / "raw" / "2017" / "registro.csv").write_text(TINY_CSV, encoding="utf-8")
-    result = run_cli("run", "--year", "2017", "-q", "--sin-pdf", "--raw-dir", str(tiny / "raw"),
-                     "--processed-dir", str(tiny / "processed"), "--out-dir", str(tiny / "out"), env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
-    decks["pequeno"] = config.paths(2017, "Coquimbo", tiny / "raw", tiny / "processed", tiny / "out")
+    decks["pequeno"] = lab_run.final
     # 15 years: the sample's 2017 indicators with a trend of 15 rows, deck made by notebook 03
     # (reading the shared run's raw and processed folders, writing only in its own)
     ind = json.loads(decks["muestra-2017"].indicadores_json.read_text(encoding="utf-8"))
