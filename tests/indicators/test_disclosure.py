@@ -505,14 +505,19 @@ def _attacked(name: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     return act, asis, attack(act, asis)
 
 
-def case(name: str, check_deck: bool = True) -> dict:
-    """The adversarial year's indicators (a copy), its deck checked too with `check_deck`."""
+def case(name: str) -> dict:
+    """The adversarial year's indicators (a copy); its deck is checked by
+    `test_the_deck_of_an_adversarial_year_gives_no_small_count_away`."""
     _act, _asis, ind = _attacked(name)
-    if check_deck:
-        text = deck_texts(ind)
-        assert small_sex_counts_in_text(text, 5) == []
-        assert "al menos 5 mujeres y 5 hombres distintos" in text
     return copy.deepcopy(ind)
+
+
+@pytest.mark.slow  # draws the deck's gender × territory slides of each year: in make test, not in test-rapido
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_deck_of_an_adversarial_year_gives_no_small_count_away(name):
+    text = deck_texts(_attacked(name)[2])
+    assert small_sex_counts_in_text(text, 5) == []
+    assert "al menos 5 mujeres y 5 hombres distintos" in text
 
 
 def test_comuna_with_one_attendance():
@@ -537,7 +542,7 @@ def test_single_child_aged_0_to_17():
 
 
 def test_two_attendances_of_unknown_sex_in_the_region():
-    ind = case("dos asistencias sin sexo en la región", check_deck=False)
+    ind = case("dos asistencias sin sexo en la región")
     assert ind[S] == 2  # the region's headline stays exact
 
 
@@ -560,7 +565,7 @@ def test_tiny_comunas():
 
 
 def test_tiny_comunas_where_people_come_back_cost_nothing():
-    ind = case("comunas diminutas, personas que vuelven", check_deck=False)
+    ind = case("comunas diminutas, personas que vuelven")
     assert [c for c, v in ind["pct_mujeres_por_comuna"].items() if v is not None] == [
         c for c in COMUNAS["comuna"] if c in LARGE]
     assert all(v is not None for v in ind["pct_mujeres_por_provincia"].values())
@@ -582,7 +587,7 @@ def test_one_woman_at_six_activities():
 
 
 def test_one_man_who_came_twice():
-    assert case("un hombre que fue dos veces", check_deck=False)["pct_mujeres_por_comuna"]["Los Vilos"] is None
+    assert case("un hombre que fue dos veces")["pct_mujeres_por_comuna"]["Los Vilos"] is None
 
 
 def test_provinces_with_one_sex():
@@ -591,7 +596,7 @@ def test_provinces_with_one_sex():
 
 
 def test_three_without_sex_in_a_comuna_of_a_thousand():
-    ind = case("tres sin sexo en una comuna de mil", check_deck=False)
+    ind = case("tres sin sexo en una comuna de mil")
     assert ind["asistencias_por_comuna"]["Ovalle"] == 1000
     assert ind["pct_mujeres_por_comuna"]["Ovalle"] == round(620 / 997 * 100, 2)  # not a small cell
 
