@@ -121,8 +121,8 @@ def copy_sample(raw: Path, folders=SAMPLE_FOLDERS) -> Path:
 TINY_LOG = "fecha,comuna,actividad,rut,sexo\n2017-05-02,Ovalle,Taller,12.345.678-5,F\n2017-05-02,Ovalle,Taller,,M\n"
 
 
-# Two small years (2016, 2017) for runs of every stage: the cache decides and the notebooks
-# draw the same on any size.
+# Small years for runs of every stage (the cache decides the same on any size): `log_of` one
+# year's log, `small_years` 2016 and 2017.
 SMALL_HEADER = "fecha,comuna,actividad,tipo_actividad,rut,sexo\n"
 SMALL_PEOPLE = ["12.345.678-5,F", "11.111.111-1,M", "7.654.321-6,F", ",M"]
 
