@@ -133,12 +133,15 @@ def log_of(year: int, activities: list[tuple[str, str, str]]) -> str:
                                   for day, name, kind in activities for person in SMALL_PEOPLE)
 
 
+# 2016, the previous year of the small years and of `lab_run`'s tiny 2017
+SMALL_2016 = log_of(2016, [("04-12", "Taller", "Taller"), ("09-20", "Consulta", "Consulta")])
+
+
 def small_years(raw) -> None:
     """2016 and 2017 (2016 is 2017's previous year) in a few rows each, under `raw`. 2017 has
     destacadas.csv and a textos.yml that says «4 Escuelas» where its logs count 8."""
     raw.mkdir(parents=True, exist_ok=True)
-    year_csv(raw, "lista-2016.csv", log_of(2016, [("04-12", "Taller", "Taller"), ("09-20", "Consulta", "Consulta")]),
-             year="2016")
+    year_csv(raw, "lista-2016.csv", SMALL_2016, year="2016")
     schools = [(f"{m:02d}-10", f"Escuela de dirigentes módulo {m}", "ESCUELA DE DIRIGENTES") for m in range(2, 10)]
     folder = year_csv(raw, "lista-2017.csv", log_of(2017, [("05-02", "Taller", "Taller"), *schools]))
     (folder / "destacadas.csv").write_text("fecha,comuna,titulo,linea,foto\n"
@@ -347,8 +350,7 @@ def lab_run(tmp_path_factory) -> LabRun:
     base = tmp_path_factory.mktemp("lab")
     (base / "raw").mkdir()
     year_csv(base / "raw", "registro.csv", TINY_YEAR_CSV)
-    year_csv(base / "raw", "lista-2016.csv", log_of(2016, [("04-12", "Taller", "Taller"), ("09-20", "Consulta", "Consulta")]),
-             year="2016")
+    year_csv(base / "raw", "lista-2016.csv", SMALL_2016, year="2016")
     executed, seen = {}, {}
     with pytest.MonkeyPatch.context() as mp:
         for var, sub in (("BALANCE_RAW_DIR", "raw"), ("BALANCE_PROCESSED_DIR", "processed"),
