@@ -129,7 +129,9 @@ def test_each_region_ran_as_a_single_region_run_would(national_run):
         assert (run.nacional.nacional / entry["balance"]).resolve() == paths.balance_html.resolve()
     assert nat["regiones"][3]["balance"] == "../balance-2018.html"  # Coquimbo
     aysen = reference.region("Aysén").slug
-    assert (run.base / "outputs" / "regiones" / aysen / "2018" / "balance-2018.html").is_file()
+    deck = (run.base / "outputs" / "regiones" / aysen / "2018" / "balance-2018.html").read_text(encoding="utf-8")
+    assert "Región de Aysén del General Carlos Ibáñez del Campo" in deck  # its own deck, not Coquimbo's
+    assert "Región de Coquimbo" not in deck
     # the failed region keeps its failed copy, and publishes nothing
     arica = run.regions["Arica y Parinacota"]
     assert not arica.out.exists() and any(arica.failed_root.iterdir())
