@@ -18,9 +18,9 @@ SOURCE = $(if $(RAW),--raw-dir "$(RAW)",--muestra)
 YEAR ?= $(shell $(PY) -m pipeline.run.preflight $(or $(RAW),data/muestra))
 REGION ?= Coquimbo
 # the tests run on two workers (pytest-xdist; tests/conftest.py groups those sharing a session
-# run); WORKERS=0 runs them in this one process
+# run, and orders the groups: xdist keeps that order); WORKERS=0 runs them in this one process
 WORKERS ?= 2
-PYTEST = $(PY) -m pytest -q -n $(WORKERS) --dist loadgroup
+PYTEST = $(PY) -m pytest -q -n $(WORKERS) --dist loadgroup --no-loadscope-reorder
 PROCESOS ?= 2
 # `make nacional`: the 16-region synthetic sample (its year is 2018) unless RAW is given.
 NATIONAL_SOURCE = $(if $(RAW),--raw-dir "$(RAW)",--raw-dir data/muestra-nacional --processed-dir data/processed/muestra-nacional --out-dir outputs/muestra-nacional)

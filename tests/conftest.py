@@ -23,11 +23,13 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "determinista"))
 
 # --------------------------------------------------------------------------- two workers (pytest-xdist)
 
-# `make test` runs the suite on two workers (`-n 2 --dist loadgroup`): each test goes to the
-# worker of its group. A test that reads one of the session runs below joins that run's group,
-# so each run is made once per test run, by one worker; any other test keeps its module's
-# company, so a module-scoped fixture is made once too. The session runs' groups are handed
-# out first: the longest units start while the other worker takes the rest.
+# `make test` runs the suite on two workers (`-n 2 --dist loadgroup --no-loadscope-reorder`):
+# each test goes to the worker of its group. A test that reads one of the session runs below
+# joins that run's group, so each run is made once per test run, by one worker; any other test
+# keeps its module's company, so a module-scoped fixture is made once too. Groups are handed out
+# in the order sorted here (xdist would otherwise sort them by their number of tests): the
+# session runs first, then the groups holding `slow` tests, then the quick ones, which fill the
+# end of the run on both workers instead of a long run starting last on one.
 SESSION_GROUPS = {"sample_run": "muestra", "sample_decks": "muestra", "lab_run": "muestra",
                   "national_run": "nacional", "national_deck": "mazo-nacional", "fixture_deck": "mazos"}
 
@@ -42,9 +44,15 @@ def worker_group(item: pytest.Item) -> str:
 def pytest_collection_modifyitems(config, items):
     first = list(dict.fromkeys(SESSION_GROUPS.values()))
     groups = {item.nodeid: worker_group(item) for item in items}
+    slow = {groups[item.nodeid] for item in items if item.get_closest_marker("slow")}
     for item in items:
         item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
-    items.sort(key=lambda item: first.index(g) if (g := groups[item.nodeid]) in first else len(first))
+
+    def rank(item: pytest.Item) -> int:
+        group = groups[item.nodeid]
+        return first.index(group) if group in first else len(first) + (group not in slow)
+
+    items.sort(key=rank)  # stable: within a rank, the collection's order
 
 
 SAMPLE_YEAR = 2017
