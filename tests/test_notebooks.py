@@ -40,6 +40,7 @@ def test_outputs_stay_staged_until_the_last_cell_publishes(lab_run):
     assert ind["anio"] == 2017 and ind["region"] == "Coquimbo"
     html = final.balance_html.read_text(encoding="utf-8")
     assert 'class="reveal"' in html and "Balance 2017" in html
+    assert final.balance_pdf.read_bytes().startswith(b"%PDF")  # publishing from JupyterLab makes the PDF too
     # the files of the other stages stay; the processed tables followed the environment
     assert (final.out / "calidad-2017.html").read_text(encoding="utf-8") == "reporte anterior"
     assert (base / "processed" / "2017" / "actividades.parquet").exists()

@@ -153,18 +153,10 @@ def test_as_of_date_changes_states_and_is_recorded(run_2018, tmp_path):
 
 
 @pytest.mark.browser
-def test_pages_and_pmg_slides_in_chromium_offline(run_2018, tmp_path):
-    from pathlib import Path
-
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.is_file():
-        pytest.skip("Chromium no está instalado en /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
+def test_pages_and_pmg_slides_in_chromium_offline(run_2018, browser, tmp_path):
     _, paths, ind = run_2018
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
         page = context.new_page()
         requests, errors = [], []
         page.on("request", lambda r: requests.append(r.url))
@@ -190,4 +182,5 @@ def test_pages_and_pmg_slides_in_chromium_offline(run_2018, tmp_path):
             box = table.bounding_box()
             assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, box
             page.screenshot(path=str(tmp_path / f"plan-{i}.png"))
-        browser.close()
+    finally:
+        context.close()
