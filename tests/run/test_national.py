@@ -211,37 +211,24 @@ def test_muestra_takes_every_region_of_the_sample(monkeypatch):
 
 
 @pytest.mark.slow
-def test_the_national_deck_runs_when_its_notebook_exists(tmp_path, monkeypatch):
-    """The hook for the national deck: with a `04_balance_nacional.ipynb` in the notebooks'
-    folder, the national stage executes it (parameters `anio` and `out_dir`, the staged outputs
-    root: `config.paths(anio, out_dir=out_dir).indicadores_nacional_json`) and exports it as the
-    regional deck is."""
+def test_the_national_deck_is_run_on_the_national_file_and_published(national_run):
+    """The national stage runs notebooks/04_balance_nacional.ipynb (parameters `anio` and
+    `out_dir`, the staged outputs root) on the national file it has just written, and publishes
+    it as the regional deck is: the deck, its reading page and the executed notebook."""
     import nbformat
 
-    from pipeline.run.runner import NationalRun, run_national
+    from pipeline.report.formats import fmt_int
 
-    monkeypatch.setenv("BALANCE_CLAVE", TEST_KEY)
-    nbdir = tmp_path / "cuadernos"
-    nbdir.mkdir()
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
-                                                            "display_name": "Python 3"},
-                                            "language_info": {"name": "python"}})
-    nb.cells = [nbformat.v4.new_code_cell('anio = 0\nout_dir = ""', metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell(
-                    "import json\nfrom IPython.display import Markdown\nfrom pipeline import config\n"
-                    "paths = config.paths(anio, out_dir=out_dir)\n"
-                    "nat = json.loads(paths.indicadores_nacional_json.read_text(encoding='utf-8'))\n"
-                    "Markdown(f'# País {anio}: {nat[\"regiones_con_datos\"]} regiones con datos')",
-                    metadata={"slideshow": {"slide_type": "slide"}})]
-    nbformat.write(nb, nbdir / config.NATIONAL_NOTEBOOK)
-    regions = {reference.region(cut).nombre: config.region_paths(2018, cut, tmp_path / "raw", tmp_path / "p",
-                                                                  tmp_path / "o") for cut in reference.region_codes()}
-    final = run_national(NationalRun(regions, regions["Coquimbo"], umbral_celdas=5, pdf=False, notebooks_dir=nbdir))
-    html = final.balance_nacional_html.read_text(encoding="utf-8")
-    assert "País 2018: 0 regiones con datos" in html
-    assert (final.nacional / "lectura-nacional-2018.html").is_file()
-    assert (final.nacional / "notebooks" / config.NATIONAL_NOTEBOOK).is_file()
-    assert not list((tmp_path / "o").glob(".en-curso-*"))
+    run = national_run
+    nat = json.loads(run.nacional.indicadores_nacional_json.read_text(encoding="utf-8"))
+    html = run.nacional.balance_nacional_html.read_text(encoding="utf-8")
+    assert "Balance nacional 2018" in html
+    assert f"{fmt_int(nat['asistencias'])} asistencias en {fmt_int(nat['actividades'])} actividades" in html
+    assert (run.nacional.nacional / "lectura-nacional-2018.html").is_file()
+    executed = nbformat.read(run.nacional.nacional / "notebooks" / config.NATIONAL_NOTEBOOK, as_version=4)
+    [injected] = [c.source for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert "anio = 2018" in injected and "out_dir = " in injected
+    assert not list((run.base / "outputs").glob(".en-curso-*"))
 
 
 @pytest.mark.slow
