@@ -94,7 +94,6 @@ def test_deck_text_is_at_least_12_px_and_nothing_overlaps(outputs, page_factory,
         titles.append(info["title"])
         if page.evaluate(FILL_JS) < 0.5:
             empty.append((n + 1, info["title"]))
-        page.screenshot(path=str(outputs.out / f"diapositiva-{viewport[0]}-{n + 1:02d}.png"))
     assert small == []
     assert overlaps == []
     assert empty == []   # no slide more than half empty
@@ -109,7 +108,6 @@ def test_reading_version_on_a_phone_is_legible_and_fits(outputs, page_factory):
     assert reading.name == "lectura-2018.html" and reading.is_file()
     page = open_(reading, (390, 844))
     page.wait_for_load_state("load")
-    page.screenshot(path=str(outputs.out / "lectura-390.png"), full_page=True)
     sizes = []
     height = page.evaluate("document.documentElement.scrollHeight")
     for y in range(0, height, 800):   # every screenful, as the reader scrolls

@@ -153,7 +153,7 @@ def test_as_of_date_changes_states_and_is_recorded(run_2018, tmp_path):
 
 
 @pytest.mark.browser
-def test_pages_and_pmg_slides_in_chromium_offline(run_2018, browser, tmp_path):
+def test_pages_and_pmg_slides_in_chromium_offline(run_2018, browser):
     _, paths, ind = run_2018
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     try:
@@ -166,7 +166,6 @@ def test_pages_and_pmg_slides_in_chromium_offline(run_2018, browser, tmp_path):
             page.goto(html_path.resolve().as_uri())
             text = page.locator("body").inner_text()
             assert "EN EJECUCIÓN" in text and "NO CUMPLE" in text
-            page.screenshot(path=str(tmp_path / f"{html_path.stem}.png"), full_page=True)
         assert requests == [paths.plan_html.resolve().as_uri(), paths.verificadores_html.resolve().as_uri()]
         assert errors == []
         # the deck: each plan's slide shows its whole table inside the slide
@@ -181,6 +180,5 @@ def test_pages_and_pmg_slides_in_chromium_offline(run_2018, browser, tmp_path):
             table = page.locator(".slides > section.present .tabla-plan")
             box = table.bounding_box()
             assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, box
-            page.screenshot(path=str(tmp_path / f"plan-{i}.png"))
     finally:
         context.close()
