@@ -451,6 +451,16 @@ def chromium() -> Path:
     return CHROMIUM
 
 
+def refuse_network(page, requests: list[str] | None = None) -> list[str]:
+    """`page` as a shared report is read, offline: only file: and data: URLs load, every other
+    request is refused. Returns the list each requested URL is recorded in (`requests`, when
+    several pages share one). Call before goto."""
+    requests = [] if requests is None else requests
+    page.on("request", lambda r: requests.append(r.url))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+    return requests
+
+
 @pytest.fixture(scope="module")
 def browser(chromium):
     """One headless Chromium for the tests of a module; each test opens its own context and

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.report import export
+from tests.conftest import refuse_network
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +25,9 @@ class Visit:
         self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         self.page = self.context.new_page()
         self.errors: list[str] = []
-        self.requests: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
-                        else route.abort())
+        self.requests = refuse_network(self.page)
         self.page.goto(self.url)
         self.page.wait_for_function("window.Reveal && Reveal.isReady()")
 

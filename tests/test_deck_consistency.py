@@ -27,6 +27,7 @@ from openpyxl import load_workbook
 from pipeline import config
 from pipeline.report import plan_slides
 from pipeline.report.formats import fmt_int, fmt_num, fmt_pct, fmt_rate, share
+from tests.conftest import refuse_network
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +49,7 @@ def _slides(browser, html: Path) -> list[dict]:
     """Each slide's title and text as Chromium renders them (1280 × 720)."""
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     try:
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        refuse_network(page)
         page.goto(html.resolve().as_uri())
         page.wait_for_function("window.Reveal && Reveal.isReady()")
         slides = []
@@ -209,7 +210,7 @@ def _office_section(browser, report: Path) -> tuple[list[dict], str]:
     Chromium shows it: its table's rows (column → cell) and its text."""
     page = browser.new_page()
     try:
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        refuse_network(page)
         page.goto(report.resolve().as_uri())
         found = page.evaluate("""() => {
           const h = Array.from(document.querySelectorAll('h2'))

@@ -5,7 +5,6 @@ legible, each region's name a working link to its own deck, and every number on 
 traced to `indicadores-nacional.json`. Its PDF is tested in tests/test_pdf.py.
 
 The deck is built once per test run from the fixture JSON (`tests/report/test_national.py`).
-Screenshots of every slide are kept in the test's folder.
 """
 from __future__ import annotations
 
@@ -18,7 +17,8 @@ from pipeline.report import export, national
 from pipeline.report.formats import fmt_int, fmt_num, fmt_pct, fmt_rate, share
 from tests.report.test_national import national_deck  # noqa: F401  (the shared fixture)
 from tests.test_browser import LAYOUT_JS, Visit, _layout_problems
-from tests.test_reading import FILL_JS, MIN_PX, OVERLAP_JS, SIZES_JS
+from tests.conftest import refuse_network
+from tests.test_reading import FILL_JS, MIN_PX, OVERLAP_JS, SIZES_JS, sizes_while_scrolling
 
 pytestmark = pytest.mark.browser
 
@@ -87,15 +87,10 @@ def test_phone_reading_is_legible_and_fits(browser, deck):
     reading = export.reading_path(deck)
     assert reading.name == "lectura-nacional-2018.html"
     page = browser.new_page(viewport={"width": 390, "height": 844})
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+    requests = refuse_network(page)
     page.goto(reading.resolve().as_uri())
     page.wait_for_load_state("load")
-    sizes = []
-    for y in range(0, page.evaluate("document.documentElement.scrollHeight"), 800):
-        page.evaluate(f"window.scrollTo(0, {y})")
-        sizes += page.evaluate(SIZES_JS, 1)
+    sizes = sizes_while_scrolling(page)
     assert sizes and min(s["px"] for s in sizes) >= MIN_PX, [s for s in sizes if s["px"] < MIN_PX][:5]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.evaluate(OVERLAP_JS) == []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import refuse_network
 from tests.test_browser import LAYOUT_JS
 
 pytestmark = pytest.mark.browser
@@ -51,6 +52,16 @@ OVERLAP_JS = """() => {
 }"""
 
 
+def sizes_while_scrolling(page) -> list[dict]:
+    """The displayed text sizes (`SIZES_JS`) of a page read on a phone, every screenful as the
+    reader scrolls."""
+    sizes = []
+    for y in range(0, page.evaluate("document.documentElement.scrollHeight"), 800):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        sizes += page.evaluate(SIZES_JS, 1)
+    return sizes
+
+
 @pytest.fixture(scope="module")
 def outputs(sample_decks):
     from pipeline import config
@@ -68,8 +79,7 @@ def page_factory(browser):
     def open_(html: Path, viewport):
         page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
         pages.append(page)
-        page.on("request", lambda r: requests.append(r.url))
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        refuse_network(page, requests)
         page.goto(html.resolve().as_uri())
         return page
 
@@ -108,11 +118,7 @@ def test_reading_version_on_a_phone_is_legible_and_fits(outputs, page_factory):
     assert reading.name == "lectura-2018.html" and reading.is_file()
     page = open_(reading, (390, 844))
     page.wait_for_load_state("load")
-    sizes = []
-    height = page.evaluate("document.documentElement.scrollHeight")
-    for y in range(0, height, 800):   # every screenful, as the reader scrolls
-        page.evaluate(f"window.scrollTo(0, {y})")
-        sizes += page.evaluate(SIZES_JS, 1)
+    sizes = sizes_while_scrolling(page)
     assert sizes and min(s["px"] for s in sizes) >= MIN_PX, [s for s in sizes if s["px"] < MIN_PX][:5]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390   # no sideways scroll
     assert page.evaluate(OVERLAP_JS) == []

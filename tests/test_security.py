@@ -21,7 +21,7 @@ from pipeline.ingest import read
 from pipeline.clean import ruts
 from pipeline.clean import pseudonyms
 from tests.conftest import (OTHER_KEY, TEST_KEY, audited_env, make_read_only, make_writable, reference_pseudonym,
-                            run_cli, year_csv)
+                            refuse_network, run_cli, year_csv)
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -159,8 +159,7 @@ def test_quality_report_runs_nothing_in_chromium(hostile_report, browser):
     page = browser.new_page()
     try:
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
-                   else route.abort())
+        refuse_network(page)
         page.goto(hostile_report.resolve().as_uri())
         page.wait_for_timeout(500)  # give an onerror/onload handler its chance to fire
         text = page.inner_text("body")
